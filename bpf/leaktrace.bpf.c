@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * leaktrace BPF side.
+ *
+ * Hot path (sched_switch, sched_wakeup) only stamps task-local storage of
+ * threads that userspace asked to trace; everything else (state, wait
+ * syscall and its arguments, thread age, stacks) is read lazily by task
+ * iterators when a report is due, so the cost scales with reports, not with
+ * context switches.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "leaktrace.h"
+
+#define PF_KTHREAD		0x00200000
+#define ENOENT			2
+#define TASK_INTERRUPTIBLE	0x0001
+#define TASK_UNINTERRUPTIBLE	0x0002
+#define TASK_STOPPED_MASK	(0x0004 | 0x0008)
+#define TASK_NOLOAD		0x0400
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by userspace before load. */
+const volatile bool system_wide = true;
+const volatile __u32 self_tgid = 0;
+const volatile bool have_task_pt_regs = true;
+const volatile bool include_kthreads = false;
+
+/* Written by userspace between iterator runs (.bss is mmaped). */
+__u64 min_parked_ns = 0;	/* capture iterator: skip threads parked less */
+__u64 drops[LT_DROP_MAX];
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct lt_task_state);
+} task_state SEC(".maps");
+
+/* tgids given with --pid */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LT_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, __u8);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LT_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct lt_proc_counts);
+} proc_counts SEC(".maps");
+
+/* tids whose stacks the next capture run should take */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LT_MAX_CAPTURES);
+	__type(key, __u32);
+	__type(value, __u64);	/* nvcsw when seen parked */
+} capture_tids SEC(".maps");
+
+/* Scratch space for one stack record: too big for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_stack_rec);
+} stack_scratch SEC(".maps");
+
+static __always_inline void drop(enum lt_drop what)
+{
+	__sync_fetch_and_add(&drops[what], 1);
+}
+
+static __always_inline bool traced_tgid(__u32 tgid)
+{
+	if (tgid == self_tgid)
+		return false;
+	if (system_wide)
+		return true;
+	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+static __always_inline bool traced_task(struct task_struct *task)
+{
+	if (!include_kthreads && (task->flags & PF_KTHREAD))
+		return false;
+	return traced_tgid(task->tgid);
+}
+
+static __always_inline unsigned int task_state_bits(struct task_struct *task)
+{
+	if (bpf_core_field_exists(task->__state))
+		return BPF_CORE_READ(task, __state);
+	/* before 5.14 the field was "long state" */
+	struct task_struct___old {
+		long state;
+	} *old = (void *)task;
+	return BPF_CORE_READ(old, state);
+}
+
+static __always_inline __u32 classify_state(unsigned int bits)
+{
+	if (bits == 0)
+		return LT_STATE_RUNNING;
+	if (bits & TASK_UNINTERRUPTIBLE)
+		return (bits & TASK_NOLOAD) ? LT_STATE_SLEEPING : LT_STATE_DISK;
+	if (bits & TASK_INTERRUPTIBLE)
+		return LT_STATE_SLEEPING;
+	if (bits & TASK_STOPPED_MASK)
+		return LT_STATE_STOPPED;
+	return LT_STATE_OTHER;
+}
+
+/* Storage exists only for traced threads: the lookup is the filter. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct lt_task_state *st;
+	unsigned int bits;
+
+	if (preempt)
+		return 0;
+	st = bpf_task_storage_get(&task_state, prev, NULL, 0);
+	if (!st)
+		return 0;
+	bits = task_state_bits(prev);
+	if (!(bits & (TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE)))
+		return 0;
+	st->parked_ns = bpf_ktime_get_ns();
+	st->park_state = classify_state(bits);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(handle_wakeup, struct task_struct *p)
+{
+	struct lt_task_state *st;
+
+	st = bpf_task_storage_get(&task_state, p, NULL, 0);
+	if (st)
+		st->wakeups++;
+	return 0;
+}
+
+static __always_inline struct lt_proc_counts *proc_counts_of(__u32 tgid)
+{
+	static const struct lt_proc_counts zero;
+	struct lt_proc_counts *c;
+
+	c = bpf_map_lookup_elem(&proc_counts, &tgid);
+	if (c)
+		return c;
+	/* EEXIST from a racing CPU is fine: look it up again */
+	bpf_map_update_elem(&proc_counts, &tgid, &zero, BPF_NOEXIST);
+	c = bpf_map_lookup_elem(&proc_counts, &tgid);
+	if (!c)
+		drop(LT_DROP_PROC_COUNTS);
+	return c;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct lt_proc_counts *c;
+	struct lt_task_state *st;
+
+	/* a new thread belongs to its parent's process, a new process to itself */
+	if (!traced_tgid(child->tgid) || (child->flags & PF_KTHREAD))
+		return 0;
+	st = bpf_task_storage_get(&task_state, child, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (st)
+		st->creator_tid = parent->pid;
+	else
+		drop(LT_DROP_TASK_STORAGE);
+	c = proc_counts_of(child->tgid);
+	if (c)
+		__sync_fetch_and_add(&c->created, 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *p)
+{
+	struct lt_proc_counts *c;
+
+	if (!traced_task(p))
+		return 0;
+	c = proc_counts_of(p->tgid);
+	if (c)
+		__sync_fetch_and_add(&c->exited, 1);
+	return 0;
+}
+
+static __always_inline void read_wait_syscall(struct task_struct *task, struct lt_thread_rec *rec)
+{
+	struct pt_regs *regs;
+
+	rec->syscall_nr = -1;
+	if (!have_task_pt_regs || (task->flags & PF_KTHREAD))
+		return;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs)
+		return;
+	rec->syscall_nr = (long)BPF_CORE_READ(regs, orig_ax);
+	if (rec->syscall_nr < 0)
+		return;
+	rec->flags |= LT_F_IN_SYSCALL;
+	rec->args[0] = BPF_CORE_READ(regs, di);
+	rec->args[1] = BPF_CORE_READ(regs, si);
+	rec->args[2] = BPF_CORE_READ(regs, dx);
+	rec->args[3] = BPF_CORE_READ(regs, r10);
+	rec->args[4] = BPF_CORE_READ(regs, r8);
+	rec->args[5] = BPF_CORE_READ(regs, r9);
+}
+
+/*
+ * One record per thread of every traced process. Threads parked before
+ * leaktrace started have no storage yet: their park time is the kernel's
+ * own se.exec_start, the last time the scheduler accounted them running.
+ */
+SEC("iter/task")
+int dump_threads(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct lt_thread_rec rec = {};
+	struct lt_task_state *st;
+
+	if (!task || !traced_task(task))
+		return 0;
+
+	rec.type = LT_REC_THREAD;
+	rec.tgid = task->tgid;
+	rec.tid = task->pid;
+	rec.state = classify_state(task_state_bits(task));
+	rec.start_ns = task->start_time;
+	rec.nvcsw = task->nvcsw;
+	rec.nr_threads = BPF_CORE_READ(task, signal, nr_threads);
+	if (task->pid == task->tgid)
+		rec.flags |= LT_F_LEADER;
+	if (task->flags & 0x00000004 /* PF_EXITING */)
+		rec.flags |= LT_F_EXITING;
+	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), task->comm);
+	bpf_probe_read_kernel_str(rec.pcomm, sizeof(rec.pcomm), BPF_CORE_READ(task, group_leader, comm));
+
+	st = bpf_task_storage_get(&task_state, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		drop(LT_DROP_TASK_STORAGE);
+	if (rec.state == LT_STATE_SLEEPING || rec.state == LT_STATE_DISK) {
+		if (st && st->parked_ns) {
+			rec.parked_ns = st->parked_ns;
+			rec.flags |= LT_F_PARK_SEEN;
+		} else {
+			rec.parked_ns = task->se.exec_start;
+		}
+	}
+	if (st) {
+		rec.wakeups = st->wakeups;
+		if (st->creator_tid) {
+			rec.creator_tid = st->creator_tid;
+			rec.flags |= LT_F_CREATOR_KNOWN;
+		}
+	}
+	read_wait_syscall(task, &rec);
+	bpf_seq_write(seq, &rec, sizeof(rec));
+	return 0;
+}
+
+struct vma_end_ctx {
+	__u64 end;
+};
+
+static long vma_end_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	((struct vma_end_ctx *)data)->end = vma->vm_end;
+	return 0;
+}
+
+static __always_inline bool still_parked(struct task_struct *task, __u64 nvcsw)
+{
+	__u32 state = classify_state(task_state_bits(task));
+
+	return (state == LT_STATE_SLEEPING || state == LT_STATE_DISK) && task->nvcsw == nvcsw;
+}
+
+/*
+ * Stacks of the threads listed in capture_tids (value: nvcsw when they were
+ * seen parked). Sleepable because bpf_copy_from_user_task may fault pages
+ * in; the copy is clamped to the stack VMA since a copy crossing its end
+ * fails whole. A thread that ran in between (nvcsw moved) is skipped: its
+ * old stack would be stale.
+ */
+SEC("iter.s/task")
+int capture_stacks(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct vma_end_ctx vma = {};
+	struct lt_stack_rec *rec;
+	struct pt_regs *regs;
+	__u32 zero = 0, tid;
+	__u64 *want, sp, len;
+	long n;
+
+	if (!task)
+		return 0;
+	tid = task->pid;
+	want = bpf_map_lookup_elem(&capture_tids, &tid);
+	if (!want || !still_parked(task, *want))
+		return 0;
+	rec = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!rec)
+		return 0;
+	rec->type = LT_REC_STACK;
+	rec->tid = tid;
+	rec->tgid = task->tgid;
+	rec->nvcsw = *want;
+
+	n = bpf_get_task_stack(task, rec->kstack, sizeof(rec->kstack), 0);
+	rec->kstack_err = n < 0 ? n : 0;
+	rec->kstack_len = n > 0 ? n / sizeof(__u64) : 0;
+
+	rec->ustack_len = 0;
+	rec->ustack_err = -ENOENT;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (regs && !(task->flags & PF_KTHREAD)) {
+		rec->ip = regs->ip; rec->sp = regs->sp; rec->bp = regs->bp; rec->bx = regs->bx;
+		rec->r12 = regs->r12; rec->r13 = regs->r13; rec->r14 = regs->r14; rec->r15 = regs->r15;
+		rec->ax = regs->ax; rec->cx = regs->cx; rec->dx = regs->dx; rec->si = regs->si;
+		rec->di = regs->di; rec->r8 = regs->r8; rec->r9 = regs->r9; rec->r10 = regs->r10;
+		rec->r11 = regs->r11;
+		sp = rec->sp;
+		len = LT_USTACK_BYTES;
+		if (bpf_find_vma(task, sp, vma_end_cb, &vma, 0) == 0 && vma.end > sp &&
+		    vma.end - sp < len)
+			len = vma.end - sp;
+		if (len > LT_USTACK_BYTES)
+			len = LT_USTACK_BYTES;
+		n = bpf_copy_from_user_task(rec->ustack, len, (void *)sp, task, 0);
+		rec->ustack_err = n;
+		if (n == 0)
+			rec->ustack_len = len;
+	}
+	if (rec->kstack_err < 0 && rec->ustack_err < 0)
+		drop(LT_DROP_CAPTURE);
+	if (!still_parked(task, *want))
+		return 0;
+	/* on a full seq buffer the kernel calls us again for this task */
+	if (bpf_seq_write(seq, rec, sizeof(*rec)) == 0)
+		bpf_map_delete_elem(&capture_tids, &tid);
+	return 0;
+}

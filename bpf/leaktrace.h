@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Types and constants shared by the BPF programs and userspace. */
+#ifndef LEAKTRACE_H
+#define LEAKTRACE_H
+
+#define LT_COMM_LEN		16
+#define LT_MAX_TARGETS		1024	/* --pid values */
+#define LT_MAX_PROCS		16384	/* per-process fork/exit counters */
+#define LT_KSTACK_DEPTH		32
+#define LT_USTACK_BYTES		8192	/* top of a parked thread's user stack */
+#define LT_MAX_CAPTURES		16384	/* threads whose stacks one report asks for */
+
+/* Record types of the iterator output: every record starts with one. */
+enum lt_rec_type {
+	LT_REC_THREAD = 1,
+	LT_REC_STACK = 2,
+};
+
+/* Scheduler state of a thread as seen by the iterator. */
+enum lt_sched_state {
+	LT_STATE_RUNNING = 0,	/* running or runnable */
+	LT_STATE_SLEEPING = 1,	/* S: interruptible sleep */
+	LT_STATE_DISK = 2,	/* D: uninterruptible sleep */
+	LT_STATE_STOPPED = 3,	/* T/t: stopped or traced */
+	LT_STATE_OTHER = 4,
+};
+
+enum lt_thread_flags {
+	LT_F_PARK_SEEN = 1 << 0,	/* park time recorded by sched_switch */
+	LT_F_CREATOR_KNOWN = 1 << 1,	/* created while leaktrace ran */
+	LT_F_LEADER = 1 << 2,		/* thread group leader */
+	LT_F_IN_SYSCALL = 1 << 3,	/* syscall_nr and args are valid */
+	LT_F_EXITING = 1 << 4,
+};
+
+/* Indexes of the drop counters in the BPF .bss. */
+enum lt_drop {
+	LT_DROP_PROC_COUNTS = 0,	/* per-process counter map full */
+	LT_DROP_TASK_STORAGE,		/* task storage could not be created */
+	LT_DROP_CAPTURE,		/* stack capture failed in BPF */
+	LT_DROP_MAX,
+};
+
+/* Per-thread state kept in task-local storage (freed with the task). */
+struct lt_task_state {
+	__u64 parked_ns;	/* when it last left the CPU sleeping, 0 = running */
+	__u64 wakeups;		/* sched_wakeup events seen */
+	__u32 creator_tid;	/* thread that cloned it, 0 = unknown */
+	__u32 park_state;	/* enum lt_sched_state at park time */
+};
+
+/* Threads created and exited per process since leaktrace started. */
+struct lt_proc_counts {
+	__u64 created;
+	__u64 exited;
+};
+
+/* One thread of a traced process, emitted by the task iterator. */
+struct lt_thread_rec {
+	__u32 type;		/* LT_REC_THREAD */
+	__u32 flags;		/* enum lt_thread_flags */
+	__u32 tgid;
+	__u32 tid;
+	__u32 state;		/* enum lt_sched_state, now */
+	__u32 creator_tid;
+	__u32 nr_threads;	/* live threads of the process */
+	__u32 pad;
+	__u64 start_ns;		/* creation, CLOCK_MONOTONIC */
+	__u64 parked_ns;	/* when it parked, CLOCK_MONOTONIC; 0 = not parked */
+	__u64 wakeups;
+	__u64 nvcsw;		/* voluntary context switches */
+	__s64 syscall_nr;	/* from the saved user registers; -1 = none */
+	__u64 args[6];
+	char comm[LT_COMM_LEN];		/* thread name */
+	char pcomm[LT_COMM_LEN];	/* process name (group leader) */
+};
+
+/* Kernel stack, user registers and the top of the user stack of one parked
+ * thread, emitted by the sleepable capture iterator. */
+struct lt_stack_rec {
+	__u32 type;		/* LT_REC_STACK */
+	__u32 tid;
+	__u32 tgid;
+	__s32 kstack_err;	/* <0: bpf_get_task_stack failed */
+	__s32 ustack_err;	/* <0: copy of the user stack failed */
+	__u32 kstack_len;	/* frames in kstack */
+	__u32 ustack_len;	/* bytes in ustack */
+	__u32 pad;
+	__u64 nvcsw;		/* voluntary switches when captured */
+	__u64 kstack[LT_KSTACK_DEPTH];
+	/* x86-64 user registers (struct pt_regs order subset) */
+	__u64 ip, sp, bp, bx, r12, r13, r14, r15;
+	__u64 ax, cx, dx, si, di, r8, r9, r10, r11;
+	__u8 ustack[LT_USTACK_BYTES];	/* bytes from sp upward */
+};
+
+#endif /* LEAKTRACE_H */

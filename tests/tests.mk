@@ -1,0 +1,18 @@
+# Unit tests: every tests/unit/test_*.c is one cmocka binary linked with the
+# pure userspace modules (no skeleton, no kernel).
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)
+	$(call msg,TEST-CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
+
+unit-bins: $(UNIT_BINS)
+
+# Everything: unit tests, then end-to-end tests in the real kernel (root).
+test: leaktrace unit-bins workloads
+	./tests/run-all.sh
+
+unit: unit-bins
+	./tests/run-all.sh --unit-only
