@@ -3,6 +3,10 @@
 #ifndef LEAKTRACE_H
 #define LEAKTRACE_H
 
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
 #define LT_COMM_LEN		16
 #define LT_MAX_TARGETS		1024	/* --pid values */
 #define LT_MAX_PROCS		16384	/* per-process fork/exit counters */

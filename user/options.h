@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Command-line options and the parsers behind them. */
+#ifndef LT_OPTIONS_H
+#define LT_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define LT_MAX_PIDS 1024
+
+/* Documented exit codes (README "Exit codes"). */
+enum lt_exit {
+	LT_EXIT_OK = 0,
+	LT_EXIT_FAILURE = 1,	/* runtime failure: BPF load/attach, I/O */
+	LT_EXIT_USAGE = 2,	/* malformed option or value */
+	LT_EXIT_NO_PROCESS = 3,	/* --pid names no running process */
+	LT_EXIT_PERMISSION = 4,	/* not root / missing CAP_BPF, CAP_PERFMON */
+	LT_EXIT_UNSUPPORTED = 5,/* kernel without BTF or a required BPF feature */
+	LT_EXIT_LEAK = 10,	/* --fail-on-leak and a leak or deadlock was reported */
+};
+
+enum lt_format {
+	LT_FMT_TEXT,
+	LT_FMT_JSON,
+};
+
+struct lt_options {
+	int pids[LT_MAX_PIDS];
+	int n_pids;
+	uint64_t threshold_ns;
+	uint64_t interval_ns;
+	uint64_t duration_ns;	/* 0 = until interrupted */
+	enum lt_format format;
+	const char *output;	/* NULL = stdout */
+	bool verbose;
+	bool kernel_threads;
+	bool stacks_user;
+	bool stacks_kernel;
+	int stack_depth;
+};
+
+/* Parse "500ms", "2s", "1m", "1h", "1.5s" or a bare number of seconds.
+ * Returns 0 and stores nanoseconds, or -EINVAL. Zero and negative
+ * durations are rejected. */
+int parse_duration(const char *s, uint64_t *ns);
+
+/* Parse "1234" or "1,2,3" and append to opts->pids. Returns 0 or -EINVAL
+ * (malformed) / -E2BIG (too many). */
+int parse_pid_list(const char *s, struct lt_options *opts);
+
+/* Parse argv into opts (argp). On a usage error prints one line to
+ * stderr and returns LT_EXIT_USAGE; returns -1 when it printed --help or
+ * --version and the program should exit 0; 0 otherwise. */
+int options_parse(int argc, char **argv, struct lt_options *opts);
+
+void options_defaults(struct lt_options *opts);
+
+#endif

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <inttypes.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "json_writer.h"
+#include "output.h"
+
+static void write_time_field(FILE *f, const char *key, uint64_t real_ns)
+{
+	time_t t = real_ns / 1000000000ULL;
+	struct tm tm;
+	char buf[40];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(f, "\"%s\":\"%s.%03" PRIu64 "Z\"", key, buf, real_ns / 1000000 % 1000);
+}
+
+static void write_wait(FILE *f, const struct wait_info *w)
+{
+	fprintf(f, "\"wait\":{\"kind\":\"%s\"", wait_kind_name(w->kind));
+	if (w->kind == WAIT_FUTEX)
+		fprintf(f, ",\"futex_addr\":\"0x%" PRIx64 "\",\"futex_op\":\"%s\"", w->futex_addr,
+			w->futex_op);
+	if (w->syscall_nr >= 0) {
+		fprintf(f, ",\"syscall_nr\":%ld", w->syscall_nr);
+		if (w->syscall)
+			fprintf(f, ",\"syscall\":\"%s\"", w->syscall);
+	}
+	if (w->timeout != TIMEOUT_UNKNOWN)
+		fprintf(f, ",\"timeout\":%s", w->timeout == TIMEOUT_SET ? "true" : "false");
+	if (w->event_loop)
+		fputs(",\"event_loop\":true", f);
+	fputc('}', f);
+}
+
+static void write_frames(FILE *f, const char *key, char **frames, int n)
+{
+	fprintf(f, ",\"%s\":[", key);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		json_write_string(f, frames[i], SIZE_MAX);
+	}
+	fputc(']', f);
+}
+
+static void write_thread(FILE *f, const struct report *r, const struct thread_report *t)
+{
+	fputs("{\"type\":\"thread\",", f);
+	write_time_field(f, "time", r->real_ns);
+	fprintf(f, ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"comm\":", t->pid, t->tid);
+	json_write_string(f, t->comm, sizeof(t->comm));
+	fputs(",\"thread\":", f);
+	json_write_string(f, t->thread, sizeof(t->thread));
+	fprintf(f, ",\"state\":\"%c\",\"parked_seconds\":%.3f,", t->state, t->parked_ns / 1e9);
+	write_time_field(f, "parked_since", t->parked_since_ns);
+	fprintf(f, ",\"parked_since_source\":\"%s\",", t->park_seen ? "sched_switch" : "exec_start");
+	write_wait(f, &t->wait);
+	fprintf(f, ",\"thread_age_seconds\":%.3f,\"wakeups\":%" PRIu64, t->age_ns / 1e9, t->wakeups);
+	if (t->creator_tid)
+		fprintf(f, ",\"created_by_tid\":%" PRIu32, t->creator_tid);
+	else
+		fputs(",\"created_by_tid\":null", f);
+	if (t->user_stack || t->kernel_stack) {
+		write_frames(f, "user_stack", t->user_stack, t->n_user);
+		write_frames(f, "kernel_stack", t->kernel_stack, t->n_kernel);
+		fprintf(f, ",\"site\":\"%016" PRIx64 "\"", t->site);
+	}
+	if (t->stack_err)
+		fprintf(f, ",\"stack_error\":%d", t->stack_err);
+	fputs("}\n", f);
+}
+
+static void write_summary(FILE *f, const struct report *r, const struct proc_report *p)
+{
+	fputs("{\"type\":\"summary\",", f);
+	write_time_field(f, "time", r->real_ns);
+	fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", p->pid);
+	json_write_string(f, p->comm, sizeof(p->comm));
+	fprintf(f, ",\"alive\":%s,\"live_threads\":%" PRIu32 ",\"created\":%" PRIu64
+		",\"exited\":%" PRIu64 ",\"created_total\":%" PRIu64 ",\"exited_total\":%" PRIu64
+		",\"parked\":%" PRIu32 ",\"threshold_seconds\":%.3f,\"interval_seconds\":%.3f,"
+		"\"final\":%s}\n", p->alive ? "true" : "false", p->live_threads, p->created, p->exited,
+		p->created_total, p->exited_total, p->parked, r->threshold_ns / 1e9,
+		r->interval_ns / 1e9, r->final ? "true" : "false");
+}
+
+static void write_report_record(FILE *f, const struct report *r)
+{
+	fputs("{\"type\":\"report\",", f);
+	write_time_field(f, "time", r->real_ns);
+	fprintf(f, ",\"final\":%s,\"threads_scanned\":%" PRIu64 ",\"parked\":%zu,\"processes\":%zu,"
+		"\"drops\":{\"proc_counts\":%" PRIu64 ",\"task_storage\":%" PRIu64
+		",\"capture\":%" PRIu64 "},\"capture_failures\":%" PRIu64 "}\n",
+		r->final ? "true" : "false", r->threads_scanned, r->n_threads, r->n_procs,
+		r->drops[LT_DROP_PROC_COUNTS], r->drops[LT_DROP_TASK_STORAGE],
+		r->drops[LT_DROP_CAPTURE], r->capture_failures);
+}
+
+void output_json(FILE *f, const struct report *r)
+{
+	for (size_t i = 0; i < r->n_threads; i++)
+		write_thread(f, r, &r->threads[i]);
+	for (size_t i = 0; i < r->n_procs; i++)
+		if (r->procs[i].parked || r->summarize_all)
+			write_summary(f, r, &r->procs[i]);
+	write_report_record(f, r);
+	fflush(f);
+}

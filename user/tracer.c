@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "leaktrace.skel.h"
+#include "tracer.h"
+
+struct proc_totals {
+	uint32_t pid;
+	uint64_t created, exited;
+};
+
+struct tracer {
+	struct leaktrace_bpf *skel;
+	struct bpf_link *scan_link;
+	struct bpf_link *capture_link;
+	int pids[LT_MAX_TARGETS];
+	int n_pids;
+	/* counter totals at the previous scan, sorted by pid */
+	struct proc_totals *prev;
+	size_t n_prev;
+	char *buf;
+	size_t buf_size;
+};
+
+/* A kernel feature is present when its enumerator is in the kernel's BTF. */
+static bool btf_has_enum_value(const struct btf *btf, const char *type, const char *value)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_ENUM);
+	const struct btf_type *t;
+	const struct btf_enum *e;
+
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++, e++)
+		if (!strcmp(btf__name_by_offset(btf, e->name_off), value))
+			return true;
+	return false;
+}
+
+struct features {
+	bool task_storage;	/* 5.11 */
+	bool task_iter;		/* 5.8 */
+	bool task_pt_regs;	/* 5.15 */
+	bool capture;		/* 5.18: bpf_copy_from_user_task, sleepable task iterator */
+};
+
+static int probe_features(struct features *f, char *errbuf, size_t errlen)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	if (!btf) {
+		snprintf(errbuf, errlen, "kernel BTF not available (/sys/kernel/btf/vmlinux): "
+			 "leaktrace needs CONFIG_DEBUG_INFO_BTF=y");
+		return -EOPNOTSUPP;
+	}
+	f->task_storage = btf_has_enum_value(btf, "bpf_map_type", "BPF_MAP_TYPE_TASK_STORAGE");
+	f->task_iter = btf__find_by_name_kind(btf, "bpf_iter__task", BTF_KIND_STRUCT) > 0;
+	f->task_pt_regs = btf_has_enum_value(btf, "bpf_func_id", "BPF_FUNC_task_pt_regs");
+	f->capture = btf_has_enum_value(btf, "bpf_func_id", "BPF_FUNC_copy_from_user_task") &&
+		     btf_has_enum_value(btf, "bpf_func_id", "BPF_FUNC_find_vma");
+	btf__free(btf);
+	if (!f->task_storage || !f->task_iter) {
+		snprintf(errbuf, errlen, "kernel too old: leaktrace needs BPF task storage (5.11) "
+			 "and task iterators (5.8)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int setup_targets(struct tracer *t)
+{
+	__u8 one = 1;
+
+	for (int i = 0; i < t->n_pids; i++) {
+		__u32 pid = t->pids[i];
+
+		if (bpf_map__update_elem(t->skel->maps.targets, &pid, sizeof(pid), &one, sizeof(one),
+					 BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbuf, size_t errlen)
+{
+	struct features feat = {};
+	struct tracer *t;
+	int err;
+
+	err = probe_features(&feat, errbuf, errlen);
+	if (err)
+		return err;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->n_pids = opts->n_pids < LT_MAX_TARGETS ? opts->n_pids : LT_MAX_TARGETS;
+	memcpy(t->pids, opts->pids, t->n_pids * sizeof(int));
+
+	t->skel = leaktrace_bpf__open();
+	if (!t->skel) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot open BPF object: %s", strerror(-err));
+		goto fail;
+	}
+	t->skel->rodata->system_wide = t->n_pids == 0;
+	t->skel->rodata->self_tgid = getpid();
+	t->skel->rodata->include_kthreads = opts->kernel_threads;
+	t->skel->rodata->have_task_pt_regs = feat.task_pt_regs;
+	if (!opts->capture_stacks || !feat.capture || !feat.task_pt_regs)
+		bpf_program__set_autoload(t->skel->progs.capture_stacks, false);
+
+	err = leaktrace_bpf__load(t->skel);
+	if (err) {
+		snprintf(errbuf, errlen, "cannot load BPF programs: %s%s", strerror(-err),
+			 err == -EPERM ? " (run as root or with CAP_BPF and CAP_PERFMON)" :
+			 " (run with -v for the verifier log)");
+		goto fail;
+	}
+	err = setup_targets(t);
+	if (err) {
+		snprintf(errbuf, errlen, "cannot set up pid filter: %s", strerror(-err));
+		goto fail;
+	}
+	err = leaktrace_bpf__attach(t->skel);
+	if (err) {
+		snprintf(errbuf, errlen, "cannot attach BPF programs: %s", strerror(-err));
+		goto fail;
+	}
+	t->scan_link = bpf_program__attach_iter(t->skel->progs.dump_threads, NULL);
+	if (!t->scan_link) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot attach task iterator: %s", strerror(-err));
+		goto fail;
+	}
+	if (bpf_program__autoload(t->skel->progs.capture_stacks)) {
+		t->capture_link = bpf_program__attach_iter(t->skel->progs.capture_stacks, NULL);
+		if (!t->capture_link) {
+			err = -errno;
+			snprintf(errbuf, errlen, "cannot attach capture iterator: %s", strerror(-err));
+			goto fail;
+		}
+	}
+	*out = t;
+	return 0;
+fail:
+	tracer__free(t);
+	return err;
+}
+
+void tracer__free(struct tracer *t)
+{
+	if (!t)
+		return;
+	bpf_link__destroy(t->capture_link);
+	bpf_link__destroy(t->scan_link);
+	leaktrace_bpf__destroy(t->skel);
+	free(t->prev);
+	free(t->buf);
+	free(t);
+}
+
+bool tracer__can_capture(const struct tracer *t)
+{
+	return t->capture_link != NULL;
+}
+
+/* Run an iterator to the end, calling fn for every complete record. */
+static int run_iter(struct tracer *t, struct bpf_link *link,
+		    int (*fn)(void *ctx, const void *rec, size_t len), void *ctx)
+{
+	size_t have = 0;
+	int fd, err = 0;
+
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0)
+		return -errno;
+	if (!t->buf) {
+		t->buf_size = 64 * 1024;
+		t->buf = malloc(t->buf_size);
+		if (!t->buf) {
+			close(fd);
+			return -ENOMEM;
+		}
+	}
+	for (;;) {
+		ssize_t n = read(fd, t->buf + have, t->buf_size - have);
+		size_t off = 0;
+
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		have += n;
+		while (have - off >= sizeof(__u32)) {
+			__u32 type;
+			size_t len;
+
+			memcpy(&type, t->buf + off, sizeof(type));
+			len = type == LT_REC_THREAD ? sizeof(struct lt_thread_rec) :
+			      type == LT_REC_STACK ? sizeof(struct lt_stack_rec) : 0;
+			if (!len) {
+				err = -EPROTO;
+				goto out;
+			}
+			if (have - off < len)
+				break;
+			err = fn(ctx, t->buf + off, len);
+			if (err)
+				goto out;
+			off += len;
+		}
+		memmove(t->buf, t->buf + off, have - off);
+		have -= off;
+	}
+out:
+	close(fd);
+	return err;
+}
+
+static int scan_record(void *ctx, const void *rec, size_t len)
+{
+	if (len != sizeof(struct lt_thread_rec))
+		return 0;
+	return report_add_record(ctx, rec);
+}
+
+static const struct proc_totals *find_prev(const struct tracer *t, uint32_t pid)
+{
+	size_t lo = 0, hi = t->n_prev;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t->prev[mid].pid == pid)
+			return &t->prev[mid];
+		if (t->prev[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int cmp_totals(const void *a, const void *b)
+{
+	const struct proc_totals *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* Fork/exit totals from BPF; interval deltas against the previous scan. */
+static int read_counts(struct tracer *t, struct report *r)
+{
+	struct bpf_map *map = t->skel->maps.proc_counts;
+	struct proc_totals *cur = NULL;
+	size_t n = 0, cap = 0;
+	__u32 key, next;
+	void *prevkey = NULL;
+
+	while (bpf_map__get_next_key(map, prevkey, &next, sizeof(next)) == 0) {
+		struct lt_proc_counts c;
+		const struct proc_totals *old;
+		struct proc_report *p;
+
+		key = next;
+		prevkey = &key;
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), &c, sizeof(c), 0))
+			continue;
+		if (n == cap) {
+			struct proc_totals *nc;
+
+			cap = cap ? cap * 2 : 256;
+			nc = realloc(cur, cap * sizeof(*cur));
+			if (!nc) {
+				free(cur);
+				return -ENOMEM;
+			}
+			cur = nc;
+		}
+		cur[n++] = (struct proc_totals){ key, c.created, c.exited };
+		p = report_proc(r, key);
+		if (!p) {
+			free(cur);
+			return -ENOMEM;
+		}
+		old = find_prev(t, key);
+		p->created_total = c.created;
+		p->exited_total = c.exited;
+		p->created = c.created - (old ? old->created : 0);
+		p->exited = c.exited - (old ? old->exited : 0);
+	}
+	if (n)
+		qsort(cur, n, sizeof(*cur), cmp_totals);
+	free(t->prev);
+	t->prev = cur;
+	t->n_prev = n;
+	return 0;
+}
+
+static bool is_target(const struct tracer *t, uint32_t pid)
+{
+	for (int i = 0; i < t->n_pids; i++)
+		if ((uint32_t)t->pids[i] == pid)
+			return true;
+	return false;
+}
+
+int tracer__scan(struct tracer *t, struct report *r)
+{
+	int err;
+
+	err = run_iter(t, t->scan_link, scan_record, r);
+	if (err)
+		return err;
+	err = read_counts(t, r);
+	if (err)
+		return err;
+	/* processes given with --pid are summarised even when they are gone */
+	for (int i = 0; i < t->n_pids; i++)
+		if (!report_proc(r, t->pids[i]))
+			return -ENOMEM;
+	for (size_t i = 0; i < r->n_procs; i++)
+		if (!r->procs[i].comm[0] && is_target(t, r->procs[i].pid))
+			snprintf(r->procs[i].comm, sizeof(r->procs[i].comm), "?");
+	memcpy(r->drops, t->skel->bss->drops, sizeof(r->drops));
+	report_sort(r);
+	return 0;
+}
+
+void tracer__prune(struct tracer *t, const struct report *r)
+{
+	for (size_t i = 0; i < r->n_procs; i++) {
+		__u32 pid = r->procs[i].pid;
+
+		if (r->procs[i].alive || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		bpf_map__delete_elem(t->skel->maps.proc_counts, &pid, sizeof(pid), 0);
+	}
+}
+
+int tracer__targets_alive(const struct tracer *t)
+{
+	int alive = 0;
+
+	for (int i = 0; i < t->n_pids; i++)
+		if (kill(t->pids[i], 0) == 0 || errno == EPERM)
+			alive++;
+	return alive;
+}
+
+struct capture_ctx {
+	tracer_stack_cb cb;
+	void *ctx;
+};
+
+static int capture_record(void *ctx, const void *rec, size_t len)
+{
+	struct capture_ctx *c = ctx;
+
+	if (len == sizeof(struct lt_stack_rec))
+		c->cb(c->ctx, rec);
+	return 0;
+}
+
+int tracer__capture(struct tracer *t, const struct report *r, tracer_stack_cb cb, void *ctx)
+{
+	struct bpf_map *map = t->skel->maps.capture_tids;
+	struct capture_ctx c = { cb, ctx };
+	size_t asked = 0;
+	int err;
+
+	if (!t->capture_link)
+		return -EOPNOTSUPP;
+	for (size_t i = 0; i < r->n_threads && asked < LT_MAX_CAPTURES; i++) {
+		__u32 tid = r->threads[i].tid;
+		__u64 nvcsw = r->threads[i].nvcsw;
+
+		if (!bpf_map__update_elem(map, &tid, sizeof(tid), &nvcsw, sizeof(nvcsw), BPF_ANY))
+			asked++;
+	}
+	err = run_iter(t, t->capture_link, capture_record, &c);
+	/* leftovers ran, exited or failed: clear them for the next report */
+	for (size_t i = 0; i < r->n_threads; i++) {
+		__u32 tid = r->threads[i].tid;
+
+		bpf_map__delete_elem(map, &tid, sizeof(tid), 0);
+	}
+	return err;
+}
