@@ -211,7 +211,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			usage_error(state, "invalid stack depth '%s' (1-127)", arg);
 		break;
 	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		/* argp_state_help() is silent under ARGP_NO_ERRS */
+		argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP, "leaktrace");
 		ps->done = true;
 		break;
 	case 'V':

@@ -100,8 +100,22 @@ int process_of_tid(int tid)
 	tgid = parse_status_tgid(status);
 	if (tgid < 0)
 		return -ESRCH;
-	/* zombies have no threads left to trace */
-	if (strstr(status, "\nState:\tZ"))
+	if (!status_alive(status))
 		return -ESRCH;
 	return tgid;
+}
+
+bool status_alive(const char *status)
+{
+	const char *threads = status_field(status, "Threads");
+
+	if (!strstr(status, "\nState:\tZ") && strncmp(status, "State:\tZ", 8))
+		return true;
+	/* a zombie leader whose other threads still run (Threads counts it too) */
+	return threads && strtol(threads, NULL, 10) > 1;
+}
+
+bool process_alive(int pid)
+{
+	return process_of_tid(pid) > 0;
 }

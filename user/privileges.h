@@ -19,4 +19,11 @@ int process_of_tid(int tid);
 /* Parse the Tgid line of a /proc/PID/status text. Returns the tgid or -EINVAL. */
 int parse_status_tgid(const char *status);
 
+/* True when a /proc/PID/status text describes a process with a live
+ * thread: not a zombie, or a zombie leader whose other threads run. */
+bool status_alive(const char *status);
+
+/* The process exists and is not a zombie. */
+bool process_alive(int pid);
+
 #endif

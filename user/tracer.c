@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "leaktrace.skel.h"
+#include "privileges.h"
 #include "tracer.h"
 
 struct proc_totals {
@@ -358,7 +359,7 @@ int tracer__targets_alive(const struct tracer *t)
 	int alive = 0;
 
 	for (int i = 0; i < t->n_pids; i++)
-		if (kill(t->pids[i], 0) == 0 || errno == EPERM)
+		if (process_alive(t->pids[i]))
 			alive++;
 	return alive;
 }

@@ -1,0 +1,154 @@
+"""Helpers for leaktrace end-to-end tests: TAP output, workloads, runs.
+
+Tests run as root against the real kernel: they start workload programs
+from .output/workloads, run ./leaktrace on them and check its JSON lines.
+"""
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LEAKTRACE = os.path.join(ROOT, "leaktrace")
+WORKLOADS = os.path.join(ROOT, ".output", "workloads")
+# names of leaktrace's BPF programs and maps: none may outlive a run
+OUR_PROGS = ("handle_switch", "handle_wakeup", "handle_fork", "handle_exit",
+             "dump_threads", "capture_stacks")
+OUR_MAPS = ("task_state", "targets", "proc_counts", "capture_tids", "stack_scratch",
+            "leaktrac.bss", "leaktrac.rodata")
+
+
+class Tap:
+    """Minimal TAP producer: ok/not ok lines, a plan at the end."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        if not cond:
+            self.failed += 1
+        print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name), flush=True)
+        if not cond and diag is not None:
+            for line in str(diag).splitlines()[:40]:
+                print("#   " + line, flush=True)
+        return cond
+
+    def diag(self, msg):
+        for line in str(msg).splitlines():
+            print("# " + line, flush=True)
+
+    def done(self):
+        print("1..%d" % self.n, flush=True)
+        sys.exit(1 if self.failed else 0)
+
+
+class Workload:
+    """A workload process printing ROLE <role> <tid> lines and READY."""
+
+    def __init__(self, argv, ready="READY", timeout=15):
+        if not os.path.isabs(argv[0]) and not argv[0].startswith("python"):
+            argv = [os.path.join(WORKLOADS, argv[0])] + list(argv[1:])
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     bufsize=0)
+        self._buf = b""
+        self.pid = self.proc.pid
+        self.roles = {}
+        self.lines = []
+        self.read_until(ready, timeout)
+
+    def read_until(self, marker, timeout=15):
+        end = time.time() + timeout
+        while time.time() < end:
+            if b"\n" not in self._buf:
+                r, _, _ = select.select([self.proc.stdout], [], [], 0.2)
+                if not r:
+                    if self.proc.poll() is not None:
+                        break
+                    continue
+                chunk = os.read(self.proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                self._buf += chunk
+                continue
+            raw, self._buf = self._buf.split(b"\n", 1)
+            line = raw.decode("utf-8", "replace").strip()
+            self.lines.append(line)
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "ROLE":
+                self.roles.setdefault(parts[1], []).append(int(parts[2]))
+            if line.startswith(marker):
+                return line
+        raise RuntimeError("workload %s: no %r within %ss (got %r)" %
+                           (self.pid, marker, timeout, self.lines[-5:]))
+
+    def tid(self, role):
+        return self.roles[role][0]
+
+    def lines_starting(self, prefix):
+        return [l for l in self.lines if l.startswith(prefix)]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.proc.stdout.close()
+
+
+def run(args, timeout=60, **kw):
+    """Run leaktrace to completion: (rc, stdout, stderr)."""
+    p = subprocess.run([LEAKTRACE] + list(args), capture_output=True, text=True,
+                       timeout=timeout, stdin=subprocess.DEVNULL, **kw)
+    return p.returncode, p.stdout, p.stderr
+
+
+def json_records(text):
+    """Parse JSON lines; raise on a line that is not one JSON object."""
+    recs = []
+    for line in text.splitlines():
+        if line.strip():
+            recs.append(json.loads(line))
+    return recs
+
+
+def final_records(recs):
+    """Records of the last report (the one with final=true)."""
+    out, cur = [], []
+    for r in recs:
+        cur.append(r)
+        if r.get("type") == "report":
+            out = cur
+            cur = []
+    return out
+
+
+def threads_by_tid(recs):
+    return {r["tid"]: r for r in recs if r.get("type") == "thread"}
+
+
+def leftovers(wait=5.0):
+    """leaktrace programs/maps still loaded (bpftool JSON listings). The
+    kernel frees a sleepable program's maps after an RCU-tasks-trace grace
+    period, so give it a few seconds before calling anything a leftover."""
+    end = time.time() + wait
+    while True:
+        left = _leftovers_now()
+        if not left or time.time() >= end:
+            return left
+        time.sleep(0.2)
+
+
+def _leftovers_now():
+    left = []
+    for kind, names in (("prog", OUR_PROGS), ("map", OUR_MAPS)):
+        out = subprocess.run(["bpftool", "-j", kind, "list"], capture_output=True, text=True).stdout
+        try:
+            items = json.loads(out or "[]")
+        except ValueError:
+            items = []
+        left += ["%s %s" % (kind, i.get("name")) for i in items if i.get("name") in names]
+    return left

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Unit tests of the pure userspace logic: parsing, escaping, wait
+ * classification, report aggregation and formatting. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "json_writer.h"
+#include "options.h"
+#include "output.h"
+#include "privileges.h"
+#include "report.h"
+#include "stack_capture.h"
+#include "wait.h"
+
+static void test_parse_duration_ok(void **state)
+{
+	static const struct {
+		const char *in;
+		uint64_t ns;
+	} cases[] = {
+		{ "500ms", 500000000ULL }, { "2s", 2000000000ULL }, { "1m", 60000000000ULL },
+		{ "1h", 3600000000000ULL }, { "10", 10000000000ULL }, { "1.5s", 1500000000ULL },
+		{ "250us", 250000ULL }, { "100ns", 100ULL }, { "1d", 86400000000000ULL },
+		{ "2min", 120000000000ULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t ns = 0;
+
+		assert_int_equal(parse_duration(cases[i].in, &ns), 0);
+		assert_int_equal(ns, cases[i].ns);
+	}
+}
+
+static void test_parse_duration_bad(void **state)
+{
+	static const char *const bad[] = {
+		"", "s", "-1s", "0", "0s", "abc", "10x", "1e400", "nan", "inf", "1 s", " 1s",
+		"5ss", "+3s", "1000d", "0.1ns",
+	};
+	uint64_t ns = 42;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(parse_duration(bad[i], &ns), -EINVAL);
+	assert_int_equal(parse_duration(NULL, &ns), -EINVAL);
+	assert_int_equal(ns, 42);
+}
+
+static void test_parse_pid_list(void **state)
+{
+	struct lt_options o;
+
+	options_defaults(&o);
+	assert_int_equal(parse_pid_list("12", &o), 0);
+	assert_int_equal(parse_pid_list("3,4,5", &o), 0);
+	assert_int_equal(o.n_pids, 4);
+	assert_int_equal(o.pids[0], 12);
+	assert_int_equal(o.pids[3], 5);
+	assert_int_equal(parse_pid_list("", &o), -EINVAL);
+	assert_int_equal(parse_pid_list("1,", &o), -EINVAL);
+	assert_int_equal(parse_pid_list(",1", &o), -EINVAL);
+	assert_int_equal(parse_pid_list("-1", &o), -EINVAL);
+	assert_int_equal(parse_pid_list("0", &o), -EINVAL);
+	assert_int_equal(parse_pid_list("12a", &o), -EINVAL);
+	assert_int_equal(parse_pid_list("99999999999", &o), -EINVAL);
+	o.n_pids = LT_MAX_PIDS;
+	assert_int_equal(parse_pid_list("7", &o), -E2BIG);
+}
+
+static void test_options_parse(void **state)
+{
+	char *ok[] = { "leaktrace", "-p", "1,2", "--pid", "3", "-t", "500ms", "-i", "2s",
+		       "-d", "1m", "-f", "json", "-o", "/tmp/x", "--no-stacks", NULL };
+	char *bad_fmt[] = { "leaktrace", "-f", "xml", NULL };
+	char *bad_thr[] = { "leaktrace", "--threshold", "10q", NULL };
+	char *bad_opt[] = { "leaktrace", "--bogus", NULL };
+	char *extra[] = { "leaktrace", "stray", NULL };
+	struct lt_options o;
+
+	options_defaults(&o);
+	assert_int_equal(options_parse(16, ok, &o), 0);
+	assert_int_equal(o.n_pids, 3);
+	assert_int_equal(o.threshold_ns, 500000000ULL);
+	assert_int_equal(o.interval_ns, 2000000000ULL);
+	assert_int_equal(o.duration_ns, 60000000000ULL);
+	assert_int_equal(o.format, LT_FMT_JSON);
+	assert_string_equal(o.output, "/tmp/x");
+	assert_false(o.stacks_user);
+	options_defaults(&o);
+	assert_int_equal(options_parse(3, bad_fmt, &o), LT_EXIT_USAGE);
+	options_defaults(&o);
+	assert_int_equal(options_parse(3, bad_thr, &o), LT_EXIT_USAGE);
+	options_defaults(&o);
+	assert_int_equal(options_parse(2, bad_opt, &o), LT_EXIT_USAGE);
+	options_defaults(&o);
+	assert_int_equal(options_parse(2, extra, &o), LT_EXIT_USAGE);
+}
+
+/* Write with json_write_string into a memory buffer. */
+static char *json_of(const char *s, size_t len)
+{
+	static char buf[512];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	json_write_string(f, s, len);
+	fclose(f);
+	return buf;
+}
+
+static void test_json_escape(void **state)
+{
+	assert_string_equal(json_of("plain", 16), "\"plain\"");
+	assert_string_equal(json_of("a\"b\\c", 16), "\"a\\\"b\\\\c\"");
+	assert_string_equal(json_of("x\ny\r\tz", 16), "\"x\\ny\\r\\tz\"");
+	assert_string_equal(json_of("\x01\x1f\x7f", 16), "\"\\u0001\\u001f\\u007f\"");
+	/* valid UTF-8 passes through, invalid bytes are escaped */
+	assert_string_equal(json_of("caf\xc3\xa9", 16), "\"caf\xc3\xa9\"");
+	assert_string_equal(json_of("\xff\xc3", 16), "\"\\u00ff\\u00c3\"");
+	assert_string_equal(json_of("\xed\xa0\x80", 16), "\"\\u00ed\\u00a0\\u0080\"");
+	/* a hostile thread name cannot close the record or inject a key */
+	assert_string_equal(json_of("\"}\n{\"type\":", 16), "\"\\\"}\\n{\\\"type\\\":\"");
+	/* a comm without NUL is cut at its length */
+	assert_string_equal(json_of("0123456789abcdefXYZ", 16), "\"0123456789abcdef\"");
+}
+
+static void test_text_escape(void **state)
+{
+	char out[64];
+
+	text_escape(out, sizeof(out), "ok-name", 16);
+	assert_string_equal(out, "ok-name");
+	text_escape(out, sizeof(out), "a\nb\\\xff", 16);
+	assert_string_equal(out, "a\\x0ab\\\\\\xff");
+	text_escape(out, 4, "abcdef", 16);
+	assert_string_equal(out, "abc");
+	text_escape(out, 4, "\n\n", 16);
+	assert_string_equal(out, "");
+}
+
+static void test_wait_futex(void **state)
+{
+	uint64_t args[6] = { 0x7f0000001000, 0 | 128, 0, 0, 0, 0 };
+	struct wait_info w;
+
+	wait_classify(202, args, &w);
+	assert_int_equal(w.kind, WAIT_FUTEX);
+	assert_int_equal(w.futex_addr, 0x7f0000001000);
+	assert_string_equal(w.futex_op, "FUTEX_WAIT_PRIVATE");
+	assert_int_equal(w.timeout, TIMEOUT_NONE);
+	args[1] = 9 | 128 | 256;	/* WAIT_BITSET, private, realtime clock */
+	args[3] = 0x7ffc0000;
+	wait_classify(202, args, &w);
+	assert_string_equal(w.futex_op, "FUTEX_WAIT_BITSET_PRIVATE");
+	assert_int_equal(w.timeout, TIMEOUT_SET);
+	args[1] = 1;	/* WAKE: no timeout semantics */
+	wait_classify(202, args, &w);
+	assert_int_equal(w.timeout, TIMEOUT_UNKNOWN);
+	args[1] = 99;
+	wait_classify(202, args, &w);
+	assert_string_equal(w.futex_op, "FUTEX_UNKNOWN");
+}
+
+static void test_wait_syscalls(void **state)
+{
+	uint64_t args[6] = { 0 };
+	struct wait_info w;
+
+	wait_classify(-1, args, &w);
+	assert_int_equal(w.kind, WAIT_KERNEL);
+	wait_classify(0, args, &w);
+	assert_int_equal(w.kind, WAIT_SYSCALL);
+	assert_string_equal(w.syscall, "read");
+	assert_int_equal(w.timeout, TIMEOUT_NONE);
+	args[3] = (uint64_t)-1;	/* epoll_wait(..., -1) */
+	wait_classify(232, args, &w);
+	assert_true(w.event_loop);
+	assert_int_equal(w.timeout, TIMEOUT_NONE);
+	args[3] = 1000;
+	wait_classify(232, args, &w);
+	assert_int_equal(w.timeout, TIMEOUT_SET);
+	args[2] = 0xffffffff;	/* poll(..., -1) as a 32-bit int */
+	wait_classify(7, args, &w);
+	assert_int_equal(w.timeout, TIMEOUT_NONE);
+	wait_classify(230, args, &w);
+	assert_int_equal(w.timeout, TIMEOUT_SET);
+	wait_classify(100000, args, &w);
+	assert_null(w.syscall);
+	assert_int_equal(w.timeout, TIMEOUT_UNKNOWN);
+}
+
+static struct lt_thread_rec thread_rec(uint32_t tgid, uint32_t tid, uint32_t state, uint64_t parked)
+{
+	struct lt_thread_rec r = { .type = LT_REC_THREAD, .tgid = tgid, .tid = tid,
+				   .state = state, .parked_ns = parked, .nr_threads = 3,
+				   .start_ns = 1000, .syscall_nr = -1 };
+
+	snprintf(r.comm, sizeof(r.comm), "t%u", tid);
+	snprintf(r.pcomm, sizeof(r.pcomm), "proc%u", tgid);
+	return r;
+}
+
+static void test_report_threshold(void **state)
+{
+	struct report r = { .mono_ns = 100000000000ULL, .real_ns = 1700000000000000000ULL,
+			    .threshold_ns = 10000000000ULL };
+	struct lt_thread_rec recs[] = {
+		thread_rec(10, 10, LT_STATE_SLEEPING, 50000000000ULL),	/* parked 50 s */
+		thread_rec(10, 11, LT_STATE_SLEEPING, 95000000000ULL),	/* parked 5 s: below */
+		thread_rec(10, 12, LT_STATE_RUNNING, 0),		/* busy */
+		thread_rec(20, 20, LT_STATE_DISK, 1000000000ULL),	/* D, 99 s */
+		thread_rec(10, 13, LT_STATE_SLEEPING, 200000000000ULL),	/* future: clamp */
+		thread_rec(10, 14, LT_STATE_STOPPED, 1000000000ULL),	/* stopped: not parked */
+	};
+
+	recs[0].flags = LT_F_IN_SYSCALL | LT_F_PARK_SEEN | LT_F_CREATOR_KNOWN;
+	recs[0].creator_tid = 10;
+	recs[0].syscall_nr = 202;
+	recs[0].args[0] = 0x1234;
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
+		assert_int_equal(report_add_record(&r, &recs[i]), 0);
+	report_sort(&r);
+	assert_int_equal(r.threads_scanned, 6);
+	assert_int_equal(r.n_threads, 2);
+	assert_int_equal(r.threads[0].tid, 10);
+	assert_int_equal(r.threads[0].parked_ns, 50000000000ULL);
+	assert_int_equal(r.threads[0].wait.kind, WAIT_FUTEX);
+	assert_int_equal(r.threads[0].wait.futex_addr, 0x1234);
+	assert_int_equal(r.threads[0].creator_tid, 10);
+	assert_true(r.threads[0].park_seen);
+	assert_int_equal(r.threads[0].state, 'S');
+	assert_int_equal(r.threads[1].tid, 20);
+	assert_int_equal(r.threads[1].state, 'D');
+	assert_int_equal(r.threads[1].wait.kind, WAIT_KERNEL);
+	assert_int_equal(r.n_procs, 2);
+	assert_int_equal(r.procs[0].pid, 10);
+	assert_int_equal(r.procs[0].parked, 1);
+	assert_int_equal(r.procs[0].live_threads, 3);
+	assert_string_equal(r.procs[0].comm, "proc10");
+	report_reset(&r);
+	assert_int_equal(r.n_threads, 0);
+	report_free(&r);
+}
+
+static void test_report_order(void **state)
+{
+	struct report r = { .mono_ns = 1000000000000ULL, .threshold_ns = 1 };
+	uint64_t parked[] = { 900, 100, 500 };
+
+	for (int i = 0; i < 3; i++) {
+		struct lt_thread_rec rec = thread_rec(5, 50 + i, LT_STATE_SLEEPING,
+						      parked[i] * 1000000000ULL);
+
+		assert_int_equal(report_add_record(&r, &rec), 0);
+	}
+	report_sort(&r);
+	/* longest parked first: parked since 100 s, then 500 s, then 900 s */
+	assert_int_equal(r.threads[0].tid, 51);
+	assert_int_equal(r.threads[1].tid, 52);
+	assert_int_equal(r.threads[2].tid, 50);
+	report_free(&r);
+}
+
+static void test_format_duration(void **state)
+{
+	char buf[32];
+
+	format_duration(buf, sizeof(buf), 450000000ULL);
+	assert_string_equal(buf, "450ms");
+	format_duration(buf, sizeof(buf), 3200000000ULL);
+	assert_string_equal(buf, "3.2s");
+	format_duration(buf, sizeof(buf), 3720ULL * 1000000000ULL);
+	assert_string_equal(buf, "1h02m");
+	format_duration(buf, sizeof(buf), 125ULL * 1000000000ULL);
+	assert_string_equal(buf, "2m05s");
+	format_duration(buf, sizeof(buf), 90000ULL * 1000000000ULL);
+	assert_string_equal(buf, "1d01h");
+}
+
+static void test_json_output_records(void **state)
+{
+	struct report r = { .mono_ns = 100000000000ULL, .real_ns = 1700000000000000000ULL,
+			    .threshold_ns = 1000000000ULL, .summarize_all = true };
+	struct lt_thread_rec rec = thread_rec(7, 8, LT_STATE_SLEEPING, 10000000000ULL);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	memcpy(rec.comm, "a\"b\n}{", 7);
+	rec.flags = LT_F_IN_SYSCALL;
+	rec.syscall_nr = 0;
+	assert_int_equal(report_add_record(&r, &rec), 0);
+	report_sort(&r);
+	f = open_memstream(&buf, &len);
+	output_json(f, &r);
+	fclose(f);
+	/* three records, one per line: thread, summary, report */
+	assert_non_null(strstr(buf, "{\"type\":\"thread\""));
+	assert_non_null(strstr(buf, "\"thread\":\"a\\\"b\\n}{\""));
+	assert_non_null(strstr(buf, "\"parked_seconds\":90.000"));
+	assert_non_null(strstr(buf, "\"wait\":{\"kind\":\"syscall\",\"syscall_nr\":0,\"syscall\":\"read\",\"timeout\":false}"));
+	assert_non_null(strstr(buf, "{\"type\":\"summary\""));
+	assert_non_null(strstr(buf, "{\"type\":\"report\""));
+	{
+		int lines = 0;
+
+		for (char *p = buf; *p; p++)
+			lines += *p == '\n';
+		assert_int_equal(lines, 3);
+	}
+	free(buf);
+	report_free(&r);
+}
+
+static void test_privileges_parsers(void **state)
+{
+	uint64_t caps = 0;
+
+	assert_int_equal(parse_cap_eff("Name:\tx\nCapEff:\t000001ffffffffff\n", &caps), 0);
+	assert_int_equal(caps, 0x1ffffffffffULL);
+	assert_int_equal(parse_cap_eff("CapEff:\tzz\n", &caps), -EINVAL);
+	assert_int_equal(parse_cap_eff("Name:\tCapEff:\t1\n", &caps), -EINVAL);
+	assert_int_equal(parse_status_tgid("Name:\ta\nTgid:\t4242\nPid:\t4243\n"), 4242);
+	assert_int_equal(parse_status_tgid("Tgid:\t-3\n"), -EINVAL);
+	assert_int_equal(parse_status_tgid("Tgid:\t\n"), -EINVAL);
+	assert_int_equal(parse_status_tgid("garbage"), -EINVAL);
+}
+
+static void test_site_id(void **state)
+{
+	char *a[] = { "pthread_cond_wait+0x1c9", "leak_condvar_worker+0x12" };
+	char *b[] = { "pthread_cond_wait+0x1c9", "leak_other+0x12" };
+	char *split1[] = { "ab", "c" };
+	char *split2[] = { "a", "bc" };
+	char *k[] = { "futex_wait_queue+0x55" };
+
+	assert_int_equal(stack_site_id(a, 2, k, 1), stack_site_id(a, 2, k, 1));
+	assert_int_not_equal(stack_site_id(a, 2, k, 1), stack_site_id(b, 2, k, 1));
+	assert_int_not_equal(stack_site_id(split1, 2, NULL, 0), stack_site_id(split2, 2, NULL, 0));
+	assert_int_not_equal(stack_site_id(a, 2, NULL, 0), stack_site_id(NULL, 0, a, 2));
+	assert_int_equal(stack_site_id(NULL, 0, NULL, 0), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_duration_ok),
+		cmocka_unit_test(test_parse_duration_bad),
+		cmocka_unit_test(test_parse_pid_list),
+		cmocka_unit_test(test_options_parse),
+		cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_text_escape),
+		cmocka_unit_test(test_wait_futex),
+		cmocka_unit_test(test_wait_syscalls),
+		cmocka_unit_test(test_report_threshold),
+		cmocka_unit_test(test_report_order),
+		cmocka_unit_test(test_format_duration),
+		cmocka_unit_test(test_json_output_records),
+		cmocka_unit_test(test_privileges_parsers),
+		cmocka_unit_test(test_site_id),
+	};
+
+	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
