@@ -32,6 +32,9 @@ const volatile bool include_kthreads = false;
 /* Written by userspace between iterator runs (.bss is mmaped). */
 __u64 min_parked_ns = 0;	/* capture iterator: skip threads parked less */
 __u64 drops[LT_DROP_MAX];
+/* bpf_ktime_get_ns() - se.exec_start of the running iterator task: how far
+ * the scheduler's task clock (which excludes IRQ/steal time) lags behind */
+__s64 exec_clock_lag_ns;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -131,7 +134,9 @@ int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_
 	bits = task_state_bits(prev);
 	if (!(bits & (TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE)))
 		return 0;
-	st->parked_ns = bpf_ktime_get_ns();
+	/* the scheduler has just accounted prev's run time: exec_start is
+	 * now, on bpf_ktime_get_ns()'s clock, without a helper call */
+	st->parked_ns = prev->se.exec_start;
 	st->park_state = classify_state(bits);
 	return 0;
 }
@@ -231,7 +236,11 @@ int dump_threads(struct bpf_iter__task *ctx)
 	struct lt_thread_rec rec = {};
 	struct lt_task_state *st;
 
-	if (!task || !traced_task(task))
+	if (!task)
+		return 0;
+	if (task == bpf_get_current_task_btf())
+		exec_clock_lag_ns = bpf_ktime_get_ns() - task->se.exec_start;
+	if (!traced_task(task))
 		return 0;
 
 	rec.type = LT_REC_THREAD;

@@ -114,7 +114,7 @@ int report_add_record(struct report *r, const struct lt_thread_rec *rec)
 {
 	struct thread_report *t;
 	struct proc_report *p;
-	uint64_t args[6];
+	uint64_t args[6], parked_at;
 
 	r->threads_scanned++;
 	p = report_proc(r, rec->tgid);
@@ -127,11 +127,11 @@ int report_add_record(struct report *r, const struct lt_thread_rec *rec)
 		memcpy(p->comm, rec->pcomm, sizeof(p->comm));
 	p->comm[LT_COMM_LEN - 1] = '\0';
 
-	if (rec->state != LT_STATE_SLEEPING && rec->state != LT_STATE_DISK)
+	if ((rec->state != LT_STATE_SLEEPING && rec->state != LT_STATE_DISK) || !rec->parked_ns)
 		return 0;
-	/* exec_start of a long-parked thread may lag a little behind: clamp */
-	if (!rec->parked_ns || rec->parked_ns > r->mono_ns ||
-	    r->mono_ns - rec->parked_ns < r->threshold_ns)
+	/* park times are on the scheduler's task clock: move them to ours */
+	parked_at = rec->parked_ns + r->clock_lag_ns;
+	if (parked_at > r->mono_ns || r->mono_ns - parked_at < r->threshold_ns)
 		return 0;
 
 	t = report_add_thread(r);
@@ -144,7 +144,7 @@ int report_add_record(struct report *r, const struct lt_thread_rec *rec)
 	memcpy(t->thread, rec->comm, sizeof(t->thread));
 	t->comm[LT_COMM_LEN - 1] = t->thread[LT_COMM_LEN - 1] = '\0';
 	t->state = rec->state == LT_STATE_DISK ? 'D' : 'S';
-	t->parked_ns = r->mono_ns - rec->parked_ns;
+	t->parked_ns = r->mono_ns - parked_at;
 	t->parked_since_ns = r->real_ns - t->parked_ns;
 	t->park_seen = rec->flags & LT_F_PARK_SEEN;
 	t->age_ns = rec->start_ns && rec->start_ns <= r->mono_ns ? r->mono_ns - rec->start_ns : 0;

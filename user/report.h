@@ -47,6 +47,7 @@ struct report {
 	uint64_t real_ns;		/* CLOCK_REALTIME when taken */
 	uint64_t threshold_ns;
 	uint64_t interval_ns;		/* since the previous report */
+	int64_t clock_lag_ns;		/* CLOCK_MONOTONIC minus the task clock of park times */
 	bool final;
 	bool summarize_all;		/* summaries of every traced process, not only those with parked threads */
 	uint64_t threads_scanned;

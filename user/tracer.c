@@ -93,6 +93,14 @@ static int setup_targets(struct tracer *t)
 	return 0;
 }
 
+static int run_iter(struct tracer *t, struct bpf_link *link,
+		    int (*fn)(void *ctx, const void *rec, size_t len), void *ctx);
+
+static int discard_record(void *ctx, const void *rec, size_t len)
+{
+	return 0;
+}
+
 int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbuf, size_t errlen)
 {
 	struct features feat = {};
@@ -151,6 +159,13 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbu
 			snprintf(errbuf, errlen, "cannot attach capture iterator: %s", strerror(-err));
 			goto fail;
 		}
+	}
+	/* a first scan creates task storage for every traced thread (so the
+	 * hot path stamps their next park) and measures the clock lag */
+	err = run_iter(t, t->scan_link, discard_record, NULL);
+	if (err) {
+		snprintf(errbuf, errlen, "cannot run task iterator: %s", strerror(-err));
+		goto fail;
 	}
 	*out = t;
 	return 0;
@@ -325,6 +340,8 @@ int tracer__scan(struct tracer *t, struct report *r)
 {
 	int err;
 
+	/* measured by the previous run (tracer__new makes a first one) */
+	r->clock_lag_ns = t->skel->bss->exec_clock_lag_ns;
 	err = run_iter(t, t->scan_link, scan_record, r);
 	if (err)
 		return err;

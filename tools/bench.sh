@@ -1,0 +1,87 @@
+#!/bin/bash
+# Hot-path benchmark (not a test): prints ns/event of each BPF program from
+# bpf_stats and the slowdown of `perf bench sched pipe` with leaktrace
+# attached vs. not, interleaved in one run; the same for libbpf-tools'
+# offcputime as the reference peer. Run as root after `make`.
+#   tools/bench.sh [ROUNDS] [LOOPS]
+set -u
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-5}
+LOOPS=${2:-50000}
+LT=./leaktrace
+OFFCPU=$(command -v offcputime || echo /usr/sbin/offcputime)
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "run as root"
+[ -x "$LT" ] || die "build leaktrace first (make)"
+command -v perf >/dev/null || die "perf not found (apt-get install linux-perf)"
+
+old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+trap 'sysctl -qw kernel.bpf_stats_enabled=$old_stats; kill $tracer 2>/dev/null; wait 2>/dev/null' EXIT
+sysctl -qw kernel.bpf_stats_enabled=1
+
+# usecs/op of one perf bench run
+pipe_usecs() {
+	perf bench sched pipe -l "$LOOPS" 2>/dev/null | awk '/usecs\/op/ {print $1}'
+}
+
+# start a tracer in the background and wait until its programs are loaded
+start_tracer() {
+	"$@" >/dev/null 2>&1 &
+	tracer=$!
+	for _ in $(seq 50); do
+		bpftool -j prog show 2>/dev/null | grep -q "\"$STATNAME\"" && return 0
+		sleep 0.1
+	done
+	die "tracer $* did not load"
+}
+
+stop_tracer() {
+	kill -INT "$tracer" 2>/dev/null
+	wait "$tracer" 2>/dev/null
+}
+
+# run_time_ns/run_cnt per program of the running tracer: "name ns cnt" lines
+prog_stats() {
+	bpftool -j prog show | python3 -c '
+import json, sys
+names = set(sys.argv[1].split(","))
+for p in json.load(sys.stdin):
+    if p.get("name") in names and p.get("run_cnt"):
+        print(p["name"], p.get("run_time_ns", 0), p["run_cnt"])' "$1"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# bench NAME STATNAMES CMD...: interleaved base/traced rounds
+bench() {
+	local name=$1 statnames=$2; shift 2
+	local base=() traced=() stats=""
+	STATNAME=${statnames%%,*}
+	for r in $(seq "$ROUNDS"); do
+		base+=("$(pipe_usecs)")
+		start_tracer "$@"
+		traced+=("$(pipe_usecs)")
+		stats+=$(prog_stats "$statnames")$'\n'
+		stop_tracer
+	done
+	local b t
+	b=$(printf '%s\n' "${base[@]}" | median)
+	t=$(printf '%s\n' "${traced[@]}" | median)
+	echo "== $name"
+	echo "perf bench sched pipe -l $LOOPS, median of $ROUNDS interleaved rounds:"
+	printf '  no tracing  %8.3f usecs/op\n  traced      %8.3f usecs/op\n  slowdown    %8.3f (ratio traced/untraced)\n' "$b" "$t" \
+		"$(echo "$t / $b" | bc -l)"
+	echo "ns per BPF event (bpf_stats run_time_ns/run_cnt, summed over rounds):"
+	printf '%s' "$stats" | awk 'NF==3 {ns[$1]+=$2; cnt[$1]+=$3}
+		END {for (p in ns) printf "  %-16s %10.1f ns/event  (%d events)\n", p, ns[p]/cnt[p], cnt[p]}'
+}
+
+bench "leaktrace (system-wide)" "handle_switch,handle_wakeup,handle_fork,handle_exit" \
+	"$LT" -t 10s -i 1h
+if [ -x "$OFFCPU" ] && [ -z "${BENCH_SKIP_PEER:-}" ]; then
+	bench "libbpf-tools offcputime (reference)" "sched_switch,sched_switch_raw,sched_switch_btf" \
+		"$OFFCPU" 3600
+else
+	echo "== offcputime not installed (apt-get install libbpf-tools): reference skipped"
+fi
