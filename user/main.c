@@ -11,17 +11,26 @@
 
 #include <bpf/libbpf.h>
 
+#include "findings.h"
 #include "options.h"
 #include "output.h"
 #include "privileges.h"
+#include "prom_exporter.h"
 #include "stack_capture.h"
+#include "syslog_out.h"
 #include "tracer.h"
+#include "verdict.h"
 
-static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t exiting, reopen;
 
 static void on_signal(int sig)
 {
 	exiting = 1;
+}
+
+static void on_hangup(int sig)
+{
+	reopen = 1;
 }
 
 static bool verbose;
@@ -60,10 +69,12 @@ static void sleep_until(uint64_t deadline)
 
 static int install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = on_signal }, hup = { .sa_handler = on_hangup };
 
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+	sigemptyset(&hup.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGHUP, &hup, NULL))
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
@@ -97,11 +108,29 @@ static int emit(FILE *out, const struct lt_options *o, struct report *r)
 	return 0;
 }
 
+/* SIGHUP (logrotate): reopen -o FILE; if that fails, keep the old one. */
+static void reopen_output(FILE **out, const char *path)
+{
+	FILE *f = fopen(path, "a");
+
+	if (!f) {
+		fprintf(stderr, "leaktrace: cannot reopen %s: %s\n", path, strerror(errno));
+		return;
+	}
+	setvbuf(f, NULL, _IOLBF, 0);
+	fclose(*out);
+	*out = f;
+}
+
 int main(int argc, char **argv)
 {
 	struct tracer_opts topts = {};
 	struct stack_capture *stacks = NULL;
+	struct verdict_engine *verdicts = NULL;
+	enum verdict worst = VERDICT_NONE;
 	struct tracer *tracer = NULL;
+	struct prom_exporter *exporter = NULL;
+	struct findings *findings = NULL;
 	struct report rep = {};
 	struct lt_options o;
 	uint64_t start, last, deadline = 0;
@@ -153,6 +182,34 @@ int main(int argc, char **argv)
 		else
 			stacks = stack_capture__new(o.stacks_user, o.stacks_kernel, o.stack_depth);
 	}
+	{
+		struct verdict_opts vopts = {
+			.leak_min_threads = o.leak_min_threads,
+			.leak_min_span_s = o.leak_min_span_s,
+			.leak_min_arrivals = o.leak_min_arrivals,
+		};
+
+		verdicts = verdict_engine__new(&vopts);
+		if (!verdicts) {
+			fprintf(stderr, "leaktrace: out of memory\n");
+			goto cleanup;
+		}
+	}
+	if (o.prometheus) {
+		err = prom_exporter__new(o.prometheus, &exporter, err_msg, sizeof(err_msg));
+		if (err) {
+			fprintf(stderr, "leaktrace: %s\n", err_msg);
+			goto cleanup;
+		}
+	}
+	if (o.syslog) {
+		findings = findings__new();
+		if (!findings) {
+			fprintf(stderr, "leaktrace: out of memory\n");
+			goto cleanup;
+		}
+		syslog_out_open();
+	}
 	if (o.verbose)
 		fprintf(stderr, "leaktrace: tracing %s\n", o.n_pids ? "selected processes" : "all processes");
 
@@ -184,8 +241,23 @@ int main(int argc, char **argv)
 		}
 		if (stacks)
 			stack_capture__run(stacks, tracer, &rep);
+		rep.min_verdict = o.min_verdict;
+		if (verdict_engine__judge(verdicts, &rep)) {
+			fprintf(stderr, "leaktrace: out of memory\n");
+			goto cleanup;
+		}
+		if (rep.worst > worst)
+			worst = rep.worst;
+		if (reopen && out != stdout)
+			reopen_output(&out, o.output);
+		reopen = 0;
 		if (emit(out, &o, &rep))
 			goto cleanup;
+		/* best effort: the last good snapshot / state stays on ENOMEM */
+		if (exporter)
+			prom_exporter__update(exporter, &rep);
+		if (findings)
+			syslog_out_report(findings, &rep);
 		tracer__prune(tracer, &rep);
 		if (all_gone)
 			fprintf(stderr, "leaktrace: all traced processes have exited\n");
@@ -193,7 +265,16 @@ int main(int argc, char **argv)
 			break;
 	}
 	ret = LT_EXIT_OK;
+	if (o.fail_on_leak && worst >= VERDICT_LEAK) {
+		fprintf(stderr, "leaktrace: %s reported: failing (--fail-on-leak)\n", verdict_name(worst));
+		ret = LT_EXIT_LEAK;
+	}
 cleanup:
+	prom_exporter__free(exporter);
+	if (findings)
+		syslog_out_close();
+	findings__free(findings);
+	verdict_engine__free(verdicts);
 	stack_capture__free(stacks);
 	tracer__free(tracer);
 	report_free(&rep);

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "options.h"
+#include "prom_exporter.h"
+#include "report.h"
 
 #ifndef LEAKTRACE_VERSION
 #define LEAKTRACE_VERSION "dev"
@@ -79,6 +81,7 @@ void options_defaults(struct lt_options *opts)
 	opts->stacks_user = true;
 	opts->stacks_kernel = true;
 	opts->stack_depth = 32;
+	opts->min_verdict = 0;
 }
 
 static const char version_str[] = "leaktrace " LEAKTRACE_VERSION;
@@ -101,10 +104,17 @@ static const char doc[] =
 
 enum {
 	OPT_KTHREADS = 0x100,
+	OPT_PROMETHEUS,
+	OPT_SYSLOG,
 	OPT_NO_STACKS,
 	OPT_USER_STACKS_ONLY,
 	OPT_KERNEL_STACKS_ONLY,
 	OPT_STACK_DEPTH,
+	OPT_FAIL_ON_LEAK,
+	OPT_MIN_VERDICT,
+	OPT_LEAK_MIN_THREADS,
+	OPT_LEAK_MIN_SPAN,
+	OPT_LEAK_MIN_ARRIVALS,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -113,12 +123,19 @@ static const struct argp_option argp_opts[] = {
 	{ "interval", 'i', "DURATION", 0, "Report every DURATION (default 5s)", 0 },
 	{ "duration", 'd', "DURATION", 0, "Stop after DURATION with a final report", 0 },
 	{ "format", 'f', "FORMAT", 0, "Output format: text (default) or json (JSON lines)", 0 },
-	{ "output", 'o', "FILE", 0, "Write reports to FILE instead of stdout", 0 },
+	{ "output", 'o', "FILE", 0, "Write reports to FILE instead of stdout (reopened on SIGHUP)", 0 },
+	{ "prometheus", OPT_PROMETHEUS, "ADDR:PORT", 0, "Serve metrics at http://ADDR:PORT/metrics (address default 127.0.0.1)", 0 },
+	{ "syslog", OPT_SYSLOG, NULL, 0, "Log new, changed and gone findings to syslog", 0 },
 	{ "kernel-threads", OPT_KTHREADS, NULL, 0, "Include kernel threads (system-wide mode)", 0 },
 	{ "no-stacks", OPT_NO_STACKS, NULL, 0, "Do not capture stacks", 0 },
 	{ "user-stacks-only", OPT_USER_STACKS_ONLY, NULL, 0, "Capture user stacks only", 0 },
 	{ "kernel-stacks-only", OPT_KERNEL_STACKS_ONLY, NULL, 0, "Capture kernel stacks only", 0 },
 	{ "stack-depth", OPT_STACK_DEPTH, "N", 0, "Maximum frames per stack (default 32, max 127)", 0 },
+	{ "fail-on-leak", OPT_FAIL_ON_LEAK, NULL, 0, "Exit 10 if a leak or deadlock verdict was reported", 0 },
+	{ "min-verdict", OPT_MIN_VERDICT, "VERDICT", 0, "Report only idle|stuck|leak|deadlock and worse (default idle: all)", 0 },
+	{ "leak-min-threads", OPT_LEAK_MIN_THREADS, "N", 0, "Threads a spread-out site needs to be a leak (default 3)", 0 },
+	{ "leak-min-span", OPT_LEAK_MIN_SPAN, "DURATION", 0, "Spread of park times that makes such a site a leak (default 1s)", 0 },
+	{ "leak-min-arrivals", OPT_LEAK_MIN_ARRIVALS, "N", 0, "Arrivals while observed that make a site a leak (default 2)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output, including libbpf's log", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
 	{ "version", 'V', NULL, 0, "Print the version", 0 },
@@ -191,6 +208,18 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			usage_error(state, "empty output file name%s", "");
 		o->output = arg;
 		break;
+	case OPT_PROMETHEUS: {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		if (prom_parse_listen(arg, &ss, &len))
+			usage_error(state, "invalid --prometheus address '%s' (use [ADDR]:PORT)", arg);
+		o->prometheus = arg;
+		break;
+	}
+	case OPT_SYSLOG:
+		o->syslog = true;
+		break;
 	case 'v':
 		o->verbose = true;
 		break;
@@ -210,6 +239,42 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (parse_int(arg, 1, 127, &o->stack_depth))
 			usage_error(state, "invalid stack depth '%s' (1-127)", arg);
 		break;
+	case OPT_FAIL_ON_LEAK:
+		o->fail_on_leak = true;
+		break;
+	case OPT_MIN_VERDICT: {
+		enum verdict v;
+
+		if (verdict_parse(arg, &v))
+			usage_error(state, "invalid verdict '%s': use idle, stuck, leak or deadlock", arg);
+		else
+			o->min_verdict = v;
+		break;
+	}
+	case OPT_LEAK_MIN_THREADS: {
+		int v;
+
+		if (parse_int(arg, 2, 1000000, &v))
+			usage_error(state, "invalid --leak-min-threads '%s' (2-1000000)", arg);
+		o->leak_min_threads = v;
+		break;
+	}
+	case OPT_LEAK_MIN_ARRIVALS: {
+		int v;
+
+		if (parse_int(arg, 1, 1000000, &v))
+			usage_error(state, "invalid --leak-min-arrivals '%s' (1-1000000)", arg);
+		o->leak_min_arrivals = v;
+		break;
+	}
+	case OPT_LEAK_MIN_SPAN: {
+		uint64_t ns;
+
+		if (parse_duration(arg, &ns))
+			usage_error(state, "invalid --leak-min-span '%s'", arg);
+		o->leak_min_span_s = ns / 1e9;
+		break;
+	}
 	case 'h':
 		/* argp_state_help() is silent under ARGP_NO_ERRS */
 		argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP, "leaktrace");

@@ -38,6 +38,13 @@ struct lt_options {
 	bool stacks_user;
 	bool stacks_kernel;
 	int stack_depth;
+	const char *prometheus;	/* --prometheus ADDR:PORT, NULL = off */
+	bool syslog;
+	bool fail_on_leak;
+	int min_verdict;		/* enum verdict */
+	uint32_t leak_min_threads;
+	double leak_min_span_s;
+	uint32_t leak_min_arrivals;
 };
 
 /* Parse "500ms", "2s", "1m", "1h", "1.5s" or a bare number of seconds.

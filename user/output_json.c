@@ -66,10 +66,65 @@ static void write_thread(FILE *f, const struct report *r, const struct thread_re
 	if (t->user_stack || t->kernel_stack) {
 		write_frames(f, "user_stack", t->user_stack, t->n_user);
 		write_frames(f, "kernel_stack", t->kernel_stack, t->n_kernel);
-		fprintf(f, ",\"site\":\"%016" PRIx64 "\"", t->site);
 	}
+	if (t->group)
+		fprintf(f, ",\"site\":\"%016" PRIx64 "\"", t->group);
+	if (t->verdict)
+		fprintf(f, ",\"verdict\":\"%s\"", verdict_name(t->verdict));
+	if (t->lock_owner)
+		fprintf(f, ",\"lock_owner\":%" PRIu32, t->lock_owner);
 	if (t->stack_err)
 		fprintf(f, ",\"stack_error\":%d", t->stack_err);
+	fputs("}\n", f);
+}
+
+static void write_site(FILE *f, const struct report *r, const struct site_report *s)
+{
+	const struct thread_report *t = &r->threads[s->first_thread];
+
+	fputs("{\"type\":\"site\",", f);
+	write_time_field(f, "time", r->real_ns);
+	fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", s->pid);
+	json_write_string(f, s->comm, sizeof(s->comm));
+	fprintf(f, ",\"site\":\"%016" PRIx64 "\",\"verdict\":\"%s\",\"reason\":\"%s\","
+		"\"threads\":%" PRIu32 ",\"parked_min_seconds\":%.3f,\"parked_max_seconds\":%.3f,"
+		"\"evidence\":{\"growth_per_min\":%.2f,\"no_timeout\":%s,\"woken_since_park\":%s,"
+		"\"distinct_wait_addrs\":%" PRIu32 ",\"arrivals\":%" PRIu32 ",\"departures\":%" PRIu32
+		",\"reports_seen\":%" PRIu32 ",\"observed_seconds\":%.1f,\"event_loop\":%s,"
+		"\"timed_wait\":%s,\"uninterruptible\":%s,\"lock_wait\":%s}",
+		s->group, verdict_name(s->verdict), s->reason ? s->reason : "", s->n_threads,
+		s->min_parked_ns / 1e9, s->max_parked_ns / 1e9, s->growth_per_min,
+		s->no_timeout ? "true" : "false", s->woken_since_park ? "true" : "false",
+		s->distinct_wait_objects, s->arrivals, s->departures, s->reports_seen,
+		s->observed_seconds, s->event_loop ? "true" : "false", s->timed ? "true" : "false",
+		s->disk ? "true" : "false", s->lock_wait ? "true" : "false");
+	fprintf(f, ",\"tids\":[");
+	for (size_t i = 0, n = 0; i < r->n_threads; i++) {
+		if (r->threads[i].site_index != (size_t)(s - r->sites))
+			continue;
+		fprintf(f, "%s%" PRIu32, n++ ? "," : "", r->threads[i].tid);
+	}
+	fputc(']', f);
+	if (s->cycle_len) {
+		fputs(",\"cycle\":[", f);
+		for (uint32_t i = 0; i < s->cycle_len; i++) {
+			const struct thread_report *c = NULL;
+
+			for (size_t k = 0; k < r->n_threads && !c; k++)
+				if (r->threads[k].tid == s->cycle[i] && r->threads[k].pid == s->pid)
+					c = &r->threads[k];
+			fprintf(f, "%s{\"tid\":%" PRIu32, i ? "," : "", s->cycle[i]);
+			if (c)
+				fprintf(f, ",\"waits_for\":\"0x%" PRIx64 "\",\"held_by\":%" PRIu32,
+					c->wait.futex_addr, c->lock_owner);
+			fputc('}', f);
+		}
+		fputc(']', f);
+	}
+	if (t->user_stack || t->kernel_stack) {
+		write_frames(f, "user_stack", t->user_stack, t->n_user);
+		write_frames(f, "kernel_stack", t->kernel_stack, t->n_kernel);
+	}
 	fputs("}\n", f);
 }
 
@@ -93,16 +148,22 @@ static void write_report_record(FILE *f, const struct report *r)
 	write_time_field(f, "time", r->real_ns);
 	fprintf(f, ",\"final\":%s,\"threads_scanned\":%" PRIu64 ",\"parked\":%zu,\"processes\":%zu,"
 		"\"drops\":{\"proc_counts\":%" PRIu64 ",\"task_storage\":%" PRIu64
-		",\"capture\":%" PRIu64 "},\"capture_failures\":%" PRIu64 "}\n",
+		",\"capture\":%" PRIu64 ",\"sites_evicted\":%" PRIu64 "},\"capture_failures\":%" PRIu64
+		",\"worst_verdict\":\"%s\"}\n",
 		r->final ? "true" : "false", r->threads_scanned, r->n_threads, r->n_procs,
 		r->drops[LT_DROP_PROC_COUNTS], r->drops[LT_DROP_TASK_STORAGE],
-		r->drops[LT_DROP_CAPTURE], r->capture_failures);
+		r->drops[LT_DROP_CAPTURE], r->sites_evicted, r->capture_failures,
+		verdict_name(r->worst));
 }
 
 void output_json(FILE *f, const struct report *r)
 {
 	for (size_t i = 0; i < r->n_threads; i++)
-		write_thread(f, r, &r->threads[i]);
+		if (r->threads[i].verdict >= r->min_verdict)
+			write_thread(f, r, &r->threads[i]);
+	for (size_t i = 0; i < r->n_sites; i++)
+		if (r->sites[i].verdict >= r->min_verdict)
+			write_site(f, r, &r->sites[i]);
 	for (size_t i = 0; i < r->n_procs; i++)
 		if (r->procs[i].parked || r->summarize_all)
 			write_summary(f, r, &r->procs[i]);

@@ -26,6 +26,8 @@ void report_reset(struct report *r)
 		free_thread_stacks(&r->threads[i]);
 	r->n_threads = 0;
 	r->n_procs = 0;
+	r->n_sites = 0;
+	r->worst = VERDICT_NONE;
 	r->threads_scanned = 0;
 	r->capture_failures = 0;
 	r->final = false;
@@ -36,6 +38,7 @@ void report_free(struct report *r)
 	report_reset(r);
 	free(r->threads);
 	free(r->procs);
+	free(r->sites);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -82,6 +85,35 @@ struct thread_report *report_add_thread(struct report *r)
 	t = &r->threads[r->n_threads++];
 	memset(t, 0, sizeof(*t));
 	return t;
+}
+
+struct site_report *report_add_site(struct report *r)
+{
+	struct site_report *s;
+
+	if (grow((void **)&r->sites, &r->cap_sites, r->n_sites, sizeof(*s)))
+		return NULL;
+	s = &r->sites[r->n_sites++];
+	memset(s, 0, sizeof(*s));
+	return s;
+}
+
+const char *verdict_name(enum verdict v)
+{
+	static const char *const names[] = { "none", "idle", "stuck", "leak", "deadlock" };
+
+	return v <= VERDICT_DEADLOCK ? names[v] : "none";
+}
+
+int verdict_parse(const char *s, enum verdict *v)
+{
+	for (int i = VERDICT_IDLE; i <= VERDICT_DEADLOCK; i++) {
+		if (!strcmp(s, verdict_name(i))) {
+			*v = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 static int cmp_proc(const void *a, const void *b)

@@ -10,6 +10,21 @@
 #include "leaktrace.h"
 #include "wait.h"
 
+/* Ordered by severity: --min-verdict and --fail-on-leak compare them. */
+enum verdict {
+	VERDICT_NONE = 0,	/* not judged yet */
+	VERDICT_IDLE,		/* healthy idle shape: pool, event loop, timed wait */
+	VERDICT_STUCK,		/* worth a look: alone and never woken, D state, held lock */
+	VERDICT_LEAK,		/* parked threads accumulate at one site */
+	VERDICT_DEADLOCK,	/* lock-order cycle */
+};
+
+const char *verdict_name(enum verdict v);
+/* Parse "idle", "stuck", "leak", "deadlock"; -EINVAL otherwise. */
+int verdict_parse(const char *s, enum verdict *v);
+
+#define LT_MAX_CYCLE 8
+
 struct thread_report {
 	uint32_t pid, tid;
 	char comm[LT_COMM_LEN];		/* process name */
@@ -30,6 +45,38 @@ struct thread_report {
 	int n_kernel;
 	int stack_err;			/* 0, or -errno of a failed capture */
 	uint64_t site;			/* hash of the stack, 0 = no stack */
+	/* verdict.c */
+	uint64_t group;			/* site, or a hash of the wait when no stack */
+	uint32_t lock_owner;		/* tid holding the mutex it waits for, 0 = none */
+	enum verdict verdict;
+	size_t site_index;		/* into report.sites */
+};
+
+/* Parked threads of one process grouped by stack (or wait, without stacks). */
+struct site_report {
+	uint32_t pid;
+	uint64_t group;
+	uint64_t site;			/* stack id, 0 = none */
+	char comm[LT_COMM_LEN];
+	uint32_t n_threads;
+	uint64_t min_parked_ns, max_parked_ns;
+	uint32_t distinct_wait_objects;
+	bool no_timeout;		/* every wait has no timeout */
+	bool event_loop;		/* epoll/poll/select/io_uring waits */
+	bool timed;			/* every wait carries a timeout */
+	bool disk;			/* some thread in D state */
+	bool woken_since_park;		/* a thread got wake-ups without running */
+	bool lock_wait;			/* some thread waits for a held mutex */
+	uint32_t arrivals;		/* threads that joined while observed */
+	uint32_t departures;		/* threads that left (ran or exited) */
+	uint32_t reports_seen;
+	double observed_seconds;
+	double growth_per_min;
+	enum verdict verdict;
+	const char *reason;		/* static, one phrase */
+	size_t first_thread;		/* index of a thread of the site (stacks) */
+	uint32_t cycle[LT_MAX_CYCLE];	/* deadlock: tids in the cycle */
+	uint32_t cycle_len;
 };
 
 struct proc_report {
@@ -57,7 +104,15 @@ struct report {
 	size_t n_threads, cap_threads;
 	struct proc_report *procs;
 	size_t n_procs, cap_procs;
+	struct site_report *sites;
+	size_t n_sites, cap_sites;
+	enum verdict worst;		/* highest verdict in this report */
+	enum verdict min_verdict;	/* outputs skip threads and sites below it */
+	uint64_t sites_evicted;		/* verdict history entries dropped (bounded) */
 };
+
+/* Append an empty site entry. NULL on allocation failure. */
+struct site_report *report_add_site(struct report *r);
 
 /* Empty r, keeping its buffers. */
 void report_reset(struct report *r);

@@ -80,7 +80,10 @@ static void classify_futex(const uint64_t args[6], struct wait_info *w)
 
 	w->kind = WAIT_FUTEX;
 	w->futex_addr = args[0];
+	w->futex_val = (uint32_t)args[2];
 	w->futex_op = futex_op_name(op);
+	w->object = args[0];
+	w->has_object = true;
 	switch (cmd) {
 	case 0:		/* WAIT */
 	case 6:		/* LOCK_PI */
@@ -112,8 +115,12 @@ void wait_classify(long nr, const uint64_t args[6], struct wait_info *w)
 		w->futex_addr = args[0];
 		w->timeout = ptr_timeout(args[3]);
 		break;
-	case 0: case 17: case 19: case 295:	/* read family */
-	case 34: case 42: case 43: case 45: case 47: case 61: case 65: case 69:
+	case 0: case 17: case 19: case 295: case 45: case 47:	/* read family: the fd */
+		w->object = args[0];
+		w->has_object = true;
+		w->timeout = TIMEOUT_NONE;
+		break;
+	case 34: case 42: case 43: case 61: case 65: case 69:
 	case 70: case 72: case 73: case 130: case 247: case 288: case 1: case 20:
 	case 44: case 46:
 		/* the call itself has no timeout (socket SO_RCVTIMEO is not visible) */

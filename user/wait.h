@@ -25,6 +25,9 @@ struct wait_info {
 	const char *syscall;	/* static name, NULL when not in a syscall */
 	const char *futex_op;	/* "FUTEX_WAIT_PRIVATE"..., futex only */
 	uint64_t futex_addr;	/* futex word (futex only) */
+	uint32_t futex_val;	/* value the waiter expects (2 = contended glibc lock) */
+	uint64_t object;	/* what it waits on: futex address or fd, 0 = unknown */
+	bool has_object;
 	bool event_loop;	/* epoll_wait/poll/select/io_uring: waits for events */
 };
 

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lockgraph.h"
+
+#define FUTEX_CMD_MASK		(~(128 | 256))
+#define FUTEX_CMD_WAIT		0
+#define FUTEX_CMD_LOCK_PI	6
+#define FUTEX_CMD_LOCK_PI2	13
+#define FUTEX_TID_MASK		0x3fffffff
+#define GLIBC_MUTEX_OWNER_OFF	8
+
+int procmem_read(void *ctx, uint32_t pid, uint64_t addr, void *buf, size_t len)
+{
+	char path[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/mem", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, buf, len, (off_t)addr);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+static const struct thread_report *find_tid(const struct report *r, uint32_t pid, uint32_t tid)
+{
+	for (size_t i = 0; i < r->n_threads; i++)
+		if (r->threads[i].tid == tid && r->threads[i].pid == pid)
+			return &r->threads[i];
+	return NULL;
+}
+
+static bool thread_exists(uint32_t pid, uint32_t tid)
+{
+	char path[48];
+
+	snprintf(path, sizeof(path), "/proc/%u/task/%u", pid, tid);
+	return access(path, F_OK) == 0;
+}
+
+static uint32_t mutex_owner(const struct thread_report *t, mem_reader_fn read, void *ctx)
+{
+	const struct wait_info *w = &t->wait;
+	unsigned int cmd;
+	int32_t word[3];
+	uint32_t owner;
+
+	if (w->kind != WAIT_FUTEX || !w->futex_op || !strncmp(w->futex_op, "FUTEX_WAITV", 11))
+		return 0;
+	cmd = 0;
+	if (strstr(w->futex_op, "LOCK_PI2"))
+		cmd = FUTEX_CMD_LOCK_PI2;
+	else if (strstr(w->futex_op, "LOCK_PI"))
+		cmd = FUTEX_CMD_LOCK_PI;
+	else if (strncmp(w->futex_op, "FUTEX_WAIT", 10) || strstr(w->futex_op, "BITSET") ||
+		 strstr(w->futex_op, "REQUEUE") || w->futex_val != 2)
+		return 0;
+	if (read(ctx, t->pid, w->futex_addr, word, sizeof(word)))
+		return 0;
+	if (cmd == FUTEX_CMD_LOCK_PI || cmd == FUTEX_CMD_LOCK_PI2)
+		owner = (uint32_t)word[0] & FUTEX_TID_MASK;
+	else if (word[0] == 0)	/* unlocked by now: no owner */
+		return 0;
+	else
+		owner = (uint32_t)word[GLIBC_MUTEX_OWNER_OFF / 4];
+	if (!owner || owner == t->tid || (int32_t)owner < 0)
+		return 0;
+	if (!thread_exists(t->pid, owner))
+		return 0;
+	return owner;
+}
+
+void lockgraph_resolve_owners(struct report *r, mem_reader_fn read, void *ctx)
+{
+	for (size_t i = 0; i < r->n_threads; i++)
+		r->threads[i].lock_owner = mutex_owner(&r->threads[i], read, ctx);
+}
+
+int lockgraph_cycle(const struct report *r, size_t i, uint32_t *cycle, int max)
+{
+	const struct thread_report *start = &r->threads[i], *t = start;
+	int n = 0;
+
+	/* follow waits-for edges; a cycle through start comes back to it */
+	while (t && t->lock_owner && n < max) {
+		cycle[n++] = t->tid;
+		t = find_tid(r, start->pid, t->lock_owner);
+		if (t == start)
+			return n;
+		/* a cycle not through start: start only waits on it */
+		for (int k = 1; t && k < n; k++)
+			if (cycle[k] == t->tid)
+				return 0;
+	}
+	return 0;
+}
