@@ -12,6 +12,10 @@
  * output is always valid JSON and never splits a record. */
 void json_write_string(FILE *f, const char *s, size_t len);
 
+/* Length of the valid UTF-8 sequence at s (n >= 1 bytes left), 0 if it is
+ * not valid UTF-8 (overlong, surrogate, truncated, beyond U+10FFFF). */
+size_t utf8_seq_len(const unsigned char *s, size_t n);
+
 /* Printable text for a terminal: non-printable and non-ASCII bytes as \xNN,
  * a backslash as \\. Writes at most dst_size-1 bytes plus NUL. */
 void text_escape(char *dst, size_t dst_size, const char *s, size_t len);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include <bpf/libbpf.h>
 
@@ -65,6 +66,13 @@ static void sleep_until(uint64_t deadline)
 			ts = (struct timespec){ 0, 200000000 };
 		nanosleep(&ts, NULL);
 	}
+}
+
+static long max_rss_kb(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? 0 : ru.ru_maxrss;
 }
 
 static int install_signals(void)
@@ -218,7 +226,7 @@ int main(int argc, char **argv)
 		deadline = start + o.duration_ns;
 	rep.summarize_all = o.n_pids > 0;
 	for (;;) {
-		uint64_t next = last + o.interval_ns;
+		uint64_t next = last + o.interval_ns, t1, t2;
 		bool all_gone;
 
 		if (deadline && next > deadline)
@@ -239,13 +247,19 @@ int main(int argc, char **argv)
 			fprintf(stderr, "leaktrace: scan failed: %s\n", strerror(-err));
 			goto cleanup;
 		}
+		t1 = clock_ns(CLOCK_MONOTONIC);
+		rep.scan_ns = t1 - rep.mono_ns;
 		if (stacks)
 			stack_capture__run(stacks, tracer, &rep);
+		t2 = clock_ns(CLOCK_MONOTONIC);
+		rep.capture_ns = t2 - t1;
 		rep.min_verdict = o.min_verdict;
 		if (verdict_engine__judge(verdicts, &rep)) {
 			fprintf(stderr, "leaktrace: out of memory\n");
 			goto cleanup;
 		}
+		rep.judge_ns = clock_ns(CLOCK_MONOTONIC) - t2;
+		rep.max_rss_kb = max_rss_kb();
 		if (rep.worst > worst)
 			worst = rep.worst;
 		if (reopen && out != stdout)

@@ -14,8 +14,10 @@ static void free_frames(char **frames, int n)
 
 static void free_thread_stacks(struct thread_report *t)
 {
-	free_frames(t->user_stack, t->n_user);
-	free_frames(t->kernel_stack, t->n_kernel);
+	if (!t->stacks_borrowed) {
+		free_frames(t->user_stack, t->n_user);
+		free_frames(t->kernel_stack, t->n_kernel);
+	}
 	t->user_stack = t->kernel_stack = NULL;
 	t->n_user = t->n_kernel = 0;
 }
@@ -30,6 +32,7 @@ void report_reset(struct report *r)
 	r->worst = VERDICT_NONE;
 	r->threads_scanned = 0;
 	r->capture_failures = 0;
+	r->captures = 0;
 	r->final = false;
 }
 

@@ -44,6 +44,7 @@ struct thread_report {
 	char **kernel_stack;
 	int n_kernel;
 	int stack_err;			/* 0, or -errno of a failed capture */
+	bool stacks_borrowed;		/* frames belong to the stack cache, not to us */
 	uint64_t site;			/* hash of the stack, 0 = no stack */
 	/* verdict.c */
 	uint64_t group;			/* site, or a hash of the wait when no stack */
@@ -109,6 +110,10 @@ struct report {
 	enum verdict worst;		/* highest verdict in this report */
 	enum verdict min_verdict;	/* outputs skip threads and sites below it */
 	uint64_t sites_evicted;		/* verdict history entries dropped (bounded) */
+	/* cost of this report: scan, stack capture + unwinding, verdicts */
+	uint64_t scan_ns, capture_ns, judge_ns;
+	uint64_t captures;		/* stacks captured and unwound */
+	long max_rss_kb;		/* leaktrace's peak RSS so far */
 };
 
 /* Append an empty site entry. NULL on allocation failure. */

@@ -395,26 +395,27 @@ static int capture_record(void *ctx, const void *rec, size_t len)
 	return 0;
 }
 
-int tracer__capture(struct tracer *t, const struct report *r, tracer_stack_cb cb, void *ctx)
+int tracer__capture(struct tracer *t, const uint32_t *tids, const uint64_t *nvcsw, size_t n,
+		    tracer_stack_cb cb, void *ctx)
 {
 	struct bpf_map *map = t->skel->maps.capture_tids;
 	struct capture_ctx c = { cb, ctx };
-	size_t asked = 0;
 	int err;
 
 	if (!t->capture_link)
 		return -EOPNOTSUPP;
-	for (size_t i = 0; i < r->n_threads && asked < LT_MAX_CAPTURES; i++) {
-		__u32 tid = r->threads[i].tid;
-		__u64 nvcsw = r->threads[i].nvcsw;
+	if (n > LT_MAX_CAPTURES)
+		n = LT_MAX_CAPTURES;
+	for (size_t i = 0; i < n; i++) {
+		__u32 tid = tids[i];
+		__u64 sw = nvcsw[i];
 
-		if (!bpf_map__update_elem(map, &tid, sizeof(tid), &nvcsw, sizeof(nvcsw), BPF_ANY))
-			asked++;
+		bpf_map__update_elem(map, &tid, sizeof(tid), &sw, sizeof(sw), BPF_ANY);
 	}
 	err = run_iter(t, t->capture_link, capture_record, &c);
 	/* leftovers ran, exited or failed: clear them for the next report */
-	for (size_t i = 0; i < r->n_threads; i++) {
-		__u32 tid = r->threads[i].tid;
+	for (size_t i = 0; i < n; i++) {
+		__u32 tid = tids[i];
 
 		bpf_map__delete_elem(map, &tid, sizeof(tid), 0);
 	}

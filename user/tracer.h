@@ -30,10 +30,12 @@ int tracer__scan(struct tracer *t, struct report *r);
 /* Forget fork/exit counters of processes that are gone (bounded maps). */
 void tracer__prune(struct tracer *t, const struct report *r);
 
-/* Capture stacks of r's threads; calls cb for each record obtained.
- * Threads that ran since the scan are skipped (their stack is stale). */
+/* Capture the stacks of threads tids[i], seen parked with nvcsw[i]
+ * voluntary switches; calls cb for each record obtained. Threads that ran
+ * since (nvcsw moved) are skipped: their stack would be stale. */
 typedef void (*tracer_stack_cb)(void *ctx, const struct lt_stack_rec *rec);
-int tracer__capture(struct tracer *t, const struct report *r, tracer_stack_cb cb, void *ctx);
+int tracer__capture(struct tracer *t, const uint32_t *tids, const uint64_t *nvcsw, size_t n,
+		    tracer_stack_cb cb, void *ctx);
 
 /* True when the capture iterator is loaded (kernel >= 5.18). */
 bool tracer__can_capture(const struct tracer *t);

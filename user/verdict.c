@@ -9,6 +9,7 @@
 struct member {
 	uint32_t tid;
 	uint64_t parked_since;
+	uint64_t nvcsw;
 	uint64_t wakeups;
 };
 
@@ -145,7 +146,21 @@ static const struct member *find_member(const struct site_hist *h, uint32_t tid)
 	return NULL;
 }
 
-/* Is tid still parked since the same moment anywhere in the report? */
+/* Same park as when last seen? The voluntary switch count moves each time
+ * a thread parks, so it tells a new park from an old one exactly; park
+ * times of threads parked before leaktrace started are derived from the
+ * task clock and move by tens of ms between reports (IRQ/steal-time
+ * correction), so time is only the fallback when the count is unknown. */
+static bool same_park(uint64_t nvcsw_a, uint64_t since_a, uint64_t nvcsw_b, uint64_t since_b)
+{
+	uint64_t d = since_a > since_b ? since_a - since_b : since_b - since_a;
+
+	if (nvcsw_a || nvcsw_b)
+		return nvcsw_a == nvcsw_b;
+	return d < 250000000ULL;
+}
+
+/* Is tid still parked, in the same park, anywhere in the report? */
 static bool still_parked(const struct report *r, const size_t *by_tid, size_t n,
 			 const struct member *m)
 {
@@ -155,12 +170,8 @@ static bool still_parked(const struct report *r, const size_t *by_tid, size_t n,
 		size_t mid = (lo + hi) / 2;
 		const struct thread_report *t = &r->threads[by_tid[mid]];
 
-		if (t->tid == m->tid) {
-			uint64_t d = t->parked_since_ns > m->parked_since ?
-				     t->parked_since_ns - m->parked_since :
-				     m->parked_since - t->parked_since_ns;
-			return d < 50000000ULL;	/* same park, give or take clock noise */
-		}
+		if (t->tid == m->tid)
+			return same_park(t->nvcsw, t->parked_since_ns, m->nvcsw, m->parked_since);
 		if (t->tid < m->tid)
 			lo = mid + 1;
 		else
@@ -177,11 +188,18 @@ static int cmp_tid_idx(const void *a, const void *b)
 	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
+/* glibc condvar waiters sleep on __g_signals[0] or [1], 4 bytes apart, as
+ * the condvar alternates its two groups: futex words this close are one
+ * object (distinct condvars or mutexes are >= 40 bytes apart). fds are
+ * small consecutive numbers, so they are never merged. */
+#define COND_GROUP_SLACK	8
+
 /* Shape of a site from its threads idx[0..n). */
 static void describe_site(struct report *r, struct site_report *s, const size_t *idx, size_t n,
 			  uint64_t *objs)
 {
 	size_t n_obj = 0;
+	uint64_t futex_slack = 0;
 
 	s->no_timeout = s->timed = true;
 	s->min_parked_ns = UINT64_MAX;
@@ -202,10 +220,12 @@ static void describe_site(struct report *r, struct site_report *s, const size_t 
 		s->lock_wait |= t->lock_owner != 0;
 		if (t->wait.has_object)
 			objs[n_obj++] = t->wait.object;
+		if (t->wait.kind == WAIT_FUTEX)
+			futex_slack = COND_GROUP_SLACK;
 	}
 	qsort(objs, n_obj, sizeof(*objs), cmp_u64);
 	for (size_t k = 0; k < n_obj; k++)
-		s->distinct_wait_objects += !k || objs[k] != objs[k - 1];
+		s->distinct_wait_objects += !k || objs[k] - objs[k - 1] > futex_slack;
 	s->n_threads = n;
 }
 
@@ -222,7 +242,7 @@ static struct member *observe(struct verdict_engine *e, struct report *r, struct
 	for (size_t k = 0; k < n; k++) {	/* idx is sorted by tid within the site */
 		const struct thread_report *t = &r->threads[idx[k]];
 
-		mem[k] = (struct member){ t->tid, t->parked_since_ns, t->wakeups };
+		mem[k] = (struct member){ t->tid, t->parked_since_ns, t->nvcsw, t->wakeups };
 	}
 	*out = (struct site_hist){ .pid = s->pid, .group = s->group, .first_seen = r->mono_ns,
 				   .members = mem, .n_members = n };
@@ -235,10 +255,11 @@ static struct member *observe(struct verdict_engine *e, struct report *r, struct
 		for (size_t k = 0; k < n; k++) {
 			const struct member *m = find_member(old, mem[k].tid);
 
-			if (!m)
+			/* a member that ran and parked again left and came back */
+			if (!m || !same_park(mem[k].nvcsw, mem[k].parked_since, m->nvcsw,
+					     m->parked_since))
 				out->arrivals++;
-			else if (mem[k].wakeups > m->wakeups &&
-				 mem[k].parked_since == m->parked_since)
+			else if (mem[k].wakeups > m->wakeups)
 				out->woken = true;
 		}
 		for (size_t k = 0; k < old->n_members; k++)
