@@ -8,7 +8,7 @@ DESTDIR    ?=
 ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 VERSION    := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-PKGS       := libbpf libelf libdw zlib
+PKGS       := libbpf libelf libdw zlib libmicrohttpd
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	      -DLEAKTRACE_VERSION='"$(VERSION)"' \
