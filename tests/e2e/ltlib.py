@@ -86,6 +86,14 @@ class Workload:
         raise RuntimeError("workload %s: no %r within %ss (got %r)" %
                            (self.pid, marker, timeout, self.lines[-5:]))
 
+    def drain(self):
+        """Consume the lines printed so far (e.g. ROLE lines of threads
+        started after READY) without waiting for more."""
+        try:
+            self.read_until("\0never\0", timeout=0.3)
+        except RuntimeError:
+            pass
+
     def tid(self, role):
         return self.roles[role][0]
 
