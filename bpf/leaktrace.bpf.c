@@ -314,6 +314,7 @@ int capture_stacks(struct bpf_iter__task *ctx)
 	struct pt_regs *regs;
 	__u32 zero = 0, tid;
 	__u64 *want, sp, len;
+	__u64 size;
 	long n;
 
 	if (!task)
@@ -359,8 +360,14 @@ int capture_stacks(struct bpf_iter__task *ctx)
 		drop(LT_DROP_CAPTURE);
 	if (!still_parked(task, *want))
 		return 0;
+	/* only the bytes of the stack that were copied go out */
+	size = offsetof(struct lt_stack_rec, ustack) + rec->ustack_len;
+	/* keep clang from checking a copy of size the verifier does not track */
+	asm volatile("" : "+r"(size));
+	if (size > sizeof(*rec))
+		size = sizeof(*rec);
 	/* on a full seq buffer the kernel calls us again for this task */
-	if (bpf_seq_write(seq, rec, sizeof(*rec)) == 0)
+	if (bpf_seq_write(seq, rec, size) == 0)
 		bpf_map_delete_elem(&capture_tids, &tid);
 	return 0;
 }

@@ -80,7 +80,8 @@ struct lt_thread_rec {
 };
 
 /* Kernel stack, user registers and the top of the user stack of one parked
- * thread, emitted by the sleepable capture iterator. */
+ * thread, emitted by the sleepable capture iterator. Variable length: only
+ * the first ustack_len bytes of ustack are emitted. */
 struct lt_stack_rec {
 	__u32 type;		/* LT_REC_STACK */
 	__u32 tid;

@@ -77,11 +77,40 @@ bench() {
 		END {for (p in ns) printf "  %-16s %10.1f ns/event  (%d events)\n", p, ns[p]/cnt[p], cnt[p]}'
 }
 
+# Report cycles with N parked threads: first cycle (every stack captured and
+# unwound), steady state (stacks of threads that did not run are reused).
+stacks_bench() {
+	local n=$1 wl pid
+	.output/workloads/many_parked --threads "$n" > /tmp/lt-bench-wl.$$ &
+	wl=$!
+	for _ in $(seq 300); do grep -q READY /tmp/lt-bench-wl.$$ 2>/dev/null && break; sleep 0.1; done
+	"$LT" -p "$wl" -t 1s -i 1s -d 4s -f json 2>/dev/null | python3 -c '
+import json, sys
+n = int(sys.argv[1])
+reps = [r for r in map(json.loads, sys.stdin) if r["type"] == "report"]
+first = next((r for r in reps if r["captures"]), None)
+steady = [r for r in reps if r is not first and r["parked"]]
+if not first:
+    print("  %6d parked: no capture happened" % n); sys.exit()
+cyc = lambda r: r["scan_ms"] + r["capture_ms"] + r["judge_ms"]
+print("  %6d parked: first cycle %7.1f ms (scan %.1f, capture+unwind %.1f = %.1f us/thread, verdicts %.1f); "
+      "steady cycle %6.1f ms; peak RSS %.1f MiB" % (
+      n, cyc(first), first["scan_ms"], first["capture_ms"], first["capture_ms"] * 1000 / first["captures"],
+      first["judge_ms"], sum(map(cyc, steady)) / max(len(steady), 1), reps[-1]["max_rss_kb"] / 1024))
+' "$n"
+	kill "$wl"; wait "$wl" 2>/dev/null; rm -f /tmp/lt-bench-wl.$$
+}
+
+if [ -z "${BENCH_SKIP_STACKS:-}" ]; then
+	echo "== report cycle with parked threads (many_parked workload, stacks on)"
+	for n in 1000 10000; do stacks_bench "$n"; done
+fi
+
 bench "leaktrace (system-wide)" "handle_switch,handle_wakeup,handle_fork,handle_exit" \
 	"$LT" -t 10s -i 1h
 if [ -x "$OFFCPU" ] && [ -z "${BENCH_SKIP_PEER:-}" ]; then
 	bench "libbpf-tools offcputime (reference)" "sched_switch,sched_switch_raw,sched_switch_btf" \
 		"$OFFCPU" 3600
 else
-	echo "== offcputime not installed (apt-get install libbpf-tools): reference skipped"
+	echo "== offcputime reference skipped (not installed, or BENCH_SKIP_PEER set)"
 fi

@@ -47,6 +47,10 @@ struct stack_resolver *stack_resolver__new(const struct stack_resolver_opts *opt
 		errno = err;
 		return NULL;
 	}
+	if (opts && opts->preload_ksyms) {
+		r->ksyms = ksyms__load();
+		r->ksyms_tried = true;
+	}
 	return r;
 }
 

@@ -7,6 +7,8 @@
 
 #include <linux/types.h>
 
+#include <stdbool.h>
+
 #include "leaktrace.h"
 
 struct stack_resolver_opts {
@@ -14,6 +16,7 @@ struct stack_resolver_opts {
 	int max_procs;		/* processes whose state is cached; 0: 256 */
 	int max_files;		/* ELF symbol tables cached; 0: 1024 */
 	const char *debug_root;	/* separate debug files; NULL: /usr/lib/debug */
+	bool preload_ksyms;	/* load /proc/kallsyms now, not at the first kernel stack */
 };
 
 struct stack_resolver;

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -227,9 +228,21 @@ static int run_iter(struct tracer *t, struct bpf_link *link,
 			size_t len;
 
 			memcpy(&type, t->buf + off, sizeof(type));
-			len = type == LT_REC_THREAD ? sizeof(struct lt_thread_rec) :
-			      type == LT_REC_STACK ? sizeof(struct lt_stack_rec) : 0;
-			if (!len) {
+			if (type == LT_REC_THREAD) {
+				len = sizeof(struct lt_thread_rec);
+			} else if (type == LT_REC_STACK) {
+				__u32 ulen;
+
+				if (have - off < offsetof(struct lt_stack_rec, ustack))
+					break;
+				memcpy(&ulen, t->buf + off + offsetof(struct lt_stack_rec, ustack_len),
+				       sizeof(ulen));
+				if (ulen > LT_USTACK_BYTES) {
+					err = -EPROTO;
+					goto out;
+				}
+				len = offsetof(struct lt_stack_rec, ustack) + ulen;
+			} else {
 				err = -EPROTO;
 				goto out;
 			}
@@ -384,14 +397,19 @@ int tracer__targets_alive(const struct tracer *t)
 struct capture_ctx {
 	tracer_stack_cb cb;
 	void *ctx;
+	size_t received;
+	struct lt_stack_rec rec;	/* full-size copy of a variable-length record */
 };
 
 static int capture_record(void *ctx, const void *rec, size_t len)
 {
 	struct capture_ctx *c = ctx;
 
-	if (len == sizeof(struct lt_stack_rec))
-		c->cb(c->ctx, rec);
+	if (len < offsetof(struct lt_stack_rec, ustack) || len > sizeof(c->rec))
+		return 0;
+	memcpy(&c->rec, rec, len);
+	c->cb(c->ctx, &c->rec);
+	c->received++;
 	return 0;
 }
 
@@ -399,25 +417,40 @@ int tracer__capture(struct tracer *t, const uint32_t *tids, const uint64_t *nvcs
 		    tracer_stack_cb cb, void *ctx)
 {
 	struct bpf_map *map = t->skel->maps.capture_tids;
-	struct capture_ctx c = { cb, ctx };
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct capture_ctx *c;
+	__u32 count;
 	int err;
 
 	if (!t->capture_link)
 		return -EOPNOTSUPP;
 	if (n > LT_MAX_CAPTURES)
 		n = LT_MAX_CAPTURES;
-	for (size_t i = 0; i < n; i++) {
+	if (!n)
+		return 0;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->cb = cb;
+	c->ctx = ctx;
+	/* one syscall for the whole list (uint32_t/uint64_t match __u32/__u64) */
+	count = n;
+	err = bpf_map_update_batch(bpf_map__fd(map), tids, nvcsw, &count, &opts);
+	for (size_t i = err ? count : n; i < n; i++) {
 		__u32 tid = tids[i];
 		__u64 sw = nvcsw[i];
 
 		bpf_map__update_elem(map, &tid, sizeof(tid), &sw, sizeof(sw), BPF_ANY);
 	}
-	err = run_iter(t, t->capture_link, capture_record, &c);
-	/* leftovers ran, exited or failed: clear them for the next report */
-	for (size_t i = 0; i < n; i++) {
-		__u32 tid = tids[i];
+	err = run_iter(t, t->capture_link, capture_record, c);
+	/* BPF deletes what it emitted; the few left ran or exited meanwhile */
+	if (c->received < n) {
+		for (size_t i = 0; i < n; i++) {
+			__u32 tid = tids[i];
 
-		bpf_map__delete_elem(map, &tid, sizeof(tid), 0);
+			bpf_map__delete_elem(map, &tid, sizeof(tid), 0);
+		}
 	}
+	free(c);
 	return err;
 }

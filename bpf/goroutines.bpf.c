@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Goroutine parking in a Go program, from uprobes that userspace attaches by
+ * file offset for one pid, each placed on the jbe after the stack-bound
+ * check (function+4): there the kernel emulates instead of single-stepping,
+ * and the register arguments (Go's ABIInternal) are still untouched.
+ *
+ * Only runtime.gopark is on the hot path, with one map lookup: the wake-up
+ * side (runtime.execute) is not probed, userspace reads the g's status
+ * from memory instead.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "goroutines.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+__u64 counters[GO_CNT_MAX] = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, GO_MAX_PARKED);
+	__type(key, __u64);	/* g address */
+	__type(value, struct go_park);
+} go_parked SEC(".maps");
+
+static __always_inline void count(int idx)
+{
+	__sync_fetch_and_add(&counters[idx], 1);
+}
+
+/*
+ * runtime.gopark(unlockf, lock, reason, ...): the parking g is in R14, the
+ * reason is the third argument (RCX, one byte). A park that first grows the
+ * stack passes here twice: the second time just refreshes the timestamp.
+ */
+SEC("uprobe")
+int BPF_KPROBE(go_gopark)
+{
+	__u64 g = ctx->r14;
+	struct go_park *p, rec = {
+		.parked_ns = bpf_ktime_get_ns(),
+		.reason = ctx->cx & 0xff,
+	};
+
+	count(GO_CNT_PARKS);
+	p = bpf_map_lookup_elem(&go_parked, &g);
+	if (p) {
+		p->parked_ns = rec.parked_ns;
+		p->reason = rec.reason;
+		return 0;
+	}
+	if (bpf_map_update_elem(&go_parked, &g, &rec, BPF_ANY))
+		count(GO_CNT_DROP_PARKED);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(go_newproc1)
+{
+	count(GO_CNT_CREATED);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(go_goexit0)
+{
+	count(GO_CNT_EXITED);
+	return 0;
+}
