@@ -65,8 +65,13 @@ leaktrace: $(OUTPUT)/main.o $(LIB_OBJS)
 -include tests/tests.mk
 -include tools/tools.mk
 
+# SYSTEMDUNITDIR overrides where the unit goes (e.g. /lib/systemd/system)
 install: leaktrace
 	install -D -m 0755 leaktrace $(DESTDIR)$(PREFIX)/sbin/leaktrace
+	install -d $(DESTDIR)$(or $(SYSTEMDUNITDIR),$(PREFIX)/lib/systemd/system)
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' dist/leaktrace.service > $(DESTDIR)$(or $(SYSTEMDUNITDIR),$(PREFIX)/lib/systemd/system)/leaktrace.service
+	chmod 0644 $(DESTDIR)$(or $(SYSTEMDUNITDIR),$(PREFIX)/lib/systemd/system)/leaktrace.service
+	install -D -m 0644 dist/leaktrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/leaktrace.8
 
 deps:
 	./tools/install-deps.sh

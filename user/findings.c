@@ -99,16 +99,19 @@ static void fill(struct finding *f, const struct report *r, const struct thread_
 
 int findings__update(struct findings *fs, const struct report *r, finding_fn fn, void *ctx)
 {
-	size_t n = r->n_threads, i = 0, j = 0;
+	size_t n = 0, i = 0, j = 0, shown = 0;
 	struct entry *tmp;
 
-	if (n > FINDINGS_MAX)
-		n = FINDINGS_MAX;
-	if (reserve(fs, n))
+	/* like the other outputs, --min-verdict hides the threads below it */
+	for (size_t k = 0; k < r->n_threads; k++)
+		shown += r->threads[k].verdict >= r->min_verdict;
+	if (reserve(fs, shown < FINDINGS_MAX ? shown : FINDINGS_MAX))
 		return -ENOMEM;
-	for (size_t k = 0; k < n; k++) {
-		fill(&fs->cur[k].f, r, &r->threads[k]);
-		fs->cur[k].thread = k;
+	for (size_t k = 0; k < r->n_threads && n < FINDINGS_MAX; k++) {
+		if (r->threads[k].verdict < r->min_verdict)
+			continue;
+		fill(&fs->cur[n].f, r, &r->threads[k]);
+		fs->cur[n++].thread = k;
 	}
 	fs->n_cur = n;
 	qsort(fs->cur, n, sizeof(*fs->cur), cmp_entry);
@@ -135,6 +138,6 @@ int findings__update(struct findings *fs, const struct report *r, finding_fn fn,
 	fs->cur = tmp;
 	fs->n_prev = fs->n_cur;
 	fs->n_cur = 0;
-	fs->dropped += r->n_threads - n;
+	fs->dropped += shown - n;
 	return 0;
 }

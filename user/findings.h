@@ -42,7 +42,8 @@ struct findings *findings__new(void);
 void findings__free(struct findings *fs);
 
 /* Compare r with the previous report and call fn for every finding that is
- * new, changed or gone, in (pid, tid) order. Returns 0 or -ENOMEM (then
+ * new, changed or gone, in (pid, tid) order. Threads with a verdict below
+ * r->min_verdict are not findings. Returns 0 or -ENOMEM (then
  * nothing is called and the state is the previous one). */
 int findings__update(struct findings *fs, const struct report *r, finding_fn fn, void *ctx);
 

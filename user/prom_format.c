@@ -206,7 +206,7 @@ static void write_global_metrics(FILE *f, const struct report *r, const struct p
 	};
 
 	header(f, "leaktrace_series_truncated", "gauge",
-	       "Processes left out of the per-process series (only the 100 with most parked threads are kept).");
+	       "Processes left out of the per-process series (the 100 with most parked threads are kept).");
 	fprintf(f, "leaktrace_series_truncated %zu\n", n_cut);
 	header(f, "leaktrace_report_parked_threads", "gauge",
 	       "Threads parked past the threshold in the last report, all processes.");

@@ -1,0 +1,445 @@
+#!/usr/bin/env python3
+"""End-to-end: fleet mode. --prometheus scraped by a real Prometheus,
+hostile names through JSON / Prometheus / syslog, bounded memory under
+thread churn, SIGHUP reopening -o FILE, SIGTERM shutdown."""
+import codecs
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from ltlib import LEAKTRACE, Tap, Workload, json_records, leftovers
+
+t = Tap()
+TMP = tempfile.mkdtemp(prefix="lt-fleet-")
+# same reading of invalid UTF-8 as leaktrace's JSON and Prometheus output
+codecs.register_error("lt_latin1", lambda e: ("".join(chr(b) for b in e.object[e.start:e.end]), e.end))
+SYSLOG_KEYS = ("finding", "pid", "tid", "comm", "thread", "state", "parked_seconds", "wait",
+               "syscall", "timeout", "verdict", "site", "site_threads")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def http_get(url, timeout=5):
+    """(status, body) of a GET."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def wait_for(cond, timeout, step=0.2):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(step)
+    return cond()
+
+
+def reports_in(path):
+    try:
+        with open(path) as f:
+            return sum(1 for line in f if '"type":"report"' in line)
+    except FileNotFoundError:
+        return 0
+
+
+def start_leaktrace(args, **kw):
+    return subprocess.Popen([LEAKTRACE] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, **kw)
+
+
+def stop(p, sig=signal.SIGTERM, timeout=20):
+    if p.poll() is None:
+        p.send_signal(sig)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    return p.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
+def promtool_check(text):
+    p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True)
+    return p.returncode, (p.stdout + p.stderr).decode("utf-8", "replace")
+
+
+def vmrss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+
+def listening_on(port):
+    """Local addresses (hex, as in /proc/net/tcp*) listening on port."""
+    found = []
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(name) as f:
+            for line in f.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                addr, p = local.split(":")
+                if state == "0A" and int(p, 16) == port:
+                    found.append(addr)
+    return found
+
+
+class Prometheus:
+    """Debian's prometheus scraping one target every second."""
+
+    def __init__(self, target):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="prom-", dir=TMP)
+        cfg = os.path.join(self.dir, "prometheus.yml")
+        with open(cfg, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                    "  evaluation_interval: 1s\n"
+                    "scrape_configs:\n  - job_name: leaktrace\n"
+                    "    static_configs:\n      - targets: ['%s']\n" % target)
+        self.log = open(os.path.join(self.dir, "log"), "w")
+        self.proc = subprocess.Popen(
+            ["prometheus", "--config.file=" + cfg, "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
+             "--web.listen-address=127.0.0.1:%d" % self.port], stdout=self.log, stderr=self.log,
+            stdin=subprocess.DEVNULL)
+        self.ready = wait_for(lambda: self._ready(), 30)
+
+    def _ready(self):
+        try:
+            return http_get("http://127.0.0.1:%d/-/ready" % self.port, 1)[0] == 200
+        except OSError:
+            return False
+
+    def query(self, q):
+        url = "http://127.0.0.1:%d/api/v1/query?query=%s" % (self.port, urllib.parse.quote(q))
+        status, body = http_get(url)
+        doc = json.loads(body)
+        return doc["data"]["result"] if doc.get("status") == "success" else None
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def test_prometheus():
+    w = Workload(["leaky", "--exiters", "3", "--exit-delay", "2"])
+    port = free_port()
+    out = os.path.join(TMP, "prom.jsonl")
+    lt = start_leaktrace(["--pid", str(w.pid), "-t", "1s", "-i", "1s", "--prometheus",
+                          "127.0.0.1:%d" % port, "-f", "json", "-o", out])
+    prom = Prometheus("127.0.0.1:%d" % port)
+    try:
+        t.ok(prom.ready, "prometheus %d is ready" % prom.port)
+        w.read_until("EXITERS_DONE", 15)
+        q = 'leaktrace_parked_threads{pid="%d"}' % w.pid
+
+        def scraped():
+            r = prom.query(q)
+            created = prom.query('leaktrace_threads_created_total{pid="%d"}' % w.pid)
+            if r and created and float(created[0]["value"][1]) == 3:
+                return r
+            return None
+        res = wait_for(scraped, 30, 0.5)
+        t.ok(bool(res), "prometheus has %s" % q, open(prom.log.name).read()[-2000:])
+        recs = json_records(open(out).read())
+        summ = [r for r in recs if r.get("type") == "summary" and r["pid"] == w.pid]
+        want = summ[-1]["parked"] if summ else -1
+        if res:
+            total = sum(float(s["value"][1]) for s in res)
+            t.diag("parked threads of pid %d: prometheus %g, JSON %d, series %s" %
+                   (w.pid, total, want, sorted((s["metric"]["verdict"], s["value"][1]) for s in res)))
+            t.ok(total == want and want >= 3,
+                 "parked threads in prometheus = last JSON summary (%g = %d)" % (total, want), res)
+            t.ok(all(s["metric"].get("comm") == "leaky-main" for s in res), "comm label", res)
+            t.ok(all("tid" not in s["metric"] for s in res), "no tid label", res)
+            t.ok(sorted(s["metric"]["verdict"] for s in res) ==
+                 sorted(["none", "idle", "stuck", "leak", "deadlock"]), "one series per verdict", res)
+        for expr, want_v in (('leaktrace_live_threads{pid="%d"}' % w.pid, 7),
+                             ('leaktrace_threads_created_total{pid="%d"}' % w.pid, 3),
+                             ('leaktrace_threads_exited_total{pid="%d"}' % w.pid, 3),
+                             ('leaktrace_series_truncated', 0),
+                             ('up{job="leaktrace"}', 1)):
+            r = prom.query(expr)
+            v = float(r[0]["value"][1]) if r else None
+            t.ok(v == want_v, "%s = %s (%s)" % (expr, want_v, v), r)
+        for expr in ("leaktrace_reports_total", "leaktrace_last_report_timestamp_seconds",
+                     "process_cpu_seconds_total", "process_resident_memory_bytes",
+                     'leaktrace_oldest_parked_seconds{pid="%d"}' % w.pid,
+                     'leaktrace_parked_sites{pid="%d"}' % w.pid):
+            r = prom.query(expr)
+            t.ok(bool(r) and float(r[0]["value"][1]) > 0, "%s > 0 (%s)" % (expr, r and r[0]["value"][1]), r)
+        r = prom.query('leaktrace_drops_total')
+        t.ok(r is not None and sorted(s["metric"]["kind"] for s in r) ==
+             ["capture", "proc_counts", "sites_evicted", "task_storage"], "drops by kind", r)
+        now = time.time()
+        r = prom.query("leaktrace_last_report_timestamp_seconds")
+        t.ok(bool(r) and abs(float(r[0]["value"][1]) - now) < 10, "last report timestamp is recent", r)
+
+        status, body = http_get("http://127.0.0.1:%d/metrics" % port)
+        rc, msg = promtool_check(body)
+        t.ok(status == 200 and rc == 0, "promtool check metrics accepts the exposition", msg)
+        t.ok(http_get("http://127.0.0.1:%d/other" % port)[0] == 404, "other paths: 404")
+        t.ok(listening_on(port) == ["0100007F"], "listens on 127.0.0.1 only", listening_on(port))
+    finally:
+        prom.stop()
+        rc, _, err = stop(lt)
+        w.stop()
+    t.ok(rc == 0, "SIGTERM: exit 0", err)
+
+    # address forms: bare port is loopback, [::1] works, a port in use fails
+    w = Workload(["leaky", "--exiters", "0"])
+    try:
+        port = free_port()
+        lt = start_leaktrace(["-p", str(w.pid), "--prometheus", str(port), "-i", "1s", "--no-stacks"])
+        ok = wait_for(lambda: listening_on(port), 10)
+        t.ok(ok == ["0100007F"], "bare PORT listens on 127.0.0.1", ok)
+        lt2 = start_leaktrace(["-p", str(w.pid), "--prometheus", ":%d" % port, "-d", "5s"])
+        rc2, _, err2 = stop(lt2, sig=0, timeout=30)
+        t.ok(rc2 == 1 and err2.count("\n") == 1 and "cannot listen" in err2,
+             "port in use: exit 1, one line (%s)" % err2.strip(), err2)
+        stop(lt)
+        if os.path.exists("/proc/net/if_inet6"):
+            port = free_port()
+            lt = start_leaktrace(["-p", str(w.pid), "--prometheus", "[::1]:%d" % port, "-i", "1s",
+                                  "--no-stacks"])
+            st = wait_for(lambda: _get6(port), 10)
+            t.ok(st == 200, "[::1]:PORT serves /metrics over IPv6", st)
+            stop(lt)
+    finally:
+        w.stop()
+    rc, out, err = run_lt(["--prometheus", "1.2.3:4"])
+    t.ok(rc == 2 and err.startswith("leaktrace: ") and err.count("\n") == 1,
+         "malformed address: exit 2 with one line", err)
+
+
+def _get6(port):
+    try:
+        return http_get("http://[::1]:%d/metrics" % port, 1)[0]
+    except OSError:
+        return None
+
+
+def run_lt(args):
+    p = subprocess.run([LEAKTRACE] + args, capture_output=True, text=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    return p.returncode, p.stdout, p.stderr
+
+
+SYSLOG_PAIR = re.compile(r'([a-z_]+)=("(?:[^"\\]|\\.)*"|[^ "]+)')
+
+
+def parse_syslog(msg):
+    """key=value pairs of one finding line; None if it does not parse whole."""
+    pairs, pos = [], 0
+    while pos < len(msg):
+        m = SYSLOG_PAIR.match(msg, pos)
+        if not m:
+            return None
+        pairs.append((m.group(1), m.group(2)))
+        pos = m.end()
+        if pos < len(msg):
+            if msg[pos] != " ":
+                return None
+            pos += 1
+    return pairs
+
+
+def unquote_syslog(v):
+    v = v[1:-1]
+    out, i = bytearray(), 0
+    while i < len(v):
+        if v[i] == "\\":
+            if v[i + 1] == "x":
+                out.append(int(v[i + 2:i + 4], 16))
+                i += 4
+            else:
+                out += v[i + 1].encode()
+                i += 2
+        else:
+            out += v[i].encode()
+            i += 1
+    return bytes(out)
+
+
+def test_hostile():
+    w = Workload(["hostile_name", "--process-too"])
+    name = bytes.fromhex([l for l in w.lines if l.startswith("NAME_HEX")][0].split()[1])
+    tid = w.tid("hostile")
+    want = name.decode("utf-8", "lt_latin1")
+    # a private /dev whose "log" is our datagram socket: syslog(3) writes there
+    dev = os.path.join(TMP, "dev")
+    os.mkdir(dev)
+    for node in ("null", "zero", "urandom", "random"):
+        open(os.path.join(dev, node), "w").close()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(os.path.join(dev, "log"))
+    sock.settimeout(0.5)
+    port = free_port()
+    out = os.path.join(TMP, "hostile.jsonl")
+    binds = " && ".join("mount --bind /dev/%s %s/%s" % (n, dev, n)
+                        for n in ("null", "zero", "urandom", "random"))
+    lt = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                           "%s && mount --bind %s /dev && exec %s -p %d -t 1s -i 1s -f json -o %s "
+                           "--syslog --prometheus 127.0.0.1:%d"
+                           % (binds, dev, LEAKTRACE, w.pid, out, port)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    body = b""
+    try:
+        wait_for(lambda: reports_in(out) >= 3, 20)
+        status, body = http_get("http://127.0.0.1:%d/metrics" % port)
+    finally:
+        w.stop()
+    rc, _, err = stop(lt, sig=0, timeout=30)
+    t.ok(rc == 0, "leaktrace --syslog in a private /dev exits 0 when the process is gone", err)
+    msgs = []
+    while True:
+        try:
+            msgs.append(sock.recv(65536))
+        except socket.timeout:
+            break
+    sock.close()
+
+    # JSON lines
+    lines = open(out, "rb").read().splitlines()
+    try:
+        recs = [json.loads(l) for l in lines if l.strip()]
+    except ValueError as e:
+        recs = None
+        t.ok(False, "every JSON line parses", e)
+    if recs is not None:
+        t.ok(True, "every JSON line parses (%d lines)" % len(lines))
+        per_report, cur = [], 0
+        for r in recs:
+            if r.get("type") == "thread" and r["tid"] == tid:
+                cur += 1
+            if r.get("type") == "report":
+                per_report.append(cur)
+                cur = 0
+        t.ok(len(per_report) >= 3 and all(n == 1 for n in per_report[:-1]),
+             "exactly one thread record for tid %d per report %s" % (tid, per_report))
+        th = [r for r in recs if r.get("type") == "thread" and r["tid"] == tid]
+        t.ok(bool(th) and th[0]["thread"] == want and th[0]["comm"] == want,
+             "name bytes %s round-trip through JSON" % name.hex(), th[:1])
+
+    # Prometheus
+    rc, msg = promtool_check(body)
+    t.ok(status == 200 and rc == 0, "promtool check metrics accepts the hostile exposition", msg)
+    text = body.decode("utf-8")  # raises on invalid UTF-8
+    esc = want.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    t.ok('leaktrace_live_threads{pid="%d",comm="%s"} 2\n' % (w.pid, esc) in text,
+         "hostile comm escaped as a label value", text[:1500])
+
+    # syslog
+    text_msgs = [m.decode("ascii", "replace") for m in msgs]
+    t.diag("%d syslog datagrams, e.g. %s" % (len(msgs), text_msgs[:1]))
+    findings = []
+    for m in text_msgs:
+        head, _, body_ = m.partition(": ")
+        body_ = body_.rstrip("\n")
+        if "leaktrace[" in head:
+            findings.append(body_)
+    t.ok(len(findings) >= 2, "syslog got finding lines (%d)" % len(findings), text_msgs)
+    t.ok(all(all(0x20 <= b < 0x7f for b in m.rstrip(b"\n")) for m in msgs),
+         "every syslog message is one line of printable ASCII", msgs)
+    parsed = [parse_syslog(f) for f in findings]
+    t.ok(all(p is not None for p in parsed), "every finding line parses as key=value pairs", findings)
+    good = [p for p in parsed if p]
+    t.ok(all(len({k for k, _ in p}) == len(p) and all(k in SYSLOG_KEYS for k, _ in p) for p in good),
+         "no unknown or repeated keys (nothing injected)", good)
+    mine = [dict(p) for p in good if dict(p).get("tid") == str(tid)]
+    kinds = [d["finding"] for d in mine]
+    t.ok(kinds[:1] == ["new"] and kinds[-1:] == ["gone"] and kinds.count("new") == 1,
+         "hostile thread: one finding=new ... finding=gone, not one per interval %s" % kinds, mine)
+    if mine:
+        t.ok(unquote_syslog(mine[0]["thread"]) == name and unquote_syslog(mine[0]["comm"]) == name,
+             "name bytes round-trip through syslog escaping", mine[0])
+
+
+def test_churn_and_sighup():
+    churn = Workload(["churn", "--threads", "20000", "--start-delay", "6"], ready="ROLE")
+    w = Workload(["leaky", "--exiters", "0"])
+    out = os.path.join(TMP, "churn.jsonl")
+    port = free_port()
+    lt = start_leaktrace(["-p", "%d,%d" % (churn.pid, w.pid), "-t", "1s", "-i", "1s", "-f", "json",
+                          "-o", out, "--prometheus", "127.0.0.1:%d" % port, "--syslog"])
+    try:
+        t.ok(wait_for(lambda: reports_in(out) >= 3, 15), "reports before the churn")
+        http_get("http://127.0.0.1:%d/metrics" % port)
+        before = vmrss_kib(lt.pid)
+        t0 = time.time()
+        churn.read_until("READY", 20)
+        churn.read_until("CREATED", 120)
+        t.diag("churn of 20000 threads took %.1f s" % (time.time() - t0))
+        n = reports_in(out)
+        wait_for(lambda: reports_in(out) >= n + 3, 15)
+        http_get("http://127.0.0.1:%d/metrics" % port)
+        after = vmrss_kib(lt.pid)
+        t.diag("leaktrace VmRSS before churn %d KiB, after %d KiB (%+d KiB)" %
+               (before, after, after - before))
+        t.ok(before > 0 and after - before <= 2048, "RSS after 20000-thread churn within +2 MiB "
+             "(%d -> %d KiB)" % (before, after))
+
+        # SIGHUP: logrotate renames the file, leaktrace opens a new one
+        rotated = out + ".1"
+        os.rename(out, rotated)
+        lt.send_signal(signal.SIGHUP)
+        t.ok(wait_for(lambda: reports_in(out) >= 2, 10), "SIGHUP: new output file gets reports")
+        t.ok(lt.poll() is None, "SIGHUP does not stop leaktrace")
+        json_records(open(out).read())
+        n_old = reports_in(rotated)
+        time.sleep(1.5)
+        t.ok(reports_in(rotated) == n_old, "rotated file is no longer written")
+    finally:
+        rc, _, err = stop(lt)
+        churn.stop()
+        w.stop()
+    t.ok(rc == 0, "SIGTERM: exit 0", err)
+    recs = json_records(open(out).read())
+    rep = [r for r in recs if r.get("type") == "report"]
+    t.ok(bool(rep) and rep[-1]["final"], "SIGTERM: final report written")
+    allrep = [r for r in json_records(open(out + ".1").read()) + recs if r.get("type") == "report"]
+    summ = [r for r in json_records(open(out + ".1").read()) + recs
+            if r.get("type") == "summary" and r["pid"] == churn.pid]
+    if rep:
+        t.diag("final drops %s, capture_failures %d" % (rep[-1]["drops"], rep[-1]["capture_failures"]))
+        t.ok(all(isinstance(v, int) and v >= 0 for v in rep[-1]["drops"].values()),
+             "drops are reported")
+    if summ:
+        s = summ[-1]
+        t.diag("churn summary: created_total %d exited_total %d" % (s["created_total"], s["exited_total"]))
+        lost = sum(r["drops"]["proc_counts"] for r in allrep[-1:])
+        t.ok(s["created_total"] == 20000 or lost > 0,
+             "20000 created threads counted (or the loss reported)", s)
+    t.ok(leftovers() == [], "nothing left loaded after SIGTERM", leftovers())
+
+
+try:
+    test_prometheus()
+    test_hostile()
+    test_churn_and_sighup()
+finally:
+    shutil.rmtree(TMP, ignore_errors=True)
+t.done()
