@@ -79,6 +79,22 @@ static uint32_t mutex_owner(const struct thread_report *t, mem_reader_fn read, v
 	return owner;
 }
 
+uint32_t lockgraph_join_target(const struct thread_report *t, mem_reader_fn read, void *ctx)
+{
+	const struct wait_info *w = &t->wait;
+	uint32_t word;
+
+	/* shared (not _PRIVATE) FUTEX_WAIT or FUTEX_WAIT_BITSET only */
+	if (w->kind != WAIT_FUTEX || !w->futex_op || strstr(w->futex_op, "PRIVATE") ||
+	    (strcmp(w->futex_op, "FUTEX_WAIT") && strcmp(w->futex_op, "FUTEX_WAIT_BITSET")))
+		return 0;
+	if (!w->futex_val || w->futex_val > FUTEX_TID_MASK || w->futex_val == t->tid)
+		return 0;
+	if (read(ctx, t->pid, w->futex_addr, &word, sizeof(word)) || word != w->futex_val)
+		return 0;
+	return thread_exists(t->pid, word) ? word : 0;
+}
+
 void lockgraph_resolve_owners(struct report *r, mem_reader_fn read, void *ctx)
 {
 	for (size_t i = 0; i < r->n_threads; i++)

@@ -22,6 +22,13 @@ int procmem_read(void *ctx, uint32_t pid, uint64_t addr, void *buf, size_t len);
  * owner is believed only when it is another live thread of the process. */
 void lockgraph_resolve_owners(struct report *r, mem_reader_fn read, void *ctx);
 
+/* The thread t waits to join, or 0. pthread_join sleeps on the joined
+ * thread's tid word (pd->tid, cleared by the kernel at exit) with a shared
+ * FUTEX_WAIT(_BITSET) and the tid as the expected value: the word still
+ * holding that value and naming another live thread of the process is
+ * what sets a join apart from other shared futex waits. */
+uint32_t lockgraph_join_target(const struct thread_report *t, mem_reader_fn read, void *ctx);
+
 /* If thread i is part of a wait-for cycle (i waits for a lock held by j,
  * which waits for one held by ... i), write the cycle's tids starting at
  * thread i into cycle (at most max) and return its length; else 0. */

@@ -276,16 +276,65 @@ static struct member *observe(struct verdict_engine *e, struct report *r, struct
 	return mem;
 }
 
-static void judge_site(const struct verdict_opts *o, struct site_report *s)
+/* What a site's threads wait for, beyond struct site_report's flags. */
+struct site_waits {
+	bool accepting;		/* every thread in accept(): a server waiting for clients */
+	bool joining_running;	/* every thread joins a thread that is not parked */
+};
+
+static bool accept_wait(const struct wait_info *w)
+{
+	return w->kind == WAIT_SYSCALL && (w->syscall_nr == 43 || w->syscall_nr == 288);
+}
+
+/* Is tid among the parked threads of the report? */
+static bool parked_tid(const struct report *r, const size_t *by_tid, uint32_t tid)
+{
+	size_t lo = 0, hi = r->n_threads;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		uint32_t x = r->threads[by_tid[mid]].tid;
+
+		if (x == tid)
+			return true;
+		if (x < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static void site_waits(const struct verdict_engine *e, const struct report *r, const size_t *idx,
+		       size_t n, const size_t *by_tid, struct site_waits *sw)
+{
+	sw->accepting = sw->joining_running = n > 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct thread_report *t = &r->threads[idx[k]];
+		uint32_t target;
+
+		sw->accepting &= accept_wait(&t->wait);
+		if (sw->joining_running) {
+			target = lockgraph_join_target(t, e->o.read_mem, e->o.read_ctx);
+			sw->joining_running = target && !parked_tid(r, by_tid, target);
+		}
+	}
+}
+
+static void judge_site(const struct verdict_opts *o, struct site_report *s,
+		       const struct site_waits *sw)
 {
 	double span = (s->max_parked_ns - s->min_parked_ns) / 1e9;
 	bool private_objs = s->distinct_wait_objects >= 2 &&
 			    s->distinct_wait_objects * 4 >= s->n_threads * 3;
-	bool arrived = s->reports_seen >= 2 && s->arrivals >= o->leak_min_arrivals;
-	bool spread = s->n_threads >= o->leak_min_threads && span >= o->leak_min_span_s;
+	uint32_t net = s->arrivals > s->departures ? s->arrivals - s->departures : 0;
+	bool grew = s->reports_seen >= 2 && net >= o->leak_min_arrivals;
+	bool spread = !s->departures && s->n_threads >= o->leak_min_threads &&
+		      span >= o->leak_min_span_s;
 
 	if (s->reports_seen >= 2 && s->observed_seconds >= 1)
-		s->growth_per_min = s->arrivals * 60.0 / s->observed_seconds;
+		s->growth_per_min = net * 60.0 / s->observed_seconds;
 	else if (s->n_threads >= 2 && span > 0)
 		s->growth_per_min = (s->n_threads - 1) * 60.0 / span;
 
@@ -295,14 +344,19 @@ static void judge_site(const struct verdict_opts *o, struct site_report *s)
 	} else if (s->event_loop) {
 		s->verdict = VERDICT_IDLE;
 		s->reason = "event-loop wait";
+	} else if (sw->accepting) {
+		s->verdict = VERDICT_IDLE;
+		s->reason = "waits for connections (accept)";
 	} else if (s->timed) {
 		s->verdict = VERDICT_IDLE;
 		s->reason = "timed wait";
-	} else if (s->no_timeout && private_objs && !s->departures && !s->woken_since_park &&
-		   (arrived || spread)) {
+	} else if (sw->joining_running) {
+		s->verdict = VERDICT_IDLE;
+		s->reason = "joins threads that are still running";
+	} else if (s->no_timeout && private_objs && !s->woken_since_park && (grew || spread)) {
 		s->verdict = VERDICT_LEAK;
-		s->reason = arrived ? "parked threads keep arriving on private objects and none leave" :
-				      "parked threads arrived over time on private objects and none left";
+		s->reason = grew ? "parked threads keep arriving on private objects, more than leave" :
+				   "parked threads arrived over time on private objects and none left";
 	} else if (s->disk) {
 		s->verdict = VERDICT_STUCK;
 		s->reason = "uninterruptible sleep (D) past the threshold";
@@ -391,6 +445,7 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 
 	for (size_t a = 0, b; a < n; a = b) {
 		const struct thread_report *first = &r->threads[idx[a]];
+		struct site_waits sw;
 		struct site_report *s;
 
 		for (b = a + 1; b < n && !cmp_key(r->threads[idx[b]].pid, r->threads[idx[b]].group,
@@ -410,7 +465,8 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 		if (!observe(e, r, s, idx + a, b - a, by_tid, &cur[n_cur]))
 			goto out;
 		n_cur++;
-		judge_site(&e->o, s);
+		site_waits(e, r, idx + a, b - a, by_tid, &sw);
+		judge_site(&e->o, s, &sw);
 		for (size_t k = a; k < b; k++) {
 			r->threads[idx[k]].verdict = s->verdict;
 			r->threads[idx[k]].site_index = r->n_sites - 1;

@@ -1,0 +1,751 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Unit tests of the verdict rules and the lock graph: synthetic reports fed
+ * to verdict_engine__judge over successive reports, mutex owners from a fake
+ * memory reader. Lock owners must be live threads of the process (lockgraph
+ * checks /proc/PID/task/TID), so those tests use this process's pid and the
+ * tids of a few parked helper threads. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "lockgraph.h"
+#include "report.h"
+#include "verdict.h"
+
+#define NS		1000000000ULL
+#define REAL_BASE	(1700000000ULL * NS)
+#define OTHER_PID	4242	/* leak-rule tests: no memory is read for them */
+
+/* futex ops as the syscall sees them */
+#define OP_WAIT_PRIVATE		128		/* FUTEX_WAIT | PRIVATE: glibc mutex */
+#define OP_BITSET_PRIVATE	(9 | 128)	/* condvar */
+#define OP_BITSET_SHARED_RT	(9 | 256)	/* pthread_join */
+#define OP_LOCK_PI_PRIVATE	(6 | 128)
+
+/* ---- fake target memory: a few futex words with an owner at +8 ---- */
+
+struct fake_word {
+	uint64_t addr;
+	int32_t w[3];		/* __lock, __count, __owner */
+};
+
+struct fake_mem {
+	struct fake_word words[8];
+	int n;
+	int reads;
+};
+
+static int fake_read(void *ctx, uint32_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct fake_mem *m = ctx;
+
+	(void)pid;
+	m->reads++;
+	for (int i = 0; i < m->n; i++) {
+		if (m->words[i].addr == addr && len <= sizeof(m->words[i].w)) {
+			memcpy(buf, m->words[i].w, len);
+			return 0;
+		}
+	}
+	return -EFAULT;
+}
+
+static void fake_set(struct fake_mem *m, uint64_t addr, int32_t lock, int32_t owner)
+{
+	m->words[m->n++] = (struct fake_word){ addr, { lock, 0, owner } };
+}
+
+/* ---- synthetic threads ---- */
+
+enum wait_shape {
+	W_CONDVAR,	/* private FUTEX_WAIT_BITSET, no timeout, object = obj */
+	W_CONDVAR_TIMED,
+	W_MUTEX,	/* private FUTEX_WAIT val 2 on obj (contended glibc mutex) */
+	W_LOCK_PI,
+	W_JOIN,		/* shared FUTEX_WAIT_BITSET val = obj (a tid) on addr 0x7000 */
+	W_READ,		/* read(fd = obj) */
+	W_EPOLL,	/* epoll_wait(..., -1) */
+	W_ACCEPT,
+};
+
+struct tspec {
+	uint32_t tid;
+	uint64_t site;
+	double parked_s;
+	enum wait_shape wait;
+	uint64_t obj;
+	char state;		/* 0 = 'S' */
+	uint64_t nvcsw;		/* 0 = tid (a stable per-thread value) */
+	uint64_t wakeups;
+	int64_t jitter_ns;	/* added to parked_since (task clock correction noise) */
+};
+
+#define JOIN_ADDR 0x7000
+
+/* tid, site, parked seconds, wait shape, object; more fields by name after */
+#define TS(t, st, p, w, o, ...) \
+	{ .tid = (t), .site = (st), .parked_s = (p), .wait = (w), .obj = (o), __VA_ARGS__ }
+
+static void classify(const struct tspec *s, struct wait_info *w)
+{
+	uint64_t a[6] = { 0 };
+	long nr = 202;
+
+	switch (s->wait) {
+	case W_CONDVAR:
+	case W_CONDVAR_TIMED:
+		a[0] = s->obj;
+		a[1] = OP_BITSET_PRIVATE;
+		a[3] = s->wait == W_CONDVAR_TIMED ? 0x7ffd0000 : 0;
+		break;
+	case W_MUTEX:
+		a[0] = s->obj;
+		a[1] = OP_WAIT_PRIVATE;
+		a[2] = 2;
+		break;
+	case W_LOCK_PI:
+		a[0] = s->obj;
+		a[1] = OP_LOCK_PI_PRIVATE;
+		break;
+	case W_JOIN:
+		a[0] = JOIN_ADDR;
+		a[1] = OP_BITSET_SHARED_RT;
+		a[2] = s->obj;
+		a[5] = 0xffffffff;
+		break;
+	case W_READ:
+		nr = 0;
+		a[0] = s->obj;
+		break;
+	case W_EPOLL:
+		nr = 232;
+		a[3] = (uint64_t)-1;
+		break;
+	case W_ACCEPT:
+		nr = 288;
+		a[0] = s->obj;
+		break;
+	}
+	wait_classify(nr, a, w);
+}
+
+/* Build report number `step` (one second apart) of process pid. */
+static void build(struct report *r, uint32_t pid, int step, const struct tspec *ts, size_t n)
+{
+	report_reset(r);
+	r->mono_ns = 1000 * NS + step * NS;
+	r->real_ns = REAL_BASE + r->mono_ns;
+	r->threshold_ns = 2 * NS;
+	r->interval_ns = NS;
+	for (size_t i = 0; i < n; i++) {
+		struct thread_report *t = report_add_thread(r);
+
+		assert_non_null(t);
+		t->pid = pid;
+		t->tid = ts[i].tid;
+		snprintf(t->comm, sizeof(t->comm), "proc");
+		snprintf(t->thread, sizeof(t->thread), "t%u", ts[i].tid);
+		t->state = ts[i].state ? ts[i].state : 'S';
+		t->parked_ns = (uint64_t)(ts[i].parked_s * NS);
+		t->parked_since_ns = r->real_ns - t->parked_ns + ts[i].jitter_ns;
+		t->park_seen = true;
+		t->age_ns = t->parked_ns + NS;
+		t->nvcsw = ts[i].nvcsw ? ts[i].nvcsw : ts[i].tid;
+		t->wakeups = ts[i].wakeups;
+		t->site = ts[i].site;
+		classify(&ts[i], &t->wait);
+	}
+}
+
+static const struct site_report *site_of(const struct report *r, uint32_t tid)
+{
+	for (size_t i = 0; i < r->n_threads; i++)
+		if (r->threads[i].tid == tid)
+			return &r->sites[r->threads[i].site_index];
+	fail_msg("tid %u not in the report", tid);
+	return NULL;
+}
+
+static enum verdict verdict_of(const struct report *r, uint32_t tid)
+{
+	for (size_t i = 0; i < r->n_threads; i++)
+		if (r->threads[i].tid == tid)
+			return r->threads[i].verdict;
+	return VERDICT_NONE;
+}
+
+/* ---- table-driven rules over successive reports ---- */
+
+#define MAX_T 10
+#define MAX_STEPS 4
+
+struct step {
+	struct tspec t[MAX_T];
+	enum verdict want;	/* verdict of the site of t[0] */
+	const char *reason;	/* substring of its reason, NULL = any */
+};
+
+struct rule_case {
+	const char *name;
+	struct step steps[MAX_STEPS];
+};
+
+#define SITE 0xabcdef01ULL
+#define CV(tid, s, obj) TS(tid, SITE, s, W_CONDVAR, obj)
+
+static const struct rule_case rule_cases[] = {
+	{ "one parked thread alone, then arrivals on private condvars: stuck, then leak", {
+		{ { CV(10, 2.5, 0x1000) }, VERDICT_STUCK, "alone" },
+		{ { CV(10, 3.5, 0x1000), CV(11, 2.9, 0x1100), CV(12, 2.1, 0x1200) }, VERDICT_LEAK, "arriving" },
+		{ { CV(10, 4.5, 0x1000), CV(11, 3.9, 0x1100), CV(12, 3.1, 0x1200),
+		    CV(13, 2.2, 0x1300) }, VERDICT_LEAK, "arriving" },
+	} },
+	{ "first sighting: spread park times on private objects is a leak", {
+		{ { CV(10, 6.0, 0x1000), CV(11, 4.5, 0x1100), CV(12, 3.0, 0x1200) }, VERDICT_LEAK,
+		  "arrived over time" },
+	} },
+	{ "first sighting: 3 private waits parked together is a fixed group", {
+		{ { CV(10, 5.0, 0x1000), CV(11, 5.0, 0x1100), CV(12, 4.8, 0x1200) }, VERDICT_IDLE,
+		  "fixed group" },
+		{ { CV(10, 6.0, 0x1000), CV(11, 6.0, 0x1100), CV(12, 5.8, 0x1200) }, VERDICT_IDLE,
+		  "fixed group" },
+	} },
+	{ "pool on one condvar (both __g_signals words): idle even when spread and growing", {
+		{ { CV(10, 9.0, 0x2000), CV(11, 7.0, 0x2004), CV(12, 5.0, 0x2000), CV(13, 3.0, 0x2004) },
+		  VERDICT_IDLE, "pool" },
+		{ { CV(10, 10.0, 0x2000), CV(11, 8.0, 0x2004), CV(12, 6.0, 0x2000), CV(13, 4.0, 0x2004),
+		    CV(14, 2.5, 0x2000), CV(15, 2.2, 0x2004) }, VERDICT_IDLE, "pool" },
+	} },
+	{ "two waits 4 bytes apart are one condvar, not private objects", {
+		{ { CV(10, 6.0, 0x2000), CV(11, 3.0, 0x2004) }, VERDICT_IDLE, "pool" },
+	} },
+	{ "private objects with churn: arrivals matched by departures is no leak", {
+		{ { CV(10, 3.0, 0x1000), CV(11, 2.5, 0x1100) }, VERDICT_IDLE, NULL },
+		{ { CV(12, 2.6, 0x1200), CV(13, 2.2, 0x1300) }, VERDICT_IDLE, "fixed group" },
+		{ { CV(14, 2.6, 0x1400), CV(15, 2.2, 0x1500) }, VERDICT_IDLE, "fixed group" },
+	} },
+	{ "net growth despite one departure is a leak", {
+		{ { CV(10, 3.0, 0x1000), CV(11, 2.9, 0x1100) }, VERDICT_IDLE, NULL },
+		{ { CV(11, 3.9, 0x1100), CV(12, 2.8, 0x1200), CV(13, 2.4, 0x1300),
+		    CV(14, 2.1, 0x1400) }, VERDICT_LEAK, "more than leave" },
+	} },
+	{ "park-time jitter of an old park is not a departure (nvcsw unchanged)", {
+		{ { CV(10, 6.0, 0x1000), CV(11, 4.5, 0x1100), CV(12, 3.0, 0x1200) }, VERDICT_LEAK,
+		  "arrived over time" },
+		{ { TS(10, SITE, 7.0, W_CONDVAR, 0x1000, .jitter_ns = 70000000),
+		    TS(11, SITE, 5.5, W_CONDVAR, 0x1100, .jitter_ns = -65000000),
+		    TS(12, SITE, 4.0, W_CONDVAR, 0x1200, .jitter_ns = 300000000) }, VERDICT_LEAK,
+		  "arrived over time" },
+	} },
+	{ "a thread that ran and parked again (nvcsw moved) left and came back", {
+		{ { CV(10, 3.0, 0x1000), CV(11, 2.9, 0x1100) }, VERDICT_IDLE, NULL },
+		{ { TS(10, SITE, 2.1, W_CONDVAR, 0x1000, .nvcsw = 99), CV(11, 3.9, 0x1100),
+		    CV(12, 2.2, 0x1200) }, VERDICT_IDLE, NULL },
+		{ { TS(10, SITE, 3.1, W_CONDVAR, 0x1000, .nvcsw = 99), CV(11, 4.9, 0x1100),
+		    CV(12, 3.2, 0x1200) }, VERDICT_IDLE, NULL },
+	} },
+	{ "woken without running blocks the leak verdict", {
+		{ { CV(10, 3.0, 0x1000), CV(11, 2.9, 0x1100) }, VERDICT_IDLE, NULL },
+		{ { TS(10, SITE, 4.0, W_CONDVAR, 0x1000, .wakeups = 1), CV(11, 3.9, 0x1100),
+		    CV(12, 2.5, 0x1200), CV(13, 2.1, 0x1300) }, VERDICT_IDLE, NULL },
+	} },
+	{ "timed waits are idle, even accumulating", {
+		{ { TS(10, SITE, 6.0, W_CONDVAR_TIMED, 0x1000), TS(11, SITE, 4.0, W_CONDVAR_TIMED, 0x1100),
+		    TS(12, SITE, 2.0, W_CONDVAR_TIMED, 0x1200) }, VERDICT_IDLE, "timed" },
+	} },
+	{ "epoll_wait(-1) is an event loop", {
+		{ { TS(10, SITE, 30.0, W_EPOLL, 0) }, VERDICT_IDLE, "event-loop" },
+	} },
+	{ "accept() waits for clients", {
+		{ { TS(10, SITE, 30.0, W_ACCEPT, 3) }, VERDICT_IDLE, "accept" },
+	} },
+	{ "D state alone past the threshold is stuck", {
+		{ { TS(10, SITE, 5.0, W_READ, 7, .state = 'D') }, VERDICT_STUCK, "uninterruptible" },
+	} },
+	{ "reads on private fds accumulating are a leak (fds are never merged)", {
+		{ { TS(10, SITE, 3.0, W_READ, 5), TS(11, SITE, 2.5, W_READ, 6) }, VERDICT_IDLE, NULL },
+		{ { TS(10, SITE, 4.0, W_READ, 5), TS(11, SITE, 3.5, W_READ, 6),
+		    TS(12, SITE, 2.6, W_READ, 7), TS(13, SITE, 2.2, W_READ, 8) }, VERDICT_LEAK, NULL },
+	} },
+};
+
+static size_t step_len(const struct step *s)
+{
+	size_t n = 0;
+
+	while (n < MAX_T && s->t[n].tid)
+		n++;
+	return n;
+}
+
+static void test_rules(void **state)
+{
+	(void)state;
+	for (size_t c = 0; c < sizeof(rule_cases) / sizeof(rule_cases[0]); c++) {
+		const struct rule_case *rc = &rule_cases[c];
+		struct verdict_engine *e = verdict_engine__new(NULL);
+		struct report r = {};
+
+		assert_non_null(e);
+		for (int k = 0; k < MAX_STEPS && rc->steps[k].t[0].tid; k++) {
+			const struct step *st = &rc->steps[k];
+			const struct site_report *s;
+
+			build(&r, OTHER_PID, k, st->t, step_len(st));
+			assert_int_equal(verdict_engine__judge(e, &r), 0);
+			s = site_of(&r, st->t[0].tid);
+			if (s->verdict != st->want || (st->reason && !strstr(s->reason, st->reason)))
+				fail_msg("%s, report %d: got %s (%s; arrivals %u departures %u objs %u), "
+					 "want %s (%s)", rc->name, k, verdict_name(s->verdict), s->reason,
+					 s->arrivals, s->departures, s->distinct_wait_objects,
+					 verdict_name(st->want), st->reason ? st->reason : "any");
+			for (size_t i = 0; i < r.n_threads; i++)
+				if (r.threads[i].site_index == (size_t)(s - r.sites))
+					assert_int_equal(r.threads[i].verdict, s->verdict);
+			assert_true(r.worst >= s->verdict);
+		}
+		report_free(&r);
+		verdict_engine__free(e);
+	}
+}
+
+/* Evidence counters over successive reports. */
+static void test_history_counters(void **state)
+{
+	struct verdict_engine *e = verdict_engine__new(NULL);
+	struct tspec a[] = { CV(10, 3.0, 0x1000), CV(11, 2.9, 0x1100) };
+	struct tspec b[] = { CV(11, 3.9, 0x1100), CV(12, 2.5, 0x1200), CV(13, 2.1, 0x1300) };
+	struct report r = {};
+	const struct site_report *s;
+
+	(void)state;
+	build(&r, OTHER_PID, 0, a, 2);
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	s = site_of(&r, 10);
+	assert_int_equal(s->reports_seen, 1);
+	assert_int_equal(s->arrivals, 0);
+	assert_int_equal(s->n_threads, 2);
+	assert_int_equal(s->distinct_wait_objects, 2);
+	assert_true(s->no_timeout);
+	build(&r, OTHER_PID, 1, b, 3);
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	s = site_of(&r, 12);
+	assert_int_equal(s->reports_seen, 2);
+	assert_int_equal(s->arrivals, 2);
+	assert_int_equal(s->departures, 1);
+	assert_true(s->observed_seconds > 0.99 && s->observed_seconds < 1.01);
+	assert_true(s->growth_per_min > 59 && s->growth_per_min < 61);	/* net +1 in 1 s */
+	report_free(&r);
+	verdict_engine__free(e);
+}
+
+/* Threads of two processes with the same stack are two sites. */
+static void test_sites_per_process(void **state)
+{
+	struct verdict_engine *e = verdict_engine__new(NULL);
+	struct tspec a[] = { CV(10, 6.0, 0x1000), CV(11, 4.0, 0x1100), CV(12, 3.0, 0x1200) };
+	struct report r = {};
+
+	(void)state;
+	build(&r, OTHER_PID, 0, a, 3);
+	/* the same stack in another process, one thread only */
+	r.threads[2].pid = OTHER_PID + 1;
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(r.n_sites, 2);
+	assert_ptr_not_equal(site_of(&r, 10), site_of(&r, 12));
+	assert_int_equal(site_of(&r, 12)->verdict, VERDICT_STUCK);
+	assert_int_equal(site_of(&r, 10)->n_threads, 2);
+	report_free(&r);
+	verdict_engine__free(e);
+}
+
+/* Without stacks (site 0) threads are grouped by how they wait. */
+static void test_group_without_stacks(void **state)
+{
+	struct verdict_engine *e = verdict_engine__new(NULL);
+	struct tspec a[] = { TS(10, 0, 6.0, W_CONDVAR, 0x1000), TS(11, 0, 4.0, W_CONDVAR, 0x1100),
+			     TS(12, 0, 3.0, W_CONDVAR, 0x1200), TS(13, 0, 9.0, W_EPOLL, 0) };
+	struct report r = {};
+
+	(void)state;
+	build(&r, OTHER_PID, 0, a, 4);
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(r.n_sites, 2);
+	assert_int_equal(site_of(&r, 10)->verdict, VERDICT_LEAK);
+	assert_ptr_equal(site_of(&r, 10), site_of(&r, 12));
+	assert_int_equal(site_of(&r, 13)->verdict, VERDICT_IDLE);
+	assert_int_not_equal(r.threads[0].group, 0);
+	report_free(&r);
+	verdict_engine__free(e);
+}
+
+/* Options move the thresholds. */
+static void test_options(void **state)
+{
+	struct verdict_opts o = { .leak_min_threads = 4, .leak_min_span_s = 5, .leak_min_arrivals = 3 };
+	struct tspec a[] = { CV(10, 6.0, 0x1000), CV(11, 4.5, 0x1100), CV(12, 3.0, 0x1200) };
+	struct tspec b[] = { CV(10, 7.0, 0x1000), CV(11, 5.5, 0x1100), CV(12, 4.0, 0x1200),
+			     CV(13, 2.5, 0x1300), CV(14, 2.2, 0x1400) };
+	struct tspec c[] = { CV(10, 8.0, 0x1000), CV(11, 6.5, 0x1100), CV(12, 5.0, 0x1200),
+			     CV(13, 3.5, 0x1300), CV(14, 3.2, 0x1400), CV(15, 2.1, 0x1500) };
+	struct verdict_engine *e = verdict_engine__new(&o);
+	struct report r = {};
+
+	(void)state;
+	build(&r, OTHER_PID, 0, a, 3);	/* 3 threads < 4, span 3 s < 5 s */
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(verdict_of(&r, 10), VERDICT_IDLE);
+	build(&r, OTHER_PID, 1, b, 5);	/* 2 arrivals < 3 */
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(verdict_of(&r, 10), VERDICT_IDLE);
+	build(&r, OTHER_PID, 2, c, 6);	/* 3 arrivals */
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(verdict_of(&r, 10), VERDICT_LEAK);
+	report_free(&r);
+	verdict_engine__free(e);
+}
+
+/* History is bounded by max_sites (least recently seen go first, counted),
+ * and sites missed for more than 3 reports are forgotten (not counted). */
+static void test_history_bounded(void **state)
+{
+	struct verdict_opts o = { .max_sites = 2 };
+	struct verdict_engine *e = verdict_engine__new(&o);
+	struct tspec four[] = { TS(10, 1, 3.0, W_CONDVAR, 0x1000), TS(11, 2, 3.0, W_CONDVAR, 0x1100),
+				TS(12, 3, 3.0, W_CONDVAR, 0x1200), TS(13, 4, 3.0, W_CONDVAR, 0x1300) };
+	struct tspec one[] = { TS(10, 1, 4.0, W_CONDVAR, 0x1000) };
+	struct tspec other[] = { TS(20, 9, 3.0, W_CONDVAR, 0x2000) };
+	struct report r = {};
+
+	(void)state;
+	build(&r, OTHER_PID, 0, four, 4);
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(r.n_sites, 4);		/* every site is judged... */
+	assert_int_equal(r.sites_evicted, 2);	/* ...only 2 are remembered */
+	build(&r, OTHER_PID, 1, four, 4);
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(r.sites_evicted, 4);
+	for (size_t i = 0; i < r.n_sites; i++)
+		assert_true(r.sites[i].reports_seen <= 2);
+
+	/* a fresh engine: site 1 is remembered while missed for 3 reports */
+	verdict_engine__free(e);
+	e = verdict_engine__new(NULL);
+	build(&r, OTHER_PID, 0, one, 1);
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	for (int k = 1; k <= 3; k++) {
+		build(&r, OTHER_PID, k, other, 1);
+		assert_int_equal(verdict_engine__judge(e, &r), 0);
+	}
+	build(&r, OTHER_PID, 4, one, 1);
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(site_of(&r, 10)->reports_seen, 2);
+	for (int k = 5; k <= 9; k++) {
+		build(&r, OTHER_PID, k, other, 1);
+		assert_int_equal(verdict_engine__judge(e, &r), 0);
+	}
+	build(&r, OTHER_PID, 10, one, 1);
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(site_of(&r, 10)->reports_seen, 1);
+	assert_int_equal(r.sites_evicted, 0);
+	report_free(&r);
+	verdict_engine__free(e);
+}
+
+/* ---- lock graph: real helper threads of this process as owners ---- */
+
+#define N_HELPERS 4
+
+static pthread_t helpers[N_HELPERS];
+static uint32_t helper_tid[N_HELPERS];
+static pthread_mutex_t helper_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t helper_cv = PTHREAD_COND_INITIALIZER;
+static int helpers_started, helpers_stop;
+
+static void *helper(void *arg)
+{
+	pthread_mutex_lock(&helper_mu);
+	helper_tid[(long)arg] = (uint32_t)gettid();
+	helpers_started++;
+	pthread_cond_broadcast(&helper_cv);
+	while (!helpers_stop)
+		pthread_cond_wait(&helper_cv, &helper_mu);
+	pthread_mutex_unlock(&helper_mu);
+	return NULL;
+}
+
+static int helpers_setup(void **state)
+{
+	(void)state;
+	for (long i = 0; i < N_HELPERS; i++)
+		if (pthread_create(&helpers[i], NULL, helper, (void *)i))
+			return -1;
+	pthread_mutex_lock(&helper_mu);
+	while (helpers_started < N_HELPERS)
+		pthread_cond_wait(&helper_cv, &helper_mu);
+	pthread_mutex_unlock(&helper_mu);
+	return 0;
+}
+
+static int helpers_teardown(void **state)
+{
+	(void)state;
+	pthread_mutex_lock(&helper_mu);
+	helpers_stop = 1;
+	pthread_cond_broadcast(&helper_cv);
+	pthread_mutex_unlock(&helper_mu);
+	for (int i = 0; i < N_HELPERS; i++)
+		pthread_join(helpers[i], NULL);
+	return 0;
+}
+
+#define M1 0x10000
+#define M2 0x10040
+#define M3 0x10080
+
+/* One report of this process judged with the fake memory. */
+static void judge_mem(struct report *r, struct fake_mem *m, const struct tspec *ts, size_t n)
+{
+	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = m };
+	struct verdict_engine *e = verdict_engine__new(&o);
+
+	build(r, (uint32_t)getpid(), 0, ts, n);
+	assert_int_equal(verdict_engine__judge(e, r), 0);
+	verdict_engine__free(e);
+}
+
+static uint32_t owner_of(const struct report *r, uint32_t tid)
+{
+	for (size_t i = 0; i < r->n_threads; i++)
+		if (r->threads[i].tid == tid)
+			return r->threads[i].lock_owner;
+	fail_msg("tid %u not in the report", tid);
+	return 0;
+}
+
+static bool cycle_has(const struct site_report *s, uint32_t tid)
+{
+	for (uint32_t i = 0; i < s->cycle_len; i++)
+		if (s->cycle[i] == tid)
+			return true;
+	return false;
+}
+
+static void test_lock_two_cycle(void **state)
+{
+	uint32_t a = helper_tid[0], b = helper_tid[1];
+	struct tspec ts[] = { TS(a, 1, 5.0, W_MUTEX, M1), TS(b, 2, 5.0, W_MUTEX, M2) };
+	struct fake_mem m = {};
+	struct report r = {};
+
+	(void)state;
+	fake_set(&m, M1, 2, (int32_t)b);
+	fake_set(&m, M2, 2, (int32_t)a);
+	judge_mem(&r, &m, ts, 2);
+	assert_int_equal(owner_of(&r, a), b);
+	assert_int_equal(owner_of(&r, b), a);
+	for (int i = 0; i < 2; i++) {
+		const struct site_report *s = site_of(&r, ts[i].tid);
+
+		assert_int_equal(s->verdict, VERDICT_DEADLOCK);
+		assert_int_equal(s->cycle_len, 2);
+		assert_int_equal(s->cycle[0], ts[i].tid);	/* starts at the site's thread */
+		assert_true(cycle_has(s, a) && cycle_has(s, b));
+	}
+	assert_int_equal(r.worst, VERDICT_DEADLOCK);
+	report_free(&r);
+}
+
+static void test_lock_three_cycle(void **state)
+{
+	uint32_t a = helper_tid[0], b = helper_tid[1], c = helper_tid[2], d = helper_tid[3];
+	/* a -> b -> c -> a, and d waits on a lock held by a (outside the cycle) */
+	struct tspec ts[] = { TS(a, 1, 5.0, W_MUTEX, M1), TS(b, 1, 5.0, W_MUTEX, M2),
+			      TS(c, 1, 5.0, W_MUTEX, M3), TS(d, 2, 5.0, W_MUTEX, M3 + 0x40) };
+	struct fake_mem m = {};
+	struct report r = {};
+	uint32_t cyc[LT_MAX_CYCLE];
+
+	(void)state;
+	fake_set(&m, M1, 2, (int32_t)b);
+	fake_set(&m, M2, 2, (int32_t)c);
+	fake_set(&m, M3, 2, (int32_t)a);
+	fake_set(&m, M3 + 0x40, 2, (int32_t)a);
+	judge_mem(&r, &m, ts, 4);
+	assert_int_equal(site_of(&r, a)->verdict, VERDICT_DEADLOCK);
+	assert_int_equal(site_of(&r, a)->cycle_len, 3);
+	assert_true(cycle_has(site_of(&r, a), c));
+	/* d only waits on the cycle: stuck, and not part of it */
+	assert_int_equal(owner_of(&r, d), a);
+	assert_int_equal(lockgraph_cycle(&r, 3, cyc, LT_MAX_CYCLE), 0);
+	assert_int_equal(site_of(&r, d)->verdict, VERDICT_STUCK);
+	/* a cycle longer than max is not reported */
+	assert_int_equal(lockgraph_cycle(&r, 0, cyc, 2), 0);
+	assert_int_equal(lockgraph_cycle(&r, 1, cyc, 3), 3);
+	assert_int_equal(cyc[0], b);
+	report_free(&r);
+}
+
+static void test_lock_owner_running(void **state)
+{
+	uint32_t a = helper_tid[0], b = helper_tid[1];
+	struct tspec ts[] = { TS(a, 1, 5.0, W_MUTEX, M1) };
+	struct fake_mem m = {};
+	struct report r = {};
+
+	(void)state;
+	fake_set(&m, M1, 2, (int32_t)b);	/* b is alive but not parked */
+	judge_mem(&r, &m, ts, 1);
+	assert_int_equal(owner_of(&r, a), b);
+	assert_int_equal(site_of(&r, a)->cycle_len, 0);
+	assert_int_equal(site_of(&r, a)->verdict, VERDICT_STUCK);
+	assert_true(site_of(&r, a)->lock_wait);
+	assert_non_null(strstr(site_of(&r, a)->reason, "mutex"));
+	report_free(&r);
+}
+
+static void test_lock_owner_garbage(void **state)
+{
+	uint32_t a = helper_tid[0], b = helper_tid[1];
+	static const struct {
+		int32_t lock, owner;
+		const char *what;
+	} cases[] = {
+		{ 2, 0, "no owner" },
+		{ 2, -5, "negative owner" },
+		{ 2, 999999999, "no such tid" },
+		{ 2, 1, "tid 1 is not a thread of this process" },
+		{ 0, -1, "unlocked by now" },	/* owner patched below to b */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tspec ts[] = { TS(a, 1, 5.0, W_MUTEX, M1) };
+		struct fake_mem m = {};
+		struct report r = {};
+
+		fake_set(&m, M1, cases[i].lock, cases[i].owner < 0 && !cases[i].lock ?
+			 (int32_t)b : cases[i].owner);
+		judge_mem(&r, &m, ts, 1);
+		if (owner_of(&r, a))
+			fail_msg("%s: owner %u", cases[i].what, owner_of(&r, a));
+		assert_int_not_equal(site_of(&r, a)->verdict, VERDICT_DEADLOCK);
+		report_free(&r);
+	}
+	/* the owner is the waiter itself; the memory cannot be read */
+	{
+		struct tspec ts[] = { TS(a, 1, 5.0, W_MUTEX, M1), TS(b, 2, 5.0, W_MUTEX, M2) };
+		struct fake_mem m = {};
+		struct report r = {};
+
+		fake_set(&m, M1, 2, (int32_t)a);
+		judge_mem(&r, &m, ts, 2);
+		assert_int_equal(owner_of(&r, a), 0);
+		assert_int_equal(owner_of(&r, b), 0);
+		assert_int_equal(m.reads, 2);
+		report_free(&r);
+	}
+}
+
+/* Only contended mutex waits are read: condvars, reads, timed waits are not. */
+static void test_lock_only_mutex_waits(void **state)
+{
+	uint32_t a = helper_tid[0], b = helper_tid[1];
+	struct tspec ts[] = { TS(a, 1, 5.0, W_CONDVAR, M1), TS(b, 2, 5.0, W_READ, 4) };
+	struct fake_mem m = {};
+	struct report r = {};
+
+	(void)state;
+	fake_set(&m, M1, 2, (int32_t)b);
+	judge_mem(&r, &m, ts, 2);
+	assert_int_equal(m.reads, 0);
+	assert_int_equal(owner_of(&r, a), 0);
+	report_free(&r);
+}
+
+static void test_lock_pi(void **state)
+{
+	uint32_t a = helper_tid[0], b = helper_tid[1];
+	struct tspec ts[] = { TS(a, 1, 5.0, W_LOCK_PI, M1), TS(b, 2, 5.0, W_LOCK_PI, M2) };
+	struct fake_mem m = {};
+	struct report r = {};
+
+	(void)state;
+	fake_set(&m, M1, (int32_t)(b | 0x80000000u), 0);	/* FUTEX_WAITERS | owner tid */
+	fake_set(&m, M2, (int32_t)(a | 0x80000000u), 0);
+	judge_mem(&r, &m, ts, 2);
+	assert_int_equal(owner_of(&r, a), b);
+	assert_int_equal(owner_of(&r, b), a);
+	assert_int_equal(site_of(&r, a)->verdict, VERDICT_DEADLOCK);
+	report_free(&r);
+}
+
+/* pthread_join on a running thread is idle; on a parked one it is not. */
+static void test_join(void **state)
+{
+	uint32_t a = helper_tid[0], b = helper_tid[1];
+	struct tspec join[] = { TS(a, 1, 9.0, W_JOIN, 0) };
+	struct tspec both[] = { TS(a, 1, 9.0, W_JOIN, 0), TS(b, 2, 9.0, W_CONDVAR, 0x5000) };
+	struct fake_mem m = {};
+	struct report r = {};
+
+	(void)state;
+	join[0].obj = both[0].obj = b;
+	fake_set(&m, JOIN_ADDR, (int32_t)b, 0);
+	judge_mem(&r, &m, join, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_IDLE);
+	assert_non_null(strstr(site_of(&r, a)->reason, "joins"));
+	assert_int_equal(owner_of(&r, a), 0);
+	report_free(&r);
+
+	judge_mem(&r, &m, both, 2);	/* b is parked: a waits on a parked thread */
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	report_free(&r);
+
+	m.words[0].w[0] = 0;		/* b exited: the word no longer holds its tid */
+	judge_mem(&r, &m, join, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	report_free(&r);
+
+	join[0].obj = 999999999;	/* not a thread of this process */
+	m.words[0].w[0] = 999999999;
+	judge_mem(&r, &m, join, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	report_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest rules[] = {
+		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_history_counters),
+		cmocka_unit_test(test_sites_per_process),
+		cmocka_unit_test(test_group_without_stacks),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_history_bounded),
+	};
+	const struct CMUnitTest locks[] = {
+		cmocka_unit_test(test_lock_two_cycle),
+		cmocka_unit_test(test_lock_three_cycle),
+		cmocka_unit_test(test_lock_owner_running),
+		cmocka_unit_test(test_lock_owner_garbage),
+		cmocka_unit_test(test_lock_only_mutex_waits),
+		cmocka_unit_test(test_lock_pi),
+		cmocka_unit_test(test_join),
+	};
+	int failed = cmocka_run_group_tests_name("verdict rules", rules, NULL, NULL);
+
+	return failed + cmocka_run_group_tests_name("lock graph", locks, helpers_setup,
+						    helpers_teardown);
+}
