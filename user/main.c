@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "findings.h"
+#include "go_report.h"
 #include "options.h"
 #include "output.h"
 #include "privileges.h"
@@ -139,6 +140,7 @@ int main(int argc, char **argv)
 	struct tracer *tracer = NULL;
 	struct prom_exporter *exporter = NULL;
 	struct findings *findings = NULL;
+	struct go_report *goroutines = NULL;
 	struct report rep = {};
 	struct lt_options o;
 	uint64_t start, last, deadline = 0;
@@ -218,6 +220,18 @@ int main(int argc, char **argv)
 		}
 		syslog_out_open();
 	}
+	if (o.n_pids && o.go_mode >= 0) {
+		struct go_report_opts gopts = {
+			.pids = o.pids, .n_pids = o.n_pids, .force = o.go_mode > 0,
+			.verbose = o.verbose, .leak_min_arrivals = o.leak_min_arrivals,
+		};
+
+		goroutines = go_report__new(&gopts, err_msg, sizeof(err_msg));
+		if (!goroutines) {
+			fprintf(stderr, "leaktrace: %s\n", err_msg);
+			goto cleanup;
+		}
+	}
 	if (o.verbose)
 		fprintf(stderr, "leaktrace: tracing %s\n", o.n_pids ? "selected processes" : "all processes");
 
@@ -258,6 +272,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "leaktrace: out of memory\n");
 			goto cleanup;
 		}
+		err = go_report__collect(goroutines, &rep);
+		if (err)
+			fprintf(stderr, "leaktrace: warning: goroutine snapshot failed: %s\n", strerror(-err));
 		rep.judge_ns = clock_ns(CLOCK_MONOTONIC) - t2;
 		rep.max_rss_kb = max_rss_kb();
 		if (rep.worst > worst)
@@ -284,6 +301,7 @@ int main(int argc, char **argv)
 		ret = LT_EXIT_LEAK;
 	}
 cleanup:
+	go_report__free(goroutines);
 	prom_exporter__free(exporter);
 	if (findings)
 		syslog_out_close();

@@ -104,6 +104,8 @@ static const char doc[] =
 
 enum {
 	OPT_KTHREADS = 0x100,
+	OPT_GO,
+	OPT_NO_GO,
 	OPT_PROMETHEUS,
 	OPT_SYSLOG,
 	OPT_NO_STACKS,
@@ -124,6 +126,8 @@ static const struct argp_option argp_opts[] = {
 	{ "duration", 'd', "DURATION", 0, "Stop after DURATION with a final report", 0 },
 	{ "format", 'f', "FORMAT", 0, "Output format: text (default) or json (JSON lines)", 0 },
 	{ "output", 'o', "FILE", 0, "Write reports to FILE instead of stdout (reopened on SIGHUP)", 0 },
+	{ "go", OPT_GO, NULL, 0, "Trace goroutines of the --pid processes (default: when they are Go programs)", 0 },
+	{ "no-go", OPT_NO_GO, NULL, 0, "Do not trace goroutines", 0 },
 	{ "prometheus", OPT_PROMETHEUS, "ADDR:PORT", 0, "Serve metrics at http://ADDR:PORT/metrics (address default 127.0.0.1)", 0 },
 	{ "syslog", OPT_SYSLOG, NULL, 0, "Log new, changed and gone findings to syslog", 0 },
 	{ "kernel-threads", OPT_KTHREADS, NULL, 0, "Include kernel threads (system-wide mode)", 0 },
@@ -217,6 +221,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		o->prometheus = arg;
 		break;
 	}
+	case OPT_GO:
+		o->go_mode = 1;
+		break;
+	case OPT_NO_GO:
+		o->go_mode = -1;
+		break;
 	case OPT_SYSLOG:
 		o->syslog = true;
 		break;
@@ -318,6 +328,10 @@ int options_parse(int argc, char **argv, struct lt_options *opts)
 		return LT_EXIT_USAGE;
 	if (ps.done)
 		return -1;
+	if (opts->go_mode > 0 && !opts->n_pids) {
+		fprintf(stderr, "leaktrace: --go needs --pid (goroutines are traced per process)\n");
+		return LT_EXIT_USAGE;
+	}
 	if (idx < argc) {
 		fprintf(stderr, "leaktrace: unexpected argument '%s' (try 'leaktrace --help')\n", argv[idx]);
 		return LT_EXIT_USAGE;

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "json_writer.h"
+#include "go_tracer.h"
 #include "output.h"
 
 static void write_time_field(FILE *f, const char *key, uint64_t real_ns)
@@ -78,12 +79,56 @@ static void write_thread(FILE *f, const struct report *r, const struct thread_re
 	fputs("}\n", f);
 }
 
+static void write_goroutine_site_tail(FILE *f, const struct report *r, const struct site_report *s)
+{
+	const struct go_goroutine *g = r->goroutines[s->first_thread].g;
+
+	fputs(",\"goids\":[", f);
+	for (size_t i = 0, n = 0; i < r->n_goroutines; i++)
+		if (r->goroutines[i].site_index == (size_t)(s - r->sites))
+			fprintf(f, "%s%" PRIu64, n++ ? "," : "", r->goroutines[i].g->goid);
+	fputs("],\"wait_reason\":", f);
+	json_write_string(f, g->wait_reason, sizeof(g->wait_reason));
+	fputs(",\"created_by\":", f);
+	json_write_string(f, g->created_by, sizeof(g->created_by));
+	fputs(",\"start_func\":", f);
+	json_write_string(f, g->start_func, sizeof(g->start_func));
+	write_frames(f, "stack", g->stack, g->stack_len);
+	fputs("}\n", f);
+}
+
+static void write_goroutine(FILE *f, const struct report *r, const struct goroutine_report *gr)
+{
+	const struct go_goroutine *g = gr->g;
+	const struct proc_report *p = NULL;
+
+	for (size_t i = 0; i < r->n_procs && !p; i++)
+		if (r->procs[i].pid == gr->pid)
+			p = &r->procs[i];
+	fputs("{\"type\":\"goroutine\",", f);
+	write_time_field(f, "time", r->real_ns);
+	fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", gr->pid);
+	json_write_string(f, p ? p->comm : "", LT_COMM_LEN);
+	fprintf(f, ",\"goid\":%" PRIu64 ",\"status\":%" PRIu32 ",\"wait_reason\":", g->goid,
+		g->status);
+	json_write_string(f, g->wait_reason, sizeof(g->wait_reason));
+	fprintf(f, ",\"parked_seconds\":%.3f,\"parked_estimated\":%s,\"system\":%s,\"created_by\":",
+		g->parked_seconds, g->parked_estimated ? "true" : "false", g->system ? "true" : "false");
+	json_write_string(f, g->created_by, sizeof(g->created_by));
+	fputs(",\"start_func\":", f);
+	json_write_string(f, g->start_func, sizeof(g->start_func));
+	write_frames(f, "stack", g->stack, g->stack_len);
+	fprintf(f, ",\"site\":\"%016" PRIx64 "\",\"verdict\":\"%s\"}\n", gr->site,
+		verdict_name(gr->verdict));
+}
+
 static void write_site(FILE *f, const struct report *r, const struct site_report *s)
 {
-	const struct thread_report *t = &r->threads[s->first_thread];
+	const struct thread_report *t = s->goroutines ? NULL : &r->threads[s->first_thread];
 
 	fputs("{\"type\":\"site\",", f);
 	write_time_field(f, "time", r->real_ns);
+	fprintf(f, ",\"kind\":\"%s\"", s->goroutines ? "goroutine" : "thread");
 	fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", s->pid);
 	json_write_string(f, s->comm, sizeof(s->comm));
 	fprintf(f, ",\"site\":\"%016" PRIx64 "\",\"verdict\":\"%s\",\"reason\":\"%s\","
@@ -98,6 +143,10 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 		s->distinct_wait_objects, s->arrivals, s->departures, s->reports_seen,
 		s->observed_seconds, s->event_loop ? "true" : "false", s->timed ? "true" : "false",
 		s->disk ? "true" : "false", s->lock_wait ? "true" : "false");
+	if (s->goroutines) {
+		write_goroutine_site_tail(f, r, s);
+		return;
+	}
 	fprintf(f, ",\"tids\":[");
 	for (size_t i = 0, n = 0; i < r->n_threads; i++) {
 		if (r->threads[i].site_index != (size_t)(s - r->sites))
@@ -128,6 +177,14 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 	fputs("}\n", f);
 }
 
+static void write_go_count(FILE *f, const char *key, uint64_t v)
+{
+	if (v == UINT64_MAX)
+		fprintf(f, ",\"%s\":null", key);
+	else
+		fprintf(f, ",\"%s\":%" PRIu64, key, v);
+}
+
 static void write_summary(FILE *f, const struct report *r, const struct proc_report *p)
 {
 	fputs("{\"type\":\"summary\",", f);
@@ -137,9 +194,20 @@ static void write_summary(FILE *f, const struct report *r, const struct proc_rep
 	fprintf(f, ",\"alive\":%s,\"live_threads\":%" PRIu32 ",\"created\":%" PRIu64
 		",\"exited\":%" PRIu64 ",\"created_total\":%" PRIu64 ",\"exited_total\":%" PRIu64
 		",\"parked\":%" PRIu32 ",\"threshold_seconds\":%.3f,\"interval_seconds\":%.3f,"
-		"\"final\":%s}\n", p->alive ? "true" : "false", p->live_threads, p->created, p->exited,
+		"\"final\":%s", p->alive ? "true" : "false", p->live_threads, p->created, p->exited,
 		p->created_total, p->exited_total, p->parked, r->threshold_ns / 1e9,
 		r->interval_ns / 1e9, r->final ? "true" : "false");
+	if (p->is_go) {
+		fputs(",\"goroutines\":{\"go_version\":", f);
+		json_write_string(f, p->go_version, sizeof(p->go_version));
+		fprintf(f, ",\"live\":%" PRIu64 ",\"parked\":%" PRIu32, p->go_live, p->go_parked);
+		write_go_count(f, "created", p->go_created);
+		write_go_count(f, "exited", p->go_exited);
+		write_go_count(f, "created_total", p->go_created_total);
+		write_go_count(f, "exited_total", p->go_exited_total);
+		fputc('}', f);
+	}
+	fputs("}\n", f);
 }
 
 static void write_report_record(FILE *f, const struct report *r)
@@ -163,6 +231,9 @@ void output_json(FILE *f, const struct report *r)
 	for (size_t i = 0; i < r->n_threads; i++)
 		if (r->threads[i].verdict >= r->min_verdict)
 			write_thread(f, r, &r->threads[i]);
+	for (size_t i = 0; i < r->n_goroutines; i++)
+		if (r->goroutines[i].verdict >= r->min_verdict)
+			write_goroutine(f, r, &r->goroutines[i]);
 	for (size_t i = 0; i < r->n_sites; i++)
 		if (r->sites[i].verdict >= r->min_verdict)
 			write_site(f, r, &r->sites[i]);

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "json_writer.h"
+#include "go_tracer.h"
 #include "output.h"
 
 void format_duration(char *buf, size_t size, uint64_t ns)
@@ -151,6 +152,45 @@ static void print_site(FILE *f, const struct report *r, const struct site_report
 			print_thread(f, &r->threads[i]);
 }
 
+static void print_goroutine_site(FILE *f, const struct report *r, const struct site_report *s)
+{
+	const struct go_goroutine *g = r->goroutines[s->first_thread].g;
+	char lo[32], hi[32], reason[4 * 32 + 1], by[4 * 160 + 1];
+	size_t shown = 0;
+
+	format_duration(lo, sizeof(lo), s->min_parked_ns);
+	format_duration(hi, sizeof(hi), s->max_parked_ns);
+	text_escape(reason, sizeof(reason), g->wait_reason, sizeof(g->wait_reason));
+	text_escape(by, sizeof(by), g->created_by, sizeof(g->created_by));
+	fprintf(f, "  [%s] %" PRIu32 " goroutine%s parked %s%s%s on %s, created by %s: %s (site %016" PRIx64 ")\n",
+		verdict_name(s->verdict), s->n_threads, s->n_threads == 1 ? "" : "s", lo,
+		s->n_threads > 1 ? "-" : "", s->n_threads > 1 ? hi : "", reason, by,
+		s->reason ? s->reason : "", s->group);
+	print_stack(f, "stack ", g->stack, g->stack_len);
+	fputs("    goids:", f);
+	for (size_t i = 0; i < r->n_goroutines && shown < 20; i++) {
+		if (r->goroutines[i].site_index != (size_t)(s - r->sites))
+			continue;
+		fprintf(f, " %" PRIu64 "%s", r->goroutines[i].g->goid,
+			r->goroutines[i].g->parked_estimated ? "~" : "");
+		shown++;
+	}
+	fprintf(f, "%s\n", s->n_threads > shown ? " ..." : "");
+}
+
+static void print_go_line(FILE *f, const struct proc_report *p)
+{
+	char created[24] = "?", exited[24] = "?";
+
+	if (p->go_created != UINT64_MAX)
+		snprintf(created, sizeof(created), "%" PRIu64, p->go_created);
+	if (p->go_exited != UINT64_MAX)
+		snprintf(exited, sizeof(exited), "%" PRIu64, p->go_exited);
+	fprintf(f, "  goroutines (%s): %" PRIu64 " live, +%s created, -%s exited, %" PRIu32
+		" parked (~: parked before leaktrace attached)\n", p->go_version, p->go_live, created,
+		exited, p->go_parked);
+}
+
 static const struct report *cmp_sites_report;
 
 static int cmp_site_idx(const void *a, const void *b)
@@ -192,9 +232,18 @@ void output_text(FILE *f, const struct report *r)
 		print_proc_line(f, p);
 		while (order && si < r->n_sites && r->sites[order[si]].pid < p->pid)
 			si++;
-		for (; order && si < r->n_sites && r->sites[order[si]].pid == p->pid; si++)
-			if (r->sites[order[si]].verdict >= r->min_verdict)
-				print_site(f, r, &r->sites[order[si]]);
+		if (p->is_go)
+			print_go_line(f, p);
+		for (; order && si < r->n_sites && r->sites[order[si]].pid == p->pid; si++) {
+			const struct site_report *st = &r->sites[order[si]];
+
+			if (st->verdict < r->min_verdict)
+				continue;
+			if (st->goroutines)
+				print_goroutine_site(f, r, st);
+			else
+				print_site(f, r, st);
+		}
 	}
 	free(order);
 	if (r->drops[LT_DROP_PROC_COUNTS] || r->drops[LT_DROP_TASK_STORAGE] ||

@@ -29,6 +29,7 @@ void report_reset(struct report *r)
 	r->n_threads = 0;
 	r->n_procs = 0;
 	r->n_sites = 0;
+	r->n_goroutines = 0;
 	r->worst = VERDICT_NONE;
 	r->threads_scanned = 0;
 	r->capture_failures = 0;
@@ -42,6 +43,7 @@ void report_free(struct report *r)
 	free(r->threads);
 	free(r->procs);
 	free(r->sites);
+	free(r->goroutines);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -99,6 +101,17 @@ struct site_report *report_add_site(struct report *r)
 	s = &r->sites[r->n_sites++];
 	memset(s, 0, sizeof(*s));
 	return s;
+}
+
+struct goroutine_report *report_add_goroutine(struct report *r)
+{
+	struct goroutine_report *g;
+
+	if (grow((void **)&r->goroutines, &r->cap_goroutines, r->n_goroutines, sizeof(*g)))
+		return NULL;
+	g = &r->goroutines[r->n_goroutines++];
+	memset(g, 0, sizeof(*g));
+	return g;
 }
 
 const char *verdict_name(enum verdict v)

@@ -53,8 +53,21 @@ struct thread_report {
 	size_t site_index;		/* into report.sites */
 };
 
-/* Parked threads of one process grouped by stack (or wait, without stacks). */
+/* One parked goroutine (go_report.c); g points into the snapshot the
+ * goroutine tracer keeps until the next report. */
+struct go_goroutine;
+struct goroutine_report {
+	uint32_t pid;
+	const struct go_goroutine *g;
+	uint64_t site;			/* hash of creation site and stack */
+	enum verdict verdict;
+	size_t site_index;		/* into report.sites */
+};
+
+/* Parked threads (or goroutines) of one process grouped by stack (or wait,
+ * without stacks). */
 struct site_report {
+	bool goroutines;		/* a site of goroutines, not of threads */
 	uint32_t pid;
 	uint64_t group;
 	uint64_t site;			/* stack id, 0 = none */
@@ -88,6 +101,13 @@ struct proc_report {
 	uint64_t created_total, exited_total;	/* since leaktrace started */
 	uint32_t parked;			/* threads in this report */
 	bool alive;				/* seen by the last scan */
+	/* Go processes (go_report.c) */
+	bool is_go;
+	char go_version[32];
+	uint64_t go_live;			/* goroutines, runtime ones excluded */
+	uint64_t go_created, go_exited;		/* during this interval, UINT64_MAX = unknown */
+	uint64_t go_created_total, go_exited_total;	/* since attach, UINT64_MAX = unknown */
+	uint32_t go_parked;			/* goroutines in this report */
 };
 
 struct report {
@@ -107,6 +127,8 @@ struct report {
 	size_t n_procs, cap_procs;
 	struct site_report *sites;
 	size_t n_sites, cap_sites;
+	struct goroutine_report *goroutines;
+	size_t n_goroutines, cap_goroutines;
 	enum verdict worst;		/* highest verdict in this report */
 	enum verdict min_verdict;	/* outputs skip threads and sites below it */
 	uint64_t sites_evicted;		/* verdict history entries dropped (bounded) */
@@ -118,6 +140,9 @@ struct report {
 
 /* Append an empty site entry. NULL on allocation failure. */
 struct site_report *report_add_site(struct report *r);
+
+/* Append an empty goroutine entry. NULL on allocation failure. */
+struct goroutine_report *report_add_goroutine(struct report *r);
 
 /* Empty r, keeping its buffers. */
 void report_reset(struct report *r);

@@ -1,0 +1,3 @@
+module leaktrace/workloads
+
+go 1.19

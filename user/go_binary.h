@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Reading a Go executable from its ELF file alone: Go detection, the Go
+ * version from the build info, the .gopclntab function table (names and
+ * file:line for any pc, even in binaries built with -ldflags='-s -w'),
+ * .symtab symbols when present, file offsets for uprobes, and recovery of
+ * data addresses such as runtime.allgs from the code that references them.
+ *
+ * Everything read from the file is bounds-checked: a truncated or hostile
+ * binary gives errors, never a crash. No kernel, no skeleton: unit-testable.
+ */
+#ifndef GO_BINARY_H
+#define GO_BINARY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct go_binary;
+
+/* Symbolized pc: pointers stay valid until go_binary__close(). */
+struct go_pcinfo {
+	const char *func;	/* "main.handler.func1" */
+	const char *file;	/* "/src/main.go", "?" if unknown */
+	int line;		/* 0 if unknown */
+	uint64_t entry;		/* function entry address (link-time) */
+	/*
+	 * file:line come from code inlined into func from another file (the
+	 * inline tree is not decoded: func is the physical function).
+	 */
+	bool inlined;
+};
+
+/* True when /proc/PID/exe is a Go executable (has Go build info or pclntab). */
+bool go_binary__is_go(int pid);
+
+/* Opens and parses PATH; NULL with a message in err on failure. */
+struct go_binary *go_binary__open(const char *path, char *err, size_t errlen);
+void go_binary__close(struct go_binary *b);
+
+/* "go1.19.8", or "" when the build info is missing or unreadable. */
+const char *go_binary__version(const struct go_binary *b);
+/* Major and minor from the version ("go1.21.3" -> 1, 21); -ENOENT if none. */
+int go_binary__version_num(const struct go_binary *b, int *major, int *minor);
+bool go_binary__has_symtab(const struct go_binary *b);
+bool go_binary__has_dwarf(const struct go_binary *b);
+bool go_binary__is_pie(const struct go_binary *b);
+/* Lowest PT_LOAD p_vaddr rounded down to the page: runtime bias base. */
+uint64_t go_binary__load_base(const struct go_binary *b);
+size_t go_binary__nfuncs(const struct go_binary *b);
+
+/* Function entry and size by exact name (.symtab first, then .gopclntab). */
+int go_binary__func(const struct go_binary *b, const char *name, uint64_t *addr, uint64_t *size);
+/* Data symbol address from .symtab; -ENOENT in stripped binaries. */
+int go_binary__data_symbol(const struct go_binary *b, const char *name, uint64_t *addr);
+/* pc (link-time address) -> function and file:line from .gopclntab. */
+int go_binary__pcinfo(const struct go_binary *b, uint64_t pc, struct go_pcinfo *out);
+
+/* Link-time virtual address -> file offset (for uprobes); -ERANGE if unmapped. */
+int go_binary__vaddr_to_offset(const struct go_binary *b, uint64_t vaddr, uint64_t *off);
+/* Copies file-backed bytes at a link-time address; -ERANGE if not all there. */
+int go_binary__read(const struct go_binary *b, uint64_t vaddr, void *buf, size_t len);
+
+/*
+ * Where to put a cheap uprobe in a Go function: past the stack-bound check,
+ * on the jbe (emulated by the kernel, unlike the cmp at the entry which must
+ * be single-stepped), with the argument registers still untouched. Returns
+ * the link-time address; *cheap is false when the prologue was not
+ * recognised and the entry itself is returned.
+ */
+int go_binary__probe_addr(const struct go_binary *b, const char *func, uint64_t *addr, bool *cheap);
+
+/*
+ * Addresses of the writable data that FUNC's code references RIP-relatively,
+ * sorted and unique. Returns how many were stored (at most max) or -errno.
+ */
+int go_binary__data_refs(const struct go_binary *b, const char *func, uint64_t *out, int max);
+
+/*
+ * Candidates for runtime.allgs (a []*g: ptr, len, cap) in a binary without
+ * .symtab: data addresses A referenced by runtime.allgadd together with A+8
+ * and A+16, best first. The caller validates them against live memory.
+ */
+int go_binary__allgs_candidates(const struct go_binary *b, uint64_t *out, int max);
+
+#endif /* GO_BINARY_H */

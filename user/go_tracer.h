@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Goroutine tracing for one Go process: uprobes on the Go runtime (attached
+ * by file offset, no ptrace, the program never stops) record when each g
+ * parks; a snapshot walks runtime.allgs in the target's memory through
+ * /proc/PID/mem and reports the parked goroutines with their wait reason,
+ * parked age, creation site, start function and a frame-pointer stack.
+ *
+ * Lifecycle: go_tracer__new() (attaches), go_tracer__snapshot() as often
+ * as wanted, go_snapshot__free() per snapshot, go_tracer__free() (detaches).
+ */
+#ifndef GO_TRACER_H
+#define GO_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GO_COUNT_UNKNOWN UINT64_MAX
+
+/* One parked goroutine. */
+struct go_goroutine {
+	uint64_t goid;
+	uint32_t status;		/* enum go_gstatus, scan bit masked off */
+	char wait_reason[32];		/* the runtime's words: "chan send" */
+	double parked_seconds;
+	bool parked_estimated;		/* parked before attach: a lower bound */
+	bool system;			/* started by a runtime.* function */
+	char created_by[160];		/* "main.handler at /path/main.go:14" */
+	char start_func[128];		/* "main.handler.func1" */
+	char **stack;			/* "runtime.gopark (proc.go:363)", innermost first */
+	int stack_len;
+	uint64_t g_addr;		/* address of the g struct in the target */
+};
+
+struct go_snapshot {
+	int pid;
+	uint64_t live;			/* goroutines not dead, runtime ones excluded */
+	uint64_t created, exited;	/* since attach, GO_COUNT_UNKNOWN if unknown */
+	uint64_t parks;			/* runtime.gopark calls since attach */
+	uint64_t dropped;		/* park times lost (map full): ages estimated */
+	struct go_goroutine *parked;	/* parked at least min_parked_seconds */
+	size_t n_parked;
+	char go_version[32];
+};
+
+struct go_tracer_opts {
+	unsigned max_parked;		/* bound of the park-time map, 0 = default */
+	int max_stack;			/* frames per stack, 0 = 64 */
+	bool verbose;			/* libbpf and attach details on stderr */
+};
+
+struct go_tracer;
+
+/* True when /proc/PID/exe is a Go executable. */
+bool go_binary__is_go(int pid);
+
+/* NULL with a message in err (not Go, unsupported Go version, no access, ...). */
+struct go_tracer *go_tracer__new(int pid, char *err, size_t errlen);
+struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts, char *err,
+				      size_t errlen);
+
+/* 0 or -errno (the process exited: -ESRCH). out is always safe to free. */
+int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct go_snapshot *out);
+void go_snapshot__free(struct go_snapshot *s);
+
+/* Detaches everything; NULL is fine. */
+void go_tracer__free(struct go_tracer *t);
+
+/* How offsets were found ("DWARF", "table go1.21 (tested)"), for -v output. */
+const char *go_tracer__offsets_source(const struct go_tracer *t);
+/* Whether allgs came from .symtab or was recovered from code. */
+const char *go_tracer__allgs_source(const struct go_tracer *t);
+
+#endif /* GO_TRACER_H */
