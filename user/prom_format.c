@@ -13,6 +13,7 @@
 struct proc_agg {
 	const struct proc_report *p;
 	uint32_t parked[N_VERDICTS];
+	uint32_t go_parked[N_VERDICTS];
 	uint64_t oldest_ns;
 	uint32_t sites;
 };
@@ -144,6 +145,13 @@ static int select_procs(const struct report *r, struct proc_agg **out, size_t *n
 		if (t->parked_ns > a->oldest_ns)
 			a->oldest_ns = t->parked_ns;
 	}
+	for (size_t i = 0; i < r->n_goroutines; i++) {
+		const struct goroutine_report *g = &r->goroutines[i];
+		struct proc_agg *a = find_agg(aggs, nc, g->pid);
+
+		if (a)
+			a->go_parked[g->verdict < N_VERDICTS ? g->verdict : VERDICT_NONE]++;
+	}
 	for (size_t i = 0; i < r->n_sites; i++) {
 		struct proc_agg *a = find_agg(aggs, nc, r->sites[i].pid);
 
@@ -196,6 +204,37 @@ static void write_proc_metrics(FILE *f, const struct proc_agg *aggs, size_t n)
 	}
 }
 
+/* Goroutine series exist only for processes traced as Go programs. */
+static void write_go_metrics(FILE *f, const struct proc_agg *aggs, size_t n)
+{
+	header(f, "leaktrace_parked_goroutines", "gauge",
+	       "Goroutines parked past the threshold, by process and verdict.");
+	for (size_t i = 0; i < n; i++) {
+		if (!aggs[i].p->is_go)
+			continue;
+		for (int v = 0; v < N_VERDICTS; v++) {
+			proc_labels(f, "leaktrace_parked_goroutines", aggs[i].p);
+			fprintf(f, ",verdict=\"%s\"} %" PRIu32 "\n", verdict_name(v), aggs[i].go_parked[v]);
+		}
+	}
+	header(f, "leaktrace_live_goroutines", "gauge",
+	       "Live goroutines of the process, the runtime's own excluded.");
+	for (size_t i = 0; i < n; i++) {
+		if (!aggs[i].p->is_go)
+			continue;
+		proc_labels(f, "leaktrace_live_goroutines", aggs[i].p);
+		fprintf(f, "} %" PRIu64 "\n", aggs[i].p->go_live);
+	}
+	header(f, "leaktrace_goroutines_created_total", "counter",
+	       "Goroutines the process created since leaktrace attached.");
+	for (size_t i = 0; i < n; i++) {
+		if (!aggs[i].p->is_go || aggs[i].p->go_created_total == UINT64_MAX)
+			continue;
+		proc_labels(f, "leaktrace_goroutines_created_total", aggs[i].p);
+		fprintf(f, "} %" PRIu64 "\n", aggs[i].p->go_created_total);
+	}
+}
+
 static void write_global_metrics(FILE *f, const struct report *r, const struct prom_totals *t,
 				 const struct prom_self *self, size_t n_cut)
 {
@@ -245,6 +284,7 @@ int prom_render(FILE *f, const struct report *r, const struct prom_totals *t,
 	if (err)
 		return err;
 	write_proc_metrics(f, aggs, n);
+	write_go_metrics(f, aggs, n);
 	write_global_metrics(f, r, t, self, n_cut);
 	free(aggs);
 	fflush(f);
