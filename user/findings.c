@@ -127,7 +127,7 @@ int findings__update(struct findings *fs, const struct report *r, finding_fn fn,
 			fn(FINDING_NEW, &c->f, &r->threads[c->thread], ctx);
 			j++;
 		} else {
-			if (p->f.verdict != c->f.verdict || p->f.site_threads != c->f.site_threads)
+			if (p->f.verdict != c->f.verdict)
 				fn(FINDING_CHANGED, &c->f, &r->threads[c->thread], ctx);
 			i++;
 			j++;

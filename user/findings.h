@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Findings: parked threads followed across reports, so a log gets one line
- * when a finding appears, changes (verdict, or the number of threads at its
- * site) or disappears, instead of one per interval. Pure: no I/O. */
+ * when a finding appears, changes verdict or disappears, instead of one per
+ * interval. (A change in the number of threads at a site is one site line,
+ * see syslog_out.h, not a line per thread of the site.) Pure: no I/O. */
 #ifndef LT_FINDINGS_H
 #define LT_FINDINGS_H
 

@@ -2,10 +2,24 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
 #include "syslog_out.h"
+
+/* A site as last logged: one line when it appears, when its thread count
+ * or verdict changes and when it empties, whatever the number of threads. */
+struct logged_site {
+	uint32_t pid;
+	uint64_t site;
+	uint32_t threads;
+	enum verdict verdict;
+	bool goroutines;
+};
+
+static struct logged_site *prev_sites;
+static size_t n_prev_sites;
 
 struct line {
 	char *buf;
@@ -82,6 +96,9 @@ void syslog_out_open(void)
 void syslog_out_close(void)
 {
 	closelog();
+	free(prev_sites);
+	prev_sites = NULL;
+	n_prev_sites = 0;
 }
 
 void syslog_out_finding(enum finding_event ev, const struct finding *f,
@@ -93,11 +110,90 @@ void syslog_out_finding(enum finding_event ev, const struct finding *f,
 	syslog(ev == FINDING_GONE ? LOG_INFO : LOG_WARNING, "%s", line);
 }
 
+static int cmp_logged(const void *a, const void *b)
+{
+	const struct logged_site *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->site > y->site) - (x->site < y->site);
+}
+
+size_t syslog_format_site(char *buf, size_t size, const char *event, const struct site_report *s,
+			  uint32_t threads, enum verdict v)
+{
+	struct line l = { buf, size, 0 };
+
+	if (size)
+		buf[0] = '\0';
+	put(&l, "site=%s pid=%" PRIu32, event, s->pid);
+	put_quoted(&l, "comm", s->comm, sizeof(s->comm));
+	put(&l, " kind=%s id=%016" PRIx64 " %s=%" PRIu32 " verdict=%s",
+	    s->goroutines ? "goroutine" : "thread", s->group,
+	    s->goroutines ? "goroutines" : "threads", threads, verdict_name(v));
+	if (s->reason && threads)
+		put_quoted(&l, "reason", s->reason, 128);
+	return l.len < size ? l.len : size ? size - 1 : 0;
+}
+
+static void log_sites(const struct report *r)
+{
+	struct logged_site *cur = calloc(r->n_sites + 1, sizeof(*cur));
+	size_t n = 0, i = 0, k = 0;
+	char line[512];
+
+	if (!cur)
+		return;
+	for (size_t j = 0; j < r->n_sites && j < FINDINGS_MAX; j++) {
+		const struct site_report *s = &r->sites[j];
+
+		if (s->verdict < r->min_verdict)
+			continue;
+		cur[n++] = (struct logged_site){ s->pid, s->group, s->n_threads, s->verdict,
+						 s->goroutines };
+	}
+	qsort(cur, n, sizeof(*cur), cmp_logged);
+	/* merge walk of two sorted lists */
+	while (i < n || k < n_prev_sites) {
+		int c = i == n ? 1 : k == n_prev_sites ? -1 : cmp_logged(&cur[i], &prev_sites[k]);
+		const struct site_report *s = NULL;
+
+		if (c <= 0)
+			for (size_t j = 0; j < r->n_sites && !s; j++)
+				if (r->sites[j].pid == cur[i].pid && r->sites[j].group == cur[i].site)
+					s = &r->sites[j];
+		if (c < 0) {
+			syslog_format_site(line, sizeof(line), "new", s, cur[i].threads, cur[i].verdict);
+			syslog(LOG_WARNING, "%s", line);
+			i++;
+		} else if (c > 0) {
+			struct site_report gone = { .pid = prev_sites[k].pid, .group = prev_sites[k].site,
+						    .goroutines = prev_sites[k].goroutines };
+
+			syslog_format_site(line, sizeof(line), "gone", &gone, 0, prev_sites[k].verdict);
+			syslog(LOG_INFO, "%s", line);
+			k++;
+		} else {
+			if (cur[i].threads != prev_sites[k].threads || cur[i].verdict != prev_sites[k].verdict) {
+				syslog_format_site(line, sizeof(line), "changed", s, cur[i].threads,
+						   cur[i].verdict);
+				syslog(LOG_WARNING, "%s", line);
+			}
+			i++;
+			k++;
+		}
+	}
+	free(prev_sites);
+	prev_sites = cur;
+	n_prev_sites = n;
+}
+
 int syslog_out_report(struct findings *fs, const struct report *r)
 {
 	uint64_t dropped = findings__dropped(fs);
 	int err;
 
+	log_sites(r);
 	err = findings__update(fs, r, syslog_out_finding, NULL);
 	if (!err && findings__dropped(fs) > dropped)
 		syslog(LOG_WARNING, "findings_dropped=%" PRIu64 " max=%d",

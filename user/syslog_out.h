@@ -18,6 +18,14 @@
 size_t syslog_format_finding(char *buf, size_t size, enum finding_event ev,
 			     const struct finding *f, const struct thread_report *t);
 
+/* Format one site line:
+ *   site=new|changed|gone pid=123 comm="svc" kind=thread id=12ccb6684ffc18b1
+ *   threads=37 verdict=leak reason="..."
+ * logged when a site appears, when its count or verdict changes and when it
+ * empties: one line per change, whatever the number of threads. */
+size_t syslog_format_site(char *buf, size_t size, const char *event, const struct site_report *s,
+			  uint32_t threads, enum verdict v);
+
 void syslog_out_open(void);
 void syslog_out_close(void);
 
