@@ -4,6 +4,8 @@
 # attached vs. not, interleaved in one run; the same for libbpf-tools'
 # offcputime as the reference peer. Run as root after `make`.
 #   tools/bench.sh [ROUNDS] [LOOPS]
+# BENCH_PIN=1 pins perf bench to CPU 1; BENCH_SKIP_STACKS, BENCH_SKIP_PEER
+# skip the report-cycle and offcputime parts.
 set -u
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -20,9 +22,12 @@ old_stats=$(sysctl -n kernel.bpf_stats_enabled)
 trap 'sysctl -qw kernel.bpf_stats_enabled=$old_stats; kill $tracer 2>/dev/null; wait 2>/dev/null' EXIT
 sysctl -qw kernel.bpf_stats_enabled=1
 
-# usecs/op of one perf bench run
+# usecs/op of one perf bench run; BENCH_PIN=CPU runs both ends on one CPU,
+# which removes the cross-CPU wake-up latency that makes unpinned runs on a
+# VM swing by tens of percent, and leaves the context-switch cost itself
 pipe_usecs() {
-	perf bench sched pipe -l "$LOOPS" 2>/dev/null | awk '/usecs\/op/ {print $1}'
+	${BENCH_PIN:+taskset -c "$BENCH_PIN"} perf bench sched pipe -l "$LOOPS" 2>/dev/null |
+		awk '/usecs\/op/ {print $1}'
 }
 
 # start a tracer in the background and wait until its programs are loaded
@@ -30,7 +35,12 @@ start_tracer() {
 	"$@" >/dev/null 2>&1 &
 	tracer=$!
 	for _ in $(seq 50); do
-		bpftool -j prog show 2>/dev/null | grep -q "\"$STATNAME\"" && return 0
+		if bpftool -j prog show 2>/dev/null | grep -q "\"$STATNAME\""; then
+			# let the tracer finish starting up (symbol tables, first scan)
+			# so its start-up CPU does not count as hot-path cost
+			sleep 1
+			return 0
+		fi
 		sleep 0.1
 	done
 	die "tracer $* did not load"
@@ -69,7 +79,7 @@ bench() {
 	b=$(printf '%s\n' "${base[@]}" | median)
 	t=$(printf '%s\n' "${traced[@]}" | median)
 	echo "== $name"
-	echo "perf bench sched pipe -l $LOOPS, median of $ROUNDS interleaved rounds:"
+	echo "perf bench sched pipe -l $LOOPS${BENCH_PIN:+ pinned to CPU $BENCH_PIN}, median of $ROUNDS interleaved rounds:"
 	printf '  no tracing  %8.3f usecs/op\n  traced      %8.3f usecs/op\n  slowdown    %8.3f (ratio traced/untraced)\n' "$b" "$t" \
 		"$(echo "$t / $b" | bc -l)"
 	echo "ns per BPF event (bpf_stats run_time_ns/run_cnt, summed over rounds):"
