@@ -10,7 +10,7 @@ VERSION    := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 PKGS       := libbpf libelf libdw zlib libmicrohttpd
 CFLAGS     ?= -O2 -g
-CFLAGS     += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
+override CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	      -DLEAKTRACE_VERSION='"$(VERSION)"' \
 	      -I$(OUTPUT) -Ibpf -Iuser $(shell pkg-config --cflags $(PKGS))
 LDLIBS     += $(shell pkg-config --libs $(PKGS)) -lpthread

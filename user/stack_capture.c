@@ -47,8 +47,11 @@ struct stack_capture *stack_capture__new(bool user, bool kernel, int max_depth)
 
 static void cached_free(struct cached_stack *c)
 {
+	/* stack_frames__free() frees the strings, the arrays are ours */
 	stack_frames__free(c->user, c->n_user);
 	stack_frames__free(c->kernel, c->n_kernel);
+	free(c->user);
+	free(c->kernel);
 	c->user = c->kernel = NULL;
 	c->n_user = c->n_kernel = 0;
 }

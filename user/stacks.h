@@ -45,6 +45,7 @@ int stack_resolver__kernel_stack(struct stack_resolver *r, const struct lt_stack
 /* Drop cached state of a process (exited or exec'ed). */
 void stack_resolver__forget(struct stack_resolver *r, int pid);
 
+/* Free the n strings of frames (not the array, which is the caller's). */
 void stack_frames__free(char **frames, int n);
 
 #endif
