@@ -20,30 +20,6 @@
 
 static int lfd, tfd, epfd, nclients;
 
-static int listen_loopback(int port)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-
-	if (fd < 0) {
-		perror("socket");
-		exit(1);
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 128)) {
-		perror("bind/listen");
-		exit(1);
-	}
-	getsockname(fd, (struct sockaddr *)&sa, &len);
-	printf("PORT %d\n", ntohs(sa.sin_port));
-	return fd;
-}
-
 static void add_fd(int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
@@ -123,7 +99,7 @@ int main(int argc, char **argv)
 	}
 	wl_init(seconds);
 	pthread_setname_np(pthread_self(), "epoll-loop");
-	lfd = listen_loopback(port);
+	lfd = wl_listen_loopback(port, NULL);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (epfd < 0 || tfd < 0) {

@@ -60,30 +60,6 @@ static void read_line(int fd)
 	}
 }
 
-static int listen_loopback(int port)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0) {
-		perror("socket");
-		exit(1);
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 128)) {
-		perror("bind/listen");
-		exit(1);
-	}
-	getsockname(fd, (struct sockaddr *)&sa, &len);
-	printf("PORT %d\n", ntohs(sa.sin_port));
-	return fd;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -107,7 +83,7 @@ int main(int argc, char **argv)
 	}
 	wl_init(seconds);
 	pthread_setname_np(pthread_self(), "req-acceptor");
-	lfd = listen_loopback(port);
+	lfd = wl_listen_loopback(port, NULL);
 	wl_role("acceptor");
 	wl_ready();
 

@@ -63,31 +63,6 @@ WL_NOINLINE void *connection_thread(void *arg)
 	return NULL;
 }
 
-static int listen_loopback(int port)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0) {
-		perror("socket");
-		exit(1);
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1024)) {
-		perror("bind/listen");
-		exit(1);
-	}
-	getsockname(fd, (struct sockaddr *)&sa, &len);
-	port_no = ntohs(sa.sin_port);
-	printf("PORT %d\n", port_no);
-	return fd;
-}
-
 /* Client side: connect to ourselves and keep the fd open, never writing. */
 static void self_connect(void)
 {
@@ -155,7 +130,7 @@ int main(int argc, char **argv)
 	}
 	wl_init(seconds);
 	pthread_setname_np(pthread_self(), "sock-acceptor");
-	lfd = listen_loopback(port);
+	lfd = wl_listen_loopback(port, &port_no);
 	wl_role("acceptor");
 	for (i = 0; i < self && i < max_conns; i++) {
 		self_connect();

@@ -10,6 +10,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -201,6 +204,33 @@ static inline int wl_parse_hex(const char *hex, char *out, size_t max)
 		return -1;
 	out[n] = '\0';
 	return (int)n;
+}
+
+/* A TCP listener on 127.0.0.1:port (0 = ephemeral); prints PORT <n>. */
+static inline int wl_listen_loopback(int port, int *bound_port)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		perror("socket");
+		exit(1);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1024)) {
+		perror("bind/listen");
+		exit(1);
+	}
+	getsockname(fd, (struct sockaddr *)&sa, &len);
+	if (bound_port)
+		*bound_port = ntohs(sa.sin_port);
+	printf("PORT %d\n", ntohs(sa.sin_port));
+	return fd;
 }
 
 #endif
