@@ -43,6 +43,16 @@ struct {
 	__type(value, struct lt_task_state);
 } task_state SEC(".maps");
 
+/* The same state keyed by tid, for kernels without task storage (< 5.11):
+ * bounded, costlier on the hot path, entries deleted at thread exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, LT_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct lt_task_state);
+} task_state_hash SEC(".maps");
+
 /* tgids given with --pid */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -119,16 +129,51 @@ static __always_inline __u32 classify_state(unsigned int bits)
 	return LT_STATE_OTHER;
 }
 
-/* Storage exists only for traced threads: the lookup is the filter. */
-SEC("tp_btf/sched_switch")
-int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+/*
+ * Per-thread state, in task storage or, where the kernel has none, in
+ * task_state_hash. Every program using it comes in two variants that differ
+ * only in the constant `hash`; userspace loads one of them, so each loaded
+ * program references only the map that exists.
+ */
+static __always_inline struct lt_task_state *state_get(struct task_struct *t, bool create,
+						       const bool hash)
 {
+	static const struct lt_task_state zero;
+	struct lt_task_state *st;
+	__u32 tid;
+
+	if (!hash)
+		return bpf_task_storage_get(&task_state, t, NULL,
+					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	tid = t->pid;
+	st = bpf_map_lookup_elem(&task_state_hash, &tid);
+	if (st || !create)
+		return st;
+	bpf_map_update_elem(&task_state_hash, &tid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&task_state_hash, &tid);
+}
+
+#define STATE_VARIANTS(sec, name, ...)					\
+	SEC(sec) int BPF_PROG(name, ##__VA_ARGS__)			\
+	{								\
+		return name##_body(ctx, false);				\
+	}								\
+	SEC(sec) int BPF_PROG(name##_hash, ##__VA_ARGS__)		\
+	{								\
+		return name##_body(ctx, true);				\
+	}
+
+/* State exists only for traced threads: the lookup is the filter. */
+static __always_inline int handle_switch_body(__u64 *ctx, const bool hash)
+{
+	bool preempt = (bool)ctx[0];
+	struct task_struct *prev = (struct task_struct *)ctx[1];
 	struct lt_task_state *st;
 	unsigned int bits;
 
 	if (preempt)
 		return 0;
-	st = bpf_task_storage_get(&task_state, prev, NULL, 0);
+	st = state_get(prev, false, hash);
 	if (!st)
 		return 0;
 	bits = task_state_bits(prev);
@@ -140,17 +185,18 @@ int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_
 	st->park_state = classify_state(bits);
 	return 0;
 }
+STATE_VARIANTS("tp_btf/sched_switch", handle_switch, bool preempt, struct task_struct *prev,
+	       struct task_struct *next)
 
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(handle_wakeup, struct task_struct *p)
+static __always_inline int handle_wakeup_body(__u64 *ctx, const bool hash)
 {
-	struct lt_task_state *st;
+	struct lt_task_state *st = state_get((struct task_struct *)ctx[0], false, hash);
 
-	st = bpf_task_storage_get(&task_state, p, NULL, 0);
 	if (st)
 		st->wakeups++;
 	return 0;
 }
+STATE_VARIANTS("tp_btf/sched_wakeup", handle_wakeup, struct task_struct *p)
 
 static __always_inline struct lt_proc_counts *proc_counts_of(__u32 tgid)
 {
@@ -168,16 +214,17 @@ static __always_inline struct lt_proc_counts *proc_counts_of(__u32 tgid)
 	return c;
 }
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+static __always_inline int handle_fork_body(__u64 *ctx, const bool hash)
 {
+	struct task_struct *parent = (struct task_struct *)ctx[0];
+	struct task_struct *child = (struct task_struct *)ctx[1];
 	struct lt_proc_counts *c;
 	struct lt_task_state *st;
 
 	/* a new thread belongs to its parent's process, a new process to itself */
 	if (!traced_tgid(child->tgid) || (child->flags & PF_KTHREAD))
 		return 0;
-	st = bpf_task_storage_get(&task_state, child, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	st = state_get(child, true, hash);
 	if (st)
 		st->creator_tid = parent->pid;
 	else
@@ -187,12 +234,18 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		__sync_fetch_and_add(&c->created, 1);
 	return 0;
 }
+STATE_VARIANTS("tp_btf/sched_process_fork", handle_fork, struct task_struct *parent,
+	       struct task_struct *child)
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(handle_exit, struct task_struct *p)
+static __always_inline int handle_exit_body(__u64 *ctx, const bool hash)
 {
+	struct task_struct *p = (struct task_struct *)ctx[0];
 	struct lt_proc_counts *c;
+	__u32 tid = p->pid;
 
+	/* task storage dies with the task; the hash entry must be removed */
+	if (hash)
+		bpf_map_delete_elem(&task_state_hash, &tid);
 	if (!traced_task(p))
 		return 0;
 	c = proc_counts_of(p->tgid);
@@ -200,6 +253,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 		__sync_fetch_and_add(&c->exited, 1);
 	return 0;
 }
+STATE_VARIANTS("tp_btf/sched_process_exit", handle_exit, struct task_struct *p)
 
 static __always_inline void read_wait_syscall(struct task_struct *task, struct lt_thread_rec *rec)
 {
@@ -228,8 +282,7 @@ static __always_inline void read_wait_syscall(struct task_struct *task, struct l
  * leaktrace started have no storage yet: their park time is the kernel's
  * own se.exec_start, the last time the scheduler accounted them running.
  */
-SEC("iter/task")
-int dump_threads(struct bpf_iter__task *ctx)
+static __always_inline int dump_threads_body(struct bpf_iter__task *ctx, const bool hash)
 {
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
@@ -257,7 +310,7 @@ int dump_threads(struct bpf_iter__task *ctx)
 	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), task->comm);
 	bpf_probe_read_kernel_str(rec.pcomm, sizeof(rec.pcomm), BPF_CORE_READ(task, group_leader, comm));
 
-	st = bpf_task_storage_get(&task_state, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	st = state_get(task, true, hash);
 	if (!st)
 		drop(LT_DROP_TASK_STORAGE);
 	if (rec.state == LT_STATE_SLEEPING || rec.state == LT_STATE_DISK) {
@@ -278,6 +331,18 @@ int dump_threads(struct bpf_iter__task *ctx)
 	read_wait_syscall(task, &rec);
 	bpf_seq_write(seq, &rec, sizeof(rec));
 	return 0;
+}
+
+SEC("iter/task")
+int dump_threads(struct bpf_iter__task *ctx)
+{
+	return dump_threads_body(ctx, false);
+}
+
+SEC("iter/task")
+int dump_threads_hash(struct bpf_iter__task *ctx)
+{
+	return dump_threads_body(ctx, true);
 }
 
 struct vma_end_ctx {

@@ -13,6 +13,7 @@
 #define LT_KSTACK_DEPTH		32
 #define LT_USTACK_BYTES		8192	/* top of a parked thread's user stack */
 #define LT_MAX_CAPTURES		16384	/* threads whose stacks one report asks for */
+#define LT_MAX_THREADS		65536	/* per-thread state without task storage */
 
 /* Record types of the iterator output: every record starts with one. */
 enum lt_rec_type {

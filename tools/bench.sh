@@ -35,7 +35,7 @@ start_tracer() {
 	"$@" >/dev/null 2>&1 &
 	tracer=$!
 	for _ in $(seq 50); do
-		if bpftool -j prog show 2>/dev/null | grep -q "\"$STATNAME\""; then
+		if bpftool -j prog show 2>/dev/null | grep -qE "\"($STATNAMES)\""; then
 			# let the tracer finish starting up (symbol tables, first scan)
 			# so its start-up CPU does not count as hot-path cost
 			sleep 1
@@ -67,7 +67,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 bench() {
 	local name=$1 statnames=$2; shift 2
 	local base=() traced=() stats=""
-	STATNAME=${statnames%%,*}
+	STATNAMES=${statnames//,/|}
 	for r in $(seq "$ROUNDS"); do
 		base+=("$(pipe_usecs)")
 		start_tracer "$@"
@@ -116,7 +116,8 @@ if [ -z "${BENCH_SKIP_STACKS:-}" ]; then
 	for n in 1000 10000; do stacks_bench "$n"; done
 fi
 
-bench "leaktrace (system-wide)" "handle_switch,handle_wakeup,handle_fork,handle_exit" \
+bench "leaktrace (system-wide)" \
+	"handle_switch,handle_wakeup,handle_fork,handle_exit,handle_switch_hash,handle_wakeup_hash,handle_fork_hash,handle_exit_hash" \
 	"$LT" -t 10s -i 1h
 if [ -x "$OFFCPU" ] && [ -z "${BENCH_SKIP_PEER:-}" ]; then
 	bench "libbpf-tools offcputime (reference)" "sched_switch,sched_switch_raw,sched_switch_btf" \

@@ -22,6 +22,7 @@ struct proc_totals {
 
 struct tracer {
 	struct leaktrace_bpf *skel;
+	bool task_storage;		/* false: the tid-keyed hash fallback */
 	struct bpf_link *scan_link;
 	struct bpf_link *capture_link;
 	int pids[LT_MAX_TARGETS];
@@ -57,6 +58,44 @@ struct features {
 	bool capture;		/* 5.18: bpf_copy_from_user_task, sleepable task iterator */
 };
 
+/* LEAKTRACE_DISABLE=task_storage,pt_regs,capture makes this kernel look
+ * older, so the fallbacks for older kernels are tested on a new one. */
+static void disable_features(struct features *f)
+{
+	const char *env = getenv("LEAKTRACE_DISABLE");
+
+	if (!env)
+		return;
+	if (strstr(env, "task_storage"))
+		f->task_storage = false;
+	if (strstr(env, "pt_regs"))
+		f->task_pt_regs = false;
+	if (strstr(env, "capture"))
+		f->capture = false;
+}
+
+/* Load one variant of each program that keeps per-thread state: task
+ * storage (5.11+) or the tid-keyed hash. */
+static void select_state_variant(struct leaktrace_bpf *skel, bool task_storage)
+{
+	struct bpf_program *storage[] = {
+		skel->progs.handle_switch, skel->progs.handle_wakeup, skel->progs.handle_fork,
+		skel->progs.handle_exit, skel->progs.dump_threads,
+	};
+	struct bpf_program *hash[] = {
+		skel->progs.handle_switch_hash, skel->progs.handle_wakeup_hash,
+		skel->progs.handle_fork_hash, skel->progs.handle_exit_hash,
+		skel->progs.dump_threads_hash,
+	};
+
+	for (size_t i = 0; i < sizeof(storage) / sizeof(storage[0]); i++) {
+		bpf_program__set_autoload(storage[i], task_storage);
+		bpf_program__set_autoload(hash[i], !task_storage);
+	}
+	bpf_map__set_autocreate(skel->maps.task_state, task_storage);
+	bpf_map__set_autocreate(skel->maps.task_state_hash, !task_storage);
+}
+
 static int probe_features(struct features *f, char *errbuf, size_t errlen)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
@@ -72,9 +111,9 @@ static int probe_features(struct features *f, char *errbuf, size_t errlen)
 	f->capture = btf_has_enum_value(btf, "bpf_func_id", "BPF_FUNC_copy_from_user_task") &&
 		     btf_has_enum_value(btf, "bpf_func_id", "BPF_FUNC_find_vma");
 	btf__free(btf);
-	if (!f->task_storage || !f->task_iter) {
-		snprintf(errbuf, errlen, "kernel too old: leaktrace needs BPF task storage (5.11) "
-			 "and task iterators (5.8)");
+	disable_features(f);
+	if (!f->task_iter) {
+		snprintf(errbuf, errlen, "kernel too old: leaktrace needs BPF task iterators (5.8)");
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -127,6 +166,8 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbu
 	t->skel->rodata->self_tgid = getpid();
 	t->skel->rodata->include_kthreads = opts->kernel_threads;
 	t->skel->rodata->have_task_pt_regs = feat.task_pt_regs;
+	select_state_variant(t->skel, feat.task_storage);
+	t->task_storage = feat.task_storage;
 	if (!opts->capture_stacks || !feat.capture || !feat.task_pt_regs)
 		bpf_program__set_autoload(t->skel->progs.capture_stacks, false);
 
@@ -147,7 +188,8 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbu
 		snprintf(errbuf, errlen, "cannot attach BPF programs: %s", strerror(-err));
 		goto fail;
 	}
-	t->scan_link = bpf_program__attach_iter(t->skel->progs.dump_threads, NULL);
+	t->scan_link = bpf_program__attach_iter(feat.task_storage ? t->skel->progs.dump_threads :
+						 t->skel->progs.dump_threads_hash, NULL);
 	if (!t->scan_link) {
 		err = -errno;
 		snprintf(errbuf, errlen, "cannot attach task iterator: %s", strerror(-err));

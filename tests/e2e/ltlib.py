@@ -16,9 +16,10 @@ LEAKTRACE = os.path.join(ROOT, "leaktrace")
 WORKLOADS = os.path.join(ROOT, ".output", "workloads")
 # names of leaktrace's BPF programs and maps: none may outlive a run
 OUR_PROGS = ("handle_switch", "handle_wakeup", "handle_fork", "handle_exit",
-             "dump_threads", "capture_stacks")
-OUR_MAPS = ("task_state", "targets", "proc_counts", "capture_tids", "stack_scratch",
-            "leaktrac.bss", "leaktrac.rodata")
+             "dump_threads", "capture_stacks", "handle_switch_h", "handle_wakeup_h",
+             "handle_fork_has", "handle_exit_has", "dump_threads_ha")
+OUR_MAPS = ("task_state", "task_state_hash", "targets", "proc_counts", "capture_tids",
+            "stack_scratch", "leaktrac.bss", "leaktrac.rodata")
 
 
 class Tap:
