@@ -16,9 +16,10 @@ LEAKTRACE = os.path.join(ROOT, "leaktrace")
 WORKLOADS = os.path.join(ROOT, ".output", "workloads")
 # names of leaktrace's BPF programs and maps: none may outlive a run
 OUR_PROGS = ("handle_switch", "handle_wakeup", "handle_fork", "handle_exit",
-             "dump_threads", "capture_stacks", "handle_switch_h", "handle_wakeup_h",
-             "handle_fork_has", "handle_exit_has", "dump_threads_ha")
-OUR_MAPS = ("task_state", "task_state_hash", "targets", "proc_counts", "capture_tids",
+             "dump_threads", "capture_stacks", "handle_switch_hash", "handle_wakeup_hash",
+             "handle_fork_hash", "handle_exit_hash", "dump_threads_hash", "go_gopark",
+             "go_newproc1", "go_goexit0")
+OUR_MAPS = ("go_parked", "task_state", "task_state_hash", "targets", "proc_counts", "capture_tids",
             "stack_scratch", "leaktrac.bss", "leaktrac.rodata")
 
 

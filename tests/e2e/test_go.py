@@ -20,6 +20,8 @@ import sys
 import time
 import urllib.request
 
+from ltlib import leftovers
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, ".output")
 WL_SRC = os.path.join(ROOT, "tools", "workloads", "go")
@@ -310,6 +312,8 @@ def main():
         check_overhead(variants[0][1])
     except Exception as e:
         tap(False, "overhead: %s" % e)
+    left = leftovers()
+    tap(left == [], "no goroutine uprobe or map left loaded after leaktrace exits", left)
     failed = results.count(False)
     print("1..%d" % len(results))
     print("%d passed, %d failed" % (len(results) - failed, failed))
