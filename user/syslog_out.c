@@ -16,6 +16,7 @@ struct logged_site {
 	uint32_t threads;
 	enum verdict verdict;
 	bool goroutines;
+	char comm[LT_COMM_LEN];		/* for the gone line */
 };
 
 static struct logged_site *prev_sites;
@@ -149,8 +150,10 @@ static void log_sites(const struct report *r)
 
 		if (s->verdict < r->min_verdict)
 			continue;
-		cur[n++] = (struct logged_site){ s->pid, s->group, s->n_threads, s->verdict,
-						 s->goroutines };
+		cur[n] = (struct logged_site){ .pid = s->pid, .site = s->group,
+					       .threads = s->n_threads, .verdict = s->verdict,
+					       .goroutines = s->goroutines };
+		memcpy(cur[n++].comm, s->comm, sizeof(s->comm));
 	}
 	qsort(cur, n, sizeof(*cur), cmp_logged);
 	/* merge walk of two sorted lists */
@@ -170,6 +173,7 @@ static void log_sites(const struct report *r)
 			struct site_report gone = { .pid = prev_sites[k].pid, .group = prev_sites[k].site,
 						    .goroutines = prev_sites[k].goroutines };
 
+			memcpy(gone.comm, prev_sites[k].comm, sizeof(gone.comm));
 			syslog_format_site(line, sizeof(line), "gone", &gone, 0, prev_sites[k].verdict);
 			syslog(LOG_INFO, "%s", line);
 			k++;

@@ -24,6 +24,7 @@ TMP = tempfile.mkdtemp(prefix="lt-fleet-")
 codecs.register_error("lt_latin1", lambda e: ("".join(chr(b) for b in e.object[e.start:e.end]), e.end))
 SYSLOG_KEYS = ("finding", "pid", "tid", "comm", "thread", "state", "parked_seconds", "wait",
                "syscall", "timeout", "verdict", "site", "site_threads")
+SITE_KEYS = ("site", "pid", "comm", "kind", "id", "threads", "goroutines", "verdict", "reason")
 
 
 def free_port():
@@ -367,8 +368,14 @@ def test_hostile():
     parsed = [parse_syslog(f) for f in findings]
     t.ok(all(p is not None for p in parsed), "every finding line parses as key=value pairs", findings)
     good = [p for p in parsed if p]
-    t.ok(all(len({k for k, _ in p}) == len(p) and all(k in SYSLOG_KEYS for k, _ in p) for p in good),
-         "no unknown or repeated keys (nothing injected)", good)
+    def keys_ok(p):
+        allowed = SITE_KEYS if p[0][0] == "site" else SYSLOG_KEYS
+        return len({k for k, _ in p}) == len(p) and all(k in allowed for k, _ in p)
+    t.ok(all(keys_ok(p) for p in good), "no unknown or repeated keys (nothing injected)", good)
+    sites = [dict(p) for p in good if p[0][0] == "site" and dict(p).get("pid") == str(w.pid)]
+    t.ok([d["site"] for d in sites][:1] == ["new"] and [d["site"] for d in sites][-1:] == ["gone"]
+         and all(unquote_syslog(d["comm"]) == name for d in sites),
+         "hostile thread's site: site=new ... site=gone with the escaped name", sites)
     mine = [dict(p) for p in good if dict(p).get("tid") == str(tid)]
     kinds = [d["finding"] for d in mine]
     t.ok(kinds[:1] == ["new"] and kinds[-1:] == ["gone"] and kinds.count("new") == 1,

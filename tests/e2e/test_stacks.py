@@ -76,6 +76,26 @@ try:
 finally:
     shutil.rmtree(tmp)
 
+# a binary deleted (or replaced) while it runs still gets symbolized
+tmp = tempfile.mkdtemp(prefix="lt-deleted-")
+try:
+    copy = os.path.join(tmp, "leaky")
+    shutil.copy(leaky, copy)
+    w = Workload([copy, "--exiters", "0"])
+    try:
+        os.unlink(copy)
+        with open(copy, "wb") as f:	# a different file at the same path
+            f.write(b"#!/bin/sh\nexit 0\n")
+        rc, out, err = run(["-p", str(w.pid), "-t", "1s", "-d", "2s", "-f", "json"])
+        r = threads_by_tid(final_records(json_records(out))).get(w.tid("condvar"))
+        t.ok(r is not None and has_frame(r.get("user_stack", []), "leak_condvar_worker"),
+             "deleted and replaced binary: stack still names leak_condvar_worker",
+             r and r.get("user_stack"))
+    finally:
+        w.stop()
+finally:
+    shutil.rmtree(tmp)
+
 # a pool: 8 threads parked at the same place are one site
 w = Workload(["worker_pool", "--interval", "3600"])
 try:
