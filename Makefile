@@ -13,7 +13,7 @@ CFLAGS     ?= -O2 -g
 override CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	      -DLEAKTRACE_VERSION='"$(VERSION)"' \
 	      -I$(OUTPUT) -Ibpf -Iuser $(shell pkg-config --cflags $(PKGS))
-LDLIBS     += $(shell pkg-config --libs $(PKGS)) -lpthread
+LDLIBS     += $(shell pkg-config --libs $(PKGS)) -lpthread -lstdc++
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Ibpf -Wall
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)

@@ -93,6 +93,28 @@ static void module_name(const char *path, char *buf, size_t size)
 	snprintf(buf, size, "%.*s", (int)len, base);
 }
 
+/* libstdc++'s demangler, through its C ABI */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+/* C++ names read as in the source: "lock_a_then_b()" for "_Z13lock_a_then_bv".
+ * Returns name itself, or a malloc'ed string stored in *owned. */
+static const char *demangle(const char *name, char **owned)
+{
+	int status = -1;
+	char *d;
+
+	*owned = NULL;
+	if (strncmp(name, "_Z", 2))
+		return name;
+	d = __cxa_demangle(name, NULL, NULL, &status);
+	if (status || !d) {
+		free(d);
+		return name;
+	}
+	*owned = d;
+	return d;
+}
+
 static char *format_uframe(const struct uframe *f)
 {
 	__u64 ra_delta = f->pc - f->lookup_pc;	/* print the pc, not pc - 1 */
@@ -108,8 +130,11 @@ static char *format_uframe(const struct uframe *f)
 	if (f->symtab && !symtab__off_to_vaddr(f->symtab, f->file_off, &vaddr))
 		sym = symtab__find(f->symtab, vaddr);
 	if (sym) {
-		n = asprintf(&s, "%s+0x%llx", sym->name,
+		char *owned;
+
+		n = asprintf(&s, "%s+0x%llx", demangle(sym->name, &owned),
 			     (unsigned long long)(vaddr - sym->addr + ra_delta));
+		free(owned);
 		return n < 0 ? NULL : s;
 	}
 	module_name(f->path, mod, sizeof(mod));

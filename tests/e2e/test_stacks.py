@@ -96,6 +96,18 @@ try:
 finally:
     shutil.rmtree(tmp)
 
+# C++ frames are demangled
+w = Workload(["abba_deadlock"])
+try:
+    rc, out, err = run(["-p", str(w.pid), "-t", "1s", "-d", "2s", "-f", "json"])
+    th = threads_by_tid(final_records(json_records(out)))
+    for role, func in (("deadlock_a", "lock_a_then_b()"), ("deadlock_b", "lock_b_then_a()")):
+        r = th.get(w.tid(role))
+        t.ok(r is not None and has_frame(r.get("user_stack", []), func),
+             "C++ frame demangled: %s" % func, r and r.get("user_stack"))
+finally:
+    w.stop()
+
 # a pool: 8 threads parked at the same place are one site
 w = Workload(["worker_pool", "--interval", "3600"])
 try:
