@@ -7,6 +7,8 @@
 #include "go_report.h"
 #include "go_tracer.h"
 
+#define GO_REPORT_MAX_NOT_GO 65536
+
 /* What one site looked like in the previous report. */
 struct go_site_hist {
 	uint64_t site;
@@ -31,7 +33,12 @@ struct go_proc {
 struct go_report {
 	struct go_report_opts o;
 	struct go_proc *procs;
-	int n_procs;
+	int n_procs, cap_procs;
+	/* system-wide: pids already looked at and found not Go (or not
+	 * traceable), sorted; pruned when the pid is gone */
+	uint32_t *not_go;
+	size_t n_not_go;
+	uint64_t skipped;		/* Go processes beyond max_procs */
 };
 
 static void free_hist(struct go_site_hist *h, size_t n)
@@ -41,6 +48,39 @@ static void free_hist(struct go_site_hist *h, size_t n)
 		free(h[i].parked_at);
 	}
 	free(h);
+}
+
+/* Attach to pid; false (with a warning unless quiet) when it cannot be traced. */
+static bool attach(struct go_report *g, int pid, bool quiet, char *err, size_t errlen)
+{
+	struct go_tracer_opts topts = { .verbose = g->o.verbose };
+	struct go_proc *p;
+
+	if (g->n_procs == g->cap_procs) {
+		int cap = g->cap_procs ? g->cap_procs * 2 : 8;
+		struct go_proc *np = realloc(g->procs, cap * sizeof(*np));
+
+		if (!np) {
+			snprintf(err, errlen, "out of memory");
+			return false;
+		}
+		g->procs = np;
+		g->cap_procs = cap;
+	}
+	p = &g->procs[g->n_procs];
+	memset(p, 0, sizeof(*p));
+	p->tracer = go_tracer__new_opts(pid, &topts, err, errlen);
+	if (!p->tracer) {
+		if (!quiet)
+			fprintf(stderr, "leaktrace: warning: goroutines not traced: %s\n", err);
+		return false;
+	}
+	p->pid = pid;
+	if (g->o.verbose)
+		fprintf(stderr, "leaktrace: go: attached to pid %d (offsets: %s, allgs: %s)\n",
+			pid, go_tracer__offsets_source(p->tracer), go_tracer__allgs_source(p->tracer));
+	g->n_procs++;
+	return true;
 }
 
 struct go_report *go_report__new(const struct go_report_opts *opts, char *err, size_t errlen)
@@ -54,37 +94,18 @@ struct go_report *go_report__new(const struct go_report_opts *opts, char *err, s
 	g->o = *opts;
 	if (!g->o.leak_min_arrivals)
 		g->o.leak_min_arrivals = 2;
-	g->procs = calloc(opts->n_pids + 1, sizeof(*g->procs));
-	if (!g->procs) {
-		snprintf(err, errlen, "out of memory");
-		free(g);
-		return NULL;
-	}
+	if (!g->o.max_procs)
+		g->o.max_procs = 64;
 	for (int i = 0; i < opts->n_pids; i++) {
-		struct go_tracer_opts topts = { .verbose = opts->verbose };
-		int pid = opts->pids[i];
-		struct go_proc *p;
 		char msg[256] = "";
 
-		if (!opts->force && !go_binary__is_go(pid))
+		if (!opts->force && !go_binary__is_go(opts->pids[i]))
 			continue;
-		p = &g->procs[g->n_procs];
-		p->tracer = go_tracer__new_opts(pid, &topts, msg, sizeof(msg));
-		if (!p->tracer) {
-			if (opts->force) {
-				snprintf(err, errlen, "cannot trace goroutines: %s", msg);
-				go_report__free(g);
-				return NULL;
-			}
-			fprintf(stderr, "leaktrace: warning: goroutines not traced: %s\n", msg);
-			continue;
+		if (!attach(g, opts->pids[i], opts->force, msg, sizeof(msg)) && opts->force) {
+			snprintf(err, errlen, "cannot trace goroutines: %s", msg);
+			go_report__free(g);
+			return NULL;
 		}
-		p->pid = pid;
-		if (opts->verbose)
-			fprintf(stderr, "leaktrace: go: attached to pid %d (offsets: %s, allgs: %s)\n",
-				pid, go_tracer__offsets_source(p->tracer),
-				go_tracer__allgs_source(p->tracer));
-		g->n_procs++;
 	}
 	return g;
 }
@@ -100,6 +121,7 @@ void go_report__free(struct go_report *g)
 		free_hist(g->procs[i].hist, g->procs[i].n_hist);
 	}
 	free(g->procs);
+	free(g->not_go);
 	free(g);
 }
 
@@ -433,11 +455,105 @@ static void idle_runtime_threads(const struct go_report *g, struct report *r)
 			r->worst = r->sites[i].verdict;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static bool known_not_go(const struct go_report *g, uint32_t pid)
+{
+	return bsearch(&pid, g->not_go, g->n_not_go, sizeof(pid), cmp_u32) != NULL;
+}
+
+static void remember_not_go(struct go_report *g, uint32_t pid)
+{
+	uint32_t *n;
+
+	if (g->n_not_go >= GO_REPORT_MAX_NOT_GO)
+		return;	/* bounded: such a pid is looked at again next time */
+	n = realloc(g->not_go, (g->n_not_go + 1) * sizeof(*n));
+	if (!n)
+		return;
+	g->not_go = n;
+	g->not_go[g->n_not_go++] = pid;
+	qsort(g->not_go, g->n_not_go, sizeof(*n), cmp_u32);
+}
+
+/* Forget pids whose process is gone (a new process may reuse the pid). */
+static void prune_not_go(struct go_report *g, const struct report *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < g->n_not_go; i++) {
+		bool alive = false;
+
+		for (size_t k = 0; k < r->n_procs && !alive; k++)
+			alive = r->procs[k].pid == g->not_go[i] && r->procs[k].alive;
+		if (alive)
+			g->not_go[n++] = g->not_go[i];
+	}
+	g->n_not_go = n;
+}
+
+/* System-wide: attach to the Go processes among those in the report. */
+static void discover(struct go_report *g, const struct report *r)
+{
+	for (size_t i = 0; i < r->n_procs; i++) {
+		uint32_t pid = r->procs[i].pid;
+		char msg[256];
+
+		if (!r->procs[i].alive || traced_go_pid(g, pid) || known_not_go(g, pid))
+			continue;
+		if (!go_binary__is_go(pid)) {
+			remember_not_go(g, pid);
+			continue;
+		}
+		if ((size_t)g->n_procs >= g->o.max_procs) {
+			g->skipped++;
+			remember_not_go(g, pid);
+			continue;
+		}
+		if (!attach(g, pid, !g->o.verbose, msg, sizeof(msg)))
+			remember_not_go(g, pid);
+	}
+}
+
+/* Drop the processes whose snapshot found them gone. */
+static void reap(struct go_report *g)
+{
+	int n = 0;
+
+	for (int i = 0; i < g->n_procs; i++) {
+		struct go_proc *p = &g->procs[i];
+
+		if (!p->gone) {
+			g->procs[n++] = *p;
+			continue;
+		}
+		if (p->have_snap)
+			go_snapshot__free(&p->snap);
+		go_tracer__free(p->tracer);
+		free_hist(p->hist, p->n_hist);
+	}
+	g->n_procs = n;
+}
+
 int go_report__collect(struct go_report *g, struct report *r)
 {
 	int first_err = 0;
 
-	if (!g || !g->n_procs)
+	if (!g)
+		return 0;
+	/* the snapshots of the previous report are no longer referenced */
+	reap(g);
+	if (g->o.system_wide) {
+		prune_not_go(g, r);
+		discover(g, r);
+	}
+	r->go_skipped = g->skipped;
+	if (!g->n_procs)
 		return 0;
 	idle_runtime_threads(g, r);
 	for (int i = 0; i < g->n_procs; i++) {

@@ -14,11 +14,14 @@ struct go_report_opts {
 	bool force;		/* --go: a process that cannot be traced is an error */
 	bool verbose;
 	uint32_t leak_min_arrivals;	/* arrivals after attach that make a leak (2) */
+	bool system_wide;	/* also attach to Go processes found in reports */
+	size_t max_procs;	/* Go processes traced at most (64); the rest counted */
 };
 
 struct go_report;
 
-/* Attach to the Go processes among opts->pids. Returns NULL only on a hard
+/* Attach to the Go processes among opts->pids (and, system-wide, to those
+ * that later show up in reports, up to max_procs). Returns NULL only on a hard
  * error (message in err): with force, a process that is not Go or cannot be
  * traced. Otherwise such processes are skipped with a warning on stderr. */
 struct go_report *go_report__new(const struct go_report_opts *opts, char *err, size_t errlen);

@@ -132,6 +132,7 @@ struct report {
 	enum verdict worst;		/* highest verdict in this report */
 	enum verdict min_verdict;	/* outputs skip threads and sites below it */
 	uint64_t sites_evicted;		/* verdict history entries dropped (bounded) */
+	uint64_t go_skipped;		/* Go processes not traced (over the bound) */
 	/* cost of this report: scan, stack capture + unwinding, verdicts */
 	uint64_t scan_ns, capture_ns, judge_ns;
 	uint64_t captures;		/* stacks captured and unwound */

@@ -92,10 +92,11 @@ static int open_consumers(struct session *s)
 		fprintf(stderr, "leaktrace: out of memory\n");
 		return -ENOMEM;
 	}
-	if (o->n_pids && o->go_mode >= 0) {
+	if (o->go_mode >= 0) {
 		struct go_report_opts gopts = {
 			.pids = o->pids, .n_pids = o->n_pids, .force = o->go_mode > 0,
 			.verbose = o->verbose, .leak_min_arrivals = o->leak_min_arrivals,
+			.system_wide = o->n_pids == 0,
 		};
 
 		s->goroutines = go_report__new(&gopts, msg, sizeof(msg));

@@ -245,6 +245,31 @@ def check_hangclient(binary, tag):
         json.dumps([(g["goid"], g["verdict"]) for g in hung]))
 
 
+def check_systemwide(binary, tag):
+    """Without --pid, Go processes are found in the reports and traced too."""
+    wl = Workload(binary)
+    try:
+        p = subprocess.Popen([LEAKTRACE, "-t", "1s", "-i", "1s", "-d", "5s", "-f", "json",
+                              "--no-stacks"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        time.sleep(2.0)  # discovered at the first report, then requests arrive
+        get(wl.url(), LEAKS)
+        out, err = p.communicate(timeout=60)
+    finally:
+        wl.stop()
+    recs = [json.loads(l) for l in out.splitlines() if l.strip()]
+    last = [r for r in recs if r["type"] == "goroutine" and r["pid"] == wl.proc.pid
+            and r["wait_reason"] == "chan send"]
+    final = [r for r in recs if r["type"] == "report"][-1:]
+    mine = [r for r in recs if r["type"] == "goroutine" and r["pid"] == wl.proc.pid]
+    tap(p.returncode == 0 and len({r["goid"] for r in last}) == LEAKS,
+        "%s system-wide: the Go process is found and its %d chan-send leaks reported"
+        % (tag, LEAKS), err[-500:] + json.dumps(mine[:2]))
+    summ = [r for r in recs if r["type"] == "summary" and r["pid"] == wl.proc.pid]
+    tap(any("goroutines" in r for r in summ), "%s system-wide: goroutine counts in the summary" % tag,
+        summ[-1:])
+
+
 def loadgen_rps(wl_dir, url, n, keepalive):
     out = subprocess.check_output([os.path.join(wl_dir, "loadgen"), "-url", url, "-n", str(n),
                                    "-c", "8", "-k=%s" % ("true" if keepalive else "false")],
@@ -304,6 +329,10 @@ def main():
                     check(os.path.join(wl_dir, prog + suffix), tag)
                 except Exception as e:  # a crash fails the checks, not the run
                     tap(False, "%s %s: %s" % (tag, prog, e))
+            try:
+                check_systemwide(os.path.join(wl_dir, "httpleak" + suffix), tag)
+            except Exception as e:
+                tap(False, "%s system-wide: %s" % (tag, e))
             try:
                 check_healthy(wl_dir, suffix, tag)
             except Exception as e:
