@@ -177,6 +177,8 @@ static int cmp_u64(const void *a, const void *b)
 
 static const uint64_t *find_goid(const uint64_t *arr, size_t n, uint64_t goid)
 {
+	if (!n)
+		return NULL;
 	return bsearch(&goid, arr, n, sizeof(*arr), cmp_u64);
 }
 
@@ -464,7 +466,7 @@ static int cmp_u32(const void *a, const void *b)
 
 static bool known_not_go(const struct go_report *g, uint32_t pid)
 {
-	return bsearch(&pid, g->not_go, g->n_not_go, sizeof(pid), cmp_u32) != NULL;
+	return g->n_not_go && bsearch(&pid, g->not_go, g->n_not_go, sizeof(pid), cmp_u32);
 }
 
 static void remember_not_go(struct go_report *g, uint32_t pid)
