@@ -130,25 +130,15 @@ int go_report__count(const struct go_report *g)
 	return g ? g->n_procs : 0;
 }
 
-static uint64_t fnv(uint64_t h, const char *s)
-{
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	h ^= 0xff;
-	return h * 0x100000001b3ULL;
-}
-
 /* A goroutine site: where it was created and where it waits. */
 static uint64_t goroutine_site(const struct go_goroutine *gr)
 {
-	uint64_t h = fnv(0xcbf29ce484222325ULL, "goroutine");
+	uint64_t h = hash_string(HASH_SEED, "goroutine");
 
-	h = fnv(h, gr->created_by);
-	h = fnv(h, gr->wait_reason);
+	h = hash_string(h, gr->created_by);
+	h = hash_string(h, gr->wait_reason);
 	for (int i = 0; i < gr->stack_len; i++)
-		h = fnv(h, gr->stack[i]);
+		h = hash_string(h, gr->stack[i]);
 	return h ? h : 1;
 }
 

@@ -31,14 +31,6 @@ int procmem_read(void *ctx, uint32_t pid, uint64_t addr, void *buf, size_t len)
 	return (size_t)n == len ? 0 : -EFAULT;
 }
 
-static const struct thread_report *find_tid(const struct report *r, uint32_t pid, uint32_t tid)
-{
-	for (size_t i = 0; i < r->n_threads; i++)
-		if (r->threads[i].tid == tid && r->threads[i].pid == pid)
-			return &r->threads[i];
-	return NULL;
-}
-
 static bool thread_exists(uint32_t pid, uint32_t tid)
 {
 	char path[48];
@@ -109,7 +101,7 @@ int lockgraph_cycle(const struct report *r, size_t i, uint32_t *cycle, int max)
 	/* follow waits-for edges; a cycle through start comes back to it */
 	while (t && t->lock_owner && n < max) {
 		cycle[n++] = t->tid;
-		t = find_tid(r, start->pid, t->lock_owner);
+		t = report_find_thread(r, start->pid, t->lock_owner);
 		if (t == start)
 			return n;
 		/* a cycle not through start: start only waits on it */

@@ -157,11 +157,9 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 	if (s->cycle_len) {
 		fputs(",\"cycle\":[", f);
 		for (uint32_t i = 0; i < s->cycle_len; i++) {
-			const struct thread_report *c = NULL;
+			const struct thread_report *c =
+				report_find_thread(r, s->pid, s->cycle[i]);
 
-			for (size_t k = 0; k < r->n_threads && !c; k++)
-				if (r->threads[k].tid == s->cycle[i] && r->threads[k].pid == s->pid)
-					c = &r->threads[k];
 			fprintf(f, "%s{\"tid\":%" PRIu32, i ? "," : "", s->cycle[i]);
 			if (c)
 				fprintf(f, ",\"waits_for\":\"0x%" PRIx64 "\",\"held_by\":%" PRIu32,

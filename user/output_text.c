@@ -134,11 +134,8 @@ static void print_site(FILE *f, const struct report *r, const struct site_report
 			" distinct wait objects, %s\n", s->growth_per_min, s->arrivals, s->departures,
 			s->distinct_wait_objects, s->no_timeout ? "no timeout" : "timeouts");
 	for (uint32_t i = 0; i < s->cycle_len; i++) {
-		const struct thread_report *c = NULL;
+		const struct thread_report *c = report_find_thread(r, s->pid, s->cycle[i]);
 
-		for (size_t k = 0; k < r->n_threads && !c; k++)
-			if (r->threads[k].tid == s->cycle[i] && r->threads[k].pid == s->pid)
-				c = &r->threads[k];
 		if (c)
 			fprintf(f, "    cycle: tid %" PRIu32 " waits for mutex 0x%" PRIx64 " held by tid %" PRIu32 "\n",
 				c->tid, c->wait.futex_addr, c->lock_owner);

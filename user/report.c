@@ -132,6 +132,24 @@ int verdict_parse(const char *s, enum verdict *v)
 	return -EINVAL;
 }
 
+const struct thread_report *report_find_thread(const struct report *r, uint32_t pid, uint32_t tid)
+{
+	for (size_t i = 0; i < r->n_threads; i++)
+		if (r->threads[i].tid == tid && r->threads[i].pid == pid)
+			return &r->threads[i];
+	return NULL;
+}
+
+uint64_t hash_string(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	h ^= 0xff;
+	return h * 0x100000001b3ULL;
+}
+
 static int cmp_proc(const void *a, const void *b)
 {
 	const struct proc_report *x = a, *y = b;

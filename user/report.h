@@ -155,6 +155,15 @@ struct proc_report *report_proc(struct report *r, uint32_t pid);
 /* Append an empty thread entry. NULL on allocation failure. */
 struct thread_report *report_add_thread(struct report *r);
 
+/* The thread tid of process pid in r, NULL if it is not in the report. */
+const struct thread_report *report_find_thread(const struct report *r, uint32_t pid, uint32_t tid);
+
+#define HASH_SEED 0xcbf29ce484222325ULL
+
+/* FNV-1a of s plus a separator byte, chained over strings (so "ab","c"
+ * differs from "a","bc"): the site ids of stacks and goroutines. */
+uint64_t hash_string(uint64_t h, const char *s);
+
 /* Sort: processes by pid, threads by pid then longest parked first. */
 void report_sort(struct report *r);
 

@@ -67,29 +67,17 @@ void stack_capture__free(struct stack_capture *sc)
 	free(sc);
 }
 
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	/* frame separator, so "ab","c" differs from "a","bc" */
-	h ^= 0xff;
-	h *= 0x100000001b3ULL;
-	return h;
-}
-
 uint64_t stack_site_id(char *const *user, int n_user, char *const *kernel, int n_kernel)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = HASH_SEED;
 
 	if (n_user <= 0 && n_kernel <= 0)
 		return 0;
 	for (int i = 0; i < n_user; i++)
-		h = fnv1a(h, user[i]);
-	h = fnv1a(h, "|");
+		h = hash_string(h, user[i]);
+	h = hash_string(h, "|");
 	for (int i = 0; i < n_kernel; i++)
-		h = fnv1a(h, kernel[i]);
+		h = hash_string(h, kernel[i]);
 	return h ? h : 1;
 }
 
