@@ -5,22 +5,28 @@ CC         ?= cc
 BPFTOOL    ?= bpftool
 PREFIX     ?= /usr/local
 DESTDIR    ?=
-ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+ARCH       ?= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+# Architecture facts (registers, syscall numbers, Go ABI) live in arch/ARCH.
+ifeq ($(wildcard arch/$(ARCH)/arch.h),)
+$(error unsupported architecture '$(ARCH)': leaktrace supports $(notdir $(wildcard arch/*)) (see arch/))
+endif
 VERSION    := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 PKGS       := libbpf libelf libdw zlib libmicrohttpd
 CFLAGS     ?= -O2 -g
 override CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	      -DLEAKTRACE_VERSION='"$(VERSION)"' \
-	      -I$(OUTPUT) -Ibpf -Iuser $(shell pkg-config --cflags $(PKGS))
+	      -I$(OUTPUT) -Ibpf -Iuser -Iarch/$(ARCH) $(shell pkg-config --cflags $(PKGS))
 LDLIBS     += $(shell pkg-config --libs $(PKGS)) -lpthread -lstdc++
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Ibpf -Wall
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Ibpf -Iarch/$(ARCH) -Wall
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 SKELS      := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 # modules without a skeleton are the pure, unit-tested library
-LIB_SRCS   := $(filter-out user/main.c,$(wildcard user/*.c))
-LIB_OBJS   := $(patsubst user/%.c,$(OUTPUT)/%.o,$(LIB_SRCS))
+USER_DIRS  := core stacks judge go sinks util
+LIB_SRCS   := $(foreach d,$(USER_DIRS),$(wildcard user/$(d)/*.c))
+LIB_OBJS   := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
+USER_HDRS  := $(wildcard user/*/*.h) $(wildcard arch/$(ARCH)/*.h)
 
 ifeq ($(V),1)
 Q =
@@ -54,11 +60,12 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/%.o: user/%.c user/*.h bpf/leaktrace.h $(SKELS) | $(OUTPUT)
+$(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) bpf/leaktrace.h $(SKELS) | $(OUTPUT)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-leaktrace: $(OUTPUT)/main.o $(LIB_OBJS)
+leaktrace: $(OUTPUT)/user/main.o $(LIB_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 

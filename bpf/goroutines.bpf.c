@@ -12,6 +12,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "arch.h"
 #include "goroutines.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -31,17 +32,17 @@ static __always_inline void count(int idx)
 }
 
 /*
- * runtime.gopark(unlockf, lock, reason, ...): the parking g is in R14, the
- * reason is the third argument (RCX, one byte). A park that first grows the
+ * runtime.gopark(unlockf, lock, reason, ...): the parking g is in the g
+ * register, the reason is the third argument (one byte; arch.h). A park that first grows the
  * stack passes here twice: the second time just refreshes the timestamp.
  */
 SEC("uprobe")
 int BPF_KPROBE(go_gopark)
 {
-	__u64 g = ctx->r14;
+	__u64 g = ctx->LT_GO_G_REG;
 	struct go_park *p, rec = {
 		.parked_ns = bpf_ktime_get_ns(),
-		.reason = ctx->cx & 0xff,
+		.reason = ctx->LT_GO_ARG3_REG & 0xff,
 	};
 
 	count(GO_CNT_PARKS);

@@ -265,16 +265,13 @@ static __always_inline void read_wait_syscall(struct task_struct *task, struct l
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (!regs)
 		return;
-	rec->syscall_nr = (long)BPF_CORE_READ(regs, orig_ax);
+	rec->syscall_nr = (long)BPF_CORE_READ(regs, LT_ARCH_SYSCALL_NR);
 	if (rec->syscall_nr < 0)
 		return;
 	rec->flags |= LT_F_IN_SYSCALL;
-	rec->args[0] = BPF_CORE_READ(regs, di);
-	rec->args[1] = BPF_CORE_READ(regs, si);
-	rec->args[2] = BPF_CORE_READ(regs, dx);
-	rec->args[3] = BPF_CORE_READ(regs, r10);
-	rec->args[4] = BPF_CORE_READ(regs, r8);
-	rec->args[5] = BPF_CORE_READ(regs, r9);
+#define LT_READ_ARG(i, r) rec->args[i] = BPF_CORE_READ(regs, r);
+	LT_ARCH_SYSCALL_ARGS(LT_READ_ARG)
+#undef LT_READ_ARG
 }
 
 /*
@@ -404,11 +401,9 @@ int capture_stacks(struct bpf_iter__task *ctx)
 	rec->ustack_err = -ENOENT;
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (regs && !(task->flags & PF_KTHREAD)) {
-		rec->ip = regs->ip; rec->sp = regs->sp; rec->bp = regs->bp; rec->bx = regs->bx;
-		rec->r12 = regs->r12; rec->r13 = regs->r13; rec->r14 = regs->r14; rec->r15 = regs->r15;
-		rec->ax = regs->ax; rec->cx = regs->cx; rec->dx = regs->dx; rec->si = regs->si;
-		rec->di = regs->di; rec->r8 = regs->r8; rec->r9 = regs->r9; rec->r10 = regs->r10;
-		rec->r11 = regs->r11;
+#define LT_COPY_REG(r) rec->r = regs->r;
+		LT_ARCH_USER_REGS(LT_COPY_REG)
+#undef LT_COPY_REG
 		sp = rec->sp;
 		len = LT_USTACK_BYTES;
 		if (bpf_find_vma(task, sp, vma_end_cb, &vma, 0) == 0 && vma.end > sp &&

@@ -6,6 +6,7 @@
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
 #endif
+#include "arch.h"
 
 #define LT_COMM_LEN		16
 #define LT_MAX_TARGETS		1024	/* --pid values */
@@ -94,9 +95,10 @@ struct lt_stack_rec {
 	__u32 pad;
 	__u64 nvcsw;		/* voluntary switches when captured */
 	__u64 kstack[LT_KSTACK_DEPTH];
-	/* x86-64 user registers (struct pt_regs order subset) */
-	__u64 ip, sp, bp, bx, r12, r13, r14, r15;
-	__u64 ax, cx, dx, si, di, r8, r9, r10, r11;
+	/* saved user registers, named as in struct pt_regs (arch.h) */
+#define LT_REG_FIELD(r) __u64 r;
+	LT_ARCH_USER_REGS(LT_REG_FIELD)
+#undef LT_REG_FIELD
 	__u8 ustack[LT_USTACK_BYTES];	/* bytes from sp upward */
 };
 

@@ -11,9 +11,9 @@
 
 #include <bpf/libbpf.h>
 
-#include "options.h"
-#include "privileges.h"
-#include "session.h"
+#include "core/options.h"
+#include "core/privileges.h"
+#include "core/session.h"
 
 static volatile sig_atomic_t exiting, reopen;
 

@@ -11,13 +11,13 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "json_writer.h"
-#include "options.h"
-#include "output.h"
-#include "privileges.h"
-#include "report.h"
-#include "stack_capture.h"
-#include "wait.h"
+#include "sinks/json_writer.h"
+#include "core/options.h"
+#include "sinks/output.h"
+#include "core/privileges.h"
+#include "core/report.h"
+#include "stacks/stack_capture.h"
+#include "core/wait.h"
 
 static void test_parse_duration_ok(void **state)
 {
@@ -152,19 +152,19 @@ static void test_wait_futex(void **state)
 	wait_classify(202, args, &w);
 	assert_int_equal(w.kind, WAIT_FUTEX);
 	assert_int_equal(w.futex_addr, 0x7f0000001000);
-	assert_string_equal(w.futex_op, "FUTEX_WAIT_PRIVATE");
+	assert_string_equal(wait_futex_op_name(&w), "FUTEX_WAIT_PRIVATE");
 	assert_int_equal(w.timeout, TIMEOUT_NONE);
 	args[1] = 9 | 128 | 256;	/* WAIT_BITSET, private, realtime clock */
 	args[3] = 0x7ffc0000;
 	wait_classify(202, args, &w);
-	assert_string_equal(w.futex_op, "FUTEX_WAIT_BITSET_PRIVATE");
+	assert_string_equal(wait_futex_op_name(&w), "FUTEX_WAIT_BITSET_PRIVATE");
 	assert_int_equal(w.timeout, TIMEOUT_SET);
 	args[1] = 1;	/* WAKE: no timeout semantics */
 	wait_classify(202, args, &w);
 	assert_int_equal(w.timeout, TIMEOUT_UNKNOWN);
 	args[1] = 99;
 	wait_classify(202, args, &w);
-	assert_string_equal(w.futex_op, "FUTEX_UNKNOWN");
+	assert_string_equal(wait_futex_op_name(&w), "FUTEX_UNKNOWN");
 }
 
 static void test_wait_syscalls(void **state)
@@ -176,11 +176,11 @@ static void test_wait_syscalls(void **state)
 	assert_int_equal(w.kind, WAIT_KERNEL);
 	wait_classify(0, args, &w);
 	assert_int_equal(w.kind, WAIT_SYSCALL);
-	assert_string_equal(w.syscall, "read");
+	assert_string_equal(wait_syscall_name(w.syscall_nr), "read");
 	assert_int_equal(w.timeout, TIMEOUT_NONE);
 	args[3] = (uint64_t)-1;	/* epoll_wait(..., -1) */
 	wait_classify(232, args, &w);
-	assert_true(w.event_loop);
+	assert_true(wait_has(&w, WAIT_F_EVENT_LOOP));
 	assert_int_equal(w.timeout, TIMEOUT_NONE);
 	args[3] = 1000;
 	wait_classify(232, args, &w);
@@ -191,7 +191,7 @@ static void test_wait_syscalls(void **state)
 	wait_classify(230, args, &w);
 	assert_int_equal(w.timeout, TIMEOUT_SET);
 	wait_classify(100000, args, &w);
-	assert_null(w.syscall);
+	assert_null(wait_syscall_name(w.syscall_nr));
 	assert_int_equal(w.timeout, TIMEOUT_UNKNOWN);
 }
 

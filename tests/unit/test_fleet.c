@@ -13,13 +13,13 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "findings.h"
-#include "json_writer.h"
-#include "options.h"
-#include "prom_exporter.h"
-#include "prom_format.h"
-#include "report.h"
-#include "syslog_out.h"
+#include "sinks/findings.h"
+#include "sinks/json_writer.h"
+#include "core/options.h"
+#include "sinks/prom_exporter.h"
+#include "sinks/prom_format.h"
+#include "core/report.h"
+#include "sinks/syslog_out.h"
 
 /* h " q \ b <LF> n } <0xff> z: the hostile_name workload's default */
 static const char hostile[] = "h\"q\\b\nn}\xffz";
@@ -94,7 +94,6 @@ static struct thread_report *add_thread(struct report *r, uint32_t pid, uint32_t
 	t->verdict = v;
 	t->wait.kind = WAIT_FUTEX;
 	t->wait.timeout = TIMEOUT_NONE;
-	t->wait.syscall = "futex";
 	t->wait.syscall_nr = 202;
 	t->site_index = SIZE_MAX;
 	p->parked++;
@@ -492,7 +491,7 @@ static void test_syslog_line(void **state)
 	};
 	struct thread_report t = {
 		.pid = 123, .tid = 456, .state = 'S', .parked_ns = 12500000000ULL,
-		.wait = { .kind = WAIT_FUTEX, .timeout = TIMEOUT_NONE, .syscall = "futex" },
+		.wait = { .kind = WAIT_FUTEX, .timeout = TIMEOUT_NONE, .syscall_nr = LT_NR_futex },
 	};
 	struct finding f = {
 		.pid = 123, .tid = 456, .site = 0xdeadbeef, .site_threads = 3,

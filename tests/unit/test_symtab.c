@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ksyms.h"
-#include "symtab.h"
+#include "stacks/ksyms.h"
+#include "stacks/symtab.h"
 
 /* A known build-id makes the debug file path predictable. */
 #define BUILD_ID	"0123456789abcdef0123456789abcdef01234567"

@@ -19,9 +19,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "lockgraph.h"
-#include "report.h"
-#include "verdict.h"
+#include "judge/lockgraph.h"
+#include "core/report.h"
+#include "judge/verdict.h"
 
 #define NS		1000000000ULL
 #define REAL_BASE	(1700000000ULL * NS)

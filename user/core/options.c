@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/options.h"
+#include "sinks/prom_exporter.h"
+#include "core/report.h"
+
+#ifndef LEAKTRACE_VERSION
+#define LEAKTRACE_VERSION "dev"
+#endif
+
+int parse_duration(const char *s, uint64_t *ns)
+{
+	static const struct {
+		const char *suffix;
+		double mult;
+	} units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "", 1e9 },
+		{ "m", 60e9 }, { "min", 60e9 }, { "h", 3600e9 }, { "d", 86400e9 },
+	};
+	char *end;
+	double v;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v <= 0)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix))
+			continue;
+		v *= units[i].mult;
+		/* a year is plenty; also keeps the conversion defined */
+		if (v < 1 || v > 366 * 86400e9)
+			return -EINVAL;
+		*ns = (uint64_t)v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int parse_pid_list(const char *s, struct lt_options *opts)
+{
+	const char *p = s;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (;;) {
+		char *end;
+		long v;
+
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (errno || v <= 0 || v > INT_MAX)
+			return -EINVAL;
+		if (*end != ',' && *end != '\0')
+			return -EINVAL;
+		if (opts->n_pids >= LT_MAX_PIDS)
+			return -E2BIG;
+		opts->pids[opts->n_pids++] = (int)v;
+		if (*end == '\0')
+			return 0;
+		p = end + 1;
+	}
+}
+
+void options_defaults(struct lt_options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->threshold_ns = 10ULL * 1000000000;
+	opts->interval_ns = 5ULL * 1000000000;
+	opts->format = LT_FMT_TEXT;
+	opts->stacks_user = true;
+	opts->stacks_kernel = true;
+	opts->stack_depth = 32;
+	opts->min_verdict = 0;
+}
+
+static const char version_str[] = "leaktrace " LEAKTRACE_VERSION;
+
+static const char doc[] =
+"Find threads that block forever: report threads parked longer than a threshold.\n"
+"\n"
+"USAGE: leaktrace [-p PID[,PID...]] [-t THRESHOLD] [-i INTERVAL] [-d DURATION]\n"
+"                 [-f text|json] [-o FILE] [-v]\n"
+"\n"
+"EXAMPLES:\n"
+"    leaktrace                      # all processes, threads parked >= 10s\n"
+"    leaktrace -p 1234 -t 2s        # one process, threshold 2 seconds\n"
+"    leaktrace -p 1234,5678 -f json # JSON lines\n"
+"    leaktrace -p 1234 -d 30s -i 10s -o report.txt\n"
+"\n"
+"Durations take a unit: ns, us, ms, s, m, h, d (default s).\n"
+"Exit codes: 0 ok, 1 failure, 2 usage, 3 no such process, 4 permission,\n"
+"5 unsupported kernel, 10 leak found (--fail-on-leak).\n";
+
+enum {
+	OPT_KTHREADS = 0x100,
+	OPT_GO,
+	OPT_NO_GO,
+	OPT_PROMETHEUS,
+	OPT_SYSLOG,
+	OPT_NO_STACKS,
+	OPT_USER_STACKS_ONLY,
+	OPT_KERNEL_STACKS_ONLY,
+	OPT_STACK_DEPTH,
+	OPT_FAIL_ON_LEAK,
+	OPT_MIN_VERDICT,
+	OPT_LEAK_MIN_THREADS,
+	OPT_LEAK_MIN_SPAN,
+	OPT_LEAK_MIN_ARRIVALS,
+};
+
+static const struct argp_option argp_opts[] = {
+	{ "pid", 'p', "PID", 0, "Trace only these processes (repeatable, comma-separated)", 0 },
+	{ "threshold", 't', "DURATION", 0, "Report threads parked at least this long (default 10s)", 0 },
+	{ "interval", 'i', "DURATION", 0, "Report every DURATION (default 5s)", 0 },
+	{ "duration", 'd', "DURATION", 0, "Stop after DURATION with a final report", 0 },
+	{ "format", 'f', "FORMAT", 0, "Output format: text (default) or json (JSON lines)", 0 },
+	{ "output", 'o', "FILE", 0, "Write reports to FILE instead of stdout (reopened on SIGHUP)", 0 },
+	{ "go", OPT_GO, NULL, 0, "Trace goroutines of the --pid processes (default: when they are Go programs)", 0 },
+	{ "no-go", OPT_NO_GO, NULL, 0, "Do not trace goroutines", 0 },
+	{ "prometheus", OPT_PROMETHEUS, "ADDR:PORT", 0, "Serve metrics at http://ADDR:PORT/metrics (address default 127.0.0.1)", 0 },
+	{ "syslog", OPT_SYSLOG, NULL, 0, "Log new, changed and gone findings to syslog", 0 },
+	{ "kernel-threads", OPT_KTHREADS, NULL, 0, "Include kernel threads (system-wide mode)", 0 },
+	{ "no-stacks", OPT_NO_STACKS, NULL, 0, "Do not capture stacks", 0 },
+	{ "user-stacks-only", OPT_USER_STACKS_ONLY, NULL, 0, "Capture user stacks only", 0 },
+	{ "kernel-stacks-only", OPT_KERNEL_STACKS_ONLY, NULL, 0, "Capture kernel stacks only", 0 },
+	{ "stack-depth", OPT_STACK_DEPTH, "N", 0, "Maximum frames per stack (default 32, max 127)", 0 },
+	{ "fail-on-leak", OPT_FAIL_ON_LEAK, NULL, 0, "Exit 10 if a leak or deadlock verdict was reported", 0 },
+	{ "min-verdict", OPT_MIN_VERDICT, "VERDICT", 0, "Report only idle|stuck|leak|deadlock and worse (default idle: all)", 0 },
+	{ "leak-min-threads", OPT_LEAK_MIN_THREADS, "N", 0, "Threads a spread-out site needs to be a leak (default 3)", 0 },
+	{ "leak-min-span", OPT_LEAK_MIN_SPAN, "DURATION", 0, "Spread of park times that makes such a site a leak (default 1s)", 0 },
+	{ "leak-min-arrivals", OPT_LEAK_MIN_ARRIVALS, "N", 0, "Arrivals while observed that make a site a leak (default 2)", 0 },
+	{ "verbose", 'v', NULL, 0, "Verbose debug output, including libbpf's log", 0 },
+	{ "help", 'h', NULL, 0, "Show this help", 0 },
+	{ "version", 'V', NULL, 0, "Print the version", 0 },
+	{},
+};
+
+static void usage_error(struct argp_state *state, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "leaktrace: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (try 'leaktrace --help')\n");
+	*(int *)state->input = 1;
+}
+
+struct parse_state {
+	int failed;	/* first member: usage_error() writes it */
+	bool done;	/* --help or --version printed */
+	struct lt_options *opts;
+};
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	struct parse_state *ps = state->input;
+	struct lt_options *o = ps->opts;
+	int err;
+
+	switch (key) {
+	case 'p':
+		err = parse_pid_list(arg, o);
+		if (err == -E2BIG)
+			usage_error(state, "too many pids (max %s)", "1024");
+		else if (err)
+			usage_error(state, "invalid pid '%s'", arg);
+		break;
+	case 't':
+		if (parse_duration(arg, &o->threshold_ns))
+			usage_error(state, "invalid threshold '%s'", arg);
+		break;
+	case 'i':
+		if (parse_duration(arg, &o->interval_ns))
+			usage_error(state, "invalid interval '%s'", arg);
+		break;
+	case 'd':
+		if (parse_duration(arg, &o->duration_ns))
+			usage_error(state, "invalid duration '%s'", arg);
+		break;
+	case 'f':
+		if (!strcmp(arg, "text"))
+			o->format = LT_FMT_TEXT;
+		else if (!strcmp(arg, "json"))
+			o->format = LT_FMT_JSON;
+		else
+			usage_error(state, "invalid format '%s': use text or json", arg);
+		break;
+	case 'o':
+		if (!*arg)
+			usage_error(state, "empty output file name%s", "");
+		o->output = arg;
+		break;
+	case OPT_PROMETHEUS: {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		if (prom_parse_listen(arg, &ss, &len))
+			usage_error(state, "invalid --prometheus address '%s' (use [ADDR]:PORT)", arg);
+		o->prometheus = arg;
+		break;
+	}
+	case OPT_GO:
+		o->go_mode = 1;
+		break;
+	case OPT_NO_GO:
+		o->go_mode = -1;
+		break;
+	case OPT_SYSLOG:
+		o->syslog = true;
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	case OPT_KTHREADS:
+		o->kernel_threads = true;
+		break;
+	case OPT_NO_STACKS:
+		o->stacks_user = o->stacks_kernel = false;
+		break;
+	case OPT_USER_STACKS_ONLY:
+		o->stacks_kernel = false;
+		break;
+	case OPT_KERNEL_STACKS_ONLY:
+		o->stacks_user = false;
+		break;
+	case OPT_STACK_DEPTH:
+		if (parse_int(arg, 1, 127, &o->stack_depth))
+			usage_error(state, "invalid stack depth '%s' (1-127)", arg);
+		break;
+	case OPT_FAIL_ON_LEAK:
+		o->fail_on_leak = true;
+		break;
+	case OPT_MIN_VERDICT: {
+		enum verdict v;
+
+		if (verdict_parse(arg, &v))
+			usage_error(state, "invalid verdict '%s': use idle, stuck, leak or deadlock", arg);
+		else
+			o->min_verdict = v;
+		break;
+	}
+	case OPT_LEAK_MIN_THREADS: {
+		int v;
+
+		if (parse_int(arg, 2, 1000000, &v))
+			usage_error(state, "invalid --leak-min-threads '%s' (2-1000000)", arg);
+		o->leak_min_threads = v;
+		break;
+	}
+	case OPT_LEAK_MIN_ARRIVALS: {
+		int v;
+
+		if (parse_int(arg, 1, 1000000, &v))
+			usage_error(state, "invalid --leak-min-arrivals '%s' (1-1000000)", arg);
+		o->leak_min_arrivals = v;
+		break;
+	}
+	case OPT_LEAK_MIN_SPAN: {
+		uint64_t ns;
+
+		if (parse_duration(arg, &ns))
+			usage_error(state, "invalid --leak-min-span '%s'", arg);
+		o->leak_min_span_s = ns / 1e9;
+		break;
+	}
+	case 'h':
+		/* argp_state_help() is silent under ARGP_NO_ERRS */
+		argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP, "leaktrace");
+		ps->done = true;
+		break;
+	case 'V':
+		printf("%s\n", version_str);
+		ps->done = true;
+		break;
+	case ARGP_KEY_ERROR:
+		if (!ps->failed && state->next > 0 && state->next <= state->argc)
+			usage_error(state, "invalid or incomplete option '%s'",
+				    state->argv[state->next - 1]);
+		break;
+	case ARGP_KEY_ARG:
+		usage_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int options_parse(int argc, char **argv, struct lt_options *opts)
+{
+	static const struct argp argp = {
+		.options = argp_opts,
+		.parser = parse_arg,
+		.doc = doc,
+	};
+	struct parse_state ps = { .opts = opts };
+	int idx = 0;
+
+	/* ARGP_NO_EXIT: we own exit codes; ARGP_NO_ERRS: one-line errors */
+	if (argp_parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_ERRS | ARGP_NO_HELP, &idx, &ps)) {
+		if (!ps.failed)
+			fprintf(stderr, "leaktrace: invalid arguments (try 'leaktrace --help')\n");
+		ps.failed = 1;
+	}
+	if (ps.failed)
+		return LT_EXIT_USAGE;
+	if (ps.done)
+		return -1;
+	if (opts->go_mode > 0 && !opts->n_pids) {
+		fprintf(stderr, "leaktrace: --go needs --pid (goroutines are traced per process)\n");
+		return LT_EXIT_USAGE;
+	}
+	if (idx < argc) {
+		fprintf(stderr, "leaktrace: unexpected argument '%s' (try 'leaktrace --help')\n", argv[idx]);
+		return LT_EXIT_USAGE;
+	}
+	return 0;
+}

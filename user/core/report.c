@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/report.h"
+
+static void free_frames(char **frames, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(frames[i]);
+	free(frames);
+}
+
+static void free_thread_stacks(struct thread_report *t)
+{
+	if (!t->stacks_borrowed) {
+		free_frames(t->user_stack, t->n_user);
+		free_frames(t->kernel_stack, t->n_kernel);
+	}
+	t->user_stack = t->kernel_stack = NULL;
+	t->n_user = t->n_kernel = 0;
+}
+
+void report_reset(struct report *r)
+{
+	for (size_t i = 0; i < r->n_threads; i++)
+		free_thread_stacks(&r->threads[i]);
+	r->n_threads = 0;
+	r->n_procs = 0;
+	r->n_sites = 0;
+	r->n_goroutines = 0;
+	r->worst = VERDICT_NONE;
+	r->threads_scanned = 0;
+	r->capture_failures = 0;
+	r->captures = 0;
+	r->final = false;
+}
+
+void report_free(struct report *r)
+{
+	report_reset(r);
+	free(r->threads);
+	free(r->procs);
+	free(r->sites);
+	free(r->goroutines);
+	memset(r, 0, sizeof(*r));
+}
+
+static int grow(void **buf, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *nb;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 64;
+	nb = realloc(*buf, ncap * elem);
+	if (!nb)
+		return -ENOMEM;
+	*buf = nb;
+	*cap = ncap;
+	return 0;
+}
+
+struct proc_report *report_proc(struct report *r, uint32_t pid)
+{
+	struct proc_report *p;
+
+	/* reports are built in tgid order by the iterator: check the last first */
+	if (r->n_procs && r->procs[r->n_procs - 1].pid == pid)
+		return &r->procs[r->n_procs - 1];
+	for (size_t i = 0; i < r->n_procs; i++)
+		if (r->procs[i].pid == pid)
+			return &r->procs[i];
+	if (grow((void **)&r->procs, &r->cap_procs, r->n_procs, sizeof(*p)))
+		return NULL;
+	p = &r->procs[r->n_procs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	return p;
+}
+
+struct thread_report *report_add_thread(struct report *r)
+{
+	struct thread_report *t;
+
+	if (grow((void **)&r->threads, &r->cap_threads, r->n_threads, sizeof(*t)))
+		return NULL;
+	t = &r->threads[r->n_threads++];
+	memset(t, 0, sizeof(*t));
+	return t;
+}
+
+struct site_report *report_add_site(struct report *r)
+{
+	struct site_report *s;
+
+	if (grow((void **)&r->sites, &r->cap_sites, r->n_sites, sizeof(*s)))
+		return NULL;
+	s = &r->sites[r->n_sites++];
+	memset(s, 0, sizeof(*s));
+	return s;
+}
+
+struct goroutine_report *report_add_goroutine(struct report *r)
+{
+	struct goroutine_report *g;
+
+	if (grow((void **)&r->goroutines, &r->cap_goroutines, r->n_goroutines, sizeof(*g)))
+		return NULL;
+	g = &r->goroutines[r->n_goroutines++];
+	memset(g, 0, sizeof(*g));
+	return g;
+}
+
+const char *verdict_name(enum verdict v)
+{
+	static const char *const names[] = { "none", "idle", "stuck", "leak", "deadlock" };
+
+	return v <= VERDICT_DEADLOCK ? names[v] : "none";
+}
+
+int verdict_parse(const char *s, enum verdict *v)
+{
+	for (int i = VERDICT_IDLE; i <= VERDICT_DEADLOCK; i++) {
+		if (!strcmp(s, verdict_name(i))) {
+			*v = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const struct thread_report *report_find_thread(const struct report *r, uint32_t pid, uint32_t tid)
+{
+	for (size_t i = 0; i < r->n_threads; i++)
+		if (r->threads[i].tid == tid && r->threads[i].pid == pid)
+			return &r->threads[i];
+	return NULL;
+}
+
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct proc_report *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static int cmp_thread(const void *a, const void *b)
+{
+	const struct thread_report *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return (x->pid > y->pid) - (x->pid < y->pid);
+	if (x->parked_ns != y->parked_ns)
+		return x->parked_ns < y->parked_ns ? 1 : -1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+void report_sort(struct report *r)
+{
+	if (r->n_procs)
+		qsort(r->procs, r->n_procs, sizeof(*r->procs), cmp_proc);
+	if (r->n_threads)
+		qsort(r->threads, r->n_threads, sizeof(*r->threads), cmp_thread);
+}
+
+int report_add_record(struct report *r, const struct lt_thread_rec *rec)
+{
+	struct thread_report *t;
+	struct proc_report *p;
+	uint64_t args[6], parked_at;
+
+	r->threads_scanned++;
+	p = report_proc(r, rec->tgid);
+	if (!p)
+		return -ENOMEM;
+	p->alive = true;
+	if (rec->nr_threads > p->live_threads)
+		p->live_threads = rec->nr_threads;
+	if (rec->flags & LT_F_LEADER || !p->comm[0])
+		memcpy(p->comm, rec->pcomm, sizeof(p->comm));
+	p->comm[LT_COMM_LEN - 1] = '\0';
+
+	if ((rec->state != LT_STATE_SLEEPING && rec->state != LT_STATE_DISK) || !rec->parked_ns)
+		return 0;
+	/* park times are on the scheduler's task clock: move them to ours */
+	parked_at = rec->parked_ns + r->clock_lag_ns;
+	if (parked_at > r->mono_ns || r->mono_ns - parked_at < r->threshold_ns)
+		return 0;
+
+	t = report_add_thread(r);
+	if (!t)
+		return -ENOMEM;
+	p->parked++;
+	t->pid = rec->tgid;
+	t->tid = rec->tid;
+	memcpy(t->comm, rec->pcomm, sizeof(t->comm));
+	memcpy(t->thread, rec->comm, sizeof(t->thread));
+	t->comm[LT_COMM_LEN - 1] = t->thread[LT_COMM_LEN - 1] = '\0';
+	t->state = rec->state == LT_STATE_DISK ? 'D' : 'S';
+	t->parked_ns = r->mono_ns - parked_at;
+	t->parked_since_ns = r->real_ns - t->parked_ns;
+	t->park_seen = rec->flags & LT_F_PARK_SEEN;
+	t->age_ns = rec->start_ns && rec->start_ns <= r->mono_ns ? r->mono_ns - rec->start_ns : 0;
+	t->creator_tid = rec->flags & LT_F_CREATOR_KNOWN ? rec->creator_tid : 0;
+	t->wakeups = rec->wakeups;
+	t->nvcsw = rec->nvcsw;
+	for (int i = 0; i < 6; i++)
+		args[i] = rec->args[i];
+	wait_classify(rec->flags & LT_F_IN_SYSCALL ? rec->syscall_nr : -1, args, &t->wait);
+	return 0;
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* One report: parked threads and per-process summaries of one interval. */
+#ifndef LT_REPORT_H
+#define LT_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leaktrace.h"
+#include "core/wait.h"
+#include "util/hash.h"
+
+/* Ordered by severity: --min-verdict and --fail-on-leak compare them. */
+enum verdict {
+	VERDICT_NONE = 0,	/* not judged yet */
+	VERDICT_IDLE,		/* healthy idle shape: pool, event loop, timed wait */
+	VERDICT_STUCK,		/* worth a look: alone and never woken, D state, held lock */
+	VERDICT_LEAK,		/* parked threads accumulate at one site */
+	VERDICT_DEADLOCK,	/* lock-order cycle */
+};
+
+const char *verdict_name(enum verdict v);
+/* Parse "idle", "stuck", "leak", "deadlock"; -EINVAL otherwise. */
+int verdict_parse(const char *s, enum verdict *v);
+
+#define LT_MAX_CYCLE 8
+
+struct thread_report {
+	uint32_t pid, tid;
+	char comm[LT_COMM_LEN];		/* process name */
+	char thread[LT_COMM_LEN];	/* thread name */
+	char state;			/* 'S' or 'D' */
+	uint64_t parked_ns;		/* how long it has been parked */
+	uint64_t parked_since_ns;	/* CLOCK_REALTIME of the park */
+	bool park_seen;			/* park time from sched_switch, not exec_start */
+	uint64_t age_ns;		/* since the thread was created */
+	uint32_t creator_tid;		/* 0 = unknown (created before leaktrace) */
+	uint64_t wakeups;
+	uint64_t nvcsw;
+	struct wait_info wait;
+	/* stacks, filled when captured */
+	char **user_stack;
+	int n_user;
+	char **kernel_stack;
+	int n_kernel;
+	int stack_err;			/* 0, or -errno of a failed capture */
+	bool stacks_borrowed;		/* frames belong to the stack cache, not to us */
+	uint64_t site;			/* hash of the stack, 0 = no stack */
+	/* verdict.c */
+	uint64_t group;			/* site, or a hash of the wait when no stack */
+	uint32_t lock_owner;		/* tid holding the mutex it waits for, 0 = none */
+	enum verdict verdict;
+	size_t site_index;		/* into report.sites */
+};
+
+/* One parked goroutine (go_report.c); g points into the snapshot the
+ * goroutine tracer keeps until the next report. */
+struct go_goroutine;
+struct goroutine_report {
+	uint32_t pid;
+	const struct go_goroutine *g;
+	uint64_t site;			/* hash of creation site and stack */
+	enum verdict verdict;
+	size_t site_index;		/* into report.sites */
+};
+
+/* Parked threads (or goroutines) of one process grouped by stack (or wait,
+ * without stacks). */
+struct site_report {
+	bool goroutines;		/* a site of goroutines, not of threads */
+	uint32_t pid;
+	uint64_t group;
+	uint64_t site;			/* stack id, 0 = none */
+	char comm[LT_COMM_LEN];
+	uint32_t n_threads;
+	uint64_t min_parked_ns, max_parked_ns;
+	uint32_t distinct_wait_objects;
+	bool no_timeout;		/* every wait has no timeout */
+	bool event_loop;		/* epoll/poll/select/io_uring waits */
+	bool timed;			/* every wait carries a timeout */
+	bool disk;			/* some thread in D state */
+	bool woken_since_park;		/* a thread got wake-ups without running */
+	bool lock_wait;			/* some thread waits for a held mutex */
+	uint32_t arrivals;		/* threads that joined while observed */
+	uint32_t departures;		/* threads that left (ran or exited) */
+	uint32_t reports_seen;
+	double observed_seconds;
+	double growth_per_min;
+	enum verdict verdict;
+	const char *reason;		/* static, one phrase */
+	size_t first_thread;		/* index of a thread of the site (stacks) */
+	uint32_t cycle[LT_MAX_CYCLE];	/* deadlock: tids in the cycle */
+	uint32_t cycle_len;
+};
+
+struct proc_report {
+	uint32_t pid;
+	char comm[LT_COMM_LEN];
+	uint32_t live_threads;
+	uint64_t created, exited;		/* during this interval */
+	uint64_t created_total, exited_total;	/* since leaktrace started */
+	uint32_t parked;			/* threads in this report */
+	bool alive;				/* seen by the last scan */
+	/* Go processes (go_report.c) */
+	bool is_go;
+	char go_version[32];
+	uint64_t go_live;			/* goroutines, runtime ones excluded */
+	uint64_t go_created, go_exited;		/* during this interval, UINT64_MAX = unknown */
+	uint64_t go_created_total, go_exited_total;	/* since attach, UINT64_MAX = unknown */
+	uint32_t go_parked;			/* goroutines in this report */
+};
+
+struct report {
+	uint64_t mono_ns;		/* CLOCK_MONOTONIC when taken */
+	uint64_t real_ns;		/* CLOCK_REALTIME when taken */
+	uint64_t threshold_ns;
+	uint64_t interval_ns;		/* since the previous report */
+	int64_t clock_lag_ns;		/* CLOCK_MONOTONIC minus the task clock of park times */
+	bool final;
+	bool summarize_all;		/* summaries of every traced process, not only those with parked threads */
+	uint64_t threads_scanned;
+	uint64_t drops[LT_DROP_MAX];
+	uint64_t capture_failures;	/* stacks asked for and not obtained */
+	struct thread_report *threads;
+	size_t n_threads, cap_threads;
+	struct proc_report *procs;
+	size_t n_procs, cap_procs;
+	struct site_report *sites;
+	size_t n_sites, cap_sites;
+	struct goroutine_report *goroutines;
+	size_t n_goroutines, cap_goroutines;
+	enum verdict worst;		/* highest verdict in this report */
+	enum verdict min_verdict;	/* outputs skip threads and sites below it */
+	uint64_t sites_evicted;		/* verdict history entries dropped (bounded) */
+	uint64_t go_skipped;		/* Go processes not traced (over the bound) */
+	/* cost of this report: scan, stack capture + unwinding, verdicts */
+	uint64_t scan_ns, capture_ns, judge_ns;
+	uint64_t captures;		/* stacks captured and unwound */
+	long max_rss_kb;		/* leaktrace's peak RSS so far */
+};
+
+/* Append an empty site entry. NULL on allocation failure. */
+struct site_report *report_add_site(struct report *r);
+
+/* Append an empty goroutine entry. NULL on allocation failure. */
+struct goroutine_report *report_add_goroutine(struct report *r);
+
+/* Empty r, keeping its buffers. */
+void report_reset(struct report *r);
+void report_free(struct report *r);
+
+/* Find or add the summary of pid. NULL on allocation failure. */
+struct proc_report *report_proc(struct report *r, uint32_t pid);
+
+/* Append an empty thread entry. NULL on allocation failure. */
+struct thread_report *report_add_thread(struct report *r);
+
+/* The thread tid of process pid in r, NULL if it is not in the report. */
+const struct thread_report *report_find_thread(const struct report *r, uint32_t pid, uint32_t tid);
+
+/* Sort: processes by pid, threads by pid then longest parked first. */
+void report_sort(struct report *r);
+
+/* Fill r->threads/procs from one iterator record. A thread enters the
+ * report when it is parked (S/D) for at least r->threshold_ns. */
+int report_add_record(struct report *r, const struct lt_thread_rec *rec);
+
+#endif

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/resource.h>
+
+#include "sinks/findings.h"
+#include "go/go_report.h"
+#include "sinks/output.h"
+#include "sinks/prom_exporter.h"
+#include "core/session.h"
+#include "stacks/stack_capture.h"
+#include "sinks/syslog_out.h"
+#include "core/tracer.h"
+#include "judge/verdict.h"
+
+struct session {
+	const struct lt_options *o;
+	struct tracer *tracer;
+	struct stack_capture *stacks;
+	struct verdict_engine *verdicts;
+	struct go_report *goroutines;
+	struct prom_exporter *exporter;
+	struct findings *findings;
+	struct report rep;
+	uint64_t last_ns;
+	enum verdict worst;
+};
+
+static uint64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static long max_rss_kb(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? 0 : ru.ru_maxrss;
+}
+
+static int open_tracer(struct session *s, int *exit_code)
+{
+	const struct lt_options *o = s->o;
+	struct tracer_opts topts = {
+		.pids = o->pids,
+		.n_pids = o->n_pids,
+		.kernel_threads = o->kernel_threads,
+		.capture_stacks = o->stacks_user || o->stacks_kernel,
+	};
+	char msg[256] = "";
+	int err;
+
+	err = tracer__new(&topts, &s->tracer, msg, sizeof(msg));
+	if (err) {
+		fprintf(stderr, "leaktrace: %s\n", msg);
+		*exit_code = err == -EPERM ? LT_EXIT_PERMISSION :
+			     err == -EOPNOTSUPP ? LT_EXIT_UNSUPPORTED : LT_EXIT_FAILURE;
+		return err;
+	}
+	if (!topts.capture_stacks)
+		return 0;
+	if (!tracer__can_capture(s->tracer)) {
+		fprintf(stderr, "leaktrace: warning: this kernel cannot capture stacks "
+			"(needs 5.18); reporting without them\n");
+		return 0;
+	}
+	s->stacks = stack_capture__new(o->stacks_user, o->stacks_kernel, o->stack_depth);
+	if (!s->stacks)
+		fprintf(stderr, "leaktrace: warning: stack symbolization unavailable: %s\n",
+			strerror(errno));
+	return 0;
+}
+
+/* Verdicts, goroutines and the fleet outputs. */
+static int open_consumers(struct session *s)
+{
+	const struct lt_options *o = s->o;
+	struct verdict_opts vopts = {
+		.leak_min_threads = o->leak_min_threads,
+		.leak_min_span_s = o->leak_min_span_s,
+		.leak_min_arrivals = o->leak_min_arrivals,
+	};
+	char msg[256] = "";
+
+	s->verdicts = verdict_engine__new(&vopts);
+	if (!s->verdicts) {
+		fprintf(stderr, "leaktrace: out of memory\n");
+		return -ENOMEM;
+	}
+	if (o->go_mode >= 0) {
+		struct go_report_opts gopts = {
+			.pids = o->pids, .n_pids = o->n_pids, .force = o->go_mode > 0,
+			.verbose = o->verbose, .leak_min_arrivals = o->leak_min_arrivals,
+			.system_wide = o->n_pids == 0,
+		};
+
+		s->goroutines = go_report__new(&gopts, msg, sizeof(msg));
+		if (!s->goroutines) {
+			fprintf(stderr, "leaktrace: %s\n", msg);
+			return -EINVAL;
+		}
+	}
+	if (o->prometheus && prom_exporter__new(o->prometheus, &s->exporter, msg, sizeof(msg))) {
+		fprintf(stderr, "leaktrace: %s\n", msg);
+		return -EINVAL;
+	}
+	if (o->syslog) {
+		s->findings = findings__new();
+		if (!s->findings) {
+			fprintf(stderr, "leaktrace: out of memory\n");
+			return -ENOMEM;
+		}
+		syslog_out_open();
+	}
+	return 0;
+}
+
+struct session *session__open(const struct lt_options *o, int *exit_code)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	*exit_code = LT_EXIT_FAILURE;
+	if (!s) {
+		fprintf(stderr, "leaktrace: out of memory\n");
+		return NULL;
+	}
+	s->o = o;
+	s->rep.summarize_all = o->n_pids > 0;
+	if (open_tracer(s, exit_code) || open_consumers(s)) {
+		session__close(s);
+		return NULL;
+	}
+	s->last_ns = clock_ns(CLOCK_MONOTONIC);
+	*exit_code = LT_EXIT_OK;
+	return s;
+}
+
+void session__close(struct session *s)
+{
+	if (!s)
+		return;
+	go_report__free(s->goroutines);
+	prom_exporter__free(s->exporter);
+	if (s->findings)
+		syslog_out_close();
+	findings__free(s->findings);
+	verdict_engine__free(s->verdicts);
+	stack_capture__free(s->stacks);
+	tracer__free(s->tracer);
+	report_free(&s->rep);
+	free(s);
+}
+
+static int emit(struct session *s, FILE *out)
+{
+	if (s->o->format == LT_FMT_JSON)
+		output_json(out, &s->rep);
+	else
+		output_text(out, &s->rep);
+	if (ferror(out)) {
+		fprintf(stderr, "leaktrace: cannot write report: %s\n", strerror(errno));
+		return -EIO;
+	}
+	/* best effort: the exporters keep their last good state on ENOMEM */
+	if (s->exporter)
+		prom_exporter__update(s->exporter, &s->rep);
+	if (s->findings)
+		syslog_out_report(s->findings, &s->rep);
+	return 0;
+}
+
+int session__report(struct session *s, bool final, FILE *out)
+{
+	struct report *r = &s->rep;
+	uint64_t t1, t2;
+	int err;
+
+	report_reset(r);
+	r->mono_ns = clock_ns(CLOCK_MONOTONIC);
+	r->real_ns = clock_ns(CLOCK_REALTIME);
+	r->threshold_ns = s->o->threshold_ns;
+	r->interval_ns = r->mono_ns - s->last_ns;
+	r->min_verdict = s->o->min_verdict;
+	r->final = final;
+	s->last_ns = r->mono_ns;
+
+	err = tracer__scan(s->tracer, r);
+	if (err) {
+		fprintf(stderr, "leaktrace: scan failed: %s\n", strerror(-err));
+		return err;
+	}
+	t1 = clock_ns(CLOCK_MONOTONIC);
+	r->scan_ns = t1 - r->mono_ns;
+	if (s->stacks)
+		stack_capture__run(s->stacks, s->tracer, r);
+	t2 = clock_ns(CLOCK_MONOTONIC);
+	r->capture_ns = t2 - t1;
+	err = verdict_engine__judge(s->verdicts, r);
+	if (err) {
+		fprintf(stderr, "leaktrace: cannot judge report: %s\n", strerror(-err));
+		return err;
+	}
+	err = go_report__collect(s->goroutines, r);
+	if (err)
+		fprintf(stderr, "leaktrace: warning: goroutine snapshot failed: %s\n", strerror(-err));
+	r->judge_ns = clock_ns(CLOCK_MONOTONIC) - t2;
+	r->max_rss_kb = max_rss_kb();
+	if (r->worst > s->worst)
+		s->worst = r->worst;
+	err = emit(s, out);
+	tracer__prune(s->tracer, r);
+	return err;
+}
+
+int session__targets_alive(const struct session *s)
+{
+	return s->o->n_pids ? tracer__targets_alive(s->tracer) : -1;
+}
+
+enum verdict session__worst(const struct session *s)
+{
+	return s->worst;
+}

@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "leaktrace.skel.h"
+#include "core/privileges.h"
+#include "core/tracer.h"
+
+struct proc_totals {
+	uint32_t pid;
+	uint64_t created, exited;
+};
+
+struct tracer {
+	struct leaktrace_bpf *skel;
+	bool task_storage;		/* false: the tid-keyed hash fallback */
+	struct bpf_link *scan_link;
+	struct bpf_link *capture_link;
+	int pids[LT_MAX_TARGETS];
+	int n_pids;
+	/* counter totals at the previous scan, sorted by pid */
+	struct proc_totals *prev;
+	size_t n_prev;
+	char *buf;
+	size_t buf_size;
+};
+
+/* A kernel feature is present when its enumerator is in the kernel's BTF. */
+static bool btf_has_enum_value(const struct btf *btf, const char *type, const char *value)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_ENUM);
+	const struct btf_type *t;
+	const struct btf_enum *e;
+
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++, e++)
+		if (!strcmp(btf__name_by_offset(btf, e->name_off), value))
+			return true;
+	return false;
+}
+
+struct features {
+	bool task_storage;	/* 5.11 */
+	bool task_iter;		/* 5.8 */
+	bool task_pt_regs;	/* 5.15 */
+	bool capture;		/* 5.18: bpf_copy_from_user_task, sleepable task iterator */
+};
+
+/* LEAKTRACE_DISABLE=task_storage,pt_regs,capture makes this kernel look
+ * older, so the fallbacks for older kernels are tested on a new one. */
+static void disable_features(struct features *f)
+{
+	const char *env = getenv("LEAKTRACE_DISABLE");
+
+	if (!env)
+		return;
+	if (strstr(env, "task_storage"))
+		f->task_storage = false;
+	if (strstr(env, "pt_regs"))
+		f->task_pt_regs = false;
+	if (strstr(env, "capture"))
+		f->capture = false;
+}
+
+/* Load one variant of each program that keeps per-thread state: task
+ * storage (5.11+) or the tid-keyed hash. */
+static void select_state_variant(struct leaktrace_bpf *skel, bool task_storage)
+{
+	struct bpf_program *storage[] = {
+		skel->progs.handle_switch, skel->progs.handle_wakeup, skel->progs.handle_fork,
+		skel->progs.handle_exit, skel->progs.dump_threads,
+	};
+	struct bpf_program *hash[] = {
+		skel->progs.handle_switch_hash, skel->progs.handle_wakeup_hash,
+		skel->progs.handle_fork_hash, skel->progs.handle_exit_hash,
+		skel->progs.dump_threads_hash,
+	};
+
+	for (size_t i = 0; i < sizeof(storage) / sizeof(storage[0]); i++) {
+		bpf_program__set_autoload(storage[i], task_storage);
+		bpf_program__set_autoload(hash[i], !task_storage);
+	}
+	bpf_map__set_autocreate(skel->maps.task_state, task_storage);
+	bpf_map__set_autocreate(skel->maps.task_state_hash, !task_storage);
+}
+
+static int probe_features(struct features *f, char *errbuf, size_t errlen)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	if (!btf) {
+		snprintf(errbuf, errlen, "kernel BTF not available (/sys/kernel/btf/vmlinux): "
+			 "leaktrace needs CONFIG_DEBUG_INFO_BTF=y");
+		return -EOPNOTSUPP;
+	}
+	f->task_storage = btf_has_enum_value(btf, "bpf_map_type", "BPF_MAP_TYPE_TASK_STORAGE");
+	f->task_iter = btf__find_by_name_kind(btf, "bpf_iter__task", BTF_KIND_STRUCT) > 0;
+	f->task_pt_regs = btf_has_enum_value(btf, "bpf_func_id", "BPF_FUNC_task_pt_regs");
+	f->capture = btf_has_enum_value(btf, "bpf_func_id", "BPF_FUNC_copy_from_user_task") &&
+		     btf_has_enum_value(btf, "bpf_func_id", "BPF_FUNC_find_vma");
+	btf__free(btf);
+	disable_features(f);
+	if (!f->task_iter) {
+		snprintf(errbuf, errlen, "kernel too old: leaktrace needs BPF task iterators (5.8)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int setup_targets(struct tracer *t)
+{
+	__u8 one = 1;
+
+	for (int i = 0; i < t->n_pids; i++) {
+		__u32 pid = t->pids[i];
+
+		if (bpf_map__update_elem(t->skel->maps.targets, &pid, sizeof(pid), &one, sizeof(one),
+					 BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static int run_iter(struct tracer *t, struct bpf_link *link,
+		    int (*fn)(void *ctx, const void *rec, size_t len), void *ctx);
+
+static int discard_record(void *ctx, const void *rec, size_t len)
+{
+	return 0;
+}
+
+int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbuf, size_t errlen)
+{
+	struct features feat = {};
+	struct tracer *t;
+	int err;
+
+	err = probe_features(&feat, errbuf, errlen);
+	if (err)
+		return err;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->n_pids = opts->n_pids < LT_MAX_TARGETS ? opts->n_pids : LT_MAX_TARGETS;
+	memcpy(t->pids, opts->pids, t->n_pids * sizeof(int));
+
+	t->skel = leaktrace_bpf__open();
+	if (!t->skel) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot open BPF object: %s", strerror(-err));
+		goto fail;
+	}
+	t->skel->rodata->system_wide = t->n_pids == 0;
+	t->skel->rodata->self_tgid = getpid();
+	t->skel->rodata->include_kthreads = opts->kernel_threads;
+	t->skel->rodata->have_task_pt_regs = feat.task_pt_regs;
+	select_state_variant(t->skel, feat.task_storage);
+	t->task_storage = feat.task_storage;
+	if (!opts->capture_stacks || !feat.capture || !feat.task_pt_regs)
+		bpf_program__set_autoload(t->skel->progs.capture_stacks, false);
+
+	err = leaktrace_bpf__load(t->skel);
+	if (err) {
+		snprintf(errbuf, errlen, "cannot load BPF programs: %s%s", strerror(-err),
+			 err == -EPERM ? " (run as root or with CAP_BPF and CAP_PERFMON)" :
+			 " (run with -v for the verifier log)");
+		goto fail;
+	}
+	err = setup_targets(t);
+	if (err) {
+		snprintf(errbuf, errlen, "cannot set up pid filter: %s", strerror(-err));
+		goto fail;
+	}
+	err = leaktrace_bpf__attach(t->skel);
+	if (err) {
+		snprintf(errbuf, errlen, "cannot attach BPF programs: %s", strerror(-err));
+		goto fail;
+	}
+	t->scan_link = bpf_program__attach_iter(feat.task_storage ? t->skel->progs.dump_threads :
+						 t->skel->progs.dump_threads_hash, NULL);
+	if (!t->scan_link) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot attach task iterator: %s", strerror(-err));
+		goto fail;
+	}
+	if (bpf_program__autoload(t->skel->progs.capture_stacks)) {
+		t->capture_link = bpf_program__attach_iter(t->skel->progs.capture_stacks, NULL);
+		if (!t->capture_link) {
+			err = -errno;
+			snprintf(errbuf, errlen, "cannot attach capture iterator: %s", strerror(-err));
+			goto fail;
+		}
+	}
+	/* a first scan creates task storage for every traced thread (so the
+	 * hot path stamps their next park) and measures the clock lag */
+	err = run_iter(t, t->scan_link, discard_record, NULL);
+	if (err) {
+		snprintf(errbuf, errlen, "cannot run task iterator: %s", strerror(-err));
+		goto fail;
+	}
+	*out = t;
+	return 0;
+fail:
+	tracer__free(t);
+	return err;
+}
+
+void tracer__free(struct tracer *t)
+{
+	if (!t)
+		return;
+	bpf_link__destroy(t->capture_link);
+	bpf_link__destroy(t->scan_link);
+	leaktrace_bpf__destroy(t->skel);
+	free(t->prev);
+	free(t->buf);
+	free(t);
+}
+
+bool tracer__can_capture(const struct tracer *t)
+{
+	return t->capture_link != NULL;
+}
+
+/* Run an iterator to the end, calling fn for every complete record. */
+static int run_iter(struct tracer *t, struct bpf_link *link,
+		    int (*fn)(void *ctx, const void *rec, size_t len), void *ctx)
+{
+	size_t have = 0;
+	int fd, err = 0;
+
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0)
+		return -errno;
+	if (!t->buf) {
+		t->buf_size = 64 * 1024;
+		t->buf = malloc(t->buf_size);
+		if (!t->buf) {
+			close(fd);
+			return -ENOMEM;
+		}
+	}
+	for (;;) {
+		ssize_t n = read(fd, t->buf + have, t->buf_size - have);
+		size_t off = 0;
+
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		have += n;
+		while (have - off >= sizeof(__u32)) {
+			__u32 type;
+			size_t len;
+
+			memcpy(&type, t->buf + off, sizeof(type));
+			if (type == LT_REC_THREAD) {
+				len = sizeof(struct lt_thread_rec);
+			} else if (type == LT_REC_STACK) {
+				__u32 ulen;
+
+				if (have - off < offsetof(struct lt_stack_rec, ustack))
+					break;
+				memcpy(&ulen, t->buf + off + offsetof(struct lt_stack_rec, ustack_len),
+				       sizeof(ulen));
+				if (ulen > LT_USTACK_BYTES) {
+					err = -EPROTO;
+					goto out;
+				}
+				len = offsetof(struct lt_stack_rec, ustack) + ulen;
+			} else {
+				err = -EPROTO;
+				goto out;
+			}
+			if (have - off < len)
+				break;
+			err = fn(ctx, t->buf + off, len);
+			if (err)
+				goto out;
+			off += len;
+		}
+		memmove(t->buf, t->buf + off, have - off);
+		have -= off;
+	}
+out:
+	close(fd);
+	return err;
+}
+
+static int scan_record(void *ctx, const void *rec, size_t len)
+{
+	if (len != sizeof(struct lt_thread_rec))
+		return 0;
+	return report_add_record(ctx, rec);
+}
+
+static const struct proc_totals *find_prev(const struct tracer *t, uint32_t pid)
+{
+	size_t lo = 0, hi = t->n_prev;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t->prev[mid].pid == pid)
+			return &t->prev[mid];
+		if (t->prev[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int cmp_totals(const void *a, const void *b)
+{
+	const struct proc_totals *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* Fork/exit totals from BPF; interval deltas against the previous scan. */
+static int read_counts(struct tracer *t, struct report *r)
+{
+	struct bpf_map *map = t->skel->maps.proc_counts;
+	struct proc_totals *cur = NULL;
+	size_t n = 0, cap = 0;
+	__u32 key, next;
+	void *prevkey = NULL;
+
+	while (bpf_map__get_next_key(map, prevkey, &next, sizeof(next)) == 0) {
+		struct lt_proc_counts c;
+		const struct proc_totals *old;
+		struct proc_report *p;
+
+		key = next;
+		prevkey = &key;
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), &c, sizeof(c), 0))
+			continue;
+		if (n == cap) {
+			struct proc_totals *nc;
+
+			cap = cap ? cap * 2 : 256;
+			nc = realloc(cur, cap * sizeof(*cur));
+			if (!nc) {
+				free(cur);
+				return -ENOMEM;
+			}
+			cur = nc;
+		}
+		cur[n++] = (struct proc_totals){ key, c.created, c.exited };
+		p = report_proc(r, key);
+		if (!p) {
+			free(cur);
+			return -ENOMEM;
+		}
+		old = find_prev(t, key);
+		p->created_total = c.created;
+		p->exited_total = c.exited;
+		p->created = c.created - (old ? old->created : 0);
+		p->exited = c.exited - (old ? old->exited : 0);
+	}
+	if (n)
+		qsort(cur, n, sizeof(*cur), cmp_totals);
+	free(t->prev);
+	t->prev = cur;
+	t->n_prev = n;
+	return 0;
+}
+
+static bool is_target(const struct tracer *t, uint32_t pid)
+{
+	for (int i = 0; i < t->n_pids; i++)
+		if ((uint32_t)t->pids[i] == pid)
+			return true;
+	return false;
+}
+
+int tracer__scan(struct tracer *t, struct report *r)
+{
+	int err;
+
+	/* measured by the previous run (tracer__new makes a first one) */
+	r->clock_lag_ns = t->skel->bss->exec_clock_lag_ns;
+	err = run_iter(t, t->scan_link, scan_record, r);
+	if (err)
+		return err;
+	err = read_counts(t, r);
+	if (err)
+		return err;
+	/* processes given with --pid are summarised even when they are gone */
+	for (int i = 0; i < t->n_pids; i++)
+		if (!report_proc(r, t->pids[i]))
+			return -ENOMEM;
+	for (size_t i = 0; i < r->n_procs; i++)
+		if (!r->procs[i].comm[0] && is_target(t, r->procs[i].pid))
+			snprintf(r->procs[i].comm, sizeof(r->procs[i].comm), "?");
+	memcpy(r->drops, t->skel->bss->drops, sizeof(r->drops));
+	report_sort(r);
+	return 0;
+}
+
+void tracer__prune(struct tracer *t, const struct report *r)
+{
+	for (size_t i = 0; i < r->n_procs; i++) {
+		__u32 pid = r->procs[i].pid;
+
+		if (r->procs[i].alive || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		bpf_map__delete_elem(t->skel->maps.proc_counts, &pid, sizeof(pid), 0);
+	}
+}
+
+int tracer__targets_alive(const struct tracer *t)
+{
+	int alive = 0;
+
+	for (int i = 0; i < t->n_pids; i++)
+		if (process_alive(t->pids[i]))
+			alive++;
+	return alive;
+}
+
+struct capture_ctx {
+	tracer_stack_cb cb;
+	void *ctx;
+	size_t received;
+	struct lt_stack_rec rec;	/* full-size copy of a variable-length record */
+};
+
+static int capture_record(void *ctx, const void *rec, size_t len)
+{
+	struct capture_ctx *c = ctx;
+
+	if (len < offsetof(struct lt_stack_rec, ustack) || len > sizeof(c->rec))
+		return 0;
+	memcpy(&c->rec, rec, len);
+	c->cb(c->ctx, &c->rec);
+	c->received++;
+	return 0;
+}
+
+int tracer__capture(struct tracer *t, const uint32_t *tids, const uint64_t *nvcsw, size_t n,
+		    tracer_stack_cb cb, void *ctx)
+{
+	struct bpf_map *map = t->skel->maps.capture_tids;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct capture_ctx *c;
+	__u32 count;
+	int err;
+
+	if (!t->capture_link)
+		return -EOPNOTSUPP;
+	if (n > LT_MAX_CAPTURES)
+		n = LT_MAX_CAPTURES;
+	if (!n)
+		return 0;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->cb = cb;
+	c->ctx = ctx;
+	/* one syscall for the whole list (uint32_t/uint64_t match __u32/__u64) */
+	count = n;
+	err = bpf_map_update_batch(bpf_map__fd(map), tids, nvcsw, &count, &opts);
+	for (size_t i = err ? count : n; i < n; i++) {
+		__u32 tid = tids[i];
+		__u64 sw = nvcsw[i];
+
+		bpf_map__update_elem(map, &tid, sizeof(tid), &sw, sizeof(sw), BPF_ANY);
+	}
+	err = run_iter(t, t->capture_link, capture_record, c);
+	/* BPF deletes what it emitted; the few left ran or exited meanwhile */
+	if (c->received < n) {
+		for (size_t i = 0; i < n; i++) {
+			__u32 tid = tids[i];
+
+			bpf_map__delete_elem(map, &tid, sizeof(tid), 0);
+		}
+	}
+	free(c);
+	return err;
+}

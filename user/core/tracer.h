@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* BPF lifecycle: feature probes, load, attach, scans and stack captures. */
+#ifndef LT_TRACER_H
+#define LT_TRACER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/report.h"
+
+struct tracer_opts {
+	const int *pids;	/* tgids; none = system-wide */
+	int n_pids;
+	bool kernel_threads;
+	bool capture_stacks;	/* load the sleepable capture iterator */
+};
+
+struct tracer;
+
+/* Probe, open, load and attach. On failure returns -errno and writes a
+ * one-line reason to errbuf; -EPERM means missing privileges, -EOPNOTSUPP
+ * a kernel without a required feature. */
+int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbuf, size_t errlen);
+void tracer__free(struct tracer *t);
+
+/* Walk all threads: fill r (whose mono_ns, real_ns, threshold_ns are set)
+ * with parked threads, per-process summaries and drop counters. */
+int tracer__scan(struct tracer *t, struct report *r);
+
+/* Forget fork/exit counters of processes that are gone (bounded maps). */
+void tracer__prune(struct tracer *t, const struct report *r);
+
+/* Capture the stacks of threads tids[i], seen parked with nvcsw[i]
+ * voluntary switches; calls cb for each record obtained. Threads that ran
+ * since (nvcsw moved) are skipped: their stack would be stale. */
+typedef void (*tracer_stack_cb)(void *ctx, const struct lt_stack_rec *rec);
+int tracer__capture(struct tracer *t, const uint32_t *tids, const uint64_t *nvcsw, size_t n,
+		    tracer_stack_cb cb, void *ctx);
+
+/* True when the capture iterator is loaded (kernel >= 5.18). */
+bool tracer__can_capture(const struct tracer *t);
+
+/* Number of --pid processes still alive. */
+int tracer__targets_alive(const struct tracer *t);
+
+#endif

@@ -1,0 +1,754 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Go executables from their ELF file: build info, .gopclntab, symbols. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* memmem */
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "go/go_binary.h"
+
+#define MAX_PHDRS		64
+#define BUILDINFO_MAGIC		"\xff Go buildinf:"
+#define BUILDINFO_MAGIC_LEN	14
+#define PCLN_MAGIC_118		0xfffffff0u	/* Go 1.18, 1.19 */
+#define PCLN_MAGIC_120		0xfffffff1u	/* Go 1.20 and later */
+
+struct load_seg {
+	uint64_t vaddr, memsz, offset, filesz;
+	bool writable;
+};
+
+/* The parsed header of .gopclntab (Go 1.18+ layout). */
+struct pclntab {
+	const uint8_t *data;
+	size_t size;
+	uint32_t magic;
+	uint8_t quantum;
+	uint64_t nfunc;
+	uint64_t text_start;
+	const uint8_t *funcnames, *cutab, *filetab, *pctab, *functab;
+	size_t funcnames_len, cutab_len, filetab_len, pctab_len, functab_len;
+};
+
+struct go_binary {
+	int fd;
+	Elf *elf;
+	const uint8_t *image;	/* whole file (mmaped by libelf) */
+	size_t image_size;
+	bool has_symtab, has_dwarf, is_pie;
+	struct load_seg segs[MAX_PHDRS];
+	int nsegs;
+	const Elf64_Sym *syms;
+	size_t nsyms;
+	const char *strtab;
+	size_t strtab_len;
+	struct pclntab pcln;
+	bool has_pcln;
+	char version[32];
+};
+
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Bounds-checked NUL-terminated string at off in [base, base+len). */
+static const char *cstr_at(const uint8_t *base, size_t len, uint64_t off)
+{
+	if (!base || off >= len || !memchr(base + off, '\0', len - off))
+		return NULL;
+	return (const char *)base + off;
+}
+
+static Elf_Scn *find_section(Elf *elf, const char *want, GElf_Shdr *shdr)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, shdr))
+			continue;
+		name = elf_strptr(elf, shstrndx, shdr->sh_name);
+		if (name && !strcmp(name, want))
+			return scn;
+	}
+	return NULL;
+}
+
+/* Bytes of a section inside the file image; NULL for NOBITS or out of range. */
+static const uint8_t *section_bytes(const struct go_binary *b, const char *name, size_t *len,
+				    uint64_t *addr)
+{
+	GElf_Shdr shdr;
+
+	if (!find_section(b->elf, name, &shdr) || shdr.sh_type == SHT_NOBITS)
+		return NULL;
+	if (shdr.sh_offset > b->image_size || shdr.sh_size > b->image_size - shdr.sh_offset)
+		return NULL;
+	*len = shdr.sh_size;
+	if (addr)
+		*addr = shdr.sh_addr;
+	return b->image + shdr.sh_offset;
+}
+
+int go_binary__read(const struct go_binary *b, uint64_t vaddr, void *buf, size_t len)
+{
+	for (int i = 0; i < b->nsegs; i++) {
+		const struct load_seg *s = &b->segs[i];
+
+		if (vaddr < s->vaddr || vaddr - s->vaddr >= s->filesz)
+			continue;
+		if (len > s->filesz - (vaddr - s->vaddr))
+			return -ERANGE;
+		if (s->offset + (vaddr - s->vaddr) + len > b->image_size)
+			return -ERANGE;
+		memcpy(buf, b->image + s->offset + (vaddr - s->vaddr), len);
+		return 0;
+	}
+	return -ERANGE;
+}
+
+int go_binary__vaddr_to_offset(const struct go_binary *b, uint64_t vaddr, uint64_t *off)
+{
+	for (int i = 0; i < b->nsegs; i++) {
+		const struct load_seg *s = &b->segs[i];
+
+		if (vaddr >= s->vaddr && vaddr - s->vaddr < s->filesz) {
+			*off = s->offset + (vaddr - s->vaddr);
+			return 0;
+		}
+	}
+	return -ERANGE;
+}
+
+static bool is_writable_data(const struct go_binary *b, uint64_t vaddr)
+{
+	for (int i = 0; i < b->nsegs; i++) {
+		const struct load_seg *s = &b->segs[i];
+
+		if (s->writable && vaddr >= s->vaddr && vaddr - s->vaddr < s->memsz)
+			return true;
+	}
+	return false;
+}
+
+static int read_segments(struct go_binary *b)
+{
+	size_t n;
+	GElf_Ehdr ehdr;
+
+	if (!gelf_getehdr(b->elf, &ehdr) || ehdr.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    ehdr.e_machine != LT_ARCH_ELF_MACHINE)
+		return -ENOEXEC;
+	b->is_pie = ehdr.e_type == ET_DYN;
+	if (elf_getphdrnum(b->elf, &n))
+		return -ENOEXEC;
+	for (size_t i = 0; i < n && b->nsegs < MAX_PHDRS; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(b->elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		b->segs[b->nsegs++] = (struct load_seg){
+			.vaddr = ph.p_vaddr, .memsz = ph.p_memsz, .offset = ph.p_offset,
+			.filesz = ph.p_filesz, .writable = ph.p_flags & PF_W,
+		};
+	}
+	return b->nsegs ? 0 : -ENOEXEC;
+}
+
+static void read_symtab(struct go_binary *b)
+{
+	GElf_Shdr shdr, strshdr;
+	Elf_Scn *scn = find_section(b->elf, ".symtab", &shdr);
+	Elf_Scn *strscn;
+
+	if (!scn || shdr.sh_type != SHT_SYMTAB || shdr.sh_entsize != sizeof(Elf64_Sym))
+		return;
+	strscn = elf_getscn(b->elf, shdr.sh_link);
+	if (!strscn || !gelf_getshdr(strscn, &strshdr) || strshdr.sh_type != SHT_STRTAB)
+		return;
+	if (shdr.sh_offset > b->image_size || shdr.sh_size > b->image_size - shdr.sh_offset ||
+	    strshdr.sh_offset > b->image_size || strshdr.sh_size > b->image_size - strshdr.sh_offset)
+		return;
+	if (shdr.sh_offset % _Alignof(Elf64_Sym))
+		return;
+	b->syms = (const Elf64_Sym *)(b->image + shdr.sh_offset);
+	b->nsyms = shdr.sh_size / sizeof(Elf64_Sym);
+	b->strtab = (const char *)b->image + strshdr.sh_offset;
+	b->strtab_len = strshdr.sh_size;
+	b->has_symtab = b->nsyms > 0;
+}
+
+/* Go varint (unsigned LEB128); 0 bytes consumed on overflow or truncation. */
+static size_t uvarint(const uint8_t *p, size_t len, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	for (size_t i = 0; i < len && i < 10; i++) {
+		x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (!(p[i] & 0x80)) {
+			*v = x;
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+static void copy_version(struct go_binary *b, const uint8_t *s, uint64_t len)
+{
+	if (len == 0 || len >= sizeof(b->version) || memcmp(s, "go", 2))
+		return;
+	memcpy(b->version, s, len);
+	b->version[len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if (b->version[i] < 0x21 || b->version[i] > 0x7e)
+			b->version[i] = '\0';
+}
+
+/*
+ * .go.buildinfo: magic, pointer size, flags; since Go 1.18 (flags & 2) the
+ * version follows inline at offset 32 as a varint-prefixed string, before
+ * that it sits behind a pointer to a Go string header.
+ */
+static void read_buildinfo(struct go_binary *b)
+{
+	size_t len;
+	const uint8_t *p = section_bytes(b, ".go.buildinfo", &len, NULL);
+
+	if (!p || len < 32 || memcmp(p, BUILDINFO_MAGIC, BUILDINFO_MAGIC_LEN)) {
+		/* Section headers may be gone: the magic is 16-byte aligned. */
+		p = memmem(b->image, b->image_size, BUILDINFO_MAGIC, BUILDINFO_MAGIC_LEN);
+		if (!p || (size_t)(b->image + b->image_size - p) < 32)
+			return;
+		len = b->image + b->image_size - p;
+	}
+	if (p[15] & 2) {
+		uint64_t slen;
+		size_t n = uvarint(p + 32, len - 32, &slen);
+
+		if (n && slen <= len - 32 - n)
+			copy_version(b, p + 32 + n, slen);
+	} else if (p[14] == 8) {
+		uint8_t hdr[16], s[32];
+		uint64_t slen;
+
+		if (go_binary__read(b, rd64(p + 16), hdr, sizeof(hdr)))
+			return;
+		slen = rd64(hdr + 8);
+		if (slen < sizeof(s) && !go_binary__read(b, rd64(hdr), s, slen))
+			copy_version(b, s, slen);
+	}
+}
+
+/* Sub-table [off, end of pclntab) with off bounds-checked. */
+static bool pcln_sub(const struct pclntab *t, uint64_t off, const uint8_t **p, size_t *len)
+{
+	if (off >= t->size)
+		return false;
+	*p = t->data + off;
+	*len = t->size - off;
+	return true;
+}
+
+static int parse_pclntab(struct pclntab *t, const uint8_t *data, size_t size)
+{
+	memset(t, 0, sizeof(*t));
+	if (size < 72)
+		return -EINVAL;
+	t->data = data;
+	t->size = size;
+	t->magic = rd32(data);
+	if ((t->magic != PCLN_MAGIC_118 && t->magic != PCLN_MAGIC_120) || data[4] || data[5] ||
+	    data[7] != 8)
+		return -EPROTONOSUPPORT;
+	t->quantum = data[6];
+	t->nfunc = rd64(data + 8);
+	t->text_start = rd64(data + 24);
+	if (!t->quantum || !pcln_sub(t, rd64(data + 32), &t->funcnames, &t->funcnames_len) ||
+	    !pcln_sub(t, rd64(data + 40), &t->cutab, &t->cutab_len) ||
+	    !pcln_sub(t, rd64(data + 48), &t->filetab, &t->filetab_len) ||
+	    !pcln_sub(t, rd64(data + 56), &t->pctab, &t->pctab_len) ||
+	    !pcln_sub(t, rd64(data + 64), &t->functab, &t->functab_len))
+		return -EINVAL;
+	/* nfunc+1 pairs of (entry offset, _func offset) */
+	if (t->nfunc == 0 || t->nfunc > t->functab_len / 8 - 1)
+		return -EINVAL;
+	return 0;
+}
+
+/* Magic, zero padding, quantum 1 and 8-byte pointers: a plausible header. */
+static const uint8_t *scan_pclntab(const struct go_binary *b, size_t *len)
+{
+	static const uint8_t magics[2][8] = {
+		{0xf1, 0xff, 0xff, 0xff, 0, 0, 1, 8},
+		{0xf0, 0xff, 0xff, 0xff, 0, 0, 1, 8},
+	};
+
+	for (int m = 0; m < 2; m++) {
+		const uint8_t *p = b->image, *end = b->image + b->image_size;
+
+		while ((p = memmem(p, end - p, magics[m], 8))) {
+			struct pclntab t;
+
+			if (!parse_pclntab(&t, p, end - p)) {
+				*len = end - p;
+				return p;
+			}
+			p++;
+		}
+	}
+	return NULL;
+}
+
+static void read_pclntab(struct go_binary *b)
+{
+	size_t len;
+	uint64_t text_addr;
+	const uint8_t *p = section_bytes(b, ".gopclntab", &len, NULL);
+
+	if (!p)
+		p = scan_pclntab(b, &len);
+	if (!p || parse_pclntab(&b->pcln, p, len))
+		return;
+	/* PIE binaries carry textStart as a relocation: take .text instead. */
+	if (!b->pcln.text_start && section_bytes(b, ".text", &len, &text_addr))
+		b->pcln.text_start = text_addr;
+	b->has_pcln = true;
+}
+
+struct go_binary *go_binary__open(const char *path, char *err, size_t errlen)
+{
+	struct go_binary *b;
+	size_t len;
+	int ret;
+
+	elf_version(EV_CURRENT);
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	b->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (b->fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		free(b);
+		return NULL;
+	}
+	b->elf = elf_begin(b->fd, ELF_C_READ_MMAP, NULL);
+	if (!b->elf || elf_kind(b->elf) != ELF_K_ELF) {
+		snprintf(err, errlen, "%s is not an ELF file", path);
+		goto fail;
+	}
+	b->image = (const uint8_t *)elf_rawfile(b->elf, &b->image_size);
+	ret = b->image ? read_segments(b) : -ENOEXEC;
+	if (ret) {
+		snprintf(err, errlen, "%s is not an " LT_ARCH_NAME " executable", path);
+		goto fail;
+	}
+	read_symtab(b);
+	b->has_dwarf = section_bytes(b, ".debug_info", &len, NULL) ||
+		       section_bytes(b, ".zdebug_info", &len, NULL);
+	read_buildinfo(b);
+	read_pclntab(b);
+	if (!b->has_pcln) {
+		snprintf(err, errlen, "%s: no Go 1.18+ .gopclntab (not Go, or Go older than 1.18)",
+			 path);
+		goto fail;
+	}
+	return b;
+fail:
+	go_binary__close(b);
+	return NULL;
+}
+
+void go_binary__close(struct go_binary *b)
+{
+	if (!b)
+		return;
+	if (b->elf)
+		elf_end(b->elf);
+	if (b->fd >= 0)
+		close(b->fd);
+	free(b);
+}
+
+const char *go_binary__version(const struct go_binary *b)
+{
+	return b->version;
+}
+
+int go_binary__version_num(const struct go_binary *b, int *major, int *minor)
+{
+	if (sscanf(b->version, "go%d.%d", major, minor) != 2)
+		return -ENOENT;
+	return 0;
+}
+
+bool go_binary__has_symtab(const struct go_binary *b)
+{
+	return b->has_symtab;
+}
+
+bool go_binary__has_dwarf(const struct go_binary *b)
+{
+	return b->has_dwarf;
+}
+
+bool go_binary__is_pie(const struct go_binary *b)
+{
+	return b->is_pie;
+}
+
+uint64_t go_binary__load_base(const struct go_binary *b)
+{
+	uint64_t lo = UINT64_MAX;
+
+	for (int i = 0; i < b->nsegs; i++)
+		if (b->segs[i].vaddr < lo)
+			lo = b->segs[i].vaddr;
+	return lo & ~0xfffULL;
+}
+
+size_t go_binary__nfuncs(const struct go_binary *b)
+{
+	return b->pcln.nfunc;
+}
+
+/* functab entry i: entry address and the _func record, bounds-checked. */
+static bool func_at(const struct pclntab *t, uint64_t i, uint64_t *entry, const uint8_t **fn)
+{
+	uint32_t funcoff;
+
+	if (i > t->nfunc)
+		return false;
+	*entry = t->text_start + rd32(t->functab + i * 8);
+	if (!fn)
+		return true;
+	if (i == t->nfunc)
+		return false;
+	funcoff = rd32(t->functab + i * 8 + 4);
+	/* _func: 10 u32 fields then 4 bytes (1.20+ one more u32) */
+	if (funcoff > t->functab_len || t->functab_len - funcoff < 48)
+		return false;
+	*fn = t->functab + funcoff;
+	return true;
+}
+
+static const char *func_name(const struct pclntab *t, const uint8_t *fn)
+{
+	int32_t nameoff = (int32_t)rd32(fn + 4);
+
+	return nameoff < 0 ? NULL : cstr_at(t->funcnames, t->funcnames_len, nameoff);
+}
+
+/* Index of the function containing pc, or -1. */
+static int64_t find_func(const struct pclntab *t, uint64_t pc)
+{
+	uint64_t lo = 0, hi = t->nfunc, entry, end;
+
+	if (!func_at(t, 0, &entry, NULL) || pc < entry)
+		return -1;
+	if (!func_at(t, t->nfunc, &end, NULL) || pc >= end)
+		return -1;
+	while (hi - lo > 1) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		func_at(t, mid, &entry, NULL);
+		if (entry <= pc)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Value of a pc-value table at targetpc: pairs of zig-zag value delta and
+ * pc delta (times the pc quantum), both varints; a zero value delta after
+ * the first pair ends the table.
+ */
+static int pcvalue(const struct pclntab *t, uint32_t off, uint64_t entry, uint64_t targetpc,
+		   int32_t *out)
+{
+	const uint8_t *p;
+	size_t len, n;
+	int64_t val = -1;
+	uint64_t pc = entry;
+	bool first = true;
+
+	if (!off || off >= t->pctab_len)
+		return -ENOENT;
+	p = t->pctab + off;
+	len = t->pctab_len - off;
+	for (int steps = 0; steps < 1 << 20; steps++) {
+		uint64_t uv, pcd;
+
+		n = uvarint(p, len, &uv);
+		if (!n || (uv == 0 && !first))
+			return -ENOENT;
+		p += n;
+		len -= n;
+		val += (uv & 1) ? -(int64_t)((uv >> 1) + 1) : (int64_t)(uv >> 1);
+		n = uvarint(p, len, &pcd);
+		if (!n)
+			return -ENOENT;
+		p += n;
+		len -= n;
+		pc += pcd * t->quantum;
+		first = false;
+		if (targetpc < pc) {
+			*out = (int32_t)val;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static const char *file_name(const struct pclntab *t, const uint8_t *fn, int32_t fileno)
+{
+	uint64_t cu = rd32(fn + 32), idx = (cu + (uint64_t)fileno) * 4;
+
+	if (fileno < 0 || cu == UINT32_MAX || idx + 4 > t->cutab_len)
+		return NULL;
+	return cstr_at(t->filetab, t->filetab_len, rd32(t->cutab + idx));
+}
+
+int go_binary__pcinfo(const struct go_binary *b, uint64_t pc, struct go_pcinfo *out)
+{
+	const struct pclntab *t = &b->pcln;
+	const uint8_t *fn;
+	uint64_t entry;
+	int64_t i = find_func(t, pc);
+	int32_t fileno, line;
+	const char *name;
+
+	if (i < 0 || !func_at(t, i, &entry, &fn) || !(name = func_name(t, fn)))
+		return -ENOENT;
+	out->func = name;
+	out->entry = entry;
+	out->file = "?";
+	out->line = 0;
+	if (!pcvalue(t, rd32(fn + 24), entry, pc, &line) && line >= 0)
+		out->line = line;
+	out->inlined = false;
+	if (!pcvalue(t, rd32(fn + 20), entry, pc, &fileno)) {
+		int32_t own;
+		const char *f = file_name(t, fn, fileno);
+
+		if (f)
+			out->file = f;
+		/* the entry instruction is always the function's own code */
+		if (!pcvalue(t, rd32(fn + 20), entry, entry, &own) && own != fileno)
+			out->inlined = true;
+	}
+	return 0;
+}
+
+static const Elf64_Sym *find_symbol(const struct go_binary *b, const char *name, int type)
+{
+	for (size_t i = 0; i < b->nsyms; i++) {
+		const Elf64_Sym *s = &b->syms[i];
+		const char *n;
+
+		if (ELF64_ST_TYPE(s->st_info) != type || s->st_name >= b->strtab_len)
+			continue;
+		n = cstr_at((const uint8_t *)b->strtab, b->strtab_len, s->st_name);
+		if (n && !strcmp(n, name))
+			return s;
+	}
+	return NULL;
+}
+
+int go_binary__func(const struct go_binary *b, const char *name, uint64_t *addr, uint64_t *size)
+{
+	const Elf64_Sym *s = find_symbol(b, name, STT_FUNC);
+	const struct pclntab *t = &b->pcln;
+
+	if (s && s->st_value) {
+		*addr = s->st_value;
+		*size = s->st_size;
+		return 0;
+	}
+	for (uint64_t i = 0; i < t->nfunc; i++) {
+		const uint8_t *fn;
+		const char *n;
+		uint64_t entry, next;
+
+		if (!func_at(t, i, &entry, &fn) || !(n = func_name(t, fn)) || strcmp(n, name))
+			continue;
+		if (!func_at(t, i + 1, &next, NULL) || next < entry)
+			return -EINVAL;
+		*addr = entry;
+		*size = next - entry;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int go_binary__data_symbol(const struct go_binary *b, const char *name, uint64_t *addr)
+{
+	const Elf64_Sym *s = find_symbol(b, name, STT_OBJECT);
+
+	if (!s || !s->st_value)
+		return -ENOENT;
+	*addr = s->st_value;
+	return 0;
+}
+
+int go_binary__probe_addr(const struct go_binary *b, const char *func, uint64_t *addr, bool *cheap)
+{
+	uint8_t code[16];
+	uint64_t entry, size;
+	size_t i = 0;
+	int err = go_binary__func(b, func, &entry, &size);
+
+	if (err)
+		return err;
+	*addr = entry;
+	*cheap = false;
+	if (go_binary__read(b, entry, code, sizeof(code)))
+		return 0;
+	/* large frames first compute the new sp: lea -N(%rsp),%r12 */
+	if (code[0] == 0x4c && code[1] == 0x8d && code[2] == 0x64 && code[3] == 0x24)
+		i = 5;
+	else if (code[0] == 0x4c && code[1] == 0x8d && code[2] == 0xa4 && code[3] == 0x24)
+		i = 8;
+	/* cmp 0x10(%r14),%rsp or %r12 */
+	if ((code[i] != 0x49 && code[i] != 0x4d) || code[i + 1] != 0x3b || code[i + 2] != 0x66 ||
+	    code[i + 3] != 0x10)
+		return 0;
+	i += 4;
+	if (code[i] == 0x76 || (code[i] == 0x0f && code[i + 1] == 0x86)) {
+		*addr = entry + i;
+		*cheap = true;
+	}
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Length of the immediate after a [REX] opcode modrm(rip+disp32) form, or -1
+ * when the opcode is not one of the memory forms the Go compiler emits for
+ * global variables (mov, lea, cmp, add, sub, test, xchg and their imm forms).
+ */
+static int rip_form_imm(uint8_t op)
+{
+	switch (op) {
+	case 0x8b: case 0x89: case 0x8d: case 0x39: case 0x3b: case 0x01: case 0x03:
+	case 0x29: case 0x2b: case 0x85: case 0x87: case 0x88: case 0x8a:
+		return 0;
+	case 0x80: case 0x83: case 0xc6:
+		return 1;
+	case 0x81: case 0xc7:
+		return 4;
+	}
+	return -1;
+}
+
+int go_binary__data_refs(const struct go_binary *b, const char *func, uint64_t *out, int max)
+{
+	uint64_t entry, size;
+	uint8_t *code;
+	int n = 0, uniq = 0, err = go_binary__func(b, func, &entry, &size);
+
+	if (err)
+		return err;
+	if (size == 0 || size > 1 << 20)
+		return -EINVAL;
+	code = malloc(size);
+	if (!code)
+		return -ENOMEM;
+	if (go_binary__read(b, entry, code, size)) {
+		free(code);
+		return -ERANGE;
+	}
+	/*
+	 * No full decoder: try every byte as an instruction start; a false
+	 * match rarely lands in writable data, and callers validate anyway.
+	 */
+	for (uint64_t i = 0; i + 6 <= size && n < max; i++) {
+		uint64_t p = i, target;
+		int imm;
+
+		if ((code[p] & 0xf0) == 0x40)
+			p++;
+		if (p + 6 > size || (imm = rip_form_imm(code[p])) < 0)
+			continue;
+		if ((code[p + 1] & 0xc7) != 0x05 || p + 6 + imm > size)
+			continue;
+		target = entry + p + 6 + imm + (int64_t)(int32_t)rd32(code + p + 2);
+		if (is_writable_data(b, target))
+			out[n++] = target;
+	}
+	free(code);
+	qsort(out, n, sizeof(*out), cmp_u64);
+	for (int i = 0; i < n; i++)
+		if (!uniq || out[uniq - 1] != out[i])
+			out[uniq++] = out[i];
+	return uniq;
+}
+
+static bool in_sorted(const uint64_t *v, int n, uint64_t x)
+{
+	return bsearch(&x, v, n, sizeof(*v), cmp_u64) != NULL;
+}
+
+int go_binary__allgs_candidates(const struct go_binary *b, uint64_t *out, int max)
+{
+	uint64_t refs[256];
+	int n = go_binary__data_refs(b, "runtime.allgadd", refs, 256), k = 0;
+
+	if (n < 0)
+		return n;
+	/* append(allgs, gp) touches ptr, len and cap of the slice header */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < n && k < max; i++) {
+			bool triple = in_sorted(refs, n, refs[i] + 8) &&
+				      in_sorted(refs, n, refs[i] + 16);
+
+			if (refs[i] % 8 == 0 && triple == (pass == 0))
+				out[k++] = refs[i];
+		}
+	}
+	return k;
+}
+
+bool go_binary__is_go(int pid)
+{
+	char path[64], err[256];
+	struct go_binary *b;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	b = go_binary__open(path, err, sizeof(err));
+	if (!b)
+		return false;
+	go_binary__close(b);
+	return true;
+}

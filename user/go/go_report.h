@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Goroutines in reports: one goroutine tracer per traced Go process, its
+ * parked goroutines grouped into sites and judged like threads. */
+#ifndef LT_GO_REPORT_H
+#define LT_GO_REPORT_H
+
+#include <stdbool.h>
+
+#include "core/report.h"
+
+struct go_report_opts {
+	const int *pids;	/* --pid processes; Go ones are traced */
+	int n_pids;
+	bool force;		/* --go: a process that cannot be traced is an error */
+	bool verbose;
+	uint32_t leak_min_arrivals;	/* arrivals after attach that make a leak (2) */
+	bool system_wide;	/* also attach to Go processes found in reports */
+	size_t max_procs;	/* Go processes traced at most (64); the rest counted */
+};
+
+struct go_report;
+
+/* Attach to the Go processes among opts->pids (and, system-wide, to those
+ * that later show up in reports, up to max_procs). Returns NULL only on a hard
+ * error (message in err): with force, a process that is not Go or cannot be
+ * traced. Otherwise such processes are skipped with a warning on stderr. */
+struct go_report *go_report__new(const struct go_report_opts *opts, char *err, size_t errlen);
+void go_report__free(struct go_report *g);
+
+/* Number of Go processes traced. */
+int go_report__count(const struct go_report *g);
+
+/* Snapshot every traced process: add parked goroutines (>= r->threshold_ns),
+ * their sites and verdicts, and goroutine counts to r. Go runtime threads
+ * (idle Ms in futex or netpoll waits) are judged idle. Call after
+ * verdict_engine__judge(). */
+int go_report__collect(struct go_report *g, struct report *r);
+
+#endif

@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Goroutine tracing for one Go process: uprobes + walks of runtime.allgs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "goroutines.h"
+#include "goroutines.skel.h"
+#include "go/go_binary.h"
+#include "go/go_offsets.h"
+#include "go/go_tracer.h"
+
+#define MAX_ALLGS		(1u << 22)	/* sanity bound on len(allgs) */
+#define DEFAULT_MAX_STACK	64
+#define G_READ_MAX		1024
+
+struct go_tracer {
+	int pid;
+	int mem_fd;
+	struct go_binary *bin;
+	struct go_offsets off;
+	struct goroutines_bpf *skel;
+	struct bpf_link *links[3];
+	bool counts_known;
+	uint64_t bias;			/* runtime address - link-time address */
+	uint64_t allgs;			/* runtime address of the []*g header */
+	const char *allgs_source;
+	uint64_t attach_ns;		/* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns */
+	int max_stack;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int read_mem(const struct go_tracer *t, uint64_t addr, void *buf, size_t len)
+{
+	ssize_t n = pread(t->mem_fd, buf, len, (off_t)addr);
+
+	if (n == (ssize_t)len)
+		return 0;
+	return n < 0 ? -errno : -EFAULT;
+}
+
+static int read_u64(const struct go_tracer *t, uint64_t addr, uint64_t *v)
+{
+	return read_mem(t, addr, v, sizeof(*v));
+}
+
+static uint64_t field64(const uint8_t *g, uint32_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, g + off, sizeof(v));
+	return v;
+}
+
+static uint32_t field32(const uint8_t *g, uint32_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, g + off, sizeof(v));
+	return v;
+}
+
+/* Load bias of a PIE: start of the file's first mapping minus its vaddr. */
+static int find_bias(struct go_tracer *t)
+{
+	char path[64], line[512], exe[4096];
+	ssize_t n;
+	FILE *f;
+
+	t->bias = 0;
+	if (!go_binary__is_pie(t->bin))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -errno;
+	exe[n] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/maps", t->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start, offset;
+		int name_at = 0;
+
+		if (sscanf(line, "%lx-%*x %*s %lx %*s %*s %n", &start, &offset, &name_at) < 2 ||
+		    !name_at)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (offset == 0 && !strcmp(line + name_at, exe)) {
+			t->bias = start - go_binary__load_base(t->bin);
+			break;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/* allgs[0] is the main goroutine: goid 1, started at runtime.main. */
+static bool allgs_plausible(const struct go_tracer *t, uint64_t addr, uint64_t main_entry)
+{
+	uint64_t hdr[3], g0;
+	uint8_t g[G_READ_MAX];
+
+	if (read_mem(t, addr, hdr, sizeof(hdr)) || !hdr[0] || hdr[0] % 8 || !hdr[1] ||
+	    hdr[1] > hdr[2] || hdr[2] > MAX_ALLGS)
+		return false;
+	if (read_u64(t, hdr[0], &g0) || !g0 || read_mem(t, g0, g, t->off.read_size))
+		return false;
+	return field64(g, t->off.goid) == 1 && field64(g, t->off.startpc) == main_entry;
+}
+
+static int find_allgs(struct go_tracer *t, char *err, size_t errlen)
+{
+	uint64_t sym, main_entry, size, cands[16];
+	int n;
+
+	if (go_binary__func(t->bin, "runtime.main", &main_entry, &size)) {
+		set_err(err, errlen, "runtime.main not found in the function table");
+		return -ENOENT;
+	}
+	main_entry += t->bias;
+	if (!go_binary__data_symbol(t->bin, "runtime.allgs", &sym)) {
+		t->allgs = sym + t->bias;
+		t->allgs_source = "symtab";
+		if (allgs_plausible(t, t->allgs, main_entry))
+			return 0;
+		set_err(err, errlen, "runtime.allgs does not match the struct g layout (%s)",
+			t->off.source);
+		return -EPROTO;
+	}
+	n = go_binary__allgs_candidates(t->bin, cands, 16);
+	for (int i = 0; i < n; i++) {
+		if (allgs_plausible(t, cands[i] + t->bias, main_entry)) {
+			t->allgs = cands[i] + t->bias;
+			t->allgs_source = "recovered from runtime.allgadd";
+			return 0;
+		}
+	}
+	set_err(err, errlen, "cannot locate runtime.allgs (stripped binary, %d candidates, %s)",
+		n < 0 ? 0 : n, t->off.source);
+	return -ENOENT;
+}
+
+static int find_offsets(struct go_tracer *t, const char *exe, char *err, size_t errlen)
+{
+	int major, minor, tab_err = -ENOENT;
+	char tab_msg[128] = "";
+
+	if (!go_binary__version_num(t->bin, &major, &minor))
+		tab_err = go_offsets__from_table(major, minor, &t->off, tab_msg, sizeof(tab_msg));
+	if (go_binary__has_dwarf(t->bin) && !go_offsets__from_dwarf(exe, &t->off))
+		return 0;
+	if (!tab_err)
+		return 0;
+	if (tab_err == -ENOENT)
+		set_err(err, errlen, "unknown Go version (no build info) and no DWARF");
+	else
+		set_err(err, errlen, "%s, and the binary has no DWARF", tab_msg);
+	return -ENOTSUP;
+}
+
+static struct bpf_link *attach_probe(struct go_tracer *t, struct bpf_program *prog,
+				     const char *exe, const char *func, bool verbose)
+{
+	uint64_t entry, size, addr, off;
+	struct bpf_link *link;
+	bool cheap;
+
+	if (go_binary__func(t->bin, func, &entry, &size) ||
+	    go_binary__probe_addr(t->bin, func, &addr, &cheap) ||
+	    go_binary__vaddr_to_offset(t->bin, addr, &off)) {
+		if (verbose)
+			fprintf(stderr, "go: %s not found\n", func);
+		errno = ENOENT;
+		return NULL;
+	}
+	link = bpf_program__attach_uprobe(prog, false, t->pid, exe, off);
+	if (verbose)
+		fprintf(stderr, "go: uprobe %s+%" PRIu64 " (file offset %#" PRIx64 ")%s: %s\n",
+			func, addr - entry, off,
+			cheap ? "" : " prologue not recognised, slow entry probe",
+			link ? "attached" : strerror(errno));
+	return link;
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	return 0;
+}
+
+static int open_bpf(struct go_tracer *t, const struct go_tracer_opts *opts, const char *exe,
+		    char *err, size_t errlen)
+{
+	int ret;
+
+	if (!opts->verbose)
+		libbpf_set_print(libbpf_quiet);
+	t->skel = goroutines_bpf__open();
+	if (!t->skel) {
+		ret = -errno;
+		set_err(err, errlen, "cannot open the goroutine BPF object: %s", strerror(-ret));
+		return ret;
+	}
+	bpf_map__set_max_entries(t->skel->maps.go_parked,
+				 opts->max_parked ? opts->max_parked : GO_MAX_PARKED);
+	ret = goroutines_bpf__load(t->skel);
+	if (ret) {
+		set_err(err, errlen, "cannot load the goroutine BPF programs: %s", strerror(-ret));
+		return ret;
+	}
+	t->links[0] = attach_probe(t, t->skel->progs.go_gopark, exe, "runtime.gopark",
+				   opts->verbose);
+	if (!t->links[0]) {
+		ret = errno ? -errno : -ENOENT;
+		set_err(err, errlen, "cannot attach a uprobe to runtime.gopark: %s",
+			strerror(-ret));
+		return ret;
+	}
+	t->links[1] = attach_probe(t, t->skel->progs.go_newproc1, exe, "runtime.newproc1",
+				   opts->verbose);
+	t->links[2] = attach_probe(t, t->skel->progs.go_goexit0, exe, "runtime.goexit0",
+				   opts->verbose);
+	t->counts_known = t->links[1] && t->links[2];
+	return 0;
+}
+
+struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts, char *err,
+				      size_t errlen)
+{
+	static const struct go_tracer_opts defaults;
+	char exe[64], mem[64], msg[256];
+	struct go_tracer *t;
+
+	if (!opts)
+		opts = &defaults;
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		set_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	t->pid = pid;
+	t->mem_fd = -1;
+	t->max_stack = opts->max_stack > 0 ? opts->max_stack : DEFAULT_MAX_STACK;
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+	snprintf(mem, sizeof(mem), "/proc/%d/mem", pid);
+	t->bin = go_binary__open(exe, msg, sizeof(msg));
+	if (!t->bin) {
+		set_err(err, errlen, "pid %d: not a Go program we can read: %s", pid, msg);
+		goto fail;
+	}
+	if (find_offsets(t, exe, msg, sizeof(msg))) {
+		set_err(err, errlen, "pid %d (%s): %s", pid, go_binary__version(t->bin), msg);
+		goto fail;
+	}
+	t->mem_fd = open(mem, O_RDONLY | O_CLOEXEC);
+	if (t->mem_fd < 0) {
+		set_err(err, errlen, "pid %d: cannot open %s: %s", pid, mem, strerror(errno));
+		goto fail;
+	}
+	if (find_bias(t) || find_allgs(t, msg, sizeof(msg))) {
+		set_err(err, errlen, "pid %d (%s): %s", pid, go_binary__version(t->bin), msg);
+		goto fail;
+	}
+	if (open_bpf(t, opts, exe, msg, sizeof(msg))) {
+		set_err(err, errlen, "pid %d: %s", pid, msg);
+		goto fail;
+	}
+	t->attach_ns = now_ns();
+	if (opts->verbose)
+		fprintf(stderr, "go: pid %d %s, struct g from %s, allgs at %#" PRIx64 " (%s)\n",
+			pid, go_binary__version(t->bin), t->off.source, t->allgs, t->allgs_source);
+	return t;
+fail:
+	go_tracer__free(t);
+	return NULL;
+}
+
+struct go_tracer *go_tracer__new(int pid, char *err, size_t errlen)
+{
+	return go_tracer__new_opts(pid, NULL, err, errlen);
+}
+
+void go_tracer__free(struct go_tracer *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < 3; i++)
+		bpf_link__destroy(t->links[i]);
+	goroutines_bpf__destroy(t->skel);
+	if (t->mem_fd >= 0)
+		close(t->mem_fd);
+	go_binary__close(t->bin);
+	free(t);
+}
+
+const char *go_tracer__offsets_source(const struct go_tracer *t)
+{
+	return t->off.source;
+}
+
+const char *go_tracer__allgs_source(const struct go_tracer *t)
+{
+	return t->allgs_source;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static bool is_system(const struct go_tracer *t, uint64_t startpc)
+{
+	struct go_pcinfo pi;
+
+	if (go_binary__pcinfo(t->bin, startpc - t->bias, &pi))
+		return false;
+	return !strncmp(pi.func, "runtime.", 8) && strcmp(pi.func, "runtime.main");
+}
+
+/*
+ * Frame-pointer walk of a parked goroutine from its saved g.sched: each
+ * frame's bp points at the caller's saved bp, the return address above it.
+ * Every step stays inside the goroutine's stack and moves up.
+ */
+static void walk_stack(const struct go_tracer *t, const uint8_t *g, struct go_goroutine *out)
+{
+	uint64_t pc = field64(g, t->off.sched_pc), bp = field64(g, t->off.sched_bp);
+	uint64_t lo = field64(g, t->off.stack_lo), hi = field64(g, t->off.stack_hi);
+	char frame[256];
+
+	out->stack = calloc(t->max_stack, sizeof(char *));
+	if (!out->stack)
+		return;
+	for (int depth = 0; depth < t->max_stack && pc; depth++) {
+		struct go_pcinfo pi;
+		uint64_t next[2];
+
+		/* return addresses point past the call: look up the call itself */
+		if (go_binary__pcinfo(t->bin, pc - t->bias - (depth ? 1 : 0), &pi))
+			snprintf(frame, sizeof(frame), "%#" PRIx64, pc);
+		else if (!strcmp(pi.func, "runtime.goexit"))
+			break;
+		else
+			snprintf(frame, sizeof(frame), "%s (%s:%d%s)", pi.func, base_name(pi.file),
+				 pi.line, pi.inlined ? ", inlined" : "");
+		out->stack[out->stack_len] = strdup(frame);
+		if (!out->stack[out->stack_len])
+			break;
+		out->stack_len++;
+		if (bp < lo || bp + 16 > hi || bp % 8 || read_mem(t, bp, next, sizeof(next)))
+			break;
+		if (next[0] <= bp && next[0])
+			break;
+		pc = next[1];
+		bp = next[0];
+	}
+}
+
+static void describe_pc(const struct go_tracer *t, uint64_t pc, bool call_site, char *buf,
+			size_t len, bool with_line)
+{
+	struct go_pcinfo pi;
+
+	if (!pc || go_binary__pcinfo(t->bin, pc - t->bias - (call_site ? 1 : 0), &pi)) {
+		snprintf(buf, len, pc ? "%#" PRIx64 : "?", pc);
+		return;
+	}
+	if (with_line)
+		snprintf(buf, len, "%s at %s:%d", pi.func, pi.file, pi.line);
+	else
+		snprintf(buf, len, "%s", pi.func);
+}
+
+/* Park age of a waiting g: from the uprobe when it parked since attach. */
+static void park_age(const struct go_tracer *t, uint64_t gaddr, const uint8_t *g,
+		     uint64_t now, struct go_goroutine *out)
+{
+	struct go_park p;
+	int fd = bpf_map__fd(t->skel->maps.go_parked);
+	uint64_t since = t->attach_ns;
+	int64_t waitsince;
+
+	if (!bpf_map_lookup_elem(fd, &gaddr, &p) && p.parked_ns >= t->attach_ns &&
+	    p.parked_ns <= now && p.reason == g[t->off.waitreason]) {
+		out->parked_seconds = (now - p.parked_ns) / 1e9;
+		out->parked_estimated = false;
+		return;
+	}
+	/* parked before attach: at least since attach, or since the GC saw it */
+	waitsince = t->off.waitsince ? (int64_t)field64(g, t->off.waitsince) : 0;
+	if (waitsince > 0 && (uint64_t)waitsince < since)
+		since = waitsince;
+	out->parked_seconds = (now - since) / 1e9;
+	out->parked_estimated = true;
+}
+
+static int grow(struct go_snapshot *s, size_t *cap)
+{
+	struct go_goroutine *p;
+	size_t ncap = *cap ? *cap * 2 : 64;
+
+	p = realloc(s->parked, ncap * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	s->parked = p;
+	*cap = ncap;
+	return 0;
+}
+
+int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct go_snapshot *out)
+{
+	uint64_t hdr[3], *gs = NULL, now;
+	uint8_t g[G_READ_MAX];
+	size_t cap = 0;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->pid = t->pid;
+	snprintf(out->go_version, sizeof(out->go_version), "%s", go_binary__version(t->bin));
+	out->created = out->exited = GO_COUNT_UNKNOWN;
+	if (t->skel->bss) {
+		if (t->counts_known) {
+			out->created = t->skel->bss->counters[GO_CNT_CREATED];
+			out->exited = t->skel->bss->counters[GO_CNT_EXITED];
+		}
+		out->parks = t->skel->bss->counters[GO_CNT_PARKS];
+		out->dropped = t->skel->bss->counters[GO_CNT_DROP_PARKED];
+	}
+	err = read_mem(t, t->allgs, hdr, sizeof(hdr));
+	if (err)
+		return kill(t->pid, 0) ? -ESRCH : err;
+	if (!hdr[0] || hdr[1] > hdr[2] || hdr[1] > MAX_ALLGS)
+		return -EPROTO;
+	gs = calloc(hdr[1] ? hdr[1] : 1, sizeof(*gs));
+	if (!gs)
+		return -ENOMEM;
+	err = read_mem(t, hdr[0], gs, hdr[1] * sizeof(*gs));
+	if (err)
+		goto out;
+	now = now_ns();
+	for (uint64_t i = 0; i < hdr[1]; i++) {
+		struct go_goroutine *gr;
+		uint32_t status;
+		bool system;
+
+		/* a g that vanished mid-walk is skipped, not fatal */
+		if (!gs[i] || read_mem(t, gs[i], g, t->off.read_size))
+			continue;
+		status = field32(g, t->off.atomicstatus) & ~GO_G_SCAN;
+		if (status == GO_G_DEAD || status == GO_G_IDLE)
+			continue;
+		system = is_system(t, field64(g, t->off.startpc));
+		if (!system)
+			out->live++;
+		if (status != GO_G_WAITING)
+			continue;
+		if (out->n_parked == cap && (err = grow(out, &cap)))
+			goto out;
+		gr = &out->parked[out->n_parked];
+		memset(gr, 0, sizeof(*gr));
+		park_age(t, gs[i], g, now, gr);
+		if (gr->parked_seconds < min_parked_seconds)
+			continue;
+		gr->g_addr = gs[i];
+		gr->goid = field64(g, t->off.goid);
+		gr->status = status;
+		gr->system = system;
+		{
+			char buf[48];
+			const char *r = go_offsets__wait_reason(&t->off, g[t->off.waitreason], buf,
+								sizeof(buf));
+
+			snprintf(gr->wait_reason, sizeof(gr->wait_reason), "%s", r);
+		}
+		describe_pc(t, field64(g, t->off.gopc), true, gr->created_by,
+			    sizeof(gr->created_by), true);
+		describe_pc(t, field64(g, t->off.startpc), false, gr->start_func,
+			    sizeof(gr->start_func), false);
+		walk_stack(t, g, gr);
+		out->n_parked++;
+	}
+out:
+	free(gs);
+	if (err)
+		go_snapshot__free(out);
+	return err;
+}
+
+void go_snapshot__free(struct go_snapshot *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_parked; i++) {
+		for (int j = 0; j < s->parked[i].stack_len; j++)
+			free(s->parked[i].stack[j]);
+		free(s->parked[i].stack);
+	}
+	free(s->parked);
+	s->parked = NULL;
+	s->n_parked = 0;
+}

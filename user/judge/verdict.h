@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Leak or idle: groups parked threads into sites and judges each site from
+ * its shape now and its history over the reports seen (README "Verdicts"). */
+#ifndef LT_VERDICT_H
+#define LT_VERDICT_H
+
+#include <stdint.h>
+
+#include "judge/lockgraph.h"
+#include "core/report.h"
+
+struct verdict_opts {
+	uint32_t leak_min_threads;	/* a spread-out site needs this many (3) */
+	double leak_min_span_s;		/* ... parked over at least this span (1 s) */
+	uint32_t leak_min_arrivals;	/* or this net growth (arrivals - departures) while observed (2) */
+	size_t max_sites;		/* history entries kept (4096) */
+	mem_reader_fn read_mem;		/* mutex owners; NULL = procmem_read */
+	void *read_ctx;
+};
+
+struct verdict_engine;
+
+struct verdict_engine *verdict_engine__new(const struct verdict_opts *opts);
+void verdict_engine__free(struct verdict_engine *e);
+
+/* Fill r->sites and every thread's group, site_index, lock_owner and
+ * verdict; r->worst. Call once per report, in time order. */
+int verdict_engine__judge(struct verdict_engine *e, struct report *r);
+
+#endif

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <inttypes.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "sinks/json_writer.h"
+#include "go/go_tracer.h"
+#include "sinks/output.h"
+
+static void write_time_field(FILE *f, const char *key, uint64_t real_ns)
+{
+	time_t t = real_ns / 1000000000ULL;
+	struct tm tm;
+	char buf[40];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(f, "\"%s\":\"%s.%03" PRIu64 "Z\"", key, buf, real_ns / 1000000 % 1000);
+}
+
+static void write_wait(FILE *f, const struct wait_info *w)
+{
+	fprintf(f, "\"wait\":{\"kind\":\"%s\"", wait_kind_name(w->kind));
+	if (w->kind == WAIT_FUTEX)
+		fprintf(f, ",\"futex_addr\":\"0x%" PRIx64 "\",\"futex_op\":\"%s\"", w->futex_addr,
+			wait_futex_op_name(w));
+	if (w->syscall_nr >= 0) {
+		fprintf(f, ",\"syscall_nr\":%ld", w->syscall_nr);
+		if (wait_syscall_name(w->syscall_nr))
+			fprintf(f, ",\"syscall\":\"%s\"", wait_syscall_name(w->syscall_nr));
+	}
+	if (w->timeout != TIMEOUT_UNKNOWN)
+		fprintf(f, ",\"timeout\":%s", w->timeout == TIMEOUT_SET ? "true" : "false");
+	if (wait_has(w, WAIT_F_EVENT_LOOP))
+		fputs(",\"event_loop\":true", f);
+	fputc('}', f);
+}
+
+static void write_frames(FILE *f, const char *key, char **frames, int n)
+{
+	fprintf(f, ",\"%s\":[", key);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		json_write_string(f, frames[i], SIZE_MAX);
+	}
+	fputc(']', f);
+}
+
+static void write_thread(FILE *f, const struct report *r, const struct thread_report *t)
+{
+	fputs("{\"type\":\"thread\",", f);
+	write_time_field(f, "time", r->real_ns);
+	fprintf(f, ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"comm\":", t->pid, t->tid);
+	json_write_string(f, t->comm, sizeof(t->comm));
+	fputs(",\"thread\":", f);
+	json_write_string(f, t->thread, sizeof(t->thread));
+	fprintf(f, ",\"state\":\"%c\",\"parked_seconds\":%.3f,", t->state, t->parked_ns / 1e9);
+	write_time_field(f, "parked_since", t->parked_since_ns);
+	fprintf(f, ",\"parked_since_source\":\"%s\",", t->park_seen ? "sched_switch" : "exec_start");
+	write_wait(f, &t->wait);
+	fprintf(f, ",\"thread_age_seconds\":%.3f,\"wakeups\":%" PRIu64, t->age_ns / 1e9, t->wakeups);
+	if (t->creator_tid)
+		fprintf(f, ",\"created_by_tid\":%" PRIu32, t->creator_tid);
+	else
+		fputs(",\"created_by_tid\":null", f);
+	if (t->user_stack || t->kernel_stack) {
+		write_frames(f, "user_stack", t->user_stack, t->n_user);
+		write_frames(f, "kernel_stack", t->kernel_stack, t->n_kernel);
+	}
+	if (t->group)
+		fprintf(f, ",\"site\":\"%016" PRIx64 "\"", t->group);
+	if (t->verdict)
+		fprintf(f, ",\"verdict\":\"%s\"", verdict_name(t->verdict));
+	if (t->lock_owner)
+		fprintf(f, ",\"lock_owner\":%" PRIu32, t->lock_owner);
+	if (t->stack_err)
+		fprintf(f, ",\"stack_error\":%d", t->stack_err);
+	fputs("}\n", f);
+}
+
+static void write_goroutine_site_tail(FILE *f, const struct report *r, const struct site_report *s)
+{
+	const struct go_goroutine *g = r->goroutines[s->first_thread].g;
+
+	fputs(",\"goids\":[", f);
+	for (size_t i = 0, n = 0; i < r->n_goroutines; i++)
+		if (r->goroutines[i].site_index == (size_t)(s - r->sites))
+			fprintf(f, "%s%" PRIu64, n++ ? "," : "", r->goroutines[i].g->goid);
+	fputs("],\"wait_reason\":", f);
+	json_write_string(f, g->wait_reason, sizeof(g->wait_reason));
+	fputs(",\"created_by\":", f);
+	json_write_string(f, g->created_by, sizeof(g->created_by));
+	fputs(",\"start_func\":", f);
+	json_write_string(f, g->start_func, sizeof(g->start_func));
+	write_frames(f, "stack", g->stack, g->stack_len);
+	fputs("}\n", f);
+}
+
+static void write_goroutine(FILE *f, const struct report *r, const struct goroutine_report *gr)
+{
+	const struct go_goroutine *g = gr->g;
+	const struct proc_report *p = NULL;
+
+	for (size_t i = 0; i < r->n_procs && !p; i++)
+		if (r->procs[i].pid == gr->pid)
+			p = &r->procs[i];
+	fputs("{\"type\":\"goroutine\",", f);
+	write_time_field(f, "time", r->real_ns);
+	fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", gr->pid);
+	json_write_string(f, p ? p->comm : "", LT_COMM_LEN);
+	fprintf(f, ",\"goid\":%" PRIu64 ",\"status\":%" PRIu32 ",\"wait_reason\":", g->goid,
+		g->status);
+	json_write_string(f, g->wait_reason, sizeof(g->wait_reason));
+	fprintf(f, ",\"parked_seconds\":%.3f,\"parked_estimated\":%s,\"system\":%s,\"created_by\":",
+		g->parked_seconds, g->parked_estimated ? "true" : "false", g->system ? "true" : "false");
+	json_write_string(f, g->created_by, sizeof(g->created_by));
+	fputs(",\"start_func\":", f);
+	json_write_string(f, g->start_func, sizeof(g->start_func));
+	write_frames(f, "stack", g->stack, g->stack_len);
+	fprintf(f, ",\"site\":\"%016" PRIx64 "\",\"verdict\":\"%s\"}\n", gr->site,
+		verdict_name(gr->verdict));
+}
+
+static void write_site(FILE *f, const struct report *r, const struct site_report *s)
+{
+	const struct thread_report *t = s->goroutines ? NULL : &r->threads[s->first_thread];
+
+	fputs("{\"type\":\"site\",", f);
+	write_time_field(f, "time", r->real_ns);
+	fprintf(f, ",\"kind\":\"%s\"", s->goroutines ? "goroutine" : "thread");
+	fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", s->pid);
+	json_write_string(f, s->comm, sizeof(s->comm));
+	fprintf(f, ",\"site\":\"%016" PRIx64 "\",\"verdict\":\"%s\",\"reason\":\"%s\","
+		"\"threads\":%" PRIu32 ",\"parked_min_seconds\":%.3f,\"parked_max_seconds\":%.3f,"
+		"\"evidence\":{\"growth_per_min\":%.2f,\"no_timeout\":%s,\"woken_since_park\":%s,"
+		"\"distinct_wait_addrs\":%" PRIu32 ",\"arrivals\":%" PRIu32 ",\"departures\":%" PRIu32
+		",\"reports_seen\":%" PRIu32 ",\"observed_seconds\":%.1f,\"event_loop\":%s,"
+		"\"timed_wait\":%s,\"uninterruptible\":%s,\"lock_wait\":%s}",
+		s->group, verdict_name(s->verdict), s->reason ? s->reason : "", s->n_threads,
+		s->min_parked_ns / 1e9, s->max_parked_ns / 1e9, s->growth_per_min,
+		s->no_timeout ? "true" : "false", s->woken_since_park ? "true" : "false",
+		s->distinct_wait_objects, s->arrivals, s->departures, s->reports_seen,
+		s->observed_seconds, s->event_loop ? "true" : "false", s->timed ? "true" : "false",
+		s->disk ? "true" : "false", s->lock_wait ? "true" : "false");
+	if (s->goroutines) {
+		write_goroutine_site_tail(f, r, s);
+		return;
+	}
+	fprintf(f, ",\"tids\":[");
+	for (size_t i = 0, n = 0; i < r->n_threads; i++) {
+		if (r->threads[i].site_index != (size_t)(s - r->sites))
+			continue;
+		fprintf(f, "%s%" PRIu32, n++ ? "," : "", r->threads[i].tid);
+	}
+	fputc(']', f);
+	if (s->cycle_len) {
+		fputs(",\"cycle\":[", f);
+		for (uint32_t i = 0; i < s->cycle_len; i++) {
+			const struct thread_report *c =
+				report_find_thread(r, s->pid, s->cycle[i]);
+
+			fprintf(f, "%s{\"tid\":%" PRIu32, i ? "," : "", s->cycle[i]);
+			if (c)
+				fprintf(f, ",\"waits_for\":\"0x%" PRIx64 "\",\"held_by\":%" PRIu32,
+					c->wait.futex_addr, c->lock_owner);
+			fputc('}', f);
+		}
+		fputc(']', f);
+	}
+	if (t->user_stack || t->kernel_stack) {
+		write_frames(f, "user_stack", t->user_stack, t->n_user);
+		write_frames(f, "kernel_stack", t->kernel_stack, t->n_kernel);
+	}
+	fputs("}\n", f);
+}
+
+static void write_go_count(FILE *f, const char *key, uint64_t v)
+{
+	if (v == UINT64_MAX)
+		fprintf(f, ",\"%s\":null", key);
+	else
+		fprintf(f, ",\"%s\":%" PRIu64, key, v);
+}
+
+static void write_summary(FILE *f, const struct report *r, const struct proc_report *p)
+{
+	fputs("{\"type\":\"summary\",", f);
+	write_time_field(f, "time", r->real_ns);
+	fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", p->pid);
+	json_write_string(f, p->comm, sizeof(p->comm));
+	fprintf(f, ",\"alive\":%s,\"live_threads\":%" PRIu32 ",\"created\":%" PRIu64
+		",\"exited\":%" PRIu64 ",\"created_total\":%" PRIu64 ",\"exited_total\":%" PRIu64
+		",\"parked\":%" PRIu32 ",\"threshold_seconds\":%.3f,\"interval_seconds\":%.3f,"
+		"\"final\":%s", p->alive ? "true" : "false", p->live_threads, p->created, p->exited,
+		p->created_total, p->exited_total, p->parked, r->threshold_ns / 1e9,
+		r->interval_ns / 1e9, r->final ? "true" : "false");
+	if (p->is_go) {
+		fputs(",\"goroutines\":{\"go_version\":", f);
+		json_write_string(f, p->go_version, sizeof(p->go_version));
+		fprintf(f, ",\"live\":%" PRIu64 ",\"parked\":%" PRIu32, p->go_live, p->go_parked);
+		write_go_count(f, "created", p->go_created);
+		write_go_count(f, "exited", p->go_exited);
+		write_go_count(f, "created_total", p->go_created_total);
+		write_go_count(f, "exited_total", p->go_exited_total);
+		fputc('}', f);
+	}
+	fputs("}\n", f);
+}
+
+static void write_report_record(FILE *f, const struct report *r)
+{
+	fputs("{\"type\":\"report\",", f);
+	write_time_field(f, "time", r->real_ns);
+	fprintf(f, ",\"final\":%s,\"threads_scanned\":%" PRIu64 ",\"parked\":%zu,\"processes\":%zu,"
+		"\"drops\":{\"proc_counts\":%" PRIu64 ",\"task_storage\":%" PRIu64
+		",\"capture\":%" PRIu64 ",\"sites_evicted\":%" PRIu64 ",\"go_processes_skipped\":%" PRIu64
+		"},\"capture_failures\":%" PRIu64
+		",\"worst_verdict\":\"%s\",\"captures\":%" PRIu64 ",\"scan_ms\":%.3f,"
+		"\"capture_ms\":%.3f,\"judge_ms\":%.3f,\"max_rss_kb\":%ld}\n",
+		r->final ? "true" : "false", r->threads_scanned, r->n_threads, r->n_procs,
+		r->drops[LT_DROP_PROC_COUNTS], r->drops[LT_DROP_TASK_STORAGE],
+		r->drops[LT_DROP_CAPTURE], r->sites_evicted, r->go_skipped, r->capture_failures,
+		verdict_name(r->worst), r->captures, r->scan_ns / 1e6, r->capture_ns / 1e6,
+		r->judge_ns / 1e6, r->max_rss_kb);
+}
+
+void output_json(FILE *f, const struct report *r)
+{
+	for (size_t i = 0; i < r->n_threads; i++)
+		if (r->threads[i].verdict >= r->min_verdict)
+			write_thread(f, r, &r->threads[i]);
+	for (size_t i = 0; i < r->n_goroutines; i++)
+		if (r->goroutines[i].verdict >= r->min_verdict)
+			write_goroutine(f, r, &r->goroutines[i]);
+	for (size_t i = 0; i < r->n_sites; i++)
+		if (r->sites[i].verdict >= r->min_verdict)
+			write_site(f, r, &r->sites[i]);
+	for (size_t i = 0; i < r->n_procs; i++)
+		if (r->procs[i].parked || r->summarize_all)
+			write_summary(f, r, &r->procs[i]);
+	write_report_record(f, r);
+	fflush(f);
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sinks/json_writer.h"
+#include "go/go_tracer.h"
+#include "sinks/output.h"
+
+void format_duration(char *buf, size_t size, uint64_t ns)
+{
+	uint64_t s = ns / 1000000000ULL;
+
+	if (ns < 1000000ULL)
+		snprintf(buf, size, "%" PRIu64 "us", ns / 1000);
+	else if (ns < 1000000000ULL)
+		snprintf(buf, size, "%" PRIu64 "ms", ns / 1000000);
+	else if (s < 60)
+		snprintf(buf, size, "%.1fs", ns / 1e9);
+	else if (s < 3600)
+		snprintf(buf, size, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, size, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s / 60 % 60);
+	else
+		snprintf(buf, size, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s / 3600 % 24);
+}
+
+static void format_wait(char *buf, size_t size, const struct wait_info *w)
+{
+	const char *to = w->timeout == TIMEOUT_NONE ? ", no timeout" :
+			 w->timeout == TIMEOUT_SET ? ", timeout" : "";
+
+	switch (w->kind) {
+	case WAIT_FUTEX:
+		snprintf(buf, size, "futex 0x%" PRIx64 " %s%s", w->futex_addr, wait_futex_op_name(w), to);
+		break;
+	case WAIT_SYSCALL:
+		if (wait_syscall_name(w->syscall_nr))
+			snprintf(buf, size, "%s()%s", wait_syscall_name(w->syscall_nr), to);
+		else
+			snprintf(buf, size, "syscall %ld%s", w->syscall_nr, to);
+		break;
+	default:
+		snprintf(buf, size, "kernel");
+	}
+}
+
+static void print_clock(FILE *f, uint64_t real_ns)
+{
+	time_t t = real_ns / 1000000000ULL;
+	struct tm tm;
+	char buf[32];
+
+	localtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
+	fputs(buf, f);
+}
+
+static void print_proc_line(FILE *f, const struct proc_report *p)
+{
+	char comm[4 * LT_COMM_LEN + 1];
+
+	text_escape(comm, sizeof(comm), p->comm, sizeof(p->comm));
+	fprintf(f, "PID %" PRIu32 " %s: %" PRIu32 " live threads, +%" PRIu64 " created, -%" PRIu64
+		" exited, %" PRIu32 " parked%s\n", p->pid, comm, p->live_threads, p->created, p->exited,
+		p->parked, p->alive ? "" : " (exited)");
+}
+
+static void print_stack(FILE *f, const char *label, char **frames, int n)
+{
+	if (!n)
+		return;
+	fprintf(f, "    %s: ", label);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? " <- " : "", frames[i]);
+	fputc('\n', f);
+}
+
+static void print_thread(FILE *f, const struct thread_report *t)
+{
+	char name[4 * LT_COMM_LEN + 1], parked[32], age[32], wait[96];
+
+	text_escape(name, sizeof(name), t->thread, sizeof(t->thread));
+	format_duration(parked, sizeof(parked), t->parked_ns);
+	format_duration(age, sizeof(age), t->age_ns);
+	format_wait(wait, sizeof(wait), &t->wait);
+	fprintf(f, "    %-8" PRIu32 " %-16s %-5c %-9s %-44s %-9s %" PRIu64, t->tid, name,
+		t->state, parked, wait, age, t->wakeups);
+	if (t->lock_owner)
+		fprintf(f, "  (mutex held by %" PRIu32 ")", t->lock_owner);
+	fputc('\n', f);
+}
+
+/* Blocking entry points of libc and the runtime: a site is named after the
+ * first frame past them, the program's own function. Display only. */
+static bool is_wrapper_frame(const char *frame)
+{
+	static const char *const prefixes[] = {
+		"__", "pthread_", "sem_", "read+", "write+", "recv", "send", "accept", "connect+",
+		"poll+", "ppoll+", "epoll_", "select+", "pselect", "nanosleep+", "clock_nanosleep+",
+		"sleep+", "usleep+", "syscall+", "futex", "wait+", "waitpid+", "pause+", "sigwait",
+		"std::", "PyThread_", "lock_PyThread", "_Py", "take_gil", "drop_gil",
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(frame, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+static const char *site_label(const struct thread_report *t)
+{
+	for (int i = 0; i < t->n_user; i++)
+		if (!is_wrapper_frame(t->user_stack[i]))
+			return t->user_stack[i];
+	return t->n_user ? t->user_stack[0] : t->n_kernel ? t->kernel_stack[0] :
+	       wait_kind_name(t->wait.kind);
+}
+
+static void print_site(FILE *f, const struct report *r, const struct site_report *s)
+{
+	const struct thread_report *t = &r->threads[s->first_thread];
+	char lo[32], hi[32];
+
+	format_duration(lo, sizeof(lo), s->min_parked_ns);
+	format_duration(hi, sizeof(hi), s->max_parked_ns);
+	fprintf(f, "  [%s] %" PRIu32 " thread%s parked %s%s%s at %s: %s (site %016" PRIx64 ")\n",
+		verdict_name(s->verdict), s->n_threads, s->n_threads == 1 ? "" : "s", lo,
+		s->n_threads > 1 ? "-" : "", s->n_threads > 1 ? hi : "", site_label(t),
+		s->reason ? s->reason : "", s->group);
+	if (s->verdict >= VERDICT_LEAK || s->n_threads > 1)
+		fprintf(f, "    evidence: growth %.1f/min, %" PRIu32 " arrived, %" PRIu32 " left, %" PRIu32
+			" distinct wait objects, %s\n", s->growth_per_min, s->arrivals, s->departures,
+			s->distinct_wait_objects, s->no_timeout ? "no timeout" : "timeouts");
+	for (uint32_t i = 0; i < s->cycle_len; i++) {
+		const struct thread_report *c = report_find_thread(r, s->pid, s->cycle[i]);
+
+		if (c)
+			fprintf(f, "    cycle: tid %" PRIu32 " waits for mutex 0x%" PRIx64 " held by tid %" PRIu32 "\n",
+				c->tid, c->wait.futex_addr, c->lock_owner);
+	}
+	print_stack(f, "user  ", t->user_stack, t->n_user);
+	print_stack(f, "kernel", t->kernel_stack, t->n_kernel);
+	fprintf(f, "    %-8s %-16s %-5s %-9s %-44s %-9s %s\n", "TID", "THREAD", "STATE",
+		"PARKED", "WAIT", "AGE", "WAKEUPS");
+	for (size_t i = 0; i < r->n_threads; i++)
+		if (r->threads[i].site_index == (size_t)(s - r->sites))
+			print_thread(f, &r->threads[i]);
+}
+
+static void print_goroutine_site(FILE *f, const struct report *r, const struct site_report *s)
+{
+	const struct go_goroutine *g = r->goroutines[s->first_thread].g;
+	char lo[32], hi[32], reason[4 * 32 + 1], by[4 * 160 + 1];
+	size_t shown = 0;
+
+	format_duration(lo, sizeof(lo), s->min_parked_ns);
+	format_duration(hi, sizeof(hi), s->max_parked_ns);
+	text_escape(reason, sizeof(reason), g->wait_reason, sizeof(g->wait_reason));
+	text_escape(by, sizeof(by), g->created_by, sizeof(g->created_by));
+	fprintf(f, "  [%s] %" PRIu32 " goroutine%s parked %s%s%s on %s, created by %s: %s (site %016" PRIx64 ")\n",
+		verdict_name(s->verdict), s->n_threads, s->n_threads == 1 ? "" : "s", lo,
+		s->n_threads > 1 ? "-" : "", s->n_threads > 1 ? hi : "", reason, by,
+		s->reason ? s->reason : "", s->group);
+	print_stack(f, "stack ", g->stack, g->stack_len);
+	fputs("    goids:", f);
+	for (size_t i = 0; i < r->n_goroutines && shown < 20; i++) {
+		if (r->goroutines[i].site_index != (size_t)(s - r->sites))
+			continue;
+		fprintf(f, " %" PRIu64 "%s", r->goroutines[i].g->goid,
+			r->goroutines[i].g->parked_estimated ? "~" : "");
+		shown++;
+	}
+	fprintf(f, "%s\n", s->n_threads > shown ? " ..." : "");
+}
+
+static void print_go_line(FILE *f, const struct proc_report *p)
+{
+	char created[24] = "?", exited[24] = "?";
+
+	if (p->go_created != UINT64_MAX)
+		snprintf(created, sizeof(created), "%" PRIu64, p->go_created);
+	if (p->go_exited != UINT64_MAX)
+		snprintf(exited, sizeof(exited), "%" PRIu64, p->go_exited);
+	fprintf(f, "  goroutines (%s): %" PRIu64 " live, +%s created, -%s exited, %" PRIu32
+		" parked (~: parked before leaktrace attached)\n", p->go_version, p->go_live, created,
+		exited, p->go_parked);
+}
+
+static const struct report *cmp_sites_report;
+
+static int cmp_site_idx(const void *a, const void *b)
+{
+	const struct site_report *x = &cmp_sites_report->sites[*(const size_t *)a];
+	const struct site_report *y = &cmp_sites_report->sites[*(const size_t *)b];
+
+	if (x->pid != y->pid)
+		return (x->pid > y->pid) - (x->pid < y->pid);
+	if (x->verdict != y->verdict)
+		return x->verdict < y->verdict ? 1 : -1;
+	if (x->n_threads != y->n_threads)
+		return x->n_threads < y->n_threads ? 1 : -1;
+	return (x->max_parked_ns < y->max_parked_ns) - (x->max_parked_ns > y->max_parked_ns);
+}
+
+void output_text(FILE *f, const struct report *r)
+{
+	size_t *order = NULL, si = 0;
+	char thr[32];
+
+	format_duration(thr, sizeof(thr), r->threshold_ns);
+	print_clock(f, r->real_ns);
+	fprintf(f, " %sthreads parked >= %s: %zu in %zu sites\n", r->final ? "final report: " : "", thr,
+		r->n_threads, r->n_sites);
+	if (r->n_sites) {
+		order = malloc(r->n_sites * sizeof(*order));
+		for (size_t i = 0; order && i < r->n_sites; i++)
+			order[i] = i;
+		cmp_sites_report = r;
+		if (order)
+			qsort(order, r->n_sites, sizeof(*order), cmp_site_idx);
+	}
+	for (size_t i = 0; i < r->n_procs; i++) {
+		const struct proc_report *p = &r->procs[i];
+
+		if (!p->parked && !r->summarize_all)
+			continue;
+		print_proc_line(f, p);
+		while (order && si < r->n_sites && r->sites[order[si]].pid < p->pid)
+			si++;
+		if (p->is_go)
+			print_go_line(f, p);
+		for (; order && si < r->n_sites && r->sites[order[si]].pid == p->pid; si++) {
+			const struct site_report *st = &r->sites[order[si]];
+
+			if (st->verdict < r->min_verdict)
+				continue;
+			if (st->goroutines)
+				print_goroutine_site(f, r, st);
+			else
+				print_site(f, r, st);
+		}
+	}
+	free(order);
+	if (r->drops[LT_DROP_PROC_COUNTS] || r->drops[LT_DROP_TASK_STORAGE] ||
+	    r->drops[LT_DROP_CAPTURE] || r->sites_evicted)
+		fprintf(f, "warning: dropped: proc_counts=%" PRIu64 " task_storage=%" PRIu64
+			" capture=%" PRIu64 " sites_evicted=%" PRIu64 "\n", r->drops[LT_DROP_PROC_COUNTS],
+			r->drops[LT_DROP_TASK_STORAGE], r->drops[LT_DROP_CAPTURE], r->sites_evicted);
+	if (r->capture_failures)
+		fprintf(f, "note: %" PRIu64 " stack captures failed (thread woke or exited meanwhile)\n",
+			r->capture_failures);
+	fputc('\n', f);
+	fflush(f);
+}

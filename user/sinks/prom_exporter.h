@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* --prometheus: serve GET /metrics over HTTP (libmicrohttpd, its own
+ * thread). The HTTP thread only ever copies the last rendered snapshot;
+ * it never sees a struct report. */
+#ifndef LT_PROM_EXPORTER_H
+#define LT_PROM_EXPORTER_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "core/report.h"
+
+struct prom_exporter;
+
+/* Parse "ADDR:PORT", "[V6ADDR]:PORT", ":PORT" or "PORT" into ss. Without
+ * an address it is 127.0.0.1: a leak tracer's metrics name every process
+ * on the host, so it listens on the network only when told to. Port 0 is
+ * refused (a scrape target needs a known port). Returns 0 or -EINVAL. */
+int prom_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len);
+
+/* Listen on addr and serve metrics (empty until the first update). On
+ * failure returns -errno and writes a one-line reason to err_msg. */
+int prom_exporter__new(const char *addr, struct prom_exporter **out, char *err_msg,
+		       size_t err_size);
+
+/* Render r (and leaktrace's own CPU and memory) as the new snapshot.
+ * Returns 0 or -errno; the previous snapshot stays served on failure. */
+int prom_exporter__update(struct prom_exporter *e, const struct report *r);
+
+void prom_exporter__free(struct prom_exporter *e);
+
+#endif

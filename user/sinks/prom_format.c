@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sinks/json_writer.h"
+#include "sinks/prom_format.h"
+
+#define N_VERDICTS (VERDICT_DEADLOCK + 1)
+
+/* Per-process figures of one selected process. */
+struct proc_agg {
+	const struct proc_report *p;
+	uint32_t parked[N_VERDICTS];
+	uint32_t go_parked[N_VERDICTS];
+	uint64_t oldest_ns;
+	uint32_t sites;
+};
+
+void prom_totals_add(struct prom_totals *t, const struct report *r)
+{
+	t->reports++;
+	t->capture_failures += r->capture_failures;
+}
+
+void prom_write_label_value(FILE *f, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strnlen(str, len), i = 0;
+
+	fputc('"', f);
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t seq;
+
+		if (c == '\\' || c == '"' || c == '\n') {
+			fputc('\\', f);
+			fputc(c == '\n' ? 'n' : c, f);
+			i++;
+			continue;
+		}
+		seq = utf8_seq_len(s + i, n - i);
+		if (!seq) {
+			/* Latin-1 reading, like the JSON output: U+0080..U+00FF */
+			fputc(0xc0 | c >> 6, f);
+			fputc(0x80 | (c & 0x3f), f);
+			i++;
+			continue;
+		}
+		fwrite(s + i, 1, seq, f);
+		i += seq;
+	}
+	fputc('"', f);
+}
+
+static void header(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* name{pid="..",comm=".." with the closing brace left to the caller */
+static void proc_labels(FILE *f, const char *name, const struct proc_report *p)
+{
+	fprintf(f, "%s{pid=\"%" PRIu32 "\",comm=", name, p->pid);
+	prom_write_label_value(f, p->comm, sizeof(p->comm));
+}
+
+static int cmp_by_parked(const void *a, const void *b)
+{
+	const struct proc_report *x = *(const struct proc_report *const *)a;
+	const struct proc_report *y = *(const struct proc_report *const *)b;
+
+	if (x->parked != y->parked)
+		return x->parked < y->parked ? 1 : -1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static int cmp_agg_pid(const void *a, const void *b)
+{
+	const struct proc_agg *x = a, *y = b;
+
+	return (x->p->pid > y->p->pid) - (x->p->pid < y->p->pid);
+}
+
+static struct proc_agg *find_agg(struct proc_agg *aggs, size_t n, uint32_t pid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (aggs[mid].p->pid == pid)
+			return &aggs[mid];
+		if (aggs[mid].p->pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The processes that get series, by pid; *n_cut counts the others. Same
+ * choice as the report formats: traced processes with --pid, otherwise
+ * those with parked threads. NULL with *n == 0 is a valid empty answer. */
+static int select_procs(const struct report *r, struct proc_agg **out, size_t *n, size_t *n_cut)
+{
+	const struct proc_report **cand;
+	struct proc_agg *aggs;
+	size_t nc = 0;
+
+	*out = NULL;
+	*n = *n_cut = 0;
+	if (!r->n_procs)
+		return 0;
+	cand = malloc(r->n_procs * sizeof(*cand));
+	if (!cand)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_procs; i++)
+		if (r->procs[i].parked || r->summarize_all)
+			cand[nc++] = &r->procs[i];
+	if (nc > PROM_MAX_PROCS) {
+		qsort(cand, nc, sizeof(*cand), cmp_by_parked);
+		*n_cut = nc - PROM_MAX_PROCS;
+		nc = PROM_MAX_PROCS;
+	}
+	aggs = calloc(nc ? nc : 1, sizeof(*aggs));
+	if (!aggs) {
+		free(cand);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nc; i++)
+		aggs[i].p = cand[i];
+	free(cand);
+	qsort(aggs, nc, sizeof(*aggs), cmp_agg_pid);
+
+	for (size_t i = 0; i < r->n_threads; i++) {
+		const struct thread_report *t = &r->threads[i];
+		struct proc_agg *a = find_agg(aggs, nc, t->pid);
+		enum verdict v = t->verdict < N_VERDICTS ? t->verdict : VERDICT_NONE;
+
+		if (!a)
+			continue;
+		a->parked[v]++;
+		if (t->parked_ns > a->oldest_ns)
+			a->oldest_ns = t->parked_ns;
+	}
+	for (size_t i = 0; i < r->n_goroutines; i++) {
+		const struct goroutine_report *g = &r->goroutines[i];
+		struct proc_agg *a = find_agg(aggs, nc, g->pid);
+
+		if (a)
+			a->go_parked[g->verdict < N_VERDICTS ? g->verdict : VERDICT_NONE]++;
+	}
+	for (size_t i = 0; i < r->n_sites; i++) {
+		struct proc_agg *a = find_agg(aggs, nc, r->sites[i].pid);
+
+		if (a)
+			a->sites++;
+	}
+	*out = aggs;
+	*n = nc;
+	return 0;
+}
+
+static void write_proc_metrics(FILE *f, const struct proc_agg *aggs, size_t n)
+{
+	header(f, "leaktrace_parked_threads", "gauge",
+	       "Threads parked past the threshold, by process and verdict.");
+	for (size_t i = 0; i < n; i++) {
+		for (int v = 0; v < N_VERDICTS; v++) {
+			proc_labels(f, "leaktrace_parked_threads", aggs[i].p);
+			fprintf(f, ",verdict=\"%s\"} %" PRIu32 "\n", verdict_name(v), aggs[i].parked[v]);
+		}
+	}
+	header(f, "leaktrace_oldest_parked_seconds", "gauge",
+	       "How long the longest-parked reported thread of the process has been parked.");
+	for (size_t i = 0; i < n; i++) {
+		proc_labels(f, "leaktrace_oldest_parked_seconds", aggs[i].p);
+		fprintf(f, "} %.3f\n", aggs[i].oldest_ns / 1e9);
+	}
+	header(f, "leaktrace_parked_sites", "gauge",
+	       "Distinct stacks (or waits, without stacks) of the parked threads of the process.");
+	for (size_t i = 0; i < n; i++) {
+		proc_labels(f, "leaktrace_parked_sites", aggs[i].p);
+		fprintf(f, "} %" PRIu32 "\n", aggs[i].sites);
+	}
+	header(f, "leaktrace_live_threads", "gauge", "Live threads of the process.");
+	for (size_t i = 0; i < n; i++) {
+		proc_labels(f, "leaktrace_live_threads", aggs[i].p);
+		fprintf(f, "} %" PRIu32 "\n", aggs[i].p->live_threads);
+	}
+	header(f, "leaktrace_threads_created_total", "counter",
+	       "Threads the process created since leaktrace started.");
+	for (size_t i = 0; i < n; i++) {
+		proc_labels(f, "leaktrace_threads_created_total", aggs[i].p);
+		fprintf(f, "} %" PRIu64 "\n", aggs[i].p->created_total);
+	}
+	header(f, "leaktrace_threads_exited_total", "counter",
+	       "Threads of the process that exited since leaktrace started.");
+	for (size_t i = 0; i < n; i++) {
+		proc_labels(f, "leaktrace_threads_exited_total", aggs[i].p);
+		fprintf(f, "} %" PRIu64 "\n", aggs[i].p->exited_total);
+	}
+}
+
+/* Goroutine series exist only for processes traced as Go programs. */
+static void write_go_metrics(FILE *f, const struct proc_agg *aggs, size_t n)
+{
+	header(f, "leaktrace_parked_goroutines", "gauge",
+	       "Goroutines parked past the threshold, by process and verdict.");
+	for (size_t i = 0; i < n; i++) {
+		if (!aggs[i].p->is_go)
+			continue;
+		for (int v = 0; v < N_VERDICTS; v++) {
+			proc_labels(f, "leaktrace_parked_goroutines", aggs[i].p);
+			fprintf(f, ",verdict=\"%s\"} %" PRIu32 "\n", verdict_name(v), aggs[i].go_parked[v]);
+		}
+	}
+	header(f, "leaktrace_live_goroutines", "gauge",
+	       "Live goroutines of the process, the runtime's own excluded.");
+	for (size_t i = 0; i < n; i++) {
+		if (!aggs[i].p->is_go)
+			continue;
+		proc_labels(f, "leaktrace_live_goroutines", aggs[i].p);
+		fprintf(f, "} %" PRIu64 "\n", aggs[i].p->go_live);
+	}
+	header(f, "leaktrace_goroutines_created_total", "counter",
+	       "Goroutines the process created since leaktrace attached.");
+	for (size_t i = 0; i < n; i++) {
+		if (!aggs[i].p->is_go || aggs[i].p->go_created_total == UINT64_MAX)
+			continue;
+		proc_labels(f, "leaktrace_goroutines_created_total", aggs[i].p);
+		fprintf(f, "} %" PRIu64 "\n", aggs[i].p->go_created_total);
+	}
+}
+
+static void write_global_metrics(FILE *f, const struct report *r, const struct prom_totals *t,
+				 const struct prom_self *self, size_t n_cut)
+{
+	static const char *const drop_kind[LT_DROP_MAX] = {
+		[LT_DROP_PROC_COUNTS] = "proc_counts",
+		[LT_DROP_TASK_STORAGE] = "task_storage",
+		[LT_DROP_CAPTURE] = "capture",
+	};
+
+	header(f, "leaktrace_series_truncated", "gauge",
+	       "Processes left out of the per-process series (the 100 with most parked threads are kept).");
+	fprintf(f, "leaktrace_series_truncated %zu\n", n_cut);
+	header(f, "leaktrace_report_parked_threads", "gauge",
+	       "Threads parked past the threshold in the last report, all processes.");
+	fprintf(f, "leaktrace_report_parked_threads %zu\n", r->n_threads);
+	header(f, "leaktrace_threads_scanned", "gauge", "Threads scanned by the last report.");
+	fprintf(f, "leaktrace_threads_scanned %" PRIu64 "\n", r->threads_scanned);
+	header(f, "leaktrace_drops_total", "counter",
+	       "Events lost because a bounded map was full or a capture failed in BPF.");
+	for (int i = 0; i < LT_DROP_MAX; i++)
+		fprintf(f, "leaktrace_drops_total{kind=\"%s\"} %" PRIu64 "\n", drop_kind[i],
+			r->drops[i]);
+	/* not a BPF map, but the same kind of loss: verdict history was full */
+	fprintf(f, "leaktrace_drops_total{kind=\"sites_evicted\"} %" PRIu64 "\n", r->sites_evicted);
+	header(f, "leaktrace_capture_failures_total", "counter",
+	       "Stacks asked for and not obtained.");
+	fprintf(f, "leaktrace_capture_failures_total %" PRIu64 "\n", t->capture_failures);
+	header(f, "leaktrace_reports_total", "counter", "Reports taken.");
+	fprintf(f, "leaktrace_reports_total %" PRIu64 "\n", t->reports);
+	header(f, "leaktrace_last_report_timestamp_seconds", "gauge",
+	       "Unix time of the last report (0 before the first).");
+	fprintf(f, "leaktrace_last_report_timestamp_seconds %.3f\n", t->reports ? r->real_ns / 1e9 : 0);
+	header(f, "process_cpu_seconds_total", "counter", "User and system CPU time of leaktrace.");
+	fprintf(f, "process_cpu_seconds_total %.6f\n", self->cpu_seconds);
+	header(f, "process_resident_memory_bytes", "gauge", "Resident memory of leaktrace.");
+	fprintf(f, "process_resident_memory_bytes %" PRIu64 "\n", self->rss_bytes);
+}
+
+int prom_render(FILE *f, const struct report *r, const struct prom_totals *t,
+		const struct prom_self *self)
+{
+	struct proc_agg *aggs;
+	size_t n, n_cut;
+	int err;
+
+	err = select_procs(r, &aggs, &n, &n_cut);
+	if (err)
+		return err;
+	write_proc_metrics(f, aggs, n);
+	write_go_metrics(f, aggs, n);
+	write_global_metrics(f, r, t, self, n_cut);
+	free(aggs);
+	fflush(f);
+	return ferror(f) ? -EIO : 0;
+}

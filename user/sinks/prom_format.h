@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* A report as Prometheus text exposition (format 0.0.4), without I/O of its
+ * own: the exporter renders into a buffer, the tests into a memstream. */
+#ifndef LT_PROM_FORMAT_H
+#define LT_PROM_FORMAT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/report.h"
+
+/* Per-process series are kept for at most this many processes (most parked
+ * threads first) so a host with thousands of leaking processes cannot blow
+ * up the scraper; the rest is counted in leaktrace_series_truncated. */
+#define PROM_MAX_PROCS 100
+
+/* Counters that must not reset between reports. */
+struct prom_totals {
+	uint64_t reports;
+	uint64_t capture_failures;	/* report->capture_failures is per report */
+};
+
+/* leaktrace's own resource use. */
+struct prom_self {
+	double cpu_seconds;
+	uint64_t rss_bytes;
+};
+
+/* Account one report into t. */
+void prom_totals_add(struct prom_totals *t, const struct report *r);
+
+/* Write every metric of r (may be empty: before the first report) to f.
+ * Returns 0, -ENOMEM, or -EIO when f failed. */
+int prom_render(FILE *f, const struct report *r, const struct prom_totals *t,
+		const struct prom_self *self);
+
+/* Write s (at most len bytes, stops at NUL) as a quoted label value:
+ * backslash, double quote and newline escaped; bytes that are not valid
+ * UTF-8 become their Latin-1 reading (as in the JSON output), because
+ * Prometheus rejects a scrape with invalid UTF-8. */
+void prom_write_label_value(FILE *f, const char *s, size_t len);
+
+#endif

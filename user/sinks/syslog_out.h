@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* --syslog: one syslog(3) line per new, changed or gone finding. */
+#ifndef LT_SYSLOG_OUT_H
+#define LT_SYSLOG_OUT_H
+
+#include <stddef.h>
+
+#include "sinks/findings.h"
+
+/* Format one finding as space-separated key=value pairs, e.g.
+ *   finding=new pid=123 tid=456 comm="leaky-main" thread="leak-condvar"
+ *   state=S parked_seconds=12 wait=futex timeout=false verdict=leak
+ *   site=00000000deadbeef site_threads=3
+ * (gone lines carry pid, tid, comm, thread, verdict and site only). Quoted
+ * values escape '"' and '\' and write control and non-ASCII bytes as \xNN,
+ * so a line is printable ASCII: no hostile name can split it or add a key.
+ * Returns the length; the line is truncated to size-1 bytes. */
+size_t syslog_format_finding(char *buf, size_t size, enum finding_event ev,
+			     const struct finding *f, const struct thread_report *t);
+
+/* Format one site line:
+ *   site=new|changed|gone pid=123 comm="svc" kind=thread id=12ccb6684ffc18b1
+ *   threads=37 verdict=leak reason="..."
+ * logged when a site appears, when its count or verdict changes and when it
+ * empties: one line per change, whatever the number of threads. */
+size_t syslog_format_site(char *buf, size_t size, const char *event, const struct site_report *s,
+			  uint32_t threads, enum verdict v);
+
+void syslog_out_open(void);
+void syslog_out_close(void);
+
+/* Log what changed since the previous report (findings__update() with
+ * syslog_out_finding), and a warning when findings had to be left out.
+ * Returns 0 or -ENOMEM. */
+int syslog_out_report(struct findings *fs, const struct report *r);
+
+/* A finding_fn: log one finding (ctx unused). */
+void syslog_out_finding(enum finding_event ev, const struct finding *f,
+			const struct thread_report *t, void *ctx);
+
+#endif

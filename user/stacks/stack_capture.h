@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Stacks of a report's parked threads: capture (BPF), unwind and symbolize
+ * (stacks.h), and the site each stack belongs to. */
+#ifndef LT_STACK_CAPTURE_H
+#define LT_STACK_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/report.h"
+
+struct tracer;
+struct stack_capture;
+
+struct stack_capture *stack_capture__new(bool user, bool kernel, int max_depth);
+void stack_capture__free(struct stack_capture *sc);
+
+/* Fill user_stack, kernel_stack and site of r's threads. Threads whose
+ * capture failed keep no stack and count in r->capture_failures. */
+int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report *r);
+
+/* Stable identifier of a stack: FNV-1a over the frame strings (symbol+offset,
+ * so it does not depend on load addresses). 0 for an empty stack. */
+uint64_t stack_site_id(char *const *user, int n_user, char *const *kernel, int n_kernel);
+
+#endif
