@@ -38,7 +38,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean test unit e2e bench install deps
+.PHONY: all clean test check unit e2e bench install deps
 
 all: leaktrace
 

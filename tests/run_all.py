@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Test driver: runs unit (cmocka) and end-to-end (TAP) tests, prints each
-runner's own output and a final 'N passed, N failed' line."""
+"""Test driver: runs unit (cmocka) and end-to-end (TAP) tests, and with
+--matrix the matrices (tests/matrix/test_*.py: Go toolchains, kernels under
+qemu, CPython versions), prints each runner's own output and one final
+'N passed, N failed' line."""
 import glob
 import os
 import re
@@ -57,6 +59,7 @@ def run_tap(path, timeout):
 
 def main():
     unit_only = "--unit-only" in sys.argv
+    matrix = "--matrix" in sys.argv
     only = [a for a in sys.argv[1:] if not a.startswith("--")]
     for b in sorted(glob.glob(os.path.join(ROOT, ".output", "tests", "test_*"))):
         if os.access(b, os.X_OK) and (not only or any(o in b for o in only)):
@@ -70,6 +73,10 @@ def main():
             for t in sorted(glob.glob(os.path.join(ROOT, "tests", "e2e", "test_*.py"))):
                 if not only or any(o in t for o in only):
                     run_tap(t, timeout=900)
+            if matrix:
+                for t in sorted(glob.glob(os.path.join(ROOT, "tests", "matrix", "test_*.py"))):
+                    if not only or any(o in t for o in only):
+                        run_tap(t, timeout=2400)
     if failures:
         print("# failed: %s" % ", ".join(failures))
     print("%d passed, %d failed" % (passed, failed))

@@ -14,5 +14,10 @@ unit-bins: $(UNIT_BINS)
 test: leaktrace unit-bins workloads
 	./tests/run-all.sh
 
+# CI: the tests above plus the matrices (Go toolchains, kernels, CPython
+# versions), with one summary line for all.
+check: leaktrace unit-bins workloads
+	./tests/run-all.sh --matrix
+
 unit: unit-bins
 	./tests/run-all.sh --unit-only
