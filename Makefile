@@ -38,7 +38,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean test check unit e2e bench install deps
+.PHONY: all clean distclean test check unit e2e bench install deps
 
 all: leaktrace
 
@@ -85,4 +85,9 @@ deps:
 
 clean:
 	$(call msg,CLEAN,)
-	$(Q)rm -rf $(OUTPUT) leaktrace $(CLEAN_EXTRA)
+	$(Q)[ ! -d $(OUTPUT) ] || find $(OUTPUT) -mindepth 1 -maxdepth 1 ! -name cache -exec rm -rf {} +
+	$(Q)rm -rf leaktrace $(CLEAN_EXTRA)
+
+# downloaded toolchains, kernels and root filesystems (kept by clean)
+distclean: clean
+	$(Q)rm -rf $(OUTPUT)
