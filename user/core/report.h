@@ -47,20 +47,35 @@ struct thread_report {
 	int stack_err;			/* 0, or -errno of a failed capture */
 	bool stacks_borrowed;		/* frames belong to the stack cache, not to us */
 	uint64_t site;			/* hash of the stack, 0 = no stack */
-	/* verdict.c */
-	uint64_t group;			/* site, or a hash of the wait when no stack */
+	bool go_runtime;		/* an OS thread of the Go runtime: set by the Go collector */
+	/* judge */
+	uint64_t group;			/* site, or the wait's shape when no stack */
 	uint32_t lock_owner;		/* tid holding the mutex it waits for, 0 = none */
 	enum verdict verdict;
 	size_t site_index;		/* into report.sites */
 };
 
-/* One parked goroutine (go_report.c); g points into the snapshot the
+/* What the Go collector tells the judge about a goroutine's wait. */
+enum goroutine_flags {
+	GOROUTINE_RUNTIME = 1 << 0,	/* started by the runtime itself */
+	GOROUTINE_IDLE_WAIT = 1 << 1,	/* sleep, timer or GC wait */
+	GOROUTINE_LISTENER = 1 << 2,	/* IO wait inside an Accept */
+	GOROUTINE_MAIN = 1 << 3,	/* the main goroutine */
+};
+
+/* One parked goroutine (go/go_report.c); g points into the snapshot the
  * goroutine tracer keeps until the next report. */
 struct go_goroutine;
 struct goroutine_report {
 	uint32_t pid;
 	const struct go_goroutine *g;
+	uint64_t goid;
+	uint64_t parked_ns;
+	bool parked_estimated;		/* parked before attach: the age is a lower bound */
+	uint64_t wait_object;		/* channel/semaphore it waits on, 0 = unknown */
+	uint32_t flags;			/* enum goroutine_flags */
 	uint64_t site;			/* hash of creation site and stack */
+	/* judge */
 	enum verdict verdict;
 	size_t site_index;		/* into report.sites */
 };
@@ -149,6 +164,9 @@ struct goroutine_report *report_add_goroutine(struct report *r);
 /* Empty r, keeping its buffers. */
 void report_reset(struct report *r);
 void report_free(struct report *r);
+
+/* The summary of pid, NULL if there is none. */
+const struct proc_report *report_find_proc(const struct report *r, uint32_t pid);
 
 /* Find or add the summary of pid. NULL on allocation failure. */
 struct proc_report *report_proc(struct report *r, uint32_t pid);

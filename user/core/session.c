@@ -10,6 +10,7 @@
 #include "sinks/output.h"
 #include "sinks/prom_exporter.h"
 #include "core/session.h"
+#include "util/clock.h"
 #include "stacks/stack_capture.h"
 #include "sinks/syslog_out.h"
 #include "core/tracer.h"
@@ -27,14 +28,6 @@ struct session {
 	uint64_t last_ns;
 	enum verdict worst;
 };
-
-static uint64_t clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static long max_rss_kb(void)
 {
@@ -200,14 +193,15 @@ int session__report(struct session *s, bool final, FILE *out)
 		stack_capture__run(s->stacks, s->tracer, r);
 	t2 = clock_ns(CLOCK_MONOTONIC);
 	r->capture_ns = t2 - t1;
+	err = go_report__collect(s->goroutines, r);
+	if (err)
+		fprintf(stderr, "leaktrace: warning: goroutine snapshot failed: %s\n", strerror(-err));
+	/* every collector has run: judge once, nothing changes a verdict after */
 	err = verdict_engine__judge(s->verdicts, r);
 	if (err) {
 		fprintf(stderr, "leaktrace: cannot judge report: %s\n", strerror(-err));
 		return err;
 	}
-	err = go_report__collect(s->goroutines, r);
-	if (err)
-		fprintf(stderr, "leaktrace: warning: goroutine snapshot failed: %s\n", strerror(-err));
 	r->judge_ns = clock_ns(CLOCK_MONOTONIC) - t2;
 	r->max_rss_kb = max_rss_kb();
 	if (r->worst > s->worst)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Leak or idle: groups parked threads into sites and judges each site from
- * its shape now and its history over the reports seen (README "Verdicts"). */
+/* The judge: after the collectors (thread scan, stack capture, goroutine
+ * snapshot) have filled a report, groups every parked unit into sites,
+ * follows each site over the reports (history.c) and judges it once with
+ * the rule table (rules.c). Nothing changes a verdict afterwards. */
 #ifndef LT_VERDICT_H
 #define LT_VERDICT_H
 
@@ -23,8 +25,9 @@ struct verdict_engine;
 struct verdict_engine *verdict_engine__new(const struct verdict_opts *opts);
 void verdict_engine__free(struct verdict_engine *e);
 
-/* Fill r->sites and every thread's group, site_index, lock_owner and
- * verdict; r->worst. Call once per report, in time order. */
+/* Fill r->sites; every thread's group, site_index, lock_owner and verdict;
+ * every goroutine's site_index and verdict; r->worst. Call once per report,
+ * in time order, after all collectors. */
 int verdict_engine__judge(struct verdict_engine *e, struct report *r);
 
 #endif
