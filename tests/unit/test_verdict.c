@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "judge/lockgraph.h"
+#include "judge/regions.h"
 #include "core/report.h"
 #include "judge/verdict.h"
 
@@ -77,6 +78,7 @@ enum wait_shape {
 	W_READ,		/* read(fd = obj) */
 	W_EPOLL,	/* epoll_wait(..., -1) */
 	W_ACCEPT,
+	W_SIGWAIT,	/* rt_sigtimedwait(set, info, NULL) */
 };
 
 struct tspec {
@@ -135,6 +137,9 @@ static void classify(const struct tspec *s, struct wait_info *w)
 	case W_ACCEPT:
 		nr = 288;
 		a[0] = s->obj;
+		break;
+	case W_SIGWAIT:
+		nr = 128;
 		break;
 	}
 	wait_classify(nr, a, w);
@@ -725,6 +730,133 @@ static void test_join(void **state)
 	report_free(&r);
 }
 
+/* ---- where wait objects live, and the rules that use it ---- */
+
+static const char MAPS[] =
+	"55d0c0000000-55d0c0002000 r--p 00000000 08:01 1234 /usr/bin/svc\n"
+	"55d0c0002000-55d0c0004000 r-xp 00002000 08:01 1234 /usr/bin/svc\n"
+	"55d0c0004000-55d0c0005000 rw-p 00004000 08:01 1234 /usr/bin/svc\n"
+	"55d0c0005000-55d0c0006000 rw-p 00000000 00:00 0 \n"
+	"55d0c1000000-55d0c1021000 rw-p 00000000 00:00 0                  [heap]\n"
+	"7f0000000000-7f0000021000 rw-p 00000000 00:00 0 \n"
+	"garbage line without a mapping\n"
+	"7f1000000000-7f0000000000 rw-p 00000000 08:01 99 /backwards\n"
+	"7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0                  [stack]";
+
+static void test_regions(void **state)
+{
+	(void)state;
+	assert_int_equal(maps_region(MAPS, sizeof(MAPS) - 1, 0x55d0c0004010), REGION_GLOBAL);
+	assert_int_equal(maps_region(MAPS, sizeof(MAPS) - 1, 0x55d0c0005010), REGION_GLOBAL); /* bss */
+	assert_int_equal(maps_region(MAPS, sizeof(MAPS) - 1, 0x55d0c1000100), REGION_HEAP);
+	assert_int_equal(maps_region(MAPS, sizeof(MAPS) - 1, 0x7f0000000100), REGION_HEAP);
+	assert_int_equal(maps_region(MAPS, sizeof(MAPS) - 1, 0x7ffc00000100), REGION_HEAP);
+	assert_int_equal(maps_region(MAPS, sizeof(MAPS) - 1, 0x55d0c0002010), REGION_UNKNOWN); /* text */
+	assert_int_equal(maps_region(MAPS, sizeof(MAPS) - 1, 0x1000), REGION_UNKNOWN);
+	assert_int_equal(maps_region(MAPS, sizeof(MAPS) - 1, 0x7f1000000010), REGION_UNKNOWN);
+	/* cut in the middle of a line, empty, garbage */
+	assert_int_equal(maps_region(MAPS, 70, 0x55d0c0004010), REGION_UNKNOWN);
+	assert_int_equal(maps_region("", 0, 0x1000), REGION_UNKNOWN);
+	assert_int_equal(maps_region("\n\n-\n1-\nzz-zz rw-p", 20, 0x1), REGION_UNKNOWN);
+	/* the real thing: this test's own globals and heap */
+	static int global_word;
+	int *heap_word = malloc(sizeof(*heap_word));
+
+	assert_int_equal(procmaps_region(NULL, getpid(), (uintptr_t)&global_word), REGION_GLOBAL);
+	assert_int_equal(procmaps_region(NULL, getpid(), (uintptr_t)heap_word), REGION_HEAP);
+	free(heap_word);
+}
+
+static enum mem_region fake_region(void *ctx, uint32_t pid, uint64_t addr)
+{
+	(void)pid;
+	return addr >= 0x5000 && addr < 0x6000 ? REGION_GLOBAL : *(enum mem_region *)ctx;
+}
+
+static void judge_regions(struct report *r, struct fake_mem *m, enum mem_region other,
+			  const struct tspec *ts, size_t n)
+{
+	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = m, .region = fake_region,
+				  .region_ctx = &other };
+	struct verdict_engine *e = verdict_engine__new(&o);
+
+	build(r, (uint32_t)getpid(), 0, ts, n);
+	assert_int_equal(verdict_engine__judge(e, r), 0);
+	verdict_engine__free(e);
+}
+
+static void test_service_rest(void **state)
+{
+	uint32_t a = helper_tid[0], b = helper_tid[1];
+	struct fake_mem m = {};
+	struct report r = {};
+
+	(void)state;
+	/* alone on a global condvar: a service worker at rest */
+	struct tspec global[] = { CV(a, 30.0, 0x5040) };
+	judge_regions(&r, &m, REGION_HEAP, global, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_IDLE);
+	assert_non_null(strstr(site_of(&r, a)->reason, "service worker"));
+	assert_int_equal(site_of(&r, a)->object_region, OBJECT_REGION_GLOBAL);
+	/* alone on a heap condvar: a request's wait, still stuck */
+	struct tspec heap[] = { CV(a, 30.0, 0x9040) };
+	judge_regions(&r, &m, REGION_HEAP, heap, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	assert_non_null(strstr(site_of(&r, a)->reason, "alone"));
+	/* region unknown: stuck as before */
+	judge_regions(&r, &m, REGION_UNKNOWN, heap, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	/* a lone read of a pipe is no condition wait: stuck */
+	struct tspec pipe_read[] = { TS(a, 1, 30.0, W_READ, 5) };
+	judge_regions(&r, &m, REGION_GLOBAL, pipe_read, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	/* a global mutex is a lock, not a rest: stuck on its owner */
+	fake_set(&m, 0x5080, 2, (int32_t)b);
+	struct tspec mutex[] = { TS(a, 1, 30.0, W_MUTEX, 0x5080) };
+	judge_regions(&r, &m, REGION_GLOBAL, mutex, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	report_free(&r);
+}
+
+static void test_signal_wait(void **state)
+{
+	uint32_t a = helper_tid[0];
+	struct tspec ts[] = { TS(a, 1, 60.0, W_SIGWAIT, 0) };
+	struct fake_mem m = {};
+	struct report r = {};
+
+	(void)state;
+	judge_mem(&r, &m, ts, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_IDLE);
+	assert_non_null(strstr(site_of(&r, a)->reason, "signals"));
+	assert_true(site_of(&r, a)->signal_wait);
+	report_free(&r);
+}
+
+/* A mutex held by a thread resting in its event loop (a key-value store's
+ * I/O threads and its main loop) is by design; held by a thread parked
+ * anywhere else it is worth a look. */
+static void test_owner_resting(void **state)
+{
+	uint32_t a = helper_tid[0], b = helper_tid[1];
+	struct tspec loop[] = { TS(a, 1, 20.0, W_MUTEX, M1), TS(b, 2, 20.0, W_EPOLL, 0) };
+	struct tspec sleeps[] = { TS(a, 1, 20.0, W_MUTEX, M1), TS(b, 2, 20.0, W_CONDVAR, 0x9000) };
+	struct fake_mem m = {};
+	struct report r = {};
+
+	(void)state;
+	fake_set(&m, M1, 2, (int32_t)b);
+	judge_mem(&r, &m, loop, 2);
+	assert_int_equal(owner_of(&r, a), b);
+	assert_int_equal(verdict_of(&r, a), VERDICT_IDLE);
+	assert_true(site_of(&r, a)->owner_resting);
+	assert_non_null(strstr(site_of(&r, a)->reason, "event loop"));
+	judge_mem(&r, &m, sleeps, 2);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	assert_false(site_of(&r, a)->owner_resting);
+	report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest rules[] = {
@@ -743,6 +875,10 @@ int main(void)
 		cmocka_unit_test(test_lock_only_mutex_waits),
 		cmocka_unit_test(test_lock_pi),
 		cmocka_unit_test(test_join),
+		cmocka_unit_test(test_regions),
+		cmocka_unit_test(test_service_rest),
+		cmocka_unit_test(test_signal_wait),
+		cmocka_unit_test(test_owner_resting),
 	};
 	int failed = cmocka_run_group_tests_name("verdict rules", rules, NULL, NULL);
 

@@ -97,6 +97,10 @@ struct site_report {
 	bool disk;			/* some thread in D state */
 	bool woken_since_park;		/* a thread got wake-ups without running */
 	bool lock_wait;			/* some thread waits for a held mutex */
+	bool signal_wait;		/* every thread waits for signals */
+	bool owner_resting;		/* the mutex owner rests in an event loop */
+	enum { OBJECT_REGION_UNKNOWN, OBJECT_REGION_GLOBAL, OBJECT_REGION_HEAP } object_region;
+					/* where a lone unit's wait object lives */
 	uint32_t arrivals;		/* threads that joined while observed */
 	uint32_t departures;		/* threads that left (ran or exited) */
 	uint32_t reports_seen;

@@ -69,6 +69,17 @@ static bool alone(const struct judged *j)
 	return j->s->n_threads == 1 && j->s->no_timeout && !j->s->woken_since_park;
 }
 
+static bool signal_wait(const struct judged *j) { return j->s->signal_wait; }
+static bool owner_resting(const struct judged *j) { return j->s->lock_wait && j->s->owner_resting; }
+
+/* A service's background worker waits, alone and without timeout, on a
+ * condition that lives in the program's own data (a global queue or
+ * condvar); a request's leaked wait is on heap memory. */
+static bool alone_global(const struct judged *j)
+{
+	return alone(j) && j->f->condition_wait && j->s->object_region == OBJECT_REGION_GLOBAL;
+}
+
 static bool shared_object(const struct judged *j) { return j->s->distinct_wait_objects == 1; }
 static bool any(const struct judged *j) { return true; }
 
@@ -82,10 +93,13 @@ static const struct rule rules[] = {
 	{ VERDICT_IDLE, "waits for connections (accept)", accepting },
 	{ VERDICT_IDLE, "timed wait", timed },
 	{ VERDICT_IDLE, "joins threads that are still running", joining_running },
+	{ VERDICT_IDLE, "waits for signals", signal_wait },
 	{ VERDICT_LEAK, "parked units keep arriving on private objects, more than leave", leak_growing },
 	{ VERDICT_LEAK, "parked units arrived over time on private objects and none left", leak_spread },
 	{ VERDICT_STUCK, "uninterruptible sleep (D) past the threshold", disk },
+	{ VERDICT_IDLE, "waits for a mutex its owner holds while resting in an event loop", owner_resting },
 	{ VERDICT_STUCK, "waits for a mutex another thread holds", lock_wait },
+	{ VERDICT_IDLE, "alone on a process-global condition (a service worker at rest)", alone_global },
 	{ VERDICT_STUCK, "alone, no timeout, never woken", alone },
 	{ VERDICT_IDLE, "group sharing one wait object (pool)", shared_object },
 	{ VERDICT_IDLE, "fixed group with no growth", any },

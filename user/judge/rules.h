@@ -27,6 +27,7 @@ struct site_facts {
 	bool idle_wait;		/* goroutines: sleep, timer or GC wait */
 	bool listener;		/* goroutines: IO wait in Accept */
 	bool main_unit;		/* goroutines: the main goroutine */
+	bool condition_wait;	/* every unit waits on a condition, not a lock */
 };
 
 /* Set s->verdict, s->reason and s->growth_per_min from s and f. */

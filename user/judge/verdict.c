@@ -30,6 +30,8 @@ struct verdict_engine *verdict_engine__new(const struct verdict_opts *opts)
 		e->o.leak_min_arrivals = 2;
 	if (!e->o.read_mem)
 		e->o.read_mem = procmem_read;
+	if (!e->o.region)
+		e->o.region = procmaps_region;
 	e->rules = (struct rule_opts){ e->o.leak_min_threads, e->o.leak_min_span_s,
 				       e->o.leak_min_arrivals };
 	e->history = site_history__new(e->o.max_sites);
@@ -62,11 +64,26 @@ struct judging {
 	size_t n;
 };
 
-static bool thread_parked(const struct judging *j, uint32_t pid, uint32_t tid)
+/* The parked thread tid of process pid, or NULL. */
+static const struct thread_report *parked_thread(const struct judging *j, uint32_t pid,
+						 uint32_t tid)
 {
 	struct unit key = { .pid = pid, .kind = UNIT_THREAD, .id = tid };
+	const struct unit *u = sorted_find(j->by_id, j->n, sizeof(key), &key, unit_id_cmp);
 
-	return sorted_find(j->by_id, j->n, sizeof(key), &key, unit_id_cmp) != NULL;
+	return u ? &j->r->threads[u->idx] : NULL;
+}
+
+/* A futex wait on a condition (condvar, semaphore, event), not on a lock. */
+static bool condition_futex(const struct thread_report *t)
+{
+	const struct wait_info *w = &t->wait;
+
+	if (w->kind != WAIT_FUTEX || t->lock_owner)
+		return false;
+	if (w->futex_cmd == FUTEX_CMD_WAIT)
+		return w->futex_val != 2;	/* 2: a contended glibc lock */
+	return w->futex_cmd == FUTEX_CMD_WAIT_BITSET || w->futex_cmd == FUTEX_CMD_WAITV;
 }
 
 /* The wait object of a unit, if known, and the slack that merges objects. */
@@ -95,11 +112,19 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 	s->event_loop |= wait_has(&t->wait, WAIT_F_EVENT_LOOP);
 	s->disk |= t->state == 'D';
 	s->lock_wait |= t->lock_owner != 0;
+	s->signal_wait &= wait_has(&t->wait, WAIT_F_SIGNALS);
+	if (t->lock_owner) {
+		const struct thread_report *o = parked_thread(j, t->pid, t->lock_owner);
+
+		/* an event loop holding a lock while it waits: by design, not stuck */
+		s->owner_resting |= o && wait_has(&o->wait, WAIT_F_EVENT_LOOP);
+	}
+	f->condition_wait &= condition_futex(t);
 	f->accepting &= wait_has(&t->wait, WAIT_F_ACCEPT);
 	f->go_runtime &= t->go_runtime;
 	if (f->joining_running) {
 		target = lockgraph_join_target(t, j->e->o.read_mem, j->e->o.read_ctx);
-		f->joining_running = target && !thread_parked(j, t->pid, target);
+		f->joining_running = target && !parked_thread(j, t->pid, target);
 	}
 }
 
@@ -108,8 +133,9 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 {
 	/* goroutine waits carry no timeout: timed ones are sleeps and timers */
 	s->timed = false;
+	s->signal_wait = false;
 	s->goroutines = true;
-	f->accepting = f->joining_running = false;
+	f->accepting = f->joining_running = f->condition_wait = false;
 	f->go_runtime &= !!(g->flags & GOROUTINE_RUNTIME);
 	f->idle_wait &= !!(g->flags & GOROUTINE_IDLE_WAIT);
 	f->listener &= !!(g->flags & GOROUTINE_LISTENER);
@@ -126,10 +152,11 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	const struct proc_report *p;
 
 	*f = (struct site_facts){ .kind = u[0].kind, .accepting = true, .joining_running = true,
-				  .go_runtime = true, .idle_wait = true, .listener = true };
+				  .go_runtime = true, .idle_wait = true, .listener = true,
+				  .condition_wait = true };
 	s->pid = u[0].pid;
 	s->group = s->site = u[0].group;
-	s->no_timeout = s->timed = true;
+	s->no_timeout = s->timed = s->signal_wait = true;
 	s->min_parked_ns = UINT64_MAX;
 	s->first_thread = u[0].idx;
 	s->n_threads = n;
@@ -152,6 +179,12 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	if (f->kind != UNIT_GOROUTINE)
 		f->idle_wait = f->listener = false;
 	f->objects_known = n_obj > 0;
+	/* where a lone waiter's object lives: a service worker's rest or a
+	 * request's wait (rules.c) */
+	_Static_assert((int)REGION_GLOBAL == OBJECT_REGION_GLOBAL &&
+		       (int)REGION_HEAP == OBJECT_REGION_HEAP, "one region numbering");
+	if (n == 1 && n_obj == 1 && f->condition_wait)
+		s->object_region = (int)j->e->o.region(j->e->o.region_ctx, s->pid, objs[0]);
 	qsort(objs, n_obj, sizeof(*objs), cmp_u64);
 	for (size_t k = 0; k < n_obj; k++)
 		s->distinct_wait_objects += !k || objs[k] - objs[k - 1] > slack;

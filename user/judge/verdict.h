@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "judge/lockgraph.h"
+#include "judge/regions.h"
 #include "core/report.h"
 
 struct verdict_opts {
@@ -18,6 +19,8 @@ struct verdict_opts {
 	size_t max_sites;		/* history entries kept (4096) */
 	mem_reader_fn read_mem;		/* mutex owners; NULL = procmem_read */
 	void *read_ctx;
+	region_fn region;		/* where wait objects live; NULL = procmaps_region */
+	void *region_ctx;
 };
 
 struct verdict_engine;
