@@ -61,6 +61,7 @@ enum goroutine_flags {
 	GOROUTINE_IDLE_WAIT = 1 << 1,	/* sleep, timer or GC wait */
 	GOROUTINE_LISTENER = 1 << 2,	/* IO wait inside an Accept */
 	GOROUTINE_MAIN = 1 << 3,	/* the main goroutine */
+	GOROUTINE_FOREVER = 1 << 4,	/* provably never woken: nil channel, empty select */
 };
 
 /* One parked goroutine (go/go_report.c); g points into the snapshot the

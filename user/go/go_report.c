@@ -149,6 +149,12 @@ static uint32_t goroutine_flags(const struct go_goroutine *gr)
 	/* the main goroutine waiting (serve loop, signal wait) keeps the program up */
 	if (gr->goid == 1 || stack_has(gr, "runtime.main ("))
 		f |= GOROUTINE_MAIN;
+	/* nothing can ever send to or receive from a nil channel, nor wake an
+	 * empty select: the runtime's own words prove it */
+	else if (!strcmp(gr->wait_reason, "chan receive (nil chan)") ||
+		 !strcmp(gr->wait_reason, "chan send (nil chan)") ||
+		 !strcmp(gr->wait_reason, "select (no cases)"))
+		f |= GOROUTINE_FOREVER;
 	return f;
 }
 

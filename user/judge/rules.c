@@ -64,6 +64,20 @@ static bool leak_spread(const struct judged *j)
 	return leak_common(j) && j->private_objs && spread(j);
 }
 
+/* A pile found on first sight (the leak happened before attach): many
+ * goroutines each on a channel or semaphore of its own, none leaving over a
+ * whole interval. Not for threads: JVM and Python pools park every worker
+ * on a private futex word (a Parker, a per-waiter lock), so private words
+ * do not tell a pile of threads from an idle pool. */
+static bool leak_pile(const struct judged *j)
+{
+	return j->f->kind == UNIT_GOROUTINE && leak_common(j) && j->private_objs &&
+	       j->s->reports_seen >= 2 && !j->s->departures &&
+	       j->s->n_threads >= j->o->leak_min_pile;
+}
+
+static bool blocked_forever(const struct judged *j) { return j->f->blocked_forever; }
+
 static bool alone(const struct judged *j)
 {
 	return j->s->n_threads == 1 && j->s->no_timeout && !j->s->woken_since_park;
@@ -85,6 +99,7 @@ static bool any(const struct judged *j) { return true; }
 
 static const struct rule rules[] = {
 	{ VERDICT_DEADLOCK, "threads wait in a cycle for mutexes held by each other", in_cycle },
+	{ VERDICT_LEAK, "blocked forever: a nil channel or a select with no cases", blocked_forever },
 	{ VERDICT_IDLE, "Go runtime (idle M or runtime goroutine)", go_runtime },
 	{ VERDICT_IDLE, "sleep, timer or GC wait", idle_wait },
 	{ VERDICT_IDLE, "listener waiting for connections", listener },
@@ -96,6 +111,7 @@ static const struct rule rules[] = {
 	{ VERDICT_IDLE, "waits for signals", signal_wait },
 	{ VERDICT_LEAK, "parked units keep arriving on private objects, more than leave", leak_growing },
 	{ VERDICT_LEAK, "parked units arrived over time on private objects and none left", leak_spread },
+	{ VERDICT_LEAK, "a pile of parked units, each on a private object, none leaving", leak_pile },
 	{ VERDICT_STUCK, "uninterruptible sleep (D) past the threshold", disk },
 	{ VERDICT_IDLE, "waits for a mutex its owner holds while resting in an event loop", owner_resting },
 	{ VERDICT_STUCK, "waits for a mutex another thread holds", lock_wait },
@@ -106,11 +122,13 @@ static const struct rule rules[] = {
 };
 
 /* "parked units ..." reads "parked threads ..." or "parked goroutines ...". */
-static const char *const leak_reasons[UNIT_KINDS][2] = {
+static const char *const leak_reasons[UNIT_KINDS][3] = {
 	[UNIT_THREAD] = { "parked threads keep arriving on private objects, more than leave",
-			  "parked threads arrived over time on private objects and none left" },
+			  "parked threads arrived over time on private objects and none left",
+			  "a pile of parked threads, each on a private object, none leaving" },
 	[UNIT_GOROUTINE] = { "parked goroutines keep arriving on private objects, more than leave",
-			     "parked goroutines arrived over time on private objects and none left" },
+			     "parked goroutines arrived over time on private objects and none left",
+			     "a pile of parked goroutines, each on a private object, none leaving" },
 };
 
 static const char *reason_of(const struct rule *r, const struct judged *j)
@@ -122,6 +140,8 @@ static const char *reason_of(const struct rule *r, const struct judged *j)
 		return leak_reasons[j->f->kind][0];
 	if (r->match == leak_spread)
 		return leak_reasons[j->f->kind][1];
+	if (r->match == leak_pile)
+		return leak_reasons[j->f->kind][2];
 	return r->reason;
 }
 

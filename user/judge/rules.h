@@ -15,6 +15,7 @@ struct rule_opts {
 	uint32_t leak_min_threads;	/* a spread-out site needs this many (3) */
 	double leak_min_span_s;		/* ... parked over at least this span (1 s) */
 	uint32_t leak_min_arrivals;	/* or this net growth while observed (2) */
+	uint32_t leak_min_pile;		/* or this many on private objects, none leaving (10) */
 };
 
 /* What a site's units share, beyond struct site_report's evidence. */
@@ -28,6 +29,7 @@ struct site_facts {
 	bool listener;		/* goroutines: IO wait in Accept */
 	bool main_unit;		/* goroutines: the main goroutine */
 	bool condition_wait;	/* every unit waits on a condition, not a lock */
+	bool blocked_forever;	/* every unit provably never wakes */
 };
 
 /* Set s->verdict, s->reason and s->growth_per_min from s and f. */

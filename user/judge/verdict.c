@@ -28,12 +28,14 @@ struct verdict_engine *verdict_engine__new(const struct verdict_opts *opts)
 		e->o.leak_min_span_s = 1.0;
 	if (!e->o.leak_min_arrivals)
 		e->o.leak_min_arrivals = 2;
+	if (!e->o.leak_min_pile)
+		e->o.leak_min_pile = 10;
 	if (!e->o.read_mem)
 		e->o.read_mem = procmem_read;
 	if (!e->o.region)
 		e->o.region = procmaps_region;
 	e->rules = (struct rule_opts){ e->o.leak_min_threads, e->o.leak_min_span_s,
-				       e->o.leak_min_arrivals };
+				       e->o.leak_min_arrivals, e->o.leak_min_pile };
 	e->history = site_history__new(e->o.max_sites);
 	if (!e->history) {
 		free(e);
@@ -140,6 +142,7 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 	f->idle_wait &= !!(g->flags & GOROUTINE_IDLE_WAIT);
 	f->listener &= !!(g->flags & GOROUTINE_LISTENER);
 	f->main_unit |= !!(g->flags & GOROUTINE_MAIN);
+	f->blocked_forever &= !!(g->flags & GOROUTINE_FOREVER);
 }
 
 /* Shape of a site from its units u[0..n). objs: scratch of n entries. */
@@ -153,7 +156,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 
 	*f = (struct site_facts){ .kind = u[0].kind, .accepting = true, .joining_running = true,
 				  .go_runtime = true, .idle_wait = true, .listener = true,
-				  .condition_wait = true };
+				  .condition_wait = true, .blocked_forever = true };
 	s->pid = u[0].pid;
 	s->group = s->site = u[0].group;
 	s->no_timeout = s->timed = s->signal_wait = true;
@@ -177,7 +180,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 			n_obj++;
 	}
 	if (f->kind != UNIT_GOROUTINE)
-		f->idle_wait = f->listener = false;
+		f->idle_wait = f->listener = f->blocked_forever = false;
 	f->objects_known = n_obj > 0;
 	/* where a lone waiter's object lives: a service worker's rest or a
 	 * request's wait (rules.c) */

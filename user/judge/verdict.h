@@ -16,6 +16,7 @@ struct verdict_opts {
 	uint32_t leak_min_threads;	/* a spread-out site needs this many (3) */
 	double leak_min_span_s;		/* ... parked over at least this span (1 s) */
 	uint32_t leak_min_arrivals;	/* or this net growth (arrivals - departures) while observed (2) */
+	uint32_t leak_min_pile;		/* or this many on private objects, none leaving (10) */
 	size_t max_sites;		/* history entries kept (4096) */
 	mem_reader_fn read_mem;		/* mutex owners; NULL = procmem_read */
 	void *read_ctx;
