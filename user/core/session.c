@@ -77,6 +77,7 @@ static int open_consumers(struct session *s)
 		.leak_min_threads = o->leak_min_threads,
 		.leak_min_span_s = o->leak_min_span_s,
 		.leak_min_arrivals = o->leak_min_arrivals,
+		.leak_min_pile = o->leak_min_pile,
 	};
 	char msg[256] = "";
 
@@ -88,7 +89,7 @@ static int open_consumers(struct session *s)
 	if (o->go_mode >= 0) {
 		struct go_report_opts gopts = {
 			.pids = o->pids, .n_pids = o->n_pids, .force = o->go_mode > 0,
-			.verbose = o->verbose, .leak_min_arrivals = o->leak_min_arrivals,
+			.verbose = o->verbose,
 			.system_wide = o->n_pids == 0,
 		};
 

@@ -65,8 +65,6 @@ struct go_report *go_report__new(const struct go_report_opts *opts, char *err, s
 		return NULL;
 	}
 	g->o = *opts;
-	if (!g->o.leak_min_arrivals)
-		g->o.leak_min_arrivals = 2;
 	if (!g->o.max_procs)
 		g->o.max_procs = 64;
 	for (int i = 0; i < opts->n_pids; i++) {

@@ -13,7 +13,6 @@ struct go_report_opts {
 	int n_pids;
 	bool force;		/* --go: a process that cannot be traced is an error */
 	bool verbose;
-	uint32_t leak_min_arrivals;	/* arrivals after attach that make a leak (2) */
 	bool system_wide;	/* also attach to Go processes found in reports */
 	size_t max_procs;	/* Go processes traced at most (64); the rest counted */
 };
