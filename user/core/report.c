@@ -28,6 +28,7 @@ void report_reset(struct report *r)
 	for (size_t i = 0; i < r->n_threads; i++)
 		free_thread_stacks(&r->threads[i]);
 	r->n_threads = 0;
+	r->n_thread_index = 0;
 	r->n_procs = 0;
 	r->n_sites = 0;
 	r->n_goroutines = 0;
@@ -42,6 +43,7 @@ void report_free(struct report *r)
 {
 	report_reset(r);
 	free(r->threads);
+	free(r->thread_index);
 	free(r->procs);
 	free(r->sites);
 	free(r->goroutines);
@@ -104,11 +106,58 @@ int verdict_parse(const char *s, enum verdict *v)
 	return -EINVAL;
 }
 
+/* The (pid, tid) order of the index; a key is a thread_report too. */
+static const struct report *index_report;
+
+static int cmp_thread_id(const struct thread_report *x, const struct thread_report *y)
+{
+	if (x->pid != y->pid)
+		return (x->pid > y->pid) - (x->pid < y->pid);
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+	return cmp_thread_id(&index_report->threads[*(const uint32_t *)a],
+			     &index_report->threads[*(const uint32_t *)b]);
+}
+
+int report_index_threads(struct report *r)
+{
+	r->n_thread_index = 0;
+	if (ARRAY_RESERVE(r->thread_index, r->cap_thread_index, r->n_threads + 1))
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_threads; i++)
+		r->thread_index[i] = i;
+	index_report = r;
+	qsort(r->thread_index, r->n_threads, sizeof(*r->thread_index), cmp_index);
+	r->n_thread_index = r->n_threads;
+	return 0;
+}
+
 const struct thread_report *report_find_thread(const struct report *r, uint32_t pid, uint32_t tid)
 {
-	for (size_t i = 0; i < r->n_threads; i++)
-		if (r->threads[i].tid == tid && r->threads[i].pid == pid)
-			return &r->threads[i];
+	struct thread_report key = { .pid = pid, .tid = tid };
+	size_t lo = 0, hi = r->n_thread_index;
+
+	if (r->n_thread_index != r->n_threads) {
+		for (size_t i = 0; i < r->n_threads; i++)
+			if (!cmp_thread_id(&r->threads[i], &key))
+				return &r->threads[i];
+		return NULL;
+	}
+	while (lo < hi) {	/* sorted_find cannot see through the index */
+		size_t mid = lo + (hi - lo) / 2;
+		const struct thread_report *t = &r->threads[r->thread_index[mid]];
+		int c = cmp_thread_id(t, &key);
+
+		if (!c)
+			return t;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 

@@ -144,6 +144,8 @@ struct report {
 	uint64_t capture_failures;	/* stacks asked for and not obtained */
 	struct thread_report *threads;
 	size_t n_threads, cap_threads;
+	uint32_t *thread_index;		/* threads by (pid, tid): report_index_threads() */
+	size_t n_thread_index, cap_thread_index;
 	struct proc_report *procs;
 	size_t n_procs, cap_procs;
 	struct site_report *sites;
@@ -179,8 +181,14 @@ struct proc_report *report_proc(struct report *r, uint32_t pid);
 /* Append an empty thread entry. NULL on allocation failure. */
 struct thread_report *report_add_thread(struct report *r);
 
-/* The thread tid of process pid in r, NULL if it is not in the report. */
+/* The thread tid of process pid in r, NULL if it is not in the report.
+ * O(log n) once report_index_threads() has run on the final thread array,
+ * a linear search otherwise. */
 const struct thread_report *report_find_thread(const struct report *r, uint32_t pid, uint32_t tid);
+
+/* Index r->threads by (pid, tid); valid until threads are added or moved.
+ * 0 or -ENOMEM (then lookups stay linear). */
+int report_index_threads(struct report *r);
 
 /* Sort: processes by pid, threads by pid then longest parked first. */
 void report_sort(struct report *r);

@@ -215,6 +215,7 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 	size_t n;
 	int err = -ENOMEM;
 
+	report_index_threads(r);	/* lock chains look threads up by tid */
 	lockgraph_resolve_owners(r, e->o.read_mem, e->o.read_ctx);
 	units = units_collect(r, &n);
 	if (!units)
