@@ -819,6 +819,36 @@ static void test_service_rest(void **state)
 	report_free(&r);
 }
 
+/* The main thread of a process whose other threads live on waits for them
+ * (a server's supervisor): idle; the same wait in another thread is stuck. */
+static void test_main_thread(void **state)
+{
+	uint32_t pid = (uint32_t)getpid(), a = helper_tid[0];
+	struct tspec ts[] = { TS(pid, 1, 30.0, W_READ, 9), TS(a, 2, 30.0, W_READ, 10) };
+	struct fake_mem m = {};
+	struct report r = {};
+	struct proc_report *p;
+	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = &m };
+	struct verdict_engine *e = verdict_engine__new(&o);
+
+	(void)state;
+	build(&r, pid, 0, ts, 2);
+	p = report_proc(&r, pid);
+	assert_non_null(p);
+	p->live_threads = 5;
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(verdict_of(&r, pid), VERDICT_IDLE);
+	assert_non_null(strstr(site_of(&r, pid)->reason, "main thread"));
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	/* a single-threaded process's main thread alone on a read: stuck */
+	build(&r, pid, 1, ts, 1);
+	report_proc(&r, pid)->live_threads = 1;
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(verdict_of(&r, pid), VERDICT_STUCK);
+	verdict_engine__free(e);
+	report_free(&r);
+}
+
 static void test_signal_wait(void **state)
 {
 	uint32_t a = helper_tid[0];
@@ -988,6 +1018,36 @@ static void test_goroutine_rules(void **state)
 	assert_non_null(strstr(goroutine_site(&r, 5)->reason, "forever"));
 	assert_int_equal(r.worst, VERDICT_LEAK);
 	verdict_engine__free(e);
+
+	/* senders on private channels, parked before attach, none leaving:
+	 * leak at the second report; receivers of the same shape are a pool
+	 * of private workers and stay idle; a lone receiver rests, a lone
+	 * sender is stuck */
+	e = verdict_engine__new(NULL);
+	struct gspec send[4], recv[4], lone[3];
+	for (int i = 0; i < 3; i++) {
+		send[i] = (struct gspec)GS(300 + i, 30, 40.0, 0xf000 + 0x100 * i,
+					   .flags = GOROUTINE_SEND, .estimated = true);
+		recv[i] = (struct gspec)GS(400 + i, 31, 40.0, 0xa000 + 0x100 * i,
+					   .flags = GOROUTINE_REST, .estimated = true);
+	}
+	send[3] = recv[3] = (struct gspec){ 0 };
+	lone[0] = (struct gspec)GS(500, 32, 40.0, 0xb000, .flags = GOROUTINE_REST, .estimated = true);
+	lone[1] = (struct gspec)GS(501, 33, 40.0, 0xb100, .flags = GOROUTINE_SEND, .estimated = true);
+	lone[2] = (struct gspec){ 0 };
+	judge_goroutine_steps(e, &r, 0, send);
+	assert_int_equal(goroutine_verdict(&r, 300), VERDICT_IDLE);
+	judge_goroutine_steps(e, &r, 1, send);
+	assert_int_equal(goroutine_verdict(&r, 300), VERDICT_LEAK);
+	assert_non_null(strstr(goroutine_site(&r, 300)->reason, "sending"));
+	judge_goroutine_steps(e, &r, 2, recv);
+	judge_goroutine_steps(e, &r, 3, recv);
+	assert_int_equal(goroutine_verdict(&r, 400), VERDICT_IDLE);
+	judge_goroutine_steps(e, &r, 4, lone);
+	assert_int_equal(goroutine_verdict(&r, 500), VERDICT_IDLE);
+	assert_non_null(strstr(goroutine_site(&r, 500)->reason, "service loop"));
+	assert_int_equal(goroutine_verdict(&r, 501), VERDICT_STUCK);
+	verdict_engine__free(e);
 	report_free(&r);
 }
 
@@ -1040,6 +1100,7 @@ int main(void)
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_service_rest),
 		cmocka_unit_test(test_signal_wait),
+		cmocka_unit_test(test_main_thread),
 		cmocka_unit_test(test_owner_resting),
 	};
 	int failed = cmocka_run_group_tests_name("verdict rules", rules, NULL, NULL);

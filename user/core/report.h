@@ -62,6 +62,9 @@ enum goroutine_flags {
 	GOROUTINE_LISTENER = 1 << 2,	/* IO wait inside an Accept */
 	GOROUTINE_MAIN = 1 << 3,	/* the main goroutine */
 	GOROUTINE_FOREVER = 1 << 4,	/* provably never woken: nil channel, empty select */
+	GOROUTINE_SEND = 1 << 5,	/* blocked sending on a channel */
+	GOROUTINE_REST = 1 << 6,	/* waits for something to happen: receive, select,
+					 * sync.Cond, WaitGroup (not a lock, not a send) */
 };
 
 /* One parked goroutine (go/go_report.c); g points into the snapshot the

@@ -116,6 +116,7 @@ static bool idle_reason(const char *reason)
 		"GC scavenge wait", "finalizer wait", "force gc (idle)", "wait for GC cycle",
 		"trace reader (blocked)", "preempted", "debug call", "GC assist wait",
 		"garbage collection", "garbage collection scan", "GC assist marking",
+		"GOMAXPROCS updater (idle)", "cleanup wait",
 	};
 
 	for (size_t i = 0; i < sizeof(idle) / sizeof(idle[0]); i++)
@@ -132,6 +133,22 @@ static bool stack_has(const struct go_goroutine *gr, const char *needle)
 	return false;
 }
 
+/* Waits for an event rather than for a lock or a receiver: how a service
+ * goroutine rests. "semacquire" is both WaitGroup.Wait and Mutex.Lock in
+ * older runtimes: the stack tells. */
+static bool rest_reason(const struct go_goroutine *gr)
+{
+	static const char *const rest[] = {
+		"chan receive", "select", "sync.Cond.Wait", "sync.WaitGroup.Wait",
+		"sync.WaitGroup.Wait (durable)",
+	};
+
+	for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++)
+		if (!strcmp(gr->wait_reason, rest[i]))
+			return true;
+	return !strcmp(gr->wait_reason, "semacquire") && stack_has(gr, "sync.(*WaitGroup).Wait");
+}
+
 /* What the judge needs to know of a goroutine's wait, from the runtime's
  * words and the goroutine's stack. */
 static uint32_t goroutine_flags(const struct go_goroutine *gr)
@@ -144,6 +161,10 @@ static uint32_t goroutine_flags(const struct go_goroutine *gr)
 		f |= GOROUTINE_IDLE_WAIT;
 	if (!strcmp(gr->wait_reason, "IO wait") && stack_has(gr, ").Accept"))
 		f |= GOROUTINE_LISTENER;
+	if (!strcmp(gr->wait_reason, "chan send"))
+		f |= GOROUTINE_SEND;
+	if (rest_reason(gr))
+		f |= GOROUTINE_REST;
 	/* the main goroutine waiting (serve loop, signal wait) keeps the program up */
 	if (gr->goid == 1 || stack_has(gr, "runtime.main ("))
 		f |= GOROUTINE_MAIN;

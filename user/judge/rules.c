@@ -22,7 +22,15 @@ static bool in_cycle(const struct judged *j) { return j->s->cycle_len; }
 static bool go_runtime(const struct judged *j) { return j->f->go_runtime; }
 static bool idle_wait(const struct judged *j) { return j->f->idle_wait; }
 static bool listener(const struct judged *j) { return j->f->listener; }
-static bool main_unit(const struct judged *j) { return j->f->main_unit; }
+static bool main_goroutine(const struct judged *j)
+{
+	return j->f->kind == UNIT_GOROUTINE && j->f->main_unit;
+}
+
+static bool main_thread(const struct judged *j)
+{
+	return j->f->kind == UNIT_THREAD && j->f->main_unit;
+}
 static bool event_loop(const struct judged *j) { return j->s->event_loop; }
 static bool accepting(const struct judged *j) { return j->f->accepting; }
 static bool timed(const struct judged *j) { return j->s->timed; }
@@ -78,6 +86,23 @@ static bool leak_pile(const struct judged *j)
 
 static bool blocked_forever(const struct judged *j) { return j->f->blocked_forever; }
 
+/* Goroutines blocked sending, each on a channel of its own, none leaving:
+ * whoever was to receive is gone (the result channel of a request that
+ * timed out, a subscriber that quit). Producers that wait for a busy
+ * consumer share its channel instead. */
+static bool send_pile(const struct judged *j)
+{
+	return j->f->sending && leak_common(j) && j->private_objs && j->s->reports_seen >= 2 &&
+	       !j->s->departures && j->s->n_threads >= j->o->leak_min_threads;
+}
+
+/* One goroutine waiting for an event (a receive, a select, a WaitGroup):
+ * what every service loop looks like, at rest. */
+static bool lone_rest(const struct judged *j)
+{
+	return j->f->resting && j->s->n_threads == 1;
+}
+
 static bool alone(const struct judged *j)
 {
 	return j->s->n_threads == 1 && j->s->no_timeout && !j->s->woken_since_park;
@@ -103,7 +128,7 @@ static const struct rule rules[] = {
 	{ VERDICT_IDLE, "Go runtime (idle M or runtime goroutine)", go_runtime },
 	{ VERDICT_IDLE, "sleep, timer or GC wait", idle_wait },
 	{ VERDICT_IDLE, "listener waiting for connections", listener },
-	{ VERDICT_IDLE, "main goroutine waiting", main_unit },
+	{ VERDICT_IDLE, "main goroutine waiting", main_goroutine },
 	{ VERDICT_IDLE, "event-loop wait", event_loop },
 	{ VERDICT_IDLE, "waits for connections (accept)", accepting },
 	{ VERDICT_IDLE, "timed wait", timed },
@@ -112,10 +137,13 @@ static const struct rule rules[] = {
 	{ VERDICT_LEAK, "parked units keep arriving on private objects, more than leave", leak_growing },
 	{ VERDICT_LEAK, "parked units arrived over time on private objects and none left", leak_spread },
 	{ VERDICT_LEAK, "a pile of parked units, each on a private object, none leaving", leak_pile },
+	{ VERDICT_LEAK, "goroutines blocked sending on private channels, none leaving: no receiver is left", send_pile },
 	{ VERDICT_STUCK, "uninterruptible sleep (D) past the threshold", disk },
 	{ VERDICT_IDLE, "waits for a mutex its owner holds while resting in an event loop", owner_resting },
 	{ VERDICT_STUCK, "waits for a mutex another thread holds", lock_wait },
+	{ VERDICT_IDLE, "the main thread waits while the process's other threads work", main_thread },
 	{ VERDICT_IDLE, "alone on a process-global condition (a service worker at rest)", alone_global },
+	{ VERDICT_IDLE, "a lone goroutine waiting for an event (a service loop at rest)", lone_rest },
 	{ VERDICT_STUCK, "alone, no timeout, never woken", alone },
 	{ VERDICT_IDLE, "group sharing one wait object (pool)", shared_object },
 	{ VERDICT_IDLE, "fixed group with no growth", any },

@@ -27,9 +27,12 @@ struct site_facts {
 	bool go_runtime;	/* Go runtime units: idle Ms, runtime goroutines */
 	bool idle_wait;		/* goroutines: sleep, timer or GC wait */
 	bool listener;		/* goroutines: IO wait in Accept */
-	bool main_unit;		/* goroutines: the main goroutine */
+	bool main_unit;		/* the main goroutine; the main thread of a process
+				 * whose other threads live on */
 	bool condition_wait;	/* every unit waits on a condition, not a lock */
 	bool blocked_forever;	/* every unit provably never wakes */
+	bool sending;		/* goroutines: every one blocked on a channel send */
+	bool resting;		/* goroutines: every one waits for an event (receive...) */
 };
 
 /* Set s->verdict, s->reason and s->growth_per_min from s and f. */

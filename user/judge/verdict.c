@@ -122,6 +122,7 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 		s->owner_resting |= o && wait_has(&o->wait, WAIT_F_EVENT_LOOP);
 	}
 	f->condition_wait &= condition_futex(t);
+	f->main_unit &= t->tid == t->pid;
 	f->accepting &= wait_has(&t->wait, WAIT_F_ACCEPT);
 	f->go_runtime &= t->go_runtime;
 	if (f->joining_running) {
@@ -141,8 +142,10 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 	f->go_runtime &= !!(g->flags & GOROUTINE_RUNTIME);
 	f->idle_wait &= !!(g->flags & GOROUTINE_IDLE_WAIT);
 	f->listener &= !!(g->flags & GOROUTINE_LISTENER);
-	f->main_unit |= !!(g->flags & GOROUTINE_MAIN);
+	f->main_unit &= !!(g->flags & GOROUTINE_MAIN);
 	f->blocked_forever &= !!(g->flags & GOROUTINE_FOREVER);
+	f->sending &= !!(g->flags & GOROUTINE_SEND);
+	f->resting &= !!(g->flags & GOROUTINE_REST);
 }
 
 /* Shape of a site from its units u[0..n). objs: scratch of n entries. */
@@ -156,7 +159,8 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 
 	*f = (struct site_facts){ .kind = u[0].kind, .accepting = true, .joining_running = true,
 				  .go_runtime = true, .idle_wait = true, .listener = true,
-				  .condition_wait = true, .blocked_forever = true };
+				  .condition_wait = true, .blocked_forever = true,
+				  .sending = true, .resting = true, .main_unit = true };
 	s->pid = u[0].pid;
 	s->group = s->site = u[0].group;
 	s->no_timeout = s->timed = s->signal_wait = true;
@@ -180,7 +184,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 			n_obj++;
 	}
 	if (f->kind != UNIT_GOROUTINE)
-		f->idle_wait = f->listener = f->blocked_forever = false;
+		f->idle_wait = f->listener = f->blocked_forever = f->sending = f->resting = false;
 	f->objects_known = n_obj > 0;
 	/* where a lone waiter's object lives: a service worker's rest or a
 	 * request's wait (rules.c) */
@@ -199,6 +203,10 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	p = report_find_proc(r, s->pid);
 	if (p)
 		memcpy(s->comm, p->comm, sizeof(s->comm));
+	/* a process's main thread waiting while its other threads work (a
+	 * server's supervisor); alone in its process it is just waiting */
+	if (f->kind == UNIT_THREAD && f->main_unit)
+		f->main_unit = p && p->live_threads > 1;
 	if (f->kind == UNIT_THREAD)	/* the process name as its threads saw it */
 		memcpy(s->comm, r->threads[u[0].idx].comm, sizeof(s->comm));
 }
