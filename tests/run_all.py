@@ -46,7 +46,9 @@ def run_tap(path, timeout):
         rc = 1
     sys.stdout.write(out)
     ok = len(re.findall(r"^ok \d+", out, re.M))
-    bad = len(re.findall(r"^not ok", out, re.M))
+    # TAP: a "not ok ... # TODO reason" line is a known gap, not a failure
+    todo = len(re.findall(r"^not ok\b.*# TODO", out, re.M))
+    bad = len(re.findall(r"^not ok", out, re.M)) - todo
     if rc != 0 and bad == 0:
         bad = 1
         print("not ok - %s exited %d" % (name, rc))
@@ -54,7 +56,8 @@ def run_tap(path, timeout):
     failed += bad
     if bad:
         failures.append(name)
-    print("# %s: %d ok, %d not ok, %.0fs" % (name, ok, bad, time.time() - start), flush=True)
+    print("# %s: %d ok, %d not ok%s, %.0fs" % (name, ok, bad, ", %d todo" % todo if todo else "",
+                                               time.time() - start), flush=True)
 
 
 def main():

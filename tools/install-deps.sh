@@ -4,7 +4,8 @@
 set -e
 PKGS="make gcc g++ clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 libdw-dev libcmocka-dev libmicrohttpd-dev libc6-dbg golang-go python3 prometheus
-libbpf-tools linux-perf procps iproute2 curl valgrind"
+libbpf-tools linux-perf procps iproute2 curl valgrind
+postgresql apache2 haproxy squid nginx-light memcached redis-server"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -15,5 +16,11 @@ SUDO=""
 echo "installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# prometheus' postinst tries to start the service; tests start their own
+# prometheus' and the servers' postinsts try to start their services (the
+# servers of tests/e2e/test_servers.py, on their default ports); tests start
+# their own: deny starts while installing, unless a policy already exists
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	$SUDO sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
+	trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -30,11 +30,17 @@ class Tap:
         self.n = 0
         self.failed = 0
 
-    def ok(self, cond, name, diag=None):
+    def ok(self, cond, name, diag=None, todo=None):
+        """todo: the reason this check is expected to fail today (TAP TODO
+        directive): its failure is shown but does not fail the run, and a
+        pass is shown as an unexpected one, to be unmarked."""
         self.n += 1
-        if not cond:
+        if not cond and not todo:
             self.failed += 1
-        print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name), flush=True)
+        line = "%s %d - %s" % ("ok" if cond else "not ok", self.n, name)
+        if todo:
+            line += " # TODO " + todo
+        print(line, flush=True)
         if not cond and diag is not None:
             for line in str(diag).splitlines()[:40]:
                 print("#   " + line, flush=True)
