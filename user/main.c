@@ -14,6 +14,7 @@
 #include "core/options.h"
 #include "core/privileges.h"
 #include "core/session.h"
+#include "util/safe_open.h"
 
 static volatile sig_atomic_t exiting, reopen;
 
@@ -92,13 +93,13 @@ static int resolve_pids(struct lt_options *o)
 /* SIGHUP (logrotate): reopen -o FILE; if that fails, keep the old one. */
 static void reopen_output(FILE **out, const char *path)
 {
-	FILE *f = fopen(path, "a");
+	char err[512];
+	FILE *f = safe_open_append(path, err, sizeof(err));
 
 	if (!f) {
-		fprintf(stderr, "leaktrace: cannot reopen %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "leaktrace: cannot reopen %s\n", err);
 		return;
 	}
-	setvbuf(f, NULL, _IOLBF, 0);
 	fclose(*out);
 	*out = f;
 }
@@ -127,12 +128,13 @@ int main(int argc, char **argv)
 	if (err)
 		return err;
 	if (o.output) {
-		out = fopen(o.output, "a");
+		char why[512];
+
+		out = safe_open_append(o.output, why, sizeof(why));
 		if (!out) {
-			fprintf(stderr, "leaktrace: cannot open %s: %s\n", o.output, strerror(errno));
+			fprintf(stderr, "leaktrace: cannot open %s\n", why);
 			return LT_EXIT_USAGE;
 		}
-		setvbuf(out, NULL, _IOLBF, 0);
 	}
 	if (install_signals())
 		goto cleanup;

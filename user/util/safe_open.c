@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/safe_open.h"
+
+/* Why a descriptor is not one leaktrace may write reports to, or NULL. */
+static const char *refusal(int fd, char *buf, size_t size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return strerror(errno);
+	if (!S_ISREG(st.st_mode))
+		return "not a regular file";
+	/* a hard link made by another user to a file of root's */
+	if (st.st_nlink > 1)
+		return "has more than one hard link";
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(buf, size, "owned by another user (uid %u)", (unsigned)st.st_uid);
+		return buf;
+	}
+	return NULL;
+}
+
+FILE *safe_open_append(const char *path, char *err, size_t errlen)
+{
+	/* O_NONBLOCK: opening a FIFO for writing must not wait for a reader */
+	int flags = O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+	const char *why;
+	char buf[64];
+	FILE *f;
+	int fd;
+
+	fd = open(path, flags, SAFE_OPEN_MODE);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			why = "is a symbolic link";
+		else if (errno == ENXIO || errno == EISDIR)
+			why = "not a regular file";
+		else
+			why = strerror(errno);
+		snprintf(err, errlen, "%s: %s", path, why);
+		return NULL;
+	}
+	why = refusal(fd, buf, sizeof(buf));
+	if (!why && fcntl(fd, F_SETFL, O_WRONLY | O_APPEND))
+		why = strerror(errno);
+	if (why) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "a");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	setvbuf(f, NULL, _IOLBF, 0);
+	return f;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Opening the files leaktrace writes (-o FILE) without letting another local
+ * user choose what root writes to. */
+#ifndef LT_UTIL_SAFE_OPEN_H
+#define LT_UTIL_SAFE_OPEN_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Mode of a file leaktrace creates: reports name every process, their
+ * threads and stacks; the group (e.g. adm) may read them, others may not. */
+#define SAFE_OPEN_MODE 0640
+
+/* Open PATH for appending, line-buffered: created SAFE_OPEN_MODE when
+ * missing, O_NOFOLLOW | O_CLOEXEC. Refused, with the reason in ERR (one
+ * phrase, no "leaktrace:" prefix): a symlink as the last component, anything
+ * but a regular file (FIFO, device, directory, socket), a file with more
+ * than one hard link, a file owned by a user other than root and leaktrace's
+ * own. The checks are made on the open
+ * descriptor (fstat), so a file swapped in after a check cannot slip through.
+ * Returns NULL on refusal or error. */
+FILE *safe_open_append(const char *path, char *err, size_t errlen);
+
+#endif
