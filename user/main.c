@@ -13,6 +13,7 @@
 
 #include "core/options.h"
 #include "core/privileges.h"
+#include "core/sandbox.h"
 #include "core/session.h"
 #include "util/safe_open.h"
 
@@ -143,6 +144,11 @@ int main(int argc, char **argv)
 		goto cleanup;
 	if (o.verbose)
 		fprintf(stderr, "leaktrace: tracing %s\n", o.n_pids ? "selected processes" : "all processes");
+	/* loaded, attached, outputs open: from here on, least privilege */
+	if (!o.no_sandbox && sandbox_enter()) {
+		ret = LT_EXIT_FAILURE;
+		goto cleanup;
+	}
 
 	next = clock_ns(CLOCK_MONOTONIC);
 	if (o.duration_ns)

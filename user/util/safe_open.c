@@ -28,14 +28,12 @@ static const char *refusal(int fd, char *buf, size_t size)
 
 FILE *safe_open_append(const char *path, char *err, size_t errlen)
 {
-	/* O_NONBLOCK: opening a FIFO for writing must not wait for a reader */
-	int flags = O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
 	const char *why;
 	char buf[64];
 	FILE *f;
 	int fd;
 
-	fd = open(path, flags, SAFE_OPEN_MODE);
+	fd = open(path, SAFE_OPEN_FLAGS, SAFE_OPEN_MODE);
 	if (fd < 0) {
 		if (errno == ELOOP)
 			why = "is a symbolic link";

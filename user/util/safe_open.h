@@ -4,12 +4,17 @@
 #ifndef LT_UTIL_SAFE_OPEN_H
 #define LT_UTIL_SAFE_OPEN_H
 
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 
 /* Mode of a file leaktrace creates: reports name every process, their
  * threads and stacks; the group (e.g. adm) may read them, others may not. */
 #define SAFE_OPEN_MODE 0640
+/* open(2) flags of those files; the seccomp allowlist lets a write-open
+ * through only with exactly these (core/sandbox.c). O_NONBLOCK: opening a
+ * FIFO for writing must not wait for a reader (it is refused anyway). */
+#define SAFE_OPEN_FLAGS (O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
 
 /* Open PATH for appending, line-buffered: created SAFE_OPEN_MODE when
  * missing, O_NOFOLLOW | O_CLOEXEC. Refused, with the reason in ERR (one
