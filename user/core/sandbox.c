@@ -258,8 +258,15 @@ static int build_filter(scmp_filter_ctx *out)
 	for (size_t i = 0; i < N_ARG_RULES; i++) {
 		const struct arg_rule *r = &arg_rules[i];
 		uint64_t value = r->nr == SCMP_SYS(tgkill) ? (uint64_t)getpid() : r->value;
-		struct scmp_arg_cmp cmp = r->op == SCMP_CMP_MASKED_EQ ?
-			SCMP_CMP64(r->arg, r->op, r->mask, value) : SCMP_CMP64(r->arg, r->op, value);
+		/* MASKED_EQ: datum_a is the mask, datum_b the value */
+		struct scmp_arg_cmp cmp = { .arg = r->arg, .op = r->op };
+
+		if (r->op == SCMP_CMP_MASKED_EQ) {
+			cmp.datum_a = r->mask;
+			cmp.datum_b = value;
+		} else {
+			cmp.datum_a = value;
+		}
 
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r->nr, 1, cmp);
 		if (err)
