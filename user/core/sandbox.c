@@ -124,13 +124,15 @@ static int read_caps(struct __user_cap_data_struct data[2])
 	return syscall(SYS_capget, &hdr, data) ? -errno : 0;
 }
 
-uint64_t sandbox_kept_caps(void)
+uint64_t sandbox_kept_caps(bool attach_later)
 {
 	uint64_t want = CAP_BIT(CAP_SYS_PTRACE) | CAP_BIT(CAP_DAC_READ_SEARCH) |
 			CAP_BIT(CAP_SYSLOG);
 
-	/* before 5.8 bpf() and perf_event_open() are CAP_SYS_ADMIN's */
-	if (prctl(PR_CAPBSET_READ, CAP_BPF, 0, 0, 0) < 0)
+	/* before 5.8 bpf() and perf_event_open() are CAP_SYS_ADMIN's; and
+	 * perf_event_open() of a uprobe event still wants CAP_SYS_ADMIN
+	 * (measured on 6.18: EACCES with CAP_PERFMON alone) */
+	if (attach_later || prctl(PR_CAPBSET_READ, CAP_BPF, 0, 0, 0) < 0)
 		want |= CAP_BIT(CAP_SYS_ADMIN);
 	else
 		want |= CAP_BIT(CAP_BPF) | CAP_BIT(CAP_PERFMON);
@@ -292,7 +294,7 @@ static void selftest_forbidden_call(void)
 	syscall(SYS_mknodat, AT_FDCWD, "/leaktrace-sandbox-selftest", S_IFIFO | 0600, 0);
 }
 
-int sandbox_enter(void)
+int sandbox_enter(bool attach_later)
 {
 	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
 	struct __user_cap_data_struct now[2];
@@ -304,7 +306,7 @@ int sandbox_enter(void)
 	if (err)
 		goto fail;
 	/* a service started with fewer capabilities keeps what it was given */
-	keep = sandbox_kept_caps() & (now[0].permitted | (uint64_t)now[1].permitted << 32);
+	keep = sandbox_kept_caps(attach_later) & (now[0].permitted | (uint64_t)now[1].permitted << 32);
 	err = build_filter(&ctx);
 	if (err)
 		goto fail;
