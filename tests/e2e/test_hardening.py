@@ -7,10 +7,12 @@ seccomp allowlist that kills it on anything else."""
 import os
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import tempfile
 import time
+import urllib.request
 
 from ltlib import LEAKTRACE, Tap, Workload, json_records, run
 
@@ -154,11 +156,148 @@ def test_sighup_symlink(target):
     t.ok(lt.returncode == 0, "SIGHUP cases: exit 0 on SIGTERM", err)
 
 
+# capability numbers (linux/capability.h)
+CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN, CAP_SYSLOG, CAP_PERFMON, CAP_BPF = 2, 19, 21, 34, 38, 39
+KEPT_PID = sum(1 << c for c in (CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYSLOG, CAP_PERFMON, CAP_BPF))
+KEPT_SYSTEM_WIDE = sum(1 << c for c in (CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYSLOG, CAP_SYS_ADMIN))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def status_of(path):
+    fields = {}
+    with open(path) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            fields[k] = v.strip()
+    return fields
+
+
+def thread_statuses(pid):
+    """/proc/PID/task/*/status of every thread, after the sandbox is in place."""
+    out = []
+    for tid in sorted(os.listdir("/proc/%d/task" % pid)):
+        try:
+            out.append(status_of("/proc/%d/task/%s/status" % (pid, tid)))
+        except OSError:
+            pass
+    return out
+
+
+def start_and_wait_report(args, out):
+    lt = subprocess.Popen([LEAKTRACE] + args + ["-o", out], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    wait_for(lambda: reports_in(out) >= 1, 30)
+    return lt
+
+
+def stop_lt(lt):
+    lt.send_signal(signal.SIGTERM)
+    try:
+        _, err = lt.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        lt.kill()
+        _, err = lt.communicate()
+    return lt.returncode, err
+
+
+def check_sandboxed(statuses, kept, name):
+    bad = [s for s in statuses if int(s.get("CapEff", "0"), 16) != kept or
+           int(s.get("CapPrm", "0"), 16) != kept or int(s.get("CapBnd", "0"), 16) != kept or
+           int(s.get("CapInh", "1"), 16) != 0 or int(s.get("CapAmb", "1"), 16) != 0]
+    t.ok(statuses and not bad, "%s: every thread keeps only %#x (effective, permitted, bounding; "
+         "no inheritable, no ambient)" % (name, kept),
+         [(s.get("Name"), s.get("CapEff"), s.get("CapBnd")) for s in statuses])
+    t.ok(statuses and all(s.get("NoNewPrivs") == "1" for s in statuses),
+         "%s: NoNewPrivs 1 in every thread" % name)
+    t.ok(statuses and all(s.get("Seccomp") == "2" for s in statuses),
+         "%s: Seccomp 2 (filter) in every thread" % name)
+
+
+def test_sandbox(target):
+    """--pid with the Prometheus thread and syslog: the status of every thread."""
+    out = os.path.join(TMP, "sandbox.jsonl")
+    port = free_port()
+    lt = start_and_wait_report(["-p", str(target.pid), "-t", "1s", "-i", "1s", "-f", "json",
+                                "--prometheus", "127.0.0.1:%d" % port,
+                                "--syslog"], out)
+    try:
+        statuses = thread_statuses(lt.pid)
+        t.ok(len(statuses) >= 2, "--prometheus: leaktrace has its listener thread (%d threads)"
+             % len(statuses))
+        check_sandboxed(statuses, KEPT_PID, "--pid")
+        try:
+            body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10).read()
+            t.ok(b"leaktrace_reports_total" in body, "metrics still served inside the sandbox")
+        except OSError as e:
+            t.ok(False, "metrics still served inside the sandbox", e)
+        # SIGHUP reopen goes through the allowlist's one write-open
+        os.rename(out, out + ".1")
+        lt.send_signal(signal.SIGHUP)
+        t.ok(wait_for(lambda: reports_in(out) >= 1, 10), "SIGHUP reopen works inside the sandbox")
+    finally:
+        rc, err = stop_lt(lt)
+    t.ok(rc == 0 and "sandbox" not in err, "sandboxed run exits 0 on SIGTERM", err)
+
+    # system-wide: Go processes that start later get uprobes, which need CAP_SYS_ADMIN
+    out = os.path.join(TMP, "sandbox-sw.jsonl")
+    lt = start_and_wait_report(["-t", "1s", "-i", "1s", "-f", "json", "--no-stacks"], out)
+    try:
+        check_sandboxed(thread_statuses(lt.pid), KEPT_SYSTEM_WIDE, "system-wide")
+    finally:
+        rc, err = stop_lt(lt)
+    t.ok(rc == 0, "system-wide sandboxed run exits 0", err)
+    out = os.path.join(TMP, "sandbox-nogo.jsonl")
+    lt = start_and_wait_report(["-t", "1s", "-i", "1s", "-f", "json", "--no-stacks", "--no-go"], out)
+    try:
+        check_sandboxed(thread_statuses(lt.pid), KEPT_PID, "system-wide --no-go")
+    finally:
+        stop_lt(lt)
+
+    # --no-sandbox: as started
+    out = os.path.join(TMP, "nosandbox.jsonl")
+    lt = start_and_wait_report(["-p", str(target.pid), "-t", "1s", "-i", "1s", "-f", "json",
+                                "--no-sandbox"], out)
+    try:
+        s = status_of("/proc/%d/status" % lt.pid)
+        t.ok(s.get("Seccomp") == "0" and int(s["CapEff"], 16) & (1 << CAP_SYS_ADMIN),
+             "--no-sandbox: no filter, capabilities kept", s.get("CapEff"))
+    finally:
+        stop_lt(lt)
+
+
+def test_forbidden_call(target):
+    """A system call outside the allowlist kills leaktrace with one line naming it."""
+    env = dict(os.environ, LEAKTRACE_SANDBOX_SELFTEST="1")
+    p = subprocess.run([LEAKTRACE, "-p", str(target.pid), "-t", "1s", "-i", "1s", "-d", "3s"],
+                       capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
+    nr = 259  # mknodat on x86-64
+    line = [l for l in p.stderr.splitlines() if "forbidden system call" in l]
+    t.ok(p.returncode == -signal.SIGSYS, "forbidden call: killed by SIGSYS (rc %d)" % p.returncode,
+         p.stderr)
+    t.ok(len(line) == 1 and ("call %d " % nr) in line[0],
+         "forbidden call: one line naming system call %d" % nr, p.stderr)
+    t.ok(not os.path.exists("/leaktrace-sandbox-selftest"), "forbidden call: it did not happen")
+    p = subprocess.run([LEAKTRACE, "-p", str(target.pid), "-t", "1s", "-i", "1s", "-d", "2s",
+                        "--no-sandbox"], capture_output=True, text=True, timeout=60, env=env,
+                       stdin=subprocess.DEVNULL)
+    t.ok(p.returncode == 0 and "forbidden" not in p.stderr,
+         "--no-sandbox: the self-test variable does nothing", p.stderr)
+
+
 def main():
     target = subprocess.Popen(["sleep", "600"])
     try:
         test_output_files(target)
         test_sighup_symlink(target)
+        test_sandbox(target)
+        test_forbidden_call(target)
     finally:
         target.kill()
         target.wait()
