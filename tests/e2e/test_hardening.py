@@ -7,35 +7,16 @@ seccomp allowlist that kills it on anything else."""
 import os
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import tempfile
-import time
 import urllib.request
 
-from ltlib import LEAKTRACE, Tap, Workload, json_records, run
+from ltlib import LEAKTRACE, Tap, free_port, reports_in, run, wait_for
 
 t = Tap()
 TMP = tempfile.mkdtemp(prefix="lt-hard-")
 NOBODY = 65534
-
-
-def wait_for(cond, timeout, step=0.2):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
-
-
-def reports_in(path):
-    try:
-        with open(path) as f:
-            return sum(1 for line in f if '"type":"report"' in line.replace(" ", ""))
-    except OSError:
-        return 0
 
 
 def victim_file(name):
@@ -117,6 +98,15 @@ def test_output_files(target):
     refused(base, swap, "symbolic link", "swap: symlink swapped in between runs")
     t.ok(unchanged(victim2), "swap: symlink target untouched")
 
+def stop_lt(lt):
+    lt.send_signal(signal.SIGTERM)
+    try:
+        _, err = lt.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        lt.kill()
+        _, err = lt.communicate()
+    return lt.returncode, err
+
 
 def test_sighup_symlink(target):
     """logrotate moves the file; before SIGHUP someone puts a symlink at the
@@ -144,12 +134,7 @@ def test_sighup_symlink(target):
         t.ok(mode is not None and mode & 0o027 == 0, "reopened file is not world-readable (%s)" %
              (oct(mode) if mode is not None else None))
     finally:
-        lt.send_signal(signal.SIGTERM)
-        try:
-            _, err = lt.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            lt.kill()
-            _, err = lt.communicate()
+        _, err = stop_lt(lt)
     refusals = [l for l in err.splitlines() if "cannot reopen" in l]
     t.ok(len(refusals) == 1 and out in refusals[0] and "symbolic link" in refusals[0],
          "SIGHUP onto a symlink: one line on stderr", err)
@@ -160,14 +145,6 @@ def test_sighup_symlink(target):
 CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN, CAP_SYSLOG, CAP_PERFMON, CAP_BPF = 2, 19, 21, 34, 38, 39
 KEPT_PID = sum(1 << c for c in (CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYSLOG, CAP_PERFMON, CAP_BPF))
 KEPT_SYSTEM_WIDE = sum(1 << c for c in (CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYSLOG, CAP_SYS_ADMIN))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def status_of(path):
@@ -196,15 +173,6 @@ def start_and_wait_report(args, out):
     wait_for(lambda: reports_in(out) >= 1, 30)
     return lt
 
-
-def stop_lt(lt):
-    lt.send_signal(signal.SIGTERM)
-    try:
-        _, err = lt.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        lt.kill()
-        _, err = lt.communicate()
-    return lt.returncode, err
 
 
 def check_sandboxed(statuses, kept, name):
