@@ -182,8 +182,8 @@ static void on_drop_signal(int sig)
 /* Make every other thread of the process drop to KEEP. */
 static int drop_other_threads(uint64_t keep)
 {
-	struct sigaction sa = { .sa_handler = on_drop_signal, .sa_flags = SA_RESTART }, old;
-	int sig = SIGRTMIN + 1, sent = 0, err = 0;
+	struct sigaction sa = { .sa_handler = on_drop_signal, .sa_flags = SA_RESTART };
+	int sig = SIGRTMIN + 1, sent = 0;
 	pid_t pid = getpid(), self = gettid();
 	struct dirent *de;
 	DIR *d;
@@ -192,13 +192,13 @@ static int drop_other_threads(uint64_t keep)
 	atomic_store(&threads_done, 0);
 	atomic_store(&thread_err, 0);
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(sig, &sa, &old))
+	/* left installed: a signal still pending after a time-out must not
+	 * take the default action (terminate) */
+	if (sigaction(sig, &sa, NULL))
 		return -errno;
 	d = opendir("/proc/self/task");
-	if (!d) {
-		err = -errno;
-		goto out;
-	}
+	if (!d)
+		return -errno;
 	while ((de = readdir(d))) {
 		pid_t tid = atoi(de->d_name);
 
@@ -208,16 +208,13 @@ static int drop_other_threads(uint64_t keep)
 			sent++;
 	}
 	closedir(d);
-	/* each handler runs as soon as its thread is scheduled */
-	for (int i = 0; i < 2000 && atomic_load(&threads_done) < sent; i++)
+	/* each handler runs as soon as its thread is scheduled: 10 s is for
+	 * a machine under heavy load */
+	for (int i = 0; i < 10000 && atomic_load(&threads_done) < sent; i++)
 		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	if (atomic_load(&threads_done) < sent)
-		err = -ETIMEDOUT;
-	else
-		err = atomic_load(&thread_err);
-out:
-	sigaction(sig, &old, NULL);
-	return err;
+		return -ETIMEDOUT;
+	return atomic_load(&thread_err);
 }
 
 static void put_str(const char *s)
