@@ -36,6 +36,9 @@
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
+#ifndef CAP_CHECKPOINT_RESTORE
+#define CAP_CHECKPOINT_RESTORE 40
+#endif
 #define CAP_BIT(c) (1ULL << (c))
 
 /* System calls of the steady state with no argument rule, measured with
@@ -83,8 +86,6 @@ static const struct arg_rule {
 } arg_rules[] = {
 	/* read-only opens, never creating or truncating */
 	{ SCMP_SYS(openat), 2, SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY },
-	/* the one write open: -o FILE reopened on SIGHUP (util/safe_open.c) */
-	{ SCMP_SYS(openat), 2, SCMP_CMP_EQ, 0, SAFE_OPEN_FLAGS },
 	/* W^X: no new executable memory */
 	{ SCMP_SYS(mmap), 2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0 },
 	{ SCMP_SYS(mprotect), 2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0 },
@@ -128,6 +129,10 @@ uint64_t sandbox_kept_caps(bool attach_later)
 {
 	uint64_t want = CAP_BIT(CAP_SYS_PTRACE) | CAP_BIT(CAP_DAC_READ_SEARCH) |
 			CAP_BIT(CAP_SYSLOG);
+
+	/* /proc/PID/map_files: a deleted or replaced binary (5.9+) */
+	if (prctl(PR_CAPBSET_READ, CAP_CHECKPOINT_RESTORE, 0, 0, 0) >= 0)
+		want |= CAP_BIT(CAP_CHECKPOINT_RESTORE);
 
 	/* before 5.8 bpf() and perf_event_open() are CAP_SYS_ADMIN's; and
 	 * perf_event_open() of a uprobe event still wants CAP_SYS_ADMIN
@@ -268,6 +273,15 @@ static int build_filter(scmp_filter_ctx *out)
 		}
 
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r->nr, 1, cmp);
+		if (err)
+			goto fail;
+	}
+	/* the one write-open: -o FILE reopened on SIGHUP, in its directory
+	 * and with its flags (util/safe_open.c); none without -o */
+	if (safe_open_dirfd() >= 0) {
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 2,
+				       SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)safe_open_dirfd()),
+				       SCMP_A2_32(SCMP_CMP_EQ, SAFE_OPEN_FLAGS));
 		if (err)
 			goto fail;
 	}

@@ -13,7 +13,8 @@
 /* Capabilities kept for the rest of the run, as a CapEff bit mask:
  * CAP_BPF, CAP_PERFMON (Go processes attached later: programs, uprobes),
  * CAP_SYS_PTRACE (/proc/PID/mem, maps of other users' processes),
- * CAP_DAC_READ_SEARCH (their binaries), CAP_SYSLOG (/proc/kallsyms).
+ * CAP_DAC_READ_SEARCH (their binaries), CAP_SYSLOG (/proc/kallsyms),
+ * CAP_CHECKPOINT_RESTORE (/proc/PID/map_files: deleted binaries; 5.9+).
  * Plus CAP_SYS_ADMIN when ATTACH_LATER (system-wide goroutine tracing
  * attaches uprobes to Go processes that start later, and perf_event_open()
  * of a uprobe wants it) or on kernels without CAP_BPF (before 5.8). */

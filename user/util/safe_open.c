@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,14 +27,60 @@ static const char *refusal(int fd, char *buf, size_t size)
 	return NULL;
 }
 
+/* The output's directory, opened once: reopens on SIGHUP go through it
+ * (a directory swapped in later is not followed), and the seccomp filter
+ * allows a write-open only relative to it (core/sandbox.c). */
+static int out_dirfd = -1;
+static char *out_dir;
+
+int safe_open_dirfd(void)
+{
+	return out_dirfd;
+}
+
+/* Open PATH's directory (kept in out_dirfd) and point NAME at its last
+ * component. Returns 0 or -errno. */
+static int open_dir_of(const char *path, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	*name = slash ? slash + 1 : path;
+	if (!**name)
+		return -EISDIR;
+	dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+	if (!dir)
+		return -ENOMEM;
+	if (out_dir && !strcmp(out_dir, dir)) {
+		free(dir);
+		return 0;
+	}
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		free(dir);
+		return -errno;
+	}
+	if (out_dirfd >= 0)
+		close(out_dirfd);
+	free(out_dir);
+	out_dirfd = fd;
+	out_dir = dir;
+	return 0;
+}
+
 FILE *safe_open_append(const char *path, char *err, size_t errlen)
 {
-	const char *why;
+	const char *why, *name;
 	char buf[64];
 	FILE *f;
 	int fd;
 
-	fd = open(path, SAFE_OPEN_FLAGS, SAFE_OPEN_MODE);
+	fd = open_dir_of(path, &name);
+	if (!fd)
+		fd = openat(out_dirfd, name, SAFE_OPEN_FLAGS, SAFE_OPEN_MODE);
+	else
+		errno = -fd, fd = -1;
 	if (fd < 0) {
 		if (errno == ELOOP)
 			why = "is a symbolic link";

@@ -26,4 +26,9 @@
  * Returns NULL on refusal or error. */
 FILE *safe_open_append(const char *path, char *err, size_t errlen);
 
+/* The directory of the last path given to safe_open_append(), kept open
+ * (O_PATH): the file is opened relative to it, now and on every reopen, and
+ * the sandbox allows a write-open only there. -1 before any call. */
+int safe_open_dirfd(void);
+
 #endif
