@@ -12,7 +12,7 @@ $(error unsupported architecture '$(ARCH)': leaktrace supports $(notdir $(wildca
 endif
 VERSION    := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-PKGS       := libbpf libelf libdw zlib libmicrohttpd
+PKGS       := libbpf libelf libdw zlib libmicrohttpd libseccomp
 CFLAGS     ?= -O2 -g
 override CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	      -DLEAKTRACE_VERSION='"$(VERSION)"' \

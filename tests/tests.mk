@@ -21,3 +21,4 @@ check: leaktrace unit-bins workloads
 
 unit: unit-bins
 	./tests/run-all.sh --unit-only
+-include tests/fuzz/fuzz.mk

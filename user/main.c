@@ -13,8 +13,10 @@
 
 #include "core/options.h"
 #include "core/privileges.h"
+#include "core/sandbox.h"
 #include "core/session.h"
 #include "util/clock.h"
+#include "util/safe_open.h"
 
 static volatile sig_atomic_t exiting, reopen;
 
@@ -85,13 +87,13 @@ static int resolve_pids(struct lt_options *o)
 /* SIGHUP (logrotate): reopen -o FILE; if that fails, keep the old one. */
 static void reopen_output(FILE **out, const char *path)
 {
-	FILE *f = fopen(path, "a");
+	char err[512];
+	FILE *f = safe_open_append(path, err, sizeof(err));
 
 	if (!f) {
-		fprintf(stderr, "leaktrace: cannot reopen %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "leaktrace: cannot reopen %s\n", err);
 		return;
 	}
-	setvbuf(f, NULL, _IOLBF, 0);
 	fclose(*out);
 	*out = f;
 }
@@ -120,12 +122,13 @@ int main(int argc, char **argv)
 	if (err)
 		return err;
 	if (o.output) {
-		out = fopen(o.output, "a");
+		char why[512];
+
+		out = safe_open_append(o.output, why, sizeof(why));
 		if (!out) {
-			fprintf(stderr, "leaktrace: cannot open %s: %s\n", o.output, strerror(errno));
+			fprintf(stderr, "leaktrace: cannot open %s\n", why);
 			return LT_EXIT_USAGE;
 		}
-		setvbuf(out, NULL, _IOLBF, 0);
 	}
 	if (install_signals())
 		goto cleanup;
@@ -134,6 +137,12 @@ int main(int argc, char **argv)
 		goto cleanup;
 	if (o.verbose)
 		fprintf(stderr, "leaktrace: tracing %s\n", o.n_pids ? "selected processes" : "all processes");
+	/* loaded, attached, outputs open: from here on, least privilege
+	 * (system-wide, Go processes that start later are attached later) */
+	if (!o.no_sandbox && sandbox_enter(o.n_pids == 0 && o.go_mode >= 0)) {
+		ret = LT_EXIT_FAILURE;
+		goto cleanup;
+	}
 
 	next = clock_ns(CLOCK_MONOTONIC);
 	if (o.duration_ns)

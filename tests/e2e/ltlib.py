@@ -7,6 +7,7 @@ import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -171,3 +172,32 @@ def _leftovers_now():
         left += ["%s %s" % (kind, i.get("name")) for i in items
                  if i.get("name") in names and not i.get("pids")]
     return left
+
+
+def wait_for(cond, timeout, step=0.2):
+    """Poll cond() until it is true or timeout seconds passed; its last value."""
+    end = time.time() + timeout
+    while time.time() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(step)
+    return cond()
+
+
+def reports_in(path):
+    """Reports written to a JSON-lines output file so far (0 while it is missing)."""
+    try:
+        with open(path) as f:
+            return sum(1 for line in f if '"type":"report"' in line)
+    except FileNotFoundError:
+        return 0
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port

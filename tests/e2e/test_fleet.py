@@ -16,7 +16,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from ltlib import LEAKTRACE, Tap, Workload, json_records, leftovers
+from ltlib import (LEAKTRACE, Tap, Workload, free_port, json_records, leftovers, reports_in,
+                   wait_for)
 
 t = Tap()
 TMP = tempfile.mkdtemp(prefix="lt-fleet-")
@@ -27,14 +28,6 @@ SYSLOG_KEYS = ("finding", "pid", "tid", "comm", "thread", "state", "parked_secon
 SITE_KEYS = ("site", "pid", "comm", "kind", "id", "threads", "goroutines", "verdict", "reason")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def http_get(url, timeout=5):
     """(status, body) of a GET."""
     try:
@@ -42,24 +35,6 @@ def http_get(url, timeout=5):
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
-
-
-def wait_for(cond, timeout, step=0.2):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(step)
-    return cond()
-
-
-def reports_in(path):
-    try:
-        with open(path) as f:
-            return sum(1 for line in f if '"type":"report"' in line)
-    except FileNotFoundError:
-        return 0
 
 
 def start_leaktrace(args, **kw):

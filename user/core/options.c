@@ -118,6 +118,7 @@ enum {
 	OPT_LEAK_MIN_SPAN,
 	OPT_LEAK_MIN_ARRIVALS,
 	OPT_LEAK_MIN_PILE,
+	OPT_NO_SANDBOX,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -131,6 +132,7 @@ static const struct argp_option argp_opts[] = {
 	{ "no-go", OPT_NO_GO, NULL, 0, "Do not trace goroutines", 0 },
 	{ "prometheus", OPT_PROMETHEUS, "ADDR:PORT", 0, "Serve metrics at http://ADDR:PORT/metrics (address default 127.0.0.1)", 0 },
 	{ "syslog", OPT_SYSLOG, NULL, 0, "Log new, changed and gone findings to syslog", 0 },
+	{ "no-sandbox", OPT_NO_SANDBOX, NULL, 0, "Keep every capability and no seccomp filter after start-up (debugging)", 0 },
 	{ "kernel-threads", OPT_KTHREADS, NULL, 0, "Include kernel threads (system-wide mode)", 0 },
 	{ "no-stacks", OPT_NO_STACKS, NULL, 0, "Do not capture stacks", 0 },
 	{ "user-stacks-only", OPT_USER_STACKS_ONLY, NULL, 0, "Capture user stacks only", 0 },
@@ -246,6 +248,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SYSLOG:
 		o->syslog = true;
+		break;
+	case OPT_NO_SANDBOX:
+		o->no_sandbox = true;
 		break;
 	case 'v':
 		o->verbose = true;

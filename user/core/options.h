@@ -47,6 +47,7 @@ struct lt_options {
 	double leak_min_span_s;
 	uint32_t leak_min_arrivals;
 	uint32_t leak_min_pile;
+	bool no_sandbox;		/* --no-sandbox: keep every capability, no seccomp */
 };
 
 /* Parse "500ms", "2s", "1m", "1h", "1.5s" or a bare number of seconds.

@@ -118,7 +118,8 @@ struct ksyms *ksyms__load_file(const char *path)
 		errno = -err;
 		return NULL;
 	}
-	qsort(ks->syms, ks->nr, sizeof(*ks->syms), ksym_cmp);
+	if (ks->nr)	/* syms is NULL when nothing was read */
+		qsort(ks->syms, ks->nr, sizeof(*ks->syms), ksym_cmp);
 	/* drop aliases: the first name at an address is the one kept */
 	for (i = 0, w = 0; i < ks->nr; i++) {
 		if (w && ks->syms[w - 1].addr == ks->syms[i].addr)

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* A Go executable (go/go_binary.c): build info, .gopclntab, .symtab, the
+ * prologue and data-reference decoders. Any user can start a binary that
+ * looks like Go. */
+#include <stdbool.h>
+
+#include "fuzz.h"
+#include "go/go_binary.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const funcs[] = { "runtime.gopark", "runtime.newproc1",
+					     "runtime.goexit0", "runtime.allgadd", "main.main" };
+	char path[64], err[256];
+	struct go_binary *b;
+	int fd = fuzz_memfile(data, size, path, sizeof(path));
+
+	if (fd < 0)
+		return 0;
+	b = go_binary__open(path, err, sizeof(err));
+	if (b) {
+		uint64_t addr, fsize, off, refs[16], base = go_binary__load_base(b);
+		struct go_pcinfo pi;
+		int major, minor;
+		uint8_t buf[64];
+		bool cheap;
+
+		(void)strlen(go_binary__version(b));
+		go_binary__version_num(b, &major, &minor);
+		go_binary__nfuncs(b);
+		for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++) {
+			if (!go_binary__func(b, funcs[i], &addr, &fsize)) {
+				go_binary__pcinfo(b, addr, &pi);
+				go_binary__pcinfo(b, addr + fsize / 2, &pi);
+				go_binary__vaddr_to_offset(b, addr, &off);
+			}
+			go_binary__probe_addr(b, funcs[i], &addr, &cheap);
+			go_binary__data_refs(b, funcs[i], refs, 16);
+		}
+		go_binary__data_symbol(b, "runtime.allgs", &addr);
+		go_binary__allgs_candidates(b, refs, 16);
+		for (uint64_t pc = base; pc < base + 0x100000; pc += 0x3fff)
+			if (!go_binary__pcinfo(b, pc, &pi))
+				(void)(strlen(pi.func) + strlen(pi.file));
+		go_binary__read(b, base, buf, sizeof(buf));
+		go_binary__close(b);
+	}
+	close(fd);
+	return 0;
+}
