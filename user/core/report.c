@@ -140,6 +140,14 @@ const struct thread_report *report_find_thread(const struct report *r, uint32_t 
 	return NULL;
 }
 
+const struct proc_report *report_find_proc(const struct report *r, uint32_t pid)
+{
+	for (size_t i = 0; i < r->n_procs; i++)
+		if (r->procs[i].pid == pid)
+			return &r->procs[i];
+	return NULL;
+}
+
 static int cmp_proc(const void *a, const void *b)
 {
 	const struct proc_report *x = a, *y = b;

@@ -159,6 +159,9 @@ struct thread_report *report_add_thread(struct report *r);
 /* The thread tid of process pid in r, NULL if it is not in the report. */
 const struct thread_report *report_find_thread(const struct report *r, uint32_t pid, uint32_t tid);
 
+/* The summary of process pid in r, NULL if it has none. */
+const struct proc_report *report_find_proc(const struct report *r, uint32_t pid);
+
 /* Sort: processes by pid, threads by pid then longest parked first. */
 void report_sort(struct report *r);
 

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/options.h"
+#include "sinks/out_file.h"
+
+int out_file__open(struct out_file *of, const char *path, bool replace, char *msg, size_t size)
+{
+	memset(of, 0, sizeof(*of));
+	of->path = path;
+	of->replace = replace;
+	if (!path) {
+		of->f = stdout;
+		return 0;
+	}
+	if (replace) {
+		FILE *probe;
+
+		if (asprintf(&of->tmp_path, "%s.tmp.%d", path, (int)getpid()) < 0) {
+			of->tmp_path = NULL;
+			snprintf(msg, size, "out of memory");
+			return LT_EXIT_FAILURE;
+		}
+		/* fail now, not at the first report, when the directory is wrong */
+		probe = fopen(of->tmp_path, "w");
+		if (!probe) {
+			snprintf(msg, size, "cannot open %s: %s", of->tmp_path, strerror(errno));
+			return LT_EXIT_USAGE;
+		}
+		fclose(probe);
+		unlink(of->tmp_path);
+		return 0;
+	}
+	of->f = fopen(path, "a");
+	if (!of->f) {
+		snprintf(msg, size, "cannot open %s: %s", path, strerror(errno));
+		return LT_EXIT_USAGE;
+	}
+	setvbuf(of->f, NULL, _IOLBF, 0);
+	return 0;
+}
+
+FILE *out_file__begin(struct out_file *of)
+{
+	if (!of->replace || !of->path)
+		return of->f;
+	of->f = fopen(of->tmp_path, "w");
+	if (!of->f)
+		fprintf(stderr, "leaktrace: cannot write %s: %s\n", of->tmp_path, strerror(errno));
+	return of->f;
+}
+
+int out_file__commit(struct out_file *of)
+{
+	int err = 0;
+
+	if (!of->f)
+		return -EIO;
+	if (fflush(of->f) || ferror(of->f))
+		err = -EIO;
+	if (!of->replace || !of->path) {
+		if (err)
+			fprintf(stderr, "leaktrace: cannot write report: %s\n", strerror(errno));
+		return err;
+	}
+	if (fclose(of->f))
+		err = -EIO;
+	of->f = NULL;
+	if (!err && rename(of->tmp_path, of->path))
+		err = -errno;
+	if (err) {
+		fprintf(stderr, "leaktrace: cannot write %s: %s\n", of->path, strerror(-err));
+		unlink(of->tmp_path);
+	}
+	return err;
+}
+
+void out_file__reopen(struct out_file *of)
+{
+	FILE *f;
+
+	if (!of->path || of->replace)
+		return;
+	f = fopen(of->path, "a");
+	if (!f) {
+		fprintf(stderr, "leaktrace: cannot reopen %s: %s\n", of->path, strerror(errno));
+		return;
+	}
+	setvbuf(f, NULL, _IOLBF, 0);
+	fclose(of->f);
+	of->f = f;
+}
+
+void out_file__close(struct out_file *of)
+{
+	if (of->f && of->f != stdout)
+		fclose(of->f);
+	of->f = NULL;
+	free(of->tmp_path);
+	of->tmp_path = NULL;
+}
+
+void *out_file_sink_new(size_t state_size, const char *path, bool replace, int *code, char *msg,
+			size_t size)
+{
+	struct out_file *of = calloc(1, state_size);
+
+	*code = LT_EXIT_FAILURE;
+	if (!of) {
+		snprintf(msg, size, "out of memory");
+		return NULL;
+	}
+	*code = out_file__open(of, path, replace, msg, size);
+	if (*code) {
+		out_file__close(of);
+		free(of);
+		return NULL;
+	}
+	return of;
+}
+
+void out_file_sink_reopen(void *state)
+{
+	out_file__reopen(state);
+}
+
+void out_file_sink_free(void *state)
+{
+	if (!state)
+		return;
+	out_file__close(state);
+	free(state);
+}
