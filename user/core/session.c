@@ -8,6 +8,7 @@
 #include "go/go_report.h"
 #include "core/session.h"
 #include "sinks/sink.h"
+#include "util/clock.h"
 #include "stacks/stack_capture.h"
 #include "core/tracer.h"
 #include "judge/verdict.h"
@@ -23,14 +24,6 @@ struct session {
 	uint64_t last_ns;
 	enum verdict worst;
 };
-
-static uint64_t clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static long max_rss_kb(void)
 {
@@ -80,6 +73,7 @@ static int open_consumers(struct session *s)
 		.leak_min_threads = o->leak_min_threads,
 		.leak_min_span_s = o->leak_min_span_s,
 		.leak_min_arrivals = o->leak_min_arrivals,
+		.leak_min_pile = o->leak_min_pile,
 	};
 	char msg[256] = "";
 
@@ -91,7 +85,7 @@ static int open_consumers(struct session *s)
 	if (o->go_mode >= 0) {
 		struct go_report_opts gopts = {
 			.pids = o->pids, .n_pids = o->n_pids, .force = o->go_mode > 0,
-			.verbose = o->verbose, .leak_min_arrivals = o->leak_min_arrivals,
+			.verbose = o->verbose,
 			.system_wide = o->n_pids == 0,
 		};
 
@@ -170,14 +164,15 @@ int session__report(struct session *s, bool final)
 		stack_capture__run(s->stacks, s->tracer, r);
 	t2 = clock_ns(CLOCK_MONOTONIC);
 	r->capture_ns = t2 - t1;
+	err = go_report__collect(s->goroutines, r);
+	if (err)
+		fprintf(stderr, "leaktrace: warning: goroutine snapshot failed: %s\n", strerror(-err));
+	/* every collector has run: judge once, nothing changes a verdict after */
 	err = verdict_engine__judge(s->verdicts, r);
 	if (err) {
 		fprintf(stderr, "leaktrace: cannot judge report: %s\n", strerror(-err));
 		return err;
 	}
-	err = go_report__collect(s->goroutines, r);
-	if (err)
-		fprintf(stderr, "leaktrace: warning: goroutine snapshot failed: %s\n", strerror(-err));
 	r->judge_ns = clock_ns(CLOCK_MONOTONIC) - t2;
 	r->max_rss_kb = max_rss_kb();
 	if (r->worst > s->worst)
