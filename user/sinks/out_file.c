@@ -27,7 +27,7 @@ int out_file__open(struct out_file *of, const char *path, bool replace, char *ms
 		/* fail now, not at the first report, when the directory is wrong */
 		probe = fopen(of->tmp_path, "w");
 		if (!probe) {
-			snprintf(msg, size, "cannot open %s: %s", of->tmp_path, strerror(errno));
+			snprintf(msg, size, "cannot write %s: %s", path, strerror(errno));
 			return LT_EXIT_USAGE;
 		}
 		fclose(probe);
