@@ -251,6 +251,16 @@ static char *events_of(struct findings *fs, struct report *r)
 	return buf;
 }
 
+/* r again, seconds later: the same threads have aged as much */
+static void build_later_report(struct report *r, int n_leak, int seconds)
+{
+	report_free(r);
+	build_report(r, n_leak);
+	r->mono_ns += seconds * 1000000000ULL;
+	for (size_t i = 0; i < r->n_threads; i++)
+		r->threads[i].age_ns += seconds * 1000000000ULL;
+}
+
 static void test_json_events(void **state)
 {
 	struct findings *fs = findings__new_kinds(FINDINGS_ALL);
@@ -269,22 +279,14 @@ static void test_json_events(void **state)
 	free(out);
 
 	/* the same report a second later: the heartbeat only */
-	report_free(&r);
-	build_report(&r, 2);
-	r.mono_ns += 1000000000ULL;
-	for (size_t i = 0; i < r.n_threads; i++)
-		r.threads[i].age_ns += 1000000000ULL;
+	build_later_report(&r, 2, 1);
 	out = events_of(fs, &r);
 	assert_int_equal(count_lines(out, "\"event\""), 0);
 	assert_int_equal(count_lines(out, "\"type\":"), 2);
 	free(out);
 
 	/* a third thread at the leak site: thread new, site changed (count) */
-	report_free(&r);
-	build_report(&r, 3);
-	r.mono_ns += 2000000000ULL;
-	for (size_t i = 0; i < r.n_threads; i++)
-		r.threads[i].age_ns += 2000000000ULL;
+	build_later_report(&r, 3, 2);
 	r.threads[3].age_ns = 1;	/* tid 103: was the lonely one, now a new thread */
 	r.threads[2].age_ns = 1;
 	r.threads[2].tid = 102;

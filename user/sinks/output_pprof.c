@@ -4,6 +4,7 @@
  * One sample per parked thread or goroutine, values [1 thread, parked ns]. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -140,52 +141,61 @@ static void value_type(struct profile *p, uint32_t field, const char *type, cons
 	pb_free(&vt);
 }
 
-/* Function id of a parsed frame (1-based), written when new. */
-static uint64_t function_id(struct profile *p, const struct frame_parts *fp)
+/* The id (1-based) of the key printed by fmt in table; *added says it is
+ * new. 0 when out of memory. */
+__attribute__((format(printf, 4, 5)))
+static uint64_t key_id(struct profile *p, struct intern *table, bool *added, const char *fmt, ...)
 {
 	char key[1024];
-	int n = snprintf(key, sizeof(key), "%.*s\n%.*s", (int)fp->func_len, fp->func,
-			 fp->file ? (int)fp->file_len : 0, fp->file ? fp->file : "");
-	bool added;
-	int64_t id = intern(&p->functions, key, n < (int)sizeof(key) ? (size_t)n : sizeof(key) - 1,
-			    &added);
-	uint64_t name;
+	va_list ap;
+	int64_t id;
+	int n;
 
+	va_start(ap, fmt);
+	n = vsnprintf(key, sizeof(key), fmt, ap);
+	va_end(ap);
+	id = intern(table, key, n < (int)sizeof(key) ? (size_t)n : sizeof(key) - 1, added);
 	if (id < 0) {
 		p->failed = true;
+		*added = false;
 		return 0;
 	}
+	return id + 1;
+}
+
+/* Function id of a parsed frame, written when new. */
+static uint64_t function_id(struct profile *p, const struct frame_parts *fp)
+{
+	bool added;
+	uint64_t id = key_id(p, &p->functions, &added, "%.*s\n%.*s", (int)fp->func_len, fp->func,
+			     fp->file ? (int)fp->file_len : 0, fp->file ? fp->file : "");
+	uint64_t name;
+
 	if (!added)
-		return id + 1;
+		return id;
 	name = str(p, fp->func, fp->func_len);
 	pb_reset(&p->sub);
-	pb_uint(&p->sub, FUNCTION_ID, id + 1);
+	pb_uint(&p->sub, FUNCTION_ID, id);
 	pb_uint(&p->sub, FUNCTION_NAME, name);
 	pb_uint(&p->sub, FUNCTION_SYSTEM_NAME, name);
 	if (fp->file)
 		pb_uint(&p->sub, FUNCTION_FILENAME, str(p, fp->file, fp->file_len));
 	pb_message(&p->out, PROFILE_FUNCTION, &p->sub);
-	return id + 1;
+	return id;
 }
 
-/* Location id of one frame (1-based), written when new. */
+/* Location id of one frame, written when new. */
 static uint64_t location_id(struct profile *p, const char *frame, int kernel)
 {
-	char key[1024];
-	int n = snprintf(key, sizeof(key), "%d%s", kernel, frame);
 	struct frame_parts fp;
 	char name[600];
 	bool added;
-	int64_t id = intern(&p->locations, key, n < (int)sizeof(key) ? (size_t)n : sizeof(key) - 1,
-			    &added);
+	uint64_t id = key_id(p, &p->locations, &added, "%d%s", kernel, frame);
 	uint64_t fn;
+	int n;
 
-	if (id < 0) {
-		p->failed = true;
-		return 0;
-	}
 	if (!added)
-		return id + 1;
+		return id;
 	frame_parse(frame, &fp);
 	if (kernel) {
 		/* as perf and flame graphs mark them */
@@ -199,10 +209,10 @@ static uint64_t location_id(struct profile *p, const char *frame, int kernel)
 	if (fp.line)
 		pb_uint(&p->line, LINE_LINE, fp.line);
 	pb_reset(&p->sub);
-	pb_uint(&p->sub, LOCATION_ID, id + 1);
+	pb_uint(&p->sub, LOCATION_ID, id);
 	pb_message(&p->sub, LOCATION_LINE, &p->line);
 	pb_message(&p->out, PROFILE_LOCATION, &p->sub);
-	return id + 1;
+	return id;
 }
 
 static void label_str(struct profile *p, struct pb *sample, const char *key, const char *v,
