@@ -78,6 +78,15 @@ int out_file__commit(struct out_file *of)
 	return err;
 }
 
+void out_file__abort(struct out_file *of)
+{
+	if (!of->replace || !of->path || !of->f)
+		return;
+	fclose(of->f);
+	of->f = NULL;
+	unlink(of->tmp_path);
+}
+
 void out_file__reopen(struct out_file *of)
 {
 	FILE *f;

@@ -30,6 +30,10 @@ FILE *out_file__begin(struct out_file *of);
  * rename it over the path. Returns 0 or -EIO (message on stderr). */
 int out_file__commit(struct out_file *of);
 
+/* Drop the report begun with out_file__begin() in replace mode: the file
+ * keeps the previous report (a half-built profile never replaces it). */
+void out_file__abort(struct out_file *of);
+
 /* SIGHUP: reopen an appended file; if that fails, keep the old one. */
 void out_file__reopen(struct out_file *of);
 

@@ -415,9 +415,13 @@ static int pprof_emit(void *state, const struct report *r)
 	if (!f)
 		return -EIO;
 	err = output_pprof(f, r);
-	if (err == -ENOMEM)
-		fprintf(stderr, "leaktrace: warning: out of memory writing the profile\n");
-	return out_file__commit(of) ?: (err == -EIO ? -EIO : 0);
+	if (err == -ENOMEM) {
+		/* best effort: the file keeps the previous profile */
+		fprintf(stderr, "leaktrace: warning: out of memory building the profile\n");
+		out_file__abort(of);
+		return 0;
+	}
+	return out_file__commit(of) ?: err;
 }
 
 const struct sink_type sink_pprof = {
