@@ -84,26 +84,11 @@ static int resolve_pids(struct lt_options *o)
 	return 0;
 }
 
-/* SIGHUP (logrotate): reopen -o FILE; if that fails, keep the old one. */
-static void reopen_output(FILE **out, const char *path)
-{
-	char err[512];
-	FILE *f = safe_open_append(path, err, sizeof(err));
-
-	if (!f) {
-		fprintf(stderr, "leaktrace: cannot reopen %s\n", err);
-		return;
-	}
-	fclose(*out);
-	*out = f;
-}
-
 int main(int argc, char **argv)
 {
 	struct session *session = NULL;
 	uint64_t next, deadline = 0;
 	struct lt_options o;
-	FILE *out = stdout;
 	int err, ret = LT_EXIT_FAILURE;
 
 	options_defaults(&o);
@@ -121,15 +106,6 @@ int main(int argc, char **argv)
 	err = resolve_pids(&o);
 	if (err)
 		return err;
-	if (o.output) {
-		char why[512];
-
-		out = safe_open_append(o.output, why, sizeof(why));
-		if (!out) {
-			fprintf(stderr, "leaktrace: cannot open %s\n", why);
-			return LT_EXIT_USAGE;
-		}
-	}
 	if (install_signals())
 		goto cleanup;
 	session = session__open(&o, &ret);
@@ -156,10 +132,11 @@ int main(int argc, char **argv)
 		sleep_until(next);
 		all_gone = session__targets_alive(session) == 0;
 		final = exiting || all_gone || (deadline && clock_ns(CLOCK_MONOTONIC) >= deadline);
-		if (reopen && out != stdout)
-			reopen_output(&out, o.output);
+		/* SIGHUP (logrotate): the outputs reopen their files */
+		if (reopen)
+			session__reopen(session);
 		reopen = 0;
-		if (session__report(session, final, out)) {
+		if (session__report(session, final)) {
 			ret = LT_EXIT_FAILURE;
 			goto cleanup;
 		}
@@ -176,7 +153,5 @@ int main(int argc, char **argv)
 	}
 cleanup:
 	session__close(session);
-	if (out && out != stdout)
-		fclose(out);
 	return ret;
 }

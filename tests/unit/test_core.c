@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "sinks/json_writer.h"
+#include "sinks/escape.h"
 #include "core/options.h"
 #include "sinks/output.h"
 #include "core/privileges.h"
@@ -90,7 +90,7 @@ static void test_options_parse(void **state)
 	assert_int_equal(o.threshold_ns, 500000000ULL);
 	assert_int_equal(o.interval_ns, 2000000000ULL);
 	assert_int_equal(o.duration_ns, 60000000000ULL);
-	assert_int_equal(o.format, LT_FMT_JSON);
+	assert_string_equal(o.format, "json");
 	assert_string_equal(o.output, "/tmp/x");
 	assert_false(o.stacks_user);
 	options_defaults(&o);

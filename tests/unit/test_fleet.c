@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "sinks/findings.h"
-#include "sinks/json_writer.h"
+#include "sinks/escape.h"
 #include "core/options.h"
 #include "sinks/prom_exporter.h"
 #include "sinks/prom_format.h"

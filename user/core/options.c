@@ -9,6 +9,7 @@
 #include "core/options.h"
 #include "sinks/prom_exporter.h"
 #include "core/report.h"
+#include "sinks/sink.h"
 
 #ifndef LEAKTRACE_VERSION
 #define LEAKTRACE_VERSION "dev"
@@ -77,7 +78,7 @@ void options_defaults(struct lt_options *opts)
 	memset(opts, 0, sizeof(*opts));
 	opts->threshold_ns = 10ULL * 1000000000;
 	opts->interval_ns = 5ULL * 1000000000;
-	opts->format = LT_FMT_TEXT;
+	opts->format = "text";
 	opts->stacks_user = true;
 	opts->stacks_kernel = true;
 	opts->stack_depth = 32;
@@ -90,12 +91,15 @@ static const char doc[] =
 "Find threads that block forever: report threads parked longer than a threshold.\n"
 "\n"
 "USAGE: leaktrace [-p PID[,PID...]] [-t THRESHOLD] [-i INTERVAL] [-d DURATION]\n"
-"                 [-f text|json] [-o FILE] [-v]\n"
+"                 [-f text|json|folded|pprof] [--events] [-o FILE] [-v]\n"
 "\n"
 "EXAMPLES:\n"
 "    leaktrace                      # all processes, threads parked >= 10s\n"
 "    leaktrace -p 1234 -t 2s        # one process, threshold 2 seconds\n"
 "    leaktrace -p 1234,5678 -f json # JSON lines\n"
+"    leaktrace -f json --events -o /var/log/leaktrace.json  # findings only\n"
+"    leaktrace -p 1234 -d 30s -f folded | flamegraph.pl > parked.svg\n"
+"    leaktrace -p 1234 -f pprof -o parked.pb.gz   # go tool pprof parked.pb.gz\n"
 "    leaktrace -p 1234 -d 30s -i 10s -o report.txt\n"
 "\n"
 "Durations take a unit: ns, us, ms, s, m, h, d (default s).\n"
@@ -119,6 +123,8 @@ enum {
 	OPT_LEAK_MIN_ARRIVALS,
 	OPT_LEAK_MIN_PILE,
 	OPT_NO_SANDBOX,
+	OPT_EVENTS,
+	OPT_FOLDED_VALUE,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -126,7 +132,9 @@ static const struct argp_option argp_opts[] = {
 	{ "threshold", 't', "DURATION", 0, "Report threads parked at least this long (default 10s)", 0 },
 	{ "interval", 'i', "DURATION", 0, "Report every DURATION (default 5s)", 0 },
 	{ "duration", 'd', "DURATION", 0, "Stop after DURATION with a final report", 0 },
-	{ "format", 'f', "FORMAT", 0, "Output format: text (default) or json (JSON lines)", 0 },
+	{ "format", 'f', "FORMAT", 0, "Output format: text (default), json (JSON lines), folded (flame graph stacks) or pprof (gzipped profile, needs -o or a pipe)", 0 },
+	{ "events", OPT_EVENTS, NULL, 0, "With -f json: write new, changed and gone findings instead of every parked thread each interval", 0 },
+	{ "folded-value", OPT_FOLDED_VALUE, "threads|seconds", 0, "With -f folded: count parked threads (default) or their parked seconds", 0 },
 	{ "output", 'o', "FILE", 0, "Write reports to FILE instead of stdout (reopened on SIGHUP)", 0 },
 	{ "go", OPT_GO, NULL, 0, "Trace goroutines of the --pid processes (default: when they are Go programs)", 0 },
 	{ "no-go", OPT_NO_GO, NULL, 0, "Do not trace goroutines", 0 },
@@ -219,12 +227,21 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			usage_error(state, "invalid duration '%s'", arg);
 		break;
 	case 'f':
-		if (!strcmp(arg, "text"))
-			o->format = LT_FMT_TEXT;
-		else if (!strcmp(arg, "json"))
-			o->format = LT_FMT_JSON;
+		if (!sink_format_find(arg)) {
+			fprintf(stderr, "leaktrace: invalid format '%s': use %s (try 'leaktrace --help')\n",
+				arg, sink_format_names());
+			ps->failed = 1;
+		}
+		o->format = arg;
+		break;
+	case OPT_EVENTS:
+		o->events = true;
+		break;
+	case OPT_FOLDED_VALUE:
+		if (!strcmp(arg, "seconds") || !strcmp(arg, "threads"))
+			o->folded_seconds = !strcmp(arg, "seconds");
 		else
-			usage_error(state, "invalid format '%s': use text or json", arg);
+			usage_error(state, "invalid --folded-value '%s': use threads or seconds", arg);
 		break;
 	case 'o':
 		if (!*arg)
@@ -345,6 +362,10 @@ int options_parse(int argc, char **argv, struct lt_options *opts)
 		return -1;
 	if (opts->go_mode > 0 && !opts->n_pids) {
 		fprintf(stderr, "leaktrace: --go needs --pid (goroutines are traced per process)\n");
+		return LT_EXIT_USAGE;
+	}
+	if (opts->events && strcmp(opts->format, "json")) {
+		fprintf(stderr, "leaktrace: --events needs -f json\n");
 		return LT_EXIT_USAGE;
 	}
 	if (idx < argc) {

@@ -20,19 +20,16 @@ enum lt_exit {
 	LT_EXIT_LEAK = 10,	/* --fail-on-leak and a leak or deadlock was reported */
 };
 
-enum lt_format {
-	LT_FMT_TEXT,
-	LT_FMT_JSON,
-};
-
 struct lt_options {
 	int pids[LT_MAX_PIDS];
 	int n_pids;
 	uint64_t threshold_ns;
 	uint64_t interval_ns;
 	uint64_t duration_ns;	/* 0 = until interrupted */
-	enum lt_format format;
+	const char *format;	/* -f: a format named in sinks/sinks.c */
 	const char *output;	/* NULL = stdout */
+	bool events;		/* --events: -f json writes findings, not snapshots */
+	bool folded_seconds;	/* --folded-value seconds: parked seconds, not threads */
 	bool verbose;
 	bool kernel_threads;
 	bool stacks_user;

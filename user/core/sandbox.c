@@ -282,6 +282,21 @@ static int build_filter(scmp_filter_ctx *out)
 		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 2,
 				       SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)safe_open_dirfd()),
 				       SCMP_A2_32(SCMP_CMP_EQ, SAFE_OPEN_FLAGS));
+		/* profiles: the temporary file emptied, renamed over -o FILE or
+		 * removed, all in that directory */
+		if (!err)
+			err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ftruncate), 0);
+		if (!err)
+			err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(renameat), 2,
+					       SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)safe_open_dirfd()),
+					       SCMP_A2_32(SCMP_CMP_EQ, (uint32_t)safe_open_dirfd()));
+		if (!err)
+			err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(renameat2), 2,
+					       SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)safe_open_dirfd()),
+					       SCMP_A2_32(SCMP_CMP_EQ, (uint32_t)safe_open_dirfd()));
+		if (!err)
+			err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unlinkat), 1,
+					       SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)safe_open_dirfd()));
 		if (err)
 			goto fail;
 	}

@@ -5,14 +5,11 @@
 #include <time.h>
 #include <sys/resource.h>
 
-#include "sinks/findings.h"
 #include "go/go_report.h"
-#include "sinks/output.h"
-#include "sinks/prom_exporter.h"
 #include "core/session.h"
+#include "sinks/sink.h"
 #include "util/clock.h"
 #include "stacks/stack_capture.h"
-#include "sinks/syslog_out.h"
 #include "core/tracer.h"
 #include "judge/verdict.h"
 
@@ -22,8 +19,7 @@ struct session {
 	struct stack_capture *stacks;
 	struct verdict_engine *verdicts;
 	struct go_report *goroutines;
-	struct prom_exporter *exporter;
-	struct findings *findings;
+	struct sinks *sinks;
 	struct report rep;
 	uint64_t last_ns;
 	enum verdict worst;
@@ -69,7 +65,7 @@ static int open_tracer(struct session *s, int *exit_code)
 	return 0;
 }
 
-/* Verdicts, goroutines and the fleet outputs. */
+/* Verdicts and goroutines. */
 static int open_consumers(struct session *s)
 {
 	const struct lt_options *o = s->o;
@@ -99,18 +95,6 @@ static int open_consumers(struct session *s)
 			return -EINVAL;
 		}
 	}
-	if (o->prometheus && prom_exporter__new(o->prometheus, &s->exporter, msg, sizeof(msg))) {
-		fprintf(stderr, "leaktrace: %s\n", msg);
-		return -EINVAL;
-	}
-	if (o->syslog) {
-		s->findings = findings__new();
-		if (!s->findings) {
-			fprintf(stderr, "leaktrace: out of memory\n");
-			return -ENOMEM;
-		}
-		syslog_out_open();
-	}
 	return 0;
 }
 
@@ -125,7 +109,9 @@ struct session *session__open(const struct lt_options *o, int *exit_code)
 	}
 	s->o = o;
 	s->rep.summarize_all = o->n_pids > 0;
-	if (open_tracer(s, exit_code) || open_consumers(s)) {
+	/* the outputs first: a wrong -o fails before BPF is loaded */
+	s->sinks = sinks__open(o, exit_code);
+	if (!s->sinks || open_tracer(s, exit_code) || open_consumers(s)) {
 		session__close(s);
 		return NULL;
 	}
@@ -139,10 +125,7 @@ void session__close(struct session *s)
 	if (!s)
 		return;
 	go_report__free(s->goroutines);
-	prom_exporter__free(s->exporter);
-	if (s->findings)
-		syslog_out_close();
-	findings__free(s->findings);
+	sinks__close(s->sinks);
 	verdict_engine__free(s->verdicts);
 	stack_capture__free(s->stacks);
 	tracer__free(s->tracer);
@@ -150,25 +133,12 @@ void session__close(struct session *s)
 	free(s);
 }
 
-static int emit(struct session *s, FILE *out)
+void session__reopen(struct session *s)
 {
-	if (s->o->format == LT_FMT_JSON)
-		output_json(out, &s->rep);
-	else
-		output_text(out, &s->rep);
-	if (ferror(out)) {
-		fprintf(stderr, "leaktrace: cannot write report: %s\n", strerror(errno));
-		return -EIO;
-	}
-	/* best effort: the exporters keep their last good state on ENOMEM */
-	if (s->exporter)
-		prom_exporter__update(s->exporter, &s->rep);
-	if (s->findings)
-		syslog_out_report(s->findings, &s->rep);
-	return 0;
+	sinks__reopen(s->sinks);
 }
 
-int session__report(struct session *s, bool final, FILE *out)
+int session__report(struct session *s, bool final)
 {
 	struct report *r = &s->rep;
 	uint64_t t1, t2;
@@ -207,7 +177,7 @@ int session__report(struct session *s, bool final, FILE *out)
 	r->max_rss_kb = max_rss_kb();
 	if (r->worst > s->worst)
 		s->worst = r->worst;
-	err = emit(s, out);
+	err = sinks__emit(s->sinks, r);
 	tracer__prune(s->tracer, r);
 	return err;
 }

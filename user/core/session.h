@@ -18,9 +18,12 @@ struct session;
 struct session *session__open(const struct lt_options *o, int *exit_code);
 void session__close(struct session *s);
 
-/* Take one report covering the time since the previous one and write it to
- * out and the exporters. Returns 0 or -errno (a failed scan or write). */
-int session__report(struct session *s, bool final, FILE *out);
+/* Take one report covering the time since the previous one and hand it to
+ * every output (sinks/sink.h). Returns 0 or -errno (a failed scan or write). */
+int session__report(struct session *s, bool final);
+
+/* SIGHUP: reopen the output files. */
+void session__reopen(struct session *s);
 
 /* Processes given with --pid still alive; -1 in system-wide mode. */
 int session__targets_alive(const struct session *s);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Findings: parked threads followed across reports, so a log gets one line
- * when a finding appears, changes verdict or disappears, instead of one per
- * interval. (A change in the number of threads at a site is one site line,
- * see syslog_out.h, not a line per thread of the site.) Pure: no I/O. */
+/* Findings: parked threads, goroutines and sites followed across reports,
+ * so a log gets one line when a finding appears, changes verdict or
+ * disappears, instead of one per interval. A site also changes when its
+ * number of threads does (one site line, not a line per thread of the
+ * site). Used by --syslog and by -f json --events. Pure: no I/O. */
 #ifndef LT_FINDINGS_H
 #define LT_FINDINGS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/report.h"
@@ -21,30 +23,46 @@ enum finding_event {
 	FINDING_GONE,
 };
 
-/* One parked thread as last reported. Keyed by (pid, tid, start_ns): a
- * reused tid is a different finding. */
+/* What a finding follows; findings__new() takes a mask of these. */
+enum finding_kind {
+	FINDING_THREAD,
+	FINDING_GOROUTINE,
+	FINDING_SITE,
+};
+#define FINDINGS_ALL (1u << FINDING_THREAD | 1u << FINDING_GOROUTINE | 1u << FINDING_SITE)
+
+/* One parked thread, goroutine or site as last reported. Keyed by (kind,
+ * pid, tid | goid | site, start_ns): a reused tid is a different finding. */
 struct finding {
+	enum finding_kind kind;
 	uint32_t pid, tid;
+	uint64_t goid;
 	uint64_t start_ns;		/* thread creation, CLOCK_MONOTONIC; 0 = unknown */
-	uint64_t site;			/* stack id, 0 = none */
-	uint32_t site_threads;		/* parked threads at its site, 0 = unknown */
+	uint64_t site;			/* site id (group; stack id for threads), 0 = none */
+	uint32_t site_threads;		/* parked threads (goroutines) at the site, 0 = unknown */
+	bool goroutines;		/* FINDING_SITE: a site of goroutines */
 	enum verdict verdict;
 	char comm[LT_COMM_LEN];
 	char thread[LT_COMM_LEN];
+	size_t index;			/* into r->threads/goroutines/sites; SIZE_MAX when gone */
 };
 
-/* t is the thread in the current report, NULL for FINDING_GONE. */
+/* t is the thread of a FINDING_THREAD in the current report, NULL when it
+ * is gone and for the other kinds (f->index locates those). */
 typedef void (*finding_fn)(enum finding_event ev, const struct finding *f,
 			   const struct thread_report *t, void *ctx);
 
 struct findings;
 
+/* Follow threads only (--syslog's thread lines). */
 struct findings *findings__new(void);
+/* Follow the kinds in mask (1u << enum finding_kind). */
+struct findings *findings__new_kinds(unsigned mask);
 void findings__free(struct findings *fs);
 
 /* Compare r with the previous report and call fn for every finding that is
- * new, changed or gone, in (pid, tid) order. Threads with a verdict below
- * r->min_verdict are not findings. Returns 0 or -ENOMEM (then
+ * new, changed or gone, in key order. Threads, goroutines and sites with a
+ * verdict below r->min_verdict are not findings. Returns 0 or -ENOMEM (then
  * nothing is called and the state is the previous one). */
 int findings__update(struct findings *fs, const struct report *r, finding_fn fn, void *ctx);
 

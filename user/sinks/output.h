@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Report formats: an aligned text table and JSON lines (README "Output"). */
+/* Report formats: text, JSON lines, folded stacks, pprof (README "Output"). */
 #ifndef LT_OUTPUT_H
 #define LT_OUTPUT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "core/report.h"
@@ -12,5 +13,19 @@ void format_duration(char *buf, size_t size, uint64_t ns);
 
 void output_text(FILE *f, const struct report *r);
 void output_json(FILE *f, const struct report *r);
+
+/* --events: new, changed and gone threads, goroutines and sites since the
+ * report fs last saw (findings.h), as records of the snapshot's shape with
+ * an "event" field, then the summary and report records (the heartbeat).
+ * Returns 0 or -ENOMEM (then no finding records were written). */
+struct findings;
+
+/* -f folded: one line per site, "comm;root;...;leaf VALUE", VALUE = parked
+ * threads (or goroutines) of the site, or their parked seconds. */
+void output_folded(FILE *f, const struct report *r, bool seconds);
+
+/* -f pprof: r as a gzipped profile.proto. Returns 0, -ENOMEM or -EIO. */
+int output_pprof(FILE *f, const struct report *r);
+int output_json_events(FILE *f, const struct report *r, struct findings *fs);
 
 #endif

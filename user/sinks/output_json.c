@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
-#include "sinks/json_writer.h"
+#include "sinks/escape.h"
 #include "go/go_tracer.h"
+#include "sinks/findings.h"
+#include "sinks/out_file.h"
 #include "sinks/output.h"
+#include "sinks/sink.h"
 
 static void write_time_field(FILE *f, const char *key, uint64_t real_ns)
 {
@@ -16,6 +20,23 @@ static void write_time_field(FILE *f, const char *key, uint64_t real_ns)
 	gmtime_r(&t, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
 	fprintf(f, "\"%s\":\"%s.%03" PRIu64 "Z\"", key, buf, real_ns / 1000000 % 1000);
+}
+
+/* {"type":TYPE,["event":EVENT,]"time":... : the start of every record */
+static void write_head(FILE *f, const char *type, const char *event, const struct report *r)
+{
+	fprintf(f, "{\"type\":\"%s\",", type);
+	if (event)
+		fprintf(f, "\"event\":\"%s\",", event);
+	write_time_field(f, "time", r->real_ns);
+}
+
+/* ,"pid":N,"comm":"...": who a record is about, the one place per-process
+ * identity fields are written */
+static void write_process(FILE *f, uint32_t pid, const char *comm)
+{
+	fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", pid);
+	json_write_string(f, comm, LT_COMM_LEN);
 }
 
 static void write_wait(FILE *f, const struct wait_info *w)
@@ -47,13 +68,12 @@ static void write_frames(FILE *f, const char *key, char **frames, int n)
 	fputc(']', f);
 }
 
-static void write_thread(FILE *f, const struct report *r, const struct thread_report *t)
+static void write_thread(FILE *f, const struct report *r, const struct thread_report *t,
+			 const char *event)
 {
-	fputs("{\"type\":\"thread\",", f);
-	write_time_field(f, "time", r->real_ns);
-	fprintf(f, ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"comm\":", t->pid, t->tid);
-	json_write_string(f, t->comm, sizeof(t->comm));
-	fputs(",\"thread\":", f);
+	write_head(f, "thread", event, r);
+	write_process(f, t->pid, t->comm);
+	fprintf(f, ",\"tid\":%" PRIu32 ",\"thread\":", t->tid);
 	json_write_string(f, t->thread, sizeof(t->thread));
 	fprintf(f, ",\"state\":\"%c\",\"parked_seconds\":%.3f,", t->state, t->parked_ns / 1e9);
 	write_time_field(f, "parked_since", t->parked_since_ns);
@@ -97,18 +117,14 @@ static void write_goroutine_site_tail(FILE *f, const struct report *r, const str
 	fputs("}\n", f);
 }
 
-static void write_goroutine(FILE *f, const struct report *r, const struct goroutine_report *gr)
+static void write_goroutine(FILE *f, const struct report *r, const struct goroutine_report *gr,
+			    const char *event)
 {
 	const struct go_goroutine *g = gr->g;
-	const struct proc_report *p = NULL;
+	const struct proc_report *p = report_find_proc(r, gr->pid);
 
-	for (size_t i = 0; i < r->n_procs && !p; i++)
-		if (r->procs[i].pid == gr->pid)
-			p = &r->procs[i];
-	fputs("{\"type\":\"goroutine\",", f);
-	write_time_field(f, "time", r->real_ns);
-	fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", gr->pid);
-	json_write_string(f, p ? p->comm : "", LT_COMM_LEN);
+	write_head(f, "goroutine", event, r);
+	write_process(f, gr->pid, p ? p->comm : "");
 	fprintf(f, ",\"goid\":%" PRIu64 ",\"status\":%" PRIu32 ",\"wait_reason\":", g->goid,
 		g->status);
 	json_write_string(f, g->wait_reason, sizeof(g->wait_reason));
@@ -122,15 +138,14 @@ static void write_goroutine(FILE *f, const struct report *r, const struct gorout
 		verdict_name(gr->verdict));
 }
 
-static void write_site(FILE *f, const struct report *r, const struct site_report *s)
+static void write_site(FILE *f, const struct report *r, const struct site_report *s,
+		       const char *event)
 {
 	const struct thread_report *t = s->goroutines ? NULL : &r->threads[s->first_thread];
 
-	fputs("{\"type\":\"site\",", f);
-	write_time_field(f, "time", r->real_ns);
+	write_head(f, "site", event, r);
 	fprintf(f, ",\"kind\":\"%s\"", s->goroutines ? "goroutine" : "thread");
-	fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", s->pid);
-	json_write_string(f, s->comm, sizeof(s->comm));
+	write_process(f, s->pid, s->comm);
 	fprintf(f, ",\"site\":\"%016" PRIx64 "\",\"verdict\":\"%s\",\"reason\":\"%s\","
 		"\"threads\":%" PRIu32 ",\"parked_min_seconds\":%.3f,\"parked_max_seconds\":%.3f,"
 		"\"evidence\":{\"growth_per_min\":%.2f,\"no_timeout\":%s,\"woken_since_park\":%s,"
@@ -185,10 +200,8 @@ static void write_go_count(FILE *f, const char *key, uint64_t v)
 
 static void write_summary(FILE *f, const struct report *r, const struct proc_report *p)
 {
-	fputs("{\"type\":\"summary\",", f);
-	write_time_field(f, "time", r->real_ns);
-	fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", p->pid);
-	json_write_string(f, p->comm, sizeof(p->comm));
+	write_head(f, "summary", NULL, r);
+	write_process(f, p->pid, p->comm);
 	fprintf(f, ",\"alive\":%s,\"live_threads\":%" PRIu32 ",\"created\":%" PRIu64
 		",\"exited\":%" PRIu64 ",\"created_total\":%" PRIu64 ",\"exited_total\":%" PRIu64
 		",\"parked\":%" PRIu32 ",\"threshold_seconds\":%.3f,\"interval_seconds\":%.3f,"
@@ -208,10 +221,12 @@ static void write_summary(FILE *f, const struct report *r, const struct proc_rep
 	fputs("}\n", f);
 }
 
-static void write_report_record(FILE *f, const struct report *r)
+/* findings_dropped: -1 in snapshot mode, where there are no findings */
+static void write_report_record(FILE *f, const struct report *r, int64_t findings_dropped)
 {
-	fputs("{\"type\":\"report\",", f);
-	write_time_field(f, "time", r->real_ns);
+	write_head(f, "report", NULL, r);
+	if (findings_dropped >= 0)
+		fprintf(f, ",\"events\":true,\"findings_dropped\":%" PRId64, findings_dropped);
 	fprintf(f, ",\"final\":%s,\"threads_scanned\":%" PRIu64 ",\"parked\":%zu,\"processes\":%zu,"
 		"\"drops\":{\"proc_counts\":%" PRIu64 ",\"task_storage\":%" PRIu64
 		",\"capture\":%" PRIu64 ",\"sites_evicted\":%" PRIu64 ",\"go_processes_skipped\":%" PRIu64
@@ -225,20 +240,134 @@ static void write_report_record(FILE *f, const struct report *r)
 		r->judge_ns / 1e6, r->max_rss_kb);
 }
 
+static void write_summaries(FILE *f, const struct report *r)
+{
+	for (size_t i = 0; i < r->n_procs; i++)
+		if (r->procs[i].parked || r->summarize_all)
+			write_summary(f, r, &r->procs[i]);
+}
+
 void output_json(FILE *f, const struct report *r)
 {
 	for (size_t i = 0; i < r->n_threads; i++)
 		if (r->threads[i].verdict >= r->min_verdict)
-			write_thread(f, r, &r->threads[i]);
+			write_thread(f, r, &r->threads[i], NULL);
 	for (size_t i = 0; i < r->n_goroutines; i++)
 		if (r->goroutines[i].verdict >= r->min_verdict)
-			write_goroutine(f, r, &r->goroutines[i]);
+			write_goroutine(f, r, &r->goroutines[i], NULL);
 	for (size_t i = 0; i < r->n_sites; i++)
 		if (r->sites[i].verdict >= r->min_verdict)
-			write_site(f, r, &r->sites[i]);
-	for (size_t i = 0; i < r->n_procs; i++)
-		if (r->procs[i].parked || r->summarize_all)
-			write_summary(f, r, &r->procs[i]);
-	write_report_record(f, r);
+			write_site(f, r, &r->sites[i], NULL);
+	write_summaries(f, r);
+	write_report_record(f, r, -1);
 	fflush(f);
 }
+
+/* What is left of a finding once it is gone: its key, names and last
+ * verdict, in the fields its snapshot record uses. */
+static void write_gone(FILE *f, const struct report *r, const struct finding *fd)
+{
+	static const char *const type[] = {
+		[FINDING_THREAD] = "thread", [FINDING_GOROUTINE] = "goroutine", [FINDING_SITE] = "site",
+	};
+
+	write_head(f, type[fd->kind], "gone", r);
+	if (fd->kind == FINDING_SITE)
+		fprintf(f, ",\"kind\":\"%s\"", fd->goroutines ? "goroutine" : "thread");
+	write_process(f, fd->pid, fd->comm);
+	if (fd->kind == FINDING_THREAD) {
+		fprintf(f, ",\"tid\":%" PRIu32 ",\"thread\":", fd->tid);
+		json_write_string(f, fd->thread, sizeof(fd->thread));
+	} else if (fd->kind == FINDING_GOROUTINE) {
+		fprintf(f, ",\"goid\":%" PRIu64, fd->goid);
+	}
+	if (fd->site)
+		fprintf(f, ",\"site\":\"%016" PRIx64 "\"", fd->site);
+	if (fd->kind == FINDING_SITE)
+		fputs(",\"threads\":0", f);
+	fprintf(f, ",\"verdict\":\"%s\"}\n", verdict_name(fd->verdict));
+}
+
+struct events_ctx {
+	FILE *f;
+	const struct report *r;
+};
+
+static void write_event(enum finding_event ev, const struct finding *fd,
+			const struct thread_report *t, void *ctx)
+{
+	const struct events_ctx *c = ctx;
+	const char *event = ev == FINDING_NEW ? "new" : "changed";
+
+	if (ev == FINDING_GONE)
+		write_gone(c->f, c->r, fd);
+	else if (fd->kind == FINDING_THREAD)
+		write_thread(c->f, c->r, t, event);
+	else if (fd->kind == FINDING_GOROUTINE)
+		write_goroutine(c->f, c->r, &c->r->goroutines[fd->index], event);
+	else
+		write_site(c->f, c->r, &c->r->sites[fd->index], event);
+}
+
+int output_json_events(FILE *f, const struct report *r, struct findings *fs)
+{
+	struct events_ctx c = { f, r };
+	int err;
+
+	err = findings__update(fs, r, write_event, &c);
+	write_summaries(f, r);
+	write_report_record(f, r, (int64_t)findings__dropped(fs));
+	fflush(f);
+	return err;
+}
+
+/* -f json [--events]: JSON lines to stdout or -o FILE (appended). */
+struct json_sink {
+	struct out_file of;		/* first: out_file_sink_* use it */
+	struct findings *events;	/* --events, else NULL */
+};
+
+static int json_open(const struct lt_options *o, void **state, char *msg, size_t size)
+{
+	struct json_sink *js;
+	int code;
+
+	js = out_file_sink_new(sizeof(*js), o->output, false, &code, msg, size);
+	if (!js)
+		return code;
+	if (o->events) {
+		js->events = findings__new_kinds(FINDINGS_ALL);
+		if (!js->events) {
+			out_file_sink_free(js);
+			snprintf(msg, size, "out of memory");
+			return LT_EXIT_FAILURE;
+		}
+	}
+	*state = js;
+	return 0;
+}
+
+static int json_emit(void *state, const struct report *r)
+{
+	struct json_sink *js = state;
+	FILE *f = out_file__begin(&js->of);
+
+	if (!js->events)
+		output_json(f, r);
+	else if (output_json_events(f, r, js->events))
+		fprintf(stderr, "leaktrace: warning: out of memory following findings\n");
+	return out_file__commit(&js->of);
+}
+
+static void json_close(void *state)
+{
+	struct json_sink *js = state;
+
+	findings__free(js->events);
+	out_file_sink_free(js);
+}
+
+const struct sink_type sink_json = {
+	.name = "json", .is_format = true, .open = json_open, .emit = json_emit,
+	.reopen = out_file_sink_reopen, .close = json_close,
+};

@@ -4,9 +4,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "sinks/json_writer.h"
+#include "sinks/escape.h"
 #include "go/go_tracer.h"
+#include "sinks/out_file.h"
 #include "sinks/output.h"
+#include "sinks/sink.h"
 
 void format_duration(char *buf, size_t size, uint64_t ns)
 {
@@ -254,3 +256,25 @@ void output_text(FILE *f, const struct report *r)
 	fputc('\n', f);
 	fflush(f);
 }
+
+/* -f text: the report to stdout or -o FILE (appended). */
+static int text_open(const struct lt_options *o, void **state, char *msg, size_t size)
+{
+	int code;
+
+	*state = out_file_sink_new(sizeof(struct out_file), o->output, false, &code, msg, size);
+	return code;
+}
+
+static int text_emit(void *state, const struct report *r)
+{
+	struct out_file *of = state;
+
+	output_text(out_file__begin(of), r);
+	return out_file__commit(of);
+}
+
+const struct sink_type sink_text = {
+	.name = "text", .is_format = true, .open = text_open, .emit = text_emit,
+	.reopen = out_file_sink_reopen, .close = out_file_sink_free,
+};

@@ -14,6 +14,7 @@
 
 #include "sinks/prom_exporter.h"
 #include "sinks/prom_format.h"
+#include "sinks/sink.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -256,3 +257,32 @@ void prom_exporter__free(struct prom_exporter *e)
 	free(e->snap);
 	free(e);
 }
+
+/* --prometheus: the exporter is the sink's state */
+static bool prom_wanted(const struct lt_options *o)
+{
+	return o->prometheus != NULL;
+}
+
+static int prom_open(const struct lt_options *o, void **state, char *msg, size_t size)
+{
+	return prom_exporter__new(o->prometheus, (struct prom_exporter **)state, msg, size) ?
+	       LT_EXIT_FAILURE : 0;
+}
+
+/* best effort: the exporter keeps its last good snapshot on ENOMEM */
+static int prom_emit(void *state, const struct report *r)
+{
+	prom_exporter__update(state, r);
+	return 0;
+}
+
+static void prom_close(void *state)
+{
+	prom_exporter__free(state);
+}
+
+const struct sink_type sink_prometheus = {
+	.name = "prometheus", .wanted = prom_wanted,
+	.open = prom_open, .emit = prom_emit, .close = prom_close,
+};

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sinks/json_writer.h"
+#include "sinks/escape.h"
 #include "sinks/prom_format.h"
 
 #define N_VERDICTS (VERDICT_DEADLOCK + 1)
@@ -22,36 +22,6 @@ void prom_totals_add(struct prom_totals *t, const struct report *r)
 {
 	t->reports++;
 	t->capture_failures += r->capture_failures;
-}
-
-void prom_write_label_value(FILE *f, const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strnlen(str, len), i = 0;
-
-	fputc('"', f);
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t seq;
-
-		if (c == '\\' || c == '"' || c == '\n') {
-			fputc('\\', f);
-			fputc(c == '\n' ? 'n' : c, f);
-			i++;
-			continue;
-		}
-		seq = utf8_seq_len(s + i, n - i);
-		if (!seq) {
-			/* Latin-1 reading, like the JSON output: U+0080..U+00FF */
-			fputc(0xc0 | c >> 6, f);
-			fputc(0x80 | (c & 0x3f), f);
-			i++;
-			continue;
-		}
-		fwrite(s + i, 1, seq, f);
-		i += seq;
-	}
-	fputc('"', f);
 }
 
 static void header(FILE *f, const char *name, const char *type, const char *help)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "core/report.h"
+#include "sinks/escape.h"
 
 /* Per-process series are kept for at most this many processes (most parked
  * threads first) so a host with thousands of leaking processes cannot blow
@@ -33,11 +34,5 @@ void prom_totals_add(struct prom_totals *t, const struct report *r);
  * Returns 0, -ENOMEM, or -EIO when f failed. */
 int prom_render(FILE *f, const struct report *r, const struct prom_totals *t,
 		const struct prom_self *self);
-
-/* Write s (at most len bytes, stops at NUL) as a quoted label value:
- * backslash, double quote and newline escaped; bytes that are not valid
- * UTF-8 become their Latin-1 reading (as in the JSON output), because
- * Prometheus rejects a scrape with invalid UTF-8. */
-void prom_write_label_value(FILE *f, const char *s, size_t len);
 
 #endif

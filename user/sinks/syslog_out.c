@@ -6,21 +6,9 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "sinks/escape.h"
+#include "sinks/sink.h"
 #include "sinks/syslog_out.h"
-
-/* A site as last logged: one line when it appears, when its thread count
- * or verdict changes and when it empties, whatever the number of threads. */
-struct logged_site {
-	uint32_t pid;
-	uint64_t site;
-	uint32_t threads;
-	enum verdict verdict;
-	bool goroutines;
-	char comm[LT_COMM_LEN];		/* for the gone line */
-};
-
-static struct logged_site *prev_sites;
-static size_t n_prev_sites;
 
 struct line {
 	char *buf;
@@ -40,23 +28,13 @@ static void put(struct line *l, const char *fmt, ...)
 		l->len += n;
 }
 
-/* key="value": only printable ASCII other than '"' and '\' passes as is */
+/* key="value", escaped so that the line stays printable ASCII */
 static void put_quoted(struct line *l, const char *key, const char *s, size_t max)
 {
-	size_t n = strnlen(s, max);
+	char esc[4 * 128 + 1];
 
-	put(l, " %s=\"", key);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = s[i];
-
-		if (c == '"' || c == '\\')
-			put(l, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			put(l, "\\x%02x", c);
-		else
-			put(l, "%c", c);
-	}
-	put(l, "\"");
+	escape_copy(esc, sizeof(esc), s, max, ESCAPE_SYSLOG);
+	put(l, " %s=\"%s\"", key, esc);
 }
 
 static const char *event_name(enum finding_event ev)
@@ -89,19 +67,6 @@ size_t syslog_format_finding(char *buf, size_t size, enum finding_event ev,
 	return l.len < size ? l.len : size ? size - 1 : 0;
 }
 
-void syslog_out_open(void)
-{
-	openlog("leaktrace", LOG_PID, LOG_DAEMON);
-}
-
-void syslog_out_close(void)
-{
-	closelog();
-	free(prev_sites);
-	prev_sites = NULL;
-	n_prev_sites = 0;
-}
-
 void syslog_out_finding(enum finding_event ev, const struct finding *f,
 			const struct thread_report *t, void *ctx)
 {
@@ -109,15 +74,6 @@ void syslog_out_finding(enum finding_event ev, const struct finding *f,
 
 	syslog_format_finding(line, sizeof(line), ev, f, t);
 	syslog(ev == FINDING_GONE ? LOG_INFO : LOG_WARNING, "%s", line);
-}
-
-static int cmp_logged(const void *a, const void *b)
-{
-	const struct logged_site *x = a, *y = b;
-
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return (x->site > y->site) - (x->site < y->site);
 }
 
 size_t syslog_format_site(char *buf, size_t size, const char *event, const struct site_report *s,
@@ -137,70 +93,70 @@ size_t syslog_format_site(char *buf, size_t size, const char *event, const struc
 	return l.len < size ? l.len : size ? size - 1 : 0;
 }
 
-static void log_sites(const struct report *r)
+static void log_site(enum finding_event ev, const struct finding *f, const struct report *r)
 {
-	struct logged_site *cur = calloc(r->n_sites + 1, sizeof(*cur));
-	size_t n = 0, i = 0, k = 0;
+	struct site_report gone = { .pid = f->pid, .group = f->site, .goroutines = f->goroutines };
+	const struct site_report *s = &gone;
 	char line[512];
 
-	if (!cur)
-		return;
-	for (size_t j = 0; j < r->n_sites && j < FINDINGS_MAX; j++) {
-		const struct site_report *s = &r->sites[j];
-
-		if (s->verdict < r->min_verdict)
-			continue;
-		cur[n] = (struct logged_site){ .pid = s->pid, .site = s->group,
-					       .threads = s->n_threads, .verdict = s->verdict,
-					       .goroutines = s->goroutines };
-		memcpy(cur[n++].comm, s->comm, sizeof(s->comm));
-	}
-	qsort(cur, n, sizeof(*cur), cmp_logged);
-	/* merge walk of two sorted lists */
-	while (i < n || k < n_prev_sites) {
-		int c = i == n ? 1 : k == n_prev_sites ? -1 : cmp_logged(&cur[i], &prev_sites[k]);
-		const struct site_report *s = NULL;
-
-		if (c <= 0)
-			for (size_t j = 0; j < r->n_sites && !s; j++)
-				if (r->sites[j].pid == cur[i].pid && r->sites[j].group == cur[i].site)
-					s = &r->sites[j];
-		if (c < 0) {
-			syslog_format_site(line, sizeof(line), "new", s, cur[i].threads, cur[i].verdict);
-			syslog(LOG_WARNING, "%s", line);
-			i++;
-		} else if (c > 0) {
-			struct site_report gone = { .pid = prev_sites[k].pid, .group = prev_sites[k].site,
-						    .goroutines = prev_sites[k].goroutines };
-
-			memcpy(gone.comm, prev_sites[k].comm, sizeof(gone.comm));
-			syslog_format_site(line, sizeof(line), "gone", &gone, 0, prev_sites[k].verdict);
-			syslog(LOG_INFO, "%s", line);
-			k++;
-		} else {
-			if (cur[i].threads != prev_sites[k].threads || cur[i].verdict != prev_sites[k].verdict) {
-				syslog_format_site(line, sizeof(line), "changed", s, cur[i].threads,
-						   cur[i].verdict);
-				syslog(LOG_WARNING, "%s", line);
-			}
-			i++;
-			k++;
-		}
-	}
-	free(prev_sites);
-	prev_sites = cur;
-	n_prev_sites = n;
+	if (ev == FINDING_GONE)
+		memcpy(gone.comm, f->comm, sizeof(gone.comm));
+	else
+		s = &r->sites[f->index];
+	syslog_format_site(line, sizeof(line), event_name(ev), s,
+			   ev == FINDING_GONE ? 0 : f->site_threads, f->verdict);
+	syslog(ev == FINDING_GONE ? LOG_INFO : LOG_WARNING, "%s", line);
 }
 
-int syslog_out_report(struct findings *fs, const struct report *r)
+static void log_finding(enum finding_event ev, const struct finding *f,
+			const struct thread_report *t, void *ctx)
 {
-	uint64_t dropped = findings__dropped(fs);
-	int err;
+	if (f->kind == FINDING_SITE)
+		log_site(ev, f, ctx);
+	else
+		syslog_out_finding(ev, f, t, NULL);
+}
 
-	log_sites(r);
-	err = findings__update(fs, r, syslog_out_finding, NULL);
-	if (!err && findings__dropped(fs) > dropped)
+/* --syslog: its findings (threads and sites) are its state */
+static bool syslog_wanted(const struct lt_options *o)
+{
+	return o->syslog;
+}
+
+static int syslog_open(const struct lt_options *o, void **state, char *msg, size_t size)
+{
+	struct findings *fs = findings__new_kinds(1u << FINDING_THREAD | 1u << FINDING_SITE);
+
+	if (!fs) {
+		snprintf(msg, size, "out of memory");
+		return LT_EXIT_FAILURE;
+	}
+	openlog("leaktrace", LOG_PID, LOG_DAEMON);
+	*state = fs;
+	return 0;
+}
+
+/* best effort: a log line lost to ENOMEM does not stop the report */
+static int syslog_emit(void *state, const struct report *r)
+{
+	struct findings *fs = state;
+	uint64_t dropped = findings__dropped(fs);
+
+	if (findings__update(fs, r, log_finding, (void *)r))
+		return 0;
+	if (findings__dropped(fs) > dropped)
 		syslog(LOG_WARNING, "findings_dropped=%" PRIu64 " max=%d",
 		       findings__dropped(fs), FINDINGS_MAX);
-	return err;
+	return 0;
 }
+
+static void syslog_close(void *state)
+{
+	closelog();
+	findings__free(state);
+}
+
+const struct sink_type sink_syslog = {
+	.name = "syslog", .wanted = syslog_wanted,
+	.open = syslog_open, .emit = syslog_emit, .close = syslog_close,
+};

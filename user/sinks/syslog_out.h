@@ -26,14 +26,6 @@ size_t syslog_format_finding(char *buf, size_t size, enum finding_event ev,
 size_t syslog_format_site(char *buf, size_t size, const char *event, const struct site_report *s,
 			  uint32_t threads, enum verdict v);
 
-void syslog_out_open(void);
-void syslog_out_close(void);
-
-/* Log what changed since the previous report (findings__update() with
- * syslog_out_finding), and a warning when findings had to be left out.
- * Returns 0 or -ENOMEM. */
-int syslog_out_report(struct findings *fs, const struct report *r);
-
 /* A finding_fn: log one finding (ctx unused). */
 void syslog_out_finding(enum finding_event ev, const struct finding *f,
 			const struct thread_report *t, void *ctx);

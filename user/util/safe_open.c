@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,4 +108,54 @@ FILE *safe_open_append(const char *path, char *err, size_t errlen)
 	}
 	setvbuf(f, NULL, _IOLBF, 0);
 	return f;
+}
+
+/* "NAME.tmp.PID" of path's last component. */
+static int tmp_name(const char *path, char *buf, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	int n = snprintf(buf, size, "%s.tmp.%d", slash ? slash + 1 : path, (int)getpid());
+
+	return n > 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
+}
+
+FILE *safe_open_replace(const char *path, char *err, size_t errlen)
+{
+	char tmp[4096 + 32];
+	const char *slash = strrchr(path, '/');
+	size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
+	FILE *f;
+
+	if (tmp_name(path, tmp + dir_len, sizeof(tmp) - dir_len) || dir_len >= sizeof(tmp)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(ENAMETOOLONG));
+		return NULL;
+	}
+	memcpy(tmp, path, dir_len);
+	f = safe_open_append(tmp, err, errlen);
+	if (f && ftruncate(fileno(f), 0)) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		fclose(f);
+		return NULL;
+	}
+	return f;
+}
+
+int safe_replace_commit(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char tmp[512];
+
+	if (out_dirfd < 0 || tmp_name(path, tmp, sizeof(tmp)))
+		return -EINVAL;
+	if (renameat(out_dirfd, tmp, out_dirfd, slash ? slash + 1 : path))
+		return -errno;
+	return 0;
+}
+
+void safe_replace_abort(const char *path)
+{
+	char tmp[512];
+
+	if (out_dirfd >= 0 && !tmp_name(path, tmp, sizeof(tmp)))
+		unlinkat(out_dirfd, tmp, 0);
 }

@@ -26,6 +26,15 @@
  * Returns NULL on refusal or error. */
 FILE *safe_open_append(const char *path, char *err, size_t errlen);
 
+/* Profiles (folded, pprof) replace PATH after each report: the report is
+ * written to PATH.tmp.PID in PATH's directory (opened as above, emptied),
+ * then renamed over PATH, so a reader never sees half a profile. */
+FILE *safe_open_replace(const char *path, char *err, size_t errlen);
+/* Rename the temporary file over PATH; 0 or -errno. */
+int safe_replace_commit(const char *path);
+/* Remove the temporary file: PATH keeps its previous report. */
+void safe_replace_abort(const char *path);
+
 /* The directory of the last path given to safe_open_append(), kept open
  * (O_PATH): the file is opened relative to it, now and on every reopen, and
  * the sandbox allows a write-open only there. -1 before any call. */

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/report.h"
+#include "go/go_tracer.h"
+#include "sinks/frame.h"
+
+/* "func (file.go:12[, inlined])": fill file and line, return the end of func */
+static const char *parse_go_position(const char *frame, struct frame_parts *p)
+{
+	const char *open = strstr(frame, " (");
+	const char *colon, *close;
+	char *end;
+	long line;
+
+	if (!open || !(close = strchr(open, ')')) || close[1])
+		return NULL;
+	colon = memrchr(open, ':', close - open);
+	if (!colon || colon == open + 2)
+		return NULL;
+	line = strtol(colon + 1, &end, 10);
+	if (end == colon + 1 || (*end != ')' && *end != ',') || line <= 0)
+		return NULL;
+	p->file = open + 2;
+	p->file_len = colon - p->file;
+	p->line = line;
+	return open;
+}
+
+void frame_parse(const char *frame, struct frame_parts *p)
+{
+	const char *end, *plus;
+
+	memset(p, 0, sizeof(*p));
+	end = parse_go_position(frame, p);
+	p->func = frame;
+	if (end) {
+		p->func_len = end - frame;
+		return;
+	}
+	plus = strstr(frame, "+0x");
+	/* "mod+0x1a [build-id ..]" and bare "0x..." keep their address: it is all
+	 * that tells two such frames apart */
+	p->func_len = plus && plus > frame && !strchr(plus, ' ') ? (size_t)(plus - frame) :
+		      strlen(frame);
+}
+
+void unit_frames_of_thread(const struct thread_report *t, struct unit_frames *u)
+{
+	u->part[0] = t->kernel_stack;
+	u->n[0] = t->kernel_stack ? t->n_kernel : 0;
+	u->part[1] = t->user_stack;
+	u->n[1] = t->user_stack ? t->n_user : 0;
+}
+
+void unit_frames_of_goroutine(const struct go_goroutine *g, struct unit_frames *u)
+{
+	u->part[0] = NULL;
+	u->n[0] = 0;
+	u->part[1] = g->stack;
+	u->n[1] = g->stack ? g->stack_len : 0;
+}

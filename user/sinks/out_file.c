@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/options.h"
+#include "sinks/out_file.h"
+#include "util/safe_open.h"
+
+int out_file__open(struct out_file *of, const char *path, bool replace, char *msg, size_t size)
+{
+	memset(of, 0, sizeof(*of));
+	of->path = path;
+	of->replace = replace;
+	if (!path) {
+		of->f = stdout;
+		return 0;
+	}
+	if (replace) {
+		char why[512];
+		FILE *probe;
+
+		/* fail now, not at the first report, when the place is wrong */
+		probe = safe_open_replace(path, why, sizeof(why));
+		if (!probe) {
+			snprintf(msg, size, "cannot write %s", why);
+			return LT_EXIT_USAGE;
+		}
+		fclose(probe);
+		safe_replace_abort(path);
+		return 0;
+	}
+	of->f = safe_open_append(path, msg, size);
+	if (!of->f) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", msg);
+		snprintf(msg, size, "cannot open %s", why);
+		return LT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+FILE *out_file__begin(struct out_file *of)
+{
+	if (!of->replace || !of->path)
+		return of->f;
+	char why[512];
+
+	of->f = safe_open_replace(of->path, why, sizeof(why));
+	if (!of->f)
+		fprintf(stderr, "leaktrace: cannot write %s\n", why);
+	return of->f;
+}
+
+int out_file__commit(struct out_file *of)
+{
+	int err = 0;
+
+	if (!of->f)
+		return -EIO;
+	if (fflush(of->f) || ferror(of->f))
+		err = -EIO;
+	if (!of->replace || !of->path) {
+		if (err)
+			fprintf(stderr, "leaktrace: cannot write report: %s\n", strerror(errno));
+		return err;
+	}
+	if (fclose(of->f))
+		err = -EIO;
+	of->f = NULL;
+	if (!err)
+		err = safe_replace_commit(of->path);
+	if (err) {
+		fprintf(stderr, "leaktrace: cannot write %s: %s\n", of->path, strerror(-err));
+		safe_replace_abort(of->path);
+	}
+	return err;
+}
+
+void out_file__abort(struct out_file *of)
+{
+	if (!of->replace || !of->path || !of->f)
+		return;
+	fclose(of->f);
+	of->f = NULL;
+	safe_replace_abort(of->path);
+}
+
+void out_file__reopen(struct out_file *of)
+{
+	FILE *f;
+
+	if (!of->path || of->replace)
+		return;
+	char why[512];
+
+	f = safe_open_append(of->path, why, sizeof(why));
+	if (!f) {
+		fprintf(stderr, "leaktrace: cannot reopen %s\n", why);
+		return;
+	}
+	fclose(of->f);
+	of->f = f;
+}
+
+void out_file__close(struct out_file *of)
+{
+	if (of->f && of->f != stdout)
+		fclose(of->f);
+	of->f = NULL;
+}
+
+void *out_file_sink_new(size_t state_size, const char *path, bool replace, int *code, char *msg,
+			size_t size)
+{
+	struct out_file *of = calloc(1, state_size);
+
+	*code = LT_EXIT_FAILURE;
+	if (!of) {
+		snprintf(msg, size, "out of memory");
+		return NULL;
+	}
+	*code = out_file__open(of, path, replace, msg, size);
+	if (*code) {
+		out_file__close(of);
+		free(of);
+		return NULL;
+	}
+	return of;
+}
+
+void out_file_sink_reopen(void *state)
+{
+	out_file__reopen(state);
+}
+
+void out_file_sink_free(void *state)
+{
+	if (!state)
+		return;
+	out_file__close(state);
+	free(state);
+}

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* -f folded: Brendan Gregg's folded stacks, the input of flamegraph.pl,
+ * inferno and speedscope: one line per site, "comm;root;...;leaf VALUE". */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "go/go_tracer.h"
+#include "sinks/escape.h"
+#include "sinks/frame.h"
+#include "sinks/out_file.h"
+#include "sinks/output.h"
+#include "sinks/sink.h"
+
+static void write_frames(FILE *f, const struct unit_frames *u)
+{
+	for (int i = unit_frames_count(u); i-- > 0;) {
+		struct frame_parts fp;
+		int kernel;
+
+		frame_parse(unit_frame(u, i, &kernel), &fp);
+		fputc(';', f);
+		escape_write(f, fp.func, fp.func_len, ESCAPE_FOLDED);
+		if (kernel)
+			fputs("_[k]", f);	/* flamegraph.pl colours these as kernel */
+	}
+}
+
+/* Parked seconds of the threads or goroutines of site si, whole seconds. */
+static uint64_t site_seconds(const struct report *r, size_t si)
+{
+	double sum = 0;
+
+	for (size_t i = 0; i < r->n_threads; i++)
+		if (r->threads[i].site_index == si)
+			sum += r->threads[i].parked_ns / 1e9;
+	for (size_t i = 0; i < r->n_goroutines; i++)
+		if (r->goroutines[i].site_index == si)
+			sum += r->goroutines[i].g->parked_seconds;
+	return (uint64_t)(sum + 0.5);
+}
+
+void output_folded(FILE *f, const struct report *r, bool seconds)
+{
+	for (size_t si = 0; si < r->n_sites; si++) {
+		const struct site_report *s = &r->sites[si];
+		struct unit_frames u;
+
+		if (s->verdict < r->min_verdict)
+			continue;
+		escape_write(f, s->comm, sizeof(s->comm), ESCAPE_FOLDED);
+		if (s->goroutines)
+			unit_frames_of_goroutine(r->goroutines[s->first_thread].g, &u);
+		else
+			unit_frames_of_thread(&r->threads[s->first_thread], &u);
+		if (unit_frames_count(&u))
+			write_frames(f, &u);
+		else if (!s->goroutines)	/* no stack: the wait is the leaf */
+			fprintf(f, ";[%s]", wait_kind_name(r->threads[s->first_thread].wait.kind));
+		fprintf(f, " %" PRIu64 "\n", seconds ? site_seconds(r, si) : (uint64_t)s->n_threads);
+	}
+	fflush(f);
+}
+
+/* To a file, each report replaces the last: flame graph tools add up equal
+ * lines, so a file of several reports would count a thread once per report. */
+struct folded_sink {
+	struct out_file of;		/* first: out_file_sink_* use it */
+	bool seconds;
+};
+
+static int folded_open(const struct lt_options *o, void **state, char *msg, size_t size)
+{
+	struct folded_sink *fs;
+	int code;
+
+	fs = out_file_sink_new(sizeof(*fs), o->output, true, &code, msg, size);
+	if (fs)
+		fs->seconds = o->folded_seconds;
+	*state = fs;
+	return code;
+}
+
+static int folded_emit(void *state, const struct report *r)
+{
+	struct folded_sink *fs = state;
+	FILE *f = out_file__begin(&fs->of);
+
+	if (!f)
+		return -EIO;
+	output_folded(f, r, fs->seconds);
+	return out_file__commit(&fs->of);
+}
+
+const struct sink_type sink_folded = {
+	.name = "folded", .is_format = true, .open = folded_open, .emit = folded_emit,
+	.close = out_file_sink_free,
+};
