@@ -35,6 +35,7 @@ struct lt_options {
 	const char *output;	/* NULL = stdout */
 	bool verbose;
 	bool kernel_threads;
+	bool precise;		/* --precise: programs on sched_switch/sched_wakeup */
 	bool stacks_user;
 	bool stacks_kernel;
 	int stack_depth;

@@ -166,29 +166,49 @@ void report_sort(struct report *r)
 		qsort(r->threads, r->n_threads, sizeof(*r->threads), cmp_thread);
 }
 
+/* A process is alive when the scan saw one of its threads. */
+static struct proc_report *seen_proc(struct report *r, uint32_t pid, uint32_t nr_threads,
+				     const char *comm, bool leader)
+{
+	struct proc_report *p = report_proc(r, pid);
+
+	if (!p)
+		return NULL;
+	p->alive = true;
+	if (nr_threads > p->live_threads)
+		p->live_threads = nr_threads;
+	if (leader || !p->comm[0])
+		memcpy(p->comm, comm, sizeof(p->comm));
+	p->comm[LT_COMM_LEN - 1] = '\0';
+	return p;
+}
+
+int report_add_proc_record(struct report *r, const struct lt_proc_rec *rec)
+{
+	return seen_proc(r, rec->tgid, rec->nr_threads, rec->comm, true) ? 0 : -ENOMEM;
+}
+
+uint64_t report_park_cutoff(const struct report *r)
+{
+	/* park times are on the scheduler's task clock: mono_ns - clock_lag_ns */
+	int64_t cutoff = (int64_t)(r->mono_ns - r->threshold_ns) - r->clock_lag_ns;
+
+	return r->mono_ns < r->threshold_ns || cutoff < 0 ? 0 : (uint64_t)cutoff;
+}
+
 int report_add_record(struct report *r, const struct lt_thread_rec *rec)
 {
 	struct thread_report *t;
 	struct proc_report *p;
 	uint64_t args[6], parked_at;
 
-	r->threads_scanned++;
-	p = report_proc(r, rec->tgid);
+	p = seen_proc(r, rec->tgid, rec->nr_threads, rec->pcomm, rec->flags & LT_F_LEADER);
 	if (!p)
 		return -ENOMEM;
-	p->alive = true;
-	if (rec->nr_threads > p->live_threads)
-		p->live_threads = rec->nr_threads;
-	if (rec->flags & LT_F_LEADER || !p->comm[0])
-		memcpy(p->comm, rec->pcomm, sizeof(p->comm));
-	p->comm[LT_COMM_LEN - 1] = '\0';
-
-	if ((rec->state != LT_STATE_SLEEPING && rec->state != LT_STATE_DISK) || !rec->parked_ns)
+	if ((rec->state != LT_STATE_SLEEPING && rec->state != LT_STATE_DISK) || !rec->parked_ns ||
+	    rec->parked_ns > report_park_cutoff(r))
 		return 0;
-	/* park times are on the scheduler's task clock: move them to ours */
 	parked_at = rec->parked_ns + r->clock_lag_ns;
-	if (parked_at > r->mono_ns || r->mono_ns - parked_at < r->threshold_ns)
-		return 0;
 
 	t = report_add_thread(r);
 	if (!t)
@@ -206,6 +226,7 @@ int report_add_record(struct report *r, const struct lt_thread_rec *rec)
 	t->age_ns = rec->start_ns && rec->start_ns <= r->mono_ns ? r->mono_ns - rec->start_ns : 0;
 	t->creator_tid = rec->flags & LT_F_CREATOR_KNOWN ? rec->creator_tid : 0;
 	t->wakeups = rec->wakeups;
+	t->wakeups_known = rec->flags & LT_F_WAKEUPS_KNOWN;
 	t->nvcsw = rec->nvcsw;
 	for (int i = 0; i < 6; i++)
 		args[i] = rec->args[i];

@@ -37,6 +37,7 @@ struct thread_report {
 	uint64_t age_ns;		/* since the thread was created */
 	uint32_t creator_tid;		/* 0 = unknown (created before leaktrace) */
 	uint64_t wakeups;
+	bool wakeups_known;		/* precise mode: wakeups is counted */
 	uint64_t nvcsw;
 	struct wait_info wait;
 	/* stacks, filled when captured */
@@ -81,6 +82,7 @@ struct site_report {
 	bool timed;			/* every wait carries a timeout */
 	bool disk;			/* some thread in D state */
 	bool woken_since_park;		/* a thread got wake-ups without running */
+	bool wakeups_known;		/* precise mode: woken_since_park means something */
 	bool lock_wait;			/* some thread waits for a held mutex */
 	uint32_t arrivals;		/* threads that joined while observed */
 	uint32_t departures;		/* threads that left (ran or exited) */
@@ -162,8 +164,18 @@ const struct thread_report *report_find_thread(const struct report *r, uint32_t 
 /* Sort: processes by pid, threads by pid then longest parked first. */
 void report_sort(struct report *r);
 
-/* Fill r->threads/procs from one iterator record. A thread enters the
- * report when it is parked (S/D) for at least r->threshold_ns. */
+/* The park time (on the scheduler's task clock, as the iterator reads it)
+ * before which a thread is parked past the threshold: mono_ns minus
+ * threshold_ns minus clock_lag_ns; 0 when none can be. The iterator
+ * applies it in BPF, report_add_record again. */
+uint64_t report_park_cutoff(const struct report *r);
+
+/* Fill r->threads and the summary of its process from one iterator
+ * record. A thread enters the report when it is parked (S/D) since
+ * report_park_cutoff(r) or earlier. */
 int report_add_record(struct report *r, const struct lt_thread_rec *rec);
+
+/* Fill the summary of one process (alive, live threads, name). */
+int report_add_proc_record(struct report *r, const struct lt_proc_rec *rec);
 
 #endif

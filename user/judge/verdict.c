@@ -188,7 +188,7 @@ static void describe_site(struct report *r, struct site_report *s, const size_t 
 	size_t n_obj = 0;
 	uint64_t futex_slack = 0;
 
-	s->no_timeout = s->timed = true;
+	s->no_timeout = s->timed = s->wakeups_known = true;
 	s->min_parked_ns = UINT64_MAX;
 	s->first_thread = idx[0];
 	for (size_t k = 0; k < n; k++) {
@@ -205,6 +205,7 @@ static void describe_site(struct report *r, struct site_report *s, const size_t 
 		s->event_loop |= wait_has(&t->wait, WAIT_F_EVENT_LOOP);
 		s->disk |= t->state == 'D';
 		s->lock_wait |= t->lock_owner != 0;
+		s->wakeups_known &= t->wakeups_known;
 		if (wait_has(&t->wait, WAIT_F_HAS_OBJECT))
 			objs[n_obj++] = t->wait.object;
 		if (t->wait.kind == WAIT_FUTEX)
