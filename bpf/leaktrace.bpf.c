@@ -63,6 +63,16 @@ struct {
 	__type(value, struct lt_task_state);
 } task_state_hash SEC(".maps");
 
+/* The thread that created each traced thread (or process) created while
+ * leaktrace runs, keyed by tid: preallocated, so a fork allocates nothing;
+ * deleted at exit. The only per-thread state of the default mode. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LT_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, __u32);
+} creators SEC(".maps");
+
 /* tgids given with --pid */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -228,16 +238,16 @@ static __always_inline int handle_fork_body(__u64 *ctx, const bool hash)
 {
 	struct task_struct *parent = (struct task_struct *)ctx[0];
 	struct task_struct *child = (struct task_struct *)ctx[1];
+	__u32 tid = child->pid, creator = parent->pid;
 	struct lt_proc_counts *c;
-	struct lt_task_state *st;
 
 	/* a new thread belongs to its parent's process, a new process to itself */
 	if (!traced_tgid(child->tgid) || (child->flags & PF_KTHREAD))
 		return 0;
-	st = state_get(child, true, hash);
-	if (st)
-		st->creator_tid = parent->pid;
-	else
+	if (bpf_map_update_elem(&creators, &tid, &creator, BPF_ANY))
+		drop(LT_DROP_TASK_STORAGE);
+	/* precise mode stamps the parks of new threads from the first one */
+	if (precise && !state_get(child, true, hash))
 		drop(LT_DROP_TASK_STORAGE);
 	c = proc_counts_of(child->tgid);
 	if (c)
@@ -254,10 +264,11 @@ static __always_inline int handle_exit_body(__u64 *ctx, const bool hash)
 	__u32 tid = p->pid;
 
 	/* task storage dies with the task; the hash entry must be removed */
-	if (hash)
+	if (hash && precise)
 		bpf_map_delete_elem(&task_state_hash, &tid);
 	if (!traced_task(p))
 		return 0;
+	bpf_map_delete_elem(&creators, &tid);
 	c = proc_counts_of(p->tgid);
 	if (c)
 		__sync_fetch_and_add(&c->exited, 1);
@@ -309,7 +320,8 @@ static __always_inline int dump_threads_body(struct bpf_iter__task *ctx, const b
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
 	struct lt_thread_rec rec = {};
-	struct lt_task_state *st;
+	struct lt_task_state *st = NULL;
+	__u32 *creator;
 
 	if (!task)
 		return 0;
@@ -322,10 +334,12 @@ static __always_inline int dump_threads_body(struct bpf_iter__task *ctx, const b
 		last_scanned_tid = task->pid;
 	}
 	/* precise mode: storage for every traced thread, so sched_switch
-	 * stamps its next park; default mode only reads what fork left */
-	st = state_get(task, precise, hash);
-	if (precise && !st)
-		drop(LT_DROP_TASK_STORAGE);
+	 * stamps its next park */
+	if (precise) {
+		st = state_get(task, true, hash);
+		if (!st)
+			drop(LT_DROP_TASK_STORAGE);
+	}
 	if (task->pid == task->tgid && dump_proc(seq, task))
 		return 0;
 
@@ -356,12 +370,12 @@ static __always_inline int dump_threads_body(struct bpf_iter__task *ctx, const b
 
 	if (precise)
 		rec.flags |= LT_F_WAKEUPS_KNOWN;
-	if (st) {
+	if (st)
 		rec.wakeups = st->wakeups;
-		if (st->creator_tid) {
-			rec.creator_tid = st->creator_tid;
-			rec.flags |= LT_F_CREATOR_KNOWN;
-		}
+	creator = bpf_map_lookup_elem(&creators, &rec.tid);
+	if (creator) {
+		rec.creator_tid = *creator;
+		rec.flags |= LT_F_CREATOR_KNOWN;
 	}
 	read_wait_syscall(task, &rec);
 	bpf_seq_write(seq, &rec, sizeof(rec));

@@ -44,17 +44,18 @@ enum lt_thread_flags {
 /* Indexes of the drop counters in the BPF .bss. */
 enum lt_drop {
 	LT_DROP_PROC_COUNTS = 0,	/* per-process counter map full */
-	LT_DROP_TASK_STORAGE,		/* task storage could not be created */
+	LT_DROP_TASK_STORAGE,		/* per-thread state (task storage, creators) full */
 	LT_DROP_CAPTURE,		/* stack capture failed in BPF */
 	LT_DROP_MAX,
 };
 
-/* Per-thread state kept in task-local storage (freed with the task). */
+/* Per-thread state of precise mode, kept in task-local storage (freed with
+ * the task). */
 struct lt_task_state {
 	__u64 parked_ns;	/* when it last left the CPU sleeping, 0 = running */
 	__u64 wakeups;		/* sched_wakeup events seen */
-	__u32 creator_tid;	/* thread that cloned it, 0 = unknown */
 	__u32 park_state;	/* enum lt_sched_state at park time */
+	__u32 pad;
 };
 
 /* Threads created and exited per process since leaktrace started. */
