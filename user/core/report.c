@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/report.h"
+#include "util/array.h"
 
 static void free_frames(char **frames, int n)
 {
@@ -27,6 +28,7 @@ void report_reset(struct report *r)
 	for (size_t i = 0; i < r->n_threads; i++)
 		free_thread_stacks(&r->threads[i]);
 	r->n_threads = 0;
+	r->n_by_tid = 0;
 	r->n_procs = 0;
 	r->n_sites = 0;
 	r->n_goroutines = 0;
@@ -41,6 +43,7 @@ void report_free(struct report *r)
 {
 	report_reset(r);
 	free(r->threads);
+	free(r->by_tid);
 	free(r->procs);
 	free(r->sites);
 	free(r->goroutines);
@@ -132,8 +135,25 @@ int verdict_parse(const char *s, enum verdict *v)
 	return -EINVAL;
 }
 
+static int cmp_thread_key(const void *a, const void *b)
+{
+	const struct thread_key *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return (x->pid > y->pid) - (x->pid < y->pid);
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
 const struct thread_report *report_find_thread(const struct report *r, uint32_t pid, uint32_t tid)
 {
+	struct thread_key key = { pid, tid, 0 };
+	const struct thread_key *k;
+
+	/* the lock graph asks once per edge: linear would be quadratic */
+	if (r->n_by_tid == r->n_threads) {
+		k = sorted_find(r->by_tid, r->n_by_tid, sizeof(*k), &key, cmp_thread_key);
+		return k ? &r->threads[k->index] : NULL;
+	}
 	for (size_t i = 0; i < r->n_threads; i++)
 		if (r->threads[i].tid == tid && r->threads[i].pid == pid)
 			return &r->threads[i];
@@ -164,6 +184,14 @@ void report_sort(struct report *r)
 		qsort(r->procs, r->n_procs, sizeof(*r->procs), cmp_proc);
 	if (r->n_threads)
 		qsort(r->threads, r->n_threads, sizeof(*r->threads), cmp_thread);
+	r->n_by_tid = 0;
+	if (ARRAY_RESERVE(r->by_tid, r->cap_by_tid, r->n_threads))
+		return;		/* report_find_thread falls back to a linear search */
+	for (size_t i = 0; i < r->n_threads; i++)
+		r->by_tid[i] = (struct thread_key){ r->threads[i].pid, r->threads[i].tid, i };
+	if (r->n_threads)
+		qsort(r->by_tid, r->n_threads, sizeof(*r->by_tid), cmp_thread_key);
+	r->n_by_tid = r->n_threads;
 }
 
 /* A process is alive when the scan saw one of its threads. */

@@ -113,6 +113,11 @@ struct proc_report {
 	uint32_t go_parked;			/* goroutines in this report */
 };
 
+struct thread_key {
+	uint32_t pid, tid;
+	size_t index;
+};
+
 struct report {
 	uint64_t mono_ns;		/* CLOCK_MONOTONIC when taken */
 	uint64_t real_ns;		/* CLOCK_REALTIME when taken */
@@ -126,6 +131,9 @@ struct report {
 	uint64_t capture_failures;	/* stacks asked for and not obtained */
 	struct thread_report *threads;
 	size_t n_threads, cap_threads;
+	/* (pid, tid) -> index into threads, built by report_sort */
+	struct thread_key *by_tid;
+	size_t n_by_tid, cap_by_tid;
 	struct proc_report *procs;
 	size_t n_procs, cap_procs;
 	struct site_report *sites;
@@ -158,10 +166,12 @@ struct proc_report *report_proc(struct report *r, uint32_t pid);
 /* Append an empty thread entry. NULL on allocation failure. */
 struct thread_report *report_add_thread(struct report *r);
 
-/* The thread tid of process pid in r, NULL if it is not in the report. */
+/* The thread tid of process pid in r, NULL if it is not in the report.
+ * O(log n) after report_sort, O(n) on threads added since. */
 const struct thread_report *report_find_thread(const struct report *r, uint32_t pid, uint32_t tid);
 
-/* Sort: processes by pid, threads by pid then longest parked first. */
+/* Sort: processes by pid, threads by pid then longest parked first; index
+ * threads by (pid, tid) for report_find_thread. */
 void report_sort(struct report *r);
 
 /* The park time (on the scheduler's task clock, as the iterator reads it)
