@@ -50,22 +50,6 @@ void report_free(struct report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int grow(void **buf, size_t *cap, size_t n, size_t elem)
-{
-	size_t ncap;
-	void *nb;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	nb = realloc(*buf, ncap * elem);
-	if (!nb)
-		return -ENOMEM;
-	*buf = nb;
-	*cap = ncap;
-	return 0;
-}
-
 struct proc_report *report_proc(struct report *r, uint32_t pid)
 {
 	struct proc_report *p;
@@ -76,45 +60,25 @@ struct proc_report *report_proc(struct report *r, uint32_t pid)
 	for (size_t i = 0; i < r->n_procs; i++)
 		if (r->procs[i].pid == pid)
 			return &r->procs[i];
-	if (grow((void **)&r->procs, &r->cap_procs, r->n_procs, sizeof(*p)))
-		return NULL;
-	p = &r->procs[r->n_procs++];
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
+	p = ARRAY_PUSH(r->procs, r->n_procs, r->cap_procs);
+	if (p)
+		p->pid = pid;
 	return p;
 }
 
 struct thread_report *report_add_thread(struct report *r)
 {
-	struct thread_report *t;
-
-	if (grow((void **)&r->threads, &r->cap_threads, r->n_threads, sizeof(*t)))
-		return NULL;
-	t = &r->threads[r->n_threads++];
-	memset(t, 0, sizeof(*t));
-	return t;
+	return ARRAY_PUSH(r->threads, r->n_threads, r->cap_threads);
 }
 
 struct site_report *report_add_site(struct report *r)
 {
-	struct site_report *s;
-
-	if (grow((void **)&r->sites, &r->cap_sites, r->n_sites, sizeof(*s)))
-		return NULL;
-	s = &r->sites[r->n_sites++];
-	memset(s, 0, sizeof(*s));
-	return s;
+	return ARRAY_PUSH(r->sites, r->n_sites, r->cap_sites);
 }
 
 struct goroutine_report *report_add_goroutine(struct report *r)
 {
-	struct goroutine_report *g;
-
-	if (grow((void **)&r->goroutines, &r->cap_goroutines, r->n_goroutines, sizeof(*g)))
-		return NULL;
-	g = &r->goroutines[r->n_goroutines++];
-	memset(g, 0, sizeof(*g));
-	return g;
+	return ARRAY_PUSH(r->goroutines, r->n_goroutines, r->cap_goroutines);
 }
 
 const char *verdict_name(enum verdict v)

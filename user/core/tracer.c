@@ -14,6 +14,7 @@
 #include "leaktrace.skel.h"
 #include "core/privileges.h"
 #include "core/tracer.h"
+#include "util/array.h"
 
 struct proc_totals {
 	uint32_t pid;
@@ -335,28 +336,16 @@ static int scan_record(void *ctx, const void *rec, size_t len)
 	return 0;
 }
 
-static const struct proc_totals *find_prev(const struct tracer *t, uint32_t pid)
-{
-	size_t lo = 0, hi = t->n_prev;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (t->prev[mid].pid == pid)
-			return &t->prev[mid];
-		if (t->prev[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 static int cmp_totals(const void *a, const void *b)
 {
-	const struct proc_totals *x = a, *y = b;
+	return cmp_u32(&((const struct proc_totals *)a)->pid, &((const struct proc_totals *)b)->pid);
+}
 
-	return (x->pid > y->pid) - (x->pid < y->pid);
+static const struct proc_totals *find_prev(const struct tracer *t, uint32_t pid)
+{
+	struct proc_totals key = { .pid = pid };
+
+	return sorted_find(t->prev, t->n_prev, sizeof(*t->prev), &key, cmp_totals);
 }
 
 /* Fork/exit totals from BPF; interval deltas against the previous scan. */
