@@ -77,7 +77,7 @@ start_tracer() {
 	"$@" >/dev/null 2>&1 &
 	tracer=$!
 	for _ in $(seq 100); do
-		if prog_stats "$tracer" | grep -q "^$want "; then
+		if prog_stats "$tracer" 2>/dev/null | grep -q "^$want "; then
 			# let it finish starting (symbol tables, first scan): its
 			# start-up CPU is not hot-path cost
 			sleep 1
@@ -134,10 +134,13 @@ interleave() {
 fastest() { sort -g "$1" | head -1; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# runs_per FILE UNITS: BPF program runs per unit of work
+# runs_per FILE UNITS: BPF program runs per unit of work, all of them and
+# those on the context-switch path (system-wide, fork/exit also count other
+# processes' threads created meanwhile)
 runs_per() {
 	[ -s "$1" ] || { printf 0; return; }
-	awk -v n="$2" '{c += $3} END {printf "%.3f", c / n}' "$1"
+	awk -v n="$2" '{c += $3} $1 ~ /switch|wakeup/ {h += $3}
+		END {printf "%.3f (on sched_switch/sched_wakeup: %.3f)", c / n, h / n}' "$1"
 }
 
 # ratios PART UNIT UNITS_PER_RUN: fastest of each config against no tracing
