@@ -10,12 +10,15 @@
 #   cycle   report-cycle cost with 1,000 and 10,000 parked threads
 #   go      CPU time of a traced Go HTTP server per request (keepalive and
 #           new connection), with and without leaktrace, uprobe hits per request
-# Wall times swing by ±30% on a shared VM: rounds are interleaved and the
+# Wall times swing by ±30% on a shared VM (by 3x when other jobs load it):
+# rounds are interleaved, the pipe and create+join figures are CPU time
+# (user + system, where BPF programs are charged) besides wall time, and the
 # ratios use the fastest round of each configuration (the Go part: medians).
 #
 #   tools/bench.sh [ROUNDS] [LOOPS]
 # LT=PATH measures another build (one without --precise: its only mode is
-# shown as "default"). BENCH_PIN=CPU (default 1) is the CPU of the pinned
+# shown as "default"); LT_BEFORE=PATH adds an older build as one more
+# configuration of the pipe and create+join rounds. BENCH_PIN=CPU (default 1) is the CPU of the pinned
 # parts. BENCH_THREADS (20000) threads per create+join round, GO_REQUESTS
 # (20000; keepalive 4x). BENCH_SKIP="pipe churn cycle go peer" skips parts.
 set -u
@@ -99,6 +102,7 @@ stop_tracer() {
 configs() {
 	echo "default dump_threads $LT -t 10s -i 1h"
 	[ -n "$HAS_PRECISE" ] && echo "precise dump_threads $LT --precise -t 10s -i 1h"
+	[ -n "${LT_BEFORE:-}" ] && echo "before dump_threads $LT_BEFORE -t 10s -i 1h"
 	if [ "$1" = pipe ] && [ -x "$OFFCPU" ] && ! skipped peer; then
 		echo "offcputime sched_switch $OFFCPU 3600"
 	fi
@@ -131,7 +135,6 @@ interleave() {
 	done
 }
 
-fastest() { sort -g "$1" | head -1; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # runs_per FILE UNITS: BPF program runs per unit of work, all of them and
@@ -143,43 +146,56 @@ runs_per() {
 		END {printf "%.3f (on sched_switch/sched_wakeup: %.3f)", c / n, h / n}' "$1"
 }
 
-# ratios PART UNIT UNITS_PER_RUN: fastest of each config against no tracing
+# column COL FILE: fastest (smallest) value of column COL
+column_min() { awk -v c="$1" '{print $c}' "$2" | sort -g | head -1; }
+
+# ratios PART UNIT UNITS_PER_RUN UNIT_NAME: fastest of each config (files of
+# "wall cpu" lines, per unit) against no tracing
 ratios() {
-	local part=$1 unit=$2 units=$3 base label
-	base=$(fastest "$WORK/none.$part")
-	printf '  %-12s %10.3f %s\n' "no tracing" "$base" "$unit"
+	local part=$1 unit=$2 units=$3 bw bc label
+	bw=$(column_min 1 "$WORK/none.$part")
+	bc=$(column_min 2 "$WORK/none.$part")
+	printf '  %-12s wall %9.3f %s           CPU %9.3f %s\n' "no tracing" "$bw" "$unit" "$bc" "$unit"
 	while read -r label _; do
-		local t
-		t=$(fastest "$WORK/$label.$part")
-		printf '  %-12s %10.3f %s  x%.3f   BPF runs per %s: %s\n' "$label" "$t" "$unit" \
-			"$(echo "$t / $base" | bc -l)" "$4" \
+		local w c
+		w=$(column_min 1 "$WORK/$label.$part")
+		c=$(column_min 2 "$WORK/$label.$part")
+		printf '  %-12s wall %9.3f %s x%.3f    CPU %9.3f %s x%.3f   BPF runs per %s: %s\n' \
+			"$label" "$w" "$unit" "$(echo "$w / $bw" | bc -l)" "$c" "$unit" \
+			"$(echo "$c / $bc" | bc -l)" "$4" \
 			"$(runs_per "$WORK/$label.$part.stats" "$(( units * ROUNDS ))")"
 	done < <(configs "$part")
 }
 
+# timed SCALE CMD...: "wall cpu" seconds of CMD (cpu = user + system,
+# children included), each multiplied by SCALE
+timed() {
+	local scale=$1; shift
+	/usr/bin/time -f "%e %U %S" -o "$WORK/time" "$@" >/dev/null 2>&1
+	awk -v s="$scale" '{printf "%.6f %.6f\n", $1 * s, ($2 + $3) * s}' "$WORK/time"
+}
+
+# microseconds per round trip of one pinned perf bench run
 pipe_usecs() {
-	taskset -c "$PIN" perf bench sched pipe -l "$LOOPS" 2>/dev/null | awk '/usecs\/op/ {print $1}'
+	timed "$(echo "1000000 / $LOOPS" | bc -l)" taskset -c "$PIN" perf bench sched pipe -l "$LOOPS"
 }
 
 part_pipe() {
 	echo "== pinned pipe: perf bench sched pipe -l $LOOPS on CPU $PIN, fastest of $ROUNDS interleaved rounds"
 	interleave pipe pipe_usecs
-	ratios pipe "usecs/round trip" "$LOOPS" "round trip"
+	ratios pipe "us/round trip" "$LOOPS" "round trip"
 }
 
-# wall seconds of one pinned create+join loop of $THREADS threads
-churn_seconds() {
-	local t0 t1
-	t0=$(date +%s.%N)
-	taskset -c "$PIN" .output/workloads/churn --threads "$THREADS" --batch 1 >/dev/null
-	t1=$(date +%s.%N)
-	echo "$t1 - $t0" | bc -l
+# microseconds per thread of one pinned create+join loop of $THREADS threads
+churn_usecs() {
+	timed "$(echo "1000000 / $THREADS" | bc -l)" \
+		taskset -c "$PIN" .output/workloads/churn --threads "$THREADS" --batch 1
 }
 
 part_churn() {
 	echo "== pinned create+join: $THREADS threads created and joined one at a time on CPU $PIN, fastest of $ROUNDS interleaved rounds"
-	interleave churn churn_seconds
-	ratios churn "s" "$THREADS" "thread"
+	interleave churn churn_usecs
+	ratios churn "us/thread" "$THREADS" "thread"
 }
 
 part_progs() {
