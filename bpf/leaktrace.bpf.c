@@ -2,11 +2,15 @@
 /*
  * leaktrace BPF side.
  *
- * Hot path (sched_switch, sched_wakeup) only stamps task-local storage of
- * threads that userspace asked to trace; everything else (state, wait
- * syscall and its arguments, thread age, stacks) is read lazily by task
- * iterators when a report is due, so the cost scales with reports, not with
- * context switches.
+ * By default nothing runs on the context-switch path: park times come from
+ * the kernel's own per-task timestamp (se.exec_start) and "same park" from
+ * its voluntary switch count, both read by the task iterator when a report
+ * is due, together with the state, the wait syscall and its arguments, the
+ * thread age and (lazily) stacks, so the cost scales with reports, not with
+ * context switches. Only thread lifetimes (sched_process_fork/exit) are
+ * followed as they happen. In precise mode (`precise`), sched_switch and
+ * sched_wakeup also stamp task-local storage of traced threads with the
+ * exact park time and count wake-ups.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -28,9 +32,15 @@ const volatile bool system_wide = true;
 const volatile __u32 self_tgid = 0;
 const volatile bool have_task_pt_regs = true;
 const volatile bool include_kthreads = false;
+const volatile bool precise = false;	/* sched_switch/sched_wakeup programs loaded */
 
 /* Written by userspace between iterator runs (.bss is mmaped). */
-__u64 min_parked_ns = 0;	/* capture iterator: skip threads parked less */
+/* the threshold filter: threads parked after this (task clock) stay out */
+__u64 park_cutoff_ns;
+/* traced threads the last scan walked; the tid counted last, so a task the
+ * kernel shows again after a full seq buffer is not counted twice */
+__u64 threads_scanned;
+__u32 last_scanned_tid;
 __u64 drops[LT_DROP_MAX];
 /* bpf_ktime_get_ns() - se.exec_start of the running iterator task: how far
  * the scheduler's task clock (which excludes IRQ/steal time) lags behind */
@@ -52,6 +62,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lt_task_state);
 } task_state_hash SEC(".maps");
+
+/* The thread that created each traced thread (or process) created while
+ * leaktrace runs, keyed by tid: preallocated, so a fork allocates nothing;
+ * deleted at exit. The only per-thread state of the default mode. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LT_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, __u32);
+} creators SEC(".maps");
 
 /* tgids given with --pid */
 struct {
@@ -218,16 +238,16 @@ static __always_inline int handle_fork_body(__u64 *ctx, const bool hash)
 {
 	struct task_struct *parent = (struct task_struct *)ctx[0];
 	struct task_struct *child = (struct task_struct *)ctx[1];
+	__u32 tid = child->pid, creator = parent->pid;
 	struct lt_proc_counts *c;
-	struct lt_task_state *st;
 
 	/* a new thread belongs to its parent's process, a new process to itself */
 	if (!traced_tgid(child->tgid) || (child->flags & PF_KTHREAD))
 		return 0;
-	st = state_get(child, true, hash);
-	if (st)
-		st->creator_tid = parent->pid;
-	else
+	if (bpf_map_update_elem(&creators, &tid, &creator, BPF_ANY))
+		drop(LT_DROP_TASK_STORAGE);
+	/* precise mode stamps the parks of new threads from the first one */
+	if (precise && !state_get(child, true, hash))
 		drop(LT_DROP_TASK_STORAGE);
 	c = proc_counts_of(child->tgid);
 	if (c)
@@ -244,10 +264,11 @@ static __always_inline int handle_exit_body(__u64 *ctx, const bool hash)
 	__u32 tid = p->pid;
 
 	/* task storage dies with the task; the hash entry must be removed */
-	if (hash)
+	if (hash && precise)
 		bpf_map_delete_elem(&task_state_hash, &tid);
 	if (!traced_task(p))
 		return 0;
+	bpf_map_delete_elem(&creators, &tid);
 	c = proc_counts_of(p->tgid);
 	if (c)
 		__sync_fetch_and_add(&c->exited, 1);
@@ -274,17 +295,33 @@ static __always_inline void read_wait_syscall(struct task_struct *task, struct l
 #undef LT_READ_ARG
 }
 
+/* The summary of a traced process, from its group leader (which stays in
+ * the task list, as a zombie, until the last thread of the group exits). */
+static __always_inline long dump_proc(struct seq_file *seq, struct task_struct *leader)
+{
+	struct lt_proc_rec rec = {};
+
+	rec.type = LT_REC_PROC;
+	rec.tgid = leader->tgid;
+	rec.nr_threads = BPF_CORE_READ(leader, signal, nr_threads);
+	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), leader->comm);
+	return bpf_seq_write(seq, &rec, sizeof(rec));
+}
+
 /*
- * One record per thread of every traced process. Threads parked before
- * leaktrace started have no storage yet: their park time is the kernel's
- * own se.exec_start, the last time the scheduler accounted them running.
+ * A summary record per traced process and a record per traced thread parked
+ * before park_cutoff_ns (the threshold filter). Without a park stamp from
+ * sched_switch (default mode, or parked before leaktrace started) the park
+ * time is the kernel's own se.exec_start: the scheduler set it when it last
+ * switched the thread out, and a sleeping thread's is not touched again.
  */
 static __always_inline int dump_threads_body(struct bpf_iter__task *ctx, const bool hash)
 {
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
 	struct lt_thread_rec rec = {};
-	struct lt_task_state *st;
+	struct lt_task_state *st = NULL;
+	__u32 *creator;
 
 	if (!task)
 		return 0;
@@ -292,11 +329,35 @@ static __always_inline int dump_threads_body(struct bpf_iter__task *ctx, const b
 		exec_clock_lag_ns = bpf_ktime_get_ns() - task->se.exec_start;
 	if (!traced_task(task))
 		return 0;
+	if (task->pid != last_scanned_tid) {
+		threads_scanned++;
+		last_scanned_tid = task->pid;
+	}
+	/* precise mode: storage for every traced thread, so sched_switch
+	 * stamps its next park */
+	if (precise) {
+		st = state_get(task, true, hash);
+		if (!st)
+			drop(LT_DROP_TASK_STORAGE);
+	}
+	if (task->pid == task->tgid && dump_proc(seq, task))
+		return 0;
+
+	rec.state = classify_state(task_state_bits(task));
+	if (rec.state != LT_STATE_SLEEPING && rec.state != LT_STATE_DISK)
+		return 0;
+	if (st && st->parked_ns) {
+		rec.parked_ns = st->parked_ns;
+		rec.flags |= LT_F_PARK_SEEN;
+	} else {
+		rec.parked_ns = task->se.exec_start;
+	}
+	if (rec.parked_ns > park_cutoff_ns)
+		return 0;
 
 	rec.type = LT_REC_THREAD;
 	rec.tgid = task->tgid;
 	rec.tid = task->pid;
-	rec.state = classify_state(task_state_bits(task));
 	rec.start_ns = task->start_time;
 	rec.nvcsw = task->nvcsw;
 	rec.nr_threads = BPF_CORE_READ(task, signal, nr_threads);
@@ -307,23 +368,14 @@ static __always_inline int dump_threads_body(struct bpf_iter__task *ctx, const b
 	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), task->comm);
 	bpf_probe_read_kernel_str(rec.pcomm, sizeof(rec.pcomm), BPF_CORE_READ(task, group_leader, comm));
 
-	st = state_get(task, true, hash);
-	if (!st)
-		drop(LT_DROP_TASK_STORAGE);
-	if (rec.state == LT_STATE_SLEEPING || rec.state == LT_STATE_DISK) {
-		if (st && st->parked_ns) {
-			rec.parked_ns = st->parked_ns;
-			rec.flags |= LT_F_PARK_SEEN;
-		} else {
-			rec.parked_ns = task->se.exec_start;
-		}
-	}
-	if (st) {
+	if (precise)
+		rec.flags |= LT_F_WAKEUPS_KNOWN;
+	if (st)
 		rec.wakeups = st->wakeups;
-		if (st->creator_tid) {
-			rec.creator_tid = st->creator_tid;
-			rec.flags |= LT_F_CREATOR_KNOWN;
-		}
+	creator = bpf_map_lookup_elem(&creators, &rec.tid);
+	if (creator) {
+		rec.creator_tid = *creator;
+		rec.flags |= LT_F_CREATOR_KNOWN;
 	}
 	read_wait_syscall(task, &rec);
 	bpf_seq_write(seq, &rec, sizeof(rec));

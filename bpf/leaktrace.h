@@ -20,6 +20,7 @@
 enum lt_rec_type {
 	LT_REC_THREAD = 1,
 	LT_REC_STACK = 2,
+	LT_REC_PROC = 3,
 };
 
 /* Scheduler state of a thread as seen by the iterator. */
@@ -37,22 +38,24 @@ enum lt_thread_flags {
 	LT_F_LEADER = 1 << 2,		/* thread group leader */
 	LT_F_IN_SYSCALL = 1 << 3,	/* syscall_nr and args are valid */
 	LT_F_EXITING = 1 << 4,
+	LT_F_WAKEUPS_KNOWN = 1 << 5,	/* precise mode: wakeups is counted */
 };
 
 /* Indexes of the drop counters in the BPF .bss. */
 enum lt_drop {
 	LT_DROP_PROC_COUNTS = 0,	/* per-process counter map full */
-	LT_DROP_TASK_STORAGE,		/* task storage could not be created */
+	LT_DROP_TASK_STORAGE,		/* per-thread state (task storage, creators) full */
 	LT_DROP_CAPTURE,		/* stack capture failed in BPF */
 	LT_DROP_MAX,
 };
 
-/* Per-thread state kept in task-local storage (freed with the task). */
+/* Per-thread state of precise mode, kept in task-local storage (freed with
+ * the task). */
 struct lt_task_state {
 	__u64 parked_ns;	/* when it last left the CPU sleeping, 0 = running */
 	__u64 wakeups;		/* sched_wakeup events seen */
-	__u32 creator_tid;	/* thread that cloned it, 0 = unknown */
 	__u32 park_state;	/* enum lt_sched_state at park time */
+	__u32 pad;
 };
 
 /* Threads created and exited per process since leaktrace started. */
@@ -61,7 +64,8 @@ struct lt_proc_counts {
 	__u64 exited;
 };
 
-/* One thread of a traced process, emitted by the task iterator. */
+/* One thread of a traced process parked past the threshold, emitted by the
+ * task iterator. */
 struct lt_thread_rec {
 	__u32 type;		/* LT_REC_THREAD */
 	__u32 flags;		/* enum lt_thread_flags */
@@ -79,6 +83,16 @@ struct lt_thread_rec {
 	__u64 args[6];
 	char comm[LT_COMM_LEN];		/* thread name */
 	char pcomm[LT_COMM_LEN];	/* process name (group leader) */
+};
+
+/* One per traced process per scan (from its group leader), so summaries
+ * cover processes none of whose threads passed the threshold filter. */
+struct lt_proc_rec {
+	__u32 type;		/* LT_REC_PROC */
+	__u32 tgid;
+	__u32 nr_threads;	/* live threads of the process */
+	__u32 pad;
+	char comm[LT_COMM_LEN];	/* process name */
 };
 
 /* Kernel stack, user registers and the top of the user stack of one parked

@@ -13,15 +13,21 @@ import sys
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-LEAKTRACE = os.path.join(ROOT, "leaktrace")
+# LEAKTRACE_TEST_PRECISE=1 runs the tests against --precise (programs on
+# sched_switch/sched_wakeup) instead of the default mode: LEAKTRACE is then
+# a wrapper that execs ./leaktrace --precise, with the same pid
+PRECISE = os.environ.get("LEAKTRACE_TEST_PRECISE", "") not in ("", "0")
+LEAKTRACE_BIN = os.path.join(ROOT, "leaktrace")
+LEAKTRACE = (os.path.join(ROOT, "tests", "e2e", "leaktrace-precise") if PRECISE
+             else LEAKTRACE_BIN)
 WORKLOADS = os.path.join(ROOT, ".output", "workloads")
 # names of leaktrace's BPF programs and maps: none may outlive a run
 OUR_PROGS = ("handle_switch", "handle_wakeup", "handle_fork", "handle_exit",
              "dump_threads", "capture_stacks", "handle_switch_hash", "handle_wakeup_hash",
              "handle_fork_hash", "handle_exit_hash", "dump_threads_hash", "go_gopark",
              "go_newproc1", "go_goexit0")
-OUR_MAPS = ("go_parked", "task_state", "task_state_hash", "targets", "proc_counts", "capture_tids",
-            "stack_scratch", "leaktrac.bss", "leaktrac.rodata")
+OUR_MAPS = ("go_parked", "task_state", "task_state_hash", "creators", "targets", "proc_counts",
+            "capture_tids", "stack_scratch", "leaktrac.bss", "leaktrac.rodata")
 
 
 class Tap:
@@ -30,6 +36,8 @@ class Tap:
     def __init__(self):
         self.n = 0
         self.failed = 0
+        if PRECISE:
+            self.diag("precise mode (LEAKTRACE_TEST_PRECISE=1): leaktrace --precise")
 
     def ok(self, cond, name, diag=None, todo=None):
         """todo: the reason this check is expected to fail today (TAP TODO
@@ -159,18 +167,45 @@ def leftovers(wait=10.0):
         time.sleep(0.2)
 
 
+def held_bpf_ids(pids=None):
+    """{"prog": ids, "map": ids} of the BPF objects open in the processes
+    pids (default: all), from /proc/PID/fdinfo: Debian's bpftool is built
+    without the "pids" field of its listings."""
+    held = {"prog": set(), "map": set()}
+    for pid in pids or [d for d in os.listdir("/proc") if d.isdigit()]:
+        fdinfo = "/proc/%s/fdinfo" % pid
+        try:
+            fds = os.listdir(fdinfo)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                with open(os.path.join(fdinfo, fd)) as f:
+                    for line in f:
+                        key, _, val = line.partition(":")
+                        if key in ("prog_id", "map_id"):
+                            held[key[:-3]].add(int(val))
+            except (OSError, ValueError):
+                continue
+    return held
+
+
 def _leftovers_now():
     left = []
+    held = None
     for kind, names in (("prog", OUR_PROGS), ("map", OUR_MAPS)):
         out = subprocess.run(["bpftool", "-j", kind, "list"], capture_output=True, text=True).stdout
         try:
             items = json.loads(out or "[]")
         except ValueError:
             items = []
+        ours = [i for i in items if i.get("name") in names]
+        if ours and held is None:
+            held = held_bpf_ids()
         # an object a live process still holds (another leaktrace running
         # beside the tests) is not a leftover
-        left += ["%s %s" % (kind, i.get("name")) for i in items
-                 if i.get("name") in names and not i.get("pids")]
+        left += ["%s %s" % (kind, i.get("name")) for i in ours
+                 if not i.get("pids") and i.get("id") not in held[kind]]
     return left
 
 

@@ -7,7 +7,7 @@ import os
 import subprocess
 import time
 
-from ltlib import (LEAKTRACE, Tap, Workload, final_records, json_records, leftovers,
+from ltlib import (LEAKTRACE, Tap, Workload, final_records, held_bpf_ids, json_records, leftovers,
                    threads_by_tid)
 
 t = Tap()
@@ -21,9 +21,11 @@ def run_mode(disable, pid, extra=()):
     return p.returncode, json_records(p.stdout), p.stderr
 
 
-def loaded_maps():
+def loaded_maps(pid):
+    # only this leaktrace's: other instances may run beside the tests
+    ids = held_bpf_ids([pid])["map"]
     out = subprocess.run(["bpftool", "-j", "map", "list"], capture_output=True, text=True).stdout
-    return {m.get("name") for m in json.loads(out or "[]")}
+    return {m.get("name") for m in json.loads(out or "[]") if m.get("id") in ids}
 
 
 w = Workload(["leaky", "--exiters", "5", "--exit-delay", "1.5"])
@@ -33,7 +35,7 @@ try:
     p = subprocess.Popen([LEAKTRACE, "-p", str(w.pid), "-t", "1s", "-i", "1s", "-d", "4s", "-f", "json"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     time.sleep(2)
-    maps = loaded_maps()
+    maps = loaded_maps(p.pid)
     out, err = p.communicate(timeout=60)
     t.ok(p.returncode == 0, "no task storage: exit 0", err)
     t.ok("task_state_hash" in maps and "task_state" not in maps,

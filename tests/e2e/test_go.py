@@ -20,12 +20,11 @@ import sys
 import time
 import urllib.request
 
-from ltlib import leftovers
+from ltlib import LEAKTRACE, leftovers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, ".output")
 WL_SRC = os.path.join(ROOT, "tools", "workloads", "go")
-LEAKTRACE = os.path.join(ROOT, "leaktrace")
 LEAKS = 20
 PREPARKED = 50
 

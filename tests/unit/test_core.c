@@ -226,7 +226,6 @@ static void test_report_threshold(void **state)
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
 		assert_int_equal(report_add_record(&r, &recs[i]), 0);
 	report_sort(&r);
-	assert_int_equal(r.threads_scanned, 6);
 	assert_int_equal(r.n_threads, 2);
 	assert_int_equal(r.threads[0].tid, 10);
 	assert_int_equal(r.threads[0].parked_ns, 50000000000ULL);
@@ -318,6 +317,92 @@ static void test_json_output_records(void **state)
 	report_free(&r);
 }
 
+/* The threshold filter BPF applies is report_park_cutoff: a thread parked
+ * exactly at it is in, one ns later is out; the task-clock lag moves it. */
+static void test_report_park_cutoff(void **state)
+{
+	struct report r = { .mono_ns = 100000000000ULL, .threshold_ns = 10000000000ULL,
+			    .clock_lag_ns = 2000000000LL };
+	struct lt_thread_rec in = thread_rec(10, 11, LT_STATE_SLEEPING, 88000000000ULL);
+	struct lt_thread_rec out = thread_rec(10, 12, LT_STATE_SLEEPING, 88000000001ULL);
+	struct lt_proc_rec proc = { .type = LT_REC_PROC, .tgid = 30, .nr_threads = 7 };
+
+	assert_int_equal(report_park_cutoff(&r), 88000000000ULL);
+	assert_int_equal(report_add_record(&r, &in), 0);
+	assert_int_equal(report_add_record(&r, &out), 0);
+	assert_int_equal(r.n_threads, 1);
+	assert_int_equal(r.threads[0].parked_ns, 10000000000ULL);
+	assert_false(r.threads[0].wakeups_known);
+	/* a process none of whose threads passed the filter is summarised */
+	memcpy(proc.comm, "svc", 4);
+	assert_int_equal(report_add_proc_record(&r, &proc), 0);
+	report_sort(&r);
+	assert_int_equal(r.n_procs, 2);
+	assert_int_equal(r.procs[1].pid, 30);
+	assert_true(r.procs[1].alive);
+	assert_int_equal(r.procs[1].live_threads, 7);
+	assert_int_equal(r.procs[1].parked, 0);
+	assert_string_equal(r.procs[1].comm, "svc");
+	/* nothing can be parked longer than the time since boot */
+	r.threshold_ns = r.mono_ns + 1;
+	assert_int_equal(report_park_cutoff(&r), 0);
+	report_free(&r);
+}
+
+/* report_find_thread by (pid, tid), indexed by report_sort. */
+static void test_report_find_thread(void **state)
+{
+	struct report r = { .mono_ns = 1000000000000ULL, .threshold_ns = 1 };
+
+	for (uint32_t i = 0; i < 100; i++) {
+		struct lt_thread_rec rec = thread_rec(5 + i % 2, 1000 - i, LT_STATE_SLEEPING,
+						      (1 + i) * 1000000000ULL);
+
+		assert_int_equal(report_add_record(&r, &rec), 0);
+	}
+	assert_int_equal(report_find_thread(&r, 6, 999)->tid, 999);	/* unsorted: linear */
+	report_sort(&r);
+	for (uint32_t i = 0; i < 100; i++) {
+		const struct thread_report *t = report_find_thread(&r, 5 + i % 2, 1000 - i);
+
+		assert_non_null(t);
+		assert_int_equal(t->tid, 1000 - i);
+		assert_int_equal(t->pid, 5 + i % 2);
+	}
+	assert_null(report_find_thread(&r, 5, 999));	/* tid 999 is in pid 6 */
+	assert_null(report_find_thread(&r, 7, 1000));
+	report_free(&r);
+}
+
+/* wakeups are counted in precise mode only: absent, not 0, otherwise */
+static void test_json_wakeups_absent(void **state)
+{
+	struct report r = { .mono_ns = 100000000000ULL, .real_ns = 1700000000000000000ULL,
+			    .threshold_ns = 1000000000ULL };
+	struct lt_thread_rec rec = thread_rec(7, 8, LT_STATE_SLEEPING, 10000000000ULL);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_int_equal(report_add_record(&r, &rec), 0);
+	rec.tid = 9;
+	rec.flags = LT_F_WAKEUPS_KNOWN;
+	rec.wakeups = 3;
+	assert_int_equal(report_add_record(&r, &rec), 0);
+	report_sort(&r);
+	f = open_memstream(&buf, &len);
+	output_json(f, &r);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"tid\":9,"));
+	assert_non_null(strstr(buf, "\"wakeups\":3"));
+	/* tid 8 comes first (parked as long, lower tid) and has no field */
+	assert_true(strstr(buf, "\"tid\":8,") < strstr(buf, "\"tid\":9,"));
+	assert_true(strstr(buf, "\"wakeups\"") > strstr(buf, "\"tid\":9,"));
+	assert_null(strstr(strstr(buf, "\"wakeups\"") + 1, "\"wakeups\""));
+	free(buf);
+	report_free(&r);
+}
+
 static void test_privileges_parsers(void **state)
 {
 	uint64_t caps = 0;
@@ -362,6 +447,9 @@ int main(void)
 		cmocka_unit_test(test_report_order),
 		cmocka_unit_test(test_format_duration),
 		cmocka_unit_test(test_json_output_records),
+		cmocka_unit_test(test_report_park_cutoff),
+		cmocka_unit_test(test_report_find_thread),
+		cmocka_unit_test(test_json_wakeups_absent),
 		cmocka_unit_test(test_privileges_parsers),
 		cmocka_unit_test(test_site_id),
 	};

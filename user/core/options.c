@@ -125,6 +125,7 @@ enum {
 	OPT_NO_SANDBOX,
 	OPT_EVENTS,
 	OPT_FOLDED_VALUE,
+	OPT_PRECISE,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -141,6 +142,7 @@ static const struct argp_option argp_opts[] = {
 	{ "prometheus", OPT_PROMETHEUS, "ADDR:PORT", 0, "Serve metrics at http://ADDR:PORT/metrics (address default 127.0.0.1)", 0 },
 	{ "syslog", OPT_SYSLOG, NULL, 0, "Log new, changed and gone findings to syslog", 0 },
 	{ "no-sandbox", OPT_NO_SANDBOX, NULL, 0, "Keep every capability and no seccomp filter after start-up (debugging)", 0 },
+	{ "precise", OPT_PRECISE, NULL, 0, "Exact park times and wake-up counts from programs on every context switch (costs ~2 BPF runs per switch)", 0 },
 	{ "kernel-threads", OPT_KTHREADS, NULL, 0, "Include kernel threads (system-wide mode)", 0 },
 	{ "no-stacks", OPT_NO_STACKS, NULL, 0, "Do not capture stacks", 0 },
 	{ "user-stacks-only", OPT_USER_STACKS_ONLY, NULL, 0, "Capture user stacks only", 0 },
@@ -274,6 +276,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_KTHREADS:
 		o->kernel_threads = true;
+		break;
+	case OPT_PRECISE:
+		o->precise = true;
 		break;
 	case OPT_NO_STACKS:
 		o->stacks_user = o->stacks_kernel = false;

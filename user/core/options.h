@@ -32,6 +32,7 @@ struct lt_options {
 	bool folded_seconds;	/* --folded-value seconds: parked seconds, not threads */
 	bool verbose;
 	bool kernel_threads;
+	bool precise;		/* --precise: programs on sched_switch/sched_wakeup */
 	bool stacks_user;
 	bool stacks_kernel;
 	int stack_depth;

@@ -28,7 +28,7 @@ void report_reset(struct report *r)
 	for (size_t i = 0; i < r->n_threads; i++)
 		free_thread_stacks(&r->threads[i]);
 	r->n_threads = 0;
-	r->n_thread_index = 0;
+	r->n_by_tid = 0;
 	r->n_procs = 0;
 	r->n_sites = 0;
 	r->n_goroutines = 0;
@@ -43,7 +43,7 @@ void report_free(struct report *r)
 {
 	report_reset(r);
 	free(r->threads);
-	free(r->thread_index);
+	free(r->by_tid);
 	free(r->procs);
 	free(r->sites);
 	free(r->goroutines);
@@ -106,58 +106,28 @@ int verdict_parse(const char *s, enum verdict *v)
 	return -EINVAL;
 }
 
-/* The (pid, tid) order of the index; a key is a thread_report too. */
-static const struct report *index_report;
-
-static int cmp_thread_id(const struct thread_report *x, const struct thread_report *y)
+static int cmp_thread_key(const void *a, const void *b)
 {
+	const struct thread_key *x = a, *y = b;
+
 	if (x->pid != y->pid)
 		return (x->pid > y->pid) - (x->pid < y->pid);
 	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
-static int cmp_index(const void *a, const void *b)
-{
-	return cmp_thread_id(&index_report->threads[*(const uint32_t *)a],
-			     &index_report->threads[*(const uint32_t *)b]);
-}
-
-int report_index_threads(struct report *r)
-{
-	r->n_thread_index = 0;
-	if (ARRAY_RESERVE(r->thread_index, r->cap_thread_index, r->n_threads + 1))
-		return -ENOMEM;
-	for (size_t i = 0; i < r->n_threads; i++)
-		r->thread_index[i] = i;
-	index_report = r;
-	qsort(r->thread_index, r->n_threads, sizeof(*r->thread_index), cmp_index);
-	r->n_thread_index = r->n_threads;
-	return 0;
-}
-
 const struct thread_report *report_find_thread(const struct report *r, uint32_t pid, uint32_t tid)
 {
-	struct thread_report key = { .pid = pid, .tid = tid };
-	size_t lo = 0, hi = r->n_thread_index;
+	struct thread_key key = { pid, tid, 0 };
+	const struct thread_key *k;
 
-	if (r->n_thread_index != r->n_threads) {
-		for (size_t i = 0; i < r->n_threads; i++)
-			if (!cmp_thread_id(&r->threads[i], &key))
-				return &r->threads[i];
-		return NULL;
+	/* the lock graph asks once per edge: linear would be quadratic */
+	if (r->n_by_tid == r->n_threads) {
+		k = sorted_find(r->by_tid, r->n_by_tid, sizeof(*k), &key, cmp_thread_key);
+		return k ? &r->threads[k->index] : NULL;
 	}
-	while (lo < hi) {	/* sorted_find cannot see through the index */
-		size_t mid = lo + (hi - lo) / 2;
-		const struct thread_report *t = &r->threads[r->thread_index[mid]];
-		int c = cmp_thread_id(t, &key);
-
-		if (!c)
-			return t;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	for (size_t i = 0; i < r->n_threads; i++)
+		if (r->threads[i].tid == tid && r->threads[i].pid == pid)
+			return &r->threads[i];
 	return NULL;
 }
 
@@ -185,6 +155,44 @@ void report_sort(struct report *r)
 		qsort(r->procs, r->n_procs, sizeof(*r->procs), cmp_proc);
 	if (r->n_threads)
 		qsort(r->threads, r->n_threads, sizeof(*r->threads), cmp_thread);
+	r->n_by_tid = 0;
+	if (ARRAY_RESERVE(r->by_tid, r->cap_by_tid, r->n_threads))
+		return;		/* report_find_thread falls back to a linear search */
+	for (size_t i = 0; i < r->n_threads; i++)
+		r->by_tid[i] = (struct thread_key){ r->threads[i].pid, r->threads[i].tid, i };
+	if (r->n_threads)
+		qsort(r->by_tid, r->n_threads, sizeof(*r->by_tid), cmp_thread_key);
+	r->n_by_tid = r->n_threads;
+}
+
+/* A process is alive when the scan saw one of its threads. */
+static struct proc_report *seen_proc(struct report *r, uint32_t pid, uint32_t nr_threads,
+				     const char *comm, bool leader)
+{
+	struct proc_report *p = report_proc(r, pid);
+
+	if (!p)
+		return NULL;
+	p->alive = true;
+	if (nr_threads > p->live_threads)
+		p->live_threads = nr_threads;
+	if (leader || !p->comm[0])
+		memcpy(p->comm, comm, sizeof(p->comm));
+	p->comm[LT_COMM_LEN - 1] = '\0';
+	return p;
+}
+
+int report_add_proc_record(struct report *r, const struct lt_proc_rec *rec)
+{
+	return seen_proc(r, rec->tgid, rec->nr_threads, rec->comm, true) ? 0 : -ENOMEM;
+}
+
+uint64_t report_park_cutoff(const struct report *r)
+{
+	/* park times are on the scheduler's task clock: mono_ns - clock_lag_ns */
+	int64_t cutoff = (int64_t)(r->mono_ns - r->threshold_ns) - r->clock_lag_ns;
+
+	return r->mono_ns < r->threshold_ns || cutoff < 0 ? 0 : (uint64_t)cutoff;
 }
 
 int report_add_record(struct report *r, const struct lt_thread_rec *rec)
@@ -193,23 +201,13 @@ int report_add_record(struct report *r, const struct lt_thread_rec *rec)
 	struct proc_report *p;
 	uint64_t args[6], parked_at;
 
-	r->threads_scanned++;
-	p = report_proc(r, rec->tgid);
+	p = seen_proc(r, rec->tgid, rec->nr_threads, rec->pcomm, rec->flags & LT_F_LEADER);
 	if (!p)
 		return -ENOMEM;
-	p->alive = true;
-	if (rec->nr_threads > p->live_threads)
-		p->live_threads = rec->nr_threads;
-	if (rec->flags & LT_F_LEADER || !p->comm[0])
-		memcpy(p->comm, rec->pcomm, sizeof(p->comm));
-	p->comm[LT_COMM_LEN - 1] = '\0';
-
-	if ((rec->state != LT_STATE_SLEEPING && rec->state != LT_STATE_DISK) || !rec->parked_ns)
+	if ((rec->state != LT_STATE_SLEEPING && rec->state != LT_STATE_DISK) || !rec->parked_ns ||
+	    rec->parked_ns > report_park_cutoff(r))
 		return 0;
-	/* park times are on the scheduler's task clock: move them to ours */
 	parked_at = rec->parked_ns + r->clock_lag_ns;
-	if (parked_at > r->mono_ns || r->mono_ns - parked_at < r->threshold_ns)
-		return 0;
 
 	t = report_add_thread(r);
 	if (!t)
@@ -227,6 +225,7 @@ int report_add_record(struct report *r, const struct lt_thread_rec *rec)
 	t->age_ns = rec->start_ns && rec->start_ns <= r->mono_ns ? r->mono_ns - rec->start_ns : 0;
 	t->creator_tid = rec->flags & LT_F_CREATOR_KNOWN ? rec->creator_tid : 0;
 	t->wakeups = rec->wakeups;
+	t->wakeups_known = rec->flags & LT_F_WAKEUPS_KNOWN;
 	t->nvcsw = rec->nvcsw;
 	for (int i = 0; i < 6; i++)
 		args[i] = rec->args[i];

@@ -37,6 +37,7 @@ struct thread_report {
 	uint64_t age_ns;		/* since the thread was created */
 	uint32_t creator_tid;		/* 0 = unknown (created before leaktrace) */
 	uint64_t wakeups;
+	bool wakeups_known;		/* precise mode: wakeups is counted */
 	uint64_t nvcsw;
 	struct wait_info wait;
 	/* stacks, filled when captured */
@@ -100,6 +101,7 @@ struct site_report {
 	bool timed;			/* every wait carries a timeout */
 	bool disk;			/* some thread in D state */
 	bool woken_since_park;		/* a thread got wake-ups without running */
+	bool wakeups_known;		/* precise mode: woken_since_park means something */
 	bool lock_wait;			/* some thread waits for a held mutex */
 	bool signal_wait;		/* every thread waits for signals */
 	bool owner_resting;		/* the mutex owner rests in an event loop */
@@ -134,6 +136,11 @@ struct proc_report {
 	uint32_t go_parked;			/* goroutines in this report */
 };
 
+struct thread_key {
+	uint32_t pid, tid;
+	size_t index;
+};
+
 struct report {
 	uint64_t mono_ns;		/* CLOCK_MONOTONIC when taken */
 	uint64_t real_ns;		/* CLOCK_REALTIME when taken */
@@ -147,8 +154,9 @@ struct report {
 	uint64_t capture_failures;	/* stacks asked for and not obtained */
 	struct thread_report *threads;
 	size_t n_threads, cap_threads;
-	uint32_t *thread_index;		/* threads by (pid, tid): report_index_threads() */
-	size_t n_thread_index, cap_thread_index;
+	/* (pid, tid) -> index into threads, built by report_sort */
+	struct thread_key *by_tid;
+	size_t n_by_tid, cap_by_tid;
 	struct proc_report *procs;
 	size_t n_procs, cap_procs;
 	struct site_report *sites;
@@ -185,19 +193,25 @@ struct proc_report *report_proc(struct report *r, uint32_t pid);
 struct thread_report *report_add_thread(struct report *r);
 
 /* The thread tid of process pid in r, NULL if it is not in the report.
- * O(log n) once report_index_threads() has run on the final thread array,
- * a linear search otherwise. */
+ * O(log n) after report_sort, O(n) on threads added since. */
 const struct thread_report *report_find_thread(const struct report *r, uint32_t pid, uint32_t tid);
 
-/* Index r->threads by (pid, tid); valid until threads are added or moved.
- * 0 or -ENOMEM (then lookups stay linear). */
-int report_index_threads(struct report *r);
-
-/* Sort: processes by pid, threads by pid then longest parked first. */
+/* Sort: processes by pid, threads by pid then longest parked first; index
+ * threads by (pid, tid) for report_find_thread. */
 void report_sort(struct report *r);
 
-/* Fill r->threads/procs from one iterator record. A thread enters the
- * report when it is parked (S/D) for at least r->threshold_ns. */
+/* The park time (on the scheduler's task clock, as the iterator reads it)
+ * before which a thread is parked past the threshold: mono_ns minus
+ * threshold_ns minus clock_lag_ns; 0 when none can be. The iterator
+ * applies it in BPF, report_add_record again. */
+uint64_t report_park_cutoff(const struct report *r);
+
+/* Fill r->threads and the summary of its process from one iterator
+ * record. A thread enters the report when it is parked (S/D) since
+ * report_park_cutoff(r) or earlier. */
 int report_add_record(struct report *r, const struct lt_thread_rec *rec);
+
+/* Fill the summary of one process (alive, live threads, name). */
+int report_add_proc_record(struct report *r, const struct lt_proc_rec *rec);
 
 #endif

@@ -39,6 +39,7 @@ static int open_tracer(struct session *s, int *exit_code)
 		.pids = o->pids,
 		.n_pids = o->n_pids,
 		.kernel_threads = o->kernel_threads,
+		.precise = o->precise,
 		.capture_stacks = o->stacks_user || o->stacks_kernel,
 	};
 	char msg[256] = "";

@@ -14,6 +14,7 @@
 #include "leaktrace.skel.h"
 #include "core/privileges.h"
 #include "core/tracer.h"
+#include "util/array.h"
 
 struct proc_totals {
 	uint32_t pid;
@@ -96,6 +97,21 @@ static void select_state_variant(struct leaktrace_bpf *skel, bool task_storage)
 	bpf_map__set_autocreate(skel->maps.task_state_hash, !task_storage);
 }
 
+/* Default mode: nothing on the context-switch path. */
+static void select_mode(struct leaktrace_bpf *skel, bool precise)
+{
+	struct bpf_program *hot_path[] = {
+		skel->progs.handle_switch, skel->progs.handle_wakeup,
+		skel->progs.handle_switch_hash, skel->progs.handle_wakeup_hash,
+	};
+
+	skel->rodata->precise = precise;
+	if (precise)
+		return;
+	for (size_t i = 0; i < sizeof(hot_path) / sizeof(hot_path[0]); i++)
+		bpf_program__set_autoload(hot_path[i], false);
+}
+
 static int probe_features(struct features *f, char *errbuf, size_t errlen)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
@@ -167,6 +183,7 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbu
 	t->skel->rodata->include_kthreads = opts->kernel_threads;
 	t->skel->rodata->have_task_pt_regs = feat.task_pt_regs;
 	select_state_variant(t->skel, feat.task_storage);
+	select_mode(t->skel, opts->precise);
 	t->task_storage = feat.task_storage;
 	if (!opts->capture_stacks || !feat.capture || !feat.task_pt_regs)
 		bpf_program__set_autoload(t->skel->progs.capture_stacks, false);
@@ -203,8 +220,9 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbu
 			goto fail;
 		}
 	}
-	/* a first scan creates task storage for every traced thread (so the
-	 * hot path stamps their next park) and measures the clock lag */
+	/* a first scan measures the clock lag and, in precise mode, creates
+	 * task storage for every traced thread (so the hot path stamps their
+	 * next park); park_cutoff_ns is 0: no thread passes the filter */
 	err = run_iter(t, t->scan_link, discard_record, NULL);
 	if (err) {
 		snprintf(errbuf, errlen, "cannot run task iterator: %s", strerror(-err));
@@ -272,6 +290,8 @@ static int run_iter(struct tracer *t, struct bpf_link *link,
 			memcpy(&type, t->buf + off, sizeof(type));
 			if (type == LT_REC_THREAD) {
 				len = sizeof(struct lt_thread_rec);
+			} else if (type == LT_REC_PROC) {
+				len = sizeof(struct lt_proc_rec);
 			} else if (type == LT_REC_STACK) {
 				__u32 ulen;
 
@@ -303,35 +323,29 @@ out:
 	return err;
 }
 
+/* run_iter has checked the length of each record against its type */
 static int scan_record(void *ctx, const void *rec, size_t len)
 {
-	if (len != sizeof(struct lt_thread_rec))
-		return 0;
-	return report_add_record(ctx, rec);
-}
+	__u32 type;
 
-static const struct proc_totals *find_prev(const struct tracer *t, uint32_t pid)
-{
-	size_t lo = 0, hi = t->n_prev;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (t->prev[mid].pid == pid)
-			return &t->prev[mid];
-		if (t->prev[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	memcpy(&type, rec, sizeof(type));
+	if (type == LT_REC_PROC)
+		return report_add_proc_record(ctx, rec);
+	if (type == LT_REC_THREAD)
+		return report_add_record(ctx, rec);
+	return 0;
 }
 
 static int cmp_totals(const void *a, const void *b)
 {
-	const struct proc_totals *x = a, *y = b;
+	return cmp_u32(&((const struct proc_totals *)a)->pid, &((const struct proc_totals *)b)->pid);
+}
 
-	return (x->pid > y->pid) - (x->pid < y->pid);
+static const struct proc_totals *find_prev(const struct tracer *t, uint32_t pid)
+{
+	struct proc_totals key = { .pid = pid };
+
+	return sorted_find(t->prev, t->n_prev, sizeof(*t->prev), &key, cmp_totals);
 }
 
 /* Fork/exit totals from BPF; interval deltas against the previous scan. */
@@ -397,9 +411,13 @@ int tracer__scan(struct tracer *t, struct report *r)
 
 	/* measured by the previous run (tracer__new makes a first one) */
 	r->clock_lag_ns = t->skel->bss->exec_clock_lag_ns;
+	t->skel->bss->park_cutoff_ns = report_park_cutoff(r);
+	t->skel->bss->threads_scanned = 0;
+	t->skel->bss->last_scanned_tid = 0;
 	err = run_iter(t, t->scan_link, scan_record, r);
 	if (err)
 		return err;
+	r->threads_scanned = t->skel->bss->threads_scanned;
 	err = read_counts(t, r);
 	if (err)
 		return err;

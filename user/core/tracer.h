@@ -13,6 +13,8 @@ struct tracer_opts {
 	int n_pids;
 	bool kernel_threads;
 	bool capture_stacks;	/* load the sleepable capture iterator */
+	bool precise;		/* sched_switch/sched_wakeup programs: exact park
+				 * times and wake-up counts, at a cost per switch */
 };
 
 struct tracer;
@@ -24,7 +26,8 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbu
 void tracer__free(struct tracer *t);
 
 /* Walk all threads: fill r (whose mono_ns, real_ns, threshold_ns are set)
- * with parked threads, per-process summaries and drop counters. */
+ * with the threads parked past the threshold (filtered in BPF), per-process
+ * summaries, the count of threads scanned and drop counters. */
 int tracer__scan(struct tracer *t, struct report *r);
 
 /* Forget fork/exit counters of processes that are gone (bounded maps). */

@@ -115,6 +115,7 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 	s->disk |= t->state == 'D';
 	s->lock_wait |= t->lock_owner != 0;
 	s->signal_wait &= wait_has(&t->wait, WAIT_F_SIGNALS);
+	s->wakeups_known &= t->wakeups_known;
 	if (t->lock_owner) {
 		const struct thread_report *o = parked_thread(j, t->pid, t->lock_owner);
 
@@ -137,6 +138,7 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 	/* goroutine waits carry no timeout: timed ones are sleeps and timers */
 	s->timed = false;
 	s->signal_wait = false;
+	s->wakeups_known = false;	/* nothing counts goroutine wake-ups */
 	s->goroutines = true;
 	f->accepting = f->joining_running = f->condition_wait = false;
 	f->go_runtime &= !!(g->flags & GOROUTINE_RUNTIME);
@@ -163,7 +165,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 				  .sending = true, .resting = true, .main_unit = true };
 	s->pid = u[0].pid;
 	s->group = s->site = u[0].group;
-	s->no_timeout = s->timed = s->signal_wait = true;
+	s->no_timeout = s->timed = s->signal_wait = s->wakeups_known = true;
 	s->min_parked_ns = UINT64_MAX;
 	s->first_thread = u[0].idx;
 	s->n_threads = n;
@@ -223,7 +225,6 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 	size_t n;
 	int err = -ENOMEM;
 
-	report_index_threads(r);	/* lock chains look threads up by tid */
 	lockgraph_resolve_owners(r, e->o.read_mem, e->o.read_ctx);
 	units = units_collect(r, &n);
 	if (!units)

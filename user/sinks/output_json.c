@@ -79,7 +79,10 @@ static void write_thread(FILE *f, const struct report *r, const struct thread_re
 	write_time_field(f, "parked_since", t->parked_since_ns);
 	fprintf(f, ",\"parked_since_source\":\"%s\",", t->park_seen ? "sched_switch" : "exec_start");
 	write_wait(f, &t->wait);
-	fprintf(f, ",\"thread_age_seconds\":%.3f,\"wakeups\":%" PRIu64, t->age_ns / 1e9, t->wakeups);
+	fprintf(f, ",\"thread_age_seconds\":%.3f", t->age_ns / 1e9);
+	/* counted in precise mode only: absent, not 0, when unknown */
+	if (t->wakeups_known)
+		fprintf(f, ",\"wakeups\":%" PRIu64, t->wakeups);
 	if (t->creator_tid)
 		fprintf(f, ",\"created_by_tid\":%" PRIu32, t->creator_tid);
 	else
@@ -148,13 +151,15 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 	write_process(f, s->pid, s->comm);
 	fprintf(f, ",\"site\":\"%016" PRIx64 "\",\"verdict\":\"%s\",\"reason\":\"%s\","
 		"\"threads\":%" PRIu32 ",\"parked_min_seconds\":%.3f,\"parked_max_seconds\":%.3f,"
-		"\"evidence\":{\"growth_per_min\":%.2f,\"no_timeout\":%s,\"woken_since_park\":%s,"
-		"\"distinct_wait_addrs\":%" PRIu32 ",\"arrivals\":%" PRIu32 ",\"departures\":%" PRIu32
-		",\"reports_seen\":%" PRIu32 ",\"observed_seconds\":%.1f,\"event_loop\":%s,"
-		"\"timed_wait\":%s,\"uninterruptible\":%s,\"lock_wait\":%s}",
+		"\"evidence\":{\"growth_per_min\":%.2f,\"no_timeout\":%s,",
 		s->group, verdict_name(s->verdict), s->reason ? s->reason : "", s->n_threads,
 		s->min_parked_ns / 1e9, s->max_parked_ns / 1e9, s->growth_per_min,
-		s->no_timeout ? "true" : "false", s->woken_since_park ? "true" : "false",
+		s->no_timeout ? "true" : "false");
+	if (s->wakeups_known)
+		fprintf(f, "\"woken_since_park\":%s,", s->woken_since_park ? "true" : "false");
+	fprintf(f, "\"distinct_wait_addrs\":%" PRIu32 ",\"arrivals\":%" PRIu32 ",\"departures\":%" PRIu32
+		",\"reports_seen\":%" PRIu32 ",\"observed_seconds\":%.1f,\"event_loop\":%s,"
+		"\"timed_wait\":%s,\"uninterruptible\":%s,\"lock_wait\":%s}",
 		s->distinct_wait_objects, s->arrivals, s->departures, s->reports_seen,
 		s->observed_seconds, s->event_loop ? "true" : "false", s->timed ? "true" : "false",
 		s->disk ? "true" : "false", s->lock_wait ? "true" : "false");

@@ -81,14 +81,16 @@ static void print_stack(FILE *f, const char *label, char **frames, int n)
 
 static void print_thread(FILE *f, const struct thread_report *t)
 {
-	char name[4 * LT_COMM_LEN + 1], parked[32], age[32], wait[96];
+	char name[4 * LT_COMM_LEN + 1], parked[32], age[32], wait[96], wakeups[24] = "-";
 
 	text_escape(name, sizeof(name), t->thread, sizeof(t->thread));
 	format_duration(parked, sizeof(parked), t->parked_ns);
 	format_duration(age, sizeof(age), t->age_ns);
 	format_wait(wait, sizeof(wait), &t->wait);
-	fprintf(f, "    %-8" PRIu32 " %-16s %-5c %-9s %-44s %-9s %" PRIu64, t->tid, name,
-		t->state, parked, wait, age, t->wakeups);
+	if (t->wakeups_known)	/* precise mode only */
+		snprintf(wakeups, sizeof(wakeups), "%" PRIu64, t->wakeups);
+	fprintf(f, "    %-8" PRIu32 " %-16s %-5c %-9s %-44s %-9s %s", t->tid, name,
+		t->state, parked, wait, age, wakeups);
 	if (t->lock_owner)
 		fprintf(f, "  (mutex held by %" PRIu32 ")", t->lock_owner);
 	fputc('\n', f);
