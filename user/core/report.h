@@ -122,6 +122,7 @@ struct report {
 	uint64_t threads_scanned;
 	uint64_t drops[LT_DROP_MAX];
 	uint64_t capture_failures;	/* stacks asked for and not obtained */
+	uint64_t python_failures;	/* Python frame walks that failed (marker frame left) */
 	struct thread_report *threads;
 	size_t n_threads, cap_threads;
 	struct proc_report *procs;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stacks/python.h"
 #include "stacks/stack_capture.h"
 #include "stacks/stacks.h"
 #include "core/tracer.h"
@@ -20,6 +21,7 @@ struct cached_stack {
 
 struct stack_capture {
 	struct stack_resolver *resolver;
+	struct python_stacks *python;	/* NULL: --no-python */
 	bool user, kernel;
 	int max_depth;
 	struct cached_stack *cache;	/* sorted by tid */
@@ -39,6 +41,7 @@ struct stack_capture *stack_capture__new(bool user, bool kernel, int max_depth)
 		free(sc);
 		return NULL;
 	}
+	sc->python = python_stacks__new();	/* without it stacks stay native */
 	sc->user = user;
 	sc->kernel = kernel;
 	sc->max_depth = max_depth;
@@ -63,8 +66,17 @@ void stack_capture__free(struct stack_capture *sc)
 	for (size_t i = 0; i < sc->n_cache; i++)
 		cached_free(&sc->cache[i]);
 	free(sc->cache);
+	python_stacks__free(sc->python);
 	stack_resolver__free(sc->resolver);
 	free(sc);
+}
+
+void stack_capture__set_python(struct stack_capture *sc, bool on)
+{
+	if (!on) {
+		python_stacks__free(sc->python);
+		sc->python = NULL;
+	}
 }
 
 uint64_t stack_site_id(char *const *user, int n_user, char *const *kernel, int n_kernel)
@@ -110,6 +122,7 @@ struct run_ctx {
 	struct cached_stack *fresh;	/* sorted by tid; user == kernel == NULL until captured */
 	size_t n_fresh;
 	uint64_t captures;
+	uint64_t python_failures;
 };
 
 static char **resolve(struct stack_capture *sc, const struct lt_stack_rec *rec, bool user, int *n)
@@ -138,6 +151,9 @@ static void on_stack(void *ctx, const struct lt_stack_rec *rec)
 		return;
 	if (c->sc->user)
 		e->user = resolve(c->sc, rec, true, &e->n_user);
+	if (e->user && c->sc->python &&
+	    python_stacks__merge(c->sc->python, rec->tgid, rec->tid, &e->user, &e->n_user) == 1)
+		c->python_failures++;
 	if (c->sc->kernel)
 		e->kernel = resolve(c->sc, rec, false, &e->n_kernel);
 	e->site = stack_site_id(e->user, e->n_user, e->kernel, e->n_kernel);
@@ -202,6 +218,7 @@ int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report
 	sc->n_cache = c.n_fresh;
 	c.fresh = NULL;
 	r->captures = c.captures;
+	r->python_failures = c.python_failures;
 out:
 	free(c.fresh);
 	free(tids);

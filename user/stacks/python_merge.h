@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Merging a thread's Python frames into its native stack: each native
+ * _PyEval_EvalFrameDefault frame is replaced by the Python frames it was
+ * executing (up to and including the one marked entry), innermost first;
+ * every other native frame stays where it is. Pure, unit-tested. */
+#ifndef LT_PYTHON_MERGE_H
+#define LT_PYTHON_MERGE_H
+
+#include <stdbool.h>
+
+#include "stacks/python_walk.h"
+
+/* Whether a symbolized native frame is the interpreter's evaluation loop. */
+bool python_is_eval_frame(const char *frame);
+
+/* A new malloc'ed array of malloc'ed strings in *out: native with the eval
+ * frames replaced by py[0..m), or with marker (when not NULL) inserted before
+ * the first eval frame and py ignored. Returns its length or -ENOMEM; native
+ * is left untouched. */
+int python_merge_frames(char *const *native, int n, const struct py_frame *py, int m,
+			const char *marker, char ***out);
+
+#endif
