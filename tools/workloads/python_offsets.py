@@ -78,30 +78,55 @@ go.set()
 t.join()
 
 frame = sys._getframe()
+PREV = {(3, 9): 24, (3, 10): 24, (3, 11): 48}.get(V, 8)  # frame -> previous
+
+
+def reaches(p, target, hops=4):
+    """p is target or one of its callees' frames (the walk itself runs in
+    helper functions, whose frames are newer than target)"""
+    for _ in range(hops):
+        if p == target:
+            return True
+        w = words(p, PREV // 8 + 1)
+        if len(w) <= PREV // 8:
+            return False
+        p = w[PREV // 8]
+    return p == target
+
+
+def find_frame_ptr(base, target, indirect_off=None):
+    for off in range(0, 512, 8):
+        w = words(base + off, 1)
+        if not w or w[0] < 4096:
+            continue
+        p = w[0]
+        if indirect_off is not None:
+            w2 = words(p + indirect_off, 1)
+            if not w2 or w2[0] < 4096:
+                continue
+            p = w2[0]
+        if reaches(p, target):
+            return off
+    return -1
+
+
 if V >= (3, 11):
     iframe = words(id(frame), 4)[3]  # PyFrameObject.f_frame
     out["frameobject_f_frame"] = 24
     if V >= (3, 13):
-        out["tstate_current_frame"] = find(main_ts, iframe, 64)
+        out["tstate_current_frame"] = find_frame_ptr(main_ts, iframe)
     else:
-        # tstate->cframe->current_frame
-        for off in range(0, 512, 8):
-            p = words(main_ts, 64)[off // 8]
-            w2 = words(p, 2)
-            if len(w2) == 2 and w2[1] == iframe:
-                out["tstate_cframe"] = off
-                out["cframe_current_frame"] = 8
-                break
+        cf = 8 if V == (3, 11) else 0
+        out["tstate_cframe"] = find_frame_ptr(main_ts, iframe, cf)
+        out["cframe_current_frame"] = cf
     code = frame.f_code
     out["iframe_code"] = find(iframe, id(code), 8)
     if out["iframe_code"] < 0:
         out["iframe_code(tagged)"] = find(iframe, id(code) | 1, 8)
-    outer = frame.f_back
 else:
-    out["tstate_frame"] = find(main_ts, id(frame), 64)
-    out["frame_f_back"] = 16
+    out["tstate_frame"] = find_frame_ptr(main_ts, id(frame))
+    out["frame_f_back"] = find(id(frame), id(frame.f_back), 16) if frame.f_back else -1
     out["frame_f_code"] = find(id(frame), id(frame.f_code), 16)
-    out["frame_f_lasti"] = -1
 
 
 def probe():
