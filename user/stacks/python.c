@@ -168,7 +168,8 @@ static struct py_target *target(struct python_stacks *ps, uint32_t pid)
 	return t;
 }
 
-int python_stacks__merge(struct python_stacks *ps, int pid, int tid, char ***frames, int *n)
+int python_stacks__merge(struct python_stacks *ps, int pid, int tid, char ***frames, int *n,
+			 bool truncated)
 {
 	char marker[128], **merged;
 	const char *reason = NULL;
@@ -201,7 +202,7 @@ int python_stacks__merge(struct python_stacks *ps, int pid, int tid, char ***fra
 		reason = NULL;
 	if (reason)
 		snprintf(marker, sizeof(marker), "[python frames unavailable: %s]", reason);
-	k = python_merge_frames(*frames, *n, ps->frames, m > 0 ? m : 0, reason ? marker : NULL,
+	k = python_merge_frames(*frames, *n, truncated, ps->frames, m > 0 ? m : 0, reason ? marker : NULL,
 				&merged);
 	if (k < 0)
 		return k;

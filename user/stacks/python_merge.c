@@ -24,8 +24,8 @@ static int push(char **arr, int *k, const char *s)
 	return 0;
 }
 
-int python_merge_frames(char *const *native, int n, const struct py_frame *py, int m,
-			const char *marker, char ***out)
+int python_merge_frames(char *const *native, int n, bool truncated, const struct py_frame *py,
+			int m, const char *marker, char ***out)
 {
 	char **arr = calloc((size_t)n + (size_t)m + 1, sizeof(*arr));
 	bool marked = false;
@@ -52,6 +52,9 @@ int python_merge_frames(char *const *native, int n, const struct py_frame *py, i
 				goto nomem;
 		} while (!py[j++].entry && j < m);
 	}
+	while (truncated && !marker && j < m)
+		if (push(arr, &k, py[j++].text))
+			goto nomem;
 	*out = arr;
 	return k;
 nomem:

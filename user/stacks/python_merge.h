@@ -15,9 +15,11 @@ bool python_is_eval_frame(const char *frame);
 
 /* A new malloc'ed array of malloc'ed strings in *out: native with the eval
  * frames replaced by py[0..m), or with marker (when not NULL) inserted before
- * the first eval frame and py ignored. Returns its length or -ENOMEM; native
- * is left untouched. */
-int python_merge_frames(char *const *native, int n, const struct py_frame *py, int m,
-			const char *marker, char ***out);
+ * the first eval frame and py ignored. When the native stack was cut at the
+ * depth limit (truncated), the Python frames of the eval frames beyond it
+ * follow at the end: they are the outer callers. Returns the length or
+ * -ENOMEM; native is left untouched. */
+int python_merge_frames(char *const *native, int n, bool truncated, const struct py_frame *py,
+			int m, const char *marker, char ***out);
 
 #endif

@@ -139,8 +139,16 @@ int py_runtime_find(int pid, struct py_runtime *out)
 		if (!is_python_file(base) || strstr(file, " (deleted)") || !strcmp(file, tried))
 			continue;
 		snprintf(tried, sizeof(tried), "%s", file);
-		snprintf(full, sizeof(full), "/proc/%d/root%s", pid, file);
+		/* the mapping itself (any mount namespace), else the path as the
+		 * process sees it (maps shows it relative to our root), else ours */
+		snprintf(full, sizeof(full), "/proc/%d/map_files/%llx-%llx", pid, start, end);
 		err = elf_symbols(full, &s);
+		if (err == -ENOENT || err == -EPERM || err == -EACCES) {
+			snprintf(full, sizeof(full), "/proc/%d/root%s", pid, file);
+			err = elf_symbols(full, &s);
+		}
+		if (err && err != -ENOEXEC)
+			err = elf_symbols(file, &s);
 		if (err)
 			continue;
 		/* the first mapping of a file is its lowest PT_LOAD */

@@ -152,7 +152,8 @@ static void on_stack(void *ctx, const struct lt_stack_rec *rec)
 	if (c->sc->user)
 		e->user = resolve(c->sc, rec, true, &e->n_user);
 	if (e->user && c->sc->python &&
-	    python_stacks__merge(c->sc->python, rec->tgid, rec->tid, &e->user, &e->n_user) == 1)
+	    python_stacks__merge(c->sc->python, rec->tgid, rec->tid, &e->user, &e->n_user,
+				 e->n_user >= c->sc->max_depth) == 1)
 		c->python_failures++;
 	if (c->sc->kernel)
 		e->kernel = resolve(c->sc, rec, false, &e->n_kernel);
