@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """End-to-end: Python frames in the user stacks of parked CPython threads,
+and JIT frames named from perf maps (Node),
 on the host's interpreter (Debian's stripped /usr/bin/python3). Other
 interpreters (e.g. libpython shared builds) can be added with
 LEAKTRACE_PYTHONS="/path/to/python3 ..."; other Debian suites' CPython are
 in tests/matrix/test_cpython.py."""
 import os
 
-from ltlib import Tap, leftovers
+from ltlib import ROOT, Tap, Workload, final_records, json_records, leftovers, run, threads_by_tid
 from pycheck import SITES_PY, check_python
 
 t = Tap()
@@ -17,5 +18,36 @@ for py in pythons:
         continue
     check_python(t, os.path.basename(os.path.dirname(os.path.dirname(py))) + ":" + py,
                  [py, script], script)
+
+
+def check_node():
+    """A Node worker blocked in Atomics.wait inside blockForever: the JIT
+    frame is named from /tmp/perf-PID.map."""
+    js = os.path.join(ROOT, "tools", "workloads", "node_atomics_wait.js")
+    if not t.ok(os.access("/usr/bin/node", os.X_OK), "node: /usr/bin/node exists"):
+        return
+    w = Workload(["/usr/bin/node", "--perf-basic-prof", "--interpreted-frames-native-stack", js],
+                 timeout=30)
+    try:
+        rc, out, err = run(["-p", str(w.pid), "-t", "1s", "-i", "1s", "-d", "2s", "-f", "json"])
+        t.ok(rc == 0, "node: leaktrace exits 0", err)
+        th = threads_by_tid(final_records(json_records(out)))
+        tid = w.tid("worker")
+        st = th.get(tid, {}).get("user_stack", [])
+        t.ok(any(f.startswith("JS:~blockForever ") and "node_atomics_wait.js" in f for f in st),
+             "node: worker tid %d: blockForever named from the perf map" % tid, st)
+        t.ok(any("AtomicsWait" in f for f in st), "node: native Atomics.wait frames stay", st)
+        others = [x for x, r in th.items() if x != tid and
+                  any("blockForever" in f for f in r.get("user_stack", []))]
+        t.ok(not others, "node: no other thread claims blockForever", others)
+    finally:
+        w.stop()
+        try:
+            os.unlink("/tmp/perf-%d.map" % w.pid)
+        except OSError:
+            pass
+
+
+check_node()
 t.ok(not leftovers(), "no BPF programs or maps left", leftovers(0))
 t.done()

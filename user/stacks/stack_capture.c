@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stacks/perfmap.h"
 #include "stacks/python.h"
 #include "stacks/stack_capture.h"
 #include "stacks/stacks.h"
@@ -22,6 +23,7 @@ struct cached_stack {
 struct stack_capture {
 	struct stack_resolver *resolver;
 	struct python_stacks *python;	/* NULL: --no-python */
+	struct perf_maps *perf_maps;	/* JIT names; NULL: none */
 	bool user, kernel;
 	int max_depth;
 	struct cached_stack *cache;	/* sorted by tid */
@@ -41,7 +43,8 @@ struct stack_capture *stack_capture__new(bool user, bool kernel, int max_depth)
 		free(sc);
 		return NULL;
 	}
-	sc->python = python_stacks__new();	/* without it stacks stay native */
+	sc->python = python_stacks__new();	/* without them stacks stay native */
+	sc->perf_maps = perf_maps__new();
 	sc->user = user;
 	sc->kernel = kernel;
 	sc->max_depth = max_depth;
@@ -67,6 +70,7 @@ void stack_capture__free(struct stack_capture *sc)
 		cached_free(&sc->cache[i]);
 	free(sc->cache);
 	python_stacks__free(sc->python);
+	perf_maps__free(sc->perf_maps);
 	stack_resolver__free(sc->resolver);
 	free(sc);
 }
@@ -151,6 +155,8 @@ static void on_stack(void *ctx, const struct lt_stack_rec *rec)
 		return;
 	if (c->sc->user)
 		e->user = resolve(c->sc, rec, true, &e->n_user);
+	if (e->user)
+		perf_maps__name_frames(c->sc->perf_maps, rec->tgid, e->user, e->n_user);
 	if (e->user && c->sc->python &&
 	    python_stacks__merge(c->sc->python, rec->tgid, rec->tid, &e->user, &e->n_user,
 				 e->n_user >= c->sc->max_depth) == 1)
