@@ -4,8 +4,8 @@
 # attached vs. not, interleaved in one run; the same for libbpf-tools'
 # offcputime as the reference peer. Run as root after `make`.
 #   tools/bench.sh [ROUNDS] [LOOPS]
-# BENCH_PIN=1 pins perf bench to CPU 1; BENCH_SKIP_STACKS, BENCH_SKIP_PEER
-# skip the report-cycle and offcputime parts.
+# BENCH_PIN=1 pins perf bench to CPU 1; BENCH_SKIP_STACKS, BENCH_SKIP_PYTHON,
+# BENCH_SKIP_PEER skip the report-cycle, Python walk and offcputime parts.
 set -u
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -114,6 +114,36 @@ print("  %6d parked: first cycle %7.1f ms (scan %.1f, capture+unwind %.1f = %.1f
 if [ -z "${BENCH_SKIP_STACKS:-}" ]; then
 	echo "== report cycle with parked threads (many_parked workload, stacks on)"
 	for n in 1000 10000; do stacks_bench "$n"; done
+fi
+
+# Python frame walk (stacks/python*.c), from the report record's python_ms
+# (time in the walks) over the first report cycle of N parked Python
+# threads. N=1: a cold walk (interpreter discovery, every code object read);
+# N=1000: thread states and code objects cached after the first thread,
+# the cost per thread of a process with many parked threads.
+python_bench() {
+	local n=$1 wl out
+	out=/tmp/lt-bench-py.$$
+	/usr/bin/python3 tools/workloads/python_many_parked.py --threads "$n" > "$out" &
+	wl=$!
+	for _ in $(seq 600); do grep -q READY "$out" 2>/dev/null && break; sleep 0.1; done
+	"$LT" -p "$wl" -t 1s -i 1s -d 2s -f json 2>/dev/null | python3 -c '
+import json, sys
+n = int(sys.argv[1])
+reps = [r for r in map(json.loads, sys.stdin) if r["type"] == "report" and r["captures"]]
+if not reps:
+    print("  %5d parked Python threads: no capture happened" % n); sys.exit()
+r = reps[0]
+print("  %5d parked Python threads: first cycle: walks %.2f ms = %.1f us/thread of %.1f us/thread "
+      "capture+unwind+walk (%d captures, %d walk failures)" % (
+      n, r["python_ms"], r["python_ms"] * 1000 / r["captures"], r["capture_ms"] * 1000 / r["captures"],
+      r["captures"], r["python_failures"]))' "$n"
+	kill "$wl"; wait "$wl" 2>/dev/null; rm -f "$out"
+}
+
+if [ -z "${BENCH_SKIP_PYTHON:-}" ]; then
+	echo "== Python frame walk (python_many_parked workload, /usr/bin/python3)"
+	for n in 1 1000; do python_bench "$n"; done
 fi
 
 bench "leaktrace (system-wide)" \

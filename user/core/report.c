@@ -34,6 +34,7 @@ void report_reset(struct report *r)
 	r->threads_scanned = 0;
 	r->capture_failures = 0;
 	r->python_failures = 0;
+	r->python_ns = 0;
 	r->captures = 0;
 	r->final = false;
 }

@@ -217,12 +217,12 @@ static void write_report_record(FILE *f, const struct report *r)
 		",\"capture\":%" PRIu64 ",\"sites_evicted\":%" PRIu64 ",\"go_processes_skipped\":%" PRIu64
 		"},\"capture_failures\":%" PRIu64 ",\"python_failures\":%" PRIu64
 		",\"worst_verdict\":\"%s\",\"captures\":%" PRIu64 ",\"scan_ms\":%.3f,"
-		"\"capture_ms\":%.3f,\"judge_ms\":%.3f,\"max_rss_kb\":%ld}\n",
+		"\"capture_ms\":%.3f,\"python_ms\":%.3f,\"judge_ms\":%.3f,\"max_rss_kb\":%ld}\n",
 		r->final ? "true" : "false", r->threads_scanned, r->n_threads, r->n_procs,
 		r->drops[LT_DROP_PROC_COUNTS], r->drops[LT_DROP_TASK_STORAGE],
 		r->drops[LT_DROP_CAPTURE], r->sites_evicted, r->go_skipped, r->capture_failures,
 		r->python_failures, verdict_name(r->worst), r->captures, r->scan_ns / 1e6, r->capture_ns / 1e6,
-		r->judge_ns / 1e6, r->max_rss_kb);
+		r->python_ns / 1e6, r->judge_ns / 1e6, r->max_rss_kb);
 }
 
 void output_json(FILE *f, const struct report *r)

@@ -2,24 +2,45 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "stacks/python_mem.h"
 
-static int read_proc_mem(int pid, uint64_t addr, void *buf, size_t len)
+int py_mem_open(int pid)
 {
 	char path[64];
-	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
+	return fd;
+}
+
+int py_mem_pread(int fd, uint64_t addr, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (!addr || addr + len < addr || addr > INT64_MAX)
+		return -EFAULT;
 	n = pread(fd, buf, len, (off_t)addr);
-	close(fd);
+	if (n < 0 && errno == ESRCH)
+		return -ESRCH;
 	return n == (ssize_t)len ? 0 : -EFAULT;
+}
+
+static int read_proc_mem(int pid, uint64_t addr, void *buf, size_t len)
+{
+	int fd = py_mem_open(pid), err;
+
+	if (fd < 0)
+		return fd;
+	err = py_mem_pread(fd, addr, buf, len);
+	close(fd);
+	return err;
 }
 
 int py_mem_read(int pid, uint64_t addr, void *buf, size_t len)

@@ -10,4 +10,9 @@
 /* Exactly len bytes at addr: 0, -EFAULT (unmapped or short), -ESRCH. */
 int py_mem_read(int pid, uint64_t addr, void *buf, size_t len);
 
+/* The same through an open /proc/PID/mem (py_mem_open: fd or -errno),
+ * which costs half of a process_vm_readv here: for repeated reads. */
+int py_mem_open(int pid);
+int py_mem_pread(int fd, uint64_t addr, void *buf, size_t len);
+
 #endif

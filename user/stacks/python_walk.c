@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "stacks/python_mem.h"
 #include "stacks/python_walk.h"
@@ -16,6 +17,10 @@
 #define MAX_CODE_CACHE		8192	/* code objects cached per process */
 #define MAX_CODE_BYTES		(16 << 20)	/* instruction offsets beyond are garbage */
 #define REBUILD_MIN_NS		50000000ULL	/* thread list re-read on a miss at most 20/s */
+/* A code object referenced by a frame we just read is alive; its address
+ * can only be reused after it is freed, which takes its frames ending: an
+ * entry checked within this window (one report cycle) is trusted. */
+#define CODE_TRUST_NS		500000000ULL
 
 struct tstate_ref {
 	uint32_t tid;		/* first: sorted and found with cmp_u32 */
@@ -25,6 +30,7 @@ struct tstate_ref {
 struct code_entry {
 	uint64_t addr;
 	uint64_t filename_ptr, name_ptr, linetable_ptr;	/* to check the entry is current */
+	uint64_t checked_ns;
 	char name[MAX_STRING * 4 + 1];
 	char file[MAX_STRING * 4 + 1];
 	int firstlineno;
@@ -34,6 +40,7 @@ struct code_entry {
 
 struct py_proc {
 	int pid;
+	int mem_fd;		/* /proc/PID/mem, -1: process_vm_readv */
 	uint64_t runtime;
 	struct py_offsets o;
 	struct tstate_ref *tstates;	/* sorted by tid */
@@ -55,6 +62,7 @@ struct py_proc *py_proc__new(int pid, uint64_t runtime_addr, const struct py_off
 		return NULL;
 	}
 	p->pid = pid;
+	p->mem_fd = py_mem_open(pid);
 	p->runtime = runtime_addr;
 	p->o = *o;
 	return p;
@@ -74,6 +82,8 @@ void py_proc__free(struct py_proc *p)
 	if (!p)
 		return;
 	codes_clear(p);
+	if (p->mem_fd >= 0)
+		close(p->mem_fd);
 	free(p->codes);
 	free(p->tstates);
 	free(p);
@@ -95,9 +105,16 @@ static uint32_t get_u32(const uint8_t *b, int off)
 	return v;
 }
 
-static int read_ptr(int pid, uint64_t addr, uint64_t *v)
+static int mem_read(const struct py_proc *p, uint64_t addr, void *buf, size_t len)
 {
-	return py_mem_read(pid, addr, v, sizeof(*v));
+	if (p->mem_fd >= 0)
+		return py_mem_pread(p->mem_fd, addr, buf, len);
+	return py_mem_read(p->pid, addr, buf, len);
+}
+
+static int read_ptr(const struct py_proc *p, uint64_t addr, uint64_t *v)
+{
+	return mem_read(p, addr, v, sizeof(*v));
 }
 
 void py_escape(char *buf, size_t size, const char *s, size_t len)
@@ -155,7 +172,7 @@ static int read_str(const struct py_proc *p, uint64_t addr, char *out)
 	size_t n = 0;
 
 	out[0] = '\0';
-	if (o->compact_size > (int)sizeof(head) || py_mem_read(p->pid, addr, head, o->compact_size))
+	if (o->compact_size > (int)sizeof(head) || mem_read(p, addr, head, o->compact_size))
 		return -EFAULT;
 	memcpy(&len, head + o->unicode_length, 8);
 	state = get_u32(head, o->unicode_state);
@@ -165,13 +182,13 @@ static int read_str(const struct py_proc *p, uint64_t addr, char *out)
 	if (len > MAX_STRING)
 		len = MAX_STRING;
 	if (state >> 6 & 1) {	/* ascii */
-		if (py_mem_read(p->pid, addr + o->ascii_size, data, (size_t)len))
+		if (mem_read(p, addr + o->ascii_size, data, (size_t)len))
 			return -EFAULT;
 		memcpy(out, data, (size_t)len);
 		out[len] = '\0';
 		return 0;
 	}
-	if (py_mem_read(p->pid, addr + o->compact_size, data, (size_t)len * kind))
+	if (mem_read(p, addr + o->compact_size, data, (size_t)len * kind))
 		return -EFAULT;
 	for (int64_t i = 0; i < len && n + 4 < MAX_STRING * 4; i++) {
 		uint32_t c = kind == 1 ? data[i] : kind == 2 ? (uint32_t)data[2 * i] | data[2 * i + 1] << 8 :
@@ -188,14 +205,14 @@ static int read_bytes_obj(const struct py_proc *p, uint64_t addr, uint8_t **out,
 	int64_t len;
 	uint8_t *b;
 
-	if (py_mem_read(p->pid, addr + p->o.bytes_size, &len, sizeof(len)))
+	if (mem_read(p, addr + p->o.bytes_size, &len, sizeof(len)))
 		return -EFAULT;
 	if (len < 0 || len > MAX_LINETABLE)
 		return -EINVAL;
 	b = malloc(len ? (size_t)len : 1);
 	if (!b)
 		return -ENOMEM;
-	if (len && py_mem_read(p->pid, addr + p->o.bytes_data, b, (size_t)len)) {
+	if (len && mem_read(p, addr + p->o.bytes_data, b, (size_t)len)) {
 		free(b);
 		return -EFAULT;
 	}
@@ -219,16 +236,20 @@ static const struct code_entry *code_lookup(struct py_proc *p, uint64_t addr)
 	uint64_t fn, nm, lt;
 	int32_t first;
 
-	if (o->code_size > (int)sizeof(head) || py_mem_read(p->pid, addr, head, o->code_size))
+	e = &p->codes[code_slot(addr)];
+	if (e->addr == addr && mono_ns() - e->checked_ns < CODE_TRUST_NS)
+		return e;
+	if (o->code_size > (int)sizeof(head) || mem_read(p, addr, head, o->code_size))
 		return NULL;
 	fn = get_u64(head, o->code_filename);
 	nm = get_u64(head, o->code_qualname >= 0 ? o->code_qualname : o->code_name);
 	lt = get_u64(head, o->code_linetable);
 	memcpy(&first, head + o->code_firstlineno, 4);
-	e = &p->codes[code_slot(addr)];
 	if (e->addr == addr && e->filename_ptr == fn && e->name_ptr == nm && e->linetable_ptr == lt &&
-	    e->firstlineno == first)
+	    e->firstlineno == first) {
+		e->checked_ns = mono_ns();
 		return e;
+	}
 	/* a slot holds one code object: a collision replaces it */
 	free(e->linetable);
 	memset(e, 0, sizeof(*e));
@@ -241,6 +262,7 @@ static const struct code_entry *code_lookup(struct py_proc *p, uint64_t addr)
 	e->name_ptr = nm;
 	e->linetable_ptr = lt;
 	e->firstlineno = first;
+	e->checked_ns = mono_ns();
 	return e;
 }
 
@@ -250,14 +272,14 @@ static int tstate_tid(const struct py_proc *p, uint64_t ts, uint32_t *tid)
 	uint64_t v;
 
 	if (p->o.tstate_native_tid >= 0) {
-		if (read_ptr(p->pid, ts + p->o.tstate_native_tid, &v))
+		if (read_ptr(p, ts + p->o.tstate_native_tid, &v))
 			return -EFAULT;
 		*tid = (uint32_t)v;
 		return 0;
 	}
-	if (read_ptr(p->pid, ts + p->o.tstate_thread_id, &v) || !v)
+	if (read_ptr(p, ts + p->o.tstate_thread_id, &v) || !v)
 		return -EFAULT;
-	return py_mem_read(p->pid, v + PY_GLIBC_PTHREAD_TID, tid, sizeof(*tid));
+	return mem_read(p, v + PY_GLIBC_PTHREAD_TID, tid, sizeof(*tid));
 }
 
 static int rebuild_tstates(struct py_proc *p)
@@ -267,13 +289,13 @@ static int rebuild_tstates(struct py_proc *p)
 	uint64_t interp;
 	int err = 0;
 
-	if (read_ptr(p->pid, p->runtime + p->o.runtime_interp_head, &interp))
+	if (read_ptr(p, p->runtime + p->o.runtime_interp_head, &interp))
 		return -EFAULT;
 	for (int i = 0; interp && i < MAX_INTERPRETERS; i++) {
 		uint64_t ts, next_interp;
 
-		if (read_ptr(p->pid, interp + p->o.interp_threads_head, &ts) ||
-		    read_ptr(p->pid, interp, &next_interp)) {	/* next is first in 3.9-3.12 */
+		if (read_ptr(p, interp + p->o.interp_threads_head, &ts) ||
+		    read_ptr(p, interp, &next_interp)) {	/* next is first in 3.9-3.12 */
 			err = -EFAULT;
 			break;
 		}
@@ -289,7 +311,7 @@ static int rebuild_tstates(struct py_proc *p)
 				}
 				*r = (struct tstate_ref){ .tid = tid, .addr = ts };
 			}
-			if (read_ptr(p->pid, ts + p->o.tstate_next, &ts))
+			if (read_ptr(p, ts + p->o.tstate_next, &ts))
 				break;
 		}
 		/* 3.13+ keep the interpreter's next elsewhere; one interpreter is enough there */
@@ -326,10 +348,10 @@ static int first_frame(struct py_proc *p, uint64_t ts, uint64_t *frame)
 {
 	uint64_t v;
 
-	if (read_ptr(p->pid, ts + p->o.tstate_frame, &v))
+	if (read_ptr(p, ts + p->o.tstate_frame, &v))
 		return -EFAULT;
 	if (p->o.cframe_current_frame >= 0 && v &&
-	    read_ptr(p->pid, v + p->o.cframe_current_frame, &v))
+	    read_ptr(p, v + p->o.cframe_current_frame, &v))
 		return -EFAULT;
 	*frame = v;
 	return 0;
@@ -407,7 +429,7 @@ int py_proc__walk(struct py_proc *p, uint32_t tid, struct py_frame *out, int max
 				return -ELOOP;
 			}
 		seen[hops++] = frame;
-		if (o->frame_size > (int)sizeof(f) || py_mem_read(p->pid, frame, f, o->frame_size)) {
+		if (o->frame_size > (int)sizeof(f) || mem_read(p, frame, f, o->frame_size)) {
 			*reason = "frame unreadable";
 			return -EFAULT;
 		}

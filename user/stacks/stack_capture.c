@@ -8,6 +8,7 @@
 #include "stacks/stack_capture.h"
 #include "stacks/stacks.h"
 #include "core/tracer.h"
+#include "util/clock.h"
 
 /* Unwound stacks of the threads parked in the last report. A thread whose
  * voluntary switch count has not moved has not run since: its stack is the
@@ -127,6 +128,7 @@ struct run_ctx {
 	size_t n_fresh;
 	uint64_t captures;
 	uint64_t python_failures;
+	uint64_t python_ns;
 };
 
 static char **resolve(struct stack_capture *sc, const struct lt_stack_rec *rec, bool user, int *n)
@@ -157,10 +159,14 @@ static void on_stack(void *ctx, const struct lt_stack_rec *rec)
 		e->user = resolve(c->sc, rec, true, &e->n_user);
 	if (e->user)
 		perf_maps__name_frames(c->sc->perf_maps, rec->tgid, e->user, e->n_user);
-	if (e->user && c->sc->python &&
-	    python_stacks__merge(c->sc->python, rec->tgid, rec->tid, &e->user, &e->n_user,
-				 e->n_user >= c->sc->max_depth) == 1)
-		c->python_failures++;
+	if (e->user && c->sc->python) {
+		uint64_t t0 = mono_ns();
+
+		if (python_stacks__merge(c->sc->python, rec->tgid, rec->tid, &e->user, &e->n_user,
+					 e->n_user >= c->sc->max_depth) == 1)
+			c->python_failures++;
+		c->python_ns += mono_ns() - t0;
+	}
 	if (c->sc->kernel)
 		e->kernel = resolve(c->sc, rec, false, &e->n_kernel);
 	e->site = stack_site_id(e->user, e->n_user, e->kernel, e->n_kernel);
@@ -226,6 +232,7 @@ int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report
 	c.fresh = NULL;
 	r->captures = c.captures;
 	r->python_failures = c.python_failures;
+	r->python_ns = c.python_ns;
 out:
 	free(c.fresh);
 	free(tids);
