@@ -241,6 +241,21 @@ static void test_merge(void **state)
 	for (int i = 0; i < n; i++)
 		free(out[i]);
 	free(out);
+	/* no eval frame named (3.14's loop in unnamed functions): appended */
+	{
+		char *unnamed[] = { "futex_wait+0x1", "_PySemaphore_Wait+0x23",
+				    "python3.14+0x1cdca4 [build-id 00]", "start_thread+0x5" };
+		const char *appended[] = { "futex_wait+0x1", "_PySemaphore_Wait+0x23",
+					   "python3.14+0x1cdca4 [build-id 00]", "start_thread+0x5",
+					   PYTHON_APPENDED_MARKER, "Condition.wait (threading.py:320)",
+					   "wait_for_reply (app.py:33)" };
+
+		n = python_merge_frames(unnamed, 4, false, py, 2, NULL, &out);
+		expect_frames(out, n, appended, 7);
+		assert_true(python_is_interpreter_frame(unnamed[1]));
+		assert_true(python_is_interpreter_frame(unnamed[2]));
+		assert_false(python_is_interpreter_frame(unnamed[0]));
+	}
 	assert_true(python_is_eval_frame("_PyEval_EvalFrameDefault+0x8f0"));
 	assert_false(python_is_eval_frame("_PyEval_EvalFrameDefaultX+0x1"));
 	assert_false(python_is_eval_frame("PyEval_EvalFrame+0x1"));

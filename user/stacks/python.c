@@ -173,12 +173,16 @@ int python_stacks__merge(struct python_stacks *ps, int pid, int tid, char ***fra
 {
 	char marker[128], **merged;
 	const char *reason = NULL;
+	bool interp = false, eval = false;
 	struct py_target *t;
-	int i, m = 0, k;
+	int m = 0, k;
 
-	for (i = 0; i < *n && !python_is_eval_frame((*frames)[i]); i++)
-		;
-	if (!ps || i == *n)
+	/* only threads in the interpreter: others cost nothing here */
+	for (int i = 0; i < *n; i++) {
+		eval |= python_is_eval_frame((*frames)[i]);
+		interp |= python_is_interpreter_frame((*frames)[i]);
+	}
+	if (!ps || !interp)
 		return 0;
 	t = target(ps, (uint32_t)pid);
 	if (!t)
@@ -200,6 +204,10 @@ int python_stacks__merge(struct python_stacks *ps, int pid, int tid, char ***fra
 		reason = "no python frames";
 	if (m > 0)
 		reason = NULL;
+	/* without an eval frame the thread may not be running Python at all:
+	 * a failure there is not one */
+	if (reason && !eval)
+		return 0;
 	if (reason)
 		snprintf(marker, sizeof(marker), "[python frames unavailable: %s]", reason);
 	k = python_merge_frames(*frames, *n, truncated, ps->frames, m > 0 ? m : 0, reason ? marker : NULL,

@@ -97,16 +97,16 @@ static const struct debug_layout layouts[] = {
 		.unicode_state = 68, .unicode_length = 69, .ascii_size = 70,
 		.code_tag_mask = 0,
 	},
-	{
+	{	/* read from 3.14.10's (sid) own _PyRuntime */
 		.version = 0x030e, .interp_head = 5,
-		.threads_head = 9, .tstate_size = 20, .tstate_next = 22,
-		.tstate_current_frame = 24, .tstate_thread_id = 25, .tstate_native_tid = 26,
-		.frame_size = 29, .frame_previous = 30, .frame_executable = 31,
-		.frame_instr = 32, .frame_owner = 34,
-		.code_size = 35, .code_filename = 36, .code_name = 37, .code_qualname = 38,
-		.code_linetable = 39, .code_firstlineno = 40, .code_adaptive = 44,
-		.unicode_state = 0, .unicode_length = 0, .ascii_size = 0,
-		.code_tag_mask = 7,
+		.threads_head = 9, .tstate_size = 22, .tstate_next = 24,
+		.tstate_current_frame = 26, .tstate_thread_id = 27, .tstate_native_tid = 28,
+		.frame_size = 31, .frame_previous = 32, .frame_executable = 33,
+		.frame_instr = 34, .frame_owner = 36,
+		.code_size = 39, .code_filename = 40, .code_name = 41, .code_qualname = 42,
+		.code_linetable = 43, .code_firstlineno = 44, .code_adaptive = 48,
+		.unicode_state = 78, .unicode_length = 79, .ascii_size = 80,
+		.code_tag_mask = 7,	/* f_executable is a _PyStackRef: tag in the low bits */
 	},
 };
 
