@@ -3,7 +3,9 @@
 and JIT frames named from perf maps (Node),
 on the host's interpreter (Debian's stripped /usr/bin/python3). Other
 interpreters (e.g. libpython shared builds) can be added with
-LEAKTRACE_PYTHONS="/path/to/python3 ..."; other Debian suites' CPython are
+LEAKTRACE_PYTHONS="/path/to/python3 ...", interpreters of unsupported versions
+(marker frame expected) with LEAKTRACE_PYTHONS_UNSUPPORTED; other Debian
+suites' CPython are
 in tests/matrix/test_cpython.py."""
 import os
 
@@ -48,6 +50,25 @@ def check_node():
             pass
 
 
+def check_unsupported(py):
+    """An interpreter without offsets (e.g. 3.8): a marker frame, the native
+    stack kept, the failure counted."""
+    w = Workload([py, SITES_PY], timeout=60)
+    try:
+        rc, out, err = run(["-p", str(w.pid), "-t", "1s", "-i", "1s", "-d", "2s", "-f", "json"])
+        fin = final_records(json_records(out))
+        st = threads_by_tid(fin).get(w.tid("event"), {}).get("user_stack", [])
+        t.ok(any(f.startswith("[python frames unavailable: no offsets for python 3.") for f in st)
+             and any(f.startswith("_PyEval_EvalFrameDefault") for f in st),
+             "%s: marker frame, native eval frames kept" % py, st)
+        rep = [x for x in fin if x.get("type") == "report"]
+        t.ok(rep and rep[0].get("python_failures", 0) > 0, "%s: failures counted" % py, rep)
+    finally:
+        w.stop()
+
+
+for py in os.environ.get("LEAKTRACE_PYTHONS_UNSUPPORTED", "").split():
+    check_unsupported(py)
 check_node()
 t.ok(not leftovers(), "no BPF programs or maps left", leftovers(0))
 t.done()
