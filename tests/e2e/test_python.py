@@ -28,7 +28,9 @@ def check_node():
     js = os.path.join(ROOT, "tools", "workloads", "node_atomics_wait.js")
     if not t.ok(os.access("/usr/bin/node", os.X_OK), "node: /usr/bin/node exists"):
         return
-    w = Workload(["/usr/bin/node", "--perf-basic-prof", "--interpreted-frames-native-stack", js],
+    w = Workload(["/usr/bin/node", "--perf-basic-prof", "--interpreted-frames-native-stack",
+                  # without these, --perf-basic-prof leaves isolate-*-v8.log in the cwd
+                  "--logfile=/dev/null", "--no-logfile-per-isolate", js],
                  timeout=30)
     try:
         rc, out, err = run(["-p", str(w.pid), "-t", "1s", "-i", "1s", "-d", "2s", "-f", "json"])
