@@ -48,7 +48,8 @@ def check_python(t, label, argv, script_path, extra_args=()):
             r = th.get(tid)
             stack = (r or {}).get("user_stack", [])
             want = "%s (%s:%d)" % (func, script_path, lines[role])
-            t.ok(want in stack, "%s: %s tid %d: %s in user_stack" % (label, role, tid, want), stack)
+            t.ok(want in stack, "%s: %s tid %d: %s in user_stack" % (label, role, tid, want),
+                 stack or r)  # no stack: show the record (stack_error, or absent)
             t.ok(frame_of(stack, caller, None) is not None,
                  "%s: %s tid %d: caller %s on the stack" % (label, role, tid, caller), stack)
             t.ok(not any(f.startswith("_PyEval_EvalFrameDefault") for f in stack),
