@@ -2,9 +2,9 @@
 """python_offsets: print, from inside a running CPython (3.9 and later), the
 struct offsets leaktrace's per-version tables (user/stacks/python_offsets.c)
 depend on, found by searching the interpreter's own memory for known values
-(ctypes gives the addresses). Used to check the tables against real
-interpreters: tests/matrix/test_cpython.py compares this output with
-`leaktrace --python-offsets` ... and by hand when a version is added.
+(ctypes gives the addresses; reads go through /proc/self/mem so a wrong guess
+cannot crash it). Run by hand inside a new interpreter to check or extend
+the tables; the tests then check the frames read through them.
 
 Output: one "name value" line per offset, -1 when not found.
 """
