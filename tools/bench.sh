@@ -20,7 +20,7 @@
 # shown as "default"); LT_BEFORE=PATH adds an older build as one more
 # configuration of the pipe and create+join rounds. BENCH_PIN=CPU (default 1) is the CPU of the pinned
 # parts. BENCH_THREADS (20000) threads per create+join round, GO_REQUESTS
-# (20000; keepalive 4x). BENCH_SKIP="pipe churn cycle go peer" skips parts.
+# (20000; keepalive 4x). BENCH_SKIP="pipe churn cycle go python peer" skips parts.
 set -u
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -293,8 +293,34 @@ part_go() {
 }
 
 echo "leaktrace benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $(nproc) CPUs, $LT${HAS_PRECISE:+ (default and --precise modes)}"
+python_bench() {
+	local n=$1 wl out
+	out=/tmp/lt-bench-py.$$
+	/usr/bin/python3 tools/workloads/python_many_parked.py --threads "$n" > "$out" &
+	wl=$!
+	for _ in $(seq 600); do grep -q READY "$out" 2>/dev/null && break; sleep 0.1; done
+	"$LT" -p "$wl" -t 1s -i 1s -d 2s -f json 2>/dev/null | python3 -c '
+import json, sys
+n = int(sys.argv[1])
+reps = [r for r in map(json.loads, sys.stdin) if r["type"] == "report" and r["captures"]]
+if not reps:
+    print("  %5d parked Python threads: no capture happened" % n); sys.exit()
+r = reps[0]
+print("  %5d parked Python threads: first cycle: walks %.2f ms = %.1f us/thread of %.1f us/thread "
+      "capture+unwind+walk (%d captures, %d walk failures)" % (
+      n, r["python_ms"], r["python_ms"] * 1000 / r["captures"], r["capture_ms"] * 1000 / r["captures"],
+      r["captures"], r["python_failures"]))' "$n"
+	kill "$wl"; wait "$wl" 2>/dev/null; rm -f "$out"
+}
+
+part_python() {
+	echo "== Python frame walk (python_many_parked workload, -p, stacks on)"
+	for n in 1 1000; do python_bench "$n"; done
+}
+
 skipped pipe || part_pipe
 skipped churn || part_churn
 skipped cycle || part_cycle
 skipped go || part_go
+skipped python || part_python
 part_progs

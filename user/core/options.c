@@ -110,6 +110,7 @@ enum {
 	OPT_KTHREADS = 0x100,
 	OPT_GO,
 	OPT_NO_GO,
+	OPT_NO_PYTHON,
 	OPT_PROMETHEUS,
 	OPT_SYSLOG,
 	OPT_NO_STACKS,
@@ -139,6 +140,7 @@ static const struct argp_option argp_opts[] = {
 	{ "output", 'o', "FILE", 0, "Write reports to FILE instead of stdout (reopened on SIGHUP)", 0 },
 	{ "go", OPT_GO, NULL, 0, "Trace goroutines of the --pid processes (default: when they are Go programs)", 0 },
 	{ "no-go", OPT_NO_GO, NULL, 0, "Do not trace goroutines", 0 },
+	{ "no-python", OPT_NO_PYTHON, NULL, 0, "Keep the interpreter's native frames instead of Python frames in user stacks", 0 },
 	{ "prometheus", OPT_PROMETHEUS, "ADDR:PORT", 0, "Serve metrics at http://ADDR:PORT/metrics (address default 127.0.0.1)", 0 },
 	{ "syslog", OPT_SYSLOG, NULL, 0, "Log new, changed and gone findings to syslog", 0 },
 	{ "no-sandbox", OPT_NO_SANDBOX, NULL, 0, "Keep every capability and no seccomp filter after start-up (debugging)", 0 },
@@ -264,6 +266,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_GO:
 		o->go_mode = -1;
+		break;
+	case OPT_NO_PYTHON:
+		o->no_python = true;
 		break;
 	case OPT_SYSLOG:
 		o->syslog = true;

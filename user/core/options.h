@@ -38,6 +38,7 @@ struct lt_options {
 	int stack_depth;
 	const char *prometheus;	/* --prometheus ADDR:PORT, NULL = off */
 	bool syslog;
+	bool no_python;			/* --no-python: native frames only */
 	int go_mode;			/* 0 auto-detect, 1 --go, -1 --no-go */
 	bool fail_on_leak;
 	int min_verdict;		/* enum verdict */

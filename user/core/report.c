@@ -35,6 +35,8 @@ void report_reset(struct report *r)
 	r->worst = VERDICT_NONE;
 	r->threads_scanned = 0;
 	r->capture_failures = 0;
+	r->python_failures = 0;
+	r->python_ns = 0;
 	r->captures = 0;
 	r->final = false;
 }

@@ -152,6 +152,8 @@ struct report {
 	uint64_t threads_scanned;
 	uint64_t drops[LT_DROP_MAX];
 	uint64_t capture_failures;	/* stacks asked for and not obtained */
+	uint64_t python_failures;	/* Python frame walks that failed (marker frame left) */
+	uint64_t python_ns;		/* spent in Python frame walks (part of capture_ns) */
 	struct thread_report *threads;
 	size_t n_threads, cap_threads;
 	/* (pid, tid) -> index into threads, built by report_sort */

@@ -60,6 +60,8 @@ static int open_tracer(struct session *s, int *exit_code)
 		return 0;
 	}
 	s->stacks = stack_capture__new(o->stacks_user, o->stacks_kernel, o->stack_depth);
+	if (s->stacks)
+		stack_capture__set_python(s->stacks, !o->no_python);
 	if (!s->stacks)
 		fprintf(stderr, "leaktrace: warning: stack symbolization unavailable: %s\n",
 			strerror(errno));

@@ -3,10 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stacks/perfmap.h"
+#include "stacks/python.h"
 #include "stacks/stack_capture.h"
 #include "util/array.h"
 #include "stacks/stacks.h"
 #include "core/tracer.h"
+#include "util/clock.h"
 
 /* Unwound stacks of the threads parked in the last report. A thread whose
  * voluntary switch count has not moved has not run since: its stack is the
@@ -21,6 +24,8 @@ struct cached_stack {
 
 struct stack_capture {
 	struct stack_resolver *resolver;
+	struct python_stacks *python;	/* NULL: --no-python */
+	struct perf_maps *perf_maps;	/* JIT names; NULL: none */
 	bool user, kernel;
 	int max_depth;
 	struct cached_stack *cache;	/* sorted by tid */
@@ -40,6 +45,8 @@ struct stack_capture *stack_capture__new(bool user, bool kernel, int max_depth)
 		free(sc);
 		return NULL;
 	}
+	sc->python = python_stacks__new();	/* without them stacks stay native */
+	sc->perf_maps = perf_maps__new();
 	sc->user = user;
 	sc->kernel = kernel;
 	sc->max_depth = max_depth;
@@ -64,8 +71,18 @@ void stack_capture__free(struct stack_capture *sc)
 	for (size_t i = 0; i < sc->n_cache; i++)
 		cached_free(&sc->cache[i]);
 	free(sc->cache);
+	python_stacks__free(sc->python);
+	perf_maps__free(sc->perf_maps);
 	stack_resolver__free(sc->resolver);
 	free(sc);
+}
+
+void stack_capture__set_python(struct stack_capture *sc, bool on)
+{
+	if (!on) {
+		python_stacks__free(sc->python);
+		sc->python = NULL;
+	}
 }
 
 uint64_t stack_site_id(char *const *user, int n_user, char *const *kernel, int n_kernel)
@@ -101,6 +118,8 @@ struct run_ctx {
 	struct cached_stack *fresh;	/* sorted by tid; user == kernel == NULL until captured */
 	size_t n_fresh;
 	uint64_t captures;
+	uint64_t python_failures;
+	uint64_t python_ns;
 };
 
 static char **resolve(struct stack_capture *sc, const struct lt_stack_rec *rec, bool user, int *n)
@@ -129,6 +148,16 @@ static void on_stack(void *ctx, const struct lt_stack_rec *rec)
 		return;
 	if (c->sc->user)
 		e->user = resolve(c->sc, rec, true, &e->n_user);
+	if (e->user)
+		perf_maps__name_frames(c->sc->perf_maps, rec->tgid, e->user, e->n_user);
+	if (e->user && c->sc->python) {
+		uint64_t t0 = mono_ns();
+
+		if (python_stacks__merge(c->sc->python, rec->tgid, rec->tid, &e->user, &e->n_user,
+					 e->n_user >= c->sc->max_depth) == 1)
+			c->python_failures++;
+		c->python_ns += mono_ns() - t0;
+	}
 	if (c->sc->kernel)
 		e->kernel = resolve(c->sc, rec, false, &e->n_kernel);
 	e->site = stack_site_id(e->user, e->n_user, e->kernel, e->n_kernel);
@@ -193,6 +222,8 @@ int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report
 	sc->n_cache = c.n_fresh;
 	c.fresh = NULL;
 	r->captures = c.captures;
+	r->python_failures = c.python_failures;
+	r->python_ns = c.python_ns;
 out:
 	free(c.fresh);
 	free(tids);

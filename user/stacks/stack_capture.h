@@ -14,6 +14,8 @@ struct stack_capture;
 
 struct stack_capture *stack_capture__new(bool user, bool kernel, int max_depth);
 void stack_capture__free(struct stack_capture *sc);
+/* Python frames merged into user stacks (stacks/python.h): on by default. */
+void stack_capture__set_python(struct stack_capture *sc, bool on);
 
 /* Fill user_stack, kernel_stack and site of r's threads. Threads whose
  * capture failed keep no stack and count in r->capture_failures. */

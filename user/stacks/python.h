@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Python frames in user stacks: for a thread whose native stack runs the
+ * CPython interpreter, its evaluation frames are replaced by the Python
+ * frames they execute ("function (file.py:line)"). Keeps what it learned
+ * per process (interpreter address, offsets, thread states, code objects).
+ * A walk that fails leaves "[python frames unavailable: reason]" before the
+ * native eval frames, which stay. */
+#ifndef LT_PYTHON_H
+#define LT_PYTHON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct python_stacks;
+
+struct python_stacks *python_stacks__new(void);
+void python_stacks__free(struct python_stacks *ps);
+
+/* Merge the Python frames of thread tid of pid into *frames (n of them,
+ * malloc'ed strings in a malloc'ed array, both replaced when merged).
+ * truncated: the native stack stopped at the depth limit (Python frames of
+ * the eval frames beyond it are appended).
+ * Returns 0 (merged, or no interpreter frame in the stack), 1 when the walk
+ * failed and a marker frame was inserted, -ENOMEM. */
+int python_stacks__merge(struct python_stacks *ps, int pid, int tid, char ***frames, int *n,
+			 bool truncated);
+
+/* Drop what is known about pid (exited). */
+void python_stacks__forget(struct python_stacks *ps, int pid);
+
+#endif
