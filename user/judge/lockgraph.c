@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,6 +26,49 @@ int procmem_read(void *ctx, uint32_t pid, uint64_t addr, void *buf, size_t len)
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+int parse_syscall_line(const char *line, struct wait_info *w)
+{
+	uint64_t args[6];
+	char *end;
+	long nr;
+
+	if (!strncmp(line, "running", 7))
+		return -EAGAIN;
+	errno = 0;
+	nr = strtol(line, &end, 10);
+	if (errno || end == line || nr < -1 || nr > 4096)
+		return -EINVAL;
+	for (int i = 0; i < 6 && nr >= 0; i++) {
+		const char *p = end;
+
+		errno = 0;
+		args[i] = strtoull(p, &end, 16);
+		if (errno || end == p)
+			return -EINVAL;
+	}
+	wait_classify(nr, args, w);
+	return 0;
+}
+
+int procsyscall_wait(void *ctx, uint32_t pid, uint32_t tid, struct wait_info *w)
+{
+	char path[64], line[256];
+	ssize_t n;
+	int fd;
+
+	(void)ctx;
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/syscall", pid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EINVAL;
+	line[n] = '\0';
+	return parse_syscall_line(line, w);
 }
 
 static bool thread_exists(uint32_t pid, uint32_t tid)

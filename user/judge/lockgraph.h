@@ -14,6 +14,16 @@ typedef int (*mem_reader_fn)(void *ctx, uint32_t pid, uint64_t addr, void *buf, 
 /* Read target memory through /proc/PID/mem: no ptrace stop, no signal. */
 int procmem_read(void *ctx, uint32_t pid, uint64_t addr, void *buf, size_t len);
 
+/* What thread tid of pid waits on now, for a lock owner that is not among
+ * the parked threads (it may run now and then). 0 or -errno. */
+typedef int (*thread_wait_fn)(void *ctx, uint32_t pid, uint32_t tid, struct wait_info *w);
+
+/* From /proc/PID/task/TID/syscall ("nr a0 ... a5 sp pc", "running"). */
+int procsyscall_wait(void *ctx, uint32_t pid, uint32_t tid, struct wait_info *w);
+
+/* Parse the text of such a file; -EINVAL on garbage, -EAGAIN if running. */
+int parse_syscall_line(const char *line, struct wait_info *w);
+
 /* Set lock_owner of threads blocked on a glibc mutex. glibc's
  * pthread_mutex_t starts with the futex word (__lock) and keeps the owner
  * tid at offset 8 (__owner); a contended lock waits with FUTEX_WAIT and

@@ -34,6 +34,8 @@ struct verdict_engine *verdict_engine__new(const struct verdict_opts *opts)
 		e->o.read_mem = procmem_read;
 	if (!e->o.region)
 		e->o.region = procmaps_region;
+	if (!e->o.read_wait)
+		e->o.read_wait = procsyscall_wait;
 	e->rules = (struct rule_opts){ e->o.leak_min_threads, e->o.leak_min_span_s,
 				       e->o.leak_min_arrivals, e->o.leak_min_pile };
 	e->history = site_history__new(e->o.max_sites);
@@ -118,9 +120,14 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 	s->wakeups_known &= t->wakeups_known;
 	if (t->lock_owner) {
 		const struct thread_report *o = parked_thread(j, t->pid, t->lock_owner);
+		struct wait_info ow;
 
-		/* an event loop holding a lock while it waits: by design, not stuck */
-		s->owner_resting |= o && wait_has(&o->wait, WAIT_F_EVENT_LOOP);
+		/* an event loop holding a lock while it waits: by design, not
+		 * stuck (an owner that wakes on a timer is not parked: ask) */
+		if (o)
+			s->owner_resting |= wait_has(&o->wait, WAIT_F_EVENT_LOOP);
+		else if (!j->e->o.read_wait(j->e->o.wait_ctx, t->pid, t->lock_owner, &ow))
+			s->owner_resting |= wait_has(&ow, WAIT_F_EVENT_LOOP);
 	}
 	f->condition_wait &= condition_futex(t);
 	f->main_unit &= t->tid == t->pid;

@@ -22,6 +22,8 @@ struct verdict_opts {
 	void *read_ctx;
 	region_fn region;		/* where wait objects live; NULL = procmaps_region */
 	void *region_ctx;
+	thread_wait_fn read_wait;	/* a running lock owner's wait; NULL = procsyscall_wait */
+	void *wait_ctx;
 };
 
 struct verdict_engine;
