@@ -1,19 +1,25 @@
 #!/bin/sh
-# Builds every Go workload twice into OUTDIR: <name> with DWARF and symbols,
+# Builds Go workloads twice into OUTDIR: <name> with DWARF and symbols,
 # and <name>.stripped with -ldflags='-s -w'. Offline: module mode with no
-# dependencies, caches under OUTDIR. GO=/path/to/go picks another toolchain.
+# dependencies, caches under OUTDIR. GO=/path/to/go picks another toolchain
+# (its GOROOT is derived from it); NAMEs restrict the set (default: all).
 set -eu
-out=${1:?usage: build.sh OUTDIR}
+out=${1:?usage: build.sh OUTDIR [NAME...]}
+shift
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 go=${GO:-go}
+if [ -n "${GO:-}" ]; then
+	GOROOT=$(cd "$(dirname "$GO")/.." && pwd)
+	export GOROOT
+fi
 export GOCACHE="${GOCACHE:-$out/.gocache}" GOPATH="${GOPATH:-$out/.gopath}"
 export GOFLAGS= GOPROXY=off GOTOOLCHAIN=local GO111MODULE=on CGO_ENABLED=0
 cd "$here"
-for dir in */; do
-	name=${dir%/}
-	[ -f "$name/main.go" ] || continue
+names=$*
+[ -n "$names" ] || names=$(for d in */; do [ -f "$d/main.go" ] && echo "${d%/}"; done)
+for name in $names; do
 	"$go" build -o "$out/$name" "./$name"
 	"$go" build -ldflags='-s -w' -o "$out/$name.stripped" "./$name"
 done
