@@ -874,6 +874,72 @@ int go_binary__wait_reasons(const struct go_binary *b, const char *const **names
 	return b->n_wait_reasons;
 }
 
+/* "pkg.f.gowrap2", "pkg.f.func1": names the compiler gives go-statement wrappers. */
+static bool is_wrapper_name(const char *name)
+{
+	const char *dot = strrchr(name, '.'), *d;
+
+	if (!dot)
+		return false;
+	if (!strncmp(dot + 1, "gowrap", 6))
+		d = dot + 7;
+	else if (!strncmp(dot + 1, "func", 4))
+		d = dot + 5;
+	else
+		return false;
+	if (!*d)
+		return false;
+	for (; *d; d++)
+		if (*d < '0' || *d > '9')
+			return false;
+	return true;
+}
+
+#define WRAPPER_MAX_SIZE 512	/* bytes of code: a wrapper only copies arguments and calls */
+
+int go_binary__go_target(const struct go_binary *b, uint64_t entry, const char **name)
+{
+	const struct pclntab *t = &b->pcln;
+	uint8_t code[WRAPPER_MAX_SIZE];
+	const char *self, *callee = NULL;
+	const uint8_t *fn;
+	uint64_t e, next, size;
+	int64_t i = find_func(t, entry);
+
+	if (i < 0 || !func_at(t, i, &e, &fn) || e != entry || !(self = func_name(t, fn)))
+		return -ENOENT;
+	*name = self;
+	if (!is_wrapper_name(self) || !func_at(t, i + 1, &next, NULL) || next <= e)
+		return 0;
+	size = next - e;
+	if (size > sizeof(code) || go_binary__read(b, e, code, size))
+		return 0;
+	/*
+	 * Direct calls (e8 rel32) landing exactly on a function entry. Exactly
+	 * one callee: the wrapper only forwards to it.
+	 */
+	for (uint64_t p = 0; p + 5 <= size; p++) {
+		uint64_t target = e + p + 5 + (int64_t)(int32_t)rd32(code + p + 1), te;
+		const uint8_t *tfn;
+		const char *n;
+		int64_t ti;
+
+		if (code[p] != 0xe8 || (ti = find_func(t, target)) < 0 ||
+		    !func_at(t, ti, &te, &tfn) || te != target || !(n = func_name(t, tfn)))
+			continue;
+		/* runtime helpers (chansend1, morestack) do not count outside the runtime */
+		if (!strcmp(n, self) || !strncmp(n, "runtime.morestack", 17) ||
+		    (!strncmp(n, "runtime.", 8) && strncmp(self, "runtime.", 8)))
+			continue;
+		if (callee && strcmp(callee, n))
+			return 0;
+		callee = n;
+	}
+	if (callee)
+		*name = callee;
+	return 0;
+}
+
 bool go_binary__is_go(int pid)
 {
 	char path[64], err[256];

@@ -82,6 +82,14 @@ int go_binary__data_refs(const struct go_binary *b, const char *func, uint64_t *
 int go_binary__allgs_candidates(const struct go_binary *b, uint64_t *out, int max);
 
 /*
+ * The function a goroutine starting at entry really runs: the go statement's
+ * target behind a compiler wrapper (pkg.f.gowrap1, or pkg.f.func1 that only
+ * forwards to one non-runtime function), else the function at entry itself.
+ * -ENOENT when entry is not a function entry.
+ */
+int go_binary__go_target(const struct go_binary *b, uint64_t entry, const char **name);
+
+/*
  * The runtime's own names of the waitReason values (runtime.waitReasonStrings),
  * indexed by the byte in g.waitreason: from .symtab, else located from the
  * code that indexes it (runtime.waitReason.String, goroutineheader) and

@@ -698,6 +698,17 @@ static void describe_pc(const struct go_tracer *t, uint64_t pc, bool call_site, 
 		snprintf(buf, len, "%s", pi.func);
 }
 
+/* The function the go statement called, not the compiler's wrapper around it. */
+static void describe_start(const struct go_tracer *t, uint64_t startpc, char *buf, size_t len)
+{
+	const char *name;
+
+	if (startpc && !go_binary__go_target(t->bin, startpc - t->bias, &name))
+		snprintf(buf, len, "%s", name);
+	else
+		describe_pc(t, startpc, false, buf, len, false);
+}
+
 /* Park age of a waiting g: from the uprobe when it parked since attach. */
 static void park_age(const struct go_tracer *t, uint64_t gaddr, const uint8_t *g,
 		     uint64_t now, struct go_goroutine *out)
@@ -799,8 +810,8 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 		gr->wait_object = wait_object(t, gs[i], g, sema, nsema);
 		describe_pc(t, field64(g, t->off.gopc), true, gr->created_by,
 			    sizeof(gr->created_by), true);
-		describe_pc(t, field64(g, t->off.startpc), false, gr->start_func,
-			    sizeof(gr->start_func), false);
+		describe_start(t, field64(g, t->off.startpc), gr->start_func,
+			       sizeof(gr->start_func));
 		walk_stack(t, g, gr);
 		out->n_parked++;
 	}
