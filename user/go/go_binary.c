@@ -844,9 +844,10 @@ static int read_wait_reasons(struct go_binary *b)
 	const Elf64_Sym *s = find_symbol(b, "runtime.waitReasonStrings", STT_OBJECT);
 	unsigned bound;
 
-	if (s && s->st_value && s->st_size % 16 == 0) {
+	if (s && s->st_value && s->st_size % 16 == 0 &&
+	    !read_wait_table(b, s->st_value, s->st_size / 16)) {
 		b->wait_reasons_source = "symtab";
-		return read_wait_table(b, s->st_value, s->st_size / 16);
+		return 0;
 	}
 	bound = wait_reasons_bound(b);
 	for (size_t f = 0; f < sizeof(wait_reason_users) / sizeof(wait_reason_users[0]); f++) {
