@@ -46,9 +46,15 @@ static const char *const wait_reasons_121[] = { WAIT_REASONS_121 };
 
 static const char *const wait_reasons_122[] = { WAIT_REASONS_122 };
 static const char *const wait_reasons_123[] = { WAIT_REASONS_122, "GC weak to strong wait" };
+/* 1.24 (Debian's 1.24.4) adds "sync.WaitGroup.Wait" after the RWMutex waits */
 static const char *const wait_reasons_124[] = {
-	WAIT_REASONS_122, "GC weak to strong wait", "synctest.Run", "synctest.Wait",
-	"chan receive (synctest)", "chan send (synctest)", "select (synctest)",
+	WAIT_REASONS_0_17, "semacquire", "sleep", "sync.Cond.Wait", "sync.Mutex.Lock",
+	"sync.RWMutex.RLock", "sync.RWMutex.Lock", "sync.WaitGroup.Wait", "trace reader (blocked)",
+	"wait for GC cycle", "GC worker (idle)", "GC worker (active)", "preempted", "debug call",
+	"GC mark termination", "stopping the world", "flushing proc caches",
+	"trace goroutine status", "trace proc status", "page trace flush", "coroutine",
+	"GC weak to strong wait", "synctest.Run", "synctest.Wait", "chan receive (synctest)",
+	"chan send (synctest)", "select (synctest)",
 };
 
 /* 1.25 inserts "GOMAXPROCS updater (idle)" at 18 and "sync.WaitGroup.Wait". */
