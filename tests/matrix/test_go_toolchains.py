@@ -42,7 +42,7 @@ n_tests = 0
 n_failed = 0
 table = {}  # (toolchain, kind) -> {check: "ok" | "FAIL" | "skip"}
 CHECKS = ("found", "wait_reason", "created_by", "start_func", "wait_object", "verdict",
-          "names=table", "offsets=DWARF")
+          "names=table", "offsets=DWARF", "thread_stack")
 
 
 def tap(ok, name, diag=None, row=None, check=None):
@@ -152,10 +152,12 @@ class Workload:
         self.proc.wait()
 
 
-def trace(pid, interval, count, during=None):
-    """leaktrace -v --pid: (last report's goroutine records, stderr, rc)."""
+def trace(pid, interval, count, during=None, threads=None):
+    """leaktrace -v --pid: (last report's goroutine records, stderr, rc); with
+    threads (a list), thread stacks are captured and their records added to it."""
     p = subprocess.Popen([LEAKTRACE, "-p", str(pid), "--go", "-t", "1ms", "-i", "%.2fs" % interval,
-                          "-d", "%.2fs" % (interval * count), "-f", "json", "--no-stacks", "-v"],
+                          "-d", "%.2fs" % (interval * count), "-f", "json", "-v"] +
+                         ([] if threads is not None else ["--no-stacks"]),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     head = []
     if during:
@@ -172,6 +174,8 @@ def trace(pid, interval, count, during=None):
         rec = json.loads(line)
         if rec["type"] == "goroutine" and rec["pid"] == pid:
             cur.append(rec)
+        elif rec["type"] == "thread" and rec.get("pid") == pid and threads is not None:
+            threads.append(rec)
         elif rec["type"] == "report":
             reports.append(cur)
             cur = []
@@ -236,10 +240,20 @@ def check_waitkinds(binary, words, row, tag, dwarf):
 
 def check_workerpool(binary, row, tag):
     wl = Workload(binary)
+    threads = []
     try:
-        gs, err, rc = trace(wl.proc.pid, 0.6, 3)
+        gs, err, rc = trace(wl.proc.pid, 0.6, 3, threads=threads)
     finally:
         wl.stop()
+    # native stacks of the Go threads: Go names (from .gopclntab when stripped)
+    # with file:line, and no junk address after the outermost frame
+    stacks = [t.get("stack") or [] for t in threads]
+    named = [s for s in stacks if s and s[0].startswith("runtime.")]
+    junk = [s for s in stacks if s and re.match(r"^0x[0-9a-f]+$", s[-1])]
+    tap(bool(named) and not junk and all(re.search(r"\(\S+\.(go|s):\d+\)$", f) or
+                                         not binary.endswith(".stripped") for s in named for f in s),
+        "%s workerpool: thread stacks named from Go's tables, no junk last frame" % tag,
+        "\n".join(" <- ".join(s) for s in stacks[:4]), row, "thread_stack")
     workers = [g for g in gs if g["start_func"] == "main.main.func1"]
     tap(rc == 0 and len(workers) >= 7 and all(g["wait_reason"] == "chan receive" for g in workers),
         "%s workerpool: >= 7 of 8 workers parked on chan receive" % tag,
