@@ -80,3 +80,19 @@ void go_symbols__flush(void)
 		files[i] = (struct cached_file){ 0 };
 	}
 }
+
+bool go_symbols__is_outermost(const char *frame)
+{
+	static const char *const tops[] = {
+		"runtime.mstart", "runtime.mcall", "runtime.goexit", "runtime.rt0_go",
+	};
+
+	for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]); i++) {
+		size_t n = strlen(tops[i]);
+
+		/* "runtime.mcall+0x53", "runtime.mcall.abi0+0x53", "runtime.mcall+0x53 (asm...)" */
+		if (!strncmp(frame, tops[i], n) && (frame[n] == '+' || !strncmp(frame + n, ".abi0+", 6)))
+			return true;
+	}
+	return false;
+}

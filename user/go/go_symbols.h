@@ -9,6 +9,7 @@
 #ifndef GO_SYMBOLS_H
 #define GO_SYMBOLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,13 @@
  */
 int go_symbols__describe(const char *path, uint64_t vaddr, uint64_t ret_delta, char *buf,
 			 size_t len);
+
+/*
+ * True when a formatted frame is one where the Go runtime's own traceback
+ * stops (runtime.mstart, mcall, goexit, rt0_go): nothing real is above it,
+ * a native unwinder only finds stack words there.
+ */
+bool go_symbols__is_outermost(const char *frame);
 
 /* Closes every cached file. */
 void go_symbols__flush(void);

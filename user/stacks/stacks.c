@@ -170,8 +170,8 @@ int stack_resolver__user_stack(struct stack_resolver *r, const struct lt_stack_r
 	n = unwinder__unwind(r->unwinder, rec, r->uframes, max);
 	if (n < 0)
 		return n;
-	/* a walk past the outermost frame ends on a "return address" in the
-	 * null page (Go runtime threads: <- 0x16): no code lives there */
+	/* a walk past the outermost frame may end on a "return address" in
+	 * the null page (<- 0x16): no code lives there */
 	while (n > 1 && !r->uframes[n - 1].path && r->uframes[n - 1].pc < 0x10000)
 		n--;
 	for (i = 0; i < n; i++) {
@@ -180,6 +180,8 @@ int stack_resolver__user_stack(struct stack_resolver *r, const struct lt_stack_r
 			stack_frames__free(frames, i);
 			return -ENOMEM;
 		}
+		if (go_symbols__is_outermost(frames[i]))
+			n = i + 1;
 	}
 	return n;
 }
