@@ -5,7 +5,7 @@
 # offcputime as the reference peer. Run as root after `make`.
 #   tools/bench.sh [ROUNDS] [LOOPS]
 # BENCH_PIN=1 pins perf bench to CPU 1; BENCH_SKIP_STACKS, BENCH_SKIP_PEER
-# skip the report-cycle and offcputime parts.
+# skip the report-cycle and offcputime parts; BENCH_SKIP_GO the goroutine snapshots.
 set -u
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -124,4 +124,29 @@ if [ -x "$OFFCPU" ] && [ -z "${BENCH_SKIP_PEER:-}" ]; then
 		"$OFFCPU" 3600
 else
 	echo "== offcputime reference skipped (not installed, or BENCH_SKIP_PEER set)"
+fi
+
+# Goroutine snapshots at scale: a Go program with N goroutines parked on one
+# channel (preparked), leaktrace -v --pid on it for a few reports; prints the
+# time of each snapshot (go_tracer's own figure) and leaktrace's peak RSS.
+# GO=/path/to/go picks the toolchain (default: go in PATH).
+go_snapshot_bench() {
+	local n=$1 out=.output/bench-go wl log
+	GO=${GO:-go} tools/workloads/go/build.sh "$out" preparked >/dev/null || {
+		echo "  go snapshot bench: cannot build preparked"; return; }
+	"$out/preparked.stripped" -n "$n" >/dev/null &
+	wl=$!
+	sleep $((2 + n / 25000))
+	log=$(/usr/bin/time -f "RSS %M" "$LT" -p "$wl" --go -t 1s -i 2s -d 6s -f json --no-stacks -v \
+		2>&1 >/dev/null | grep -E "snapshot:|^RSS")
+	kill "$wl"; wait "$wl" 2>/dev/null
+	echo "$log" | awk -v n="$n" '
+		/snapshot:/ { for (i = 1; i <= NF; i++) if ($i == "ms") t = t sprintf(" %.0f", $(i - 1)); k++ }
+		/^RSS/ { rss = $2 / 1024 }
+		END { printf "  %6d goroutines: snapshots (ms):%s; peak RSS %.1f MiB\n", n, t, rss }'
+}
+
+if [ -z "${BENCH_SKIP_GO:-}" ]; then
+	echo "== goroutine snapshots (preparked, stripped, one Go process)"
+	for n in 10000 100000; do go_snapshot_bench "$n"; done
 fi

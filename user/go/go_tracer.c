@@ -20,6 +20,7 @@
 #include "go/go_offsets.h"
 #include "go/go_tracer.h"
 #include "util/array.h"
+#include "util/hash.h"
 
 #define MAX_ALLGS		(1u << 20)	/* goroutines read per walk; the rest counted */
 #define MAX_SEMA_NODES		(1u << 16)	/* sudogs visited in the semaphore table */
@@ -28,6 +29,25 @@
 #define SEMAROOT_TREAP		8		/* semaRoot.treap, after the mutex word */
 #define DEFAULT_MAX_STACK	64
 #define G_READ_MAX		1024
+
+/*
+ * Texts derived from a pc (frame, creation site, start function, system
+ * flag), cached per tracer: 100,000 goroutines share a few hundred pcs, and
+ * each lookup decodes pc tables. Open addressing; when a probe run is full
+ * the text is computed each time instead.
+ */
+#define PC_CACHE_SIZE	(1u << 14)
+#define PC_CACHE_PROBES	16
+
+enum pc_kind { PC_FRAME, PC_RET_FRAME, PC_CREATED_BY, PC_START, PC_SYSTEM, PC_KINDS };
+
+struct pc_text {
+	uint64_t key;			/* pc * PC_KINDS + kind + 1; 0 = empty */
+	char *text;
+};
+
+struct go_tracer;
+static void free_pc_texts(struct go_tracer *t);
 
 struct go_tracer {
 	int pid;
@@ -48,6 +68,8 @@ struct go_tracer {
 	const char *wait_reasons_source;
 	char offsets_check[320];	/* DWARF vs table, for -v */
 	char wait_reasons_check[160];	/* binary vs table, for -v */
+	struct pc_text *pcs;		/* PC_CACHE_SIZE slots, NULL until first use */
+	char pc_scratch[256];		/* a text that did not fit in the cache */
 };
 
 static uint64_t now_ns(void)
@@ -615,6 +637,7 @@ void go_tracer__free(struct go_tracer *t)
 	if (t->mem_fd >= 0)
 		close(t->mem_fd);
 	go_binary__close(t->bin);
+	free_pc_texts(t);
 	free(t);
 }
 
@@ -635,13 +658,80 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-static bool is_system(const struct go_tracer *t, uint64_t startpc)
+static bool is_system_func(const char *func)
+{
+	return !strncmp(func, "runtime.", 8) && strcmp(func, "runtime.main");
+}
+
+/* Uncached: the text of one kind for pc, into buf ("" ends a stack walk). */
+static void pc_text_compute(const struct go_tracer *t, uint64_t pc, enum pc_kind kind, char *buf,
+			    size_t len)
 {
 	struct go_pcinfo pi;
+	const char *name;
+	/* return addresses point past the call: look up the call itself */
+	bool call = kind == PC_RET_FRAME || kind == PC_CREATED_BY;
+	bool found = pc && !go_binary__pcinfo(t->bin, pc - t->bias - (call ? 1 : 0), &pi);
 
-	if (go_binary__pcinfo(t->bin, startpc - t->bias, &pi))
-		return false;
-	return !strncmp(pi.func, "runtime.", 8) && strcmp(pi.func, "runtime.main");
+	switch (kind) {
+	case PC_FRAME:
+	case PC_RET_FRAME:
+		if (!found)
+			snprintf(buf, len, "%#" PRIx64, pc);
+		else if (!strcmp(pi.func, "runtime.goexit"))
+			buf[0] = '\0';
+		else
+			snprintf(buf, len, "%s (%s:%d%s)", pi.func, base_name(pi.file), pi.line,
+				 pi.inlined ? ", inlined" : "");
+		return;
+	case PC_CREATED_BY:
+		if (found)
+			snprintf(buf, len, "%s at %s:%d", pi.func, pi.file, pi.line);
+		else
+			snprintf(buf, len, pc ? "%#" PRIx64 : "?", pc);
+		return;
+	case PC_START:
+		/* the function the go statement called, not the compiler's wrapper */
+		if (pc && !go_binary__go_target(t->bin, pc - t->bias, &name))
+			snprintf(buf, len, "%s", name);
+		else if (found)
+			snprintf(buf, len, "%s", pi.func);
+		else
+			snprintf(buf, len, pc ? "%#" PRIx64 : "?", pc);
+		return;
+	default:
+		snprintf(buf, len, "%s", found && is_system_func(pi.func) ? "1" : "");
+	}
+}
+
+static const char *pc_text(struct go_tracer *t, uint64_t pc, enum pc_kind kind)
+{
+	uint64_t key = pc * PC_KINDS + kind + 1;
+	struct pc_text *slot = NULL;
+
+	if (!t->pcs)
+		t->pcs = calloc(PC_CACHE_SIZE, sizeof(*t->pcs));
+	for (unsigned i = 0; t->pcs && i < PC_CACHE_PROBES; i++) {
+		struct pc_text *e = &t->pcs[(hash_bytes(0, &key, sizeof(key)) + i) % PC_CACHE_SIZE];
+
+		if (e->key == key)
+			return e->text;
+		if (!e->key) {
+			slot = e;
+			break;
+		}
+	}
+	pc_text_compute(t, pc, kind, t->pc_scratch, sizeof(t->pc_scratch));
+	if (slot && (slot->text = strdup(t->pc_scratch)))
+		slot->key = key;
+	return t->pc_scratch;
+}
+
+static void free_pc_texts(struct go_tracer *t)
+{
+	for (unsigned i = 0; t->pcs && i < PC_CACHE_SIZE; i++)
+		free(t->pcs[i].text);
+	free(t->pcs);
 }
 
 /*
@@ -649,27 +739,20 @@ static bool is_system(const struct go_tracer *t, uint64_t startpc)
  * frame's bp points at the caller's saved bp, the return address above it.
  * Every step stays inside the goroutine's stack and moves up.
  */
-static void walk_stack(const struct go_tracer *t, const uint8_t *g, struct go_goroutine *out)
+static void walk_stack(struct go_tracer *t, const uint8_t *g, struct go_goroutine *out)
 {
 	uint64_t pc = field64(g, t->off.sched_pc), bp = field64(g, t->off.sched_bp);
 	uint64_t lo = field64(g, t->off.stack_lo), hi = field64(g, t->off.stack_hi);
-	char frame[256];
 
 	out->stack = calloc(t->max_stack, sizeof(char *));
 	if (!out->stack)
 		return;
 	for (int depth = 0; depth < t->max_stack && pc; depth++) {
-		struct go_pcinfo pi;
+		const char *frame = pc_text(t, pc, depth ? PC_RET_FRAME : PC_FRAME);
 		uint64_t next[2];
 
-		/* return addresses point past the call: look up the call itself */
-		if (go_binary__pcinfo(t->bin, pc - t->bias - (depth ? 1 : 0), &pi))
-			snprintf(frame, sizeof(frame), "%#" PRIx64, pc);
-		else if (!strcmp(pi.func, "runtime.goexit"))
+		if (!frame[0])
 			break;
-		else
-			snprintf(frame, sizeof(frame), "%s (%s:%d%s)", pi.func, base_name(pi.file),
-				 pi.line, pi.inlined ? ", inlined" : "");
 		out->stack[out->stack_len] = strdup(frame);
 		if (!out->stack[out->stack_len])
 			break;
@@ -681,32 +764,6 @@ static void walk_stack(const struct go_tracer *t, const uint8_t *g, struct go_go
 		pc = next[1];
 		bp = next[0];
 	}
-}
-
-static void describe_pc(const struct go_tracer *t, uint64_t pc, bool call_site, char *buf,
-			size_t len, bool with_line)
-{
-	struct go_pcinfo pi;
-
-	if (!pc || go_binary__pcinfo(t->bin, pc - t->bias - (call_site ? 1 : 0), &pi)) {
-		snprintf(buf, len, pc ? "%#" PRIx64 : "?", pc);
-		return;
-	}
-	if (with_line)
-		snprintf(buf, len, "%s at %s:%d", pi.func, pi.file, pi.line);
-	else
-		snprintf(buf, len, "%s", pi.func);
-}
-
-/* The function the go statement called, not the compiler's wrapper around it. */
-static void describe_start(const struct go_tracer *t, uint64_t startpc, char *buf, size_t len)
-{
-	const char *name;
-
-	if (startpc && !go_binary__go_target(t->bin, startpc - t->bias, &name))
-		snprintf(buf, len, "%s", name);
-	else
-		describe_pc(t, startpc, false, buf, len, false);
 }
 
 /* Park age of a waiting g: from the uprobe when it parked since attach. */
@@ -751,8 +808,10 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 	uint8_t g[G_READ_MAX];
 	struct sema_wait *sema = NULL;
 	size_t cap = 0, nsema = 0;
+	uint64_t start_ns = now_ns();
 	int err = 0;
 
+	n = 0;
 	memset(out, 0, sizeof(*out));
 	out->pid = t->pid;
 	snprintf(out->go_version, sizeof(out->go_version), "%s", go_binary__version(t->bin));
@@ -784,7 +843,7 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 		status = field32(g, t->off.atomicstatus) & ~GO_G_SCAN;
 		if (status == GO_G_DEAD || status == GO_G_IDLE)
 			continue;
-		system = is_system(t, field64(g, t->off.startpc));
+		system = pc_text(t, field64(g, t->off.startpc), PC_SYSTEM)[0] != '\0';
 		if (!system)
 			out->live++;
 		if (status != GO_G_WAITING)
@@ -808,16 +867,20 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 			snprintf(gr->wait_reason, sizeof(gr->wait_reason), "%s", r);
 		}
 		gr->wait_object = wait_object(t, gs[i], g, sema, nsema);
-		describe_pc(t, field64(g, t->off.gopc), true, gr->created_by,
-			    sizeof(gr->created_by), true);
-		describe_start(t, field64(g, t->off.startpc), gr->start_func,
-			       sizeof(gr->start_func));
+		snprintf(gr->created_by, sizeof(gr->created_by), "%s",
+			 pc_text(t, field64(g, t->off.gopc), PC_CREATED_BY));
+		snprintf(gr->start_func, sizeof(gr->start_func), "%s",
+			 pc_text(t, field64(g, t->off.startpc), PC_START));
 		walk_stack(t, g, gr);
 		out->n_parked++;
 	}
 out:
 	free(sema);
 	free(gs);
+	if (t->verbose && !err)
+		fprintf(stderr, "go: pid %d snapshot: %" PRIu64 " goroutines read, %zu parked, "
+			"%" PRIu64 " cut, %.1f ms\n", t->pid, n, out->n_parked, out->cut,
+			(now_ns() - start_ns) / 1e6);
 	if (err)
 		go_snapshot__free(out);
 	return err;
