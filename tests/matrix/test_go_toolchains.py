@@ -312,36 +312,34 @@ def go_version(go):
         os.environ, GOROOT=os.path.dirname(os.path.dirname(go)), GOTOOLCHAIN="local")).split()[2]
 
 
-def check_newer(dirs):
-    """1.28 simulated: a 1.27 binary fits the newest table, a 1.19 one does not."""
+def run_as_newer(dirs, version, name):
+    """waitkinds.stripped of toolchain `version` with its version patched to
+    go1.28, traced: (goroutines, stderr, rc)."""
     tmp = os.path.join(CACHE, "workloads", "newer")
     os.makedirs(tmp, exist_ok=True)
+    out, full = dirs[version]
+    fake = patched_version(os.path.join(out, "waitkinds.stripped"), full, "go1.28" + full[6:],
+                           os.path.join(tmp, name))
+    wl = Workload(fake)
+    try:
+        time.sleep(0.3)
+        return trace(wl.proc.pid, 0.5, 1)
+    finally:
+        wl.stop()
+
+
+def check_newer(dirs):
+    """1.28 simulated: a 1.27 binary fits the newest table, a 1.19 one does not."""
     row = ("go1.28 (patched)", "stripped")
     if "1.27" in dirs:
-        b = os.path.join(dirs["1.27"][0], "waitkinds.stripped")
-        v = dirs["1.27"][1]
-        fake = patched_version(b, v, "go1.28" + v[6:], os.path.join(tmp, "waitkinds-127as128"))
-        wl = Workload(fake)
-        try:
-            time.sleep(0.3)
-            gs, err, rc = trace(wl.proc.pid, 0.5, 1)
-        finally:
-            wl.stop()
+        gs, err, rc = run_as_newer(dirs, "1.27", "waitkinds-127as128")
         ok = rc == 0 and "newer than the offsets tables" in err and \
             len([g for g in gs if g["start_func"] == "main.recvPrivate"
                  and g["wait_reason"] == "chan receive"]) == PER_KIND
         tap(ok, "go1.28 (a 1.27 binary): newest table after a checked walk, with a warning",
             "rc %d\n%s" % (rc, err[-600:]), row, "found")
     if "1.19" in dirs:
-        b = os.path.join(dirs["1.19"][0], "waitkinds.stripped")
-        v = dirs["1.19"][1]
-        fake = patched_version(b, v, "go1.28" + v[6:], os.path.join(tmp, "waitkinds-119as128"))
-        wl = Workload(fake)
-        try:
-            time.sleep(0.3)
-            gs, err, rc = trace(wl.proc.pid, 0.5, 1)
-        finally:
-            wl.stop()
+        gs, err, rc = run_as_newer(dirs, "1.19", "waitkinds-119as128")
         tap(rc != 0 and "go1.28" in err and not gs,
             "go1.28 (a 1.19 binary): the newest table does not fit: a clear error, no goroutines",
             "rc %d, %d goroutines\n%s" % (rc, len(gs), err[-600:]), row, "verdict")

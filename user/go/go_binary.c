@@ -896,6 +896,14 @@ static bool is_wrapper_name(const char *name)
 	return true;
 }
 
+static bool same_line(const struct go_binary *b, uint64_t pc1, uint64_t pc2)
+{
+	struct go_pcinfo a, c;
+
+	return !go_binary__pcinfo(b, pc1, &a) && !go_binary__pcinfo(b, pc2, &c) && a.line &&
+	       a.line == c.line && !strcmp(a.file, c.file);
+}
+
 #define WRAPPER_MAX_SIZE 512	/* bytes of code: a wrapper only copies arguments and calls */
 
 int go_binary__go_target(const struct go_binary *b, uint64_t entry, const char **name)
@@ -906,6 +914,7 @@ int go_binary__go_target(const struct go_binary *b, uint64_t entry, const char *
 	const uint8_t *fn;
 	uint64_t e, next, size;
 	int64_t i = find_func(t, entry);
+	bool gowrap;
 
 	if (i < 0 || !func_at(t, i, &e, &fn) || e != entry || !(self = func_name(t, fn)))
 		return -ENOENT;
@@ -915,6 +924,7 @@ int go_binary__go_target(const struct go_binary *b, uint64_t entry, const char *
 	size = next - e;
 	if (size > sizeof(code) || go_binary__read(b, e, code, size))
 		return 0;
+	gowrap = strstr(self, ".gowrap") != NULL;
 	/*
 	 * Direct calls (e8 rel32) landing exactly on a function entry. Exactly
 	 * one callee: the wrapper only forwards to it.
@@ -933,6 +943,13 @@ int go_binary__go_target(const struct go_binary *b, uint64_t entry, const char *
 		    (!strncmp(n, "runtime.", 8) && strncmp(self, "runtime.", 8)))
 			continue;
 		if (callee && strcmp(callee, n))
+			return 0;
+		/*
+		 * A funcN is a real closure unless it only forwards: the go
+		 * statement's own wrapper (Go < 1.22) keeps the go statement's
+		 * line for its call; a closure's body sits on lines of its own.
+		 */
+		if (!gowrap && !same_line(b, e, e + p))
 			return 0;
 		callee = n;
 	}

@@ -83,8 +83,9 @@ int go_binary__allgs_candidates(const struct go_binary *b, uint64_t *out, int ma
 
 /*
  * The function a goroutine starting at entry really runs: the go statement's
- * target behind a compiler wrapper (pkg.f.gowrap1, or pkg.f.func1 that only
- * forwards to one non-runtime function), else the function at entry itself.
+ * target behind a compiler wrapper (pkg.f.gowrap1, or a pkg.f.func1 that only
+ * forwards to one function from the go statement's own line, as Go < 1.22
+ * made them), else the function at entry itself.
  * -ENOENT when entry is not a function entry.
  */
 int go_binary__go_target(const struct go_binary *b, uint64_t entry, const char **name);
