@@ -277,7 +277,7 @@ def check_httpleak(binary, row, tag):
             with urllib.request.urlopen("http://127.0.0.1:%d/" % wl.port, timeout=10) as r:
                 r.read()
     try:
-        gs, err, rc = trace(wl.proc.pid, 1.0, 3, requests)
+        gs, err, rc = trace(wl.proc.pid, 1.0, 4, requests)
     finally:
         wl.stop()
     leaks = [g for g in gs if g["start_func"] == "main.handler.func1"]
