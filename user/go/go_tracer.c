@@ -511,18 +511,11 @@ static struct bpf_link *attach_probe(struct go_tracer *t, struct bpf_program *pr
 	return link;
 }
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	return 0;
-}
-
 static int open_bpf(struct go_tracer *t, const struct go_tracer_opts *opts, const char *exe,
 		    char *err, size_t errlen)
 {
 	int ret;
 
-	if (!opts->verbose)
-		libbpf_set_print(libbpf_quiet);
 	t->skel = goroutines_bpf__open();
 	if (!t->skel) {
 		ret = -errno;
