@@ -397,7 +397,8 @@ static int read_sema_waits(const struct go_tracer *t, struct sema_wait **out, si
 		*nout = 0;
 		return err;
 	}
-	qsort(*out, *nout, sizeof(**out), cmp_sema_wait);
+	if (*nout)
+		qsort(*out, *nout, sizeof(**out), cmp_sema_wait);
 	return 0;
 }
 
