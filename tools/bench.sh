@@ -20,7 +20,7 @@
 # shown as "default"); LT_BEFORE=PATH adds an older build as one more
 # configuration of the pipe and create+join rounds. BENCH_PIN=CPU (default 1) is the CPU of the pinned
 # parts. BENCH_THREADS (20000) threads per create+join round, GO_REQUESTS
-# (20000; keepalive 4x). BENCH_SKIP="pipe churn cycle go python peer" skips parts.
+# (20000; keepalive 4x). BENCH_SKIP="pipe churn cycle go python goroutines peer" skips parts.
 set -u
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -313,6 +313,27 @@ print("  %5d parked Python threads: first cycle: walks %.2f ms = %.1f us/thread 
 	kill "$wl"; wait "$wl" 2>/dev/null; rm -f "$out"
 }
 
+go_snapshot_bench() {
+	local n=$1 out=.output/bench-go wl log
+	GO=${GO:-go} tools/workloads/go/build.sh "$out" preparked >/dev/null || {
+		echo "  go snapshot bench: cannot build preparked"; return; }
+	"$out/preparked.stripped" -n "$n" >/dev/null &
+	wl=$!
+	sleep $((2 + n / 25000))
+	log=$(/usr/bin/time -f "RSS %M" "$LT" -p "$wl" --go -t 1s -i 2s -d 6s -f json --no-stacks -v \
+		2>&1 >/dev/null | grep -E "snapshot:|^RSS")
+	kill "$wl"; wait "$wl" 2>/dev/null
+	echo "$log" | awk -v n="$n" '
+		/snapshot:/ { for (i = 1; i <= NF; i++) if ($i == "ms") t = t sprintf(" %.0f", $(i - 1)); k++ }
+		/^RSS/ { rss = $2 / 1024 }
+		END { printf "  %6d goroutines: snapshots (ms):%s; peak RSS %.1f MiB\n", n, t, rss }'
+}
+
+part_goroutines() {
+	echo "== goroutine snapshot cost (parked goroutines in one Go process)"
+	for n in 10000 100000; do go_snapshot_bench "$n"; done
+}
+
 part_python() {
 	echo "== Python frame walk (python_many_parked workload, -p, stacks on)"
 	for n in 1 1000; do python_bench "$n"; done
@@ -323,4 +344,5 @@ skipped churn || part_churn
 skipped cycle || part_cycle
 skipped go || part_go
 skipped python || part_python
+skipped goroutines || part_goroutines
 part_progs

@@ -35,7 +35,7 @@ static void test_offsets_table(void **state)
 	assert_int_equal(go_offsets__from_table(1, 23, &o, err, sizeof(err)), 0);
 	assert_int_equal(o.goid, 160);
 	assert_int_equal(o.waitreason, 184);
-	for (int minor = 19; minor <= 26; minor++) {
+	for (int minor = 19; minor <= 27; minor++) {
 		assert_int_equal(go_offsets__from_table(1, minor, &o, err, sizeof(err)), 0);
 		assert_true(o.read_size >= o.gopc + 8 && o.read_size < 4096);
 	}
@@ -49,6 +49,12 @@ static void test_offsets_unknown_version(void **state)
 	assert_int_equal(go_offsets__from_table(1, 17, &o, err, sizeof(err)), -ENOTSUP);
 	assert_non_null(strstr(err, "go1.17"));
 	assert_int_equal(go_offsets__from_table(1, 99, &o, err, sizeof(err)), -ENOTSUP);
+	/* newer than the table: the newest row, marked as such, for the caller to verify */
+	assert_true(go_offsets__is_newer(1, 28));
+	assert_false(go_offsets__is_newer(1, 27));
+	assert_false(go_offsets__is_newer(1, 17));
+	go_offsets__newest(&o);
+	assert_non_null(strstr(o.source, "go1.27"));
 	assert_int_equal(go_offsets__from_table(2, 0, &o, err, sizeof(err)), -ENOTSUP);
 }
 
@@ -63,6 +69,31 @@ static void test_wait_reasons(void **state)
 	assert_string_equal(go_offsets__wait_reason(&o, 2, buf, sizeof(buf)), "IO wait");
 	assert_string_equal(go_offsets__wait_reason(&o, 9, buf, sizeof(buf)), "select");
 	assert_non_null(strstr(go_offsets__wait_reason(&o, 250, buf, sizeof(buf)), "250"));
+	/* 1.26 reordered the enum: channel waits moved behind the GC ones */
+	assert_int_equal(go_offsets__from_table(1, 26, &o, err, sizeof(err)), 0);
+	assert_string_equal(go_offsets__wait_reason(&o, 19, buf, sizeof(buf)), "chan receive");
+	assert_string_equal(go_offsets__wait_reason(&o, 18, buf, sizeof(buf)), "select");
+}
+
+static void test_offsets_compare(void **state)
+{
+	struct go_offsets a, b;
+	char err[128], buf[256];
+	const char *const same[] = { "", "GC assist marking" };
+
+	assert_int_equal(go_offsets__from_table(1, 27, &a, err, sizeof(err)), 0);
+	b = a;
+	assert_int_equal(go_offsets__compare(&a, &b, buf, sizeof(buf)), 0);
+	b.goid += 8;
+	b.sudog_c += 8;
+	assert_int_equal(go_offsets__compare(&a, &b, buf, sizeof(buf)), 2);
+	assert_non_null(strstr(buf, "g.goid 152/160"));
+	assert_non_null(strstr(buf, "sudog.c"));
+	/* a table differing from the binary's names is reported at the first difference */
+	assert_true(go_offsets__compare_wait_reasons(&a, same, 2, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "2:"));
+	assert_int_equal(go_offsets__compare_wait_reasons(&a, a.wait_reasons, a.n_wait_reasons, buf,
+							  sizeof(buf)), 0);
 }
 
 /* Write bytes to a temp file; the caller unlinks it. */
@@ -141,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_offsets_table),
 		cmocka_unit_test(test_offsets_unknown_version),
 		cmocka_unit_test(test_wait_reasons),
+		cmocka_unit_test(test_offsets_compare),
 		cmocka_unit_test(test_garbage_rejected),
 		cmocka_unit_test(test_not_go),
 		cmocka_unit_test(test_truncated_copies),

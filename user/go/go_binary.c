@@ -14,6 +14,7 @@
 
 #include "arch.h"
 #include "go/go_binary.h"
+#include "util/array.h"
 
 #define MAX_PHDRS		64
 #define BUILDINFO_MAGIC		"\xff Go buildinf:"
@@ -53,7 +54,14 @@ struct go_binary {
 	struct pclntab pcln;
 	bool has_pcln;
 	char version[32];
+	char **wait_reasons;		/* read lazily by go_binary__wait_reasons() */
+	unsigned n_wait_reasons;
+	const char *wait_reasons_source;
+	int wait_reasons_err;		/* why the table was not found */
 };
+
+static int read_wait_reasons(struct go_binary *b);
+static void free_wait_reasons(struct go_binary *b);
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -376,6 +384,7 @@ struct go_binary *go_binary__open(const char *path, char *err, size_t errlen)
 			 path);
 		goto fail;
 	}
+	b->wait_reasons_err = read_wait_reasons(b);
 	return b;
 fail:
 	go_binary__close(b);
@@ -390,6 +399,7 @@ void go_binary__close(struct go_binary *b)
 		elf_end(b->elf);
 	if (b->fd >= 0)
 		close(b->fd);
+	free_wait_reasons(b);
 	free(b);
 }
 
@@ -403,11 +413,6 @@ int go_binary__version_num(const struct go_binary *b, int *major, int *minor)
 	if (sscanf(b->version, "go%d.%d", major, minor) != 2)
 		return -ENOENT;
 	return 0;
-}
-
-bool go_binary__has_symtab(const struct go_binary *b)
-{
-	return b->has_symtab;
 }
 
 bool go_binary__has_dwarf(const struct go_binary *b)
@@ -428,11 +433,6 @@ uint64_t go_binary__load_base(const struct go_binary *b)
 		if (b->segs[i].vaddr < lo)
 			lo = b->segs[i].vaddr;
 	return lo & ~0xfffULL;
-}
-
-size_t go_binary__nfuncs(const struct go_binary *b)
-{
-	return b->pcln.nfunc;
 }
 
 /* functab entry i: entry address and the _func record, bounds-checked. */
@@ -646,13 +646,6 @@ int go_binary__probe_addr(const struct go_binary *b, const char *func, uint64_t 
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Length of the immediate after a [REX] opcode modrm(rip+disp32) form, or -1
  * when the opcode is not one of the memory forms the Go compiler emits for
@@ -717,7 +710,7 @@ int go_binary__data_refs(const struct go_binary *b, const char *func, uint64_t *
 
 static bool in_sorted(const uint64_t *v, int n, uint64_t x)
 {
-	return bsearch(&x, v, n, sizeof(*v), cmp_u64) != NULL;
+	return sorted_find(v, n, sizeof(*v), &x, cmp_u64) != NULL;
 }
 
 int go_binary__allgs_candidates(const struct go_binary *b, uint64_t *out, int max)
@@ -738,6 +731,231 @@ int go_binary__allgs_candidates(const struct go_binary *b, uint64_t *out, int ma
 		}
 	}
 	return k;
+}
+
+/*
+ * runtime.waitReasonStrings: a [N]string indexed by the waitReason byte
+ * (a uint8, so N <= 256). The enum was reordered between releases (1.26
+ * moved the channel waits behind the GC ones) while the strings stayed:
+ * only the binary's own table is right for every version.
+ */
+#define WAIT_REASONS_MAX	256
+#define WAIT_REASON_LEN_MAX	64
+
+/* A Go string header {ptr, len} at vaddr holding printable ASCII; its length or -errno. */
+static int read_go_string(const struct go_binary *b, uint64_t vaddr, char *out, size_t outlen)
+{
+	uint8_t hdr[16];
+	uint64_t len;
+
+	if (go_binary__read(b, vaddr, hdr, sizeof(hdr)))
+		return -ERANGE;
+	len = rd64(hdr + 8);
+	if (len > WAIT_REASON_LEN_MAX || len >= outlen)
+		return -EINVAL;
+	if (len && go_binary__read(b, rd64(hdr), out, len))
+		return -ERANGE;
+	for (uint64_t i = 0; i < len; i++)
+		if (out[i] < 0x20 || out[i] > 0x7e)
+			return -EINVAL;
+	out[len] = '\0';
+	return (int)len;
+}
+
+static void free_wait_reasons(struct go_binary *b)
+{
+	for (unsigned i = 0; i < b->n_wait_reasons; i++)
+		free(b->wait_reasons[i]);
+	free(b->wait_reasons);
+	b->wait_reasons = NULL;
+	b->n_wait_reasons = 0;
+}
+
+/*
+ * The table at vaddr with n entries (0: up to the first entry that is not
+ * a non-empty string). Entry 0 is "", every other entry a name, and every
+ * Go release has "chan receive": anything else is not the table.
+ */
+static int read_wait_table(struct go_binary *b, uint64_t vaddr, unsigned n)
+{
+	char name[WAIT_REASON_LEN_MAX + 1];
+	unsigned max = n ? n : WAIT_REASONS_MAX;
+	bool has_chan_receive = false;
+
+	if (n > WAIT_REASONS_MAX || read_go_string(b, vaddr, name, sizeof(name)) != 0)
+		return -EINVAL;
+	b->wait_reasons = calloc(max, sizeof(char *));
+	if (!b->wait_reasons)
+		return -ENOMEM;
+	for (unsigned i = 0; i < max; i++) {
+		int len = read_go_string(b, vaddr + 16 * (uint64_t)i, name, sizeof(name));
+
+		if (i > 0 && len <= 0) {
+			if (n)
+				goto bad;
+			break;
+		}
+		has_chan_receive |= !strcmp(name, "chan receive");
+		if (!(b->wait_reasons[i] = strdup(name))) {
+			free_wait_reasons(b);
+			return -ENOMEM;
+		}
+		b->n_wait_reasons = i + 1;
+	}
+	if (has_chan_receive && b->n_wait_reasons >= 16)
+		return 0;
+bad:
+	free_wait_reasons(b);
+	return -EINVAL;
+}
+
+/*
+ * The bound check waitReason.String starts with (`w >= len(waitReasonStrings)`):
+ * cmp $N,%al / cmp $N,%r8b / cmp $N,%r32 with an 8-bit immediate; 0 if absent.
+ */
+static unsigned wait_reasons_bound(const struct go_binary *b)
+{
+	uint8_t c[8];
+	uint64_t entry, size;
+
+	if (go_binary__func(b, "runtime.waitReason.String", &entry, &size) || size < sizeof(c) ||
+	    go_binary__read(b, entry, c, sizeof(c)))
+		return 0;
+	for (int i = 0; i < 4; i++) {
+		const uint8_t *p = c + i;
+
+		if (p[0] == 0x3c)
+			return p[1];
+		if ((p[0] == 0x80 || p[0] == 0x83) && (p[1] & 0xf8) == 0xf8)
+			return p[2];
+	}
+	return 0;
+}
+
+/* Functions that index the table, tried in order in binaries without .symtab. */
+static const char *const wait_reason_users[] = {
+	"runtime.waitReason.String",
+	"runtime.goroutineheader",
+	"runtime.(*waitReason).String",
+};
+
+static int read_wait_reasons(struct go_binary *b)
+{
+	const Elf64_Sym *s = find_symbol(b, "runtime.waitReasonStrings", STT_OBJECT);
+	unsigned bound;
+
+	if (s && s->st_value && s->st_size % 16 == 0 &&
+	    !read_wait_table(b, s->st_value, s->st_size / 16)) {
+		b->wait_reasons_source = "symtab";
+		return 0;
+	}
+	bound = wait_reasons_bound(b);
+	for (size_t f = 0; f < sizeof(wait_reason_users) / sizeof(wait_reason_users[0]); f++) {
+		uint64_t refs[64];
+		int n = go_binary__data_refs(b, wait_reason_users[f], refs, 64);
+
+		for (int i = 0; i < n; i++) {
+			if (read_wait_table(b, refs[i], bound))
+				continue;
+			b->wait_reasons_source = wait_reason_users[f];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int go_binary__wait_reasons(const struct go_binary *b, const char *const **names,
+			    const char **source)
+{
+	if (b->wait_reasons_err)
+		return b->wait_reasons_err;
+	*names = (const char *const *)b->wait_reasons;
+	if (source)
+		*source = b->wait_reasons_source;
+	return b->n_wait_reasons;
+}
+
+/* "pkg.f.gowrap2", "pkg.f.func1": names the compiler gives go-statement wrappers. */
+static bool is_wrapper_name(const char *name)
+{
+	const char *dot = strrchr(name, '.'), *d;
+
+	if (!dot)
+		return false;
+	if (!strncmp(dot + 1, "gowrap", 6))
+		d = dot + 7;
+	else if (!strncmp(dot + 1, "func", 4))
+		d = dot + 5;
+	else
+		return false;
+	if (!*d)
+		return false;
+	for (; *d; d++)
+		if (*d < '0' || *d > '9')
+			return false;
+	return true;
+}
+
+static bool same_line(const struct go_binary *b, uint64_t pc1, uint64_t pc2)
+{
+	struct go_pcinfo a, c;
+
+	return !go_binary__pcinfo(b, pc1, &a) && !go_binary__pcinfo(b, pc2, &c) && a.line &&
+	       a.line == c.line && !strcmp(a.file, c.file);
+}
+
+#define WRAPPER_MAX_SIZE 512	/* bytes of code: a wrapper only copies arguments and calls */
+
+int go_binary__go_target(const struct go_binary *b, uint64_t entry, const char **name)
+{
+	const struct pclntab *t = &b->pcln;
+	uint8_t code[WRAPPER_MAX_SIZE];
+	const char *self, *callee = NULL;
+	const uint8_t *fn;
+	uint64_t e, next, size;
+	int64_t i = find_func(t, entry);
+	bool gowrap;
+
+	if (i < 0 || !func_at(t, i, &e, &fn) || e != entry || !(self = func_name(t, fn)))
+		return -ENOENT;
+	*name = self;
+	if (!is_wrapper_name(self) || !func_at(t, i + 1, &next, NULL) || next <= e)
+		return 0;
+	size = next - e;
+	if (size > sizeof(code) || go_binary__read(b, e, code, size))
+		return 0;
+	gowrap = strstr(self, ".gowrap") != NULL;
+	/*
+	 * Direct calls (e8 rel32) landing exactly on a function entry. Exactly
+	 * one callee: the wrapper only forwards to it.
+	 */
+	for (uint64_t p = 0; p + 5 <= size; p++) {
+		uint64_t target = e + p + 5 + (int64_t)(int32_t)rd32(code + p + 1), te;
+		const uint8_t *tfn;
+		const char *n;
+		int64_t ti;
+
+		if (code[p] != 0xe8 || (ti = find_func(t, target)) < 0 ||
+		    !func_at(t, ti, &te, &tfn) || te != target || !(n = func_name(t, tfn)))
+			continue;
+		/* runtime helpers (chansend1, morestack) do not count outside the runtime */
+		if (!strcmp(n, self) || !strncmp(n, "runtime.morestack", 17) ||
+		    (!strncmp(n, "runtime.", 8) && strncmp(self, "runtime.", 8)))
+			continue;
+		if (callee && strcmp(callee, n))
+			return 0;
+		/*
+		 * A funcN is a real closure unless it only forwards: the go
+		 * statement's own wrapper (Go < 1.22) keeps the go statement's
+		 * line for its call; a closure's body sits on lines of its own.
+		 */
+		if (!gowrap && !same_line(b, e, e + p))
+			return 0;
+		callee = n;
+	}
+	if (callee)
+		*name = callee;
+	return 0;
 }
 
 bool go_binary__is_go(int pid)

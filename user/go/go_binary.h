@@ -42,12 +42,10 @@ void go_binary__close(struct go_binary *b);
 const char *go_binary__version(const struct go_binary *b);
 /* Major and minor from the version ("go1.21.3" -> 1, 21); -ENOENT if none. */
 int go_binary__version_num(const struct go_binary *b, int *major, int *minor);
-bool go_binary__has_symtab(const struct go_binary *b);
 bool go_binary__has_dwarf(const struct go_binary *b);
 bool go_binary__is_pie(const struct go_binary *b);
 /* Lowest PT_LOAD p_vaddr rounded down to the page: runtime bias base. */
 uint64_t go_binary__load_base(const struct go_binary *b);
-size_t go_binary__nfuncs(const struct go_binary *b);
 
 /* Function entry and size by exact name (.symtab first, then .gopclntab). */
 int go_binary__func(const struct go_binary *b, const char *name, uint64_t *addr, uint64_t *size);
@@ -82,5 +80,25 @@ int go_binary__data_refs(const struct go_binary *b, const char *func, uint64_t *
  * and A+16, best first. The caller validates them against live memory.
  */
 int go_binary__allgs_candidates(const struct go_binary *b, uint64_t *out, int max);
+
+/*
+ * The function a goroutine starting at entry really runs: the go statement's
+ * target behind a compiler wrapper (pkg.f.gowrap1, or a pkg.f.func1 that only
+ * forwards to one function from the go statement's own line, as Go < 1.22
+ * made them), else the function at entry itself.
+ * -ENOENT when entry is not a function entry.
+ */
+int go_binary__go_target(const struct go_binary *b, uint64_t entry, const char **name);
+
+/*
+ * The runtime's own names of the waitReason values (runtime.waitReasonStrings),
+ * indexed by the byte in g.waitreason: from .symtab, else located from the
+ * code that indexes it (runtime.waitReason.String, goroutineheader) and
+ * validated (entry 0 "", printable names, "chan receive" among them).
+ * Returns the count, or -errno when the binary does not give them; names
+ * stay valid until go_binary__close(); *source names where they came from.
+ */
+int go_binary__wait_reasons(const struct go_binary *b, const char *const **names,
+			    const char **source);
 
 #endif /* GO_BINARY_H */

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Where the fields of the Go runtime's struct g live, and what its
- * waitReason bytes mean, for the Go version of one binary: read from DWARF
- * when the binary has it, else from a table per Go version (amd64).
+ * Where the fields of the Go runtime's struct g and struct sudog live, for
+ * the Go version of one binary: read from DWARF when the binary has it,
+ * else from a table per Go version (amd64), every row checked against the
+ * DWARF of a real toolchain (tests/matrix/test_go_toolchains.py). The table
+ * also keeps each version's wait reason names, a fallback for binaries whose
+ * own runtime.waitReasonStrings cannot be read (go_binary__wait_reasons).
  * Pure logic plus libdw: no kernel, no skeleton.
  */
 #ifndef GO_OFFSETS_H
@@ -22,19 +25,25 @@ enum go_gstatus {
 	GO_G_DEAD = 6,
 	GO_G_COPYSTACK = 8,
 	GO_G_PREEMPTED = 9,
+	GO_G_STATUS_MAX = 9,
 	GO_G_SCAN = 0x1000,
 };
 
 struct go_offsets {
-	char source[48];	/* "DWARF" or "table go1.21 (tested)" */
+	char source[64];	/* "DWARF" or "table go1.21" */
+	/* struct g */
 	uint32_t stack_lo, stack_hi;
 	uint32_t sched_sp, sched_pc, sched_bp;
 	uint32_t atomicstatus;	/* u32 */
 	uint32_t goid;		/* int64 (uint64 since 1.20) */
-	uint32_t waitsince;	/* int64 nanotime, set lazily by the GC */
+	uint32_t waitsince;	/* int64 nanotime, set lazily by the GC; 0 = absent */
 	uint32_t waitreason;	/* u8 */
 	uint32_t gopc, startpc;
-	uint32_t read_size;	/* bytes of a g to read to cover all the above */
+	uint32_t waiting;	/* *sudog: the channel waits of a parked g */
+	/* struct sudog */
+	uint32_t sudog_g, sudog_next, sudog_prev, sudog_elem;
+	uint32_t sudog_parent, sudog_waitlink, sudog_c;
+	uint32_t read_size;	/* bytes of a g to read to cover all the g fields */
 	const char *const *wait_reasons;
 	unsigned n_wait_reasons;
 };
@@ -45,6 +54,11 @@ struct go_offsets {
  */
 int go_offsets__from_table(int major, int minor, struct go_offsets *o, char *err, size_t errlen);
 
+/* The newest row, for a version newer than the table: to be verified by the caller. */
+void go_offsets__newest(struct go_offsets *o);
+/* True when major.minor is newer than every row of the table. */
+bool go_offsets__is_newer(int major, int minor);
+
 /*
  * Fills the field offsets of o from the DWARF of the binary at path (the
  * wait reasons still come from the table, so call from_table first when
@@ -52,11 +66,25 @@ int go_offsets__from_table(int major, int minor, struct go_offsets *o, char *err
  */
 int go_offsets__from_dwarf(const char *path, struct go_offsets *o);
 
+/*
+ * Compares every field offset of a and b: the number that differ, listed in
+ * buf as "goid 152/160, ..." (a's value first).
+ */
+int go_offsets__compare(const struct go_offsets *a, const struct go_offsets *b, char *buf,
+			size_t buflen);
+
+/*
+ * Compares o's wait reason names with names[0..n): 0 when identical, else
+ * the number of differences, the first described in buf.
+ */
+int go_offsets__compare_wait_reasons(const struct go_offsets *o, const char *const *names,
+				     unsigned n, char *buf, size_t buflen);
+
 /* The runtime's words for a waitReason byte, "unknown wait reason N" if none. */
 const char *go_offsets__wait_reason(const struct go_offsets *o, unsigned reason, char *buf,
 				    size_t buflen);
 
-/* Go versions the table knows: "go1.19 to go1.26". */
+/* Go versions the table knows: "go1.19 to go1.27". */
 const char *go_offsets__supported(void);
 
 #endif /* GO_OFFSETS_H */

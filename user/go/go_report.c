@@ -224,6 +224,7 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 		gr->goid = gr->g->goid;
 		gr->parked_ns = gr->g->parked_seconds * 1e9;
 		gr->parked_estimated = gr->g->parked_estimated;
+		gr->wait_object = gr->g->wait_object;
 		gr->flags = goroutine_flags(gr->g);
 		gr->site = goroutine_site(gr->g);
 	}

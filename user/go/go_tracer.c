@@ -19,10 +19,35 @@
 #include "go/go_binary.h"
 #include "go/go_offsets.h"
 #include "go/go_tracer.h"
+#include "util/array.h"
+#include "util/hash.h"
 
-#define MAX_ALLGS		(1u << 22)	/* sanity bound on len(allgs) */
+#define MAX_ALLGS		(1u << 20)	/* goroutines read per walk; the rest counted */
+#define MAX_SEMA_NODES		(1u << 16)	/* sudogs visited in the semaphore table */
+#define SEMTAB_SIZE		251		/* runtime/sema.go semTabSize */
+#define SEMTAB_STRIDE		64		/* semaRoot padded to a cache line */
+#define SEMAROOT_TREAP		8		/* semaRoot.treap, after the mutex word */
 #define DEFAULT_MAX_STACK	64
 #define G_READ_MAX		1024
+
+/*
+ * Texts derived from a pc (frame, creation site, start function, system
+ * flag), cached per tracer: 100,000 goroutines share a few hundred pcs, and
+ * each lookup decodes pc tables. Open addressing; when a probe run is full
+ * the text is computed each time instead.
+ */
+#define PC_CACHE_SIZE	(1u << 14)
+#define PC_CACHE_PROBES	16
+
+enum pc_kind { PC_FRAME, PC_RET_FRAME, PC_CREATED_BY, PC_START, PC_SYSTEM, PC_KINDS };
+
+struct pc_text {
+	uint64_t key;			/* pc * PC_KINDS + kind + 1; 0 = empty */
+	char *text;
+};
+
+struct go_tracer;
+static void free_pc_texts(struct go_tracer *t);
 
 struct go_tracer {
 	int pid;
@@ -35,8 +60,16 @@ struct go_tracer {
 	uint64_t bias;			/* runtime address - link-time address */
 	uint64_t allgs;			/* runtime address of the []*g header */
 	const char *allgs_source;
+	uint64_t semtable;		/* runtime address of runtime.semtable, 0 = unknown */
 	uint64_t attach_ns;		/* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns */
 	int max_stack;
+	bool verbose;
+	bool unverified;		/* newest table on a newer Go: check the first walk */
+	const char *wait_reasons_source;
+	char offsets_check[320];	/* DWARF vs table, for -v */
+	char wait_reasons_check[160];	/* binary vs table, for -v */
+	struct pc_text *pcs;		/* PC_CACHE_SIZE slots, NULL until first use */
+	char pc_scratch[256];		/* a text that did not fit in the cache */
 };
 
 static uint64_t now_ns(void)
@@ -170,17 +203,284 @@ static int find_allgs(struct go_tracer *t, char *err, size_t errlen)
 	return -ENOENT;
 }
 
+/* allgs header {ptr, len, cap} read and capped: how many to read, how many cut. */
+static int read_allgs_header(const struct go_tracer *t, uint64_t *ptr, uint64_t *n, uint64_t *cut)
+{
+	uint64_t hdr[3];
+	int err = read_mem(t, t->allgs, hdr, sizeof(hdr));
+
+	if (err)
+		return err;
+	if (!hdr[0] || hdr[1] > hdr[2])
+		return -EPROTO;
+	*ptr = hdr[0];
+	*n = hdr[1] < MAX_ALLGS ? hdr[1] : MAX_ALLGS;
+	*cut = hdr[1] - *n;
+	return 0;
+}
+
+/* The g pointers of allgs (at most MAX_ALLGS); *gs is freed by the caller. */
+static int read_allgs(const struct go_tracer *t, uint64_t **gs, uint64_t *n, uint64_t *cut)
+{
+	uint64_t ptr;
+	int err = read_allgs_header(t, &ptr, n, cut);
+
+	*gs = NULL;
+	if (err)
+		return err;
+	*gs = calloc(*n ? *n : 1, sizeof(**gs));
+	if (!*gs)
+		return -ENOMEM;
+	return read_mem(t, ptr, *gs, *n * sizeof(**gs));
+}
+
+/*
+ * A Go newer than the table gets the newest row only if a walk with it
+ * looks right: every status in range, goids unique, every parked g's saved
+ * sp inside its own stack. A layout that moved fails one of these.
+ */
+static int verify_walk(const struct go_tracer *t, char *err, size_t errlen)
+{
+	uint64_t *gs, *goids = NULL, n, cut;
+	uint8_t g[G_READ_MAX];
+	size_t ngoids = 0;
+	int ret = read_allgs(t, &gs, &n, &cut);
+
+	if (!ret && !(goids = calloc(n ? n : 1, sizeof(*goids))))
+		ret = -ENOMEM;
+	for (uint64_t i = 0; !ret && i < n; i++) {
+		uint32_t status;
+		uint64_t sp, lo, hi;
+
+		if (!gs[i] || read_mem(t, gs[i], g, t->off.read_size))
+			continue;
+		status = field32(g, t->off.atomicstatus) & ~GO_G_SCAN;
+		if (status > GO_G_STATUS_MAX) {
+			set_err(err, errlen, "status %u out of range", status);
+			ret = -EPROTO;
+			break;
+		}
+		if (status == GO_G_DEAD)
+			continue;
+		goids[ngoids++] = field64(g, t->off.goid);
+		sp = field64(g, t->off.sched_sp);
+		lo = field64(g, t->off.stack_lo);
+		hi = field64(g, t->off.stack_hi);
+		if (status == GO_G_WAITING && (sp < lo || sp >= hi)) {
+			set_err(err, errlen, "goroutine %" PRIu64 " saved sp outside its stack",
+				goids[ngoids - 1]);
+			ret = -EPROTO;
+		}
+	}
+	if (!ret) {
+		qsort(goids, ngoids, sizeof(*goids), cmp_u64);
+		for (size_t i = 1; i < ngoids; i++) {
+			if (goids[i] == goids[i - 1]) {
+				set_err(err, errlen, "goid %" PRIu64 " seen twice", goids[i]);
+				ret = -EPROTO;
+				break;
+			}
+		}
+	}
+	free(goids);
+	free(gs);
+	return ret;
+}
+
+/*
+ * runtime.semtable, where goroutines blocked in sync primitives wait: from
+ * .symtab, or among the data runtime.semrelease1 references, the candidate
+ * whose 251 cache-line entries have all-zero padding after the semaRoot.
+ */
+static bool semtable_plausible(const struct go_tracer *t, uint64_t addr)
+{
+	static uint8_t tab[SEMTAB_SIZE * SEMTAB_STRIDE];
+
+	if (read_mem(t, addr, tab, sizeof(tab)))
+		return false;
+	for (int i = 0; i < SEMTAB_SIZE; i++) {
+		const uint8_t *e = tab + i * SEMTAB_STRIDE;
+		uint64_t treap = field64(e, SEMAROOT_TREAP);
+
+		if (treap % 8)
+			return false;
+		for (int b = 24; b < SEMTAB_STRIDE; b++)
+			if (e[b])
+				return false;
+	}
+	return true;
+}
+
+static void find_semtable(struct go_tracer *t)
+{
+	uint64_t sym, refs[64];
+	int n;
+
+	if (!go_binary__data_symbol(t->bin, "runtime.semtable", &sym)) {
+		t->semtable = sym + t->bias;
+		return;
+	}
+	n = go_binary__data_refs(t->bin, "runtime.semrelease1", refs, 64);
+	for (int i = 0; i < n; i++) {
+		if (semtable_plausible(t, refs[i] + t->bias)) {
+			t->semtable = refs[i] + t->bias;
+			return;
+		}
+	}
+}
+
+/* One goroutine blocked on a semaphore: its g and the semaphore's address. */
+struct sema_wait {
+	uint64_t g, addr;
+};
+
+static int cmp_sema_wait(const void *a, const void *b)
+{
+	return cmp_u64(&((const struct sema_wait *)a)->g, &((const struct sema_wait *)b)->g);
+}
+
+/*
+ * Every sudog in the semaphore treaps (children in prev/next, waiters of
+ * the same address in waitlink), sorted by g. Visits at most
+ * MAX_SEMA_NODES sudogs, so a cycle or a forged tree cannot loop.
+ */
+static int read_sema_waits(const struct go_tracer *t, struct sema_wait **out, size_t *nout,
+			   uint64_t *cut)
+{
+	static uint8_t tab[SEMTAB_SIZE * SEMTAB_STRIDE];
+	uint64_t *todo = NULL;
+	size_t ntodo = 0, captodo = 0, cap = 0, visits = 0;
+	int err;
+
+	*out = NULL;
+	*nout = 0;
+	if (!t->semtable)
+		return 0;
+	err = read_mem(t, t->semtable, tab, sizeof(tab));
+	for (int i = 0; !err && i < SEMTAB_SIZE; i++) {
+		uint64_t root = field64(tab + i * SEMTAB_STRIDE, SEMAROOT_TREAP);
+
+		if (root && (err = ARRAY_RESERVE(todo, captodo, ntodo + 1)) == 0)
+			todo[ntodo++] = root;
+	}
+	while (!err && ntodo) {
+		uint64_t node = todo[--ntodo], f[4];
+		struct sema_wait *w;
+
+		if (visits++ >= MAX_SEMA_NODES) {
+			(*cut)++;
+			continue;
+		}
+		if (node % 8 || read_u64(t, node + t->off.sudog_g, &f[0]) ||
+		    read_u64(t, node + t->off.sudog_elem, &f[1]) ||
+		    read_u64(t, node + t->off.sudog_prev, &f[2]) ||
+		    read_u64(t, node + t->off.sudog_next, &f[3]))
+			continue;
+		if (!(w = ARRAY_PUSH(*out, *nout, cap))) {
+			err = -ENOMEM;
+			break;
+		}
+		w->g = f[0];
+		w->addr = f[1];
+		if ((err = ARRAY_RESERVE(todo, captodo, ntodo + 3)))
+			break;
+		for (int c = 2; c < 4; c++)
+			if (f[c])
+				todo[ntodo++] = f[c];
+		if (!read_u64(t, node + t->off.sudog_waitlink, &f[0]) && f[0])
+			todo[ntodo++] = f[0];
+	}
+	free(todo);
+	if (err) {
+		free(*out);
+		*out = NULL;
+		*nout = 0;
+		return err;
+	}
+	if (*nout)
+		qsort(*out, *nout, sizeof(**out), cmp_sema_wait);
+	return 0;
+}
+
+/*
+ * The object a parked goroutine waits on: the channel of its first sudog
+ * (g.waiting, set for channel operations and select), else the semaphore
+ * address it is queued on (sync.Mutex, RWMutex, WaitGroup, semacquire).
+ */
+static uint64_t wait_object(const struct go_tracer *t, uint64_t gaddr, const uint8_t *g,
+			    const struct sema_wait *sema, size_t nsema)
+{
+	uint64_t sudog = field64(g, t->off.waiting), c;
+	struct sema_wait key = { .g = gaddr }, *w;
+
+	if (sudog && !read_u64(t, sudog + t->off.sudog_c, &c) && c)
+		return c;
+	w = sorted_find(sema, nsema, sizeof(*sema), &key, cmp_sema_wait);
+	return w ? w->addr : 0;
+}
+
+/*
+ * Wait reason names: the binary's own runtime.waitReasonStrings when it can
+ * be read, else the table's. Both are kept comparable for -v and the tests.
+ */
+static void choose_wait_reasons(struct go_tracer *t, bool have_table)
+{
+	const char *const *names;
+	const char *src;
+	int n = go_binary__wait_reasons(t->bin, &names, &src);
+	char diff[128];
+
+	if (n <= 0) {
+		t->wait_reasons_source = "table";
+		snprintf(t->wait_reasons_check, sizeof(t->wait_reasons_check),
+			 "not in the binary, table used");
+		return;
+	}
+	if (!have_table)
+		snprintf(t->wait_reasons_check, sizeof(t->wait_reasons_check), "no table to compare");
+	else if (!go_offsets__compare_wait_reasons(&t->off, names, n, diff, sizeof(diff)))
+		snprintf(t->wait_reasons_check, sizeof(t->wait_reasons_check), "table agrees");
+	else
+		snprintf(t->wait_reasons_check, sizeof(t->wait_reasons_check),
+			 "TABLE MISMATCH at %s", diff);
+	t->wait_reasons_source = src;
+	t->off.wait_reasons = names;
+	t->off.n_wait_reasons = n;
+}
+
 static int find_offsets(struct go_tracer *t, const char *exe, char *err, size_t errlen)
 {
 	int major, minor, tab_err = -ENOENT;
-	char tab_msg[128] = "";
+	char tab_msg[128] = "", diff[200];
+	struct go_offsets table;
 
-	if (!go_binary__version_num(t->bin, &major, &minor))
+	if (!go_binary__version_num(t->bin, &major, &minor)) {
 		tab_err = go_offsets__from_table(major, minor, &t->off, tab_msg, sizeof(tab_msg));
-	if (go_binary__has_dwarf(t->bin) && !go_offsets__from_dwarf(exe, &t->off))
+		if (tab_err && go_offsets__is_newer(major, minor)) {
+			go_offsets__newest(&t->off);
+			t->unverified = true;
+			tab_err = 0;
+		}
+	}
+	table = t->off;
+	if (go_binary__has_dwarf(t->bin) && !go_offsets__from_dwarf(exe, &t->off)) {
+		t->unverified = false;
+		if (tab_err)
+			snprintf(t->offsets_check, sizeof(t->offsets_check), "no table to compare");
+		else if (!go_offsets__compare(&table, &t->off, diff, sizeof(diff)))
+			snprintf(t->offsets_check, sizeof(t->offsets_check), "%s agrees",
+				 table.source);
+		else
+			snprintf(t->offsets_check, sizeof(t->offsets_check),
+				 "%s MISMATCH (table/DWARF): %s", table.source, diff);
+		choose_wait_reasons(t, !tab_err);
 		return 0;
-	if (!tab_err)
+	}
+	if (!tab_err) {
+		snprintf(t->offsets_check, sizeof(t->offsets_check), "no DWARF");
+		choose_wait_reasons(t, true);
 		return 0;
+	}
 	if (tab_err == -ENOENT)
 		set_err(err, errlen, "unknown Go version (no build info) and no DWARF");
 	else
@@ -212,18 +512,11 @@ static struct bpf_link *attach_probe(struct go_tracer *t, struct bpf_program *pr
 	return link;
 }
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	return 0;
-}
-
 static int open_bpf(struct go_tracer *t, const struct go_tracer_opts *opts, const char *exe,
 		    char *err, size_t errlen)
 {
 	int ret;
 
-	if (!opts->verbose)
-		libbpf_set_print(libbpf_quiet);
 	t->skel = goroutines_bpf__open();
 	if (!t->skel) {
 		ret = -errno;
@@ -270,6 +563,7 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 	t->pid = pid;
 	t->mem_fd = -1;
 	t->max_stack = opts->max_stack > 0 ? opts->max_stack : DEFAULT_MAX_STACK;
+	t->verbose = opts->verbose;
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
 	snprintf(mem, sizeof(mem), "/proc/%d/mem", pid);
 	t->bin = go_binary__open(exe, msg, sizeof(msg));
@@ -290,14 +584,32 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 		set_err(err, errlen, "pid %d (%s): %s", pid, go_binary__version(t->bin), msg);
 		goto fail;
 	}
+	if (t->unverified) {
+		if (verify_walk(t, msg, sizeof(msg))) {
+			set_err(err, errlen,
+				"pid %d (%s): newer than the offsets tables (%s), no DWARF, and the "
+				"newest table does not fit this binary: %s", pid,
+				go_binary__version(t->bin), go_offsets__supported(), msg);
+			goto fail;
+		}
+		fprintf(stderr, "leaktrace: warning: go: pid %d %s is newer than the offsets tables "
+			"(%s): using %s, checked on a first walk\n", pid, go_binary__version(t->bin),
+			go_offsets__supported(), t->off.source);
+	}
+	find_semtable(t);
 	if (open_bpf(t, opts, exe, msg, sizeof(msg))) {
 		set_err(err, errlen, "pid %d: %s", pid, msg);
 		goto fail;
 	}
 	t->attach_ns = now_ns();
-	if (opts->verbose)
-		fprintf(stderr, "go: pid %d %s, struct g from %s, allgs at %#" PRIx64 " (%s)\n",
-			pid, go_binary__version(t->bin), t->off.source, t->allgs, t->allgs_source);
+	if (opts->verbose) {
+		fprintf(stderr, "go: pid %d %s, struct g from %s, allgs at %#" PRIx64 " (%s), "
+			"semtable at %#" PRIx64 "\n", pid, go_binary__version(t->bin), t->off.source,
+			t->allgs, t->allgs_source, t->semtable);
+		fprintf(stderr, "go: pid %d offsets check: %s\n", pid, t->offsets_check);
+		fprintf(stderr, "go: pid %d wait reasons: %u from %s, %s\n", pid,
+			t->off.n_wait_reasons, t->wait_reasons_source, t->wait_reasons_check);
+	}
 	return t;
 fail:
 	go_tracer__free(t);
@@ -319,6 +631,7 @@ void go_tracer__free(struct go_tracer *t)
 	if (t->mem_fd >= 0)
 		close(t->mem_fd);
 	go_binary__close(t->bin);
+	free_pc_texts(t);
 	free(t);
 }
 
@@ -339,13 +652,80 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-static bool is_system(const struct go_tracer *t, uint64_t startpc)
+static bool is_system_func(const char *func)
+{
+	return !strncmp(func, "runtime.", 8) && strcmp(func, "runtime.main");
+}
+
+/* Uncached: the text of one kind for pc, into buf ("" ends a stack walk). */
+static void pc_text_compute(const struct go_tracer *t, uint64_t pc, enum pc_kind kind, char *buf,
+			    size_t len)
 {
 	struct go_pcinfo pi;
+	const char *name;
+	/* return addresses point past the call: look up the call itself */
+	bool call = kind == PC_RET_FRAME || kind == PC_CREATED_BY;
+	bool found = pc && !go_binary__pcinfo(t->bin, pc - t->bias - (call ? 1 : 0), &pi);
 
-	if (go_binary__pcinfo(t->bin, startpc - t->bias, &pi))
-		return false;
-	return !strncmp(pi.func, "runtime.", 8) && strcmp(pi.func, "runtime.main");
+	switch (kind) {
+	case PC_FRAME:
+	case PC_RET_FRAME:
+		if (!found)
+			snprintf(buf, len, "%#" PRIx64, pc);
+		else if (!strcmp(pi.func, "runtime.goexit"))
+			buf[0] = '\0';
+		else
+			snprintf(buf, len, "%s (%s:%d%s)", pi.func, base_name(pi.file), pi.line,
+				 pi.inlined ? ", inlined" : "");
+		return;
+	case PC_CREATED_BY:
+		if (found)
+			snprintf(buf, len, "%s at %s:%d", pi.func, pi.file, pi.line);
+		else
+			snprintf(buf, len, pc ? "%#" PRIx64 : "?", pc);
+		return;
+	case PC_START:
+		/* the function the go statement called, not the compiler's wrapper */
+		if (pc && !go_binary__go_target(t->bin, pc - t->bias, &name))
+			snprintf(buf, len, "%s", name);
+		else if (found)
+			snprintf(buf, len, "%s", pi.func);
+		else
+			snprintf(buf, len, pc ? "%#" PRIx64 : "?", pc);
+		return;
+	default:
+		snprintf(buf, len, "%s", found && is_system_func(pi.func) ? "1" : "");
+	}
+}
+
+static const char *pc_text(struct go_tracer *t, uint64_t pc, enum pc_kind kind)
+{
+	uint64_t key = pc * PC_KINDS + kind + 1;
+	struct pc_text *slot = NULL;
+
+	if (!t->pcs)
+		t->pcs = calloc(PC_CACHE_SIZE, sizeof(*t->pcs));
+	for (unsigned i = 0; t->pcs && i < PC_CACHE_PROBES; i++) {
+		struct pc_text *e = &t->pcs[(hash_bytes(0, &key, sizeof(key)) + i) % PC_CACHE_SIZE];
+
+		if (e->key == key)
+			return e->text;
+		if (!e->key) {
+			slot = e;
+			break;
+		}
+	}
+	pc_text_compute(t, pc, kind, t->pc_scratch, sizeof(t->pc_scratch));
+	if (slot && (slot->text = strdup(t->pc_scratch)))
+		slot->key = key;
+	return t->pc_scratch;
+}
+
+static void free_pc_texts(struct go_tracer *t)
+{
+	for (unsigned i = 0; t->pcs && i < PC_CACHE_SIZE; i++)
+		free(t->pcs[i].text);
+	free(t->pcs);
 }
 
 /*
@@ -353,27 +733,20 @@ static bool is_system(const struct go_tracer *t, uint64_t startpc)
  * frame's bp points at the caller's saved bp, the return address above it.
  * Every step stays inside the goroutine's stack and moves up.
  */
-static void walk_stack(const struct go_tracer *t, const uint8_t *g, struct go_goroutine *out)
+static void walk_stack(struct go_tracer *t, const uint8_t *g, struct go_goroutine *out)
 {
 	uint64_t pc = field64(g, t->off.sched_pc), bp = field64(g, t->off.sched_bp);
 	uint64_t lo = field64(g, t->off.stack_lo), hi = field64(g, t->off.stack_hi);
-	char frame[256];
 
 	out->stack = calloc(t->max_stack, sizeof(char *));
 	if (!out->stack)
 		return;
 	for (int depth = 0; depth < t->max_stack && pc; depth++) {
-		struct go_pcinfo pi;
+		const char *frame = pc_text(t, pc, depth ? PC_RET_FRAME : PC_FRAME);
 		uint64_t next[2];
 
-		/* return addresses point past the call: look up the call itself */
-		if (go_binary__pcinfo(t->bin, pc - t->bias - (depth ? 1 : 0), &pi))
-			snprintf(frame, sizeof(frame), "%#" PRIx64, pc);
-		else if (!strcmp(pi.func, "runtime.goexit"))
+		if (!frame[0])
 			break;
-		else
-			snprintf(frame, sizeof(frame), "%s (%s:%d%s)", pi.func, base_name(pi.file),
-				 pi.line, pi.inlined ? ", inlined" : "");
 		out->stack[out->stack_len] = strdup(frame);
 		if (!out->stack[out->stack_len])
 			break;
@@ -385,21 +758,6 @@ static void walk_stack(const struct go_tracer *t, const uint8_t *g, struct go_go
 		pc = next[1];
 		bp = next[0];
 	}
-}
-
-static void describe_pc(const struct go_tracer *t, uint64_t pc, bool call_site, char *buf,
-			size_t len, bool with_line)
-{
-	struct go_pcinfo pi;
-
-	if (!pc || go_binary__pcinfo(t->bin, pc - t->bias - (call_site ? 1 : 0), &pi)) {
-		snprintf(buf, len, pc ? "%#" PRIx64 : "?", pc);
-		return;
-	}
-	if (with_line)
-		snprintf(buf, len, "%s at %s:%d", pi.func, pi.file, pi.line);
-	else
-		snprintf(buf, len, "%s", pi.func);
 }
 
 /* Park age of a waiting g: from the uprobe when it parked since attach. */
@@ -440,11 +798,14 @@ static int grow(struct go_snapshot *s, size_t *cap)
 
 int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct go_snapshot *out)
 {
-	uint64_t hdr[3], *gs = NULL, now;
+	uint64_t *gs = NULL, n, now;
 	uint8_t g[G_READ_MAX];
-	size_t cap = 0;
+	struct sema_wait *sema = NULL;
+	size_t cap = 0, nsema = 0;
+	uint64_t start_ns = now_ns();
 	int err = 0;
 
+	n = 0;
 	memset(out, 0, sizeof(*out));
 	out->pid = t->pid;
 	snprintf(out->go_version, sizeof(out->go_version), "%s", go_binary__version(t->bin));
@@ -457,19 +818,15 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 		out->parks = t->skel->bss->counters[GO_CNT_PARKS];
 		out->dropped = t->skel->bss->counters[GO_CNT_DROP_PARKED];
 	}
-	err = read_mem(t, t->allgs, hdr, sizeof(hdr));
-	if (err)
-		return kill(t->pid, 0) ? -ESRCH : err;
-	if (!hdr[0] || hdr[1] > hdr[2] || hdr[1] > MAX_ALLGS)
-		return -EPROTO;
-	gs = calloc(hdr[1] ? hdr[1] : 1, sizeof(*gs));
-	if (!gs)
-		return -ENOMEM;
-	err = read_mem(t, hdr[0], gs, hdr[1] * sizeof(*gs));
+	err = read_allgs(t, &gs, &n, &out->cut);
+	if (err == -EIO || err == -ESRCH || (err && kill(t->pid, 0)))
+		err = kill(t->pid, 0) ? -ESRCH : err;
 	if (err)
 		goto out;
+	if (read_sema_waits(t, &sema, &nsema, &out->cut))
+		nsema = 0;	/* wait objects of sync waits unknown, the rest still read */
 	now = now_ns();
-	for (uint64_t i = 0; i < hdr[1]; i++) {
+	for (uint64_t i = 0; i < n; i++) {
 		struct go_goroutine *gr;
 		uint32_t status;
 		bool system;
@@ -480,7 +837,7 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 		status = field32(g, t->off.atomicstatus) & ~GO_G_SCAN;
 		if (status == GO_G_DEAD || status == GO_G_IDLE)
 			continue;
-		system = is_system(t, field64(g, t->off.startpc));
+		system = pc_text(t, field64(g, t->off.startpc), PC_SYSTEM)[0] != '\0';
 		if (!system)
 			out->live++;
 		if (status != GO_G_WAITING)
@@ -503,15 +860,21 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 
 			snprintf(gr->wait_reason, sizeof(gr->wait_reason), "%s", r);
 		}
-		describe_pc(t, field64(g, t->off.gopc), true, gr->created_by,
-			    sizeof(gr->created_by), true);
-		describe_pc(t, field64(g, t->off.startpc), false, gr->start_func,
-			    sizeof(gr->start_func), false);
+		gr->wait_object = wait_object(t, gs[i], g, sema, nsema);
+		snprintf(gr->created_by, sizeof(gr->created_by), "%s",
+			 pc_text(t, field64(g, t->off.gopc), PC_CREATED_BY));
+		snprintf(gr->start_func, sizeof(gr->start_func), "%s",
+			 pc_text(t, field64(g, t->off.startpc), PC_START));
 		walk_stack(t, g, gr);
 		out->n_parked++;
 	}
 out:
+	free(sema);
 	free(gs);
+	if (t->verbose && !err)
+		fprintf(stderr, "go: pid %d snapshot: %" PRIu64 " goroutines read, %zu parked, "
+			"%" PRIu64 " cut, %.1f ms\n", t->pid, n, out->n_parked, out->cut,
+			(now_ns() - start_ns) / 1e6);
 	if (err)
 		go_snapshot__free(out);
 	return err;

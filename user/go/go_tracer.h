@@ -31,6 +31,13 @@ struct go_goroutine {
 	char **stack;			/* "runtime.gopark (proc.go:363)", innermost first */
 	int stack_len;
 	uint64_t g_addr;		/* address of the g struct in the target */
+	/*
+	 * What it waits on, 0 = unknown: the channel (hchan address) of a
+	 * channel operation or select (its first case), or the semaphore word
+	 * of sync.Mutex/RWMutex/WaitGroup/semacquire. Goroutines of a pool
+	 * share one; per-request leaks each have their own.
+	 */
+	uint64_t wait_object;
 };
 
 struct go_snapshot {
@@ -39,6 +46,7 @@ struct go_snapshot {
 	uint64_t created, exited;	/* since attach, GO_COUNT_UNKNOWN if unknown */
 	uint64_t parks;			/* runtime.gopark calls since attach */
 	uint64_t dropped;		/* park times lost (map full): ages estimated */
+	uint64_t cut;			/* goroutines/sudogs beyond the walk bounds, not read */
 	struct go_goroutine *parked;	/* parked at least min_parked_seconds */
 	size_t n_parked;
 	char go_version[32];
@@ -52,7 +60,7 @@ struct go_tracer_opts {
 
 struct go_tracer;
 
-/* True when /proc/PID/exe is a Go executable. */
+/* True when /proc/PID/exe is a Go executable (go_binary.c). */
 bool go_binary__is_go(int pid);
 
 /* NULL with a message in err (not Go, unsupported Go version, no access, ...). */

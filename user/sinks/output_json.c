@@ -131,6 +131,7 @@ static void write_goroutine(FILE *f, const struct report *r, const struct gorout
 	fprintf(f, ",\"goid\":%" PRIu64 ",\"status\":%" PRIu32 ",\"wait_reason\":", g->goid,
 		g->status);
 	json_write_string(f, g->wait_reason, sizeof(g->wait_reason));
+	fprintf(f, g->wait_object ? ",\"wait_object\":\"%#" PRIx64 "\"" : ",\"wait_object\":null", g->wait_object);
 	fprintf(f, ",\"parked_seconds\":%.3f,\"parked_estimated\":%s,\"system\":%s,\"created_by\":",
 		g->parked_seconds, g->parked_estimated ? "true" : "false", g->system ? "true" : "false");
 	json_write_string(f, g->created_by, sizeof(g->created_by));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "go/go_symbols.h"
 #include "stacks/ksyms.h"
 #include "stacks/stacks.h"
 #include "stacks/symtab.h"
@@ -59,6 +60,7 @@ void stack_resolver__free(struct stack_resolver *r)
 	if (!r)
 		return;
 	unwinder__free(r->unwinder);
+	go_symbols__flush();
 	ksyms__free(r->ksyms);
 	free(r->uframes);
 	free(r);
@@ -127,7 +129,9 @@ static char *format_uframe(const struct uframe *f)
 		n = asprintf(&s, "0x%llx", (unsigned long long)f->pc);
 		return n < 0 ? NULL : s;
 	}
-	if (f->symtab && !symtab__off_to_vaddr(f->symtab, f->file_off, &vaddr))
+	bool vaddr_ok = f->symtab && !symtab__off_to_vaddr(f->symtab, f->file_off, &vaddr);
+
+	if (vaddr_ok)
 		sym = symtab__find(f->symtab, vaddr);
 	if (sym) {
 		char *owned;
@@ -137,6 +141,10 @@ static char *format_uframe(const struct uframe *f)
 		free(owned);
 		return n < 0 ? NULL : s;
 	}
+	/* stripped Go executables still name their functions in .gopclntab */
+	if (f->symtab && !symtab__count(f->symtab) && vaddr_ok &&
+	    !go_symbols__describe(f->path, vaddr, ra_delta, mod, sizeof(mod)))
+		return strdup(mod);
 	module_name(f->path, mod, sizeof(mod));
 	if (f->symtab && symtab__build_id(f->symtab)[0])
 		n = asprintf(&s, "%s+0x%llx [build-id %s]", mod,
@@ -162,12 +170,18 @@ int stack_resolver__user_stack(struct stack_resolver *r, const struct lt_stack_r
 	n = unwinder__unwind(r->unwinder, rec, r->uframes, max);
 	if (n < 0)
 		return n;
+	/* a walk past the outermost frame may end on a "return address" in
+	 * the null page (<- 0x16): no code lives there */
+	while (n > 1 && !r->uframes[n - 1].path && r->uframes[n - 1].pc < 0x10000)
+		n--;
 	for (i = 0; i < n; i++) {
 		frames[i] = format_uframe(&r->uframes[i]);
 		if (!frames[i]) {
 			stack_frames__free(frames, i);
 			return -ENOMEM;
 		}
+		if (go_symbols__is_outermost(frames[i]))
+			n = i + 1;
 	}
 	return n;
 }

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Go function names for native frames, from .gopclntab, with a small file cache. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "go/go_binary.h"
+#include "go/go_symbols.h"
+
+#define GO_SYMBOLS_FILES 8
+
+struct cached_file {
+	char path[256];
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	struct go_binary *bin;	/* NULL: not Go */
+	uint64_t used;
+	bool valid;
+};
+
+static struct cached_file files[GO_SYMBOLS_FILES];
+static uint64_t clock_tick;
+
+static bool same_file(const struct cached_file *f, const char *path, const struct stat *st)
+{
+	return f->valid && f->dev == st->st_dev && f->ino == st->st_ino &&
+	       f->size == st->st_size && f->mtime.tv_sec == st->st_mtim.tv_sec &&
+	       f->mtime.tv_nsec == st->st_mtim.tv_nsec && !strcmp(f->path, path);
+}
+
+static struct go_binary *lookup(const char *path)
+{
+	struct cached_file *slot = &files[0];
+	char err[256];
+	struct stat st;
+
+	if (strlen(path) >= sizeof(slot->path) || stat(path, &st) || !S_ISREG(st.st_mode))
+		return NULL;
+	for (int i = 0; i < GO_SYMBOLS_FILES; i++) {
+		if (same_file(&files[i], path, &st)) {
+			files[i].used = ++clock_tick;
+			return files[i].bin;
+		}
+		if (files[i].used < slot->used)
+			slot = &files[i];
+	}
+	go_binary__close(slot->bin);
+	*slot = (struct cached_file){
+		.dev = st.st_dev, .ino = st.st_ino, .size = st.st_size, .mtime = st.st_mtim,
+		.bin = go_binary__open(path, err, sizeof(err)), .used = ++clock_tick, .valid = true,
+	};
+	snprintf(slot->path, sizeof(slot->path), "%s", path);
+	return slot->bin;
+}
+
+int go_symbols__describe(const char *path, uint64_t vaddr, uint64_t ret_delta, char *buf,
+			 size_t len)
+{
+	struct go_binary *b = lookup(path);
+	struct go_pcinfo pi;
+	const char *file;
+
+	if (!b || go_binary__pcinfo(b, vaddr, &pi))
+		return -ENOENT;
+	file = strrchr(pi.file, '/');
+	snprintf(buf, len, "%s+0x%" PRIx64 " (%s:%d)", pi.func, vaddr - pi.entry + ret_delta,
+		 file ? file + 1 : pi.file, pi.line);
+	return 0;
+}
+
+void go_symbols__flush(void)
+{
+	for (int i = 0; i < GO_SYMBOLS_FILES; i++) {
+		go_binary__close(files[i].bin);
+		files[i] = (struct cached_file){ 0 };
+	}
+}
+
+bool go_symbols__is_outermost(const char *frame)
+{
+	static const char *const tops[] = {
+		"runtime.mstart", "runtime.mcall", "runtime.goexit", "runtime.rt0_go",
+	};
+
+	for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]); i++) {
+		size_t n = strlen(tops[i]);
+
+		/* "runtime.mcall+0x53", "runtime.mcall.abi0+0x53", "runtime.mcall+0x53 (asm...)" */
+		if (!strncmp(frame, tops[i], n) && (frame[n] == '+' || !strncmp(frame + n, ".abi0+", 6)))
+			return true;
+	}
+	return false;
+}

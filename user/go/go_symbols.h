@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Go function names for native frames of Go executables whose ELF symbol
+ * table is gone (-ldflags='-s -w'): .gopclntab still names every function
+ * with its file:line. The stack symbolizer (user/stacks) asks here when a
+ * file has no symbols. Opened files are cached (a few, least recently used
+ * dropped), non-Go files too, so a lookup costs one stat().
+ */
+#ifndef GO_SYMBOLS_H
+#define GO_SYMBOLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * "runtime.futex+0x23 (sys_linux_amd64.s:557)" for the link-time address
+ * vaddr of the file at path, ret_delta added to the printed offset (a
+ * return address looked up at pc - 1). -ENOENT when path is not Go or the
+ * address is in no Go function.
+ */
+int go_symbols__describe(const char *path, uint64_t vaddr, uint64_t ret_delta, char *buf,
+			 size_t len);
+
+/*
+ * True when a formatted frame is one where the Go runtime's own traceback
+ * stops (runtime.mstart, mcall, goexit, rt0_go): nothing real is above it,
+ * a native unwinder only finds stack words there.
+ */
+bool go_symbols__is_outermost(const char *frame);
+
+/* Closes every cached file. */
+void go_symbols__flush(void);
+
+#endif /* GO_SYMBOLS_H */
