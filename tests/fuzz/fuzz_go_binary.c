@@ -32,7 +32,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		(void)strlen(go_binary__version(b));
 		go_binary__version_num(b, &major, &minor);
-		go_binary__nfuncs(b);
 		for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++) {
 			if (!go_binary__func(b, funcs[i], &addr, &fsize)) {
 				go_binary__pcinfo(b, addr, &pi);
