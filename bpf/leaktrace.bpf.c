@@ -13,6 +13,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "leaktrace.h"
+#include "cgroup_filter.bpf.h"
 
 #define PF_KTHREAD		0x00200000
 #define ENOENT			2
@@ -102,6 +103,9 @@ static __always_inline bool traced_task(struct task_struct *task)
 {
 	if (!include_kthreads && (task->flags & PF_KTHREAD))
 		return false;
+	/* --cgroup adds its subtree to the --pid processes (or is alone) */
+	if (filter_cgroup_id && task->tgid != self_tgid && in_filter_cgroup(task))
+		return true;
 	return traced_tgid(task->tgid);
 }
 
@@ -222,7 +226,7 @@ static __always_inline int handle_fork_body(__u64 *ctx, const bool hash)
 	struct lt_task_state *st;
 
 	/* a new thread belongs to its parent's process, a new process to itself */
-	if (!traced_tgid(child->tgid) || (child->flags & PF_KTHREAD))
+	if ((child->flags & PF_KTHREAD) || !traced_task(child))
 		return 0;
 	st = state_get(child, true, hash);
 	if (st)

@@ -9,9 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "core/identity.h"
+#include "core/identity_cache.h"
+#include "core/report.h"
+#include "sinks/output.h"
+#include "sinks/prom_format.h"
+#include "sinks/syslog_out.h"
 
 #define ID64 "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899"
 #define UID_DASH "8f1a2b3c-4d5e-6f70-8192-a3b4c5d6e7f8"
@@ -23,6 +29,9 @@ struct id_case {
 	bool v1;
 };
 
+/* rows leave out the trailing fields that do not apply (NULL, false) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct id_case cases[] = {
 	/* systemd, v2 */
 	{ "0::/system.slice/nginx.service\n", "/system.slice/nginx.service", "nginx.service" },
@@ -112,6 +121,7 @@ static const struct id_case cases[] = {
 	/* garbage lines around a good one */
 	{ "garbage\n::\nx:y:/z\n0:\n\n0::/ok.service", "/ok.service", "ok.service" },
 };
+#pragma GCC diagnostic pop
 
 static void check_case(const struct id_case *c)
 {
@@ -213,6 +223,170 @@ static void test_identity_fuzz(void **state)
 	}
 }
 
+/* Output of a memstream as a string (caller frees). */
+struct mem {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static FILE *mem_open(struct mem *m)
+{
+	m->buf = NULL;
+	m->f = open_memstream(&m->buf, &m->len);
+	assert_non_null(m->f);
+	return m->f;
+}
+
+static char *mem_close(struct mem *m)
+{
+	fclose(m->f);
+	return m->buf;
+}
+
+static struct identity *id_of(const char *text)
+{
+	struct identity *id = calloc(1, sizeof(*id));
+
+	assert_non_null(id);
+	assert_int_equal(identity_parse(text, strlen(text), id), 0);
+	return id;
+}
+
+static void add_parked(struct report *r, uint32_t pid, const char *comm, uint32_t live,
+		       const struct identity *id)
+{
+	struct thread_report *t = report_add_thread(r);
+	struct proc_report *p = report_proc(r, pid);
+
+	t->pid = t->tid = pid;
+	strcpy(t->comm, comm);
+	strcpy(t->thread, comm);
+	t->state = 'S';
+	t->parked_ns = 20000000000ULL;
+	t->verdict = VERDICT_LEAK;
+	strcpy(p->comm, comm);
+	p->parked = 1;
+	p->alive = true;
+	p->live_threads = live;
+	p->identity = id;
+}
+
+#define HOSTILE_CG "0::/system.slice/ev\"il\\ x=1 \xff\x01}.service\n"
+
+/* Every format carries the identity: two workers of one unit are one
+ * Prometheus series (no pid label), a container is its own; a hostile
+ * cgroup component stays one escaped value in each format. */
+static void test_identity_outputs(void **state)
+{
+	struct identity *unit = id_of("0::/system.slice/web.service\n");
+	struct identity *ctr = id_of("0::/libpod_parent/libpod-" ID64 "\n");
+	struct identity *pod = id_of("0::/kubepods/burstable/pod" UID_DASH "/" ID64 "\n");
+	struct identity *evil = id_of(HOSTILE_CG);
+	struct prom_self self = {};
+	struct prom_totals tot = {};
+	struct report r = {};
+	struct finding fd = { .pid = 13, .tid = 13, .comm = "svc", .thread = "svc" };
+	char line[SYSLOG_LINE_MAX], *s;
+	struct mem m;
+
+	add_parked(&r, 10, "web", 2, unit);
+	add_parked(&r, 11, "web", 3, unit);
+	add_parked(&r, 12, "web", 4, ctr);
+	add_parked(&r, 13, "svc", 1, evil);
+	add_parked(&r, 14, "app", 1, pod);
+	add_parked(&r, 15, "bare", 1, NULL);
+	report_sort(&r);
+
+	assert_int_equal(prom_render(mem_open(&m), &r, &tot, &self, false), 0);
+	s = mem_close(&m);
+	assert_non_null(strstr(s, "leaktrace_live_threads{comm=\"web\",unit=\"web.service\","
+			       "container_id=\"\",pod_uid=\"\"} 5\n"));
+	assert_non_null(strstr(s, "leaktrace_live_threads{comm=\"web\",unit=\"\",container_id=\""
+			       ID64 "\",pod_uid=\"\"} 4\n"));
+	assert_non_null(strstr(s, "leaktrace_live_threads{comm=\"app\",unit=\"\",container_id=\""
+			       ID64 "\",pod_uid=\"" UID_DASH "\"} 1\n"));
+	assert_non_null(strstr(s, "leaktrace_parked_threads{comm=\"web\",unit=\"web.service\","
+			       "container_id=\"\",pod_uid=\"\",verdict=\"leak\"} 2\n"));
+	assert_non_null(strstr(s, "unit=\"ev\\\"il\\\\ x=1 \xc3\xbf\x01}.service\""));
+	assert_non_null(strstr(s, "leaktrace_live_threads{comm=\"bare\",unit=\"\",container_id=\"\","
+			       "pod_uid=\"\"} 1\n"));
+	assert_null(strstr(s, "pid="));
+	free(s);
+	assert_int_equal(prom_render(mem_open(&m), &r, &tot, &self, true), 0);
+	s = mem_close(&m);
+	assert_non_null(strstr(s, "leaktrace_live_threads{comm=\"web\",unit=\"web.service\","
+			       "container_id=\"\",pod_uid=\"\",pid=\"11\"} 3\n"));
+	free(s);
+
+	output_json(mem_open(&m), &r);
+	s = mem_close(&m);
+	assert_non_null(strstr(s, "\"pid\":10,\"tid\":10,\"comm\":\"web\",\"cgroup\":"
+			       "\"/system.slice/web.service\",\"unit\":\"web.service\","
+			       "\"container_id\":null,\"container_runtime\":null,\"pod_uid\":null,"
+			       "\"pod_qos\":null"));
+	assert_non_null(strstr(s, "\"container_id\":\"" ID64 "\",\"container_runtime\":\"podman\""));
+	assert_non_null(strstr(s, "\"container_runtime\":\"cri\",\"pod_uid\":\"" UID_DASH
+			       "\",\"pod_qos\":\"burstable\""));
+	assert_non_null(strstr(s, "\"unit\":\"ev\\\"il\\\\ x=1 \\u00ff\\u0001}.service\""));
+	assert_non_null(strstr(s, "\"comm\":\"bare\",\"cgroup\":null,\"unit\":null"));
+	free(s);
+
+	output_text(mem_open(&m), &r);
+	s = mem_close(&m);
+	assert_non_null(strstr(s, "PID 10 web [unit web.service, cgroup /system.slice/web.service]: "));
+	assert_non_null(strstr(s, "PID 12 web [container podman 3f4e5d6c7b8a, cgroup /libpod_parent/libpod-"
+			       ID64 "]: "));
+	assert_non_null(strstr(s, "PID 14 app [container cri 3f4e5d6c7b8a, pod " UID_DASH
+			       " burstable, cgroup /kubepods/"));
+	assert_non_null(strstr(s, "[unit ev\"il\\\\ x=1 \\xff\\x01}.service, cgroup"));
+	assert_non_null(strstr(s, "PID 15 bare: "));
+	free(s);
+
+	syslog_format_finding(line, sizeof(line), FINDING_NEW, &fd, NULL, evil);
+	assert_string_equal(line, "finding=new pid=13 tid=13 comm=\"svc\" unit=\"ev\\\"il\\\\ x=1 "
+			    "\\xff\\x01}.service\" cgroup=\"/system.slice/ev\\\"il\\\\ x=1 "
+			    "\\xff\\x01}.service\" thread=\"svc\" verdict=none site=0000000000000000 "
+			    "site_threads=0");
+	syslog_format_finding(line, sizeof(line), FINDING_GONE, &fd, NULL, pod);
+	assert_non_null(strstr(line, "comm=\"svc\" container_id=" ID64 " container_runtime=cri pod_uid="
+			       UID_DASH " cgroup=\"/kubepods/burstable/pod"));
+	assert_ptr_equal(report_identity(&r, 12), ctr);
+	assert_null(report_identity(&r, 99));
+
+	report_free(&r);
+	free(unit);
+	free(ctr);
+	free(pod);
+	free(evil);
+}
+
+/* The cache reads this very process: its cgroup file parses, and a second
+ * fill reuses the entry. */
+static void test_identity_cache_self(void **state)
+{
+	struct identity_cache *c = identity_cache__new();
+	struct report r = {};
+	const struct identity *first;
+	struct identity direct;
+
+	assert_non_null(c);
+	report_proc(&r, getpid())->parked = 1;
+	assert_int_equal(identity_cache__fill(c, &r), 0);
+	first = r.procs[0].identity;
+	assert_non_null(first);
+	assert_int_equal(identity_read(getpid(), &direct), 0);
+	assert_string_equal(first->cgroup, direct.cgroup);
+	assert_int_equal(identity_cache__fill(c, &r), 0);
+	assert_ptr_equal(r.procs[0].identity, first);
+	/* a process that is gone has no identity */
+	report_proc(&r, 0x7ffffff0)->parked = 1;
+	assert_int_equal(identity_cache__fill(c, &r), 0);
+	assert_null(report_identity(&r, 0x7ffffff0));
+	report_free(&r);
+	identity_cache__free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +394,8 @@ int main(void)
 		cmocka_unit_test(test_identity_no_cgroup),
 		cmocka_unit_test(test_identity_overlong),
 		cmocka_unit_test(test_identity_fuzz),
+		cmocka_unit_test(test_identity_outputs),
+		cmocka_unit_test(test_identity_cache_self),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,8 @@ struct tracer_opts {
 	int n_pids;
 	bool kernel_threads;
 	bool capture_stacks;	/* load the sleepable capture iterator */
+	uint64_t cgroup_id;	/* trace this cgroup v2 subtree too; 0 = none */
+	uint32_t cgroup_level;	/* its depth below the v2 root */
 };
 
 struct tracer;

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "core/identity_cache.h"
 #include "sinks/json_writer.h"
 #include "go/go_tracer.h"
 #include "sinks/output.h"
@@ -47,12 +48,40 @@ static void write_frames(FILE *f, const char *key, char **frames, int n)
 	fputc(']', f);
 }
 
+/* The service a process belongs to (identity.h): null where a field does
+ * not apply, every field null when /proc/PID/cgroup could not be read. */
+static void write_identity(FILE *f, const struct identity *id)
+{
+	const char *rt = id ? container_runtime_name(id->runtime) : NULL;
+	const char *qos = id ? pod_qos_name(id->qos) : NULL;
+	const struct {
+		const char *key, *val;
+		size_t max;
+	} fields[] = {
+		{ "cgroup", id && id->cgroup[0] ? id->cgroup : NULL, ID_CGROUP_MAX },
+		{ "unit", id && id->unit[0] ? id->unit : NULL, ID_UNIT_MAX },
+		{ "container_id", id && id->container_id[0] ? id->container_id : NULL, ID_CONTAINER_MAX },
+		{ "container_runtime", rt, 16 },
+		{ "pod_uid", id && id->pod_uid[0] ? id->pod_uid : NULL, ID_POD_UID_MAX },
+		{ "pod_qos", qos, 16 },
+	};
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		fprintf(f, ",\"%s\":", fields[i].key);
+		if (fields[i].val)
+			json_write_string(f, fields[i].val, fields[i].max);
+		else
+			fputs("null", f);
+	}
+}
+
 static void write_thread(FILE *f, const struct report *r, const struct thread_report *t)
 {
 	fputs("{\"type\":\"thread\",", f);
 	write_time_field(f, "time", r->real_ns);
 	fprintf(f, ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"comm\":", t->pid, t->tid);
 	json_write_string(f, t->comm, sizeof(t->comm));
+	write_identity(f, report_identity(r, t->pid));
 	fputs(",\"thread\":", f);
 	json_write_string(f, t->thread, sizeof(t->thread));
 	fprintf(f, ",\"state\":\"%c\",\"parked_seconds\":%.3f,", t->state, t->parked_ns / 1e9);
@@ -109,6 +138,7 @@ static void write_goroutine(FILE *f, const struct report *r, const struct gorout
 	write_time_field(f, "time", r->real_ns);
 	fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", gr->pid);
 	json_write_string(f, p ? p->comm : "", LT_COMM_LEN);
+	write_identity(f, p ? p->identity : NULL);
 	fprintf(f, ",\"goid\":%" PRIu64 ",\"status\":%" PRIu32 ",\"wait_reason\":", g->goid,
 		g->status);
 	json_write_string(f, g->wait_reason, sizeof(g->wait_reason));
@@ -131,6 +161,7 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 	fprintf(f, ",\"kind\":\"%s\"", s->goroutines ? "goroutine" : "thread");
 	fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", s->pid);
 	json_write_string(f, s->comm, sizeof(s->comm));
+	write_identity(f, report_identity(r, s->pid));
 	fprintf(f, ",\"site\":\"%016" PRIx64 "\",\"verdict\":\"%s\",\"reason\":\"%s\","
 		"\"threads\":%" PRIu32 ",\"parked_min_seconds\":%.3f,\"parked_max_seconds\":%.3f,"
 		"\"evidence\":{\"growth_per_min\":%.2f,\"no_timeout\":%s,\"woken_since_park\":%s,"
@@ -189,6 +220,7 @@ static void write_summary(FILE *f, const struct report *r, const struct proc_rep
 	write_time_field(f, "time", r->real_ns);
 	fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", p->pid);
 	json_write_string(f, p->comm, sizeof(p->comm));
+	write_identity(f, p->identity);
 	fprintf(f, ",\"alive\":%s,\"live_threads\":%" PRIu32 ",\"created\":%" PRIu64
 		",\"exited\":%" PRIu64 ",\"created_total\":%" PRIu64 ",\"exited_total\":%" PRIu64
 		",\"parked\":%" PRIu32 ",\"threshold_seconds\":%.3f,\"interval_seconds\":%.3f,"

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "core/identity_cache.h"
 #include "sinks/syslog_out.h"
 
 /* A site as last logged: one line when it appears, when its thread count
@@ -59,13 +60,31 @@ static void put_quoted(struct line *l, const char *key, const char *s, size_t ma
 	put(l, "\"");
 }
 
+/* The service of the process (identity.h), the keys that apply, right
+ * after comm: unit, container_id, container_runtime, pod_uid, cgroup. */
+static void put_identity(struct line *l, const struct identity *id)
+{
+	if (!id)
+		return;
+	if (id->unit[0])
+		put_quoted(l, "unit", id->unit, sizeof(id->unit));
+	if (id->container_id[0])
+		put(l, " container_id=%s container_runtime=%s", id->container_id,
+		    container_runtime_name(id->runtime));
+	if (id->pod_uid[0])
+		put(l, " pod_uid=%s", id->pod_uid);
+	if (id->cgroup[0])
+		put_quoted(l, "cgroup", id->cgroup, sizeof(id->cgroup));
+}
+
 static const char *event_name(enum finding_event ev)
 {
 	return ev == FINDING_NEW ? "new" : ev == FINDING_CHANGED ? "changed" : "gone";
 }
 
 size_t syslog_format_finding(char *buf, size_t size, enum finding_event ev,
-			     const struct finding *f, const struct thread_report *t)
+			     const struct finding *f, const struct thread_report *t,
+			     const struct identity *id)
 {
 	struct line l = { buf, size, 0 };
 
@@ -73,6 +92,7 @@ size_t syslog_format_finding(char *buf, size_t size, enum finding_event ev,
 		buf[0] = '\0';
 	put(&l, "finding=%s pid=%" PRIu32 " tid=%" PRIu32, event_name(ev), f->pid, f->tid);
 	put_quoted(&l, "comm", f->comm, sizeof(f->comm));
+	put_identity(&l, id);
 	put_quoted(&l, "thread", f->thread, sizeof(f->thread));
 	if (t) {
 		const struct wait_info *w = &t->wait;
@@ -105,9 +125,9 @@ void syslog_out_close(void)
 void syslog_out_finding(enum finding_event ev, const struct finding *f,
 			const struct thread_report *t, void *ctx)
 {
-	char line[512];
+	char line[SYSLOG_LINE_MAX];
 
-	syslog_format_finding(line, sizeof(line), ev, f, t);
+	syslog_format_finding(line, sizeof(line), ev, f, t, ctx ? report_identity(ctx, f->pid) : NULL);
 	syslog(ev == FINDING_GONE ? LOG_INFO : LOG_WARNING, "%s", line);
 }
 
@@ -121,7 +141,7 @@ static int cmp_logged(const void *a, const void *b)
 }
 
 size_t syslog_format_site(char *buf, size_t size, const char *event, const struct site_report *s,
-			  uint32_t threads, enum verdict v)
+			  uint32_t threads, enum verdict v, const struct identity *id)
 {
 	struct line l = { buf, size, 0 };
 
@@ -129,6 +149,7 @@ size_t syslog_format_site(char *buf, size_t size, const char *event, const struc
 		buf[0] = '\0';
 	put(&l, "site=%s pid=%" PRIu32, event, s->pid);
 	put_quoted(&l, "comm", s->comm, sizeof(s->comm));
+	put_identity(&l, id);
 	put(&l, " kind=%s id=%016" PRIx64 " %s=%" PRIu32 " verdict=%s",
 	    s->goroutines ? "goroutine" : "thread", s->group,
 	    s->goroutines ? "goroutines" : "threads", threads, verdict_name(v));
@@ -141,7 +162,7 @@ static void log_sites(const struct report *r)
 {
 	struct logged_site *cur = calloc(r->n_sites + 1, sizeof(*cur));
 	size_t n = 0, i = 0, k = 0;
-	char line[512];
+	char line[SYSLOG_LINE_MAX];
 
 	if (!cur)
 		return;
@@ -166,7 +187,8 @@ static void log_sites(const struct report *r)
 				if (r->sites[j].pid == cur[i].pid && r->sites[j].group == cur[i].site)
 					s = &r->sites[j];
 		if (c < 0) {
-			syslog_format_site(line, sizeof(line), "new", s, cur[i].threads, cur[i].verdict);
+			syslog_format_site(line, sizeof(line), "new", s, cur[i].threads, cur[i].verdict,
+					   report_identity(r, s->pid));
 			syslog(LOG_WARNING, "%s", line);
 			i++;
 		} else if (c > 0) {
@@ -174,13 +196,14 @@ static void log_sites(const struct report *r)
 						    .goroutines = prev_sites[k].goroutines };
 
 			memcpy(gone.comm, prev_sites[k].comm, sizeof(gone.comm));
-			syslog_format_site(line, sizeof(line), "gone", &gone, 0, prev_sites[k].verdict);
+			syslog_format_site(line, sizeof(line), "gone", &gone, 0, prev_sites[k].verdict,
+					   report_identity(r, gone.pid));
 			syslog(LOG_INFO, "%s", line);
 			k++;
 		} else {
 			if (cur[i].threads != prev_sites[k].threads || cur[i].verdict != prev_sites[k].verdict) {
 				syslog_format_site(line, sizeof(line), "changed", s, cur[i].threads,
-						   cur[i].verdict);
+						   cur[i].verdict, report_identity(r, s->pid));
 				syslog(LOG_WARNING, "%s", line);
 			}
 			i++;
@@ -198,7 +221,7 @@ int syslog_out_report(struct findings *fs, const struct report *r)
 	int err;
 
 	log_sites(r);
-	err = findings__update(fs, r, syslog_out_finding, NULL);
+	err = findings__update(fs, r, syslog_out_finding, (void *)r);
 	if (!err && findings__dropped(fs) > dropped)
 		syslog(LOG_WARNING, "findings_dropped=%" PRIu64 " max=%d",
 		       findings__dropped(fs), FINDINGS_MAX);
