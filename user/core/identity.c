@@ -215,7 +215,7 @@ static bool is_unit(struct span c)
 {
 	static const char *const suffixes[] = { ".service", ".scope", ".socket", ".mount", ".swap" };
 
-	if (c.n >= ID_UNIT_MAX || memchr(c.p, ':', c.n))
+	if (c.n >= ID_UNIT_MAX)
 		return false;
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
 		if (span_ends(c, suffixes[i]) && c.n > strlen(suffixes[i]))
