@@ -33,7 +33,8 @@ CGROUP_ROOT = "/sys/fs/cgroup"
 # file events, limits root may set without CAP_SYS_RESOURCE
 PODMAN = ["podman", "--root", os.path.join(TMP, "root"), "--runroot", os.path.join(TMP, "runroot"),
           "--tmpdir", os.path.join(TMP, "tmp"), "--runtime", "runc",
-          "--cgroup-manager=cgroupfs", "--events-backend=file", "--log-level=error"]
+          "--storage-driver", "vfs", "--cgroup-manager=cgroupfs", "--events-backend=file",
+          "--log-level=error"]
 RUN_FLAGS = ["--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096"]
 
 

@@ -30,15 +30,16 @@ static bool is_cgroup2(const char *path)
 
 const char *cgroup2_root(void)
 {
-	static const char *const candidates[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
-	const char *env = getenv("LEAKTRACE_CGROUP2_ROOT");
+	static char path[PATH_MAX];
+	const char *base = getenv("LEAKTRACE_CGROUP2_ROOT");
 
-	if (env && *env)
-		return is_cgroup2(env) ? env : NULL;
-	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
-		if (is_cgroup2(candidates[i]))
-			return candidates[i];
-	return NULL;
+	if (!base || !*base)
+		base = "/sys/fs/cgroup";
+	/* hybrid hosts mount v2 at .../unified, beside the v1 hierarchies */
+	if (snprintf(path, sizeof(path), "%s/unified", base) < (int)sizeof(path) && is_cgroup2(path))
+		return path;
+	snprintf(path, sizeof(path), "%s", base);
+	return is_cgroup2(path) ? path : NULL;
 }
 
 /* Depth of a normalized relative path ("/a/b" = 2, "/" = 0). */
@@ -167,8 +168,10 @@ int cgroup_target_resolve(const char *cgroup, const char *unit, const char *cont
 	int err;
 
 	if (!root) {
-		snprintf(errbuf, errlen, "cgroup v2 is not mounted (/sys/fs/cgroup/unified or "
-			 "/sys/fs/cgroup): --cgroup, --unit and --container need it");
+		snprintf(errbuf, errlen, "cgroup v2 is not mounted at %s or its unified/: "
+			 "--cgroup, --unit and --container need it",
+			 getenv("LEAKTRACE_CGROUP2_ROOT") ? getenv("LEAKTRACE_CGROUP2_ROOT") :
+			 "/sys/fs/cgroup");
 		return -EOPNOTSUPP;
 	}
 	root_len = strlen(root);

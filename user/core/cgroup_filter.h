@@ -13,9 +13,9 @@ struct cgroup_target {
 	char path[4096];	/* relative to the v2 root, starting with '/' */
 };
 
-/* Where cgroup v2 is mounted: /sys/fs/cgroup/unified (hybrid hosts) or
- * /sys/fs/cgroup; NULL when neither is cgroup2. LEAKTRACE_CGROUP2_ROOT
- * overrides it (tests). */
+/* Where cgroup v2 is mounted: BASE/unified (hybrid hosts) or BASE, where
+ * BASE is /sys/fs/cgroup or $LEAKTRACE_CGROUP2_ROOT (the node's hierarchy
+ * mounted elsewhere, as in a container); NULL when neither is cgroup2. */
 const char *cgroup2_root(void);
 
 /*
