@@ -4,7 +4,7 @@
 set -e
 PKGS="make gcc g++ clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 libdw-dev libcmocka-dev libmicrohttpd-dev libc6-dbg golang-go python3 prometheus
-libbpf-tools linux-perf procps iproute2 curl valgrind"
+libbpf-tools linux-perf procps iproute2 curl valgrind podman runc busybox-static python3-yaml"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
