@@ -121,6 +121,19 @@ def run(args, timeout=60, **kw):
     return p.returncode, p.stdout, p.stderr
 
 
+def stop(p, sig=signal.SIGTERM, timeout=20):
+    """Signal a Popen with pipes (sig 0: let it end by itself), wait at most
+    timeout, then kill: (returncode, stdout, stderr) as text."""
+    if p.poll() is None and sig:
+        p.send_signal(sig)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    return p.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
 def json_records(text):
     """Parse JSON lines; raise on a line that is not one JSON object."""
     recs = []

@@ -10,13 +10,12 @@ If podman cannot start a container here, the test says so and fails,
 unless LEAKTRACE_NO_CONTAINER_RUNTIME=1 says that the machine has none."""
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 
 from ltlib import (LEAKTRACE, ROOT, Tap, Workload, free_port, http_get, json_records, leftovers,
-                   promtool_check, reports_in, wait_for)
+                   promtool_check, reports_in, stop, wait_for)
 
 t = Tap()
 TMP = tempfile.mkdtemp(prefix="lt-container-")
@@ -129,10 +128,9 @@ def check_container(cid, pid):
         wait_for(lambda: parked_processes(out) >= 2, 20)
         status, body = http_get("http://127.0.0.1:%d/metrics" % port)
     finally:
-        lt.send_signal(signal.SIGTERM)
-        _, err = lt.communicate(timeout=60)
+        rc, _, err = stop(lt, timeout=60)
         outside.stop()
-    t.ok(lt.returncode == 0, "leaktrace --container %s exits 0" % cid[:12], err.decode())
+    t.ok(rc == 0, "leaktrace --container %s exits 0" % cid[:12], err)
     recs = json_records(open(out).read())
     summ = {r["pid"]: r for r in recs if r.get("type") == "summary"}
     t.diag("traced pids %s, container's leaky %d" % (sorted(summ), pid))

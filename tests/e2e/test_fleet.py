@@ -14,7 +14,8 @@ import time
 import urllib.parse
 
 from ltlib import (LEAKTRACE, SyslogSink, Tap, Workload, free_port, http_get, json_records,
-                   leftovers, parse_syslog, promtool_check, reports_in, unquote_syslog, wait_for)
+                   leftovers, parse_syslog, promtool_check, reports_in, stop, unquote_syslog,
+                   wait_for)
 
 t = Tap()
 TMP = tempfile.mkdtemp(prefix="lt-fleet-")
@@ -30,17 +31,6 @@ SITE_KEYS = ("site", "pid", "comm", "kind", "id", "threads", "goroutines", "verd
 def start_leaktrace(args, **kw):
     return subprocess.Popen([LEAKTRACE] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, **kw)
-
-
-def stop(p, sig=signal.SIGTERM, timeout=20):
-    if p.poll() is None:
-        p.send_signal(sig)
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
-    return p.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
 
 def vmrss_kib(pid):

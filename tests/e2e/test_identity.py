@@ -12,14 +12,13 @@ import hashlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 import uuid
 
 from ltlib import (LEAKTRACE, WORKLOADS, SyslogSink, Tap, Workload, free_port, http_get,
-                   json_records, leftovers, parse_syslog, promtool_check, reports_in,
+                   json_records, leftovers, parse_syslog, promtool_check, reports_in, stop,
                    unquote_syslog, wait_for)
 
 t = Tap()
@@ -147,15 +146,6 @@ def lt_popen(args, sink=None):
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
 
 
-def finish(p, timeout=30):
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
-    return p.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
-
-
 def check_identity(rec, exp):
     return all(rec.get(k) == v for k, v in exp.items())
 
@@ -183,7 +173,7 @@ def test_layouts(cg):
         wait_for(lambda: reports_in(out) >= 5, 20)
         status, body = http_get("http://127.0.0.1:%d/metrics" % port)
     finally:
-        rc, _, err = finish(lt)
+        rc, _, err = stop(lt, sig=0, timeout=30)
         for w in ws + [outside] + ([late] if late else []):
             w.stop()
     msgs = sink.messages()
@@ -267,7 +257,7 @@ def test_text(cg):
         cg.move(wc.pid, rel_c)
         time.sleep(1.1)
         p = lt_popen(["--cgroup", "/" + BASE, "-t", "1s", "-d", "2s", "--no-stacks"])
-        rc, out, err = finish(p)
+        rc, out, err = stop(p, sig=0, timeout=30)
     finally:
         wh.stop()
         wc.stop()
@@ -308,7 +298,7 @@ def test_filters(cg):
         wu = cg.spawn_in(rel_u, [LEAKY, "--exiters", "0"])
         wd = cg.spawn_in(rel_d, [LEAKY, "--exiters", "0"])
         ws += [wu, wd]
-        res = [finish(p) for p in (pu, pc, pp)]
+        res = [stop(p, sig=0, timeout=30) for p in (pu, pc, pp)]
     finally:
         for w in ws:
             w.stop()
