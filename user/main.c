@@ -14,6 +14,7 @@
 #include "core/options.h"
 #include "core/privileges.h"
 #include "core/session.h"
+#include "util/clock.h"
 
 static volatile sig_atomic_t exiting, reopen;
 
@@ -34,14 +35,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (!verbose)
 		return 0;
 	return vfprintf(stderr, fmt, args);
-}
-
-static uint64_t clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* Sleep until mono deadline or a signal. */

@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "judge/lockgraph.h"
+#include "judge/regions.h"
 #include "core/report.h"
 #include "judge/verdict.h"
 
@@ -77,6 +79,7 @@ enum wait_shape {
 	W_READ,		/* read(fd = obj) */
 	W_EPOLL,	/* epoll_wait(..., -1) */
 	W_ACCEPT,
+	W_SIGWAIT,	/* rt_sigtimedwait(set, info, NULL) */
 };
 
 struct tspec {
@@ -135,6 +138,9 @@ static void classify(const struct tspec *s, struct wait_info *w)
 	case W_ACCEPT:
 		nr = 288;
 		a[0] = s->obj;
+		break;
+	case W_SIGWAIT:
+		nr = 128;
 		break;
 	}
 	wait_classify(nr, a, w);
@@ -725,6 +731,292 @@ static void test_join(void **state)
 	report_free(&r);
 }
 
+/* ---- where wait objects live, and the rules that use it ---- */
+
+static const char MAPS[] =
+	"55d0c0000000-55d0c0002000 r--p 00000000 08:01 1234 /usr/bin/svc\n"
+	"55d0c0002000-55d0c0004000 r-xp 00002000 08:01 1234 /usr/bin/svc\n"
+	"55d0c0004000-55d0c0005000 rw-p 00004000 08:01 1234 /usr/bin/svc\n"
+	"55d0c0005000-55d0c0006000 rw-p 00000000 00:00 0 \n"
+	"55d0c1000000-55d0c1021000 rw-p 00000000 00:00 0                  [heap]\n"
+	"7f0000000000-7f0000021000 rw-p 00000000 00:00 0 \n"
+	"garbage line without a mapping\n"
+	"7f1000000000-7f0000000000 rw-p 00000000 08:01 99 /backwards\n"
+	"7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0                  [stack]";
+
+static void test_regions(void **state)
+{
+	(void)state;
+	assert_int_equal(maps_region(MAPS, sizeof(MAPS) - 1, 0x55d0c0004010), REGION_GLOBAL);
+	assert_int_equal(maps_region(MAPS, sizeof(MAPS) - 1, 0x55d0c0005010), REGION_GLOBAL); /* bss */
+	assert_int_equal(maps_region(MAPS, sizeof(MAPS) - 1, 0x55d0c1000100), REGION_HEAP);
+	assert_int_equal(maps_region(MAPS, sizeof(MAPS) - 1, 0x7f0000000100), REGION_HEAP);
+	assert_int_equal(maps_region(MAPS, sizeof(MAPS) - 1, 0x7ffc00000100), REGION_HEAP);
+	assert_int_equal(maps_region(MAPS, sizeof(MAPS) - 1, 0x55d0c0002010), REGION_UNKNOWN); /* text */
+	assert_int_equal(maps_region(MAPS, sizeof(MAPS) - 1, 0x1000), REGION_UNKNOWN);
+	assert_int_equal(maps_region(MAPS, sizeof(MAPS) - 1, 0x7f1000000010), REGION_UNKNOWN);
+	/* cut in the middle of a line, empty, garbage */
+	assert_int_equal(maps_region(MAPS, 70, 0x55d0c0004010), REGION_UNKNOWN);
+	assert_int_equal(maps_region("", 0, 0x1000), REGION_UNKNOWN);
+	assert_int_equal(maps_region("\n\n-\n1-\nzz-zz rw-p", 20, 0x1), REGION_UNKNOWN);
+	/* the real thing: this test's own globals and heap */
+	static int global_word;
+	int *heap_word = malloc(sizeof(*heap_word));
+
+	assert_int_equal(procmaps_region(NULL, getpid(), (uintptr_t)&global_word), REGION_GLOBAL);
+	assert_int_equal(procmaps_region(NULL, getpid(), (uintptr_t)heap_word), REGION_HEAP);
+	free(heap_word);
+}
+
+static enum mem_region fake_region(void *ctx, uint32_t pid, uint64_t addr)
+{
+	(void)pid;
+	return addr >= 0x5000 && addr < 0x6000 ? REGION_GLOBAL : *(enum mem_region *)ctx;
+}
+
+static void judge_regions(struct report *r, struct fake_mem *m, enum mem_region other,
+			  const struct tspec *ts, size_t n)
+{
+	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = m, .region = fake_region,
+				  .region_ctx = &other };
+	struct verdict_engine *e = verdict_engine__new(&o);
+
+	build(r, (uint32_t)getpid(), 0, ts, n);
+	assert_int_equal(verdict_engine__judge(e, r), 0);
+	verdict_engine__free(e);
+}
+
+static void test_service_rest(void **state)
+{
+	uint32_t a = helper_tid[0], b = helper_tid[1];
+	struct fake_mem m = {};
+	struct report r = {};
+
+	(void)state;
+	/* alone on a global condvar: a service worker at rest */
+	struct tspec global[] = { CV(a, 30.0, 0x5040) };
+	judge_regions(&r, &m, REGION_HEAP, global, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_IDLE);
+	assert_non_null(strstr(site_of(&r, a)->reason, "service worker"));
+	assert_int_equal(site_of(&r, a)->object_region, OBJECT_REGION_GLOBAL);
+	/* alone on a heap condvar: a request's wait, still stuck */
+	struct tspec heap[] = { CV(a, 30.0, 0x9040) };
+	judge_regions(&r, &m, REGION_HEAP, heap, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	assert_non_null(strstr(site_of(&r, a)->reason, "alone"));
+	/* region unknown: stuck as before */
+	judge_regions(&r, &m, REGION_UNKNOWN, heap, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	/* a lone read of a pipe is no condition wait: stuck */
+	struct tspec pipe_read[] = { TS(a, 1, 30.0, W_READ, 5) };
+	judge_regions(&r, &m, REGION_GLOBAL, pipe_read, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	/* a global mutex is a lock, not a rest: stuck on its owner */
+	fake_set(&m, 0x5080, 2, (int32_t)b);
+	struct tspec mutex[] = { TS(a, 1, 30.0, W_MUTEX, 0x5080) };
+	judge_regions(&r, &m, REGION_GLOBAL, mutex, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	report_free(&r);
+}
+
+static void test_signal_wait(void **state)
+{
+	uint32_t a = helper_tid[0];
+	struct tspec ts[] = { TS(a, 1, 60.0, W_SIGWAIT, 0) };
+	struct fake_mem m = {};
+	struct report r = {};
+
+	(void)state;
+	judge_mem(&r, &m, ts, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_IDLE);
+	assert_non_null(strstr(site_of(&r, a)->reason, "signals"));
+	assert_true(site_of(&r, a)->signal_wait);
+	report_free(&r);
+}
+
+/* A mutex held by a thread resting in its event loop (a key-value store's
+ * I/O threads and its main loop) is by design; held by a thread parked
+ * anywhere else it is worth a look. */
+static void test_owner_resting(void **state)
+{
+	uint32_t a = helper_tid[0], b = helper_tid[1];
+	struct tspec loop[] = { TS(a, 1, 20.0, W_MUTEX, M1), TS(b, 2, 20.0, W_EPOLL, 0) };
+	struct tspec sleeps[] = { TS(a, 1, 20.0, W_MUTEX, M1), TS(b, 2, 20.0, W_CONDVAR, 0x9000) };
+	struct fake_mem m = {};
+	struct report r = {};
+
+	(void)state;
+	fake_set(&m, M1, 2, (int32_t)b);
+	judge_mem(&r, &m, loop, 2);
+	assert_int_equal(owner_of(&r, a), b);
+	assert_int_equal(verdict_of(&r, a), VERDICT_IDLE);
+	assert_true(site_of(&r, a)->owner_resting);
+	assert_non_null(strstr(site_of(&r, a)->reason, "event loop"));
+	judge_mem(&r, &m, sleeps, 2);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	assert_false(site_of(&r, a)->owner_resting);
+	report_free(&r);
+}
+
+/* ---- goroutines: the same engine, the same history ---- */
+
+struct gspec {
+	uint64_t goid;
+	uint64_t site;
+	double parked_s;
+	uint64_t obj;		/* wait object, 0 = unknown */
+	uint32_t flags;
+	bool estimated;		/* parked before attach */
+};
+
+#define GS(g, st, p, o, ...) { .goid = (g), .site = (st), .parked_s = (p), .obj = (o), __VA_ARGS__ }
+
+static void add_goroutines(struct report *r, uint32_t pid, const struct gspec *gs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct goroutine_report *g = report_add_goroutine(r);
+
+		assert_non_null(g);
+		*g = (struct goroutine_report){ .pid = pid, .goid = gs[i].goid, .site = gs[i].site,
+						.parked_ns = gs[i].parked_s * NS,
+						.parked_estimated = gs[i].estimated,
+						.wait_object = gs[i].obj, .flags = gs[i].flags };
+	}
+}
+
+static enum verdict goroutine_verdict(const struct report *r, uint64_t goid)
+{
+	for (size_t i = 0; i < r->n_goroutines; i++)
+		if (r->goroutines[i].goid == goid)
+			return r->goroutines[i].verdict;
+	fail_msg("goid %" PRIu64 " not in the report", goid);
+	return VERDICT_NONE;
+}
+
+static const struct site_report *goroutine_site(const struct report *r, uint64_t goid)
+{
+	for (size_t i = 0; i < r->n_goroutines; i++)
+		if (r->goroutines[i].goid == goid)
+			return &r->sites[r->goroutines[i].site_index];
+	fail_msg("goid %" PRIu64 " not in the report", goid);
+	return NULL;
+}
+
+/* Reports one second apart: goroutines of steps[k] (0-terminated). */
+static void judge_goroutine_steps(struct verdict_engine *e, struct report *r, int step,
+				  const struct gspec *gs)
+{
+	size_t n = 0;
+
+	while (gs[n].goid)
+		n++;
+	build(r, OTHER_PID, step, NULL, 0);
+	add_goroutines(r, OTHER_PID, gs, n);
+	assert_int_equal(verdict_engine__judge(e, r), 0);
+}
+
+static void test_goroutine_rules(void **state)
+{
+	struct verdict_engine *e = verdict_engine__new(NULL);
+	struct report r = {};
+
+	(void)state;
+	/* a pool of 4 on one shared channel, arriving and growing: idle, a pool */
+	struct gspec pool1[] = { GS(10, 7, 3.0, 0xc000), GS(11, 7, 2.5, 0xc000), { 0 } };
+	struct gspec pool2[] = { GS(10, 7, 4.0, 0xc000), GS(11, 7, 3.5, 0xc000),
+				 GS(12, 7, 2.4, 0xc000), GS(13, 7, 2.1, 0xc000), { 0 } };
+	judge_goroutine_steps(e, &r, 0, pool1);
+	judge_goroutine_steps(e, &r, 1, pool2);
+	assert_int_equal(goroutine_verdict(&r, 12), VERDICT_IDLE);
+	assert_non_null(strstr(goroutine_site(&r, 12)->reason, "pool"));
+	assert_int_equal(goroutine_site(&r, 12)->distinct_wait_objects, 1);
+	assert_true(goroutine_site(&r, 12)->goroutines);
+	verdict_engine__free(e);
+
+	/* one private channel each, arriving: leak */
+	e = verdict_engine__new(NULL);
+	struct gspec priv1[] = { GS(20, 8, 3.0, 0xc100), GS(21, 8, 2.5, 0xc200), { 0 } };
+	struct gspec priv2[] = { GS(20, 8, 4.0, 0xc100), GS(21, 8, 3.5, 0xc200),
+				 GS(22, 8, 2.4, 0xc300), GS(23, 8, 2.1, 0xc400), { 0 } };
+	judge_goroutine_steps(e, &r, 0, priv1);
+	judge_goroutine_steps(e, &r, 1, priv2);
+	assert_int_equal(goroutine_verdict(&r, 23), VERDICT_LEAK);
+	assert_non_null(strstr(goroutine_site(&r, 23)->reason, "goroutines keep arriving"));
+	verdict_engine__free(e);
+
+	/* objects unknown: growth with no departure at all (as before) */
+	e = verdict_engine__new(NULL);
+	struct gspec unk1[] = { GS(30, 9, 3.0, 0), { 0 } };
+	struct gspec unk2[] = { GS(30, 9, 4.0, 0), GS(31, 9, 2.5, 0), GS(32, 9, 2.2, 0), { 0 } };
+	judge_goroutine_steps(e, &r, 0, unk1);
+	assert_int_equal(goroutine_verdict(&r, 30), VERDICT_STUCK);
+	judge_goroutine_steps(e, &r, 1, unk2);
+	assert_int_equal(goroutine_verdict(&r, 31), VERDICT_LEAK);
+	verdict_engine__free(e);
+
+	/* a pile parked before attach, private channels, none leaving: leak at
+	 * the second report; the same pile on one channel stays idle */
+	e = verdict_engine__new(NULL);
+	struct gspec pile[16], shared[16];
+	for (int i = 0; i < 15; i++) {
+		pile[i] = (struct gspec)GS(100 + i, 11, 50.0, 0xd000 + 0x100 * i, .estimated = true);
+		shared[i] = (struct gspec)GS(200 + i, 12, 50.0, 0xe000, .estimated = true);
+	}
+	pile[15] = shared[15] = (struct gspec){ 0 };
+	judge_goroutine_steps(e, &r, 0, pile);
+	assert_int_equal(goroutine_verdict(&r, 100), VERDICT_IDLE);
+	assert_int_equal(goroutine_site(&r, 100)->arrivals, 0);	/* estimated: never arrived */
+	judge_goroutine_steps(e, &r, 1, pile);
+	assert_int_equal(goroutine_verdict(&r, 100), VERDICT_LEAK);
+	assert_non_null(strstr(goroutine_site(&r, 100)->reason, "pile"));
+	judge_goroutine_steps(e, &r, 2, shared);
+	judge_goroutine_steps(e, &r, 3, shared);
+	assert_int_equal(goroutine_verdict(&r, 200), VERDICT_IDLE);
+	verdict_engine__free(e);
+
+	/* flags from the Go collector */
+	e = verdict_engine__new(NULL);
+	struct gspec flagged[] = { GS(1, 20, 30.0, 0, .flags = GOROUTINE_MAIN),
+				   GS(2, 21, 30.0, 0, .flags = GOROUTINE_RUNTIME),
+				   GS(3, 22, 30.0, 0, .flags = GOROUTINE_IDLE_WAIT),
+				   GS(4, 23, 30.0, 0, .flags = GOROUTINE_LISTENER),
+				   GS(5, 24, 30.0, 0, .flags = GOROUTINE_FOREVER), { 0 } };
+	judge_goroutine_steps(e, &r, 0, flagged);
+	for (uint64_t g = 1; g <= 4; g++)
+		assert_int_equal(goroutine_verdict(&r, g), VERDICT_IDLE);
+	assert_int_equal(goroutine_verdict(&r, 5), VERDICT_LEAK);
+	assert_non_null(strstr(goroutine_site(&r, 5)->reason, "forever"));
+	assert_int_equal(r.worst, VERDICT_LEAK);
+	verdict_engine__free(e);
+	report_free(&r);
+}
+
+/* Threads and goroutines of one process in one report: separate sites,
+ * even with equal site ids; a thread the Go collector marked as a runtime
+ * thread is idle whatever its wait. */
+static void test_units_together(void **state)
+{
+	struct verdict_engine *e = verdict_engine__new(NULL);
+	struct tspec ts[] = { CV(10, 5.0, 0x1000), CV(11, 5.0, 0x1100) };
+	struct gspec gs[] = { GS(10, SITE, 5.0, 0xc000) };
+	struct report r = {};
+
+	(void)state;
+	build(&r, OTHER_PID, 0, ts, 2);
+	r.threads[1].site = 0x77;
+	r.threads[1].go_runtime = true;
+	add_goroutines(&r, OTHER_PID, gs, 1);
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(r.n_sites, 3);
+	assert_int_equal(verdict_of(&r, 10), VERDICT_STUCK);
+	assert_int_equal(verdict_of(&r, 11), VERDICT_IDLE);
+	assert_non_null(strstr(site_of(&r, 11)->reason, "Go runtime"));
+	assert_int_equal(goroutine_verdict(&r, 10), VERDICT_STUCK);
+	assert_ptr_not_equal(site_of(&r, 10), goroutine_site(&r, 10));
+	verdict_engine__free(e);
+	report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest rules[] = {
@@ -734,6 +1026,8 @@ int main(void)
 		cmocka_unit_test(test_group_without_stacks),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_history_bounded),
+		cmocka_unit_test(test_goroutine_rules),
+		cmocka_unit_test(test_units_together),
 	};
 	const struct CMUnitTest locks[] = {
 		cmocka_unit_test(test_lock_two_cycle),
@@ -743,6 +1037,10 @@ int main(void)
 		cmocka_unit_test(test_lock_only_mutex_waits),
 		cmocka_unit_test(test_lock_pi),
 		cmocka_unit_test(test_join),
+		cmocka_unit_test(test_regions),
+		cmocka_unit_test(test_service_rest),
+		cmocka_unit_test(test_signal_wait),
+		cmocka_unit_test(test_owner_resting),
 	};
 	int failed = cmocka_run_group_tests_name("verdict rules", rules, NULL, NULL);
 

@@ -120,6 +120,7 @@ enum {
 	OPT_LEAK_MIN_THREADS,
 	OPT_LEAK_MIN_SPAN,
 	OPT_LEAK_MIN_ARRIVALS,
+	OPT_LEAK_MIN_PILE,
 	OPT_CGROUP,
 	OPT_UNIT,
 	OPT_CONTAINER,
@@ -151,6 +152,7 @@ static const struct argp_option argp_opts[] = {
 	{ "leak-min-threads", OPT_LEAK_MIN_THREADS, "N", 0, "Threads a spread-out site needs to be a leak (default 3)", 0 },
 	{ "leak-min-span", OPT_LEAK_MIN_SPAN, "DURATION", 0, "Spread of park times that makes such a site a leak (default 1s)", 0 },
 	{ "leak-min-arrivals", OPT_LEAK_MIN_ARRIVALS, "N", 0, "Arrivals while observed that make a site a leak (default 2)", 0 },
+	{ "leak-min-pile", OPT_LEAK_MIN_PILE, "N", 0, "Goroutines on private objects, none leaving, that make a leak on first sight (default 10)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output, including libbpf's log", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
 	{ "version", 'V', NULL, 0, "Print the version", 0 },
@@ -182,6 +184,21 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 		return -EINVAL;
 	*out = (int)v;
 	return 0;
+}
+
+/* --NAME N: a count from lo to 1,000,000. */
+static void count_option(struct argp_state *state, const char *name, const char *arg, int lo,
+			 uint32_t *out)
+{
+	int v;
+
+	if (parse_int(arg, lo, 1000000, &v)) {
+		fprintf(stderr, "leaktrace: invalid --%s '%s' (%d-1000000) (try 'leaktrace --help')\n",
+			name, arg, lo);
+		*(int *)state->input = 1;
+		return;
+	}
+	*out = v;
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
@@ -284,22 +301,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			o->min_verdict = v;
 		break;
 	}
-	case OPT_LEAK_MIN_THREADS: {
-		int v;
-
-		if (parse_int(arg, 2, 1000000, &v))
-			usage_error(state, "invalid --leak-min-threads '%s' (2-1000000)", arg);
-		o->leak_min_threads = v;
+	case OPT_LEAK_MIN_THREADS:
+		count_option(state, "leak-min-threads", arg, 2, &o->leak_min_threads);
 		break;
-	}
-	case OPT_LEAK_MIN_ARRIVALS: {
-		int v;
-
-		if (parse_int(arg, 1, 1000000, &v))
-			usage_error(state, "invalid --leak-min-arrivals '%s' (1-1000000)", arg);
-		o->leak_min_arrivals = v;
+	case OPT_LEAK_MIN_ARRIVALS:
+		count_option(state, "leak-min-arrivals", arg, 1, &o->leak_min_arrivals);
 		break;
-	}
+	case OPT_LEAK_MIN_PILE:
+		count_option(state, "leak-min-pile", arg, 2, &o->leak_min_pile);
+		break;
 	case OPT_LEAK_MIN_SPAN: {
 		uint64_t ns;
 

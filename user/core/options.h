@@ -52,6 +52,7 @@ struct lt_options {
 	uint32_t leak_min_threads;
 	double leak_min_span_s;
 	uint32_t leak_min_arrivals;
+	uint32_t leak_min_pile;
 };
 
 /* Parse "500ms", "2s", "1m", "1h", "1.5s" or a bare number of seconds.

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/report.h"
+#include "util/array.h"
 
 static void free_frames(char **frames, int n)
 {
@@ -27,6 +28,7 @@ void report_reset(struct report *r)
 	for (size_t i = 0; i < r->n_threads; i++)
 		free_thread_stacks(&r->threads[i]);
 	r->n_threads = 0;
+	r->n_thread_index = 0;
 	r->n_procs = 0;
 	r->n_sites = 0;
 	r->n_goroutines = 0;
@@ -41,77 +43,49 @@ void report_free(struct report *r)
 {
 	report_reset(r);
 	free(r->threads);
+	free(r->thread_index);
 	free(r->procs);
 	free(r->sites);
 	free(r->goroutines);
 	memset(r, 0, sizeof(*r));
 }
 
-static int grow(void **buf, size_t *cap, size_t n, size_t elem)
+const struct proc_report *report_find_proc(const struct report *r, uint32_t pid)
 {
-	size_t ncap;
-	void *nb;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	nb = realloc(*buf, ncap * elem);
-	if (!nb)
-		return -ENOMEM;
-	*buf = nb;
-	*cap = ncap;
-	return 0;
-}
-
-struct proc_report *report_proc(struct report *r, uint32_t pid)
-{
-	struct proc_report *p;
-
 	/* reports are built in tgid order by the iterator: check the last first */
 	if (r->n_procs && r->procs[r->n_procs - 1].pid == pid)
 		return &r->procs[r->n_procs - 1];
 	for (size_t i = 0; i < r->n_procs; i++)
 		if (r->procs[i].pid == pid)
 			return &r->procs[i];
-	if (grow((void **)&r->procs, &r->cap_procs, r->n_procs, sizeof(*p)))
-		return NULL;
-	p = &r->procs[r->n_procs++];
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
+	return NULL;
+}
+
+struct proc_report *report_proc(struct report *r, uint32_t pid)
+{
+	struct proc_report *p = (struct proc_report *)report_find_proc(r, pid);
+
+	if (p)
+		return p;
+	p = ARRAY_PUSH(r->procs, r->n_procs, r->cap_procs);
+	if (p)
+		p->pid = pid;
 	return p;
 }
 
 struct thread_report *report_add_thread(struct report *r)
 {
-	struct thread_report *t;
-
-	if (grow((void **)&r->threads, &r->cap_threads, r->n_threads, sizeof(*t)))
-		return NULL;
-	t = &r->threads[r->n_threads++];
-	memset(t, 0, sizeof(*t));
-	return t;
+	return ARRAY_PUSH(r->threads, r->n_threads, r->cap_threads);
 }
 
 struct site_report *report_add_site(struct report *r)
 {
-	struct site_report *s;
-
-	if (grow((void **)&r->sites, &r->cap_sites, r->n_sites, sizeof(*s)))
-		return NULL;
-	s = &r->sites[r->n_sites++];
-	memset(s, 0, sizeof(*s));
-	return s;
+	return ARRAY_PUSH(r->sites, r->n_sites, r->cap_sites);
 }
 
 struct goroutine_report *report_add_goroutine(struct report *r)
 {
-	struct goroutine_report *g;
-
-	if (grow((void **)&r->goroutines, &r->cap_goroutines, r->n_goroutines, sizeof(*g)))
-		return NULL;
-	g = &r->goroutines[r->n_goroutines++];
-	memset(g, 0, sizeof(*g));
-	return g;
+	return ARRAY_PUSH(r->goroutines, r->n_goroutines, r->cap_goroutines);
 }
 
 const char *verdict_name(enum verdict v)
@@ -132,11 +106,58 @@ int verdict_parse(const char *s, enum verdict *v)
 	return -EINVAL;
 }
 
+/* The (pid, tid) order of the index; a key is a thread_report too. */
+static const struct report *index_report;
+
+static int cmp_thread_id(const struct thread_report *x, const struct thread_report *y)
+{
+	if (x->pid != y->pid)
+		return (x->pid > y->pid) - (x->pid < y->pid);
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+	return cmp_thread_id(&index_report->threads[*(const uint32_t *)a],
+			     &index_report->threads[*(const uint32_t *)b]);
+}
+
+int report_index_threads(struct report *r)
+{
+	r->n_thread_index = 0;
+	if (ARRAY_RESERVE(r->thread_index, r->cap_thread_index, r->n_threads + 1))
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_threads; i++)
+		r->thread_index[i] = i;
+	index_report = r;
+	qsort(r->thread_index, r->n_threads, sizeof(*r->thread_index), cmp_index);
+	r->n_thread_index = r->n_threads;
+	return 0;
+}
+
 const struct thread_report *report_find_thread(const struct report *r, uint32_t pid, uint32_t tid)
 {
-	for (size_t i = 0; i < r->n_threads; i++)
-		if (r->threads[i].tid == tid && r->threads[i].pid == pid)
-			return &r->threads[i];
+	struct thread_report key = { .pid = pid, .tid = tid };
+	size_t lo = 0, hi = r->n_thread_index;
+
+	if (r->n_thread_index != r->n_threads) {
+		for (size_t i = 0; i < r->n_threads; i++)
+			if (!cmp_thread_id(&r->threads[i], &key))
+				return &r->threads[i];
+		return NULL;
+	}
+	while (lo < hi) {	/* sorted_find cannot see through the index */
+		size_t mid = lo + (hi - lo) / 2;
+		const struct thread_report *t = &r->threads[r->thread_index[mid]];
+		int c = cmp_thread_id(t, &key);
+
+		if (!c)
+			return t;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 

@@ -48,20 +48,36 @@ struct thread_report {
 	int stack_err;			/* 0, or -errno of a failed capture */
 	bool stacks_borrowed;		/* frames belong to the stack cache, not to us */
 	uint64_t site;			/* hash of the stack, 0 = no stack */
-	/* verdict.c */
-	uint64_t group;			/* site, or a hash of the wait when no stack */
+	bool go_runtime;		/* an OS thread of the Go runtime: set by the Go collector */
+	/* judge */
+	uint64_t group;			/* site, or the wait's shape when no stack */
 	uint32_t lock_owner;		/* tid holding the mutex it waits for, 0 = none */
 	enum verdict verdict;
 	size_t site_index;		/* into report.sites */
 };
 
-/* One parked goroutine (go_report.c); g points into the snapshot the
+/* What the Go collector tells the judge about a goroutine's wait. */
+enum goroutine_flags {
+	GOROUTINE_RUNTIME = 1 << 0,	/* started by the runtime itself */
+	GOROUTINE_IDLE_WAIT = 1 << 1,	/* sleep, timer or GC wait */
+	GOROUTINE_LISTENER = 1 << 2,	/* IO wait inside an Accept */
+	GOROUTINE_MAIN = 1 << 3,	/* the main goroutine */
+	GOROUTINE_FOREVER = 1 << 4,	/* provably never woken: nil channel, empty select */
+};
+
+/* One parked goroutine (go/go_report.c); g points into the snapshot the
  * goroutine tracer keeps until the next report. */
 struct go_goroutine;
 struct goroutine_report {
 	uint32_t pid;
 	const struct go_goroutine *g;
+	uint64_t goid;
+	uint64_t parked_ns;
+	bool parked_estimated;		/* parked before attach: the age is a lower bound */
+	uint64_t wait_object;		/* channel/semaphore it waits on, 0 = unknown */
+	uint32_t flags;			/* enum goroutine_flags */
 	uint64_t site;			/* hash of creation site and stack */
+	/* judge */
 	enum verdict verdict;
 	size_t site_index;		/* into report.sites */
 };
@@ -83,6 +99,10 @@ struct site_report {
 	bool disk;			/* some thread in D state */
 	bool woken_since_park;		/* a thread got wake-ups without running */
 	bool lock_wait;			/* some thread waits for a held mutex */
+	bool signal_wait;		/* every thread waits for signals */
+	bool owner_resting;		/* the mutex owner rests in an event loop */
+	enum { OBJECT_REGION_UNKNOWN, OBJECT_REGION_GLOBAL, OBJECT_REGION_HEAP } object_region;
+					/* where a lone unit's wait object lives */
 	uint32_t arrivals;		/* threads that joined while observed */
 	uint32_t departures;		/* threads that left (ran or exited) */
 	uint32_t reports_seen;
@@ -126,6 +146,8 @@ struct report {
 	uint64_t capture_failures;	/* stacks asked for and not obtained */
 	struct thread_report *threads;
 	size_t n_threads, cap_threads;
+	uint32_t *thread_index;		/* threads by (pid, tid): report_index_threads() */
+	size_t n_thread_index, cap_thread_index;
 	struct proc_report *procs;
 	size_t n_procs, cap_procs;
 	struct site_report *sites;
@@ -152,14 +174,23 @@ struct goroutine_report *report_add_goroutine(struct report *r);
 void report_reset(struct report *r);
 void report_free(struct report *r);
 
+/* The summary of pid, NULL if there is none. */
+const struct proc_report *report_find_proc(const struct report *r, uint32_t pid);
+
 /* Find or add the summary of pid. NULL on allocation failure. */
 struct proc_report *report_proc(struct report *r, uint32_t pid);
 
 /* Append an empty thread entry. NULL on allocation failure. */
 struct thread_report *report_add_thread(struct report *r);
 
-/* The thread tid of process pid in r, NULL if it is not in the report. */
+/* The thread tid of process pid in r, NULL if it is not in the report.
+ * O(log n) once report_index_threads() has run on the final thread array,
+ * a linear search otherwise. */
 const struct thread_report *report_find_thread(const struct report *r, uint32_t pid, uint32_t tid);
+
+/* Index r->threads by (pid, tid); valid until threads are added or moved.
+ * 0 or -ENOMEM (then lookups stay linear). */
+int report_index_threads(struct report *r);
 
 /* Sort: processes by pid, threads by pid then longest parked first. */
 void report_sort(struct report *r);

@@ -12,6 +12,7 @@
 #include "core/cgroup_filter.h"
 #include "core/identity_cache.h"
 #include "core/session.h"
+#include "util/clock.h"
 #include "stacks/stack_capture.h"
 #include "sinks/syslog_out.h"
 #include "core/tracer.h"
@@ -34,14 +35,6 @@ struct session {
 static bool has_cgroup_filter(const struct lt_options *o)
 {
 	return o->cgroup || o->unit || o->container;
-}
-
-static uint64_t clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static long max_rss_kb(void)
@@ -119,6 +112,7 @@ static int open_consumers(struct session *s)
 		.leak_min_threads = o->leak_min_threads,
 		.leak_min_span_s = o->leak_min_span_s,
 		.leak_min_arrivals = o->leak_min_arrivals,
+		.leak_min_pile = o->leak_min_pile,
 	};
 	char msg[256] = "";
 
@@ -131,7 +125,7 @@ static int open_consumers(struct session *s)
 	if (o->go_mode >= 0) {
 		struct go_report_opts gopts = {
 			.pids = o->pids, .n_pids = o->n_pids, .force = o->go_mode > 0,
-			.verbose = o->verbose, .leak_min_arrivals = o->leak_min_arrivals,
+			.verbose = o->verbose,
 			.system_wide = o->n_pids == 0 || has_cgroup_filter(o),
 		};
 
@@ -238,14 +232,15 @@ int session__report(struct session *s, bool final, FILE *out)
 		stack_capture__run(s->stacks, s->tracer, r);
 	t2 = clock_ns(CLOCK_MONOTONIC);
 	r->capture_ns = t2 - t1;
+	err = go_report__collect(s->goroutines, r);
+	if (err)
+		fprintf(stderr, "leaktrace: warning: goroutine snapshot failed: %s\n", strerror(-err));
+	/* every collector has run: judge once, nothing changes a verdict after */
 	err = verdict_engine__judge(s->verdicts, r);
 	if (err) {
 		fprintf(stderr, "leaktrace: cannot judge report: %s\n", strerror(-err));
 		return err;
 	}
-	err = go_report__collect(s->goroutines, r);
-	if (err)
-		fprintf(stderr, "leaktrace: warning: goroutine snapshot failed: %s\n", strerror(-err));
 	if (identity_cache__fill(s->identities, r))
 		fprintf(stderr, "leaktrace: warning: out of memory reading process identities\n");
 	r->judge_ns = clock_ns(CLOCK_MONOTONIC) - t2;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Goroutines in reports: one goroutine tracer per traced Go process, its
- * parked goroutines grouped into sites and judged like threads. */
+/* Goroutines in reports: one goroutine tracer per traced Go process, whose
+ * parked goroutines enter the report to be judged like threads. */
 #ifndef LT_GO_REPORT_H
 #define LT_GO_REPORT_H
 
@@ -13,7 +13,6 @@ struct go_report_opts {
 	int n_pids;
 	bool force;		/* --go: a process that cannot be traced is an error */
 	bool verbose;
-	uint32_t leak_min_arrivals;	/* arrivals after attach that make a leak (2) */
 	bool system_wide;	/* also attach to Go processes found in reports */
 	size_t max_procs;	/* Go processes traced at most (64); the rest counted */
 };
@@ -27,13 +26,10 @@ struct go_report;
 struct go_report *go_report__new(const struct go_report_opts *opts, char *err, size_t errlen);
 void go_report__free(struct go_report *g);
 
-/* Number of Go processes traced. */
-int go_report__count(const struct go_report *g);
-
-/* Snapshot every traced process: add parked goroutines (>= r->threshold_ns),
- * their sites and verdicts, and goroutine counts to r. Go runtime threads
- * (idle Ms in futex or netpoll waits) are judged idle. Call after
- * verdict_engine__judge(). */
+/* Collector: snapshot every traced process, add its parked goroutines
+ * (>= r->threshold_ns) with their site ids and wait flags, and goroutine
+ * counts to r; mark the Go runtime's own threads (idle Ms). Call after the
+ * stack capture and before verdict_engine__judge(). */
 int go_report__collect(struct go_report *g, struct report *r);
 
 #endif

@@ -1,21 +1,27 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Leak or idle: groups parked threads into sites and judges each site from
- * its shape now and its history over the reports seen (README "Verdicts"). */
+/* The judge: after the collectors (thread scan, stack capture, goroutine
+ * snapshot) have filled a report, groups every parked unit into sites,
+ * follows each site over the reports (history.c) and judges it once with
+ * the rule table (rules.c). Nothing changes a verdict afterwards. */
 #ifndef LT_VERDICT_H
 #define LT_VERDICT_H
 
 #include <stdint.h>
 
 #include "judge/lockgraph.h"
+#include "judge/regions.h"
 #include "core/report.h"
 
 struct verdict_opts {
 	uint32_t leak_min_threads;	/* a spread-out site needs this many (3) */
 	double leak_min_span_s;		/* ... parked over at least this span (1 s) */
 	uint32_t leak_min_arrivals;	/* or this net growth (arrivals - departures) while observed (2) */
+	uint32_t leak_min_pile;		/* or this many on private objects, none leaving (10) */
 	size_t max_sites;		/* history entries kept (4096) */
 	mem_reader_fn read_mem;		/* mutex owners; NULL = procmem_read */
 	void *read_ctx;
+	region_fn region;		/* where wait objects live; NULL = procmaps_region */
+	void *region_ctx;
 };
 
 struct verdict_engine;
@@ -23,8 +29,9 @@ struct verdict_engine;
 struct verdict_engine *verdict_engine__new(const struct verdict_opts *opts);
 void verdict_engine__free(struct verdict_engine *e);
 
-/* Fill r->sites and every thread's group, site_index, lock_owner and
- * verdict; r->worst. Call once per report, in time order. */
+/* Fill r->sites; every thread's group, site_index, lock_owner and verdict;
+ * every goroutine's site_index and verdict; r->worst. Call once per report,
+ * in time order, after all collectors. */
 int verdict_engine__judge(struct verdict_engine *e, struct report *r);
 
 #endif

@@ -7,12 +7,13 @@
 #include <stdint.h>
 
 #include "stacks/ksyms.h"
+#include "util/array.h"
+#include "util/strpool.h"
 
 struct ksyms {
 	struct ksym *syms;
 	size_t nr, cap;
-	char *names;		/* all names, NUL separated */
-	size_t names_len, names_cap;
+	struct strpool names;
 };
 
 /* Text symbols only: a stack address never resolves to data. */
@@ -23,33 +24,14 @@ static int is_text_type(char t)
 
 static int ksyms__add(struct ksyms *ks, __u64 addr, const char *name, size_t len)
 {
-	if (ks->nr == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 16384;
-		void *p = realloc(ks->syms, cap * sizeof(*ks->syms));
+	size_t off;
 
-		if (!p)
-			return -ENOMEM;
-		ks->syms = p;
-		ks->cap = cap;
-	}
-	if (ks->names_len + len + 1 > ks->names_cap) {
-		size_t cap = ks->names_cap ? ks->names_cap * 2 : 1 << 20;
-		void *p;
-
-		while (cap < ks->names_len + len + 1)
-			cap *= 2;
-		p = realloc(ks->names, cap);
-		if (!p)
-			return -ENOMEM;
-		ks->names = p;
-		ks->names_cap = cap;
-	}
-	memcpy(ks->names + ks->names_len, name, len);
-	ks->names[ks->names_len + len] = '\0';
-	/* names may move while loading: keep the offset, fix up at the end */
-	ks->syms[ks->nr].name = (const char *)(uintptr_t)ks->names_len;
+	if (array_reserve((void **)&ks->syms, &ks->cap, ks->nr + 1, sizeof(*ks->syms), 16384) ||
+	    strpool_add(&ks->names, name, len, &off))
+		return -ENOMEM;
+	/* names move while loading: keep the offset, fix up at the end */
+	ks->syms[ks->nr].name = (const char *)(uintptr_t)off;
 	ks->syms[ks->nr].addr = addr;
-	ks->names_len += len + 1;
 	ks->nr++;
 	return 0;
 }
@@ -92,7 +74,7 @@ void ksyms__free(struct ksyms *ks)
 	if (!ks)
 		return;
 	free(ks->syms);
-	free(ks->names);
+	strpool_free(&ks->names);
 	free(ks);
 }
 
@@ -145,7 +127,7 @@ struct ksyms *ksyms__load_file(const char *path)
 	}
 	ks->nr = w;
 	for (i = 0; i < ks->nr; i++)
-		ks->syms[i].name = ks->names + (uintptr_t)ks->syms[i].name;
+		ks->syms[i].name = ks->names.buf + (uintptr_t)ks->syms[i].name;
 	return ks;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "stacks/stack_capture.h"
+#include "util/array.h"
 #include "stacks/stacks.h"
 #include "core/tracer.h"
 
@@ -81,28 +82,18 @@ uint64_t stack_site_id(char *const *user, int n_user, char *const *kernel, int n
 	return h ? h : 1;
 }
 
-static struct cached_stack *find_cached(struct cached_stack *arr, size_t n, uint32_t tid)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (arr[mid].tid == tid)
-			return &arr[mid];
-		if (arr[mid].tid < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 static int cmp_cached(const void *a, const void *b)
 {
 	const struct cached_stack *x = a, *y = b;
 
 	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+static struct cached_stack *find_cached(struct cached_stack *arr, size_t n, uint32_t tid)
+{
+	struct cached_stack key = { .tid = tid };
+
+	return sorted_find(arr, n, sizeof(*arr), &key, cmp_cached);
 }
 
 struct run_ctx {

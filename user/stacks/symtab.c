@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include "stacks/symtab.h"
+#include "util/array.h"
+#include "util/lru.h"
+#include "util/strpool.h"
 
 #ifndef NT_GNU_BUILD_ID
 #define NT_GNU_BUILD_ID 3
@@ -31,7 +34,7 @@ struct symtab {
 	char build_id[SYMTAB_BUILD_ID_MAX * 2 + 1];
 	bool debug_file;
 	/* cache membership */
-	struct symtab *prev, *next;
+	struct lru_node lru;
 	dev_t dev;
 	ino_t ino;
 	off_t fsize;
@@ -48,8 +51,7 @@ struct raw_sym {
 struct builder {
 	struct raw_sym *syms;
 	size_t nr, cap;
-	char *pool;
-	size_t pool_len, pool_cap;
+	struct strpool names;
 };
 
 static int elf_ready(void)
@@ -61,27 +63,6 @@ static int elf_ready(void)
 			return -ENOTSUP;
 		ready = 1;
 	}
-	return 0;
-}
-
-static int pool_add(struct builder *b, const char *s, size_t len, size_t *off)
-{
-	if (b->pool_len + len + 1 > b->pool_cap) {
-		size_t cap = b->pool_cap ? b->pool_cap : 4096;
-		void *p;
-
-		while (cap < b->pool_len + len + 1)
-			cap *= 2;
-		p = realloc(b->pool, cap);
-		if (!p)
-			return -ENOMEM;
-		b->pool = p;
-		b->pool_cap = cap;
-	}
-	memcpy(b->pool + b->pool_len, s, len);
-	b->pool[b->pool_len + len] = '\0';
-	*off = b->pool_len;
-	b->pool_len += len + 1;
 	return 0;
 }
 
@@ -111,17 +92,10 @@ static int builder_add(struct builder *b, const char *name, const GElf_Sym *s,
 	len = strcspn(name, "@");
 	if (!len)
 		return 0;
-	if (b->nr == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 1024;
-		void *p = realloc(b->syms, cap * sizeof(*b->syms));
-
-		if (!p)
-			return -ENOMEM;
-		b->syms = p;
-		b->cap = cap;
-	}
+	if (ARRAY_RESERVE(b->syms, b->cap, b->nr + 1))
+		return -ENOMEM;
 	r = &b->syms[b->nr];
-	err = pool_add(b, name, len, &r->name_off);
+	err = strpool_add(&b->names, name, len, &r->name_off);
 	if (err)
 		return err;
 	r->addr = s->st_value;
@@ -354,8 +328,7 @@ static int finish_symbols(struct builder *b, struct symtab *st)
 	st->syms = calloc(w ? w : 1, sizeof(*st->syms));
 	if (!st->syms)
 		return -ENOMEM;
-	st->names = b->pool;
-	b->pool = NULL;
+	st->names = strpool_take(&b->names);
 	for (i = 0; i < w; i++) {
 		struct raw_sym *r = &b->syms[i];
 		struct sym *s = &st->syms[i];
@@ -413,7 +386,7 @@ static int symtab__open_fd(int fd, const char *debug_root, struct symtab **out)
 	if (!err)
 		err = finish_symbols(&b, st);
 	free(b.syms);
-	free(b.pool);
+	strpool_free(&b.names);
 	if (err) {
 		symtab__destroy(st);
 		return err;
@@ -498,8 +471,8 @@ bool symtab__has_debug_file(const struct symtab *st)
 }
 
 struct symtab_cache {
-	struct symtab *head, *tail;	/* most recently used first */
-	size_t nr, max;
+	struct lru files;
+	size_t max;
 	char *debug_root;
 };
 
@@ -518,44 +491,18 @@ struct symtab_cache *symtab_cache__new(size_t max_files, const char *debug_root)
 	return c;
 }
 
-static void cache_unlink(struct symtab_cache *c, struct symtab *st)
+static void cache_drop(struct symtab_cache *c, struct lru_node *e)
 {
-	if (st->prev)
-		st->prev->next = st->next;
-	else
-		c->head = st->next;
-	if (st->next)
-		st->next->prev = st->prev;
-	else
-		c->tail = st->prev;
-	st->prev = st->next = NULL;
-	c->nr--;
-}
-
-static void cache_push(struct symtab_cache *c, struct symtab *st)
-{
-	st->prev = NULL;
-	st->next = c->head;
-	if (c->head)
-		c->head->prev = st;
-	c->head = st;
-	if (!c->tail)
-		c->tail = st;
-	c->nr++;
-}
-
-static void cache_drop(struct symtab_cache *c, struct symtab *st)
-{
-	cache_unlink(c, st);
-	symtab__put(st);
+	lru_unlink(&c->files, e);
+	symtab__put(lru_entry(e, struct symtab, lru));
 }
 
 void symtab_cache__free(struct symtab_cache *c)
 {
 	if (!c)
 		return;
-	while (c->head)
-		cache_drop(c, c->head);
+	while (c->files.head)
+		cache_drop(c, c->files.head);
 	free(c->debug_root);
 	free(c);
 }
@@ -585,11 +532,11 @@ int symtab_cache__open(struct symtab_cache *c, const char *path, struct symtab *
 		err = -ENOEXEC;
 		goto out;
 	}
-	for (st = c->head; st; st = st->next) {
+	for (struct lru_node *e = c->files.head; e; e = e->next) {
+		st = lru_entry(e, struct symtab, lru);
 		if (!same_file(st, &sb))
 			continue;
-		cache_unlink(c, st);
-		cache_push(c, st);
+		lru_touch(&c->files, e);
 		symtab__get(st);
 		*out = st;
 		err = 0;
@@ -602,9 +549,9 @@ int symtab_cache__open(struct symtab_cache *c, const char *path, struct symtab *
 	st->ino = sb.st_ino;
 	st->fsize = sb.st_size;
 	st->mtime = sb.st_mtim;
-	cache_push(c, st);	/* the cache's reference */
-	while (c->nr > c->max)
-		cache_drop(c, c->tail);
+	lru_push(&c->files, &st->lru);	/* the cache's reference */
+	while (c->files.n > c->max)
+		cache_drop(c, c->files.tail);
 	symtab__get(st);
 	*out = st;
 out:
@@ -614,5 +561,5 @@ out:
 
 size_t symtab_cache__count(const struct symtab_cache *c)
 {
-	return c->nr;
+	return c->files.n;
 }

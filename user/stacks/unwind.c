@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "stacks/unwind.h"
+#include "util/clock.h"
+#include "util/lru.h"
 
 #define PROC_BUCKETS		1024
 #define REFRESH_MIN_NS		100000000ULL	/* re-read maps on a miss at most 10/s */
@@ -47,7 +49,8 @@ struct proc {
 	struct ufile *files;
 	size_t nr_files;
 	const struct lt_stack_rec *rec;	/* during one unwind */
-	struct proc *hnext, *prev, *next;
+	struct proc *hnext;
+	struct lru_node lru;
 };
 
 struct walk {
@@ -63,17 +66,8 @@ struct unwinder {
 	Elf *arch_elf;		/* tells libdwfl the machine: x86-64 */
 	Elf64_Ehdr arch_ehdr;
 	struct proc *buckets[PROC_BUCKETS];
-	struct proc *head, *tail;	/* most recently used first */
-	int nr_procs;
+	struct lru procs;
 };
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* Whole file into a NUL-terminated buffer: /proc files have no size. */
 static int read_file(const char *path, char **buf, size_t *len)
@@ -434,7 +428,7 @@ static int proc_refresh(struct proc *p)
 	size_t len = 0;
 	int err;
 
-	p->refreshed_ns = now_ns();
+	p->refreshed_ns = clock_ns(CLOCK_MONOTONIC_COARSE);
 	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
 	err = read_file(path, &buf, &len);
 	if (err)
@@ -483,38 +477,13 @@ static struct proc **proc_slot(struct unwinder *u, int pid)
 	return pp;
 }
 
-static void lru_unlink(struct unwinder *u, struct proc *p)
-{
-	if (p->prev)
-		p->prev->next = p->next;
-	else
-		u->head = p->next;
-	if (p->next)
-		p->next->prev = p->prev;
-	else
-		u->tail = p->prev;
-	p->prev = p->next = NULL;
-}
-
-static void lru_push(struct unwinder *u, struct proc *p)
-{
-	p->prev = NULL;
-	p->next = u->head;
-	if (u->head)
-		u->head->prev = p;
-	u->head = p;
-	if (!u->tail)
-		u->tail = p;
-}
-
 static void proc_drop(struct unwinder *u, struct proc *p)
 {
 	struct proc **pp = proc_slot(u, p->pid);
 
 	if (*pp == p)
 		*pp = p->hnext;
-	lru_unlink(u, p);
-	u->nr_procs--;
+	lru_unlink(&u->procs, &p->lru);
 	proc_free(p);
 }
 
@@ -571,12 +540,11 @@ static int proc_get(struct unwinder *u, const struct lt_stack_rec *rec,
 		if (err)
 			return err;
 		*proc_slot(u, pid) = p;
-		lru_push(u, p);
-		if (++u->nr_procs > u->opts.max_procs)
-			proc_drop(u, u->tail);
+		lru_push(&u->procs, &p->lru);
+		if (u->procs.n > (size_t)u->opts.max_procs)
+			proc_drop(u, lru_entry(u->procs.tail, struct proc, lru));
 	} else {
-		lru_unlink(u, p);
-		lru_push(u, p);
+		lru_touch(&u->procs, &p->lru);
 	}
 	*out = p;
 	return 0;
@@ -690,7 +658,7 @@ int unwinder__unwind(struct unwinder *u, const struct lt_stack_rec *rec,
 	/* a frame in no file: a library loaded since we read maps (the unwind
 	 * may also have stopped there for want of its CFI), or JIT code */
 	if (locate_frames(p, frames, n) &&
-	    now_ns() - p->refreshed_ns >= REFRESH_MIN_NS &&
+	    clock_ns(CLOCK_MONOTONIC_COARSE) - p->refreshed_ns >= REFRESH_MIN_NS &&
 	    proc_refresh(p) > 0) {
 		n = unwind_pcs(p, rec, frames, max);
 		locate_frames(p, frames, n);
@@ -708,7 +676,7 @@ void unwinder__forget(struct unwinder *u, int pid)
 
 int unwinder__nr_procs(const struct unwinder *u)
 {
-	return u->nr_procs;
+	return u->procs.n;
 }
 
 struct unwinder *unwinder__new(const struct unwind_opts *opts)
@@ -766,8 +734,8 @@ void unwinder__free(struct unwinder *u)
 {
 	if (!u)
 		return;
-	while (u->head)
-		proc_drop(u, u->head);
+	while (u->procs.head)
+		proc_drop(u, lru_entry(u->procs.head, struct proc, lru));
 	if (u->arch_elf)
 		elf_end(u->arch_elf);
 	symtab_cache__free(u->symtabs);

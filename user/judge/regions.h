@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Where a wait object lives in its process: in a file's data or bss (a
+ * process-global object, as a service's own condvars and queues are) or in
+ * heap/anonymous memory (per-request objects), from /proc/PID/maps. */
+#ifndef LT_JUDGE_REGIONS_H
+#define LT_JUDGE_REGIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum mem_region {
+	REGION_UNKNOWN = 0,
+	REGION_GLOBAL,		/* data or bss of the executable or a library */
+	REGION_HEAP,		/* [heap], anonymous mappings, thread stacks */
+};
+
+/* Classifies addr in process pid; the judge's seam (tests pass their own). */
+typedef enum mem_region (*region_fn)(void *ctx, uint32_t pid, uint64_t addr);
+
+/* From /proc/PID/maps. */
+enum mem_region procmaps_region(void *ctx, uint32_t pid, uint64_t addr);
+
+/* From the text of a maps file (bounded: at most 64 KiB of lines read).
+ * bss is the anonymous mapping that directly follows a file's writable
+ * mapping. */
+enum mem_region maps_region(const char *maps, size_t len, uint64_t addr);
+
+const char *mem_region_name(enum mem_region r);
+
+#endif

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stddef.h>
+
+#include "judge/rules.h"
+
+struct judged {
+	const struct rule_opts *o;
+	const struct site_report *s;
+	const struct site_facts *f;
+	uint32_t net;		/* arrivals - departures */
+	double span_s;		/* between the oldest and newest park */
+	bool private_objs;	/* most units wait on an object of their own */
+};
+
+struct rule {
+	enum verdict verdict;
+	const char *reason;
+	bool (*match)(const struct judged *j);
+};
+
+static bool in_cycle(const struct judged *j) { return j->s->cycle_len; }
+static bool go_runtime(const struct judged *j) { return j->f->go_runtime; }
+static bool idle_wait(const struct judged *j) { return j->f->idle_wait; }
+static bool listener(const struct judged *j) { return j->f->listener; }
+static bool main_unit(const struct judged *j) { return j->f->main_unit; }
+static bool event_loop(const struct judged *j) { return j->s->event_loop; }
+static bool accepting(const struct judged *j) { return j->f->accepting; }
+static bool timed(const struct judged *j) { return j->s->timed; }
+static bool joining_running(const struct judged *j) { return j->f->joining_running; }
+static bool disk(const struct judged *j) { return j->s->disk; }
+static bool lock_wait(const struct judged *j) { return j->s->lock_wait; }
+
+static bool grew(const struct judged *j)
+{
+	return j->s->reports_seen >= 2 && j->net >= j->o->leak_min_arrivals;
+}
+
+/* Parked over a span on first sight, none left: arrived over time. */
+static bool spread(const struct judged *j)
+{
+	return !j->s->departures && j->s->n_threads >= j->o->leak_min_threads &&
+	       j->span_s >= j->o->leak_min_span_s;
+}
+
+/* Units that keep arriving, each on a private object, none woken. Where no
+ * object is known (goroutines of a reader that could not see them), growth
+ * with no departure at all is the evidence. */
+static bool leak_common(const struct judged *j)
+{
+	return j->s->no_timeout && !j->s->woken_since_park;
+}
+
+static bool leak_growing(const struct judged *j)
+{
+	if (!leak_common(j) || !grew(j))
+		return false;
+	if (j->private_objs)
+		return true;
+	return !j->f->objects_known && j->f->kind == UNIT_GOROUTINE && !j->s->departures;
+}
+
+static bool leak_spread(const struct judged *j)
+{
+	return leak_common(j) && j->private_objs && spread(j);
+}
+
+/* A pile found on first sight (the leak happened before attach): many
+ * goroutines each on a channel or semaphore of its own, none leaving over a
+ * whole interval. Not for threads: JVM and Python pools park every worker
+ * on a private futex word (a Parker, a per-waiter lock), so private words
+ * do not tell a pile of threads from an idle pool. */
+static bool leak_pile(const struct judged *j)
+{
+	return j->f->kind == UNIT_GOROUTINE && leak_common(j) && j->private_objs &&
+	       j->s->reports_seen >= 2 && !j->s->departures &&
+	       j->s->n_threads >= j->o->leak_min_pile;
+}
+
+static bool blocked_forever(const struct judged *j) { return j->f->blocked_forever; }
+
+static bool alone(const struct judged *j)
+{
+	return j->s->n_threads == 1 && j->s->no_timeout && !j->s->woken_since_park;
+}
+
+static bool signal_wait(const struct judged *j) { return j->s->signal_wait; }
+static bool owner_resting(const struct judged *j) { return j->s->lock_wait && j->s->owner_resting; }
+
+/* A service's background worker waits, alone and without timeout, on a
+ * condition that lives in the program's own data (a global queue or
+ * condvar); a request's leaked wait is on heap memory. */
+static bool alone_global(const struct judged *j)
+{
+	return alone(j) && j->f->condition_wait && j->s->object_region == OBJECT_REGION_GLOBAL;
+}
+
+static bool shared_object(const struct judged *j) { return j->s->distinct_wait_objects == 1; }
+static bool any(const struct judged *j) { return true; }
+
+static const struct rule rules[] = {
+	{ VERDICT_DEADLOCK, "threads wait in a cycle for mutexes held by each other", in_cycle },
+	{ VERDICT_LEAK, "blocked forever: a nil channel or a select with no cases", blocked_forever },
+	{ VERDICT_IDLE, "Go runtime (idle M or runtime goroutine)", go_runtime },
+	{ VERDICT_IDLE, "sleep, timer or GC wait", idle_wait },
+	{ VERDICT_IDLE, "listener waiting for connections", listener },
+	{ VERDICT_IDLE, "main goroutine waiting", main_unit },
+	{ VERDICT_IDLE, "event-loop wait", event_loop },
+	{ VERDICT_IDLE, "waits for connections (accept)", accepting },
+	{ VERDICT_IDLE, "timed wait", timed },
+	{ VERDICT_IDLE, "joins threads that are still running", joining_running },
+	{ VERDICT_IDLE, "waits for signals", signal_wait },
+	{ VERDICT_LEAK, "parked units keep arriving on private objects, more than leave", leak_growing },
+	{ VERDICT_LEAK, "parked units arrived over time on private objects and none left", leak_spread },
+	{ VERDICT_LEAK, "a pile of parked units, each on a private object, none leaving", leak_pile },
+	{ VERDICT_STUCK, "uninterruptible sleep (D) past the threshold", disk },
+	{ VERDICT_IDLE, "waits for a mutex its owner holds while resting in an event loop", owner_resting },
+	{ VERDICT_STUCK, "waits for a mutex another thread holds", lock_wait },
+	{ VERDICT_IDLE, "alone on a process-global condition (a service worker at rest)", alone_global },
+	{ VERDICT_STUCK, "alone, no timeout, never woken", alone },
+	{ VERDICT_IDLE, "group sharing one wait object (pool)", shared_object },
+	{ VERDICT_IDLE, "fixed group with no growth", any },
+};
+
+/* "parked units ..." reads "parked threads ..." or "parked goroutines ...". */
+static const char *const leak_reasons[UNIT_KINDS][3] = {
+	[UNIT_THREAD] = { "parked threads keep arriving on private objects, more than leave",
+			  "parked threads arrived over time on private objects and none left",
+			  "a pile of parked threads, each on a private object, none leaving" },
+	[UNIT_GOROUTINE] = { "parked goroutines keep arriving on private objects, more than leave",
+			     "parked goroutines arrived over time on private objects and none left",
+			     "a pile of parked goroutines, each on a private object, none leaving" },
+};
+
+static const char *reason_of(const struct rule *r, const struct judged *j)
+{
+	if (r->match == leak_growing && !j->private_objs)
+		return j->f->kind == UNIT_GOROUTINE ?
+		       "goroutines keep parking at this site after attach and none leave" : r->reason;
+	if (r->match == leak_growing)
+		return leak_reasons[j->f->kind][0];
+	if (r->match == leak_spread)
+		return leak_reasons[j->f->kind][1];
+	if (r->match == leak_pile)
+		return leak_reasons[j->f->kind][2];
+	return r->reason;
+}
+
+void rules_judge(const struct rule_opts *o, struct site_report *s, const struct site_facts *f)
+{
+	struct judged j = {
+		.o = o, .s = s, .f = f,
+		.net = s->arrivals > s->departures ? s->arrivals - s->departures : 0,
+		.span_s = (s->max_parked_ns - s->min_parked_ns) / 1e9,
+		.private_objs = s->distinct_wait_objects >= 2 &&
+				s->distinct_wait_objects * 4 >= s->n_threads * 3,
+	};
+
+	if (s->reports_seen >= 2 && s->observed_seconds >= 1)
+		s->growth_per_min = j.net * 60.0 / s->observed_seconds;
+	else if (s->n_threads >= 2 && j.span_s > 0)
+		s->growth_per_min = (s->n_threads - 1) * 60.0 / j.span_s;
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		if (rules[i].match(&j)) {
+			s->verdict = rules[i].verdict;
+			s->reason = reason_of(&rules[i], &j);
+			return;
+		}
+	}
+}

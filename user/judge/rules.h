@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The verdict rules: one table, tried in order, each with its verdict and
+ * reason (README "Verdicts" lists it). A new rule is one function and one
+ * line of the table in rules.c. */
+#ifndef LT_JUDGE_RULES_H
+#define LT_JUDGE_RULES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/report.h"
+#include "judge/units.h"
+
+struct rule_opts {
+	uint32_t leak_min_threads;	/* a spread-out site needs this many (3) */
+	double leak_min_span_s;		/* ... parked over at least this span (1 s) */
+	uint32_t leak_min_arrivals;	/* or this net growth while observed (2) */
+	uint32_t leak_min_pile;		/* or this many on private objects, none leaving (10) */
+};
+
+/* What a site's units share, beyond struct site_report's evidence. */
+struct site_facts {
+	enum unit_kind kind;
+	bool objects_known;	/* some unit's wait object is known */
+	bool accepting;		/* every unit in accept(): a server waiting for clients */
+	bool joining_running;	/* every unit joins a thread that is not parked */
+	bool go_runtime;	/* Go runtime units: idle Ms, runtime goroutines */
+	bool idle_wait;		/* goroutines: sleep, timer or GC wait */
+	bool listener;		/* goroutines: IO wait in Accept */
+	bool main_unit;		/* goroutines: the main goroutine */
+	bool condition_wait;	/* every unit waits on a condition, not a lock */
+	bool blocked_forever;	/* every unit provably never wakes */
+};
+
+/* Set s->verdict, s->reason and s->growth_per_min from s and f. */
+void rules_judge(const struct rule_opts *o, struct site_report *s, const struct site_facts *f);
+
+#endif
