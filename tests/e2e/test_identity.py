@@ -162,18 +162,20 @@ def test_layouts(cg):
     sink = SyslogSink(TMP)
     out = os.path.join(TMP, "layouts.jsonl")
     port = free_port()
-    lt = lt_popen(["--cgroup", "/" + BASE, "-t", "1s", "-i", "1s", "-d", "8s", "-f", "json",
+    lt = lt_popen(["--cgroup", "/" + BASE, "-t", "1s", "-i", "1s", "-f", "json",
                    "-o", out, "--syslog", "--prometheus", "127.0.0.1:%d" % port], sink=sink)
     late = None
     body, status = b"", 0
     try:
-        wait_for(lambda: reports_in(out) >= 1, 20)
+        wait_for(lambda: reports_in(out) >= 1, 60)
         # a cgroup and a process that appear after leaktrace started
         late = cg.spawn_in(b"system.slice/lt-late.service", [LEAKY, "--exiters", "0"])
-        wait_for(lambda: reports_in(out) >= 5, 20)
+        n = reports_in(out)
+        wait_for(lambda: reports_in(out) >= n + 3, 60)
         status, body = http_get("http://127.0.0.1:%d/metrics" % port)
     finally:
-        rc, _, err = stop(lt, sig=0, timeout=30)
+        # SIGTERM: a final report, then exit 0
+        rc, _, err = stop(lt, timeout=60)
         for w in ws + [outside] + ([late] if late else []):
             w.stop()
     msgs = sink.messages()
