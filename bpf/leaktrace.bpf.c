@@ -17,6 +17,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "leaktrace.h"
+#include "cgroup_filter.bpf.h"
 
 #define PF_KTHREAD		0x00200000
 #define ENOENT			2
@@ -122,6 +123,9 @@ static __always_inline bool traced_task(struct task_struct *task)
 {
 	if (!include_kthreads && (task->flags & PF_KTHREAD))
 		return false;
+	/* --cgroup adds its subtree to the --pid processes (or is alone) */
+	if (filter_cgroup_id && task->tgid != self_tgid && in_filter_cgroup(task))
+		return true;
 	return traced_tgid(task->tgid);
 }
 
@@ -242,7 +246,7 @@ static __always_inline int handle_fork_body(__u64 *ctx, const bool hash)
 	struct lt_proc_counts *c;
 
 	/* a new thread belongs to its parent's process, a new process to itself */
-	if (!traced_tgid(child->tgid) || (child->flags & PF_KTHREAD))
+	if ((child->flags & PF_KTHREAD) || !traced_task(child))
 		return 0;
 	if (bpf_map_update_elem(&creators, &tid, &creator, BPF_ANY))
 		drop(LT_DROP_TASK_STORAGE);

@@ -5,12 +5,16 @@ from .output/workloads, run ./leaktrace on them and check its JSON lines.
 """
 import json
 import os
+import re
 import select
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # LEAKTRACE_TEST_PRECISE=1 runs the tests against --precise (programs on
@@ -131,6 +135,19 @@ def run(args, timeout=60, **kw):
     return p.returncode, p.stdout, p.stderr
 
 
+def stop(p, sig=signal.SIGTERM, timeout=20):
+    """Signal a Popen with pipes (sig 0: let it end by itself), wait at most
+    timeout, then kill: (returncode, stdout, stderr) as text."""
+    if p.poll() is None and sig:
+        p.send_signal(sig)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    return p.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
 def json_records(text):
     """Parse JSON lines; raise on a line that is not one JSON object."""
     recs = []
@@ -209,8 +226,26 @@ def _leftovers_now():
     return left
 
 
+# Fleet outputs: HTTP, Prometheus exposition, syslog lines.
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def http_get(url, timeout=5):
+    """(status, body) of a GET."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
 def wait_for(cond, timeout, step=0.2):
-    """Poll cond() until it is true or timeout seconds passed; its last value."""
     end = time.time() + timeout
     while time.time() < end:
         v = cond()
@@ -221,7 +256,6 @@ def wait_for(cond, timeout, step=0.2):
 
 
 def reports_in(path):
-    """Reports written to a JSON-lines output file so far (0 while it is missing)."""
     try:
         with open(path) as f:
             return sum(1 for line in f if '"type":"report"' in line)
@@ -229,10 +263,84 @@ def reports_in(path):
         return 0
 
 
-def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+def promtool_check(text):
+    p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True)
+    return p.returncode, (p.stdout + p.stderr).decode("utf-8", "replace")
+
+
+SYSLOG_PAIR = re.compile(r'([a-z_]+)=("(?:[^"\\]|\\.)*"|[^ "]+)')
+
+
+def parse_syslog(msg):
+    """key=value pairs of one finding line; None if it does not parse whole."""
+    pairs, pos = [], 0
+    while pos < len(msg):
+        m = SYSLOG_PAIR.match(msg, pos)
+        if not m:
+            return None
+        pairs.append((m.group(1), m.group(2)))
+        pos = m.end()
+        if pos < len(msg):
+            if msg[pos] != " ":
+                return None
+            pos += 1
+    return pairs
+
+
+def unquote_syslog(v):
+    v = v[1:-1]
+    out, i = bytearray(), 0
+    while i < len(v):
+        if v[i] == "\\":
+            if v[i + 1] == "x":
+                out.append(int(v[i + 2:i + 4], 16))
+                i += 4
+            else:
+                out += v[i + 1].encode()
+                i += 2
+        else:
+            out += v[i].encode()
+            i += 1
+    return bytes(out)
+
+
+class SyslogSink:
+    """A private /dev whose "log" is a datagram socket of ours: syslog(3)
+    of a program run through wrap() writes there."""
+
+    NODES = ("null", "zero", "urandom", "random")
+
+    def __init__(self, tmp):
+        self.dev = os.path.join(tmp, "dev")
+        os.mkdir(self.dev)
+        for node in self.NODES:
+            open(os.path.join(self.dev, node), "w").close()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(os.path.join(self.dev, "log"))
+        self.sock.settimeout(0.5)
+        # read as they come: syslog(3) blocks once the socket queue is full
+        self.msgs = []
+        self.stopping = threading.Event()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        while True:
+            try:
+                self.msgs.append(self.sock.recv(65536))
+            except socket.timeout:
+                if self.stopping.is_set():
+                    return
+
+    def wrap(self, argv):
+        """argv run in a mount namespace where /dev is the private one."""
+        binds = " && ".join("mount --bind /dev/%s %s/%s" % (n, self.dev, n) for n in self.NODES)
+        return ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                '%s && mount --bind %s /dev && exec "$@"' % (binds, self.dev), "sh"] + list(argv)
+
+    def messages(self):
+        """Every datagram received (until 0.5 s of silence); closes the socket."""
+        self.stopping.set()
+        self.reader.join()
+        self.sock.close()
+        return self.msgs

@@ -8,54 +8,29 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
-from ltlib import (LEAKTRACE, Tap, Workload, free_port, json_records, leftovers, reports_in,
+from ltlib import (LEAKTRACE, SyslogSink, Tap, Workload, free_port, http_get, json_records,
+                   leftovers, parse_syslog, promtool_check, reports_in, stop, unquote_syslog,
                    wait_for)
 
 t = Tap()
 TMP = tempfile.mkdtemp(prefix="lt-fleet-")
 # same reading of invalid UTF-8 as leaktrace's JSON and Prometheus output
 codecs.register_error("lt_latin1", lambda e: ("".join(chr(b) for b in e.object[e.start:e.end]), e.end))
+IDENTITY_KEYS = ("unit", "container_id", "container_runtime", "pod_uid", "cgroup")
 SYSLOG_KEYS = ("finding", "pid", "tid", "comm", "thread", "state", "parked_seconds", "wait",
-               "syscall", "timeout", "verdict", "site", "site_threads")
-SITE_KEYS = ("site", "pid", "comm", "kind", "id", "threads", "goroutines", "verdict", "reason")
-
-
-def http_get(url, timeout=5):
-    """(status, body) of a GET."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
+               "syscall", "timeout", "verdict", "site", "site_threads") + IDENTITY_KEYS
+SITE_KEYS = ("site", "pid", "comm", "kind", "id", "threads", "goroutines", "verdict",
+             "reason") + IDENTITY_KEYS
 
 
 def start_leaktrace(args, **kw):
     return subprocess.Popen([LEAKTRACE] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, **kw)
-
-
-def stop(p, sig=signal.SIGTERM, timeout=20):
-    if p.poll() is None:
-        p.send_signal(sig)
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
-    return p.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
-
-
-def promtool_check(text):
-    p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True)
-    return p.returncode, (p.stdout + p.stderr).decode("utf-8", "replace")
 
 
 def vmrss_kib(pid):
@@ -124,8 +99,9 @@ def test_prometheus():
     w = Workload(["leaky", "--exiters", "3", "--exit-delay", "2"])
     port = free_port()
     out = os.path.join(TMP, "prom.jsonl")
+    # --prometheus-pid: the queries below select this process by pid
     lt = start_leaktrace(["--pid", str(w.pid), "-t", "1s", "-i", "1s", "--prometheus",
-                          "127.0.0.1:%d" % port, "-f", "json", "-o", out])
+                          "127.0.0.1:%d" % port, "--prometheus-pid", "-f", "json", "-o", out])
     prom = Prometheus("127.0.0.1:%d" % port)
     try:
         t.ok(prom.ready, "prometheus %d is ready" % prom.port)
@@ -224,42 +200,6 @@ def run_lt(args):
     return p.returncode, p.stdout, p.stderr
 
 
-SYSLOG_PAIR = re.compile(r'([a-z_]+)=("(?:[^"\\]|\\.)*"|[^ "]+)')
-
-
-def parse_syslog(msg):
-    """key=value pairs of one finding line; None if it does not parse whole."""
-    pairs, pos = [], 0
-    while pos < len(msg):
-        m = SYSLOG_PAIR.match(msg, pos)
-        if not m:
-            return None
-        pairs.append((m.group(1), m.group(2)))
-        pos = m.end()
-        if pos < len(msg):
-            if msg[pos] != " ":
-                return None
-            pos += 1
-    return pairs
-
-
-def unquote_syslog(v):
-    v = v[1:-1]
-    out, i = bytearray(), 0
-    while i < len(v):
-        if v[i] == "\\":
-            if v[i + 1] == "x":
-                out.append(int(v[i + 2:i + 4], 16))
-                i += 4
-            else:
-                out += v[i + 1].encode()
-                i += 2
-        else:
-            out += v[i].encode()
-            i += 1
-    return bytes(out)
-
-
 def test_hostile():
     w = Workload(["hostile_name", "--process-too"])
     name = bytes.fromhex([l for l in w.lines if l.startswith("NAME_HEX")][0].split()[1])
@@ -267,22 +207,12 @@ def test_hostile():
     want = name.decode("utf-8", "lt_latin1")
     # past the 1 s threshold before leaktrace's first report, so every report has it
     time.sleep(1.2)
-    # a private /dev whose "log" is our datagram socket: syslog(3) writes there
-    dev = os.path.join(TMP, "dev")
-    os.mkdir(dev)
-    for node in ("null", "zero", "urandom", "random"):
-        open(os.path.join(dev, node), "w").close()
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(os.path.join(dev, "log"))
-    sock.settimeout(0.5)
+    sink = SyslogSink(TMP)
     port = free_port()
     out = os.path.join(TMP, "hostile.jsonl")
-    binds = " && ".join("mount --bind /dev/%s %s/%s" % (n, dev, n)
-                        for n in ("null", "zero", "urandom", "random"))
-    lt = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c",
-                           "%s && mount --bind %s /dev && exec %s -p %d -t 1s -i 1s -f json -o %s "
-                           "--syslog --prometheus 127.0.0.1:%d"
-                           % (binds, dev, LEAKTRACE, w.pid, out, port)],
+    lt = subprocess.Popen(sink.wrap([LEAKTRACE, "-p", str(w.pid), "-t", "1s", "-i", "1s", "-f",
+                                     "json", "-o", out, "--syslog", "--prometheus",
+                                     "127.0.0.1:%d" % port]),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     body = b""
     try:
@@ -292,13 +222,7 @@ def test_hostile():
         w.stop()
     rc, _, err = stop(lt, sig=0, timeout=30)
     t.ok(rc == 0, "leaktrace --syslog in a private /dev exits 0 when the process is gone", err)
-    msgs = []
-    while True:
-        try:
-            msgs.append(sock.recv(65536))
-        except socket.timeout:
-            break
-    sock.close()
+    msgs = sink.messages()
 
     # JSON lines
     lines = open(out, "rb").read().splitlines()
@@ -327,7 +251,9 @@ def test_hostile():
     t.ok(status == 200 and rc == 0, "promtool check metrics accepts the hostile exposition", msg)
     text = body.decode("utf-8")  # raises on invalid UTF-8
     esc = want.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    t.ok('leaktrace_live_threads{pid="%d",comm="%s"} 2\n' % (w.pid, esc) in text,
+    # the identity labels (unit, container_id, pod_uid) depend on where the tests run
+    t.ok(re.search(r'leaktrace_live_threads\{comm="%s",unit="[^"]*",container_id="[0-9a-f]*",'
+                   r'pod_uid="[0-9a-f-]*"\} 2\n' % re.escape(esc), text) is not None,
          "hostile comm escaped as a label value", text[:1500])
 
     # syslog

@@ -140,14 +140,21 @@ static size_t count(const char *text, const char *needle)
 	return n;
 }
 
-static char *render(const struct report *r, const struct prom_totals *t)
+#define NOID ",unit=\"\",container_id=\"\",pod_uid=\"\""
+
+static char *render_pid(const struct report *r, const struct prom_totals *t, bool pid_label)
 {
 	struct prom_self self = { .cpu_seconds = 1.5, .rss_bytes = 4096 };
 	struct mem m;
 
 	mem_open(&m);
-	assert_int_equal(prom_render(m.f, r, t, &self), 0);
+	assert_int_equal(prom_render(m.f, r, t, &self, pid_label), 0);
 	return mem_close(&m);
+}
+
+static char *render(const struct report *r, const struct prom_totals *t)
+{
+	return render_pid(r, t, false);
 }
 
 static void test_prom_render(void **state)
@@ -184,16 +191,17 @@ static void test_prom_render(void **state)
 	s = render(&r, &tot);
 	check_exposition(s);
 	assert_non_null(strstr(s, "# TYPE leaktrace_parked_threads gauge\n"));
-	assert_non_null(strstr(s, "leaktrace_parked_threads{pid=\"10\",comm=\"svc\",verdict=\"leak\"} 2\n"));
-	assert_non_null(strstr(s, "leaktrace_parked_threads{pid=\"10\",comm=\"svc\",verdict=\"idle\"} 0\n"));
-	assert_non_null(strstr(s, "leaktrace_parked_threads{pid=\"20\",comm=\"h\\\"q\\\\b\\nn}\xc3\xbfz\",verdict=\"stuck\"} 1\n"));
-	assert_non_null(strstr(s, "leaktrace_oldest_parked_seconds{pid=\"10\",comm=\"svc\"} 30.000\n"));
-	assert_non_null(strstr(s, "leaktrace_parked_sites{pid=\"10\",comm=\"svc\"} 1\n"));
-	assert_non_null(strstr(s, "leaktrace_live_threads{pid=\"10\",comm=\"svc\"} 9\n"));
+	assert_non_null(strstr(s, "leaktrace_parked_threads{comm=\"svc\"" NOID ",verdict=\"leak\"} 2\n"));
+	assert_non_null(strstr(s, "leaktrace_parked_threads{comm=\"svc\"" NOID ",verdict=\"idle\"} 0\n"));
+	assert_non_null(strstr(s, "leaktrace_parked_threads{comm=\"h\\\"q\\\\b\\nn}\xc3\xbfz\"" NOID ",verdict=\"stuck\"} 1\n"));
+	assert_non_null(strstr(s, "leaktrace_oldest_parked_seconds{comm=\"svc\"" NOID "} 30.000\n"));
+	assert_non_null(strstr(s, "leaktrace_parked_sites{comm=\"svc\"" NOID "} 1\n"));
+	assert_non_null(strstr(s, "leaktrace_live_threads{comm=\"svc\"" NOID "} 9\n"));
 	assert_non_null(strstr(s, "# TYPE leaktrace_threads_created_total counter\n"));
-	assert_non_null(strstr(s, "leaktrace_threads_created_total{pid=\"10\",comm=\"svc\"} 100\n"));
-	assert_non_null(strstr(s, "leaktrace_threads_exited_total{pid=\"10\",comm=\"svc\"} 91\n"));
-	assert_null(strstr(s, "pid=\"30\""));
+	assert_non_null(strstr(s, "leaktrace_threads_created_total{comm=\"svc\"" NOID "} 100\n"));
+	assert_non_null(strstr(s, "leaktrace_threads_exited_total{comm=\"svc\"" NOID "} 91\n"));
+	assert_null(strstr(s, "pid="));
+	assert_int_equal(count(s, "leaktrace_live_threads{"), 2);
 	assert_non_null(strstr(s, "leaktrace_drops_total{kind=\"capture\"} 7\n"));
 	assert_non_null(strstr(s, "leaktrace_drops_total{kind=\"task_storage\"} 0\n"));
 	assert_non_null(strstr(s, "leaktrace_drops_total{kind=\"sites_evicted\"} 3\n"));
@@ -211,7 +219,7 @@ static void test_prom_render(void **state)
 	/* with --pid every traced process gets series */
 	r.summarize_all = true;
 	s = render(&r, &tot);
-	assert_non_null(strstr(s, "leaktrace_live_threads{pid=\"30\",comm=\"\"} 1\n"));
+	assert_non_null(strstr(s, "leaktrace_live_threads{comm=\"\"" NOID "} 1\n"));
 	free(s);
 	report_free(&r);
 
@@ -234,13 +242,13 @@ static void test_prom_render_truncates(void **state)
 	for (uint32_t pid = 1; pid <= 250; pid++)
 		for (uint32_t k = 0; k <= pid % 7; k++)
 			add_thread(&r, pid, pid * 100 + k, "p", 10, VERDICT_NONE);
-	s = render(&r, &tot);
+	s = render_pid(&r, &tot, true);
 	check_exposition(s);
 	assert_int_equal(count(s, "leaktrace_live_threads{"), PROM_MAX_PROCS);
 	assert_int_equal(count(s, "leaktrace_parked_threads{"), PROM_MAX_PROCS * 5);
 	assert_non_null(strstr(s, "leaktrace_series_truncated 150\n"));
 	/* the kept ones are those with most parked threads: 7 (pid % 7 == 6) */
-	assert_non_null(strstr(s, "leaktrace_parked_threads{pid=\"6\",comm=\"p\",verdict=\"none\"} 7\n"));
+	assert_non_null(strstr(s, "leaktrace_parked_threads{comm=\"p\"" NOID ",pid=\"6\",verdict=\"none\"} 7\n"));
 	assert_null(strstr(s, "pid=\"7\""));
 	free(s);
 	report_free(&r);
@@ -502,7 +510,7 @@ static void test_syslog_line(void **state)
 
 	memcpy(f.comm, "svc", 4);
 	memcpy(f.thread, hostile, sizeof(hostile));
-	n = syslog_format_finding(line, sizeof(line), FINDING_NEW, &f, &t);
+	n = syslog_format_finding(line, sizeof(line), FINDING_NEW, &f, &t, NULL);
 	assert_int_equal(n, strlen(line));
 	assert_string_equal(line, "finding=new pid=123 tid=456 comm=\"svc\" "
 			    "thread=\"h\\\"q\\\\b\\x0an}\\xffz\" state=S parked_seconds=12 "
@@ -513,14 +521,14 @@ static void test_syslog_line(void **state)
 	/* a name made to look like more keys stays inside its quotes */
 	memcpy(f.comm, "x\" finding=gone", 16);
 	memcpy(f.thread, "\r\n\t\x1b[31m\x7f\x80", 10);
-	n = syslog_format_finding(line, sizeof(line), FINDING_GONE, &f, NULL);
+	n = syslog_format_finding(line, sizeof(line), FINDING_GONE, &f, NULL, NULL);
 	assert_string_equal(line, "finding=gone pid=123 tid=456 comm=\"x\\\" finding=gone\" "
 			    "thread=\"\\x0d\\x0a\\x09\\x1b[31m\\x7f\\x80\" verdict=leak "
 			    "site=00000000deadbeef site_threads=3");
 	check_syslog_line(line, gone_keys, sizeof(gone_keys) / sizeof(gone_keys[0]));
 
 	/* truncation keeps a terminated line */
-	n = syslog_format_finding(tiny, sizeof(tiny), FINDING_CHANGED, &f, &t);
+	n = syslog_format_finding(tiny, sizeof(tiny), FINDING_CHANGED, &f, &t, NULL);
 	assert_int_equal(n, sizeof(tiny) - 1);
 	assert_string_equal(tiny, "finding=changed");
 }
@@ -531,11 +539,11 @@ static void test_syslog_site_line(void **state)
 	char line[512];
 
 	memcpy(s.comm, "a\"b\n\xff", 5);
-	syslog_format_site(line, sizeof(line), "changed", &s, 37, VERDICT_LEAK);
+	syslog_format_site(line, sizeof(line), "changed", &s, 37, VERDICT_LEAK, NULL);
 	assert_string_equal(line, "site=changed pid=7 comm=\"a\\\"b\\x0a\\xff\" kind=thread "
 			    "id=12ccb6684ffc18b1 threads=37 verdict=leak reason=\"why\"");
 	s.goroutines = true;
-	syslog_format_site(line, sizeof(line), "gone", &s, 0, VERDICT_LEAK);
+	syslog_format_site(line, sizeof(line), "gone", &s, 0, VERDICT_LEAK, NULL);
 	assert_non_null(strstr(line, "kind=goroutine"));
 	assert_non_null(strstr(line, "goroutines=0"));
 	assert_null(strstr(line, "reason="));

@@ -101,9 +101,12 @@ static const char doc[] =
 "    leaktrace -p 1234 -d 30s -f folded | flamegraph.pl > parked.svg\n"
 "    leaktrace -p 1234 -f pprof -o parked.pb.gz   # go tool pprof parked.pb.gz\n"
 "    leaktrace -p 1234 -d 30s -i 10s -o report.txt\n"
+"    leaktrace --unit nginx         # a systemd service, its future processes too\n"
+"    leaktrace --container 3f4e5d   # one container, by id prefix\n"
 "\n"
 "Durations take a unit: ns, us, ms, s, m, h, d (default s).\n"
-"Exit codes: 0 ok, 1 failure, 2 usage, 3 no such process, 4 permission,\n"
+"Exit codes: 0 ok, 1 failure, 2 usage, 3 no such process, cgroup, unit or\n"
+"container, 4 permission,\n"
 "5 unsupported kernel, 10 leak found (--fail-on-leak).\n";
 
 enum {
@@ -127,10 +130,17 @@ enum {
 	OPT_EVENTS,
 	OPT_FOLDED_VALUE,
 	OPT_PRECISE,
+	OPT_CGROUP,
+	OPT_UNIT,
+	OPT_CONTAINER,
+	OPT_PROMETHEUS_PID,
 };
 
 static const struct argp_option argp_opts[] = {
 	{ "pid", 'p', "PID", 0, "Trace only these processes (repeatable, comma-separated)", 0 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0, "Trace every process in this cgroup v2 subtree, present and future", 0 },
+	{ "unit", OPT_UNIT, "NAME", 0, "Trace the cgroup of this systemd unit (NAME or NAME.service)", 0 },
+	{ "container", OPT_CONTAINER, "ID-PREFIX", 0, "Trace the cgroup of the container whose id starts with ID-PREFIX", 0 },
 	{ "threshold", 't', "DURATION", 0, "Report threads parked at least this long (default 10s)", 0 },
 	{ "interval", 'i', "DURATION", 0, "Report every DURATION (default 5s)", 0 },
 	{ "duration", 'd', "DURATION", 0, "Stop after DURATION with a final report", 0 },
@@ -142,6 +152,7 @@ static const struct argp_option argp_opts[] = {
 	{ "no-go", OPT_NO_GO, NULL, 0, "Do not trace goroutines", 0 },
 	{ "no-python", OPT_NO_PYTHON, NULL, 0, "Keep the interpreter's native frames instead of Python frames in user stacks", 0 },
 	{ "prometheus", OPT_PROMETHEUS, "ADDR:PORT", 0, "Serve metrics at http://ADDR:PORT/metrics (address default 127.0.0.1)", 0 },
+	{ "prometheus-pid", OPT_PROMETHEUS_PID, NULL, 0, "Add a pid label to the per-process series (new series at every restart)", 0 },
 	{ "syslog", OPT_SYSLOG, NULL, 0, "Log new, changed and gone findings to syslog", 0 },
 	{ "no-sandbox", OPT_NO_SANDBOX, NULL, 0, "Keep every capability and no seccomp filter after start-up (debugging)", 0 },
 	{ "precise", OPT_PRECISE, NULL, 0, "Exact park times and wake-up counts from programs on every context switch (costs ~2 BPF runs per switch)", 0 },
@@ -269,6 +280,18 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_PYTHON:
 		o->no_python = true;
+		break;
+	case OPT_CGROUP:
+	case OPT_UNIT:
+	case OPT_CONTAINER:
+		if (o->cgroup || o->unit || o->container) {
+			usage_error(state, "%s: give one of --cgroup, --unit and --container", arg);
+			break;
+		}
+		*(key == OPT_CGROUP ? &o->cgroup : key == OPT_UNIT ? &o->unit : &o->container) = arg;
+		break;
+	case OPT_PROMETHEUS_PID:
+		o->prometheus_pid = true;
 		break;
 	case OPT_SYSLOG:
 		o->syslog = true;

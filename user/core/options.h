@@ -14,7 +14,8 @@ enum lt_exit {
 	LT_EXIT_OK = 0,
 	LT_EXIT_FAILURE = 1,	/* runtime failure: BPF load/attach, I/O */
 	LT_EXIT_USAGE = 2,	/* malformed option or value */
-	LT_EXIT_NO_PROCESS = 3,	/* --pid names no running process */
+	LT_EXIT_NO_PROCESS = 3,	/* --pid names no running process; no such
+				 * --cgroup, --unit or --container */
 	LT_EXIT_PERMISSION = 4,	/* not root / missing CAP_BPF, CAP_PERFMON */
 	LT_EXIT_UNSUPPORTED = 5,/* kernel without BTF or a required BPF feature */
 	LT_EXIT_LEAK = 10,	/* --fail-on-leak and a leak or deadlock was reported */
@@ -37,6 +38,11 @@ struct lt_options {
 	bool stacks_kernel;
 	int stack_depth;
 	const char *prometheus;	/* --prometheus ADDR:PORT, NULL = off */
+	bool prometheus_pid;	/* --prometheus-pid: a pid label per series */
+	/* at most one: the cgroup v2 subtree to trace (cgroup_filter.h) */
+	const char *cgroup;
+	const char *unit;
+	const char *container;
 	bool syslog;
 	bool no_python;			/* --no-python: native frames only */
 	int go_mode;			/* 0 auto-detect, 1 --go, -1 --no-go */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "leaktrace.h"
+#include "core/identity.h"
 #include "core/wait.h"
 #include "util/hash.h"
 
@@ -127,6 +128,7 @@ struct proc_report {
 	uint64_t created_total, exited_total;	/* since leaktrace started */
 	uint32_t parked;			/* threads in this report */
 	bool alive;				/* seen by the last scan */
+	const struct identity *identity;	/* identity_cache.c; NULL = unknown */
 	/* Go processes (go_report.c) */
 	bool is_go;
 	char go_version[32];

@@ -6,6 +6,8 @@
 #include <sys/resource.h>
 
 #include "go/go_report.h"
+#include "core/cgroup_filter.h"
+#include "core/identity_cache.h"
 #include "core/session.h"
 #include "sinks/sink.h"
 #include "util/clock.h"
@@ -20,16 +22,46 @@ struct session {
 	struct verdict_engine *verdicts;
 	struct go_report *goroutines;
 	struct sinks *sinks;
+	struct identity_cache *identities;
 	struct report rep;
 	uint64_t last_ns;
 	enum verdict worst;
 };
+
+static bool has_cgroup_filter(const struct lt_options *o)
+{
+	return o->cgroup || o->unit || o->container;
+}
 
 static long max_rss_kb(void)
 {
 	struct rusage ru;
 
 	return getrusage(RUSAGE_SELF, &ru) ? 0 : ru.ru_maxrss;
+}
+
+/* --cgroup, --unit, --container: the subtree the BPF side filters on. */
+static int resolve_cgroup(const struct lt_options *o, struct tracer_opts *topts, int *exit_code)
+{
+	struct cgroup_target target;
+	char msg[256] = "";
+	int err;
+
+	if (!o->cgroup && !o->unit && !o->container)
+		return 0;
+	err = cgroup_target_resolve(o->cgroup, o->unit, o->container, &target, msg, sizeof(msg));
+	if (err) {
+		fprintf(stderr, "leaktrace: %s\n", msg);
+		*exit_code = err == -EINVAL || err == -ENOTUNIQ ? LT_EXIT_USAGE :
+			     err == -EOPNOTSUPP ? LT_EXIT_UNSUPPORTED : LT_EXIT_NO_PROCESS;
+		return err;
+	}
+	if (o->verbose)
+		fprintf(stderr, "leaktrace: tracing cgroup %s (id %llu, level %u)\n", target.path,
+			(unsigned long long)target.id, target.level);
+	topts->cgroup_id = target.id;
+	topts->cgroup_level = target.level;
+	return 0;
 }
 
 static int open_tracer(struct session *s, int *exit_code)
@@ -45,6 +77,9 @@ static int open_tracer(struct session *s, int *exit_code)
 	char msg[256] = "";
 	int err;
 
+	err = resolve_cgroup(o, &topts, exit_code);
+	if (err)
+		return err;
 	err = tracer__new(&topts, &s->tracer, msg, sizeof(msg));
 	if (err) {
 		fprintf(stderr, "leaktrace: %s\n", msg);
@@ -81,7 +116,8 @@ static int open_consumers(struct session *s)
 	char msg[256] = "";
 
 	s->verdicts = verdict_engine__new(&vopts);
-	if (!s->verdicts) {
+	s->identities = identity_cache__new();
+	if (!s->verdicts || !s->identities) {
 		fprintf(stderr, "leaktrace: out of memory\n");
 		return -ENOMEM;
 	}
@@ -89,7 +125,7 @@ static int open_consumers(struct session *s)
 		struct go_report_opts gopts = {
 			.pids = o->pids, .n_pids = o->n_pids, .force = o->go_mode > 0,
 			.verbose = o->verbose,
-			.system_wide = o->n_pids == 0,
+			.system_wide = o->n_pids == 0 || has_cgroup_filter(o),
 		};
 
 		s->goroutines = go_report__new(&gopts, msg, sizeof(msg));
@@ -130,6 +166,7 @@ void session__close(struct session *s)
 	go_report__free(s->goroutines);
 	sinks__close(s->sinks);
 	verdict_engine__free(s->verdicts);
+	identity_cache__free(s->identities);
 	stack_capture__free(s->stacks);
 	tracer__free(s->tracer);
 	report_free(&s->rep);
@@ -176,6 +213,8 @@ int session__report(struct session *s, bool final)
 		fprintf(stderr, "leaktrace: cannot judge report: %s\n", strerror(-err));
 		return err;
 	}
+	if (identity_cache__fill(s->identities, r))
+		fprintf(stderr, "leaktrace: warning: out of memory reading process identities\n");
 	r->judge_ns = clock_ns(CLOCK_MONOTONIC) - t2;
 	r->max_rss_kb = max_rss_kb();
 	if (r->worst > s->worst)
@@ -187,7 +226,8 @@ int session__report(struct session *s, bool final)
 
 int session__targets_alive(const struct session *s)
 {
-	return s->o->n_pids ? tracer__targets_alive(s->tracer) : -1;
+	/* a cgroup outlives its processes: more may come */
+	return s->o->n_pids && !has_cgroup_filter(s->o) ? tracer__targets_alive(s->tracer) : -1;
 }
 
 enum verdict session__worst(const struct session *s)

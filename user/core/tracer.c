@@ -178,7 +178,9 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbu
 		snprintf(errbuf, errlen, "cannot open BPF object: %s", strerror(-err));
 		goto fail;
 	}
-	t->skel->rodata->system_wide = t->n_pids == 0;
+	t->skel->rodata->system_wide = t->n_pids == 0 && !opts->cgroup_id;
+	t->skel->rodata->filter_cgroup_id = opts->cgroup_id;
+	t->skel->rodata->filter_cgroup_level = opts->cgroup_level;
 	t->skel->rodata->self_tgid = getpid();
 	t->skel->rodata->include_kthreads = opts->kernel_threads;
 	t->skel->rodata->have_task_pt_regs = feat.task_pt_regs;

@@ -15,6 +15,8 @@ struct tracer_opts {
 	bool capture_stacks;	/* load the sleepable capture iterator */
 	bool precise;		/* sched_switch/sched_wakeup programs: exact park
 				 * times and wake-up counts, at a cost per switch */
+	uint64_t cgroup_id;	/* trace this cgroup v2 subtree too; 0 = none */
+	uint32_t cgroup_level;	/* its depth below the v2 root */
 };
 
 struct tracer;

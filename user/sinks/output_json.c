@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "sinks/escape.h"
+#include "core/identity_cache.h"
 #include "go/go_tracer.h"
 #include "sinks/findings.h"
 #include "sinks/out_file.h"
@@ -31,12 +32,40 @@ static void write_head(FILE *f, const char *type, const char *event, const struc
 	write_time_field(f, "time", r->real_ns);
 }
 
-/* ,"pid":N,"comm":"...": who a record is about, the one place per-process
- * identity fields are written */
-static void write_process(FILE *f, uint32_t pid, const char *comm)
+/* The service a process belongs to (identity.h): null where a field does
+ * not apply, every field null when /proc/PID/cgroup could not be read. */
+static void write_identity(FILE *f, const struct identity *id)
+{
+	const char *rt = id ? container_runtime_name(id->runtime) : NULL;
+	const char *qos = id ? pod_qos_name(id->qos) : NULL;
+	const struct {
+		const char *key, *val;
+		size_t max;
+	} fields[] = {
+		{ "cgroup", id && id->cgroup[0] ? id->cgroup : NULL, ID_CGROUP_MAX },
+		{ "unit", id && id->unit[0] ? id->unit : NULL, ID_UNIT_MAX },
+		{ "container_id", id && id->container_id[0] ? id->container_id : NULL, ID_CONTAINER_MAX },
+		{ "container_runtime", rt, 16 },
+		{ "pod_uid", id && id->pod_uid[0] ? id->pod_uid : NULL, ID_POD_UID_MAX },
+		{ "pod_qos", qos, 16 },
+	};
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		fprintf(f, ",\"%s\":", fields[i].key);
+		if (fields[i].val)
+			json_write_string(f, fields[i].val, fields[i].max);
+		else
+			fputs("null", f);
+	}
+}
+
+/* ,"pid":N,"comm":"...", identity: who a record is about, the one place
+ * per-process identity fields are written */
+static void write_process(FILE *f, const struct report *r, uint32_t pid, const char *comm)
 {
 	fprintf(f, ",\"pid\":%" PRIu32 ",\"comm\":", pid);
 	json_write_string(f, comm, LT_COMM_LEN);
+	write_identity(f, report_identity(r, pid));
 }
 
 static void write_wait(FILE *f, const struct wait_info *w)
@@ -72,7 +101,7 @@ static void write_thread(FILE *f, const struct report *r, const struct thread_re
 			 const char *event)
 {
 	write_head(f, "thread", event, r);
-	write_process(f, t->pid, t->comm);
+	write_process(f, r, t->pid, t->comm);
 	fprintf(f, ",\"tid\":%" PRIu32 ",\"thread\":", t->tid);
 	json_write_string(f, t->thread, sizeof(t->thread));
 	fprintf(f, ",\"state\":\"%c\",\"parked_seconds\":%.3f,", t->state, t->parked_ns / 1e9);
@@ -127,7 +156,7 @@ static void write_goroutine(FILE *f, const struct report *r, const struct gorout
 	const struct proc_report *p = report_find_proc(r, gr->pid);
 
 	write_head(f, "goroutine", event, r);
-	write_process(f, gr->pid, p ? p->comm : "");
+	write_process(f, r, gr->pid, p ? p->comm : "");
 	fprintf(f, ",\"goid\":%" PRIu64 ",\"status\":%" PRIu32 ",\"wait_reason\":", g->goid,
 		g->status);
 	json_write_string(f, g->wait_reason, sizeof(g->wait_reason));
@@ -149,7 +178,7 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 
 	write_head(f, "site", event, r);
 	fprintf(f, ",\"kind\":\"%s\"", s->goroutines ? "goroutine" : "thread");
-	write_process(f, s->pid, s->comm);
+	write_process(f, r, s->pid, s->comm);
 	fprintf(f, ",\"site\":\"%016" PRIx64 "\",\"verdict\":\"%s\",\"reason\":\"%s\","
 		"\"threads\":%" PRIu32 ",\"parked_min_seconds\":%.3f,\"parked_max_seconds\":%.3f,"
 		"\"evidence\":{\"growth_per_min\":%.2f,\"no_timeout\":%s,",
@@ -207,7 +236,7 @@ static void write_go_count(FILE *f, const char *key, uint64_t v)
 static void write_summary(FILE *f, const struct report *r, const struct proc_report *p)
 {
 	write_head(f, "summary", NULL, r);
-	write_process(f, p->pid, p->comm);
+	write_process(f, r, p->pid, p->comm);
 	fprintf(f, ",\"alive\":%s,\"live_threads\":%" PRIu32 ",\"created\":%" PRIu64
 		",\"exited\":%" PRIu64 ",\"created_total\":%" PRIu64 ",\"exited_total\":%" PRIu64
 		",\"parked\":%" PRIu32 ",\"threshold_seconds\":%.3f,\"interval_seconds\":%.3f,"
@@ -280,7 +309,7 @@ static void write_gone(FILE *f, const struct report *r, const struct finding *fd
 	write_head(f, type[fd->kind], "gone", r);
 	if (fd->kind == FINDING_SITE)
 		fprintf(f, ",\"kind\":\"%s\"", fd->goroutines ? "goroutine" : "thread");
-	write_process(f, fd->pid, fd->comm);
+	write_process(f, r, fd->pid, fd->comm);
 	if (fd->kind == FINDING_THREAD) {
 		fprintf(f, ",\"tid\":%" PRIu32 ",\"thread\":", fd->tid);
 		json_write_string(f, fd->thread, sizeof(fd->thread));

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "sinks/escape.h"
+#include "core/identity.h"
 #include "go/go_tracer.h"
 #include "sinks/out_file.h"
 #include "sinks/output.h"
@@ -59,13 +60,36 @@ static void print_clock(FILE *f, uint64_t real_ns)
 	fputs(buf, f);
 }
 
+/* " [unit U, container RUNTIME ID12, pod UID QOS, cgroup PATH]": the
+ * service a process belongs to (identity.h), what applies of it. */
+static void print_identity(FILE *f, const struct identity *id)
+{
+	char esc[4 * ID_CGROUP_MAX + 1];
+
+	if (!id || !id->cgroup[0])
+		return;
+	fputs(" [", f);
+	if (id->unit[0]) {
+		text_escape(esc, sizeof(esc), id->unit, sizeof(id->unit));
+		fprintf(f, "unit %s, ", esc);
+	}
+	if (id->container_id[0])
+		fprintf(f, "container %s %.12s, ", container_runtime_name(id->runtime), id->container_id);
+	if (id->pod_uid[0])
+		fprintf(f, "pod %s %s, ", id->pod_uid, pod_qos_name(id->qos));
+	text_escape(esc, sizeof(esc), id->cgroup, sizeof(id->cgroup));
+	fprintf(f, "cgroup %s%s]", esc, id->cgroup_truncated ? "..." : "");
+}
+
 static void print_proc_line(FILE *f, const struct proc_report *p)
 {
 	char comm[4 * LT_COMM_LEN + 1];
 
 	text_escape(comm, sizeof(comm), p->comm, sizeof(p->comm));
-	fprintf(f, "PID %" PRIu32 " %s: %" PRIu32 " live threads, +%" PRIu64 " created, -%" PRIu64
-		" exited, %" PRIu32 " parked%s\n", p->pid, comm, p->live_threads, p->created, p->exited,
+	fprintf(f, "PID %" PRIu32 " %s", p->pid, comm);
+	print_identity(f, p->identity);
+	fprintf(f, ": %" PRIu32 " live threads, +%" PRIu64 " created, -%" PRIu64
+		" exited, %" PRIu32 " parked%s\n", p->live_threads, p->created, p->exited,
 		p->parked, p->alive ? "" : " (exited)");
 }
 

@@ -24,6 +24,7 @@ struct prom_exporter {
 	char *snap;
 	size_t snap_len;
 	struct prom_totals totals;	/* main thread only */
+	bool pid_label;			/* --prometheus-pid */
 };
 
 static int parse_port(const char *s, in_port_t *port)
@@ -161,7 +162,7 @@ int prom_exporter__update(struct prom_exporter *e, const struct report *r)
 	if (r->mono_ns)
 		prom_totals_add(&e->totals, r);
 	read_self(&self);
-	err = prom_render(f, r, &e->totals, &self);
+	err = prom_render(f, r, &e->totals, &self, e->pid_label);
 	if (fclose(f) && !err)
 		err = -EIO;
 	if (err) {
@@ -195,8 +196,8 @@ static int listen_socket(const struct sockaddr_storage *ss, socklen_t len)
 	return fd;
 }
 
-int prom_exporter__new(const char *addr, struct prom_exporter **out, char *err_msg,
-		       size_t err_size)
+int prom_exporter__new(const char *addr, bool pid_label, struct prom_exporter **out,
+		       char *err_msg, size_t err_size)
 {
 	struct sockaddr_storage ss;
 	struct prom_exporter *e;
@@ -213,6 +214,7 @@ int prom_exporter__new(const char *addr, struct prom_exporter **out, char *err_m
 	if (!e)
 		return -ENOMEM;
 	pthread_mutex_init(&e->lock, NULL);
+	e->pid_label = pid_label;
 	/* scrapes before the first report get the global series at zero */
 	err = prom_exporter__update(e, &empty);
 	if (err) {
@@ -266,7 +268,8 @@ static bool prom_wanted(const struct lt_options *o)
 
 static int prom_open(const struct lt_options *o, void **state, char *msg, size_t size)
 {
-	return prom_exporter__new(o->prometheus, (struct prom_exporter **)state, msg, size) ?
+	return prom_exporter__new(o->prometheus, o->prometheus_pid, (struct prom_exporter **)state,
+				  msg, size) ?
 	       LT_EXIT_FAILURE : 0;
 }
 

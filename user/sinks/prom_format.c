@@ -9,13 +9,17 @@
 
 #define N_VERDICTS (VERDICT_DEADLOCK + 1)
 
-/* Per-process figures of one selected process. */
+/* Figures of one series: a selected process, then (merge_series) all the
+ * selected processes of one service. */
 struct proc_agg {
-	const struct proc_report *p;
+	const struct proc_report *p;	/* the first of them: comm, identity, pid */
 	uint32_t parked[N_VERDICTS];
 	uint32_t go_parked[N_VERDICTS];
 	uint64_t oldest_ns;
 	uint32_t sites;
+	uint64_t live_threads, created_total, exited_total;
+	bool is_go, go_created_known;
+	uint64_t go_live, go_created_total;
 };
 
 void prom_totals_add(struct prom_totals *t, const struct report *r)
@@ -29,11 +33,98 @@ static void header(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* name{pid="..",comm=".." with the closing brace left to the caller */
-static void proc_labels(FILE *f, const char *name, const struct proc_report *p)
+static const char *id_unit(const struct identity *id)
 {
-	fprintf(f, "%s{pid=\"%" PRIu32 "\",comm=", name, p->pid);
-	prom_write_label_value(f, p->comm, sizeof(p->comm));
+	return id ? id->unit : "";
+}
+
+static const char *id_container(const struct identity *id)
+{
+	return id ? id->container_id : "";
+}
+
+static const char *id_pod(const struct identity *id)
+{
+	return id ? id->pod_uid : "";
+}
+
+/* The labels that name a service: they survive its restarts (a pid does
+ * not), empty when not applicable. */
+static void identity_labels(FILE *f, const struct identity *id)
+{
+	fputs(",unit=", f);
+	prom_write_label_value(f, id_unit(id), ID_UNIT_MAX);
+	fputs(",container_id=", f);
+	prom_write_label_value(f, id_container(id), ID_CONTAINER_MAX);
+	fputs(",pod_uid=", f);
+	prom_write_label_value(f, id_pod(id), ID_POD_UID_MAX);
+}
+
+/* name{comm="..",unit="..",container_id="..",pod_uid=".."[,pid=".."] with
+ * the closing brace left to the caller */
+static void proc_labels(FILE *f, const char *name, const struct proc_agg *a, bool pid_label)
+{
+	fprintf(f, "%s{comm=", name);
+	prom_write_label_value(f, a->p->comm, sizeof(a->p->comm));
+	identity_labels(f, a->p->identity);
+	if (pid_label)
+		fprintf(f, ",pid=\"%" PRIu32 "\"", a->p->pid);
+}
+
+/* Order of series: comm and identity, then pid when it is a label. */
+static int cmp_series(const void *a, const void *b, void *with_pid)
+{
+	bool pid_label = *(const bool *)with_pid;
+	const struct proc_report *x = ((const struct proc_agg *)a)->p;
+	const struct proc_report *y = ((const struct proc_agg *)b)->p;
+	int c = strncmp(x->comm, y->comm, sizeof(x->comm));
+
+	if (!c)
+		c = strcmp(id_unit(x->identity), id_unit(y->identity));
+	if (!c)
+		c = strcmp(id_container(x->identity), id_container(y->identity));
+	if (!c)
+		c = strcmp(id_pod(x->identity), id_pod(y->identity));
+	if (!c && pid_label)
+		c = (x->pid > y->pid) - (x->pid < y->pid);
+	return c;
+}
+
+static void add_agg(struct proc_agg *to, const struct proc_agg *from)
+{
+	for (int v = 0; v < N_VERDICTS; v++) {
+		to->parked[v] += from->parked[v];
+		to->go_parked[v] += from->go_parked[v];
+	}
+	if (from->oldest_ns > to->oldest_ns)
+		to->oldest_ns = from->oldest_ns;
+	to->sites += from->sites;
+	to->live_threads += from->live_threads;
+	to->created_total += from->created_total;
+	to->exited_total += from->exited_total;
+	to->go_live += from->go_live;
+	to->go_created_total += from->go_created_total;
+	to->is_go |= from->is_go;
+	to->go_created_known &= from->go_created_known;
+}
+
+/* One series per service: processes with the same labels (the workers of
+ * one unit, the processes of one container) are summed, so a restart does
+ * not start new series and no scrape carries a series twice. */
+static size_t merge_series(struct proc_agg *aggs, size_t n, bool pid_label)
+{
+	size_t out = 0;
+
+	if (!n)
+		return 0;
+	qsort_r(aggs, n, sizeof(*aggs), cmp_series, &pid_label);
+	for (size_t i = 1; i < n; i++) {
+		if (!cmp_series(&aggs[out], &aggs[i], &pid_label))
+			add_agg(&aggs[out], &aggs[i]);
+		else
+			aggs[++out] = aggs[i];
+	}
+	return out + 1;
 }
 
 static int cmp_by_parked(const void *a, const void *b)
@@ -73,7 +164,8 @@ static struct proc_agg *find_agg(struct proc_agg *aggs, size_t n, uint32_t pid)
 /* The processes that get series, by pid; *n_cut counts the others. Same
  * choice as the report formats: traced processes with --pid, otherwise
  * those with parked threads. NULL with *n == 0 is a valid empty answer. */
-static int select_procs(const struct report *r, struct proc_agg **out, size_t *n, size_t *n_cut)
+static int select_procs(const struct report *r, bool pid_label, struct proc_agg **out, size_t *n,
+			size_t *n_cut)
 {
 	const struct proc_report **cand;
 	struct proc_agg *aggs;
@@ -99,8 +191,16 @@ static int select_procs(const struct report *r, struct proc_agg **out, size_t *n
 		free(cand);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < nc; i++)
-		aggs[i].p = cand[i];
+	for (size_t i = 0; i < nc; i++) {
+		const struct proc_report *p = cand[i];
+
+		aggs[i] = (struct proc_agg){
+			.p = p, .live_threads = p->live_threads, .created_total = p->created_total,
+			.exited_total = p->exited_total, .is_go = p->is_go, .go_live = p->go_live,
+			.go_created_known = p->go_created_total != UINT64_MAX,
+			.go_created_total = p->go_created_total != UINT64_MAX ? p->go_created_total : 0,
+		};
+	}
 	free(cand);
 	qsort(aggs, nc, sizeof(*aggs), cmp_agg_pid);
 
@@ -129,79 +229,79 @@ static int select_procs(const struct report *r, struct proc_agg **out, size_t *n
 			a->sites++;
 	}
 	*out = aggs;
-	*n = nc;
+	*n = merge_series(aggs, nc, pid_label);
 	return 0;
 }
 
-static void write_proc_metrics(FILE *f, const struct proc_agg *aggs, size_t n)
+static void write_proc_metrics(FILE *f, const struct proc_agg *aggs, size_t n, bool pid_label)
 {
 	header(f, "leaktrace_parked_threads", "gauge",
 	       "Threads parked past the threshold, by process and verdict.");
 	for (size_t i = 0; i < n; i++) {
 		for (int v = 0; v < N_VERDICTS; v++) {
-			proc_labels(f, "leaktrace_parked_threads", aggs[i].p);
+			proc_labels(f, "leaktrace_parked_threads", &aggs[i], pid_label);
 			fprintf(f, ",verdict=\"%s\"} %" PRIu32 "\n", verdict_name(v), aggs[i].parked[v]);
 		}
 	}
 	header(f, "leaktrace_oldest_parked_seconds", "gauge",
 	       "How long the longest-parked reported thread of the process has been parked.");
 	for (size_t i = 0; i < n; i++) {
-		proc_labels(f, "leaktrace_oldest_parked_seconds", aggs[i].p);
+		proc_labels(f, "leaktrace_oldest_parked_seconds", &aggs[i], pid_label);
 		fprintf(f, "} %.3f\n", aggs[i].oldest_ns / 1e9);
 	}
 	header(f, "leaktrace_parked_sites", "gauge",
 	       "Distinct stacks (or waits, without stacks) of the parked threads of the process.");
 	for (size_t i = 0; i < n; i++) {
-		proc_labels(f, "leaktrace_parked_sites", aggs[i].p);
+		proc_labels(f, "leaktrace_parked_sites", &aggs[i], pid_label);
 		fprintf(f, "} %" PRIu32 "\n", aggs[i].sites);
 	}
 	header(f, "leaktrace_live_threads", "gauge", "Live threads of the process.");
 	for (size_t i = 0; i < n; i++) {
-		proc_labels(f, "leaktrace_live_threads", aggs[i].p);
-		fprintf(f, "} %" PRIu32 "\n", aggs[i].p->live_threads);
+		proc_labels(f, "leaktrace_live_threads", &aggs[i], pid_label);
+		fprintf(f, "} %" PRIu64 "\n", aggs[i].live_threads);
 	}
 	header(f, "leaktrace_threads_created_total", "counter",
 	       "Threads the process created since leaktrace started.");
 	for (size_t i = 0; i < n; i++) {
-		proc_labels(f, "leaktrace_threads_created_total", aggs[i].p);
-		fprintf(f, "} %" PRIu64 "\n", aggs[i].p->created_total);
+		proc_labels(f, "leaktrace_threads_created_total", &aggs[i], pid_label);
+		fprintf(f, "} %" PRIu64 "\n", aggs[i].created_total);
 	}
 	header(f, "leaktrace_threads_exited_total", "counter",
 	       "Threads of the process that exited since leaktrace started.");
 	for (size_t i = 0; i < n; i++) {
-		proc_labels(f, "leaktrace_threads_exited_total", aggs[i].p);
-		fprintf(f, "} %" PRIu64 "\n", aggs[i].p->exited_total);
+		proc_labels(f, "leaktrace_threads_exited_total", &aggs[i], pid_label);
+		fprintf(f, "} %" PRIu64 "\n", aggs[i].exited_total);
 	}
 }
 
 /* Goroutine series exist only for processes traced as Go programs. */
-static void write_go_metrics(FILE *f, const struct proc_agg *aggs, size_t n)
+static void write_go_metrics(FILE *f, const struct proc_agg *aggs, size_t n, bool pid_label)
 {
 	header(f, "leaktrace_parked_goroutines", "gauge",
 	       "Goroutines parked past the threshold, by process and verdict.");
 	for (size_t i = 0; i < n; i++) {
-		if (!aggs[i].p->is_go)
+		if (!aggs[i].is_go)
 			continue;
 		for (int v = 0; v < N_VERDICTS; v++) {
-			proc_labels(f, "leaktrace_parked_goroutines", aggs[i].p);
+			proc_labels(f, "leaktrace_parked_goroutines", &aggs[i], pid_label);
 			fprintf(f, ",verdict=\"%s\"} %" PRIu32 "\n", verdict_name(v), aggs[i].go_parked[v]);
 		}
 	}
 	header(f, "leaktrace_live_goroutines", "gauge",
 	       "Live goroutines of the process, the runtime's own excluded.");
 	for (size_t i = 0; i < n; i++) {
-		if (!aggs[i].p->is_go)
+		if (!aggs[i].is_go)
 			continue;
-		proc_labels(f, "leaktrace_live_goroutines", aggs[i].p);
-		fprintf(f, "} %" PRIu64 "\n", aggs[i].p->go_live);
+		proc_labels(f, "leaktrace_live_goroutines", &aggs[i], pid_label);
+		fprintf(f, "} %" PRIu64 "\n", aggs[i].go_live);
 	}
 	header(f, "leaktrace_goroutines_created_total", "counter",
 	       "Goroutines the process created since leaktrace attached.");
 	for (size_t i = 0; i < n; i++) {
-		if (!aggs[i].p->is_go || aggs[i].p->go_created_total == UINT64_MAX)
+		if (!aggs[i].is_go || !aggs[i].go_created_known)
 			continue;
-		proc_labels(f, "leaktrace_goroutines_created_total", aggs[i].p);
-		fprintf(f, "} %" PRIu64 "\n", aggs[i].p->go_created_total);
+		proc_labels(f, "leaktrace_goroutines_created_total", &aggs[i], pid_label);
+		fprintf(f, "} %" PRIu64 "\n", aggs[i].go_created_total);
 	}
 }
 
@@ -244,17 +344,17 @@ static void write_global_metrics(FILE *f, const struct report *r, const struct p
 }
 
 int prom_render(FILE *f, const struct report *r, const struct prom_totals *t,
-		const struct prom_self *self)
+		const struct prom_self *self, bool pid_label)
 {
 	struct proc_agg *aggs;
 	size_t n, n_cut;
 	int err;
 
-	err = select_procs(r, &aggs, &n, &n_cut);
+	err = select_procs(r, pid_label, &aggs, &n, &n_cut);
 	if (err)
 		return err;
-	write_proc_metrics(f, aggs, n);
-	write_go_metrics(f, aggs, n);
+	write_proc_metrics(f, aggs, n, pid_label);
+	write_go_metrics(f, aggs, n, pid_label);
 	write_global_metrics(f, r, t, self, n_cut);
 	free(aggs);
 	fflush(f);

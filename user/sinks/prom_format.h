@@ -4,6 +4,7 @@
 #ifndef LT_PROM_FORMAT_H
 #define LT_PROM_FORMAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -31,8 +32,12 @@ struct prom_self {
 void prom_totals_add(struct prom_totals *t, const struct report *r);
 
 /* Write every metric of r (may be empty: before the first report) to f.
- * Returns 0, -ENOMEM, or -EIO when f failed. */
+ * Per-process series are labelled comm, unit, container_id, pod_uid (the
+ * service, identity.h; empty when not applicable) and summed over the
+ * processes that share them; pid_label adds a pid label (one series per
+ * process, new series at every restart). Returns 0, -ENOMEM, or -EIO when
+ * f failed. */
 int prom_render(FILE *f, const struct report *r, const struct prom_totals *t,
-		const struct prom_self *self);
+		const struct prom_self *self, bool pid_label);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "sinks/escape.h"
 #include "sinks/sink.h"
+#include "core/identity_cache.h"
 #include "sinks/syslog_out.h"
 
 struct line {
@@ -37,13 +38,31 @@ static void put_quoted(struct line *l, const char *key, const char *s, size_t ma
 	put(l, " %s=\"%s\"", key, esc);
 }
 
+/* The service of the process (identity.h), the keys that apply, right
+ * after comm: unit, container_id, container_runtime, pod_uid, cgroup. */
+static void put_identity(struct line *l, const struct identity *id)
+{
+	if (!id)
+		return;
+	if (id->unit[0])
+		put_quoted(l, "unit", id->unit, sizeof(id->unit));
+	if (id->container_id[0])
+		put(l, " container_id=%s container_runtime=%s", id->container_id,
+		    container_runtime_name(id->runtime));
+	if (id->pod_uid[0])
+		put(l, " pod_uid=%s", id->pod_uid);
+	if (id->cgroup[0])
+		put_quoted(l, "cgroup", id->cgroup, sizeof(id->cgroup));
+}
+
 static const char *event_name(enum finding_event ev)
 {
 	return ev == FINDING_NEW ? "new" : ev == FINDING_CHANGED ? "changed" : "gone";
 }
 
 size_t syslog_format_finding(char *buf, size_t size, enum finding_event ev,
-			     const struct finding *f, const struct thread_report *t)
+			     const struct finding *f, const struct thread_report *t,
+			     const struct identity *id)
 {
 	struct line l = { buf, size, 0 };
 
@@ -51,6 +70,7 @@ size_t syslog_format_finding(char *buf, size_t size, enum finding_event ev,
 		buf[0] = '\0';
 	put(&l, "finding=%s pid=%" PRIu32 " tid=%" PRIu32, event_name(ev), f->pid, f->tid);
 	put_quoted(&l, "comm", f->comm, sizeof(f->comm));
+	put_identity(&l, id);
 	put_quoted(&l, "thread", f->thread, sizeof(f->thread));
 	if (t) {
 		const struct wait_info *w = &t->wait;
@@ -70,14 +90,14 @@ size_t syslog_format_finding(char *buf, size_t size, enum finding_event ev,
 void syslog_out_finding(enum finding_event ev, const struct finding *f,
 			const struct thread_report *t, void *ctx)
 {
-	char line[512];
+	char line[SYSLOG_LINE_MAX];
 
-	syslog_format_finding(line, sizeof(line), ev, f, t);
+	syslog_format_finding(line, sizeof(line), ev, f, t, ctx ? report_identity(ctx, f->pid) : NULL);
 	syslog(ev == FINDING_GONE ? LOG_INFO : LOG_WARNING, "%s", line);
 }
 
 size_t syslog_format_site(char *buf, size_t size, const char *event, const struct site_report *s,
-			  uint32_t threads, enum verdict v)
+			  uint32_t threads, enum verdict v, const struct identity *id)
 {
 	struct line l = { buf, size, 0 };
 
@@ -85,6 +105,7 @@ size_t syslog_format_site(char *buf, size_t size, const char *event, const struc
 		buf[0] = '\0';
 	put(&l, "site=%s pid=%" PRIu32, event, s->pid);
 	put_quoted(&l, "comm", s->comm, sizeof(s->comm));
+	put_identity(&l, id);
 	put(&l, " kind=%s id=%016" PRIx64 " %s=%" PRIu32 " verdict=%s",
 	    s->goroutines ? "goroutine" : "thread", s->group,
 	    s->goroutines ? "goroutines" : "threads", threads, verdict_name(v));
@@ -97,14 +118,15 @@ static void log_site(enum finding_event ev, const struct finding *f, const struc
 {
 	struct site_report gone = { .pid = f->pid, .group = f->site, .goroutines = f->goroutines };
 	const struct site_report *s = &gone;
-	char line[512];
+	char line[SYSLOG_LINE_MAX];
 
 	if (ev == FINDING_GONE)
 		memcpy(gone.comm, f->comm, sizeof(gone.comm));
 	else
 		s = &r->sites[f->index];
 	syslog_format_site(line, sizeof(line), event_name(ev), s,
-			   ev == FINDING_GONE ? 0 : f->site_threads, f->verdict);
+			   ev == FINDING_GONE ? 0 : f->site_threads, f->verdict,
+			   report_identity(r, s->pid));
 	syslog(ev == FINDING_GONE ? LOG_INFO : LOG_WARNING, "%s", line);
 }
 
@@ -114,7 +136,7 @@ static void log_finding(enum finding_event ev, const struct finding *f,
 	if (f->kind == FINDING_SITE)
 		log_site(ev, f, ctx);
 	else
-		syslog_out_finding(ev, f, t, NULL);
+		syslog_out_finding(ev, f, t, ctx);
 }
 
 /* --syslog: its findings (threads and sites) are its state */

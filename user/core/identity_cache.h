@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The identity (identity.h) of the processes a report shows, read once per
+ * process: cached by pid and start time, so a reused pid is read again and
+ * a long-lived one never is. */
+#ifndef LT_IDENTITY_CACHE_H
+#define LT_IDENTITY_CACHE_H
+
+#include <stdint.h>
+
+#include "core/identity.h"
+#include "core/report.h"
+
+struct identity_cache;
+
+struct identity_cache *identity_cache__new(void);
+void identity_cache__free(struct identity_cache *c);
+
+/* Set procs[i].identity of the processes r's outputs show (parked threads
+ * or goroutines, or every one with summarize_all); NULL where
+ * /proc/PID/cgroup cannot be read (the process is gone). Entries of
+ * processes this report does not show are freed: the pointers stay valid
+ * until the next call. Returns 0 or -ENOMEM (identities left NULL). */
+int identity_cache__fill(struct identity_cache *c, struct report *r);
+
+/* The identity of pid in r, NULL when unknown. */
+const struct identity *report_identity(const struct report *r, uint32_t pid);
+
+/* Read /proc/PID/cgroup into id. 0, or -errno (-ENOENT: gone or no cgroup). */
+int identity_read(uint32_t pid, struct identity *id);
+
+#endif
