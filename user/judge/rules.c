@@ -38,9 +38,13 @@ static bool joining_running(const struct judged *j) { return j->f->joining_runni
 static bool disk(const struct judged *j) { return j->s->disk; }
 static bool lock_wait(const struct judged *j) { return j->s->lock_wait; }
 
+/* More arrive than leave, by leak_min_arrivals, and most who arrived stay:
+ * a slow backend's requests arrive and leave at the same pace, only
+ * lagging by the threshold. */
 static bool grew(const struct judged *j)
 {
-	return j->s->reports_seen >= 2 && j->net >= j->o->leak_min_arrivals;
+	return j->s->reports_seen >= 2 && j->net >= j->o->leak_min_arrivals &&
+	       j->s->departures * 2 <= j->s->arrivals;
 }
 
 /* Parked over a span on first sight, none left: arrived over time. */
@@ -73,14 +77,16 @@ static bool leak_spread(const struct judged *j)
 }
 
 /* A pile found on first sight (the leak happened before attach): many
- * goroutines each on a channel or semaphore of its own, none leaving over a
- * whole interval. Not for threads: JVM and Python pools park every worker
- * on a private futex word (a Parker, a per-waiter lock), so private words
- * do not tell a pile of threads from an idle pool. */
+ * goroutines each on a lock or semaphore of its own, none leaving over a
+ * whole interval. Not for goroutines waiting for an event (receive,
+ * select, WaitGroup): idle workers and subscribers each rest on a channel
+ * of their own (measured: tests/e2e/test_gobugs.py's look-alikes). Not
+ * for threads: JVM and Python pools park every worker on a private futex
+ * word (a Parker, a per-waiter lock). */
 static bool leak_pile(const struct judged *j)
 {
-	return j->f->kind == UNIT_GOROUTINE && leak_common(j) && j->private_objs &&
-	       j->s->reports_seen >= 2 && !j->s->departures &&
+	return j->f->kind == UNIT_GOROUTINE && !j->f->resting && leak_common(j) &&
+	       j->private_objs && j->s->reports_seen >= 2 && !j->s->departures &&
 	       j->s->n_threads >= j->o->leak_min_pile;
 }
 
