@@ -18,6 +18,7 @@ Command line:
 """
 import argparse
 import glob
+import gzip
 import lzma
 import os
 import re
@@ -306,6 +307,25 @@ poweroff -f
 """
 
 
+def _cpio_newc(entries):
+    """An uncompressed newc cpio archive of (name, mode, data) entries
+    (data None for a directory)."""
+    out = bytearray()
+
+    def pad():
+        out.extend(b"\0" * (-len(out) % 4))
+
+    for ino, (name, mode, data) in enumerate(entries + [("TRAILER!!!", 0, b"")], 1):
+        data = data or b""
+        nm = name.encode() + b"\0"
+        fields = (ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nm), 0)
+        out.extend(b"070701" + b"".join(b"%08X" % f for f in fields) + nm)
+        pad()
+        out.extend(data)
+        pad()
+    return bytes(out)
+
+
 def initramfs(kernel):
     """Path of the kernel's initramfs (built once, cached next to it)."""
     out = os.path.join(CACHE, kernel.suite, "initramfs-%s.cpio.gz" % kernel.version)
@@ -315,31 +335,20 @@ def initramfs(kernel):
     # a dynamic busybox would need the host's libc inside the initramfs
     if not busybox or subprocess.run(["ldd", busybox], capture_output=True).returncode == 0:
         raise FetchError("busybox-static is not installed (tools/install-deps.sh)")
-    with tempfile.TemporaryDirectory(prefix="ltk-initrd-") as tmp:
-        for d in ("bin", "proc", "sys", "dev", "newroot", "modules"):
-            os.makedirs(os.path.join(tmp, d))
-        shutil.copy(busybox, os.path.join(tmp, "bin", "busybox"))
-        names = []
-        for name, data in module_load_order(kernel.moddir):
-            with open(os.path.join(tmp, "modules", name + ".ko"), "wb") as f:
-                f.write(data)
-            names.append(name)
-        with open(os.path.join(tmp, "modules", "order"), "w") as f:
-            f.write("\n".join(names) + "\n")
-        init = (INIT.replace("@SHARE@", SHARE_TAG).replace("@OUT@", OUT_TAG)
-                .replace("@OUTDIR@", GUEST_OUTDIR))
-        with open(os.path.join(tmp, "init"), "w") as f:
-            f.write(init)
-        os.chmod(os.path.join(tmp, "init"), 0o755)
-        tmp_out = out + ".tmp"
-        with open(tmp_out, "wb") as f:
-            find = subprocess.Popen(["find", "."], cwd=tmp, stdout=subprocess.PIPE)
-            cpio = subprocess.Popen(["cpio", "-o", "-H", "newc", "--quiet"], cwd=tmp,
-                                    stdin=find.stdout, stdout=subprocess.PIPE)
-            gz = subprocess.run(["gzip", "-1"], stdin=cpio.stdout, stdout=f)
-            if find.wait() or cpio.wait() or gz.returncode:
-                raise FetchError("cannot build the initramfs (find/cpio/gzip)")
-        os.rename(tmp_out, out)
+    d, x, f = 0o040755, 0o100755, 0o100644
+    entries = [(n, d, None) for n in ("bin", "proc", "sys", "dev", "newroot", "modules")]
+    entries.append(("bin/busybox", x, open(busybox, "rb").read()))
+    names = []
+    for name, data in module_load_order(kernel.moddir):
+        entries.append(("modules/%s.ko" % name, f, data))
+        names.append(name)
+    entries.append(("modules/order", f, ("\n".join(names) + "\n").encode()))
+    init = (INIT.replace("@SHARE@", SHARE_TAG).replace("@OUT@", OUT_TAG)
+            .replace("@OUTDIR@", GUEST_OUTDIR))
+    entries.append(("init", x, init.encode()))
+    with open(out + ".tmp", "wb") as fo:
+        fo.write(gzip.compress(_cpio_newc(entries), compresslevel=1))
+    os.rename(out + ".tmp", out)
     return out
 
 
@@ -347,7 +356,7 @@ def initramfs(kernel):
 
 # where the writable results share appears inside the guest: a folder the
 # host's root filesystem has and nothing else uses
-GUEST_OUTDIR = "/mnt"
+GUEST_OUTDIR = "/media"
 
 
 class Result:
