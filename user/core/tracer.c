@@ -37,6 +37,23 @@ struct tracer {
 	size_t buf_size;
 };
 
+/* A kernel feature is present when its enumerator is in the kernel's BTF. */
+static bool btf_has_enum_value(const struct btf *btf, const char *type, const char *value)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_ENUM);
+	const struct btf_type *t;
+	const struct btf_enum *e;
+
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++, e++)
+		if (!strcmp(btf__name_by_offset(btf, e->name_off), value))
+			return true;
+	return false;
+}
+
 struct features {
 	bool task_storage;	/* 5.11 */
 	bool task_iter;		/* 5.8 */
@@ -122,11 +139,12 @@ static int probe_features(struct features *f, char *errbuf, size_t errlen)
 	 * iterator's context type in BTF is the test instead) */
 	f->task_iter = btf__find_by_name_kind(btf, "bpf_iter__task", BTF_KIND_STRUCT) > 0;
 	f->task_pt_regs = have_helper(BPF_FUNC_task_pt_regs);
-	/* bpf_copy_from_user_task came with sleepable iterators (5.18); a
-	 * kprobe may not call it, but the verifier's refusal then is not
-	 * "unknown func", which is what libbpf's probe looks for */
+	/* bpf_copy_from_user_task came with sleepable iterators (5.18) and
+	 * only sleepable programs may call it: no probe load can ask for it
+	 * (6.1 refuses it to a kprobe as an unknown func), so the kernel's
+	 * BTF list of helper ids stands for both */
 	f->capture = have_helper(BPF_FUNC_get_task_stack) && have_helper(BPF_FUNC_find_vma) &&
-		     have_helper(BPF_FUNC_copy_from_user_task);
+		     btf_has_enum_value(btf, "bpf_func_id", "BPF_FUNC_copy_from_user_task");
 	btf__free(btf);
 	disable_features(f);
 	if (!f->task_iter) {
