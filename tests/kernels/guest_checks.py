@@ -10,48 +10,65 @@ with SIGKILL. Writes one JSON document to the path given as argv[1].
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
-from ltlib import LEAKTRACE, OUR_MAPS, OUR_PROGS, Workload  # noqa: E402
+from ltlib import LEAKTRACE, Workload  # noqa: E402
 
 # seconds the workloads stay parked before leaktrace starts
 PRE_PARK = 4
 EXITERS = 5
 GO_PARKED = 20
-# leaktrace run: threshold and interval (generous: TCG is ~10x slower)
-RUN = ["-t", "2s", "-i", "4s", "-f", "json"]
+# leaktrace run: threshold, interval, duration (generous: TCG is ~10x slower)
+DURATION = 12
+RUN = ["-t", "2s", "-i", "4s", "-d", "%ds" % DURATION, "-f", "json"]
 
 
-def our_objects():
-    """{(kind, id): (name, held)} of leaktrace's BPF programs and maps."""
-    objs = {}
-    for kind, names in (("prog", OUR_PROGS), ("map", OUR_MAPS)):
+def bpf_ids_of(pid):
+    """("prog"|"map", id) of every BPF program and map a process holds, from
+    its fds' fdinfo: what it loaded, told apart from other leaktrace runs
+    on a shared host (bpftool shows no holder pids on every kernel)."""
+    ids = set()
+    d = "/proc/%d/fdinfo" % pid
+    try:
+        fds = os.listdir(d)
+    except OSError:
+        return ids
+    for fd in fds:
+        try:
+            text = open(os.path.join(d, fd)).read()
+        except OSError:
+            continue
+        for kind, num in re.findall(r"^(prog|map)_id:\s*(\d+)", text, re.M):
+            ids.add((kind, int(num)))
+    return ids
+
+
+def loaded_ids():
+    ids = set()
+    for kind in ("prog", "map"):
         out = subprocess.run(["bpftool", "-j", kind, "list"], capture_output=True,
                              text=True).stdout
         try:
-            items = json.loads(out or "[]")
+            ids |= {(kind, i.get("id")) for i in json.loads(out or "[]")}
         except ValueError:
-            items = []
-        for i in items:
-            if i.get("name") in names:
-                objs[(kind, i.get("id"))] = (i["name"], bool(i.get("pids")))
-    return objs
+            pass
+    return ids
 
 
-def leftovers(before, wait=10.0):
-    """Our objects that appeared since `before` and that no live process
-    holds (on the host, other leaktrace runs may come and go meanwhile).
-    The kernel frees a sleepable program's maps after an RCU-tasks-trace
-    grace period: give it a few seconds."""
+def leftovers(ids, wait=15.0):
+    """Those of ids still loaded. The kernel frees objects after RCU grace
+    periods (tasks-trace ones for sleepable programs): give it a while."""
     end = time.time() + wait
     while True:
-        left = ["%s %s" % (k[0], name) for k, (name, held) in our_objects().items()
-                if k not in before and not held]
+        left = sorted("%s %d" % k for k in ids & loaded_ids())
         if not left or time.time() >= end:
             return left
         time.sleep(0.5)
@@ -61,22 +78,36 @@ def uname():
     return os.uname().release
 
 
-def load_seconds():
-    """How long leaktrace takes to start here (seconds of emulation and a
-    cold 9p page cache), from a first short run on ourselves."""
-    start = time.time()
-    subprocess.run([LEAKTRACE, "-p", str(os.getpid()), "-i", "1s", "-d", "1s", "-f", "json"],
-                   capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
-    return max(0.0, time.time() - start - 1)
+def start_exiters():
+    """EXITERS threads of this process that exit at once: it is traced too,
+    and creates no other threads, so leaktrace must count exactly these."""
+    for _ in range(EXITERS):
+        th = threading.Thread(target=lambda: None)
+        th.start()
+        th.join()
 
 
-def run_main(pids, duration):
+def run_main(pids):
+    """One leaktrace run over pids and this process; the exiters start once
+    its first report is out, so they are counted however slow it loads."""
     start = time.time()
-    p = subprocess.run([LEAKTRACE, "-p", ",".join(str(x) for x in pids), "-d", "%ds" % duration]
-                       + RUN,
-                       capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
-    return {"rc": p.returncode, "stdout": p.stdout, "stderr": p.stderr,
-            "seconds": time.time() - start}
+    with tempfile.TemporaryFile(mode="w+") as err:
+        p = subprocess.Popen([LEAKTRACE, "-p", ",".join(str(x) for x in pids + [os.getpid()])]
+                             + RUN, stdout=subprocess.PIPE, stderr=err, text=True,
+                             stdin=subprocess.DEVNULL)
+        out, started, ids = [], False, set()
+        for line in p.stdout:
+            out.append(line)
+            if not started and '"type":"report"' in line.replace(" ", ""):
+                ids = bpf_ids_of(p.pid)
+                start_exiters()
+                started = True
+        rc = p.wait()
+        p.stdout.close()
+        err.seek(0)
+        return {"rc": rc, "stdout": "".join(out), "stderr": err.read(),
+                "exiters_started": started, "seconds": time.time() - start,
+                "bpf_ids": ids}
 
 
 def run_killed(pid):
@@ -93,25 +124,23 @@ def run_killed(pid):
         if '"type":"report"' in line.replace(" ", ""):
             reported = True
             break
+    ids = bpf_ids_of(p.pid)
     p.send_signal(signal.SIGKILL)
     p.wait()
     err = p.stderr.read()
     p.stdout.close()
     p.stderr.close()
-    return {"reported": reported, "rc": p.returncode, "stderr": err}
+    return {"reported": reported, "rc": p.returncode, "stderr": err, "bpf_objects": len(ids),
+            "leftovers": leftovers(ids)}
 
 
 def main():
     out_path = sys.argv[1]
     go_bin = sys.argv[2] if len(sys.argv) > 2 else ""
-    res = {"kernel": uname(), "pre_park": PRE_PARK, "exiters": EXITERS, "go_parked": GO_PARKED}
+    res = {"kernel": uname(), "pre_park": PRE_PARK, "duration": DURATION, "exiters": EXITERS,
+           "go_parked": GO_PARKED}
     wls = []
     try:
-        # only threads created and exited after the start are counted: the
-        # exiters must come once leaktrace runs, however slow the start is
-        res["load_seconds"] = load = load_seconds()
-        exit_after = int(2 * load) + 3
-        res["duration"] = duration = exit_after + 6
         abba = Workload(["abba_deadlock"], timeout=60)
         wls.append(abba)
         # not given to --pid: none of its threads may show up
@@ -121,21 +150,19 @@ def main():
         if go_bin:
             go = Workload([go_bin, "-n", str(GO_PARKED)], timeout=60)
             wls.append(go)
-        leaky = Workload(["leaky", "--exiters", str(EXITERS), "--grow", "1",
-                          "--exit-delay", str(PRE_PARK + exit_after)], timeout=60)
+        leaky = Workload(["leaky", "--exiters", "0", "--grow", "1"], timeout=60)
         wls.append(leaky)
         time.sleep(PRE_PARK)
-        before = our_objects()
         pids = [leaky.pid, abba.pid] + ([go.pid] if go else [])
-        res["main"] = run_main(pids, duration)
+        res["main"] = run_main(pids)
         leaky.drain()
         res["roles"] = {"leaky": leaky.roles, "abba": abba.roles, "other": other.roles}
         res["pids"] = {"leaky": leaky.pid, "abba": abba.pid, "other": other.pid,
-                       "go": go.pid if go else None}
-        res["exiters_seen"] = len(leaky.lines_starting("EXITER "))
-        res["leftovers_exit"] = leftovers(before)
+                       "go": go.pid if go else None, "self": os.getpid()}
+        ids = res["main"].pop("bpf_ids")
+        res["main"]["bpf_objects"] = len(ids)
+        res["leftovers_exit"] = leftovers(ids)
         res["killed"] = run_killed(leaky.pid)
-        res["leftovers_kill"] = leftovers(before)
     except Exception as e:  # reported by the judge, with what was gathered
         res["error"] = "%s: %s" % (type(e).__name__, e)
     finally:
