@@ -27,7 +27,7 @@ PRE_PARK = 4
 EXITERS = 5
 GO_PARKED = 20
 # leaktrace run: threshold, interval, duration (generous: TCG is ~10x slower)
-DURATION = 12
+DURATION = 20
 RUN = ["-t", "2s", "-i", "4s", "-d", "%ds" % DURATION, "-f", "json"]
 
 
@@ -98,7 +98,8 @@ def run_main(pids):
         out, started, ids = [], False, set()
         for line in p.stdout:
             out.append(line)
-            if not started and '"type":"report"' in line.replace(" ", ""):
+            # a report before the final one: the counts that follow are seen
+            if not started and re.search(r'"type":\s*"report".*"final":\s*false', line):
                 ids = bpf_ids_of(p.pid)
                 start_exiters()
                 started = True
