@@ -329,7 +329,9 @@ static __always_inline int dump_threads_body(struct bpf_iter__task *ctx, const b
 
 	if (!task)
 		return 0;
-	if (task == bpf_get_current_task_btf())
+	/* the iterating task itself; by tid, since bpf_get_current_task_btf()
+	 * is 5.11+ and this program must load on 5.10 */
+	if (task->pid == (__u32)bpf_get_current_pid_tgid())
 		exec_clock_lag_ns = bpf_ktime_get_ns() - task->se.exec_start;
 	if (!traced_task(task))
 		return 0;

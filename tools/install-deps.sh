@@ -6,7 +6,8 @@ PKGS="make gcc g++ clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-de
 libdw-dev libcmocka-dev libmicrohttpd-dev libseccomp-dev libc6-dbg golang-go python3 prometheus
 libbpf-tools linux-perf procps iproute2 curl valgrind debootstrap
 podman runc busybox-static python3-yaml
-postgresql apache2 haproxy squid nginx-light memcached redis-server"
+postgresql apache2 haproxy squid nginx-light memcached redis-server
+qemu-system-x86"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -52,14 +52,19 @@ try:
     t.ok(w.tid("busy") not in th and w.tid("short_wait") not in th,
          "no task storage: busy and short-wait threads not reported")
 
-    # no bpf_task_pt_regs: no syscall view, so no stacks either; still reported
+    # no bpf_task_pt_regs: waits from /proc/PID/task/TID/syscall, no stacks
     rc, recs, err = run_mode("pt_regs", w.pid)
     th = threads_by_tid(final_records(recs))
     r = th.get(w.tid("condvar"))
-    t.ok(rc == 0 and r is not None and r["wait"]["kind"] == "kernel",
-         "no task_pt_regs: stuck thread still reported, wait kind 'kernel'", r)
-    t.ok("cannot capture stacks" in err and r is not None and "user_stack" not in r,
-         "no task_pt_regs: warns once and reports without stacks", err)
+    t.ok(rc == 0 and r is not None and r["wait"]["kind"] == "futex"
+         and r["wait"].get("timeout") is False,
+         "no task_pt_regs: stuck thread still reported, its futex wait read from /proc", r)
+    r = th.get(w.tid("mutex"))
+    t.ok(r is not None and r.get("lock_owner") == w.tid("mutex_holder"),
+         "no task_pt_regs: mutex owner still found", r)
+    t.ok("cannot capture stacks" in err and "no bpf_task_pt_regs" in err and r is not None
+         and "user_stack" not in r,
+         "no task_pt_regs: warns and reports without stacks", err)
 
     # no sleepable iterator / copy_from_user_task: everything but stacks
     rc, recs, err = run_mode("capture", w.pid)

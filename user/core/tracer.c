@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ struct proc_totals {
 struct tracer {
 	struct leaktrace_bpf *skel;
 	bool task_storage;		/* false: the tid-keyed hash fallback */
+	bool proc_syscall;		/* waits from /proc: no bpf_task_pt_regs */
 	struct bpf_link *scan_link;
 	struct bpf_link *capture_link;
 	int pids[LT_MAX_TARGETS];
@@ -58,6 +60,14 @@ struct features {
 	bool task_pt_regs;	/* 5.15 */
 	bool capture;		/* 5.18: bpf_copy_from_user_task, sleepable task iterator */
 };
+
+/* A helper the kernel lets tracing programs call. libbpf cannot load a
+ * BPF_PROG_TYPE_TRACING probe, so ask for a kprobe: the helpers we probe
+ * are offered to both by the same bpf_tracing_func_proto(). */
+static bool have_helper(enum bpf_func_id id)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, id, NULL) == 1;
+}
 
 /* LEAKTRACE_DISABLE=task_storage,pt_regs,capture makes this kernel look
  * older, so the fallbacks for older kernels are tested on a new one. */
@@ -121,11 +131,20 @@ static int probe_features(struct features *f, char *errbuf, size_t errlen)
 			 "leaktrace needs CONFIG_DEBUG_INFO_BTF=y");
 		return -EOPNOTSUPP;
 	}
-	f->task_storage = btf_has_enum_value(btf, "bpf_map_type", "BPF_MAP_TYPE_TASK_STORAGE");
+	/* map types and helpers are probed by loading them, so a kernel
+	 * that names a feature in its BTF but was built without it counts
+	 * as lacking it */
+	f->task_storage = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
+	/* (libbpf 1.1's BPF_PROG_TYPE_TRACING probe says no on 6.18: the
+	 * iterator's context type in BTF is the test instead) */
 	f->task_iter = btf__find_by_name_kind(btf, "bpf_iter__task", BTF_KIND_STRUCT) > 0;
-	f->task_pt_regs = btf_has_enum_value(btf, "bpf_func_id", "BPF_FUNC_task_pt_regs");
-	f->capture = btf_has_enum_value(btf, "bpf_func_id", "BPF_FUNC_copy_from_user_task") &&
-		     btf_has_enum_value(btf, "bpf_func_id", "BPF_FUNC_find_vma");
+	f->task_pt_regs = have_helper(BPF_FUNC_task_pt_regs);
+	/* bpf_copy_from_user_task came with sleepable iterators (5.18) and
+	 * only sleepable programs may call it: no probe load can ask for it
+	 * (6.1 refuses it to a kprobe as an unknown func), so the kernel's
+	 * BTF list of helper ids stands for both */
+	f->capture = have_helper(BPF_FUNC_get_task_stack) && have_helper(BPF_FUNC_find_vma) &&
+		     btf_has_enum_value(btf, "bpf_func_id", "BPF_FUNC_copy_from_user_task");
 	btf__free(btf);
 	disable_features(f);
 	if (!f->task_iter) {
@@ -133,6 +152,17 @@ static int probe_features(struct features *f, char *errbuf, size_t errlen)
 		return -EOPNOTSUPP;
 	}
 	return 0;
+}
+
+/* One line per optional feature this kernel lacks (stacks: session.c). */
+static void warn_missing(const struct features *f)
+{
+	if (!f->task_storage)
+		fprintf(stderr, "leaktrace: warning: no BPF task storage (needs 5.11): per-thread "
+			"state in a hash map of %d threads\n", LT_MAX_THREADS);
+	if (!f->task_pt_regs)
+		fprintf(stderr, "leaktrace: warning: no bpf_task_pt_regs (needs 5.15): wait "
+			"syscalls read from /proc/PID/task/TID/syscall\n");
 }
 
 static int setup_targets(struct tracer *t)
@@ -187,8 +217,10 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbu
 	select_state_variant(t->skel, feat.task_storage);
 	select_mode(t->skel, opts->precise);
 	t->task_storage = feat.task_storage;
+	t->proc_syscall = !feat.task_pt_regs;
 	if (!opts->capture_stacks || !feat.capture || !feat.task_pt_regs)
 		bpf_program__set_autoload(t->skel->progs.capture_stacks, false);
+	warn_missing(&feat);
 
 	err = leaktrace_bpf__load(t->skel);
 	if (err) {
@@ -325,17 +357,61 @@ out:
 	return err;
 }
 
+/*
+ * Without bpf_task_pt_regs (< 5.15) the wait syscall comes from
+ * /proc/PID/task/TID/syscall, the same saved registers read by the kernel:
+ * "NR ARG1..ARG6 SP PC" (NR decimal, the rest 0x-hex), "-1 SP PC" outside
+ * a syscall, "running". Read only for threads the report keeps, so the
+ * cost is per parked thread, not per thread.
+ */
+static void wait_from_proc(struct thread_report *t)
+{
+	char path[64], buf[256];
+	unsigned long long a[6];
+	long long nr;
+	uint64_t args[6];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/syscall", t->pid, t->tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if (sscanf(buf, "%lld %llx %llx %llx %llx %llx %llx", &nr, &a[0], &a[1], &a[2], &a[3],
+		   &a[4], &a[5]) != 7 || nr < 0)
+		return;
+	for (int i = 0; i < 6; i++)
+		args[i] = a[i];
+	wait_classify(nr, args, &t->wait);
+}
+
+struct scan_ctx {
+	struct tracer *t;
+	struct report *r;
+};
+
 /* run_iter has checked the length of each record against its type */
 static int scan_record(void *ctx, const void *rec, size_t len)
 {
+	struct scan_ctx *c = ctx;
+	size_t before = c->r->n_threads;
 	__u32 type;
+	int err;
 
 	memcpy(&type, rec, sizeof(type));
 	if (type == LT_REC_PROC)
-		return report_add_proc_record(ctx, rec);
-	if (type == LT_REC_THREAD)
-		return report_add_record(ctx, rec);
-	return 0;
+		return report_add_proc_record(c->r, rec);
+	if (type != LT_REC_THREAD)
+		return 0;
+	err = report_add_record(c->r, rec);
+	if (!err && c->t->proc_syscall && c->r->n_threads > before)
+		wait_from_proc(&c->r->threads[before]);
+	return err;
 }
 
 static int cmp_totals(const void *a, const void *b)
@@ -409,6 +485,7 @@ static bool is_target(const struct tracer *t, uint32_t pid)
 
 int tracer__scan(struct tracer *t, struct report *r)
 {
+	struct scan_ctx sc = { t, r };
 	int err;
 
 	/* measured by the previous run (tracer__new makes a first one) */
@@ -416,7 +493,7 @@ int tracer__scan(struct tracer *t, struct report *r)
 	t->skel->bss->park_cutoff_ns = report_park_cutoff(r);
 	t->skel->bss->threads_scanned = 0;
 	t->skel->bss->last_scanned_tid = 0;
-	err = run_iter(t, t->scan_link, scan_record, r);
+	err = run_iter(t, t->scan_link, scan_record, &sc);
 	if (err)
 		return err;
 	r->threads_scanned = t->skel->bss->threads_scanned;
