@@ -38,18 +38,16 @@ SEVERE = ("stuck", "leak", "deadlock")
 # Patterns whose TODO check fails with the verdict rules of main at 0b3fa25
 # (measured: tests print the table); remove a name when a rule lands.
 TODO_BUGS = {
-    "abba_mutex", "abc_mutex_cycle", "bulk_request_leak", "callback_reentry",
+    "abba_mutex", "abc_mutex_cycle", "callback_reentry",
     "cond_close_no_broadcast", "cond_lost_wakeup", "conn_read_no_deadline",
-    "copied_locked_mutex", "ctx_cancel_send", "done_never_closed", "double_lock",
-    "early_return_result_chan", "errgroup_first_error", "first_response_wins",
-    "mutex_chan_abba", "nil_channel", "pipeline_abandoned", "producers_consumer_quit",
-    "pubsub_gone_subscriber", "range_missing_close", "runlock_missing",
-    "rwmutex_recursive_rlock", "select_no_cases", "semaphore_not_released",
-    "stop_send_after_exit", "ticker_stop_range", "timeout_send_no_receiver",
-    "timer_stop_drain", "unlock_missing_on_error", "wg_missing_done", "wg_off_by_one",
-    "wg_self_wait", "wg_waiter_holds_lock",
+    "copied_locked_mutex", "done_never_closed", "errgroup_first_error", "first_response_wins",
+    "mutex_chan_abba", "producers_consumer_quit", "pubsub_gone_subscriber",
+    "range_missing_close", "runlock_missing", "rwmutex_recursive_rlock",
+    "semaphore_not_released", "ticker_stop_range", "timer_stop_drain",
+    "unlock_missing_on_error", "wg_missing_done", "wg_off_by_one", "wg_self_wait",
+    "wg_waiter_holds_lock",
 }
-TODO_HEALTHY = {"ok_server_main_wait", "ok_signal_wait"}
+TODO_HEALTHY = set()
 TODO_REASON = "goroutine leak rules (issue 18)"
 
 
