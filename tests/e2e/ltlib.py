@@ -30,7 +30,7 @@ OUR_PROGS = ("handle_switch", "handle_wakeup", "handle_fork", "handle_exit",
              "dump_threads", "capture_stacks", "handle_switch_hash", "handle_wakeup_hash",
              "handle_fork_hash", "handle_exit_hash", "dump_threads_hash", "go_gopark",
              "go_newproc1", "go_goexit0")
-OUR_MAPS = ("go_parked", "task_state", "task_state_hash", "creators", "targets", "proc_counts",
+OUR_MAPS = ("go_parked", "go_counts", "task_state", "task_state_hash", "creators", "targets", "proc_counts",
             "capture_tids", "stack_scratch", "leaktrac.bss", "leaktrac.rodata")
 
 

@@ -512,22 +512,81 @@ static struct bpf_link *attach_probe(struct go_tracer *t, struct bpf_program *pr
 	return link;
 }
 
-static int open_bpf(struct go_tracer *t, const struct go_tracer_opts *opts, const char *exe,
-		    char *err, size_t errlen)
+/* One goroutines BPF object for every traced Go process, loaded with the
+ * first and destroyed with the last: its maps are keyed by pid, and each
+ * process gets its own uprobe links. */
+static struct goroutines_bpf *shared_skel;
+static unsigned shared_refs;
+
+static int shared_get(const struct go_tracer_opts *opts, char *err, size_t errlen)
 {
 	int ret;
 
-	t->skel = goroutines_bpf__open();
-	if (!t->skel) {
+	if (shared_skel) {
+		shared_refs++;
+		return 0;
+	}
+	shared_skel = goroutines_bpf__open();
+	if (!shared_skel) {
 		ret = -errno;
 		set_err(err, errlen, "cannot open the goroutine BPF object: %s", strerror(-ret));
 		return ret;
 	}
-	bpf_map__set_max_entries(t->skel->maps.go_parked,
+	bpf_map__set_max_entries(shared_skel->maps.go_parked,
 				 opts->max_parked ? opts->max_parked : GO_MAX_PARKED);
-	ret = goroutines_bpf__load(t->skel);
+	ret = goroutines_bpf__load(shared_skel);
 	if (ret) {
 		set_err(err, errlen, "cannot load the goroutine BPF programs: %s", strerror(-ret));
+		goroutines_bpf__destroy(shared_skel);
+		shared_skel = NULL;
+		return ret;
+	}
+	shared_refs = 1;
+	return 0;
+}
+
+static void shared_put(void)
+{
+	if (shared_refs && !--shared_refs) {
+		goroutines_bpf__destroy(shared_skel);
+		shared_skel = NULL;
+	}
+}
+
+/* Forget what the shared maps hold for pid (it is detached). */
+static void forget_pid(struct goroutines_bpf *skel, uint32_t pid)
+{
+	int parked = bpf_map__fd(skel->maps.go_parked);
+	struct go_key key, next;
+	bool first = true;
+
+	bpf_map_delete_elem(bpf_map__fd(skel->maps.go_counts), &pid);
+	/* a deleted key ends get_next_key's walk: collect the next one first */
+	while (!bpf_map_get_next_key(parked, first ? NULL : &key, &next)) {
+		if (!first && key.pid == pid)
+			bpf_map_delete_elem(parked, &key);
+		key = next;
+		first = false;
+	}
+	if (!first && key.pid == pid)
+		bpf_map_delete_elem(parked, &key);
+}
+
+static int open_bpf(struct go_tracer *t, const struct go_tracer_opts *opts, const char *exe,
+		    char *err, size_t errlen)
+{
+	struct go_counts zero = {};
+	uint32_t pid = t->pid;
+	int ret;
+
+	ret = shared_get(opts, err, errlen);
+	if (ret)
+		return ret;
+	t->skel = shared_skel;
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.go_counts), &pid, &zero, BPF_ANY)) {
+		ret = -errno;
+		set_err(err, errlen, "cannot count goroutines of one more process: %s",
+			strerror(-ret));
 		return ret;
 	}
 	t->links[0] = attach_probe(t, t->skel->progs.go_gopark, exe, "runtime.gopark",
@@ -627,7 +686,10 @@ void go_tracer__free(struct go_tracer *t)
 		return;
 	for (int i = 0; i < 3; i++)
 		bpf_link__destroy(t->links[i]);
-	goroutines_bpf__destroy(t->skel);
+	if (t->skel) {
+		forget_pid(t->skel, t->pid);
+		shared_put();
+	}
 	if (t->mem_fd >= 0)
 		close(t->mem_fd);
 	go_binary__close(t->bin);
@@ -764,12 +826,13 @@ static void walk_stack(struct go_tracer *t, const uint8_t *g, struct go_goroutin
 static void park_age(const struct go_tracer *t, uint64_t gaddr, const uint8_t *g,
 		     uint64_t now, struct go_goroutine *out)
 {
+	struct go_key key = { .pid = t->pid, .g = gaddr };
 	struct go_park p;
 	int fd = bpf_map__fd(t->skel->maps.go_parked);
 	uint64_t since = t->attach_ns;
 	int64_t waitsince;
 
-	if (!bpf_map_lookup_elem(fd, &gaddr, &p) && p.parked_ns >= t->attach_ns &&
+	if (!bpf_map_lookup_elem(fd, &key, &p) && p.parked_ns >= t->attach_ns &&
 	    p.parked_ns <= now && p.reason == g[t->off.waitreason]) {
 		out->parked_seconds = (now - p.parked_ns) / 1e9;
 		out->parked_estimated = false;
@@ -810,13 +873,18 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 	out->pid = t->pid;
 	snprintf(out->go_version, sizeof(out->go_version), "%s", go_binary__version(t->bin));
 	out->created = out->exited = GO_COUNT_UNKNOWN;
-	if (t->skel->bss) {
-		if (t->counts_known) {
-			out->created = t->skel->bss->counters[GO_CNT_CREATED];
-			out->exited = t->skel->bss->counters[GO_CNT_EXITED];
+	{
+		uint32_t pid = t->pid;
+		struct go_counts c;
+
+		if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.go_counts), &pid, &c)) {
+			if (t->counts_known) {
+				out->created = c.c[GO_CNT_CREATED];
+				out->exited = c.c[GO_CNT_EXITED];
+			}
+			out->parks = c.c[GO_CNT_PARKS];
+			out->dropped = c.c[GO_CNT_DROP_PARKED];
 		}
-		out->parks = t->skel->bss->counters[GO_CNT_PARKS];
-		out->dropped = t->skel->bss->counters[GO_CNT_DROP_PARKED];
 	}
 	err = read_allgs(t, &gs, &n, &out->cut);
 	if (err == -EIO || err == -ESRCH || (err && kill(t->pid, 0)))
