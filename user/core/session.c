@@ -150,6 +150,8 @@ struct session *session__open(const struct lt_options *o, int *exit_code)
 	s->rep.summarize_all = o->n_pids > 0;
 	/* the outputs first: a wrong -o fails before BPF is loaded */
 	s->sinks = sinks__open(o, exit_code);
+	if (s->sinks)
+		*exit_code = LT_EXIT_FAILURE;	/* what fails from here on */
 	if (!s->sinks || open_tracer(s, exit_code) || open_consumers(s)) {
 		session__close(s);
 		return NULL;
