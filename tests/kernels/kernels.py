@@ -39,6 +39,7 @@ KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 # modules the initramfs loads (their dependencies come from .modinfo)
 GUEST_MODULES = ("9p", "9pnet_virtio", "virtio_pci")
 SHARE_TAG = "hostroot"
+REPO_TAG = "repo"
 OUT_TAG = "results"
 
 
@@ -314,6 +315,11 @@ for d in proc sys dev; do mount --move /$d /newroot/$d; done
 mount -t tmpfs tmpfs /newroot/tmp
 mount -t tmpfs tmpfs /newroot/run
 mount -t tmpfs tmpfs /newroot/var/tmp
+# the repository again, at its own path: a clone under /tmp (as CI's may
+# be) is hidden by the tmpfs above
+. /newroot@OUTDIR@/env
+mkdir -p "/newroot$LTK_ROOT" 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose @REPO@ "/newroot$LTK_ROOT" || fail "cannot mount the repository"
 mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts
 mount -t tmpfs tmpfs /newroot/dev/shm
@@ -365,7 +371,7 @@ def initramfs(kernel):
         names.append(name)
     entries.append(("modules/order", f, ("\n".join(names) + "\n").encode()))
     init = (INIT.replace("@SHARE@", SHARE_TAG).replace("@OUT@", OUT_TAG)
-            .replace("@OUTDIR@", GUEST_OUTDIR))
+            .replace("@OUTDIR@", GUEST_OUTDIR).replace("@REPO@", REPO_TAG))
     entries.append(("init", x, init.encode()))
     with open(out + ".tmp", "wb") as fo:
         fo.write(gzip.compress(_cpio_newc(entries), compresslevel=1))
@@ -405,7 +411,8 @@ def boot(kernel, argv, timeout=600, outdir=None, env=None, cwd=None, memory="2G"
     os.makedirs(outdir, exist_ok=True)
     env = dict(env or {})
     env.setdefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-    env.update(LTK_OUT=GUEST_OUTDIR, LTK_CWD=cwd or ROOT, HOME="/root", LANG="C.UTF-8")
+    env.update(LTK_OUT=GUEST_OUTDIR, LTK_CWD=cwd or ROOT, LTK_ROOT=ROOT, HOME="/root",
+               LANG="C.UTF-8")
     with open(os.path.join(outdir, "env"), "w") as f:
         for k, v in env.items():
             f.write("export %s=%s\n" % (k, shlex.quote(v)))
@@ -420,7 +427,9 @@ def boot(kernel, argv, timeout=600, outdir=None, env=None, cwd=None, memory="2G"
             "-virtfs", "local,path=/,mount_tag=%s,security_model=none,readonly=on,"
                        "multidevs=remap" % SHARE_TAG,
             "-virtfs", "local,path=%s,mount_tag=%s,security_model=none,multidevs=remap"
-                       % (outdir, OUT_TAG)]
+                       % (outdir, OUT_TAG),
+            "-virtfs", "local,path=%s,mount_tag=%s,security_model=none,readonly=on,"
+                       "multidevs=remap" % (ROOT, REPO_TAG)]
     start = time.time()
     try:
         p = subprocess.run(qemu, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
