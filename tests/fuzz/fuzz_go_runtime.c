@@ -50,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!go_tracer__snapshot(&t, 0, &snap))
 		go_snapshot__free(&snap);
+	free_pc_texts(&t);	/* the tracer's cache of texts per pc */
 	close(t.mem_fd);
 	return 0;
 }

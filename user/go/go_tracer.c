@@ -767,7 +767,8 @@ static const char *pc_text(struct go_tracer *t, uint64_t pc, enum pc_kind kind)
 
 	if (!t->pcs)
 		t->pcs = calloc(PC_CACHE_SIZE, sizeof(*t->pcs));
-	for (unsigned i = 0; t->pcs && i < PC_CACHE_PROBES; i++) {
+	/* a garbage pc whose key wraps to 0 (= empty slot) is not cached */
+	for (unsigned i = 0; t->pcs && key && i < PC_CACHE_PROBES; i++) {
 		struct pc_text *e = &t->pcs[(hash_bytes(0, &key, sizeof(key)) + i) % PC_CACHE_SIZE];
 
 		if (e->key == key)
