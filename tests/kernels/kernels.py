@@ -19,6 +19,7 @@ Command line:
 import argparse
 import glob
 import gzip
+import hashlib
 import lzma
 import os
 import re
@@ -355,9 +356,13 @@ def _cpio_newc(entries):
 
 def initramfs(kernel):
     """Path of the kernel's initramfs (built once, cached next to it)."""
-    out = os.path.join(CACHE, kernel.suite, "initramfs-%s.cpio.gz" % kernel.version)
+    init = (INIT.replace("@SHARE@", SHARE_TAG).replace("@OUT@", OUT_TAG)
+            .replace("@OUTDIR@", GUEST_OUTDIR).replace("@REPO@", REPO_TAG))
+    # named after its init script: a changed init is never served from the cache
+    out = os.path.join(CACHE, kernel.suite, "initramfs-%s-%s.cpio.gz" % (
+        kernel.version, hashlib.sha1(init.encode()).hexdigest()[:12]))
     busybox = shutil.which("busybox")
-    if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(__file__):
+    if os.path.exists(out):
         return out
     # a dynamic busybox would need the host's libc inside the initramfs
     if not busybox or subprocess.run(["ldd", busybox], capture_output=True).returncode == 0:
@@ -370,8 +375,6 @@ def initramfs(kernel):
         entries.append(("modules/%s.ko" % name, f, data))
         names.append(name)
     entries.append(("modules/order", f, ("\n".join(names) + "\n").encode()))
-    init = (INIT.replace("@SHARE@", SHARE_TAG).replace("@OUT@", OUT_TAG)
-            .replace("@OUTDIR@", GUEST_OUTDIR).replace("@REPO@", REPO_TAG))
     entries.append(("init", x, init.encode()))
     with open(out + ".tmp", "wb") as fo:
         fo.write(gzip.compress(_cpio_newc(entries), compresslevel=1))
