@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(&allgs, data, 8);
 	t.allgs = allgs % size;
-	t.attach_ns = now_ns();
+	t.attach_ns = mono_ns();
 	t.mem_fd = fuzz_memfile(data, size, path, sizeof(path));
 	if (t.mem_fd < 0)
 		return 0;

@@ -19,6 +19,7 @@
 #include "go/go_binary.h"
 #include "go/go_offsets.h"
 #include "go/go_tracer.h"
+#include "util/clock.h"
 #include "util/array.h"
 #include "util/hash.h"
 
@@ -71,14 +72,6 @@ struct go_tracer {
 	struct pc_text *pcs;		/* PC_CACHE_SIZE slots, NULL until first use */
 	char pc_scratch[256];		/* a text that did not fit in the cache */
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -660,7 +653,7 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 		set_err(err, errlen, "pid %d: %s", pid, msg);
 		goto fail;
 	}
-	t->attach_ns = now_ns();
+	t->attach_ns = mono_ns();
 	if (opts->verbose) {
 		fprintf(stderr, "go: pid %d %s, struct g from %s, allgs at %#" PRIx64 " (%s), "
 			"semtable at %#" PRIx64 "\n", pid, go_binary__version(t->bin), t->off.source,
@@ -847,26 +840,13 @@ static void park_age(const struct go_tracer *t, uint64_t gaddr, const uint8_t *g
 	out->parked_estimated = true;
 }
 
-static int grow(struct go_snapshot *s, size_t *cap)
-{
-	struct go_goroutine *p;
-	size_t ncap = *cap ? *cap * 2 : 64;
-
-	p = realloc(s->parked, ncap * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	s->parked = p;
-	*cap = ncap;
-	return 0;
-}
-
 int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct go_snapshot *out)
 {
 	uint64_t *gs = NULL, n, now;
 	uint8_t g[G_READ_MAX];
 	struct sema_wait *sema = NULL;
 	size_t cap = 0, nsema = 0;
-	uint64_t start_ns = now_ns();
+	uint64_t start_ns = mono_ns();
 	int err = 0;
 
 	n = 0;
@@ -894,7 +874,7 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 		goto out;
 	if (read_sema_waits(t, &sema, &nsema, &out->cut))
 		nsema = 0;	/* wait objects of sync waits unknown, the rest still read */
-	now = now_ns();
+	now = mono_ns();
 	for (uint64_t i = 0; i < n; i++) {
 		struct go_goroutine *gr;
 		uint32_t status;
@@ -911,7 +891,7 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 			out->live++;
 		if (status != GO_G_WAITING)
 			continue;
-		if (out->n_parked == cap && (err = grow(out, &cap)))
+		if ((err = ARRAY_RESERVE(out->parked, cap, out->n_parked + 1)))
 			goto out;
 		gr = &out->parked[out->n_parked];
 		memset(gr, 0, sizeof(*gr));
@@ -943,7 +923,7 @@ out:
 	if (t->verbose && !err)
 		fprintf(stderr, "go: pid %d snapshot: %" PRIu64 " goroutines read, %zu parked, "
 			"%" PRIu64 " cut, %.1f ms\n", t->pid, n, out->n_parked, out->cut,
-			(now_ns() - start_ns) / 1e6);
+			(mono_ns() - start_ns) / 1e6);
 	if (err)
 		go_snapshot__free(out);
 	return err;
