@@ -23,7 +23,8 @@
 #define ENOENT			2
 #define TASK_INTERRUPTIBLE	0x0001
 #define TASK_UNINTERRUPTIBLE	0x0002
-#define TASK_STOPPED_MASK	(0x0004 | 0x0008)
+#define __TASK_STOPPED		0x0004
+#define __TASK_TRACED		0x0008
 #define TASK_NOLOAD		0x0400
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -148,9 +149,19 @@ static __always_inline __u32 classify_state(unsigned int bits)
 		return (bits & TASK_NOLOAD) ? LT_STATE_SLEEPING : LT_STATE_DISK;
 	if (bits & TASK_INTERRUPTIBLE)
 		return LT_STATE_SLEEPING;
-	if (bits & TASK_STOPPED_MASK)
+	/* stopped by a signal (SIGSTOP, job control): nothing runs it until
+	 * SIGCONT; a debugger's stop (traced) is someone looking already */
+	if (bits & __TASK_TRACED)
+		return LT_STATE_OTHER;
+	if (bits & __TASK_STOPPED)
 		return LT_STATE_STOPPED;
 	return LT_STATE_OTHER;
+}
+
+/* Off the CPU and not coming back by itself soon: a sleep, D, or a stop. */
+static __always_inline bool parked_state(__u32 state)
+{
+	return state == LT_STATE_SLEEPING || state == LT_STATE_DISK || state == LT_STATE_STOPPED;
 }
 
 /*
@@ -350,7 +361,7 @@ static __always_inline int dump_threads_body(struct bpf_iter__task *ctx, const b
 		return 0;
 
 	rec.state = classify_state(task_state_bits(task));
-	if (rec.state != LT_STATE_SLEEPING && rec.state != LT_STATE_DISK)
+	if (!parked_state(rec.state))
 		return 0;
 	if (st && st->parked_ns) {
 		rec.parked_ns = st->parked_ns;
@@ -414,7 +425,7 @@ static __always_inline bool still_parked(struct task_struct *task, __u64 nvcsw)
 {
 	__u32 state = classify_state(task_state_bits(task));
 
-	return (state == LT_STATE_SLEEPING || state == LT_STATE_DISK) && task->nvcsw == nvcsw;
+	return parked_state(state) && task->nvcsw == nvcsw;
 }
 
 /*

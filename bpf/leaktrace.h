@@ -28,7 +28,7 @@ enum lt_sched_state {
 	LT_STATE_RUNNING = 0,	/* running or runnable */
 	LT_STATE_SLEEPING = 1,	/* S: interruptible sleep */
 	LT_STATE_DISK = 2,	/* D: uninterruptible sleep */
-	LT_STATE_STOPPED = 3,	/* T/t: stopped or traced */
+	LT_STATE_STOPPED = 3,	/* T: stopped by a signal (not by a debugger) */
 	LT_STATE_OTHER = 4,
 };
 

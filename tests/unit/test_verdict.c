@@ -80,6 +80,7 @@ enum wait_shape {
 	W_EPOLL,	/* epoll_wait(..., -1) */
 	W_ACCEPT,
 	W_SIGWAIT,	/* rt_sigtimedwait(set, info, NULL) */
+	W_POLL1,	/* poll(obj, 1, 600000): one socket, with a timeout */
 };
 
 struct tspec {
@@ -141,6 +142,12 @@ static void classify(const struct tspec *s, struct wait_info *w)
 		break;
 	case W_SIGWAIT:
 		nr = 128;
+		break;
+	case W_POLL1:
+		nr = 7;
+		a[0] = s->obj;
+		a[1] = 1;
+		a[2] = 600000;
 		break;
 	}
 	wait_classify(nr, a, w);
@@ -864,6 +871,92 @@ static void test_signal_wait(void **state)
 	report_free(&r);
 }
 
+/* Stopped threads (SIGSTOP) are stuck whatever they waited on before. */
+static void test_stopped(void **state)
+{
+	uint32_t a = helper_tid[0];
+	struct tspec stopped[] = { TS(a, 1, 30.0, W_EPOLL, 0, .state = 'T') };
+	struct tspec resting[] = { TS(a, 1, 30.0, W_EPOLL, 0) };
+	struct fake_mem m = {};
+	struct report r = {};
+
+	(void)state;
+	judge_mem(&r, &m, stopped, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	assert_non_null(strstr(site_of(&r, a)->reason, "stopped by a signal"));
+	assert_true(site_of(&r, a)->stopped);
+	judge_mem(&r, &m, resting, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_IDLE);
+	assert_false(site_of(&r, a)->stopped);
+	report_free(&r);
+}
+
+/* The peer seam: objects 0x100.. are sockets whose request is unanswered
+ * for (object - 0x100) seconds; the rest are not sockets. */
+static bool fake_peer(void *ctx, uint64_t report_ns, uint32_t pid, const struct wait_info *w,
+		      struct peer_wait *out)
+{
+	uint64_t obj = w->pollfd_addr ? w->pollfd_addr : w->object;
+
+	(void)ctx, (void)report_ns, (void)pid;
+	if (obj < 0x100 || obj >= 0x1000)
+		return false;
+	out->silent_ms = (uint32_t)(obj - 0x100) * 1000;
+	snprintf(out->peer, sizeof(out->peer), "127.0.0.1:%u", (unsigned)obj);
+	return true;
+}
+
+static void judge_peers(struct report *r, const struct tspec *ts, size_t n)
+{
+	struct fake_mem m = {};
+	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = &m, .peer_wait = fake_peer };
+	struct verdict_engine *e = verdict_engine__new(&o);
+
+	build(r, OTHER_PID, 0, ts, n);
+	assert_int_equal(verdict_engine__judge(e, r), 0);
+	verdict_engine__free(e);
+}
+
+/* A request its TCP peer has not answered for longer than the threshold
+ * (2 s here) is stuck, even in a poll with a timeout; a shorter silence, a
+ * non-socket, or a pile that keeps growing are judged as before. */
+static void test_awaiting_peer(void **state)
+{
+	struct report r = {};
+	const struct site_report *s;
+
+	(void)state;
+	struct tspec read_[] = { TS(11, 1, 30.0, W_READ, 0x100 + 30) };
+	judge_peers(&r, read_, 1);
+	s = site_of(&r, 11);
+	assert_int_equal(s->verdict, VERDICT_STUCK);
+	assert_non_null(strstr(s->reason, "TCP peer"));
+	assert_true(s->awaiting_peer);
+	assert_int_equal(s->peer_silent_ms, 30000);
+	assert_string_equal(s->peer, "127.0.0.1:286");	/* 0x100 + 30 */
+	struct tspec poll_[] = { TS(11, 1, 30.0, W_POLL1, 0x100 + 20) };
+	judge_peers(&r, poll_, 1);
+	assert_int_equal(verdict_of(&r, 11), VERDICT_STUCK);
+	assert_non_null(strstr(site_of(&r, 11)->reason, "TCP peer"));
+	/* silent for 1 s < threshold: the poll is a timed wait at rest */
+	struct tspec short_[] = { TS(11, 1, 30.0, W_POLL1, 0x100 + 1) };
+	judge_peers(&r, short_, 1);
+	assert_int_equal(verdict_of(&r, 11), VERDICT_IDLE);
+	assert_false(site_of(&r, 11)->awaiting_peer);
+	/* one of two threads of a site not on a socket: not the site's evidence */
+	struct tspec mixed[] = { TS(11, 1, 30.0, W_POLL1, 0x100 + 20),
+				 TS(12, 1, 30.0, W_POLL1, 0x2000) };
+	judge_peers(&r, mixed, 2);
+	assert_false(site_of(&r, 11)->awaiting_peer);
+	assert_int_equal(verdict_of(&r, 11), VERDICT_IDLE);
+	/* reads on sockets arriving over time, none leaving: a leak first */
+	struct tspec pile[] = { TS(11, 1, 30.0, W_READ, 0x100 + 30), TS(12, 1, 20.0, W_READ, 0x100 + 20),
+				TS(13, 1, 10.0, W_READ, 0x100 + 10), TS(14, 1, 5.0, W_READ, 0x100 + 5) };
+	judge_peers(&r, pile, 4);
+	assert_int_equal(verdict_of(&r, 11), VERDICT_LEAK);
+	report_free(&r);
+}
+
 /* A mutex held by a thread resting in its event loop (a key-value store's
  * I/O threads and its main loop) is by design; held by a thread parked
  * anywhere else it is worth a look. */
@@ -1100,6 +1193,8 @@ int main(void)
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_service_rest),
 		cmocka_unit_test(test_signal_wait),
+		cmocka_unit_test(test_stopped),
+		cmocka_unit_test(test_awaiting_peer),
 		cmocka_unit_test(test_main_thread),
 		cmocka_unit_test(test_owner_resting),
 	};

@@ -206,7 +206,8 @@ int report_add_record(struct report *r, const struct lt_thread_rec *rec)
 	p = seen_proc(r, rec->tgid, rec->nr_threads, rec->pcomm, rec->flags & LT_F_LEADER);
 	if (!p)
 		return -ENOMEM;
-	if ((rec->state != LT_STATE_SLEEPING && rec->state != LT_STATE_DISK) || !rec->parked_ns ||
+	if ((rec->state != LT_STATE_SLEEPING && rec->state != LT_STATE_DISK &&
+	     rec->state != LT_STATE_STOPPED) || !rec->parked_ns ||
 	    rec->parked_ns > report_park_cutoff(r))
 		return 0;
 	parked_at = rec->parked_ns + r->clock_lag_ns;
@@ -220,7 +221,7 @@ int report_add_record(struct report *r, const struct lt_thread_rec *rec)
 	memcpy(t->comm, rec->pcomm, sizeof(t->comm));
 	memcpy(t->thread, rec->comm, sizeof(t->thread));
 	t->comm[LT_COMM_LEN - 1] = t->thread[LT_COMM_LEN - 1] = '\0';
-	t->state = rec->state == LT_STATE_DISK ? 'D' : 'S';
+	t->state = rec->state == LT_STATE_DISK ? 'D' : rec->state == LT_STATE_STOPPED ? 'T' : 'S';
 	t->parked_ns = r->mono_ns - parked_at;
 	t->parked_since_ns = r->real_ns - t->parked_ns;
 	t->park_seen = rec->flags & LT_F_PARK_SEEN;

@@ -31,7 +31,7 @@ struct thread_report {
 	uint32_t pid, tid;
 	char comm[LT_COMM_LEN];		/* process name */
 	char thread[LT_COMM_LEN];	/* thread name */
-	char state;			/* 'S' or 'D' */
+	char state;			/* 'S', 'D' or 'T' (stopped by a signal) */
 	uint64_t parked_ns;		/* how long it has been parked */
 	uint64_t parked_since_ns;	/* CLOCK_REALTIME of the park */
 	bool park_seen;			/* park time from sched_switch, not exec_start */
@@ -106,6 +106,12 @@ struct site_report {
 	bool lock_wait;			/* some thread waits for a held mutex */
 	bool signal_wait;		/* every thread waits for signals */
 	bool owner_resting;		/* the mutex owner rests in an event loop */
+	bool stopped;			/* every thread stopped by a signal (T) */
+	bool awaiting_peer;		/* every thread waits on a TCP connection whose
+					 * peer has not answered its request for
+					 * longer than the threshold (judge/peers.c) */
+	uint32_t peer_silent_ms;	/* the shortest such silence */
+	char peer[56];			/* the peer of the first one */
 	enum { OBJECT_REGION_UNKNOWN, OBJECT_REGION_GLOBAL, OBJECT_REGION_HEAP } object_region;
 					/* where a lone unit's wait object lives */
 	uint32_t arrivals;		/* threads that joined while observed */

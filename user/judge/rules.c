@@ -31,9 +31,10 @@ static bool main_thread(const struct judged *j)
 {
 	return j->f->kind == UNIT_THREAD && j->f->main_unit;
 }
-static bool event_loop(const struct judged *j) { return j->s->event_loop; }
+/* a poll of the one socket a request waits on is no event loop at rest */
+static bool event_loop(const struct judged *j) { return j->s->event_loop && !j->s->awaiting_peer; }
 static bool accepting(const struct judged *j) { return j->f->accepting; }
-static bool timed(const struct judged *j) { return j->s->timed; }
+static bool timed(const struct judged *j) { return j->s->timed && !j->s->awaiting_peer; }
 static bool joining_running(const struct judged *j) { return j->f->joining_running; }
 static bool disk(const struct judged *j) { return j->s->disk; }
 static bool lock_wait(const struct judged *j) { return j->s->lock_wait; }
@@ -91,6 +92,12 @@ static bool leak_pile(const struct judged *j)
 }
 
 static bool blocked_forever(const struct judged *j) { return j->f->blocked_forever; }
+static bool stopped(const struct judged *j) { return j->s->stopped; }
+
+/* A request sent on a connection the process opened, no answer for longer
+ * than the threshold: whatever the call's timeout (a poll of that one
+ * socket has one), the thread stalls on its peer. */
+static bool awaiting_peer(const struct judged *j) { return j->s->awaiting_peer; }
 
 /* Goroutines blocked sending, each on a channel of its own, none leaving:
  * whoever was to receive is gone (the result channel of a request that
@@ -131,6 +138,7 @@ static bool any(const struct judged *j) { return true; }
 static const struct rule rules[] = {
 	{ VERDICT_DEADLOCK, "threads wait in a cycle for mutexes held by each other", in_cycle },
 	{ VERDICT_LEAK, "blocked forever: a nil channel or a select with no cases", blocked_forever },
+	{ VERDICT_STUCK, "stopped by a signal (SIGSTOP, job control): nothing runs it until SIGCONT", stopped },
 	{ VERDICT_IDLE, "Go runtime (idle M or runtime goroutine)", go_runtime },
 	{ VERDICT_IDLE, "sleep, timer or GC wait", idle_wait },
 	{ VERDICT_IDLE, "listener waiting for connections", listener },
@@ -144,6 +152,7 @@ static const struct rule rules[] = {
 	{ VERDICT_LEAK, "parked units arrived over time on private objects and none left", leak_spread },
 	{ VERDICT_LEAK, "a pile of parked units, each on a private object, none leaving", leak_pile },
 	{ VERDICT_LEAK, "goroutines blocked sending on private channels, none leaving: no receiver is left", send_pile },
+	{ VERDICT_STUCK, "waits for a reply its TCP peer has not sent", awaiting_peer },
 	{ VERDICT_STUCK, "uninterruptible sleep (D) past the threshold", disk },
 	{ VERDICT_IDLE, "waits for a mutex its owner holds while resting in an event loop", owner_resting },
 	{ VERDICT_STUCK, "waits for a mutex another thread holds", lock_wait },

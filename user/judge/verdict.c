@@ -10,6 +10,7 @@
 
 struct verdict_engine {
 	struct verdict_opts o;
+	struct peer_finder *peers;	/* the default peer_wait's state */
 	struct rule_opts rules;
 	struct site_history *history;
 };
@@ -36,10 +37,20 @@ struct verdict_engine *verdict_engine__new(const struct verdict_opts *opts)
 		e->o.region = procmaps_region;
 	if (!e->o.read_wait)
 		e->o.read_wait = procsyscall_wait;
+	if (!e->o.peer_wait) {
+		e->peers = peer_finder__new(e->o.read_mem, e->o.read_ctx);
+		if (!e->peers) {
+			free(e);
+			return NULL;
+		}
+		e->o.peer_wait = peer_finder_wait;
+		e->o.peer_ctx = e->peers;
+	}
 	e->rules = (struct rule_opts){ e->o.leak_min_threads, e->o.leak_min_span_s,
 				       e->o.leak_min_arrivals, e->o.leak_min_pile };
 	e->history = site_history__new(e->o.max_sites);
 	if (!e->history) {
+		peer_finder__free(e->peers);
 		free(e);
 		return NULL;
 	}
@@ -51,6 +62,7 @@ void verdict_engine__free(struct verdict_engine *e)
 	if (!e)
 		return;
 	site_history__free(e->history);
+	peer_finder__free(e->peers);
 	free(e);
 }
 
@@ -106,6 +118,26 @@ static bool unit_object(const struct report *r, const struct unit *u, uint64_t *
 	return wait_has(w, WAIT_F_HAS_OBJECT);
 }
 
+/* Whether t waits for a TCP peer silent for longer than the threshold. */
+static void describe_peer(const struct judging *j, const struct thread_report *t,
+			  struct site_report *s)
+{
+	const struct verdict_opts *o = &j->e->o;
+	struct peer_wait pw;
+
+	if (!s->awaiting_peer)
+		return;
+	if (!o->peer_wait(o->peer_ctx, j->r->mono_ns, t->pid, &t->wait, &pw) ||
+	    pw.silent_ms * 1000000ull < j->r->threshold_ns) {
+		s->awaiting_peer = false;
+		return;
+	}
+	if (!s->peer[0] || pw.silent_ms < s->peer_silent_ms)
+		s->peer_silent_ms = pw.silent_ms;
+	if (!s->peer[0])
+		memcpy(s->peer, pw.peer, sizeof(s->peer));
+}
+
 static void describe_thread(const struct judging *j, const struct thread_report *t,
 			    struct site_report *s, struct site_facts *f)
 {
@@ -117,7 +149,9 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 	s->disk |= t->state == 'D';
 	s->lock_wait |= t->lock_owner != 0;
 	s->signal_wait &= wait_has(&t->wait, WAIT_F_SIGNALS);
+	s->stopped &= t->state == 'T';
 	s->wakeups_known &= t->wakeups_known;
+	describe_peer(j, t, s);
 	if (t->lock_owner) {
 		const struct thread_report *o = parked_thread(j, t->pid, t->lock_owner);
 		struct wait_info ow;
@@ -144,7 +178,7 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 {
 	/* goroutine waits carry no timeout: timed ones are sleeps and timers */
 	s->timed = false;
-	s->signal_wait = false;
+	s->signal_wait = s->stopped = s->awaiting_peer = false;
 	s->wakeups_known = false;	/* nothing counts goroutine wake-ups */
 	s->goroutines = true;
 	f->accepting = f->joining_running = f->condition_wait = false;
@@ -173,6 +207,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	s->pid = u[0].pid;
 	s->group = s->site = u[0].group;
 	s->no_timeout = s->timed = s->signal_wait = s->wakeups_known = true;
+	s->stopped = s->awaiting_peer = true;
 	s->min_parked_ns = UINT64_MAX;
 	s->first_thread = u[0].idx;
 	s->n_threads = n;

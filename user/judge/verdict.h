@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "judge/lockgraph.h"
+#include "judge/peers.h"
 #include "judge/regions.h"
 #include "core/report.h"
 
@@ -24,6 +25,8 @@ struct verdict_opts {
 	void *region_ctx;
 	thread_wait_fn read_wait;	/* a running lock owner's wait; NULL = procsyscall_wait */
 	void *wait_ctx;
+	peer_wait_fn peer_wait;		/* TCP peers that do not answer; NULL = peer_finder_wait */
+	void *peer_ctx;
 };
 
 struct verdict_engine;

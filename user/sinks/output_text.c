@@ -161,6 +161,9 @@ static void print_site(FILE *f, const struct report *r, const struct site_report
 		fprintf(f, "    evidence: growth %.1f/min, %" PRIu32 " arrived, %" PRIu32 " left, %" PRIu32
 			" distinct wait objects, %s\n", s->growth_per_min, s->arrivals, s->departures,
 			s->distinct_wait_objects, s->no_timeout ? "no timeout" : "timeouts");
+	if (s->awaiting_peer)
+		fprintf(f, "    evidence: request to %s unanswered for %.1f s\n", s->peer,
+			s->peer_silent_ms / 1e3);
 	for (uint32_t i = 0; i < s->cycle_len; i++) {
 		const struct thread_report *c = report_find_thread(r, s->pid, s->cycle[i]);
 

@@ -75,7 +75,7 @@ size_t syslog_format_finding(char *buf, size_t size, enum finding_event ev,
 	if (t) {
 		const struct wait_info *w = &t->wait;
 
-		put(&l, " state=%c parked_seconds=%" PRIu64 " wait=%s", t->state == 'D' ? 'D' : 'S',
+		put(&l, " state=%c parked_seconds=%" PRIu64 " wait=%s", t->state,
 		    t->parked_ns / 1000000000ULL, wait_kind_name(w->kind));
 		if (wait_syscall_name(w->syscall_nr))
 			put(&l, " syscall=%s", wait_syscall_name(w->syscall_nr));
