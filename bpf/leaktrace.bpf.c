@@ -319,6 +319,7 @@ static __always_inline long dump_proc(struct seq_file *seq, struct task_struct *
 	rec.type = LT_REC_PROC;
 	rec.tgid = leader->tgid;
 	rec.nr_threads = BPF_CORE_READ(leader, signal, nr_threads);
+	rec.start_ns = leader->start_time;
 	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), leader->comm);
 	return bpf_seq_write(seq, &rec, sizeof(rec));
 }

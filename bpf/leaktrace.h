@@ -92,6 +92,7 @@ struct lt_proc_rec {
 	__u32 tgid;
 	__u32 nr_threads;	/* live threads of the process */
 	__u32 pad;
+	__u64 start_ns;		/* the leader's start_time (CLOCK_MONOTONIC) */
 	char comm[LT_COMM_LEN];	/* process name */
 };
 

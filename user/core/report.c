@@ -186,7 +186,11 @@ static struct proc_report *seen_proc(struct report *r, uint32_t pid, uint32_t nr
 
 int report_add_proc_record(struct report *r, const struct lt_proc_rec *rec)
 {
-	return seen_proc(r, rec->tgid, rec->nr_threads, rec->comm, true) ? 0 : -ENOMEM;
+	struct proc_report *p = seen_proc(r, rec->tgid, rec->nr_threads, rec->comm, true);
+
+	if (p)
+		p->start_ns = rec->start_ns;
+	return p ? 0 : -ENOMEM;
 }
 
 uint64_t report_park_cutoff(const struct report *r)

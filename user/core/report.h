@@ -111,6 +111,7 @@ struct site_report {
 					 * peer has not answered its request for
 					 * longer than the threshold (judge/peers.c) */
 	uint32_t peer_silent_ms;	/* the shortest such silence */
+	uint8_t baseline;		/* enum site_baseline (judge/baseline.h) */
 	char peer[56];			/* the peer of the first one */
 	enum { OBJECT_REGION_UNKNOWN, OBJECT_REGION_GLOBAL, OBJECT_REGION_HEAP } object_region;
 					/* where a lone unit's wait object lives */
@@ -134,6 +135,7 @@ struct proc_report {
 	uint64_t created_total, exited_total;	/* since leaktrace started */
 	uint32_t parked;			/* threads in this report */
 	bool alive;				/* seen by the last scan */
+	uint64_t start_ns;			/* CLOCK_MONOTONIC start, 0 = unknown */
 	const struct identity *identity;	/* identity_cache.c; NULL = unknown */
 	/* Go processes (go_report.c) */
 	bool is_go;

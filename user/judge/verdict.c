@@ -11,6 +11,7 @@
 struct verdict_engine {
 	struct verdict_opts o;
 	struct peer_finder *peers;	/* the default peer_wait's state */
+	struct baselines *baselines;	/* NULL without --baseline */
 	struct rule_opts rules;
 	struct site_history *history;
 };
@@ -49,9 +50,10 @@ struct verdict_engine *verdict_engine__new(const struct verdict_opts *opts)
 	e->rules = (struct rule_opts){ e->o.leak_min_threads, e->o.leak_min_span_s,
 				       e->o.leak_min_arrivals, e->o.leak_min_pile };
 	e->history = site_history__new(e->o.max_sites);
-	if (!e->history) {
-		peer_finder__free(e->peers);
-		free(e);
+	if (e->o.baseline)
+		e->baselines = baselines__new(&e->o.baseline_opts);
+	if (!e->history || (e->o.baseline && !e->baselines)) {
+		verdict_engine__free(e);
 		return NULL;
 	}
 	return e;
@@ -63,6 +65,7 @@ void verdict_engine__free(struct verdict_engine *e)
 		return;
 	site_history__free(e->history);
 	peer_finder__free(e->peers);
+	baselines__free(e->baselines);
 	free(e);
 }
 
@@ -255,6 +258,21 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 		memcpy(s->comm, r->threads[u[0].idx].comm, sizeof(s->comm));
 }
 
+/* Against the service's normal: a stuck site that is part of it, and did
+ * not grow, is the service at rest. Leaks and deadlocks carry their own
+ * proof and stand. */
+static void judge_baseline(struct verdict_engine *e, struct report *r, struct site_report *s,
+			   uint8_t kind)
+{
+	if (!e->baselines)
+		return;
+	s->baseline = baselines__site(e->baselines, r, s, kind);
+	if (s->baseline == BASELINE_NORMAL && s->verdict == VERDICT_STUCK) {
+		s->verdict = VERDICT_IDLE;
+		s->reason = "unchanged since its service's baseline (present at its first report)";
+	}
+}
+
 static bool same_site(const struct unit *a, const struct unit *b)
 {
 	return !unit_key_cmp(a->pid, a->kind, a->group, b->pid, b->kind, b->group);
@@ -275,6 +293,8 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 	objs = malloc((n + 1) * sizeof(*objs));
 	if (!by_id || !objs || site_history__begin(e->history, n))
 		goto out;
+	if (e->baselines)
+		baselines__begin(e->baselines, r);
 	memcpy(by_id, units, n * sizeof(*units));
 	qsort(by_id, n, sizeof(*by_id), unit_id_cmp);
 	struct judging j = { e, r, by_id, n };
@@ -298,12 +318,15 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 		s->woken_since_park = obs.woken;
 		s->observed_seconds = (r->mono_ns - obs.first_seen_ns) / 1e9;
 		rules_judge(&e->rules, s, &facts);
+		judge_baseline(e, r, s, facts.kind);
 		for (size_t k = a; k < b; k++)
 			unit_set_verdict(r, &units[k], s->verdict, r->n_sites - 1);
 		if (s->verdict > r->worst)
 			r->worst = s->verdict;
 	}
 	r->sites_evicted = site_history__commit(e->history);
+	if (e->baselines)
+		baselines__commit(e->baselines);
 	err = 0;
 out:
 	free(units);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "judge/baseline.h"
 #include "sinks/escape.h"
 #include "core/identity_cache.h"
 #include "go/go_tracer.h"
@@ -201,6 +202,8 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 		json_write_string(f, s->peer, sizeof(s->peer));
 		fprintf(f, ",\"peer_silent_seconds\":%.3f", s->peer_silent_ms / 1e3);
 	}
+	if (s->baseline)
+		fprintf(f, ",\"baseline\":\"%s\"", site_baseline_name(s->baseline));
 	if (s->object_region != OBJECT_REGION_UNKNOWN)
 		fprintf(f, ",\"object_region\":\"%s\"",
 			s->object_region == OBJECT_REGION_GLOBAL ? "global" : "heap");

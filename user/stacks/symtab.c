@@ -407,6 +407,34 @@ int symtab__open(const char *path, const char *debug_root, struct symtab **out)
 	return err;
 }
 
+int elf_file_build_id(const char *path, char *hex, size_t len)
+{
+	char id[SYMTAB_BUILD_ID_MAX * 2 + 1];
+	int fd, err = -ENOENT;
+	Elf *elf;
+
+	if (len < sizeof(id))
+		return -EINVAL;
+	hex[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (elf && elf_kind(elf) == ELF_K_ELF) {
+		read_build_id(elf, id);
+		if (id[0]) {
+			memcpy(hex, id, sizeof(id));
+			err = 0;
+		}
+	} else {
+		err = -ENOEXEC;
+	}
+	elf_end(elf);
+	close(fd);
+	return err;
+}
+
 void symtab__get(struct symtab *st)
 {
 	st->refcnt++;
