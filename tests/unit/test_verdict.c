@@ -871,6 +871,51 @@ static void test_signal_wait(void **state)
 	report_free(&r);
 }
 
+/* A lone condition wait of a thread created with its process (a service's
+ * background thread, e.g. an allocator's) is at rest; the same wait of a
+ * thread started a minute later (for a request) is stuck. */
+static void test_started_with_process(void **state)
+{
+	uint32_t a = helper_tid[0];
+	struct tspec heap[] = { CV(a, 30.0, 0x9040) };	/* born at 969 s */
+	struct fake_mem m = {};
+	struct report r = {};
+
+	(void)state;
+	judge_regions(&r, &m, REGION_HEAP, heap, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	assert_false(site_of(&r, a)->started_with_process);	/* start unknown */
+	struct fake_mem m2 = {};
+	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = &m2, .region = fake_region,
+				  .region_ctx = &(enum mem_region){ REGION_HEAP } };
+	struct verdict_engine *e = verdict_engine__new(&o);
+
+	build(&r, (uint32_t)getpid(), 0, heap, 1);
+	report_proc(&r, (uint32_t)getpid())->start_ns = 965 * NS;
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(verdict_of(&r, a), VERDICT_IDLE);
+	assert_true(site_of(&r, a)->started_with_process);
+	assert_non_null(strstr(site_of(&r, a)->reason, "since its process started"));
+	verdict_engine__free(e);
+	e = verdict_engine__new(&o);
+	build(&r, (uint32_t)getpid(), 0, heap, 1);
+	report_proc(&r, (uint32_t)getpid())->start_ns = 900 * NS;	/* born 69 s later */
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	assert_false(site_of(&r, a)->started_with_process);
+	/* a lone read (not a condition) of a start-up thread: still stuck */
+	struct tspec pipe_read[] = { TS(a, 1, 30.0, W_READ, 5) };
+
+	verdict_engine__free(e);
+	e = verdict_engine__new(&o);
+	build(&r, (uint32_t)getpid(), 0, pipe_read, 1);
+	report_proc(&r, (uint32_t)getpid())->start_ns = 965 * NS;
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	verdict_engine__free(e);
+	report_free(&r);
+}
+
 /* Stopped threads (SIGSTOP) are stuck whatever they waited on before. */
 static void test_stopped(void **state)
 {
@@ -1194,6 +1239,7 @@ int main(void)
 		cmocka_unit_test(test_service_rest),
 		cmocka_unit_test(test_signal_wait),
 		cmocka_unit_test(test_stopped),
+		cmocka_unit_test(test_started_with_process),
 		cmocka_unit_test(test_awaiting_peer),
 		cmocka_unit_test(test_main_thread),
 		cmocka_unit_test(test_owner_resting),

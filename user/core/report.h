@@ -112,6 +112,8 @@ struct site_report {
 					 * longer than the threshold (judge/peers.c) */
 	uint32_t peer_silent_ms;	/* the shortest such silence */
 	uint8_t baseline;		/* enum site_baseline (judge/baseline.h) */
+	bool started_with_process;	/* every thread was created within the first
+					 * seconds of its process (a service's own) */
 	char peer[56];			/* the peer of the first one */
 	enum { OBJECT_REGION_UNKNOWN, OBJECT_REGION_GLOBAL, OBJECT_REGION_HEAP } object_region;
 					/* where a lone unit's wait object lives */

@@ -132,6 +132,16 @@ static bool alone_global(const struct judged *j)
 	return alone(j) && j->f->condition_wait && j->s->object_region == OBJECT_REGION_GLOBAL;
 }
 
+/* A service's own background thread (created as the process started)
+ * resting, alone and without timeout, on a condition: an allocator's
+ * purging thread, a cache's maintenance thread. A thread started later,
+ * for a request, that waits alone on a condition nobody signals stays
+ * stuck. */
+static bool alone_startup(const struct judged *j)
+{
+	return alone(j) && j->f->condition_wait && j->s->started_with_process;
+}
+
 static bool shared_object(const struct judged *j) { return j->s->distinct_wait_objects == 1; }
 static bool any(const struct judged *j) { return true; }
 
@@ -158,6 +168,7 @@ static const struct rule rules[] = {
 	{ VERDICT_STUCK, "waits for a mutex another thread holds", lock_wait },
 	{ VERDICT_IDLE, "the main thread waits while the process's other threads work", main_thread },
 	{ VERDICT_IDLE, "alone on a process-global condition (a service worker at rest)", alone_global },
+	{ VERDICT_IDLE, "alone on a condition since its process started (a service's background thread at rest)", alone_startup },
 	{ VERDICT_IDLE, "a lone goroutine waiting for an event (a service loop at rest)", lone_rest },
 	{ VERDICT_STUCK, "alone, no timeout, never woken", alone },
 	{ VERDICT_IDLE, "group sharing one wait object (pool)", shared_object },

@@ -75,6 +75,10 @@ void verdict_engine__free(struct verdict_engine *e)
  * small consecutive numbers, so they are never merged. */
 #define COND_GROUP_SLACK	8
 
+/* Threads created this soon after their process are its own service
+ * threads (start-up), not threads started for a request. */
+#define STARTUP_WINDOW_NS	(10 * 1000000000ULL)
+
 /* One report being judged. */
 struct judging {
 	struct verdict_engine *e;
@@ -167,6 +171,13 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 			s->owner_resting |= wait_has(&ow, WAIT_F_EVENT_LOOP);
 	}
 	f->condition_wait &= condition_futex(t);
+	if (s->started_with_process) {
+		const struct proc_report *p = report_find_proc(j->r, t->pid);
+		uint64_t born = j->r->mono_ns - t->age_ns;
+
+		s->started_with_process = p && p->start_ns && t->age_ns && born >= p->start_ns &&
+					  born - p->start_ns < STARTUP_WINDOW_NS;
+	}
 	f->main_unit &= t->tid == t->pid;
 	f->accepting &= wait_has(&t->wait, WAIT_F_ACCEPT);
 	f->go_runtime &= t->go_runtime;
@@ -181,7 +192,7 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 {
 	/* goroutine waits carry no timeout: timed ones are sleeps and timers */
 	s->timed = false;
-	s->signal_wait = s->stopped = s->awaiting_peer = false;
+	s->signal_wait = s->stopped = s->awaiting_peer = s->started_with_process = false;
 	s->wakeups_known = false;	/* nothing counts goroutine wake-ups */
 	s->goroutines = true;
 	f->accepting = f->joining_running = f->condition_wait = false;
@@ -210,7 +221,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	s->pid = u[0].pid;
 	s->group = s->site = u[0].group;
 	s->no_timeout = s->timed = s->signal_wait = s->wakeups_known = true;
-	s->stopped = s->awaiting_peer = true;
+	s->stopped = s->awaiting_peer = s->started_with_process = true;
 	s->min_parked_ns = UINT64_MAX;
 	s->first_thread = u[0].idx;
 	s->n_threads = n;

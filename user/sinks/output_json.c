@@ -191,12 +191,13 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 	fprintf(f, "\"distinct_wait_addrs\":%" PRIu32 ",\"arrivals\":%" PRIu32 ",\"departures\":%" PRIu32
 		",\"reports_seen\":%" PRIu32 ",\"observed_seconds\":%.1f,\"event_loop\":%s,"
 		"\"timed_wait\":%s,\"uninterruptible\":%s,\"lock_wait\":%s,\"owner_resting\":%s,"
-		"\"signal_wait\":%s,\"stopped\":%s,\"awaiting_peer\":%s",
+		"\"signal_wait\":%s,\"stopped\":%s,\"started_with_process\":%s,\"awaiting_peer\":%s",
 		s->distinct_wait_objects, s->arrivals, s->departures, s->reports_seen,
 		s->observed_seconds, s->event_loop ? "true" : "false", s->timed ? "true" : "false",
 		s->disk ? "true" : "false", s->lock_wait ? "true" : "false",
 		s->owner_resting ? "true" : "false", s->signal_wait ? "true" : "false",
-		s->stopped ? "true" : "false", s->awaiting_peer ? "true" : "false");
+		s->stopped ? "true" : "false", s->started_with_process ? "true" : "false",
+		s->awaiting_peer ? "true" : "false");
 	if (s->awaiting_peer) {
 		fputs(",\"peer\":", f);
 		json_write_string(f, s->peer, sizeof(s->peer));
