@@ -1098,7 +1098,7 @@ static void test_goroutine_rules(void **state)
 	assert_int_equal(goroutine_verdict(&r, 12), VERDICT_IDLE);
 	assert_non_null(strstr(goroutine_site(&r, 12)->reason, "pool"));
 	assert_int_equal(goroutine_site(&r, 12)->distinct_wait_objects, 1);
-	assert_true(goroutine_site(&r, 12)->goroutines);
+	assert_int_equal(goroutine_site(&r, 12)->kind, UNIT_GOROUTINE);
 	verdict_engine__free(e);
 
 	/* one private channel each, arriving: leak */

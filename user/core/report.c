@@ -32,6 +32,7 @@ void report_reset(struct report *r)
 	r->n_procs = 0;
 	r->n_sites = 0;
 	r->n_goroutines = 0;
+	r->n_conns = 0;
 	r->worst = VERDICT_NONE;
 	r->threads_scanned = 0;
 	r->capture_failures = 0;
@@ -49,6 +50,7 @@ void report_free(struct report *r)
 	free(r->procs);
 	free(r->sites);
 	free(r->goroutines);
+	free(r->conns);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -83,6 +85,11 @@ struct thread_report *report_add_thread(struct report *r)
 struct site_report *report_add_site(struct report *r)
 {
 	return ARRAY_PUSH(r->sites, r->n_sites, r->cap_sites);
+}
+
+struct conn_report *report_add_conn(struct report *r)
+{
+	return ARRAY_PUSH(r->conns, r->n_conns, r->cap_conns);
 }
 
 struct goroutine_report *report_add_goroutine(struct report *r)

@@ -86,10 +86,33 @@ struct goroutine_report {
 	size_t site_index;		/* into report.sites */
 };
 
-/* Parked threads (or goroutines) of one process grouped by stack (or wait,
- * without stacks). */
+/* What a report follows: the kinds of parked units (judge/units.c). */
+enum unit_kind {
+	UNIT_THREAD,
+	UNIT_GOROUTINE,
+	UNIT_CONNECTION,	/* a request a TCP peer has not answered */
+	UNIT_KINDS,
+};
+
+/* A TCP connection of a traced process that sent a request its peer has
+ * not answered, and that no reported thread waits on (an event loop's:
+ * judge/peers.c). One park is one request: bytes_acked moves with the next. */
+struct conn_report {
+	uint32_t pid;
+	uint64_t inode;
+	char local[56], peer[56];	/* "127.0.0.1:40000" */
+	uint64_t silent_ns;		/* since the request's last byte was sent */
+	uint64_t bytes_acked;
+	uint64_t site;			/* the peer (address and port): its upstream */
+	/* judge */
+	enum verdict verdict;
+	size_t site_index;		/* into report.sites */
+};
+
+/* Parked units of one kind and process grouped by stack (or wait, without
+ * stacks; or peer, for connections). */
 struct site_report {
-	bool goroutines;		/* a site of goroutines, not of threads */
+	uint8_t kind;			/* enum unit_kind */
 	uint32_t pid;
 	uint64_t group;
 	uint64_t site;			/* stack id, 0 = none */
@@ -177,6 +200,8 @@ struct report {
 	size_t n_sites, cap_sites;
 	struct goroutine_report *goroutines;
 	size_t n_goroutines, cap_goroutines;
+	struct conn_report *conns;
+	size_t n_conns, cap_conns;
 	enum verdict worst;		/* highest verdict in this report */
 	enum verdict min_verdict;	/* outputs skip threads and sites below it */
 	uint64_t sites_evicted;		/* verdict history entries dropped (bounded) */
@@ -189,6 +214,9 @@ struct report {
 
 /* Append an empty site entry. NULL on allocation failure. */
 struct site_report *report_add_site(struct report *r);
+
+/* Append an empty connection entry. NULL on allocation failure. */
+struct conn_report *report_add_conn(struct report *r);
 
 /* Append an empty goroutine entry. NULL on allocation failure. */
 struct goroutine_report *report_add_goroutine(struct report *r);

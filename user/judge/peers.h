@@ -34,6 +34,15 @@ void peer_finder__free(struct peer_finder *f);
 bool peer_finder_wait(void *finder, uint64_t report_ns, uint32_t pid,
 		      const struct wait_info *w, struct peer_wait *out);
 
+/* Connection units (core/report.h struct conn_report): the connections
+ * of the host awaiting their peer for longer than r->threshold_ns (from
+ * the TCP table: usually none, and then nothing more is read), found among
+ * the fds of the report's processes, except those a reported thread waits
+ * on itself (that thread is the unit, by the peer rule). A stalled request
+ * of an event loop holds no thread: this is how it is seen. Bounded:
+ * 4,096 fds a process, 16,384 a report. 0 or -ENOMEM. */
+int peer_finder_collect(struct peer_finder *f, struct report *r);
+
 /* "socket:[12345]" -> 12345; 0 when the link names no socket. */
 uint64_t socket_inode(const char *link);
 

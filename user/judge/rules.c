@@ -183,6 +183,9 @@ static const char *const leak_reasons[UNIT_KINDS][3] = {
 	[UNIT_GOROUTINE] = { "parked goroutines keep arriving on private objects, more than leave",
 			     "parked goroutines arrived over time on private objects and none left",
 			     "a pile of parked goroutines, each on a private object, none leaving" },
+	[UNIT_CONNECTION] = { "unanswered requests keep arriving, more than leave",
+			      "unanswered requests arrived over time and none left",
+			      "a pile of unanswered requests, none leaving" },
 };
 
 static const char *reason_of(const struct rule *r, const struct judged *j)

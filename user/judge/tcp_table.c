@@ -18,14 +18,24 @@
 #define TCP_STATE_ESTABLISHED	1
 #define TCP_STATE_LISTEN	10
 #define TCP_ALL_STATES		0xfff
-/* bound of one load: a host with more sockets is judged on the first ones */
-#define TCP_TABLE_MAX		(1u << 20)
+/* bound of one load (kept connections and listening ports each): a host
+ * with more is judged on the first ones */
+#define TCP_TABLE_MAX		(1u << 16)
 
 static int cmp_conn(const void *a, const void *b)
 {
 	const struct tcp_conn *x = a, *y = b;
 
 	return x->inode < y->inode ? -1 : x->inode > y->inode;
+}
+
+/* Sent data, and received nothing after the last send (connect counts as
+ * a receive: a connection that never got a byte qualifies). */
+static bool sent_since_received(const struct tcp_conn *c)
+{
+	if (!c->bytes_acked && !c->unacked)
+		return false;
+	return !c->bytes_received || c->last_data_recv_ms > c->last_data_sent_ms;
 }
 
 static int add_conn(struct tcp_table *t, const struct inet_diag_msg *m, const struct tcp_info *ti,
@@ -42,7 +52,7 @@ static int add_conn(struct tcp_table *t, const struct inet_diag_msg *m, const st
 		*port = ntohs(m->id.idiag_sport);
 		return 0;
 	}
-	if (!m->idiag_inode || t->n >= TCP_TABLE_MAX)
+	if (!m->idiag_inode || t->n >= TCP_TABLE_MAX || m->idiag_state != TCP_STATE_ESTABLISHED)
 		return 0;
 	c = ARRAY_PUSH(t->conns, t->n, t->cap);
 	if (!c)
@@ -67,6 +77,9 @@ static int add_conn(struct tcp_table *t, const struct inet_diag_msg *m, const st
 		if (ti_len >= offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(uint64_t))
 			c->bytes_received = info.tcpi_bytes_received;
 	}
+	/* only what may await a reply is kept: a busy host has many sockets */
+	if (!sent_since_received(c))
+		t->n--;
 	return 0;
 }
 
@@ -193,28 +206,34 @@ bool tcp_conn_awaiting_reply(const struct tcp_table *t, const struct tcp_conn *c
 
 	/* an accepted connection waits for its client's next request: normal */
 	if (c->state != TCP_STATE_ESTABLISHED ||
-	    sorted_find(t->listen_ports, t->n_listen, sizeof(port), &port, cmp_u32))
-		return false;
-	if (!c->bytes_acked && !c->unacked)
-		return false;		/* never sent anything: not a request */
-	/* the last send came after the last receive (connect counts as one) */
-	if (c->bytes_received && c->last_data_recv_ms <= c->last_data_sent_ms)
+	    sorted_find(t->listen_ports, t->n_listen, sizeof(port), &port, cmp_u32) ||
+	    !sent_since_received(c))
 		return false;
 	*silent_ms = c->last_data_sent_ms;
 	return true;
 }
 
-void tcp_conn_peer_text(const struct tcp_conn *c, char *buf, size_t len)
+static void addr_text(int family, const uint8_t *a, uint16_t port, char *buf, size_t len)
 {
 	char addr[INET6_ADDRSTRLEN] = "?";
 
-	if (c->family == AF_INET6) {
-		inet_ntop(AF_INET6, c->peer_addr, addr, sizeof(addr));
-		snprintf(buf, len, "[%s]:%u", addr, c->peer_port);
+	if (family == AF_INET6) {
+		inet_ntop(AF_INET6, a, addr, sizeof(addr));
+		snprintf(buf, len, "[%s]:%u", addr, port);
 	} else {
-		inet_ntop(AF_INET, c->peer_addr, addr, sizeof(addr));
-		snprintf(buf, len, "%s:%u", addr, c->peer_port);
+		inet_ntop(AF_INET, a, addr, sizeof(addr));
+		snprintf(buf, len, "%s:%u", addr, port);
 	}
+}
+
+void tcp_conn_peer_text(const struct tcp_conn *c, char *buf, size_t len)
+{
+	addr_text(c->family, c->peer_addr, c->peer_port, buf, len);
+}
+
+void tcp_conn_local_text(const struct tcp_conn *c, char *buf, size_t len)
+{
+	addr_text(c->family, c->local_addr, c->local_port, buf, len);
 }
 
 void tcp_table_free(struct tcp_table *t)

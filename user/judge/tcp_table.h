@@ -28,8 +28,10 @@ struct tcp_table {
 	size_t n_listen, cap_listen;
 };
 
-/* Dump every TCP socket of the host (IPv4 and IPv6) into t, replacing what
- * it held. 0 or -errno. */
+/* Dump the host's TCP sockets (IPv4 and IPv6) into t, replacing what it
+ * held: the listening ports, and the established connections that sent
+ * data and received nothing since (the others cannot await a reply).
+ * 0 or -errno. */
 int tcp_table_load(struct tcp_table *t);
 
 /* Parse one netlink answer (a buffer of nlmsghdr) into t: the part of
@@ -50,6 +52,7 @@ bool tcp_conn_awaiting_reply(const struct tcp_table *t, const struct tcp_conn *c
 
 /* "127.0.0.1:8080", "[::1]:80". */
 void tcp_conn_peer_text(const struct tcp_conn *c, char *buf, size_t len);
+void tcp_conn_local_text(const struct tcp_conn *c, char *buf, size_t len);
 
 void tcp_table_free(struct tcp_table *t);
 

@@ -117,6 +117,10 @@ static bool unit_object(const struct report *r, const struct unit *u, uint64_t *
 		*obj = r->goroutines[u->idx].wait_object;
 		return *obj != 0;
 	}
+	if (u->kind == UNIT_CONNECTION) {
+		*obj = r->conns[u->idx].inode;
+		return true;
+	}
 	const struct wait_info *w = &r->threads[u->idx].wait;
 
 	if (w->kind == WAIT_FUTEX)
@@ -194,7 +198,6 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 	s->timed = false;
 	s->signal_wait = s->stopped = s->awaiting_peer = s->started_with_process = false;
 	s->wakeups_known = false;	/* nothing counts goroutine wake-ups */
-	s->goroutines = true;
 	f->accepting = f->joining_running = f->condition_wait = false;
 	f->go_runtime &= !!(g->flags & GOROUTINE_RUNTIME);
 	f->idle_wait &= !!(g->flags & GOROUTINE_IDLE_WAIT);
@@ -203,6 +206,22 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 	f->blocked_forever &= !!(g->flags & GOROUTINE_FOREVER);
 	f->sending &= !!(g->flags & GOROUTINE_SEND);
 	f->resting &= !!(g->flags & GOROUTINE_REST);
+}
+
+/* A request its TCP peer has not answered (judge/peers.c collected only
+ * those silent past the threshold). Its timeout, if any, is the event
+ * loop's business: not known. */
+static void describe_connection(const struct conn_report *c, struct site_report *s,
+				struct site_facts *f)
+{
+	s->no_timeout = s->timed = s->signal_wait = s->stopped = false;
+	s->started_with_process = s->wakeups_known = false;
+	f->accepting = f->joining_running = f->condition_wait = f->main_unit = false;
+	f->go_runtime = false;
+	if (!s->peer[0] || c->silent_ns / 1000000 < s->peer_silent_ms)
+		s->peer_silent_ms = c->silent_ns / 1000000;
+	if (!s->peer[0])
+		memcpy(s->peer, c->peer, sizeof(s->peer));
 }
 
 /* Shape of a site from its units u[0..n). objs: scratch of n entries. */
@@ -219,6 +238,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 				  .condition_wait = true, .blocked_forever = true,
 				  .sending = true, .resting = true, .main_unit = true };
 	s->pid = u[0].pid;
+	s->kind = u[0].kind;
 	s->group = s->site = u[0].group;
 	s->no_timeout = s->timed = s->signal_wait = s->wakeups_known = true;
 	s->stopped = s->awaiting_peer = s->started_with_process = true;
@@ -236,8 +256,10 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 		}
 		if (u[k].kind == UNIT_THREAD)
 			describe_thread(j, &r->threads[u[k].idx], s, f);
-		else
+		else if (u[k].kind == UNIT_GOROUTINE)
 			describe_goroutine(&r->goroutines[u[k].idx], s, f);
+		else
+			describe_connection(&r->conns[u[k].idx], s, f);
 		if (unit_object(r, &u[k], &objs[n_obj], &slack))
 			n_obj++;
 	}
@@ -297,6 +319,9 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 	int err = -ENOMEM;
 
 	lockgraph_resolve_owners(r, e->o.read_mem, e->o.read_ctx);
+	/* requests stalled on their peer in event loops: units of their own */
+	if (e->peers && peer_finder_collect(e->peers, r))
+		return -ENOMEM;
 	units = units_collect(r, &n);
 	if (!units)
 		return -ENOMEM;

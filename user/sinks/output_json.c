@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "judge/baseline.h"
+#include "judge/units.h"
 #include "sinks/escape.h"
 #include "core/identity_cache.h"
 #include "go/go_tracer.h"
@@ -172,13 +173,31 @@ static void write_goroutine(FILE *f, const struct report *r, const struct gorout
 		verdict_name(gr->verdict));
 }
 
+/* The requests of a connection site: which connections, since when. */
+static void write_conn_site_tail(FILE *f, const struct report *r, const struct site_report *s)
+{
+	fputs(",\"connections\":[", f);
+	for (size_t i = 0, n = 0; i < r->n_conns; i++) {
+		const struct conn_report *c = &r->conns[i];
+
+		if (c->site_index != (size_t)(s - r->sites))
+			continue;
+		fprintf(f, "%s{\"inode\":%" PRIu64 ",\"local\":", n++ ? "," : "", c->inode);
+		json_write_string(f, c->local, sizeof(c->local));
+		fputs(",\"peer\":", f);
+		json_write_string(f, c->peer, sizeof(c->peer));
+		fprintf(f, ",\"silent_seconds\":%.3f}", c->silent_ns / 1e9);
+	}
+	fputs("]}\n", f);
+}
+
 static void write_site(FILE *f, const struct report *r, const struct site_report *s,
 		       const char *event)
 {
-	const struct thread_report *t = s->goroutines ? NULL : &r->threads[s->first_thread];
+	const struct thread_report *t = s->kind == UNIT_THREAD ? &r->threads[s->first_thread] : NULL;
 
 	write_head(f, "site", event, r);
-	fprintf(f, ",\"kind\":\"%s\"", s->goroutines ? "goroutine" : "thread");
+	fprintf(f, ",\"kind\":\"%s\"", unit_noun(s->kind, false));
 	write_process(f, r, s->pid, s->comm);
 	fprintf(f, ",\"site\":\"%016" PRIx64 "\",\"verdict\":\"%s\",\"reason\":\"%s\","
 		"\"threads\":%" PRIu32 ",\"parked_min_seconds\":%.3f,\"parked_max_seconds\":%.3f,"
@@ -209,8 +228,12 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 		fprintf(f, ",\"object_region\":\"%s\"",
 			s->object_region == OBJECT_REGION_GLOBAL ? "global" : "heap");
 	fputc('}', f);
-	if (s->goroutines) {
+	if (s->kind == UNIT_GOROUTINE) {
 		write_goroutine_site_tail(f, r, s);
+		return;
+	}
+	if (s->kind == UNIT_CONNECTION) {
+		write_conn_site_tail(f, r, s);
 		return;
 	}
 	fprintf(f, ",\"tids\":[");
@@ -324,7 +347,7 @@ static void write_gone(FILE *f, const struct report *r, const struct finding *fd
 
 	write_head(f, type[fd->kind], "gone", r);
 	if (fd->kind == FINDING_SITE)
-		fprintf(f, ",\"kind\":\"%s\"", fd->goroutines ? "goroutine" : "thread");
+		fprintf(f, ",\"kind\":\"%s\"", unit_noun(fd->unit_kind, false));
 	write_process(f, r, fd->pid, fd->comm);
 	if (fd->kind == FINDING_THREAD) {
 		fprintf(f, ",\"tid\":%" PRIu32 ",\"thread\":", fd->tid);
