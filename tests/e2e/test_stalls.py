@@ -5,11 +5,15 @@ upstream_stall calls an upstream on loopback that accepts and never
 answers: one thread in recv() with no timeout, one in a poll() of that
 socket with a 10-minute timeout (as Apache's mod_proxy does); next to them
 a client whose request was answered and a server thread waiting for its
-keep-alive client, both polling with a timeout. A second copy of the
+keep-alive client, both polling with a timeout; and an epoll loop whose
+request on a non-blocking socket the upstream does not answer (the thread
+rests in epoll_wait, the request holds no thread). A second copy of the
 workload is SIGSTOPped whole. Checks, per thread: the two upstream callers
 are `stuck` with the TCP-peer reason, their function on the stack and the
 peer's address in the evidence; the answered client and the keep-alive
-server are `idle` and not awaiting a peer; every thread of the stopped
+server are `idle` and not awaiting a peer; the event loop's thread is
+`idle` and its request is a `connection` site, `stuck`, listing exactly
+that socket (the two callers' sockets are theirs, not connection units); every thread of the stopped
 process is in state T and `stuck` as stopped; after SIGCONT none is.
 """
 import os
@@ -69,8 +73,22 @@ def main():
                  and site.get("evidence", {}).get("awaiting_peer") is False,
                  "%s (tid %d): idle, not awaiting a peer" % (role, tid),
                  th and "%s: %s" % (th["verdict"], site.get("reason")))
+        evl = threads.get(stall.tid("evloop"))
+        t.ok(evl is not None and evl["verdict"] == "idle",
+             "event loop thread (tid %d): idle in epoll_wait" % stall.tid("evloop"),
+             evl and evl["verdict"])
+        port = int(stall.lines_starting("EVLOOP_PORT")[0].split()[1])
+        conn_sites = [r for r in recs if r.get("type") == "site" and r.get("kind") == "connection"
+                      and r["pid"] == stall.pid]
+        conns = [c for s in conn_sites for c in s.get("connections", [])]
+        t.ok(len(conn_sites) == 1 and conn_sites[0]["verdict"] == "stuck"
+             and "TCP peer" in conn_sites[0]["reason"]
+             and [c["local"] for c in conns] == ["127.0.0.1:%d" % port]
+             and conns[0]["silent_seconds"] >= 2.0,
+             "the event loop's request: one connection site, stuck, exactly its socket",
+             [(s["verdict"], s["reason"], s.get("connections")) for s in conn_sites])
         frozen = [r for r in recs if r.get("type") == "thread" and r["pid"] == stopped.pid]
-        t.ok(len(frozen) == 5, "stopped process: its 5 threads reported", len(frozen))
+        t.ok(len(frozen) == 6, "stopped process: its 6 threads reported", len(frozen))
         t.ok(frozen and all(r["state"] == "T" and r["verdict"] == "stuck" for r in frozen),
              "stopped process: every thread in state T and stuck",
              [(r["tid"], r["state"], r["verdict"]) for r in frozen])

@@ -12,6 +12,11 @@
  *   ROLE server <tid>     serve_client: the accepted side of a connection,
  *                         answered its client and waits (poll, timeout)
  *                         for the next request: healthy keep-alive
+ *   ROLE evloop <tid>     run_event_loop: an epoll loop that sent a request
+ *                         on a non-blocking socket to the upstream; the
+ *                         thread rests in epoll_wait (healthy), the request
+ *                         is STALLED: a connection unit
+ *   EVLOOP_PORT <port>    that socket's local port
  *   ROLE acceptor <tid>   the main thread, in accept(): healthy
  *   READY                 once every thread is blocked
  *
@@ -19,6 +24,7 @@
 #include "wl_common.h"
 #include <getopt.h>
 #include <poll.h>
+#include <sys/epoll.h>
 
 static struct sockaddr_in upstream;	/* the silent listener */
 static struct sockaddr_in answering;	/* a listener whose threads answer */
@@ -90,6 +96,25 @@ WL_NOINLINE static void call_answered(void)
 		;
 }
 
+WL_NOINLINE static void run_event_loop(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	struct sockaddr_in local;
+	socklen_t len = sizeof(local);
+	int fd = connect_to(&upstream), ep = epoll_create1(0);
+
+	if (ep < 0 || write(fd, "GET / HTTP/1.0\r\n\r\n", 18) < 0 ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ||
+	    getsockname(fd, (struct sockaddr *)&local, &len))
+		exit(1);
+	printf("EVLOOP_PORT %u\n", ntohs(local.sin_port));
+	wl_role("evloop");
+	wl_started();
+	while (epoll_wait(ep, &out, 1, -1) >= 0)
+		;
+}
+
+static void *evloop_main(void *arg) { (void)arg; run_event_loop(); return NULL; }
 static void *blocking_main(void *arg) { (void)arg; call_upstream_blocking(); return NULL; }
 static void *polled_main(void *arg) { (void)arg; call_upstream_polled(); return NULL; }
 static void *answered_main(void *arg) { (void)arg; call_answered(); return NULL; }
@@ -136,6 +161,7 @@ int main(int argc, char **argv)
 	wl_role("acceptor");
 	wl_spawn(blocking_main, NULL, "blocking");
 	wl_spawn(polled_main, NULL, "polled");
+	wl_spawn(evloop_main, NULL, "evloop");
 	{
 		/* not wl_spawn: it starts only when answered connects */
 		pthread_t server;
