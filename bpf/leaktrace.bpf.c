@@ -66,14 +66,28 @@ struct {
 } task_state_hash SEC(".maps");
 
 /* The thread that created each traced thread (or process) created while
- * leaktrace runs, keyed by tid: preallocated, so a fork allocates nothing;
- * deleted at exit. The only per-thread state of the default mode. */
+ * leaktrace runs: slot tid % LT_MAX_THREADS holds tid << 32 | creator,
+ * written in one 8-byte store. An array, not a hash: no lock and no
+ * allocation at fork (a hash update takes a bucket lock with interrupts
+ * off, costly on paravirtual machines), nothing to delete at exit (a slot
+ * names its tid: a stale or overwritten one does not match). A thread
+ * whose slot a thread created LT_MAX_THREADS tids later took over has an
+ * unknown creator. The only per-thread state of the default mode. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, LT_MAX_THREADS);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);
 } creators SEC(".maps");
+
+_Static_assert((LT_MAX_THREADS & (LT_MAX_THREADS - 1)) == 0, "creator slots: a power of 2");
+
+static __always_inline __u64 *creator_slot(__u32 tid)
+{
+	__u32 slot = tid & (LT_MAX_THREADS - 1);
+
+	return bpf_map_lookup_elem(&creators, &slot);
+}
 
 /* tgids given with --pid */
 struct {
@@ -255,12 +269,14 @@ static __always_inline int handle_fork_body(__u64 *ctx, const bool hash)
 	struct task_struct *child = (struct task_struct *)ctx[1];
 	__u32 tid = child->pid, creator = parent->pid;
 	struct lt_proc_counts *c;
+	__u64 *slot;
 
 	/* a new thread belongs to its parent's process, a new process to itself */
 	if ((child->flags & PF_KTHREAD) || !traced_task(child))
 		return 0;
-	if (bpf_map_update_elem(&creators, &tid, &creator, BPF_ANY))
-		drop(LT_DROP_TASK_STORAGE);
+	slot = creator_slot(tid);
+	if (slot)
+		*slot = (__u64)tid << 32 | creator;
 	/* precise mode stamps the parks of new threads from the first one */
 	if (precise && !state_get(child, true, hash))
 		drop(LT_DROP_TASK_STORAGE);
@@ -283,7 +299,6 @@ static __always_inline int handle_exit_body(__u64 *ctx, const bool hash)
 		bpf_map_delete_elem(&task_state_hash, &tid);
 	if (!traced_task(p))
 		return 0;
-	bpf_map_delete_elem(&creators, &tid);
 	c = proc_counts_of(p->tgid);
 	if (c)
 		__sync_fetch_and_add(&c->exited, 1);
@@ -337,7 +352,7 @@ static __always_inline int dump_threads_body(struct bpf_iter__task *ctx, const b
 	struct task_struct *task = ctx->task;
 	struct lt_thread_rec rec = {};
 	struct lt_task_state *st = NULL;
-	__u32 *creator;
+	__u64 *creator;
 
 	if (!task)
 		return 0;
@@ -390,9 +405,9 @@ static __always_inline int dump_threads_body(struct bpf_iter__task *ctx, const b
 		rec.flags |= LT_F_WAKEUPS_KNOWN;
 	if (st)
 		rec.wakeups = st->wakeups;
-	creator = bpf_map_lookup_elem(&creators, &rec.tid);
-	if (creator) {
-		rec.creator_tid = *creator;
+	creator = creator_slot(rec.tid);
+	if (creator && *creator >> 32 == rec.tid) {
+		rec.creator_tid = (__u32)*creator;
 		rec.flags |= LT_F_CREATOR_KNOWN;
 	}
 	read_wait_syscall(task, &rec);

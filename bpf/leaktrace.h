@@ -44,7 +44,7 @@ enum lt_thread_flags {
 /* Indexes of the drop counters in the BPF .bss. */
 enum lt_drop {
 	LT_DROP_PROC_COUNTS = 0,	/* per-process counter map full */
-	LT_DROP_TASK_STORAGE,		/* per-thread state (task storage, creators) full */
+	LT_DROP_TASK_STORAGE,		/* per-thread state (task storage) full */
 	LT_DROP_CAPTURE,		/* stack capture failed in BPF */
 	LT_DROP_MAX,
 };

@@ -91,6 +91,12 @@ def main():
                           for x in seen),
              "after the restart (pid %d -> %d): the reader's site is in the baseline, idle"
              % (a.pid, b.pid), [(x["verdict"], x["evidence"].get("baseline")) for x in seen])
+        # B started while leaktrace ran: the fork handler saw its threads made
+        made = [r for rep in reps for r in rep if r.get("type") == "thread" and r["pid"] == b.pid
+                and r["tid"] != b.pid]
+        t.ok(made and all(r.get("created_by_tid") == b.pid for r in made),
+             "threads created while traced name their creator (the main thread, %d)" % b.pid,
+             sorted({(r["tid"], r.get("created_by_tid")) for r in made}))
         grown = [x for x in (site_of_tid(r, b.tid("condvar")) for r in reps) if x]
         grown = [x for x in grown if x["threads"] > 1]
         t.ok(grown and grown[-1]["evidence"].get("baseline") == "grew"
