@@ -227,7 +227,8 @@ void baselines__commit(struct baselines *b)
 		struct service *svc = &b->services[i];
 
 		if (svc->forming == b->generation) {
-			qsort(svc->sites, svc->n, sizeof(*svc->sites), cmp_site);
+			if (svc->n)
+				qsort(svc->sites, svc->n, sizeof(*svc->sites), cmp_site);
 			svc->forming = 0;
 		}
 	}

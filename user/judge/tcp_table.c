@@ -172,8 +172,11 @@ static int dump_family(struct tcp_table *t, int fd, int family)
 
 void tcp_table_index(struct tcp_table *t)
 {
-	qsort(t->conns, t->n, sizeof(*t->conns), cmp_conn);
-	qsort(t->listen_ports, t->n_listen, sizeof(*t->listen_ports), cmp_u32);
+	/* qsort(NULL, 0, ...) is undefined: an empty table is NULL */
+	if (t->n)
+		qsort(t->conns, t->n, sizeof(*t->conns), cmp_conn);
+	if (t->n_listen)
+		qsort(t->listen_ports, t->n_listen, sizeof(*t->listen_ports), cmp_u32);
 }
 
 int tcp_table_load(struct tcp_table *t)
