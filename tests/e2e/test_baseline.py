@@ -14,7 +14,7 @@ import os
 import subprocess
 import time
 
-from ltlib import LEAKTRACE, WORKLOADS, Tap, Workload, json_records, leftovers
+from ltlib import LEAKTRACE, WORKLOADS, Tap, Workload, json_records, leftovers, split_reports
 
 t = Tap()
 BASE = "lt-baseline-%d" % os.getpid()
@@ -31,16 +31,6 @@ def spawn_in(procs, *args):
     """leaky, entering the cgroup before exec."""
     return Workload(["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', procs,
                      os.path.join(WORKLOADS, "leaky"), "--exiters", "0"] + list(args))
-
-
-def reports(recs):
-    out, cur = [], []
-    for r in recs:
-        cur.append(r)
-        if r.get("type") == "report":
-            out.append(cur)
-            cur = []
-    return out
 
 
 def site_of_tid(report, tid):
@@ -79,7 +69,7 @@ def main():
         restarted = b.tid("pipe")
         out, err = lt.communicate(timeout=60)
         t.ok(lt.returncode == 0, "leaktrace --cgroup --baseline exits 0", err[-2000:])
-        reps = reports(json_records(out))
+        reps = split_reports(json_records(out))
         t.diag("%d reports" % len(reps))
         s = site_of_tid(reps[0], reader) if reps else None
         t.ok(s is not None and s["evidence"].get("baseline") == "normal" and s["verdict"] == "idle"
