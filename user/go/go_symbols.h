@@ -14,13 +14,16 @@
 #include <stdint.h>
 
 /*
- * "runtime.futex+0x23 (sys_linux_amd64.s:557)" for the link-time address
- * vaddr of the file at path, ret_delta added to the printed offset (a
- * return address looked up at pc - 1). -ENOENT when path is not Go or the
- * address is in no Go function.
+ * The frames at the link-time address vaddr of the Go executable at path,
+ * innermost first, as malloc'ed strings in frames: one per call the
+ * compiler inlined there, "main.waitOn (main.go:5, inlined)", then the
+ * function itself, "runtime.futex+0x23 (sys_linux_amd64.s:557)", with
+ * ret_delta added to the printed offset (a return address looked up at
+ * pc - 1). Returns the count (1 to max), -ENOENT when path is not Go or the
+ * address is in no Go function, -ENOMEM.
  */
-int go_symbols__describe(const char *path, uint64_t vaddr, uint64_t ret_delta, char *buf,
-			 size_t len);
+int go_symbols__frames(const char *path, uint64_t vaddr, uint64_t ret_delta, char **frames,
+		       int max);
 
 /*
  * True when a formatted frame is one where the Go runtime's own traceback
