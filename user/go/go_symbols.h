@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Go function names for native frames of Go executables whose ELF symbol
- * table is gone (-ldflags='-s -w'): .gopclntab still names every function
- * with its file:line. The stack symbolizer (user/stacks) asks here when a
- * file has no symbols. Opened files are cached (a few, least recently used
+ * Go function names for native frames of Go executables: .gopclntab names
+ * every function with its file:line and the calls inlined at each pc, also
+ * when the ELF symbol table is gone (-ldflags='-s -w'). The stack
+ * symbolizer (user/stacks) asks here for Go files and files without symbols. Opened files are cached (a few, least recently used
  * dropped), non-Go files too, so a lookup costs one stat().
  */
 #ifndef GO_SYMBOLS_H
