@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "go/go_binary.h"
+#include "synth_elf.h"
 
 #define BASE		0x400000ULL
 #define IMG_SIZE	0x1000
@@ -53,8 +54,6 @@ struct layout {
 
 static size_t func_off;	/* file offset of the _func record */
 
-static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
 /*
  * A pc-value table of values, one per 16-byte range (equal neighbours
@@ -101,32 +100,13 @@ static void build_image(uint8_t *img, const struct layout *l)
 {
 	static const char shstr[] = "\0.gopclntab\0.text\0.data\0.symtab\0.strtab\0.shstrtab";
 	static const int32_t files[] = { 0, 0, 0, 0 };
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
-	Elf64_Phdr *ph = (Elf64_Phdr *)(img + sizeof(*eh));
 	Elf64_Shdr *sh = (Elf64_Shdr *)(img + OFF_SHDRS);
 	uint8_t *pcln = img + OFF_PCLN, *pctab, *fn;
 	size_t names = 72, flen = strlen(l->func) + 1, hdr = l->old ? 40 : 44;
 	uint32_t mid = flen, inner = flen + 9, pcfile, pcln_off, inl;
 	size_t cutab = names + 32 + 8, filetab = cutab + 4, pct = filetab + 16, functab;
 
-	memset(img, 0, IMG_SIZE);
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	eh->e_phoff = sizeof(*eh);
-	eh->e_phentsize = sizeof(*ph);
-	eh->e_phnum = 1;
-	eh->e_shoff = OFF_SHDRS;
-	eh->e_shentsize = sizeof(*sh);
-	eh->e_shnum = l->symtab ? 7 : 5;
-	eh->e_shstrndx = 4;
-	eh->e_ehsize = sizeof(*eh);
-	*ph = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X, .p_vaddr = BASE,
-			    .p_paddr = BASE, .p_filesz = IMG_SIZE, .p_memsz = IMG_SIZE };
+	synth_elf_header(img, IMG_SIZE, BASE, OFF_SHDRS, l->symtab ? 7 : 5);
 
 	/* pclntab: header, funcnames, cutab, filetab, pctab, functab */
 	put32(pcln, l->old ? 0xfffffff0 : 0xfffffff1);
@@ -196,15 +176,10 @@ static void build_image(uint8_t *img, const struct layout *l)
 
 static struct go_binary *open_copy(const uint8_t *img, size_t len)
 {
-	char path[64], err[256];
+	char err[256], *path = synth_write_temp(img, len);
 	struct go_binary *b;
-	int fd;
 
-	snprintf(path, sizeof(path), "/tmp/lt-goinl-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, img, len), (ssize_t)len);
-	close(fd);
+	assert_non_null(path);
 	b = go_binary__open(path, err, sizeof(err));
 	unlink(path);
 	return b;
