@@ -782,15 +782,39 @@ static bool gofunc_plausible(struct go_binary *b, uint64_t gofunc)
 	return checked > 0 && !bad;
 }
 
-static uint64_t moduledata_gofunc(struct go_binary *b)
+/* gofunc of the moduledata at md, read through read_ptr, in the layouts the version suggests first. */
+static uint64_t gofunc_at(struct go_binary *b, uint64_t md,
+			  uint64_t (*read_ptr)(const struct go_binary *b, uint64_t vaddr))
 {
 	const struct pclntab *t = &b->pcln;
-	uint64_t want[2] = { t->vaddr, t->vaddr + (uint64_t)(t->funcnames - t->data) };
 	int major, minor;
 	bool new_layout = !go_binary__version_num(b, &major, &minor) && major == 1 && minor >= 27;
 
-	if (!t->vaddr)
+	if (md % 8)
 		return 0;
+	for (size_t k = 0; k < 3; k++) {
+		size_t pick = new_layout ? (k + 2) % 3 : t->magic == PCLN_MAGIC_118 ? (k + 1) % 3 : k;
+		uint64_t v = read_ptr(b, md + gofunc_offsets[pick]);
+
+		if (v && gofunc_plausible(b, v))
+			return v;
+	}
+	return 0;
+}
+
+static uint64_t file_ptr(const struct go_binary *b, uint64_t vaddr)
+{
+	uint8_t v[8];
+
+	return go_binary__read(b, vaddr, v, 8) ? 0 : rd64(v);
+}
+
+/* The moduledata's first two fields, as stored in the file (non-PIE). */
+static uint64_t moduledata_gofunc(struct go_binary *b)
+{
+	const struct pclntab *t = &b->pcln;
+	uint64_t want[2] = { t->vaddr, t->vaddr + (uint64_t)(t->funcnames - t->data) }, g;
+
 	for (int s = 0; s < b->nsegs; s++) {
 		const struct load_seg *seg = &b->segs[s];
 		const uint8_t *base, *p, *end;
@@ -799,22 +823,55 @@ static uint64_t moduledata_gofunc(struct go_binary *b)
 			continue;
 		base = b->image + seg->offset;
 		end = base + seg->filesz;
-		for (p = base; (p = memmem(p, end - p, want, sizeof(want))); p++) {
-			uint64_t md = seg->vaddr + (p - base);
+		for (p = base; (p = memmem(p, end - p, want, sizeof(want))); p++)
+			if ((g = gofunc_at(b, seg->vaddr + (p - base), file_ptr)))
+				return g;
+	}
+	return 0;
+}
 
-			if (md % 8)
-				continue;
-			for (size_t k = 0; k < sizeof(gofunc_offsets) / sizeof(gofunc_offsets[0]); k++) {
-				/* the layout the version names first */
-				size_t pick = new_layout ? (k + 2) % 3 : t->magic == PCLN_MAGIC_118 ? (k + 1) % 3 : k;
-				uint8_t v[8];
+/*
+ * In a PIE binary the moduledata's pointers are zero in the file: they are
+ * R_X86_64_RELATIVE relocations, whose addends are the link-time values.
+ */
+static const uint8_t *relocations(const struct go_binary *b, size_t *n)
+{
+	static const char *const names[] = { ".rela", ".rela.dyn" };
 
-				if (!go_binary__read(b, md + gofunc_offsets[pick], v, 8) &&
-				    gofunc_plausible(b, rd64(v)))
-					return rd64(v);
-			}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t len;
+		const uint8_t *p = section_bytes(b, names[i], &len, NULL);
+
+		if (p && len >= sizeof(Elf64_Rela)) {
+			*n = len / sizeof(Elf64_Rela);
+			return p;
 		}
 	}
+	return NULL;
+}
+
+static uint64_t reloc_ptr(const struct go_binary *b, uint64_t vaddr)
+{
+	size_t n;
+	const uint8_t *r = relocations(b, &n);
+
+	for (size_t i = 0; r && i < n; i++, r += sizeof(Elf64_Rela))
+		if (rd64(r) == vaddr && ELF64_R_TYPE(rd64(r + 8)) == R_X86_64_RELATIVE)
+			return rd64(r + 16);
+	return 0;
+}
+
+static uint64_t relocated_moduledata_gofunc(struct go_binary *b)
+{
+	const struct pclntab *t = &b->pcln;
+	uint64_t names = t->vaddr + (uint64_t)(t->funcnames - t->data), g;
+	size_t n;
+	const uint8_t *r = relocations(b, &n);
+
+	for (size_t i = 0; r && i < n; i++, r += sizeof(Elf64_Rela))
+		if (ELF64_R_TYPE(rd64(r + 8)) == R_X86_64_RELATIVE && rd64(r + 16) == t->vaddr &&
+		    reloc_ptr(b, rd64(r) + 8) == names && (g = gofunc_at(b, rd64(r), reloc_ptr)))
+			return g;
 	return 0;
 }
 
@@ -830,7 +887,10 @@ static void read_gofunc(struct go_binary *b)
 			return;
 		}
 	}
-	b->gofunc = moduledata_gofunc(b);
+	if (b->pcln.vaddr)
+		b->gofunc = moduledata_gofunc(b);
+	if (!b->gofunc && b->pcln.vaddr && b->is_pie)
+		b->gofunc = relocated_moduledata_gofunc(b);
 }
 
 static const Elf64_Sym *find_symbol(const struct go_binary *b, const char *name, int type)
