@@ -1309,7 +1309,8 @@ static bool wrapper_inlined_calls(struct wrapper *w, const uint8_t *fn, uint64_t
 
 	if (!tree || !pcval_begin(t, func_table(t, fn, false, PCDATA_INL_TREE_INDEX), w->entry, &it))
 		return true;
-	while (pcval_next(t, &it, &start, &ix) && start < next) {
+	/* a wrapper has at most WRAPPER_MAX_SIZE bytes: no more ranges than that */
+	for (int r = 0; r < WRAPPER_MAX_SIZE && pcval_next(t, &it, &start, &ix) && start < next; r++) {
 		const char *name = NULL, *n;
 		uint64_t pc = start, site;
 
