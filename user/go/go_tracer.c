@@ -29,6 +29,7 @@
 #define SEMTAB_STRIDE		64		/* semaRoot padded to a cache line */
 #define SEMAROOT_TREAP		8		/* semaRoot.treap, after the mutex word */
 #define DEFAULT_MAX_STACK	64
+#define GO_FRAMES_PER_PC	8		/* inlined frames shown for one pc, and its function */
 #define G_READ_MAX		1024
 
 /*
@@ -70,7 +71,7 @@ struct go_tracer {
 	char offsets_check[320];	/* DWARF vs table, for -v */
 	char wait_reasons_check[160];	/* binary vs table, for -v */
 	struct pc_text *pcs;		/* PC_CACHE_SIZE slots, NULL until first use */
-	char pc_scratch[256];		/* a text that did not fit in the cache */
+	char pc_scratch[GO_FRAMES_PER_PC * 160];	/* a text that did not fit in the cache */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -712,30 +713,46 @@ static bool is_system_func(const char *func)
 	return !strncmp(func, "runtime.", 8) && strcmp(func, "runtime.main");
 }
 
+/*
+ * The frames of one pc, innermost first, one a line: "main.waitOn (main.go:5,
+ * inlined)\nmain.main.gowrap2 (main.go:14)"; "" ends a stack walk.
+ */
+static void frames_text(const struct go_tracer *t, uint64_t pc, bool ret, char *buf, size_t len)
+{
+	struct go_frame f[GO_FRAMES_PER_PC];
+	int n = pc ? go_binary__frames(t->bin, pc - t->bias, ret, f, GO_FRAMES_PER_PC) : -ENOENT;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (n < 0) {
+		snprintf(buf, len, "%#" PRIx64, pc);
+		return;
+	}
+	if (!strcmp(f[n - 1].func, "runtime.goexit"))
+		return;
+	for (int i = 0; i < n && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s (%s:%d%s)", i ? "\n" : "", f[i].func,
+				 base_name(f[i].file), f[i].line, f[i].inlined ? ", inlined" : "");
+}
+
 /* Uncached: the text of one kind for pc, into buf ("" ends a stack walk). */
 static void pc_text_compute(const struct go_tracer *t, uint64_t pc, enum pc_kind kind, char *buf,
 			    size_t len)
 {
-	struct go_pcinfo pi;
+	struct go_frame f[GO_FRAMES_PER_PC];
 	const char *name;
-	/* return addresses point past the call: look up the call itself */
-	bool call = kind == PC_RET_FRAME || kind == PC_CREATED_BY;
-	bool found = pc && !go_binary__pcinfo(t->bin, pc - t->bias - (call ? 1 : 0), &pi);
+	int n;
 
 	switch (kind) {
 	case PC_FRAME:
 	case PC_RET_FRAME:
-		if (!found)
-			snprintf(buf, len, "%#" PRIx64, pc);
-		else if (!strcmp(pi.func, "runtime.goexit"))
-			buf[0] = '\0';
-		else
-			snprintf(buf, len, "%s (%s:%d%s)", pi.func, base_name(pi.file), pi.line,
-				 pi.inlined ? ", inlined" : "");
+		frames_text(t, pc, kind == PC_RET_FRAME, buf, len);
 		return;
 	case PC_CREATED_BY:
-		if (found)
-			snprintf(buf, len, "%s at %s:%d", pi.func, pi.file, pi.line);
+		/* the go statement's own function, also when inlined into another */
+		n = pc ? go_binary__frames(t->bin, pc - t->bias, true, f, GO_FRAMES_PER_PC) : -ENOENT;
+		if (n > 0)
+			snprintf(buf, len, "%s at %s:%d", f[0].func, f[0].file, f[0].line);
 		else
 			snprintf(buf, len, pc ? "%#" PRIx64 : "?", pc);
 		return;
@@ -743,13 +760,14 @@ static void pc_text_compute(const struct go_tracer *t, uint64_t pc, enum pc_kind
 		/* the function the go statement called, not the compiler's wrapper */
 		if (pc && !go_binary__go_target(t->bin, pc - t->bias, &name))
 			snprintf(buf, len, "%s", name);
-		else if (found)
-			snprintf(buf, len, "%s", pi.func);
+		else if (pc && go_binary__frames(t->bin, pc - t->bias, false, f, 1) > 0)
+			snprintf(buf, len, "%s", f[0].func);
 		else
 			snprintf(buf, len, pc ? "%#" PRIx64 : "?", pc);
 		return;
 	default:
-		snprintf(buf, len, "%s", found && is_system_func(pi.func) ? "1" : "");
+		n = pc ? go_binary__frames(t->bin, pc - t->bias, false, f, 1) : -ENOENT;
+		snprintf(buf, len, "%s", n > 0 && is_system_func(f[0].func) ? "1" : "");
 	}
 }
 
@@ -784,6 +802,22 @@ static void free_pc_texts(struct go_tracer *t)
 	free(t->pcs);
 }
 
+/* Adds the frames of one pc (one a line) to out->stack; nonzero when full or out of memory. */
+static int append_frames(struct go_goroutine *out, const char *text, int max)
+{
+	while (out->stack_len < max) {
+		size_t n = strcspn(text, "\n");
+
+		if (!(out->stack[out->stack_len] = strndup(text, n)))
+			return -ENOMEM;
+		out->stack_len++;
+		if (!text[n])
+			return 0;
+		text += n + 1;
+	}
+	return -ENOSPC;
+}
+
 /*
  * Frame-pointer walk of a parked goroutine from its saved g.sched: each
  * frame's bp points at the caller's saved bp, the return address above it.
@@ -803,10 +837,8 @@ static void walk_stack(struct go_tracer *t, const uint8_t *g, struct go_goroutin
 
 		if (!frame[0])
 			break;
-		out->stack[out->stack_len] = strdup(frame);
-		if (!out->stack[out->stack_len])
+		if (append_frames(out, frame, t->max_stack))
 			break;
-		out->stack_len++;
 		if (bp < lo || bp + 16 > hi || bp % 8 || read_mem(t, bp, next, sizeof(next)))
 			break;
 		if (next[0] <= bp && next[0])

@@ -33,6 +33,7 @@ struct symtab {
 	size_t nr_loads;
 	char build_id[SYMTAB_BUILD_ID_MAX * 2 + 1];
 	bool debug_file;
+	bool go;		/* has Go's function table (.gopclntab) */
 	/* cache membership */
 	struct lru_node lru;
 	dev_t dev;
@@ -199,6 +200,27 @@ static bool note_build_id(Elf_Data *data, char *hex)
 			return true;
 		}
 		off = next;
+	}
+	return false;
+}
+
+/* A Go executable: its function table is a section of its own (PIE: in .data.rel.ro). */
+static bool has_gopclntab(Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &shdr))
+			continue;
+		name = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (name && (!strcmp(name, ".gopclntab") || !strcmp(name, ".data.rel.ro.gopclntab")))
+			return true;
 	}
 	return false;
 }
@@ -376,6 +398,7 @@ static int symtab__open_fd(int fd, const char *debug_root, struct symtab **out)
 	}
 	st->refcnt = 1;
 	read_build_id(elf, st->build_id);
+	st->go = has_gopclntab(elf);
 	err = read_loads(elf, st);
 	if (!err)
 		err = read_elf_symbols(elf, &b, false);
@@ -481,6 +504,11 @@ int symtab__off_to_vaddr(const struct symtab *st, __u64 off, __u64 *vaddr)
 		}
 	}
 	return -ENOENT;
+}
+
+bool symtab__is_go(const struct symtab *st)
+{
+	return st->go;
 }
 
 const char *symtab__build_id(const struct symtab *st)

@@ -50,6 +50,9 @@ int elf_file_build_id(const char *path, char *hex, size_t len);
 /* True when symbols came from a separate debug file. */
 bool symtab__has_debug_file(const struct symtab *st);
 
+/* True when the file is a Go executable (has a .gopclntab section). */
+bool symtab__is_go(const struct symtab *st);
+
 /* Tables keyed by the file's device, inode, size and mtime (not by path: the
  * same file is reached as /proc/PID/map_files/... or through another mount
  * namespace), at most max_files of them kept. */
