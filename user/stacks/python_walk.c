@@ -11,7 +11,7 @@
 #include "util/clock.h"
 
 #define MAX_INTERPRETERS	16
-#define MAX_THREADS		65536	/* thread states per interpreter */
+#define MAX_THREADS		65536	/* thread states read per rebuild, all interpreters */
 #define MAX_STRING		256	/* characters of a name or file name */
 #define MAX_LINETABLE		65536	/* bytes */
 #define MAX_CODE_CACHE		8192	/* code objects cached per process */
@@ -286,7 +286,7 @@ static int rebuild_tstates(struct py_proc *p)
 {
 	struct tstate_ref *arr = NULL;
 	size_t n = 0, cap = 0;
-	uint64_t interp;
+	uint64_t interp, budget = MAX_THREADS;
 	int err = 0;
 
 	if (read_ptr(p, p->runtime + p->o.runtime_interp_head, &interp))
@@ -299,7 +299,10 @@ static int rebuild_tstates(struct py_proc *p)
 			err = -EFAULT;
 			break;
 		}
-		for (int k = 0; ts && k < MAX_THREADS; k++) {
+		/* a list that loops is left at the first repeat (Brent: the mark
+		 * moves to the current state at every power of two steps), and
+		 * all interpreters share one budget of MAX_THREADS reads */
+		for (uint64_t mark = 0, power = 1, steps = 0; ts && budget; budget--) {
 			uint32_t tid;
 
 			if (!tstate_tid(p, ts, &tid)) {
@@ -311,8 +314,13 @@ static int rebuild_tstates(struct py_proc *p)
 				}
 				*r = (struct tstate_ref){ .tid = tid, .addr = ts };
 			}
-			if (read_ptr(p, ts + p->o.tstate_next, &ts))
+			if (read_ptr(p, ts + p->o.tstate_next, &ts) || ts == mark)
 				break;
+			if (++steps == power) {
+				mark = ts;
+				power *= 2;
+				steps = 0;
+			}
 		}
 		/* 3.13+ keep the interpreter's next elsewhere; one interpreter is enough there */
 		if (p->o.version >= 0x030d)
