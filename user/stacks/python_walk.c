@@ -47,7 +47,7 @@ struct py_proc {
 	size_t n_tstates;
 	uint64_t built_ns;
 	struct code_entry *codes;	/* open hash on addr */
-	size_t n_codes;
+	uint64_t used[MAX_CODE_CACHE / 64];	/* slots ever filled: the rest never touched */
 };
 
 struct py_proc *py_proc__new(int pid, uint64_t runtime_addr, const struct py_offsets *o)
@@ -68,20 +68,15 @@ struct py_proc *py_proc__new(int pid, uint64_t runtime_addr, const struct py_off
 	return p;
 }
 
-static void codes_clear(struct py_proc *p)
-{
-	for (size_t i = 0; i < MAX_CODE_CACHE; i++) {
-		free(p->codes[i].linetable);
-		memset(&p->codes[i], 0, sizeof(p->codes[i]));
-	}
-	p->n_codes = 0;
-}
-
 void py_proc__free(struct py_proc *p)
 {
 	if (!p)
 		return;
-	codes_clear(p);
+	/* only the slots ever filled are read: touching the others would
+	 * fault in the whole 17 MB cache just to free it */
+	for (size_t w = 0; w < MAX_CODE_CACHE / 64; w++)
+		for (uint64_t bits = p->used[w]; bits; bits &= bits - 1)
+			free(p->codes[w * 64 + __builtin_ctzll(bits)].linetable);
 	if (p->mem_fd >= 0)
 		close(p->mem_fd);
 	free(p->codes);
@@ -235,8 +230,10 @@ static const struct code_entry *code_lookup(struct py_proc *p, uint64_t addr)
 	struct code_entry *e;
 	uint64_t fn, nm, lt;
 	int32_t first;
+	size_t slot;
 
-	e = &p->codes[code_slot(addr)];
+	slot = code_slot(addr);
+	e = &p->codes[slot];
 	if (e->addr == addr && mono_ns() - e->checked_ns < CODE_TRUST_NS)
 		return e;
 	if (o->code_size > (int)sizeof(head) || mem_read(p, addr, head, o->code_size))
@@ -251,6 +248,7 @@ static const struct code_entry *code_lookup(struct py_proc *p, uint64_t addr)
 		return e;
 	}
 	/* a slot holds one code object: a collision replaces it */
+	p->used[slot / 64] |= 1ULL << (slot % 64);
 	free(e->linetable);
 	memset(e, 0, sizeof(*e));
 	if (read_str(p, fn, e->file) || read_str(p, nm, e->name))
