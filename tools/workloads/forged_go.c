@@ -172,8 +172,8 @@ static void forge(void)
 		put64(st, off, addr(st + off + 16));
 		put64(st, off + 8, addr(go_runtime_main) + off);
 	}
-	/* g 5: wait reason byte out of range, goid duplicating g 4's */
-	parked_g(5, 4);
+	/* g 5: wait reason byte out of range */
+	parked_g(5, 5);
 	g_at(5)[G_WAITREASON] = 0xff;
 	/* g 6: status out of range */
 	parked_g(6, 6);
