@@ -897,6 +897,7 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 
 		if (out_of_budget(out, i, start_ns, frames)) {
 			out->cut += n - i;
+			n = i;	/* slots read, for -v */
 			break;
 		}
 		/* a g that vanished mid-walk is skipped, not fatal */
