@@ -169,6 +169,7 @@ struct proc_report {
 	uint64_t go_created, go_exited;		/* during this interval, UINT64_MAX = unknown */
 	uint64_t go_created_total, go_exited_total;	/* since attach, UINT64_MAX = unknown */
 	uint32_t go_parked;			/* goroutines in this report */
+	uint64_t go_cut;			/* goroutines/sudogs not read: walk bounds, budget */
 };
 
 struct thread_key {

@@ -203,6 +203,7 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 	pr->is_go = true;
 	snprintf(pr->go_version, sizeof(pr->go_version), "%s", p->snap.go_version);
 	pr->go_live = p->snap.live;
+	pr->go_cut = p->snap.cut;
 	pr->go_created = pr->go_exited = UINT64_MAX;
 	pr->go_created_total = p->snap.created;
 	pr->go_exited_total = p->snap.exited;

@@ -30,7 +30,14 @@
 #define SEMAROOT_TREAP		8		/* semaRoot.treap, after the mutex word */
 #define DEFAULT_MAX_STACK	64
 #define GO_FRAMES_PER_PC	8		/* inlined frames shown for one pc, and its function */
+/* Budget of one snapshot (one process, one report): a forged allgs of 2^20
+ * slots all pointing at parked gs with deep stacks took 64 s and 1.3 GB of
+ * JSON per report before. What is left when one runs out is cut. */
+#define SNAPSHOT_BUDGET_NS	2000000000ULL
+#define MAX_PARKED_READ		(1u << 17)	/* parked goroutines kept */
+#define MAX_FRAMES_READ		(1u << 21)	/* stack frames kept, all goroutines */
 #define G_READ_MAX		1024
+#define SUDOG_READ_MAX		128	/* the sudog fields the semaphore walk reads */
 
 /*
  * Texts derived from a pc (frame, creation site, start function, system
@@ -333,6 +340,19 @@ static int cmp_sema_wait(const void *a, const void *b)
 	return cmp_u64(&((const struct sema_wait *)a)->g, &((const struct sema_wait *)b)->g);
 }
 
+/* Bytes of a sudog that cover the fields the semaphore walk reads. */
+static uint32_t sudog_read_len(const struct go_offsets *o)
+{
+	const uint32_t fields[] = { o->sudog_g, o->sudog_elem, o->sudog_prev, o->sudog_next,
+				    o->sudog_waitlink };
+	uint32_t end = 0;
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i] + 8 > end)
+			end = fields[i] + 8;
+	return end;
+}
+
 /*
  * Every sudog in the semaphore treaps (children in prev/next, waiters of
  * the same address in waitlink), sorted by g. Visits at most
@@ -344,6 +364,7 @@ static int read_sema_waits(const struct go_tracer *t, struct sema_wait **out, si
 	static uint8_t tab[SEMTAB_SIZE * SEMTAB_STRIDE];
 	uint64_t *todo = NULL;
 	size_t ntodo = 0, captodo = 0, cap = 0, visits = 0;
+	uint32_t sudog_len = sudog_read_len(&t->off);
 	int err;
 
 	*out = NULL;
@@ -358,31 +379,31 @@ static int read_sema_waits(const struct go_tracer *t, struct sema_wait **out, si
 			todo[ntodo++] = root;
 	}
 	while (!err && ntodo) {
-		uint64_t node = todo[--ntodo], f[4];
+		uint64_t node = todo[--ntodo], next[3];
+		uint8_t sd[SUDOG_READ_MAX];
 		struct sema_wait *w;
 
 		if (visits++ >= MAX_SEMA_NODES) {
-			(*cut)++;
-			continue;
+			*cut += ntodo + 1;	/* the queued rest, never visited */
+			break;
 		}
-		if (node % 8 || read_u64(t, node + t->off.sudog_g, &f[0]) ||
-		    read_u64(t, node + t->off.sudog_elem, &f[1]) ||
-		    read_u64(t, node + t->off.sudog_prev, &f[2]) ||
-		    read_u64(t, node + t->off.sudog_next, &f[3]))
+		/* one read per sudog: a forged treap costs 2^16 reads at most */
+		if (node % 8 || sudog_len > sizeof(sd) || read_mem(t, node, sd, sudog_len))
 			continue;
 		if (!(w = ARRAY_PUSH(*out, *nout, cap))) {
 			err = -ENOMEM;
 			break;
 		}
-		w->g = f[0];
-		w->addr = f[1];
+		w->g = field64(sd, t->off.sudog_g);
+		w->addr = field64(sd, t->off.sudog_elem);
 		if ((err = ARRAY_RESERVE(todo, captodo, ntodo + 3)))
 			break;
-		for (int c = 2; c < 4; c++)
-			if (f[c])
-				todo[ntodo++] = f[c];
-		if (!read_u64(t, node + t->off.sudog_waitlink, &f[0]) && f[0])
-			todo[ntodo++] = f[0];
+		next[0] = field64(sd, t->off.sudog_prev);
+		next[1] = field64(sd, t->off.sudog_next);
+		next[2] = field64(sd, t->off.sudog_waitlink);
+		for (int c = 0; c < 3; c++)
+			if (next[c])
+				todo[ntodo++] = next[c];
 	}
 	free(todo);
 	if (err) {
@@ -872,13 +893,22 @@ static void park_age(const struct go_tracer *t, uint64_t gaddr, const uint8_t *g
 	out->parked_estimated = true;
 }
 
+/* Before reading slot i: is the snapshot's budget spent? The clock is read
+ * every 256 slots only. */
+static bool out_of_budget(const struct go_snapshot *out, uint64_t i, uint64_t start_ns,
+			  uint64_t frames)
+{
+	return out->n_parked >= MAX_PARKED_READ || frames >= MAX_FRAMES_READ ||
+	       (i % 256 == 255 && mono_ns() - start_ns > SNAPSHOT_BUDGET_NS);
+}
+
 int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct go_snapshot *out)
 {
 	uint64_t *gs = NULL, n, now;
 	uint8_t g[G_READ_MAX];
 	struct sema_wait *sema = NULL;
 	size_t cap = 0, nsema = 0;
-	uint64_t start_ns = mono_ns();
+	uint64_t start_ns = mono_ns(), frames = 0;
 	int err = 0;
 
 	n = 0;
@@ -912,6 +942,11 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 		uint32_t status;
 		bool system;
 
+		if (out_of_budget(out, i, start_ns, frames)) {
+			out->cut += n - i;
+			n = i;	/* slots read, for -v */
+			break;
+		}
 		/* a g that vanished mid-walk is skipped, not fatal */
 		if (!gs[i] || read_mem(t, gs[i], g, t->off.read_size))
 			continue;
@@ -947,6 +982,7 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 		snprintf(gr->start_func, sizeof(gr->start_func), "%s",
 			 pc_text(t, field64(g, t->off.startpc), PC_START));
 		walk_stack(t, g, gr);
+		frames += gr->stack_len;
 		out->n_parked++;
 	}
 out:

@@ -285,7 +285,8 @@ static void write_summary(FILE *f, const struct report *r, const struct proc_rep
 	if (p->is_go) {
 		fputs(",\"goroutines\":{\"go_version\":", f);
 		json_write_string(f, p->go_version, sizeof(p->go_version));
-		fprintf(f, ",\"live\":%" PRIu64 ",\"parked\":%" PRIu32, p->go_live, p->go_parked);
+		fprintf(f, ",\"live\":%" PRIu64 ",\"parked\":%" PRIu32 ",\"cut\":%" PRIu64, p->go_live,
+			p->go_parked, p->go_cut);
 		write_go_count(f, "created", p->go_created);
 		write_go_count(f, "exited", p->go_exited);
 		write_go_count(f, "created_total", p->go_created_total);

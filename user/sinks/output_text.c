@@ -232,8 +232,11 @@ static void print_go_line(FILE *f, const struct proc_report *p)
 	if (p->go_exited != UINT64_MAX)
 		snprintf(exited, sizeof(exited), "%" PRIu64, p->go_exited);
 	fprintf(f, "  goroutines (%s): %" PRIu64 " live, +%s created, -%s exited, %" PRIu32
-		" parked (~: parked before leaktrace attached)\n", p->go_version, p->go_live, created,
+		" parked (~: parked before leaktrace attached)", p->go_version, p->go_live, created,
 		exited, p->go_parked);
+	if (p->go_cut)
+		fprintf(f, ", %" PRIu64 " not read (walk bounds, time or memory budget)", p->go_cut);
+	fputc('\n', f);
 }
 
 static const struct report *cmp_sites_report;
