@@ -33,6 +33,12 @@ struct site_facts {
 	bool blocked_forever;	/* every unit provably never wakes */
 	bool sending;		/* goroutines: every one blocked on a channel send */
 	bool resting;		/* goroutines: every one waits for an event (receive...) */
+	bool locking;		/* goroutines: every one waits for a sync.Mutex/RWMutex */
+	/* goroutines: goids between the site's lowest and highest that no
+	 * parked goroutine of the process holds now: goroutines created among
+	 * the site's own that ran and are gone (goids only grow, in batches of
+	 * 16 per P; the runtime never reuses one) */
+	uint64_t goids_gone;
 };
 
 /* Set s->verdict, s->reason and s->growth_per_min from s and f. */

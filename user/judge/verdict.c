@@ -203,6 +203,22 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 	f->blocked_forever &= !!(g->flags & GOROUTINE_FOREVER);
 	f->sending &= !!(g->flags & GOROUTINE_SEND);
 	f->resting &= !!(g->flags & GOROUTINE_REST);
+	f->locking &= !!(g->flags & GOROUTINE_LOCK);
+}
+
+/* Goids in [lo, hi] that no parked goroutine of pid holds: created among a
+ * site's goroutines (whose goids are lo and hi) and gone since, or running.
+ * A pool started in a loop holds its whole range; work started one per
+ * request between other short-lived goroutines leaves gaps. */
+static uint64_t goids_gone(const struct judging *j, uint32_t pid, uint64_t lo, uint64_t hi)
+{
+	struct unit first = { .pid = pid, .kind = UNIT_GOROUTINE, .id = lo };
+	struct unit past = { .pid = pid, .kind = UNIT_GOROUTINE, .id = hi + 1 };
+	size_t from = sorted_lower_bound(j->by_id, j->n, sizeof(first), &first, unit_id_cmp);
+	size_t to = sorted_lower_bound(j->by_id, j->n, sizeof(past), &past, unit_id_cmp);
+	size_t live = to > from ? to - from : 0;	/* hi + 1 wraps on a garbage goid */
+
+	return hi - lo + 1 > live ? hi - lo + 1 - live : 0;
 }
 
 /* Shape of a site from its units u[0..n). objs: scratch of n entries. */
@@ -217,7 +233,8 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	*f = (struct site_facts){ .kind = u[0].kind, .accepting = true, .joining_running = true,
 				  .go_runtime = true, .idle_wait = true, .listener = true,
 				  .condition_wait = true, .blocked_forever = true,
-				  .sending = true, .resting = true, .main_unit = true };
+				  .sending = true, .resting = true, .locking = true,
+				  .main_unit = true };
 	s->pid = u[0].pid;
 	s->group = s->site = u[0].group;
 	s->no_timeout = s->timed = s->signal_wait = s->wakeups_known = true;
@@ -242,7 +259,10 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 			n_obj++;
 	}
 	if (f->kind != UNIT_GOROUTINE)
-		f->idle_wait = f->listener = f->blocked_forever = f->sending = f->resting = false;
+		f->idle_wait = f->listener = f->blocked_forever = f->sending = f->resting =
+			f->locking = false;
+	else	/* u[] is in goid order within a site */
+		f->goids_gone = goids_gone(j, s->pid, u[0].id, u[n - 1].id);
 	f->objects_known = n_obj > 0;
 	/* where a lone waiter's object lives: a service worker's rest or a
 	 * request's wait (rules.c) */
