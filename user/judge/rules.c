@@ -132,17 +132,19 @@ static bool crowd(const struct judged *j)
 
 /* Goroutines each waiting for an event on an object of its own, none
  * leaving, and created among goroutines that are gone: at least one gone
- * goid for every two of the site between its lowest and highest goid. A
- * pool or a set of subscribers started together holds a range of its own;
- * these were started one per request or iteration beside short-lived
- * helpers (a producer, the workers of a WaitGroup) that finished while
- * they kept waiting. A heuristic: per-connection goroutines resting on
- * their own channels whose partners have exited look the same. */
+ * goid for every two of the site between its lowest and highest goid, and
+ * most without a parked partner. A pool or a set of subscribers started
+ * together holds a range of its own; a connection's writer has its reader
+ * parked beside it (the next or previous goid); these were started one per
+ * request or iteration beside short-lived helpers (a producer, the workers
+ * of a WaitGroup) that finished while they kept waiting. A heuristic, not a
+ * proof: long-lived goroutines resting on private channels, started one at
+ * a time over the process's life, whose partners have exited look the same. */
 static bool sparse_rest(const struct judged *j)
 {
 	return j->f->resting && leak_common(j) && j->private_objs && j->s->reports_seen >= 2 &&
 	       !j->s->departures && j->s->n_threads >= j->o->leak_min_threads &&
-	       j->f->goids_gone * 2 >= j->s->n_threads;
+	       j->f->goids_gone * 2 >= j->s->n_threads && j->f->partnered * 2 < j->s->n_threads;
 }
 
 /* One goroutine waiting for an event (a receive, a select, a WaitGroup):
@@ -200,7 +202,7 @@ static const struct rule rules[] = {
 	{ VERDICT_LEAK, "goroutines blocked sending on private channels, none leaving: no receiver is left", send_pile },
 	{ VERDICT_LEAK, "goroutines waiting each for a mutex of its own, none getting it: the holders never unlock", lock_pile },
 	{ VERDICT_LEAK, "a crowd of goroutines blocked sending or locking and none got through: the receiver or holder is gone", crowd },
-	{ VERDICT_LEAK, "goroutines waiting each on its own channel or WaitGroup, none leaving, created among goroutines that are gone: per-request work that never finished", sparse_rest },
+	{ VERDICT_LEAK, "goroutines each on its own channel or WaitGroup, none leaving, started among goroutines now gone: per-request work that never finished", sparse_rest },
 	{ VERDICT_STUCK, "waits for a reply its TCP peer has not sent", awaiting_peer },
 	{ VERDICT_STUCK, "uninterruptible sleep (D) past the threshold", disk },
 	{ VERDICT_IDLE, "waits for a mutex its owner holds while resting in an event loop", owner_resting },

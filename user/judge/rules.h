@@ -39,6 +39,10 @@ struct site_facts {
 	 * the site's own that ran and are gone (goids only grow, in batches of
 	 * 16 per P; the runtime never reuses one) */
 	uint64_t goids_gone;
+	/* goroutines: how many have a parked partner, a goroutine of another
+	 * site with the next or previous goid (a connection's reader beside
+	 * its writer) */
+	uint32_t partnered;
 };
 
 /* Set s->verdict, s->reason and s->growth_per_min from s and f. */

@@ -221,6 +221,27 @@ static uint64_t goids_gone(const struct judging *j, uint32_t pid, uint64_t lo, u
 	return hi - lo + 1 > live ? hi - lo + 1 - live : 0;
 }
 
+/* A parked goroutine of pid at another site than u with goid id, if any. */
+static bool parked_elsewhere(const struct judging *j, const struct unit *u, uint64_t id)
+{
+	struct unit key = { .pid = u->pid, .kind = UNIT_GOROUTINE, .id = id };
+	const struct unit *o = sorted_find(j->by_id, j->n, sizeof(key), &key, unit_id_cmp);
+
+	return o && o->group != u->group;
+}
+
+/* Goroutines of a site started together with a partner (the next or the
+ * previous goid) that is parked too, at another site. */
+static uint32_t goroutines_partnered(const struct judging *j, const struct unit *u, size_t n)
+{
+	uint32_t partnered = 0;
+
+	for (size_t k = 0; k < n; k++)
+		partnered += parked_elsewhere(j, &u[k], u[k].id + 1) ||
+			     (u[k].id && parked_elsewhere(j, &u[k], u[k].id - 1));
+	return partnered;
+}
+
 /* Shape of a site from its units u[0..n). objs: scratch of n entries. */
 static void describe_site(const struct judging *j, struct site_report *s, struct site_facts *f,
 			  const struct unit *u, size_t n, uint64_t *objs)
@@ -261,8 +282,10 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	if (f->kind != UNIT_GOROUTINE)
 		f->idle_wait = f->listener = f->blocked_forever = f->sending = f->resting =
 			f->locking = false;
-	else	/* u[] is in goid order within a site */
+	else {	/* u[] is in goid order within a site */
 		f->goids_gone = goids_gone(j, s->pid, u[0].id, u[n - 1].id);
+		f->partnered = goroutines_partnered(j, u, n);
+	}
 	f->objects_known = n_obj > 0;
 	/* where a lone waiter's object lives: a service worker's rest or a
 	 * request's wait (rules.c) */
