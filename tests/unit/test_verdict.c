@@ -1256,11 +1256,16 @@ static void test_goroutine_send_crowd(void **state)
 
 /* Goroutines resting each on a channel of its own: started among
  * goroutines now gone (goids 10, 12, 14, 16) a leak; started together
- * (20..23) a set of subscribers; started among partners that are parked
- * too (a reader beside each writer) connections at rest. */
+ * (20..23) a set of subscribers, also when the runtime's goid batches
+ * split them (50, 51, 68, 69); started among partners that are parked too
+ * (a reader beside each writer) connections at rest. */
 static void test_goroutine_sparse_rest(void **state)
 {
 	struct gspec sparse[5], dense[5], paired[9];
+	struct gspec batched[] = { PILE(50, 64, 0xa000, GOROUTINE_REST),
+				   PILE(51, 64, 0xa100, GOROUTINE_REST),
+				   PILE(68, 64, 0xa200, GOROUTINE_REST),
+				   PILE(69, 64, 0xa300, GOROUTINE_REST), { 0 } };
 
 	(void)state;
 	for (int i = 0; i < 4; i++) {
@@ -1273,6 +1278,7 @@ static void test_goroutine_sparse_rest(void **state)
 	sparse[4] = dense[4] = paired[8] = (struct gspec){ 0 };
 	assert_int_equal(pile_verdict(sparse, 10, "goroutines now gone"), VERDICT_LEAK);
 	assert_int_equal(pile_verdict(dense, 20, NULL), VERDICT_IDLE);
+	assert_int_equal(pile_verdict(batched, 50, NULL), VERDICT_IDLE);
 	assert_int_equal(pile_verdict(paired, 30, NULL), VERDICT_IDLE);
 }
 

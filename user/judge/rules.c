@@ -131,20 +131,20 @@ static bool crowd(const struct judged *j)
 }
 
 /* Goroutines each waiting for an event on an object of its own, none
- * leaving, and created among goroutines that are gone: at least one gone
- * goid for every two of the site between its lowest and highest goid, and
- * most without a parked partner. A pool or a set of subscribers started
- * together holds a range of its own; a connection's writer has its reader
- * parked beside it (the next or previous goid); these were started one per
- * request or iteration beside short-lived helpers (a producer, the workers
- * of a WaitGroup) that finished while they kept waiting. A heuristic, not a
- * proof: long-lived goroutines resting on private channels, started one at
- * a time over the process's life, whose partners have exited look the same. */
+ * leaving, started one by one among goroutines now gone: most neighbours
+ * in goid order have a few goids between them that no parked goroutine
+ * holds. A pool or a set of subscribers started in a loop has consecutive
+ * goids; a connection's writer has its reader parked beside it; these were
+ * started one per request or iteration beside short-lived helpers (a
+ * producer, a stopper, the workers of a WaitGroup) that finished while
+ * they kept waiting. A heuristic, not a proof: long-lived goroutines each
+ * resting on a channel of its own, started beside helpers that exited,
+ * look the same. */
 static bool sparse_rest(const struct judged *j)
 {
 	return j->f->resting && leak_common(j) && j->private_objs && j->s->reports_seen >= 2 &&
 	       !j->s->departures && j->s->n_threads >= j->o->leak_min_threads &&
-	       j->f->goids_gone * 2 >= j->s->n_threads && j->f->partnered * 2 < j->s->n_threads;
+	       j->f->interleaved * 2 >= j->s->n_threads - 1;
 }
 
 /* One goroutine waiting for an event (a receive, a select, a WaitGroup):

@@ -34,15 +34,11 @@ struct site_facts {
 	bool sending;		/* goroutines: every one blocked on a channel send */
 	bool resting;		/* goroutines: every one waits for an event (receive...) */
 	bool locking;		/* goroutines: every one waits for a sync.Mutex/RWMutex */
-	/* goroutines: goids between the site's lowest and highest that no
-	 * parked goroutine of the process holds now: goroutines created among
-	 * the site's own that ran and are gone (goids only grow, in batches of
-	 * 16 per P; the runtime never reuses one) */
-	uint64_t goids_gone;
-	/* goroutines: how many have a parked partner, a goroutine of another
-	 * site with the next or previous goid (a connection's reader beside
-	 * its writer) */
-	uint32_t partnered;
+	/* goroutines: pairs of the site's goroutines next to each other in
+	 * goid order with a few goids between them (2..GOID_INTERLEAVE_MAX
+	 * apart) that no parked goroutine holds: each started beside
+	 * short-lived goroutines that have finished (verdict.c) */
+	uint32_t interleaved;
 };
 
 /* Set s->verdict, s->reason and s->growth_per_min from s and f. */

@@ -206,40 +206,41 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 	f->locking &= !!(g->flags & GOROUTINE_LOCK);
 }
 
-/* Goids in [lo, hi] that no parked goroutine of pid holds: created among a
- * site's goroutines (whose goids are lo and hi) and gone since, or running.
- * A pool started in a loop holds its whole range; work started one per
- * request between other short-lived goroutines leaves gaps. */
-static uint64_t goids_gone(const struct judging *j, uint32_t pid, uint64_t lo, uint64_t hi)
+/* Goroutines started one per iteration or request beside a few helpers
+ * (a producer, a stopper, a WaitGroup's workers) have goids this close,
+ * the helpers' between them. The runtime hands goids out in batches of 16
+ * per P, so a loop's goroutines jump by a batch or more now and then: a
+ * bigger step says nothing. */
+#define GOID_INTERLEAVE_MAX 8
+
+/* Parked goroutines of pid with a goid in [lo, hi]. */
+static size_t goroutines_parked_in(const struct judging *j, uint32_t pid, uint64_t lo,
+				   uint64_t hi)
 {
 	struct unit first = { .pid = pid, .kind = UNIT_GOROUTINE, .id = lo };
 	struct unit past = { .pid = pid, .kind = UNIT_GOROUTINE, .id = hi + 1 };
 	size_t from = sorted_lower_bound(j->by_id, j->n, sizeof(first), &first, unit_id_cmp);
 	size_t to = sorted_lower_bound(j->by_id, j->n, sizeof(past), &past, unit_id_cmp);
-	size_t live = to > from ? to - from : 0;	/* hi + 1 wraps on a garbage goid */
 
-	return hi - lo + 1 > live ? hi - lo + 1 - live : 0;
+	return to > from ? to - from : 0;	/* hi + 1 wraps on a garbage goid */
 }
 
-/* A parked goroutine of pid at another site than u with goid id, if any. */
-static bool parked_elsewhere(const struct judging *j, const struct unit *u, uint64_t id)
+/* Neighbours in goid order u[k-1], u[k] (one site, sorted by goid) with a
+ * few goids between them that no parked goroutine holds: goroutines
+ * started between two of the site's that ran and are gone. A pool started
+ * in a loop has none (consecutive goids); a connection's writer has its
+ * reader parked between it and the next writer. */
+static uint32_t goroutines_interleaved(const struct judging *j, const struct unit *u, size_t n)
 {
-	struct unit key = { .pid = u->pid, .kind = UNIT_GOROUTINE, .id = id };
-	const struct unit *o = sorted_find(j->by_id, j->n, sizeof(key), &key, unit_id_cmp);
+	uint32_t interleaved = 0;
 
-	return o && o->group != u->group;
-}
+	for (size_t k = 1; k < n; k++) {
+		uint64_t step = u[k].id - u[k - 1].id;
 
-/* Goroutines of a site started together with a partner (the next or the
- * previous goid) that is parked too, at another site. */
-static uint32_t goroutines_partnered(const struct judging *j, const struct unit *u, size_t n)
-{
-	uint32_t partnered = 0;
-
-	for (size_t k = 0; k < n; k++)
-		partnered += parked_elsewhere(j, &u[k], u[k].id + 1) ||
-			     (u[k].id && parked_elsewhere(j, &u[k], u[k].id - 1));
-	return partnered;
+		interleaved += step >= 2 && step <= GOID_INTERLEAVE_MAX &&
+			       !goroutines_parked_in(j, u[k].pid, u[k - 1].id + 1, u[k].id - 1);
+	}
+	return interleaved;
 }
 
 /* Shape of a site from its units u[0..n). objs: scratch of n entries. */
@@ -282,10 +283,8 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	if (f->kind != UNIT_GOROUTINE)
 		f->idle_wait = f->listener = f->blocked_forever = f->sending = f->resting =
 			f->locking = false;
-	else {	/* u[] is in goid order within a site */
-		f->goids_gone = goids_gone(j, s->pid, u[0].id, u[n - 1].id);
-		f->partnered = goroutines_partnered(j, u, n);
-	}
+	else	/* u[] is in goid order within a site */
+		f->interleaved = goroutines_interleaved(j, u, n);
 	f->objects_known = n_obj > 0;
 	/* where a lone waiter's object lives: a service worker's rest or a
 	 * request's wait (rules.c) */
