@@ -150,7 +150,9 @@ static bool rest_reason(const struct go_goroutine *gr)
 }
 
 /* Waits for a sync.Mutex or RWMutex: the runtime's words since Go 1.20,
- * "semacquire" and the stack before. */
+ * "semacquire" and the stack before (Lock is inlined into its caller;
+ * Mutex.lockSlow and both RWMutex waits call runtime_SemacquireMutex,
+ * WaitGroup.Wait calls runtime_Semacquire). */
 static bool lock_reason(const struct go_goroutine *gr)
 {
 	static const char *const lock[] = {
@@ -161,8 +163,8 @@ static bool lock_reason(const struct go_goroutine *gr)
 		if (!strcmp(gr->wait_reason, lock[i]))
 			return true;
 	return !strcmp(gr->wait_reason, "semacquire") &&
-	       (stack_has(gr, "sync.(*Mutex).Lock") || stack_has(gr, "sync.(*RWMutex).Lock") ||
-		stack_has(gr, "sync.(*RWMutex).RLock"));
+	       (stack_has(gr, "sync.runtime_SemacquireMutex") ||
+		stack_has(gr, "sync.(*Mutex).lockSlow"));
 }
 
 /* What the judge needs to know of a goroutine's wait, from the runtime's
