@@ -1189,6 +1189,99 @@ static void test_goroutine_rules(void **state)
 	report_free(&r);
 }
 
+/* Judge steps 0 and 1 of gs (parked before attach, none leaving) and
+ * return the verdict of goid at the second. */
+static enum verdict pile_verdict(const struct gspec *gs, uint64_t goid, const char *reason)
+{
+	struct verdict_engine *e = verdict_engine__new(NULL);
+	struct report r = {};
+	enum verdict v;
+
+	judge_goroutine_steps(e, &r, 0, gs);
+	assert_int_equal(goroutine_verdict(&r, goid), VERDICT_IDLE);	/* one look: no verdict */
+	judge_goroutine_steps(e, &r, 1, gs);
+	v = goroutine_verdict(&r, goid);
+	if (reason)
+		assert_non_null(strstr(goroutine_site(&r, goid)->reason, reason));
+	verdict_engine__free(e);
+	report_free(&r);
+	return v;
+}
+
+#define PILE(g, st, o, fl) GS((g), (st), 40.0, (o), .flags = (fl), .estimated = true)
+
+/* Goroutines waiting each for a mutex of its own: 3 are a leak; 3 on one
+ * mutex are not (a contended lock), 12 on one mutex are a crowd. */
+static void test_goroutine_lock_piles(void **state)
+{
+	struct gspec own[4], one[4], crowd[13];
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		own[i] = (struct gspec)PILE(10 + i, 40, 0xc000 + 0x100 * i, GOROUTINE_LOCK);
+		one[i] = (struct gspec)PILE(20 + i, 41, 0xd000, GOROUTINE_LOCK);
+	}
+	own[3] = one[3] = (struct gspec){ 0 };
+	assert_int_equal(pile_verdict(own, 10, "mutex of its own"), VERDICT_LEAK);
+	assert_int_equal(pile_verdict(one, 20, NULL), VERDICT_IDLE);
+	for (int i = 0; i < 12; i++)
+		crowd[i] = (struct gspec)PILE(30 + i, 42, 0xe000, GOROUTINE_LOCK);
+	crowd[12] = (struct gspec){ 0 };
+	assert_int_equal(pile_verdict(crowd, 30, "holder never unlocks"), VERDICT_LEAK);
+}
+
+/* 12 goroutines sending on one channel, none through: a crowd whose
+ * receiver is gone; 12 receiving on one channel are a pool; a crowd of
+ * senders of which one got through is not judged so. */
+static void test_goroutine_send_crowd(void **state)
+{
+	struct verdict_engine *e = verdict_engine__new(NULL);
+	struct gspec send[13], recv[13];
+	struct report r = {};
+
+	(void)state;
+	for (int i = 0; i < 12; i++) {
+		send[i] = (struct gspec)PILE(100 + i, 50, 0xf000, GOROUTINE_SEND);
+		recv[i] = (struct gspec)PILE(200 + i, 51, 0xa000, GOROUTINE_REST);
+	}
+	send[12] = recv[12] = (struct gspec){ 0 };
+	assert_int_equal(pile_verdict(send, 100, "receiver is gone"), VERDICT_LEAK);
+	assert_int_equal(pile_verdict(recv, 200, "pool"), VERDICT_IDLE);
+	judge_goroutine_steps(e, &r, 0, send);
+	judge_goroutine_steps(e, &r, 1, send + 1);	/* goid 100 got through */
+	assert_int_equal(goroutine_verdict(&r, 101), VERDICT_IDLE);
+	verdict_engine__free(e);
+	report_free(&r);
+}
+
+/* Goroutines resting each on a channel of its own: started among
+ * goroutines now gone (goids 10, 12, 14, 16) a leak; started together
+ * (20..23) a set of subscribers, also when the runtime's goid batches
+ * split them (50, 51, 68, 69); started among partners that are parked too
+ * (a reader beside each writer) connections at rest. */
+static void test_goroutine_sparse_rest(void **state)
+{
+	struct gspec sparse[5], dense[5], paired[9];
+	struct gspec batched[] = { PILE(50, 64, 0xa000, GOROUTINE_REST),
+				   PILE(51, 64, 0xa100, GOROUTINE_REST),
+				   PILE(68, 64, 0xa200, GOROUTINE_REST),
+				   PILE(69, 64, 0xa300, GOROUTINE_REST), { 0 } };
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		sparse[i] = (struct gspec)PILE(10 + 2 * i, 60, 0xc000 + 0x100 * i, GOROUTINE_REST);
+		dense[i] = (struct gspec)PILE(20 + i, 61, 0xd000 + 0x100 * i, GOROUTINE_REST);
+		paired[2 * i] = (struct gspec)PILE(30 + 3 * i, 62, 0xe000 + 0x100 * i,
+						   GOROUTINE_REST);
+		paired[2 * i + 1] = (struct gspec)PILE(31 + 3 * i, 63, 0, 0);	/* its reader */
+	}
+	sparse[4] = dense[4] = paired[8] = (struct gspec){ 0 };
+	assert_int_equal(pile_verdict(sparse, 10, "goroutines now gone"), VERDICT_LEAK);
+	assert_int_equal(pile_verdict(dense, 20, NULL), VERDICT_IDLE);
+	assert_int_equal(pile_verdict(batched, 50, NULL), VERDICT_IDLE);
+	assert_int_equal(pile_verdict(paired, 30, NULL), VERDICT_IDLE);
+}
+
 /* Threads and goroutines of one process in one report: separate sites,
  * even with equal site ids; a thread the Go collector marked as a runtime
  * thread is idle whatever its wait. */
@@ -1225,6 +1318,9 @@ int main(void)
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_history_bounded),
 		cmocka_unit_test(test_goroutine_rules),
+		cmocka_unit_test(test_goroutine_lock_piles),
+		cmocka_unit_test(test_goroutine_send_crowd),
+		cmocka_unit_test(test_goroutine_sparse_rest),
 		cmocka_unit_test(test_units_together),
 	};
 	const struct CMUnitTest locks[] = {

@@ -67,6 +67,7 @@ enum goroutine_flags {
 	GOROUTINE_SEND = 1 << 5,	/* blocked sending on a channel */
 	GOROUTINE_REST = 1 << 6,	/* waits for something to happen: receive, select,
 					 * sync.Cond, WaitGroup (not a lock, not a send) */
+	GOROUTINE_LOCK = 1 << 7,	/* waits for a sync.Mutex or RWMutex */
 };
 
 /* One parked goroutine (go/go_report.c); g points into the snapshot the

@@ -109,6 +109,44 @@ static bool send_pile(const struct judged *j)
 	       !j->s->departures && j->s->n_threads >= j->o->leak_min_threads;
 }
 
+/* Goroutines waiting, each for a mutex of its own, none getting it: whoever
+ * holds each lock is not releasing it (a return path that skipped Unlock,
+ * a mutex copied while locked, a method locking twice). */
+static bool lock_pile(const struct judged *j)
+{
+	return j->f->locking && leak_common(j) && j->private_objs && j->s->reports_seen >= 2 &&
+	       !j->s->departures && j->s->n_threads >= j->o->leak_min_threads;
+}
+
+/* A crowd (leak_min_pile) of goroutines blocked sending or waiting for a
+ * lock, on any objects, and not one got through in a whole observation: a
+ * live receiver or lock holder lets some through in seconds; these wait
+ * for one that is gone (a consumer that quit, a lock never unlocked, a
+ * semaphore token never given back). Waits for an event (a receive) are
+ * not judged so: a pool resting on a shared channel looks the same. */
+static bool crowd(const struct judged *j)
+{
+	return (j->f->sending || j->f->locking) && leak_common(j) && j->s->reports_seen >= 2 &&
+	       !j->s->departures && j->s->n_threads >= j->o->leak_min_pile;
+}
+
+/* Goroutines each waiting for an event on an object of its own, none
+ * leaving, started one by one among goroutines now gone: most neighbours
+ * in goid order have a few goids between them that no parked goroutine
+ * holds. A pool or a set of subscribers started in a loop has consecutive
+ * goids; a connection's writer has its reader parked beside it; these were
+ * started one per request or iteration beside short-lived helpers (a
+ * producer, a stopper, the workers of a WaitGroup) that finished while
+ * they kept waiting. A heuristic, not a proof: long-lived goroutines each
+ * resting on a channel of its own, started beside helpers that exited,
+ * look the same. */
+static bool sparse_rest(const struct judged *j)
+{
+	return j->f->resting && leak_common(j) && j->private_objs && j->s->reports_seen >= 2 &&
+	       !j->s->departures && j->s->n_threads >= j->o->leak_min_threads &&
+	       j->f->interleaved * 2 >= j->s->n_threads - 1;
+}
+
 /* One goroutine waiting for an event (a receive, a select, a WaitGroup):
  * what every service loop looks like, at rest. */
 static bool lone_rest(const struct judged *j)
@@ -162,6 +200,9 @@ static const struct rule rules[] = {
 	{ VERDICT_LEAK, "parked units arrived over time on private objects and none left", leak_spread },
 	{ VERDICT_LEAK, "a pile of parked units, each on a private object, none leaving", leak_pile },
 	{ VERDICT_LEAK, "goroutines blocked sending on private channels, none leaving: no receiver is left", send_pile },
+	{ VERDICT_LEAK, "goroutines waiting each for a mutex of its own, none getting it: the holders never unlock", lock_pile },
+	{ VERDICT_LEAK, "a crowd of goroutines blocked sending or locking and none got through: the receiver or holder is gone", crowd },
+	{ VERDICT_LEAK, "goroutines each on its own channel or WaitGroup, none leaving, started among goroutines now gone: per-request work that never finished", sparse_rest },
 	{ VERDICT_STUCK, "waits for a reply its TCP peer has not sent", awaiting_peer },
 	{ VERDICT_STUCK, "uninterruptible sleep (D) past the threshold", disk },
 	{ VERDICT_IDLE, "waits for a mutex its owner holds while resting in an event loop", owner_resting },
@@ -199,6 +240,10 @@ static const char *reason_of(const struct rule *r, const struct judged *j)
 		return leak_reasons[j->f->kind][1];
 	if (r->match == leak_pile)
 		return leak_reasons[j->f->kind][2];
+	if (r->match == crowd)
+		return j->f->sending ?
+		       "a crowd of goroutines blocked sending and none got through: the receiver is gone" :
+		       "a crowd of goroutines waiting for a lock and none got it: the holder never unlocks";
 	return r->reason;
 }
 

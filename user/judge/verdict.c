@@ -206,6 +206,44 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 	f->blocked_forever &= !!(g->flags & GOROUTINE_FOREVER);
 	f->sending &= !!(g->flags & GOROUTINE_SEND);
 	f->resting &= !!(g->flags & GOROUTINE_REST);
+	f->locking &= !!(g->flags & GOROUTINE_LOCK);
+}
+
+/* Goroutines started one per iteration or request beside a few helpers
+ * (a producer, a stopper, a WaitGroup's workers) have goids this close,
+ * the helpers' between them. The runtime hands goids out in batches of 16
+ * per P, so a loop's goroutines jump by a batch or more now and then: a
+ * bigger step says nothing. */
+#define GOID_INTERLEAVE_MAX 8
+
+/* Parked goroutines of pid with a goid in [lo, hi]. */
+static size_t goroutines_parked_in(const struct judging *j, uint32_t pid, uint64_t lo,
+				   uint64_t hi)
+{
+	struct unit first = { .pid = pid, .kind = UNIT_GOROUTINE, .id = lo };
+	struct unit past = { .pid = pid, .kind = UNIT_GOROUTINE, .id = hi + 1 };
+	size_t from = sorted_lower_bound(j->by_id, j->n, sizeof(first), &first, unit_id_cmp);
+	size_t to = sorted_lower_bound(j->by_id, j->n, sizeof(past), &past, unit_id_cmp);
+
+	return to > from ? to - from : 0;	/* hi + 1 wraps on a garbage goid */
+}
+
+/* Neighbours in goid order u[k-1], u[k] (one site, sorted by goid) with a
+ * few goids between them that no parked goroutine holds: goroutines
+ * started between two of the site's that ran and are gone. A pool started
+ * in a loop has none (consecutive goids); a connection's writer has its
+ * reader parked between it and the next writer. */
+static uint32_t goroutines_interleaved(const struct judging *j, const struct unit *u, size_t n)
+{
+	uint32_t interleaved = 0;
+
+	for (size_t k = 1; k < n; k++) {
+		uint64_t step = u[k].id - u[k - 1].id;
+
+		interleaved += step >= 2 && step <= GOID_INTERLEAVE_MAX &&
+			       !goroutines_parked_in(j, u[k].pid, u[k - 1].id + 1, u[k].id - 1);
+	}
+	return interleaved;
 }
 
 /* A request its TCP peer has not answered (judge/peers.c collected only
@@ -236,7 +274,8 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	*f = (struct site_facts){ .kind = u[0].kind, .accepting = true, .joining_running = true,
 				  .go_runtime = true, .idle_wait = true, .listener = true,
 				  .condition_wait = true, .blocked_forever = true,
-				  .sending = true, .resting = true, .main_unit = true };
+				  .sending = true, .resting = true, .locking = true,
+				  .main_unit = true };
 	s->pid = u[0].pid;
 	s->kind = u[0].kind;
 	s->group = s->site = u[0].group;
@@ -264,7 +303,10 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 			n_obj++;
 	}
 	if (f->kind != UNIT_GOROUTINE)
-		f->idle_wait = f->listener = f->blocked_forever = f->sending = f->resting = false;
+		f->idle_wait = f->listener = f->blocked_forever = f->sending = f->resting =
+			f->locking = false;
+	else	/* u[] is in goid order within a site */
+		f->interleaved = goroutines_interleaved(j, u, n);
 	f->objects_known = n_obj > 0;
 	/* where a lone waiter's object lives: a service worker's rest or a
 	 * request's wait (rules.c) */
