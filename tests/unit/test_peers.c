@@ -72,9 +72,13 @@ static void add_done(struct nlbuf *b)
 static void test_parse(void **state)
 {
 	struct tcp_info sent = { .tcpi_last_data_sent = 5000, .tcpi_last_data_recv = 6000,
-				 .tcpi_bytes_acked = 20 };
+				 .tcpi_bytes_acked = 20, .tcpi_bytes_sent = 19 };
 	struct tcp_info answered = { .tcpi_last_data_sent = 9000, .tcpi_last_data_recv = 8000,
-				     .tcpi_bytes_acked = 20, .tcpi_bytes_received = 100 };
+				     .tcpi_bytes_acked = 20, .tcpi_bytes_received = 100,
+				     .tcpi_bytes_sent = 19 };
+	/* connected, sent nothing: the SYN's ack is the one byte acked */
+	struct tcp_info quiet = { .tcpi_last_data_sent = 7000, .tcpi_last_data_recv = 7000,
+				   .tcpi_bytes_acked = 1 };
 	struct nlbuf b = { .len = 0 };
 	struct tcp_table t = { 0 };
 	const struct tcp_conn *c;
@@ -86,6 +90,7 @@ static void test_parse(void **state)
 	add_diag(&b, 1, 40000, 8080, 300, &sent);	/* request, no answer */
 	add_diag(&b, 1, 80, 51000, 200, &sent);	/* accepted: its client's turn */
 	add_diag(&b, 1, 40001, 8080, 100, &answered);	/* answered */
+	add_diag(&b, 1, 40002, 8080, 400, &quiet);	/* nothing sent */
 	add_done(&b);
 	assert_int_equal(tcp_table_parse(&t, b.words, b.len), 1);
 	tcp_table_index(&t);
@@ -99,6 +104,7 @@ static void test_parse(void **state)
 	assert_string_equal(peer, "127.0.0.1:8080");
 	assert_false(tcp_conn_awaiting_reply(&t, tcp_table_find(&t, 200), &silent));
 	assert_null(tcp_table_find(&t, 100));
+	assert_null(tcp_table_find(&t, 400));
 	assert_null(tcp_table_find(&t, 1));	/* listeners are ports, not conns */
 	tcp_table_free(&t);
 }
@@ -150,7 +156,7 @@ static void test_socket_inode(void **state)
 /* ---- the real kernel: connections of this process ---- */
 
 struct conns {
-	int listener, client, accepted, answered, answered_peer;
+	int listener, client, accepted, answered, answered_peer, idle, idle_peer;
 };
 
 static void open_conns(struct conns *c)
@@ -175,6 +181,9 @@ static void open_conns(struct conns *c)
 	assert_int_equal(recv(c->answered_peer, buf, sizeof(buf), 0), 3);
 	assert_int_equal(send(c->answered_peer, "OK", 2, 0), 2);
 	assert_int_equal(recv(c->answered, buf, sizeof(buf), 0), 2);
+	c->idle = socket(AF_INET, SOCK_STREAM, 0);	/* connected, never sends */
+	assert_int_equal(connect(c->idle, (struct sockaddr *)&a, sizeof(a)), 0);
+	c->idle_peer = accept(c->listener, NULL, NULL);
 	usleep(20000);	/* tcp_info's ms clocks move */
 }
 
@@ -184,6 +193,8 @@ static void close_conns(struct conns *c)
 	close(c->accepted);
 	close(c->answered);
 	close(c->answered_peer);
+	close(c->idle);
+	close(c->idle_peer);
 	close(c->listener);
 }
 
@@ -208,6 +219,7 @@ static void test_host_table(void **state)
 	assert_true(tcp_conn_awaiting_reply(&t, tcp_table_find(&t, inode_of(c.client)), &silent));
 	assert_true(silent < 60000);
 	assert_null(tcp_table_find(&t, inode_of(c.accepted)));	/* sent nothing */
+	assert_null(tcp_table_find(&t, inode_of(c.idle)));	/* connected only: the SYN */
 	assert_null(tcp_table_find(&t, inode_of(c.answered)));
 	tcp_table_free(&t);
 	close_conns(&c);

@@ -33,7 +33,8 @@ static int cmp_conn(const void *a, const void *b)
  * a receive: a connection that never got a byte qualifies). */
 static bool sent_since_received(const struct tcp_conn *c)
 {
-	if (!c->bytes_acked && !c->unacked)
+	/* bytes_acked counts the SYN too: a connection that sent no data has 1 */
+	if (c->bytes_sent_known ? !c->bytes_sent : c->bytes_acked <= 1 && !c->unacked)
 		return false;
 	return !c->bytes_received || c->last_data_recv_ms > c->last_data_sent_ms;
 }
@@ -76,6 +77,10 @@ static int add_conn(struct tcp_table *t, const struct inet_diag_msg *m, const st
 			c->bytes_acked = info.tcpi_bytes_acked;
 		if (ti_len >= offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(uint64_t))
 			c->bytes_received = info.tcpi_bytes_received;
+		if (ti_len >= offsetof(struct tcp_info, tcpi_bytes_sent) + sizeof(uint64_t)) {
+			c->bytes_sent = info.tcpi_bytes_sent;
+			c->bytes_sent_known = true;
+		}
 	}
 	/* only what may await a reply is kept: a busy host has many sockets */
 	if (!sent_since_received(c))

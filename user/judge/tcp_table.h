@@ -18,6 +18,8 @@ struct tcp_conn {
 	uint32_t last_data_sent_ms;	/* tcp_info: since the last byte sent */
 	uint32_t last_data_recv_ms;	/* since the last byte received (or connect) */
 	uint64_t bytes_acked, bytes_received;
+	uint64_t bytes_sent;		/* data only (4.19+); 0 when unknown */
+	bool bytes_sent_known;
 	uint32_t unacked;
 };
 
