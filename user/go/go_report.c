@@ -33,7 +33,7 @@ struct go_report {
 /* Attach to pid; false (with a warning unless quiet) when it cannot be traced. */
 static bool attach(struct go_report *g, int pid, bool quiet, char *err, size_t errlen)
 {
-	struct go_tracer_opts topts = { .verbose = g->o.verbose };
+	struct go_tracer_opts topts = { .verbose = g->o.verbose, .precise = g->o.precise };
 	struct go_proc *p;
 
 	if (ARRAY_RESERVE(g->procs, g->cap_procs, g->n_procs + 1)) {
