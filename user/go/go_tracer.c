@@ -119,6 +119,7 @@ struct go_tracer {
 	struct park *parks;		/* by allgs index */
 	size_t n_parks;
 	bool walked;			/* a first walk recorded the parks at attach */
+	uint64_t last_walk_ns;		/* when the last walk read the gs */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -1050,17 +1051,17 @@ static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
 
 /*
  * When the park began. A new park seen by a walk after the first began
- * between the previous walk and this one: since now (a lower bound, off by
- * at most one interval), or the gopark probe's stamp with --precise. A park
- * already there at attach: since attach, or since the GC saw it parked
- * (g.waitsince), marked estimated.
+ * between the previous walk and this one: since the midpoint of the two
+ * (off by at most half the interval between walks), or the gopark probe's
+ * stamp with --precise. A park already there at attach: since attach, or
+ * since the GC saw it parked (g.waitsince), marked estimated.
  */
 static void park_begin(const struct go_tracer *t, struct park *p, uint64_t now)
 {
 	struct go_key key = { .pid = t->pid, .g = p->g_addr };
 	struct go_park bp;
 
-	p->since_ns = now;
+	p->since_ns = t->last_walk_ns + (now - t->last_walk_ns) / 2;
 	p->estimated = !t->walked;
 	if (t->skel && !bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.go_parked), &key, &bp) &&
 	    bp.parked_ns >= t->attach_ns && bp.parked_ns <= now && bp.reason == p->reason) {
@@ -1166,6 +1167,8 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 		goto out;
 	}
 	now = mono_ns();
+	if (now < t->last_walk_ns)
+		t->last_walk_ns = now;
 	for (uint64_t c = 0; c < n; c += G_CHUNK) {
 		size_t k = n - c < G_CHUNK ? n - c : G_CHUNK, nfill = 0;
 
@@ -1215,6 +1218,7 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 			emit(t, p, age, &out->parked[out->n_parked++]);
 		}
 	}
+	t->last_walk_ns = now;
 out:
 	free(gbuf);
 	free(fills);
