@@ -86,6 +86,7 @@ struct park {
 	const char *created_by, *start_func;
 	char **stack;			/* exact size, texts in the arena */
 	int stack_len;
+	uint64_t memo[2];		/* the consumer's, see struct go_goroutine */
 };
 
 struct go_tracer;
@@ -120,6 +121,7 @@ struct go_tracer {
 	size_t n_parks;
 	bool walked;			/* a first walk recorded the parks at attach */
 	uint64_t last_walk_ns;		/* when the last walk read the gs */
+	size_t last_parked;		/* records of the last snapshot */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -1110,13 +1112,14 @@ static struct park *track_park(struct go_tracer *t, size_t i, uint64_t gaddr, co
 	return p;
 }
 
-static void emit(struct go_tracer *t, const struct park *p, double age, struct go_goroutine *gr)
+static void emit(struct go_tracer *t, struct park *p, double age, struct go_goroutine *gr)
 {
 	*gr = (struct go_goroutine){
 		.goid = p->goid, .status = GO_G_WAITING, .wait_reason = wait_reason_text(t, p->reason),
 		.parked_seconds = age, .parked_estimated = p->estimated, .system = p->system,
 		.created_by = p->created_by, .start_func = p->start_func, .stack = p->stack,
 		.stack_len = p->stack_len, .g_addr = p->g_addr, .wait_object = p->wait_object,
+		.memo = p->memo,
 	};
 }
 
@@ -1166,6 +1169,9 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 		err = -ENOMEM;
 		goto out;
 	}
+	/* about as many parked as last time: no copies while the array grows */
+	if (out && t->last_parked && (err = ARRAY_RESERVE(out->parked, cap, t->last_parked)))
+		goto out;
 	now = mono_ns();
 	if (now < t->last_walk_ns)
 		t->last_walk_ns = now;
@@ -1205,7 +1211,7 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 			continue;
 		fill_parks(t, fills, nfill, sema, nsema);
 		for (size_t j = 0; j < k; j++) {
-			const struct park *p = &t->parks[c + j];
+			struct park *p = &t->parks[c + j];
 			double age;
 
 			if (!p->g_addr)
@@ -1219,6 +1225,8 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 		}
 	}
 	t->last_walk_ns = now;
+	if (out)
+		t->last_parked = out->n_parked;
 out:
 	free(gbuf);
 	free(fills);
@@ -1230,7 +1238,7 @@ out:
 
 int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct go_snapshot *out)
 {
-	uint64_t start_ns = mono_ns(), read = 0;
+	uint64_t start_ns = mono_ns(), start_cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID), read = 0;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -1255,8 +1263,9 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 		err = kill(t->pid, 0) ? -ESRCH : err;
 	if (t->verbose && !err)
 		fprintf(stderr, "go: pid %d snapshot: %" PRIu64 " goroutines read, %zu parked, "
-			"%" PRIu64 " cut, %.1f ms\n", t->pid, read, out->n_parked, out->cut,
-			(mono_ns() - start_ns) / 1e6);
+			"%" PRIu64 " cut, %.1f ms (%.1f ms CPU)\n", t->pid, read, out->n_parked,
+			out->cut, (mono_ns() - start_ns) / 1e6,
+			(clock_ns(CLOCK_THREAD_CPUTIME_ID) - start_cpu) / 1e6);
 	if (err)
 		go_snapshot__free(out);
 	return err;

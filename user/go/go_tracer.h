@@ -44,6 +44,12 @@ struct go_goroutine {
 	 * share one; per-request leaks each have their own.
 	 */
 	uint64_t wait_object;
+	/*
+	 * Two words the consumer may keep per park (what it derives from the
+	 * record: a site id, flags), zeroed by the tracer when the goroutine
+	 * parks anew, so derived values are computed once per park.
+	 */
+	uint64_t *memo;
 };
 
 struct go_snapshot {
