@@ -336,10 +336,15 @@ go_snapshot_bench() {
 	log=$(/usr/bin/time -f "RSS %M" "$LT" -p "$wl" --go -t 1s -i 2s -d 6s -f json --no-stacks -v \
 		2>&1 >/dev/null | grep -E "snapshot:|^RSS")
 	kill "$wl"; wait "$wl" 2>/dev/null
-	echo "$log" | awk -v n="$n" '
-		/snapshot:/ { for (i = 1; i <= NF; i++) if ($i == "ms") t = t sprintf(" %.0f", $(i - 1)); k++ }
+	# "... N ms (M ms CPU)" per snapshot: the first reads every park, later
+	# ones only what changed
+	echo "$log" | awk -v n="$n" -v load="$(cut -d' ' -f1 /proc/loadavg)" '
+		/snapshot:/ { w = $(NF - 4); c = $(NF - 2); sub(/^\(/, "", c)
+			if (!k++) { fw = w; fc = c } else { lw += w; lc += c } }
 		/^RSS/ { rss = $2 / 1024 }
-		END { printf "  %6d goroutines: snapshots (ms):%s; peak RSS %.1f MiB\n", n, t, rss }'
+		END { if (!k) { printf "  %6d goroutines: no snapshot\n", n; exit }
+			printf "  %6d goroutines: first snapshot %.0f ms (%.0f ms CPU), later %.0f ms (%.0f ms CPU, mean of %d); peak RSS %.1f MiB; load %s\n",
+				n, fw, fc, k > 1 ? lw / (k - 1) : 0, k > 1 ? lc / (k - 1) : 0, k - 1, rss, load }'
 }
 
 part_goroutines() {
