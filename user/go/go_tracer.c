@@ -32,6 +32,7 @@
 #define SEMAROOT_TREAP		8		/* semaRoot.treap, after the mutex word */
 #define DEFAULT_MAX_STACK	64
 #define G_READ_MAX		1024
+#define SUDOG_READ_MAX		256
 #define IOV_BATCH		1024		/* spans per process_vm_readv (UIO_MAXIOV) */
 #define G_CHUNK			512		/* g structs read per batch */
 #define STACK_READ_MAX		(64u * 1024)	/* bytes of one stack read, from sched.sp up */
@@ -426,6 +427,18 @@ static int cmp_sema_wait(const void *a, const void *b)
 	return cmp_u64(&((const struct sema_wait *)a)->g, &((const struct sema_wait *)b)->g);
 }
 
+/* Bytes of a sudog that cover the fields the semaphore walk reads. */
+static size_t sudog_read_size(const struct go_offsets *o)
+{
+	uint32_t f[] = { o->sudog_g, o->sudog_elem, o->sudog_prev, o->sudog_next,
+			 o->sudog_waitlink };
+	uint32_t max = 0;
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		max = f[i] > max ? f[i] : max;
+	return max + 8;
+}
+
 /*
  * Every sudog in the semaphore treaps (children in prev/next, waiters of
  * the same address in waitlink), sorted by g. Visits at most
@@ -437,6 +450,7 @@ static int read_sema_waits(const struct go_tracer *t, struct sema_wait **out, si
 	static uint8_t tab[SEMTAB_SIZE * SEMTAB_STRIDE];
 	uint64_t *todo = NULL;
 	size_t ntodo = 0, captodo = 0, cap = 0, visits = 0;
+	size_t sudog_len = sudog_read_size(&t->off);
 	int err;
 
 	*out = NULL;
@@ -451,31 +465,31 @@ static int read_sema_waits(const struct go_tracer *t, struct sema_wait **out, si
 			todo[ntodo++] = root;
 	}
 	while (!err && ntodo) {
-		uint64_t node = todo[--ntodo], f[4];
+		uint64_t node = todo[--ntodo], f[3];
+		uint8_t sudog[SUDOG_READ_MAX];
 		struct sema_wait *w;
 
 		if (visits++ >= MAX_SEMA_NODES) {
 			(*cut)++;
 			continue;
 		}
-		if (node % 8 || read_u64(t, node + t->off.sudog_g, &f[0]) ||
-		    read_u64(t, node + t->off.sudog_elem, &f[1]) ||
-		    read_u64(t, node + t->off.sudog_prev, &f[2]) ||
-		    read_u64(t, node + t->off.sudog_next, &f[3]))
+		/* one read per sudog: its fields all lie in the first bytes */
+		if (node % 8 || sudog_len > sizeof(sudog) || read_mem(t, node, sudog, sudog_len))
 			continue;
 		if (!(w = ARRAY_PUSH(*out, *nout, cap))) {
 			err = -ENOMEM;
 			break;
 		}
-		w->g = f[0];
-		w->addr = f[1];
+		w->g = field64(sudog, t->off.sudog_g);
+		w->addr = field64(sudog, t->off.sudog_elem);
+		f[0] = field64(sudog, t->off.sudog_prev);
+		f[1] = field64(sudog, t->off.sudog_next);
+		f[2] = field64(sudog, t->off.sudog_waitlink);
 		if ((err = ARRAY_RESERVE(todo, captodo, ntodo + 3)))
 			break;
-		for (int c = 2; c < 4; c++)
+		for (int c = 0; c < 3; c++)
 			if (f[c])
 				todo[ntodo++] = f[c];
-		if (!read_u64(t, node + t->off.sudog_waitlink, &f[0]) && f[0])
-			todo[ntodo++] = f[0];
 	}
 	free(todo);
 	if (err) {
