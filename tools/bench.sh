@@ -344,7 +344,7 @@ go_snapshot_bench() {
 		/^RSS/ { rss = $2 / 1024 }
 		END { if (!k) { printf "  %6d goroutines: no snapshot\n", n; exit }
 			printf "  %6d goroutines: first snapshot %.0f ms (%.0f ms CPU), later %.0f ms (%.0f ms CPU, mean of %d); peak RSS %.1f MiB; load %s\n",
-				n, fw, fc, k > 1 ? lw / (k - 1) : 0, k > 1 ? lc / (k - 1) : 0, k - 1, rss, load }'
+				n, fw, fc, (k > 1 ? lw / (k - 1) : 0), (k > 1 ? lc / (k - 1) : 0), k - 1, rss, load }'
 }
 
 part_goroutines() {
