@@ -168,6 +168,11 @@ static void vm_read_batch(const struct go_tracer *t, struct mem_span *s, size_t 
 			i += k;
 			continue;
 		}
+		if (got < 0 && errno == ESRCH) {	/* the process is gone: nothing reads */
+			for (; i < n; i++)
+				s[i].ok = false;
+			break;
+		}
 		/* transfers stop at the first span that fails, never inside one */
 		while (got > 0 && j < k && (size_t)got >= s[i + j].len) {
 			s[i + j].ok = true;
@@ -1208,7 +1213,7 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 			}
 			(*read)++;
 			status = field32(g, t->off.atomicstatus) & ~GO_G_SCAN;
-			if (status == GO_G_DEAD || status == GO_G_IDLE || status != GO_G_WAITING)
+			if (status != GO_G_WAITING)
 				park_clear(&t->parks[c + j]);
 			if (status == GO_G_DEAD || status == GO_G_IDLE)
 				continue;
