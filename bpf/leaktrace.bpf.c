@@ -23,7 +23,8 @@
 #define ENOENT			2
 #define TASK_INTERRUPTIBLE	0x0001
 #define TASK_UNINTERRUPTIBLE	0x0002
-#define TASK_STOPPED_MASK	(0x0004 | 0x0008)
+#define __TASK_STOPPED		0x0004
+#define __TASK_TRACED		0x0008
 #define TASK_NOLOAD		0x0400
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -65,14 +66,28 @@ struct {
 } task_state_hash SEC(".maps");
 
 /* The thread that created each traced thread (or process) created while
- * leaktrace runs, keyed by tid: preallocated, so a fork allocates nothing;
- * deleted at exit. The only per-thread state of the default mode. */
+ * leaktrace runs: slot tid % LT_MAX_THREADS holds tid << 32 | creator,
+ * written in one 8-byte store. An array, not a hash: no lock and no
+ * allocation at fork (a hash update takes a bucket lock with interrupts
+ * off, costly on paravirtual machines), nothing to delete at exit (a slot
+ * names its tid: a stale or overwritten one does not match). A thread
+ * whose slot a thread created LT_MAX_THREADS tids later took over has an
+ * unknown creator. The only per-thread state of the default mode. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, LT_MAX_THREADS);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);
 } creators SEC(".maps");
+
+_Static_assert((LT_MAX_THREADS & (LT_MAX_THREADS - 1)) == 0, "creator slots: a power of 2");
+
+static __always_inline __u64 *creator_slot(__u32 tid)
+{
+	__u32 slot = tid & (LT_MAX_THREADS - 1);
+
+	return bpf_map_lookup_elem(&creators, &slot);
+}
 
 /* tgids given with --pid */
 struct {
@@ -148,9 +163,19 @@ static __always_inline __u32 classify_state(unsigned int bits)
 		return (bits & TASK_NOLOAD) ? LT_STATE_SLEEPING : LT_STATE_DISK;
 	if (bits & TASK_INTERRUPTIBLE)
 		return LT_STATE_SLEEPING;
-	if (bits & TASK_STOPPED_MASK)
+	/* stopped by a signal (SIGSTOP, job control): nothing runs it until
+	 * SIGCONT; a debugger's stop (traced) is someone looking already */
+	if (bits & __TASK_TRACED)
+		return LT_STATE_OTHER;
+	if (bits & __TASK_STOPPED)
 		return LT_STATE_STOPPED;
 	return LT_STATE_OTHER;
+}
+
+/* Off the CPU and not coming back by itself soon: a sleep, D, or a stop. */
+static __always_inline bool parked_state(__u32 state)
+{
+	return state == LT_STATE_SLEEPING || state == LT_STATE_DISK || state == LT_STATE_STOPPED;
 }
 
 /*
@@ -244,12 +269,14 @@ static __always_inline int handle_fork_body(__u64 *ctx, const bool hash)
 	struct task_struct *child = (struct task_struct *)ctx[1];
 	__u32 tid = child->pid, creator = parent->pid;
 	struct lt_proc_counts *c;
+	__u64 *slot;
 
 	/* a new thread belongs to its parent's process, a new process to itself */
 	if ((child->flags & PF_KTHREAD) || !traced_task(child))
 		return 0;
-	if (bpf_map_update_elem(&creators, &tid, &creator, BPF_ANY))
-		drop(LT_DROP_TASK_STORAGE);
+	slot = creator_slot(tid);
+	if (slot)
+		*slot = (__u64)tid << 32 | creator;
 	/* precise mode stamps the parks of new threads from the first one */
 	if (precise && !state_get(child, true, hash))
 		drop(LT_DROP_TASK_STORAGE);
@@ -272,7 +299,6 @@ static __always_inline int handle_exit_body(__u64 *ctx, const bool hash)
 		bpf_map_delete_elem(&task_state_hash, &tid);
 	if (!traced_task(p))
 		return 0;
-	bpf_map_delete_elem(&creators, &tid);
 	c = proc_counts_of(p->tgid);
 	if (c)
 		__sync_fetch_and_add(&c->exited, 1);
@@ -308,6 +334,7 @@ static __always_inline long dump_proc(struct seq_file *seq, struct task_struct *
 	rec.type = LT_REC_PROC;
 	rec.tgid = leader->tgid;
 	rec.nr_threads = BPF_CORE_READ(leader, signal, nr_threads);
+	rec.start_ns = leader->start_time;
 	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), leader->comm);
 	return bpf_seq_write(seq, &rec, sizeof(rec));
 }
@@ -325,7 +352,7 @@ static __always_inline int dump_threads_body(struct bpf_iter__task *ctx, const b
 	struct task_struct *task = ctx->task;
 	struct lt_thread_rec rec = {};
 	struct lt_task_state *st = NULL;
-	__u32 *creator;
+	__u64 *creator;
 
 	if (!task)
 		return 0;
@@ -350,7 +377,7 @@ static __always_inline int dump_threads_body(struct bpf_iter__task *ctx, const b
 		return 0;
 
 	rec.state = classify_state(task_state_bits(task));
-	if (rec.state != LT_STATE_SLEEPING && rec.state != LT_STATE_DISK)
+	if (!parked_state(rec.state))
 		return 0;
 	if (st && st->parked_ns) {
 		rec.parked_ns = st->parked_ns;
@@ -378,9 +405,9 @@ static __always_inline int dump_threads_body(struct bpf_iter__task *ctx, const b
 		rec.flags |= LT_F_WAKEUPS_KNOWN;
 	if (st)
 		rec.wakeups = st->wakeups;
-	creator = bpf_map_lookup_elem(&creators, &rec.tid);
-	if (creator) {
-		rec.creator_tid = *creator;
+	creator = creator_slot(rec.tid);
+	if (creator && *creator >> 32 == rec.tid) {
+		rec.creator_tid = (__u32)*creator;
 		rec.flags |= LT_F_CREATOR_KNOWN;
 	}
 	read_wait_syscall(task, &rec);
@@ -414,7 +441,7 @@ static __always_inline bool still_parked(struct task_struct *task, __u64 nvcsw)
 {
 	__u32 state = classify_state(task_state_bits(task));
 
-	return (state == LT_STATE_SLEEPING || state == LT_STATE_DISK) && task->nvcsw == nvcsw;
+	return parked_state(state) && task->nvcsw == nvcsw;
 }
 
 /*

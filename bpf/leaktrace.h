@@ -28,7 +28,7 @@ enum lt_sched_state {
 	LT_STATE_RUNNING = 0,	/* running or runnable */
 	LT_STATE_SLEEPING = 1,	/* S: interruptible sleep */
 	LT_STATE_DISK = 2,	/* D: uninterruptible sleep */
-	LT_STATE_STOPPED = 3,	/* T/t: stopped or traced */
+	LT_STATE_STOPPED = 3,	/* T: stopped by a signal (not by a debugger) */
 	LT_STATE_OTHER = 4,
 };
 
@@ -44,7 +44,7 @@ enum lt_thread_flags {
 /* Indexes of the drop counters in the BPF .bss. */
 enum lt_drop {
 	LT_DROP_PROC_COUNTS = 0,	/* per-process counter map full */
-	LT_DROP_TASK_STORAGE,		/* per-thread state (task storage, creators) full */
+	LT_DROP_TASK_STORAGE,		/* per-thread state (task storage) full */
 	LT_DROP_CAPTURE,		/* stack capture failed in BPF */
 	LT_DROP_MAX,
 };
@@ -92,6 +92,7 @@ struct lt_proc_rec {
 	__u32 tgid;
 	__u32 nr_threads;	/* live threads of the process */
 	__u32 pad;
+	__u64 start_ns;		/* the leader's start_time (CLOCK_MONOTONIC) */
 	char comm[LT_COMM_LEN];	/* process name */
 };
 

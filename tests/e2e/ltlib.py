@@ -157,15 +157,21 @@ def json_records(text):
     return recs
 
 
-def final_records(recs):
-    """Records of the last report (the one with final=true)."""
+def split_reports(recs):
+    """JSON records split into reports (each ends with its "report" record)."""
     out, cur = [], []
     for r in recs:
         cur.append(r)
         if r.get("type") == "report":
-            out = cur
+            out.append(cur)
             cur = []
     return out
+
+
+def final_records(recs):
+    """Records of the last report (the one with final=true)."""
+    reps = split_reports(recs)
+    return reps[-1] if reps else []
 
 
 def threads_by_tid(recs):

@@ -202,14 +202,16 @@ def check_preparked(binary, tag):
     finally:
         wl.stop()
     # `go waiter(ch)` starts a compiler-made wrapper (main.main.func1, or
-    # main.main.gowrap1 since Go 1.22, which inlines waiter: inline frames are
-    # not expanded, the physical function is named with the inlined line)
-    frame = re.compile(r"^main\.(waiter|main\.\w+) \(main\.go:%d\b" % park_line)
+    # main.main.gowrap1 since Go 1.22, which inlines waiter): the inline
+    # tables name waiter, as start_func and as a frame with its own line
+    frame = re.compile(r"^main\.waiter \(main\.go:%d(, inlined)?\)$" % park_line)
     found = [g for g in snap["goroutines"] if g["wait_reason"] == "chan receive"
              and g["created_by"].endswith("/preparked/main.go:%d" % go_line)
+             and g["start_func"] == "main.waiter"
              and any(frame.match(f) for f in g["stack"])]
     tap(len(found) == PREPARKED,
-        "%s preparked: %d goroutines parked before attach found" % (tag, PREPARKED),
+        "%s preparked: %d goroutines parked before attach found, start_func main.waiter, "
+        "main.waiter (main.go:%d) on the stack" % (tag, PREPARKED, park_line),
         summary(snap))
     tap(bool(found) and all(g["parked_estimated"] and g["parked_seconds"] >= 0.4
                             for g in found),

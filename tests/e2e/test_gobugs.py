@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Goroutine leaks that happened before leaktrace attached (issue 18): the
 corpus of tools/workloads/go/bugs, 33 blocking-bug patterns of real Go
-projects and 33 healthy look-alikes, in the real kernel, as root. Prints TAP.
+projects and 34 healthy look-alikes, in the real kernel, as root. Prints TAP.
 
 Each pattern runs in its own process until its bug has happened (or the
 healthy program has settled) and prints its ground truth: the goroutines
@@ -16,7 +16,8 @@ Checks:
   site of a look-alike is `stuck`, `leak` or `deadlock`: marked TAP TODO for
   the patterns today's rules get wrong (TODO_BUGS, TODO_HEALTHY), so the
   run shows them without failing; a TODO line that passes is to be unmarked.
-Recall and false alarms are printed as figures.
+Recall and false alarms are printed as figures, and how many bugs each rule
+(reason) caught.
 
 Environment: GO (default "go"); LEAKTRACE_GO_TOOLCHAINS="path/to/go ..."
 runs the corpus again with binaries of other toolchains.
@@ -31,20 +32,20 @@ import time
 from ltlib import LEAKTRACE, ROOT, Tap, final_records, json_records
 
 WL_SRC = os.path.join(ROOT, "tools", "workloads", "go")
-BATCH = 22  # processes per leaktrace run (goroutine tracing takes up to 64)
+BATCH = 23  # processes per leaktrace run: 67 patterns in 3 (goroutine tracing takes up to 64)
 LT_ARGS = ["-t", "2s", "-i", "2s", "-d", "8s", "-f", "json"]
 SEVERE = ("stuck", "leak", "deadlock")
 
-# Patterns whose TODO check fails with the verdict rules of main at 0b3fa25
-# (measured: tests print the table); remove a name when a rule lands.
+# Patterns whose TODO check fails with today's verdict rules (measured:
+# tests print the table); remove a name when a rule lands. wg_missing_done
+# has consecutive goids (one loop starts its handlers; the handlers start the
+# workers), so sparse_rest, which looks for neighbours started among helpers
+# now gone, does not see it.
 TODO_BUGS = {
     "abba_mutex", "abc_mutex_cycle", "callback_reentry",
     "cond_close_no_broadcast", "cond_lost_wakeup", "conn_read_no_deadline",
-    "copied_locked_mutex", "done_never_closed", "errgroup_first_error", "first_response_wins",
-    "mutex_chan_abba", "producers_consumer_quit", "pubsub_gone_subscriber",
-    "range_missing_close", "runlock_missing", "rwmutex_recursive_rlock",
-    "semaphore_not_released", "ticker_stop_range", "timer_stop_drain",
-    "unlock_missing_on_error", "wg_missing_done", "wg_off_by_one", "wg_self_wait",
+    "done_never_closed", "mutex_chan_abba", "runlock_missing", "rwmutex_recursive_rlock",
+    "timer_stop_drain", "wg_missing_done", "wg_off_by_one", "wg_self_wait",
     "wg_waiter_holds_lock",
 }
 TODO_HEALTHY = set()
@@ -176,6 +177,10 @@ def check_toolchain(t, binary, tag):
                  "\n".join("%s %s %s: %s" % (s["kind"], s["site"], s["verdict"], s["reason"])
                            for s in severe),
                  TODO_REASON if name in TODO_HEALTHY else None)
+    rules = collections.Counter(r for o in outcomes if kinds[o.pat.name] == "bug"
+                                and o.all_leak_or_deadlock() for r in o.reasons())
+    for reason, n in sorted(rules.items(), key=lambda kv: -kv[1]):
+        t.diag("%s bugs caught by %s: %d" % (tag, reason, n))
     t.diag("%s figures: blocked goroutines all found in %d/%d bugs; recall (bugs judged leak "
            "or deadlock) %d/%d; false alarms (look-alikes with a stuck/leak/deadlock site) "
            "%d/%d, of which leak/deadlock %d" % (tag, found_all, bugs, recall, bugs, alarms,

@@ -17,7 +17,7 @@ import threading
 import time
 
 from ltlib import (LEAKTRACE, ROOT, Tap, Workload, final_records, json_records, leftovers,
-                   threads_by_tid)
+                   split_reports, threads_by_tid)
 
 T = 2.0                 # threshold, seconds
 INTERVAL = 1.0
@@ -30,17 +30,6 @@ t = Tap()
 
 def lt_argv(pids, *extra):
     return [LEAKTRACE, "-p", ",".join(str(p) for p in pids), "-f", "json"] + list(extra)
-
-
-def reports(recs):
-    """Split JSON records into reports (each ends with its "report" record)."""
-    out, cur = [], []
-    for r in recs:
-        cur.append(r)
-        if r.get("type") == "report":
-            out.append(cur)
-            cur = []
-    return out
 
 
 def ts(iso):
@@ -112,7 +101,7 @@ try:
     t.ok(p.returncode == 0, "corpus run exits 0", p.stderr)
     t.ok(len(replies) == 10 and all(r == b"ok\n" for r in replies),
          "request_leak_server answered 10 requests with ok", replies)
-    reps = reports(json_records(p.stdout))
+    reps = split_reports(json_records(p.stdout))
     t.ok(len(reps) >= DURATION / INTERVAL - 1, "%d reports" % len(reps), p.stdout[-1500:])
     fin = final_records(json_records(p.stdout))
     fin_th = threads_by_tid(fin)

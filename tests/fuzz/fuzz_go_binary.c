@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* A Go executable (go/go_binary.c): build info, .gopclntab, .symtab, the
- * prologue and data-reference decoders. Any user can start a binary that
- * looks like Go. */
+ * prologue and data-reference decoders, the inline tables (frames of inlined
+ * calls, go-statement wrappers). Any user can start a binary that looks like
+ * Go. Seeds: inline-tree-* are the synthetic images of tests/unit/test_go_inline.c. */
 #include <stdbool.h>
 
 #include "fuzz.h"
@@ -26,6 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (b) {
 		uint64_t addr, fsize, off, refs[16], base = go_binary__load_base(b);
 		struct go_pcinfo pi;
+		struct go_frame frames[4];
+		const char *target;
 		int major, minor;
 		uint8_t buf[64];
 		bool cheap;
@@ -46,6 +49,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (uint64_t pc = base; pc < base + 0x100000; pc += 0x3fff)
 			if (!go_binary__pcinfo(b, pc, &pi))
 				(void)(strlen(pi.func) + strlen(pi.file));
+		/* the synthetic seeds' function, byte by byte, then a sample of the rest */
+		for (uint64_t pc = base + 0x400; pc < base + 0x100000; pc += pc < base + 0x440 ? 1 : 0x1fff) {
+			int n = go_binary__frames(b, pc, pc & 1, frames, 4);
+
+			for (int i = 0; i < n; i++)
+				(void)(strlen(frames[i].func) + strlen(frames[i].file));
+			if (!go_binary__go_target(b, pc, &target))
+				(void)strlen(target);
+		}
 		go_binary__read(b, base, buf, sizeof(buf));
 		go_binary__close(b);
 	}

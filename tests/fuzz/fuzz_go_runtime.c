@@ -6,7 +6,8 @@
  * descriptor at a memory file holding the input: a target address is an
  * offset into the input. Two snapshots per input, so the second reuses
  * the parks (stacks, texts) the first recorded. The binary (pclntab, version,
- * offsets) is a real Go program: FUZZ_GO_BINARY, or $LT_FUZZ_GO_BINARY. */
+ * offsets) is a real Go program: FUZZ_GO_BINARY, or $LT_FUZZ_GO_BINARY.
+ * Input: [0..7] allgs's address, [8..15] runtime.semtable's, anything. */
 #include "../../user/go/go_tracer.c"
 
 #include "fuzz.h"
@@ -38,12 +39,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			       .max_stack = DEFAULT_MAX_STACK, .walked = true };
 	struct go_snapshot snap;
 	char path[64];
-	uint64_t allgs = 0;
+	uint64_t allgs = 0, semtable = 0;
 
-	if (size < 8)
+	if (size < 16)
 		return 0;
 	memcpy(&allgs, data, 8);
+	memcpy(&semtable, data + 8, 8);
 	t.allgs = allgs % size;
+	/* the semaphore table's treaps of sudogs, when bytes 8..15 point at one */
+	t.semtable = semtable % size;
 	t.attach_ns = mono_ns();
 	t.mem_fd = fuzz_memfile(data, size, path, sizeof(path));
 	if (t.mem_fd < 0)

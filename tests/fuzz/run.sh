@@ -20,6 +20,7 @@ for t in "$@"; do
 	ksyms) head -c 65536 /proc/kallsyms > "$work/kallsyms-head" 2>/dev/null ;;
 	maps) cp /proc/self/maps "$work/self-maps" ;;
 	proc_status) cp /proc/self/status "$work/self-status" ;;
+	proc_stat) cp /proc/self/stat "$work/self-stat" ;;
 	esac
 	for f in $extra; do [ -r "$f" ] && cp "$f" "$work/seed-$(basename "$f")"; done
 	log=$out/$t.log

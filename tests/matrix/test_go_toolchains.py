@@ -8,7 +8,11 @@ DWARF and stripped (-s -w), into .output/cache/go/workloads/<version>/
 ./leaktrace --pid on each workload must report, per goroutine: found,
 wait_reason exactly the words of that version's runtime (read from the
 toolchain's own runtime sources), created_by (the go statement's line),
-start_func (the function the go statement calls), wait_object (one per
+start_func (the function the go statement calls, also when its wrapper
+inlines it), inlined frames (a goroutine parked and a thread asleep inside
+functions the compiler inlined: their names and lines in the goroutine's
+stack and the thread's user_stack, from the binary's inline tables),
+wait_object (one per
 private channel, one for a shared channel or lock), and the verdict where
 the judging gives one (httpleak: leak, workerpool: idle). leaktrace -v also
 says whether the binary's own wait reason names and (with DWARF) every
@@ -41,8 +45,8 @@ PER_KIND = 3  # goroutines per wait kind in waitkinds
 n_tests = 0
 n_failed = 0
 table = {}  # (toolchain, kind) -> {check: "ok" | "FAIL" | "skip"}
-CHECKS = ("found", "wait_reason", "created_by", "start_func", "wait_object", "verdict",
-          "names=table", "offsets=DWARF", "thread_stack")
+CHECKS = ("found", "wait_reason", "created_by", "start_func", "inlined", "wait_object",
+          "verdict", "names=table", "offsets=DWARF", "thread_stack")
 
 
 def tap(ok, name, diag=None, row=None, check=None):
@@ -112,6 +116,8 @@ def runtime_words(goroot):
         "waitGroup": word("waitReasonSyncWaitGroupWait", words["waitReasonSemacquire"]),
         "condWait": words["waitReasonSyncCondWait"],
         "sleepLong": words["waitReasonSleep"],
+        "recvInlined": words["waitReasonChanReceive"],
+        "waitOn": words["waitReasonChanReceive"],
     }
 
 
@@ -195,12 +201,50 @@ def check_verbose(err, row, tag, dwarf):
             m.group(1) if m else err[-800:], row, "offsets=DWARF")
 
 
+def marker_lines(prog):
+    """{marker: line} of the "// NAME" end-of-line markers of a workload."""
+    with open(os.path.join(WL_SRC, prog, "main.go")) as f:
+        return {m.group(1): n for n, line in enumerate(f, 1)
+                for m in [re.search(r"// ([A-Z][A-Z-]+)$", line.rstrip())] if m}
+
+
+def follows(stack, inner, outer):
+    """inner (a regex) is a frame of stack directly followed by outer."""
+    return any(re.match(inner, a) and re.match(outer, b) for a, b in zip(stack, stack[1:]))
+
+
+def check_inlined(by, threads, row, tag):
+    """Waits inside functions the compiler inlined, named from the inline tables."""
+    m = marker_lines("waitkinds")
+    park = r"^main\.waitOn \(main\.go:%d, inlined\)$" % m["INLINED-PARK"]
+    bad = [g["stack"] for g in by.get("main.recvInlined", [])
+           if not follows(g["stack"], park, r"^main\.recvInlined \(main\.go:%d\)$" % m["INLINED-CALL"])]
+    tap(by.get("main.recvInlined") and not bad,
+        "%s waitkinds: stack has main.waitOn (main.go:%d, inlined) <- main.recvInlined (main.go:%d)"
+        % (tag, m["INLINED-PARK"], m["INLINED-CALL"]),
+        "\n".join(" <- ".join(s) for s in bad[:3]), row, "inlined")
+    # `go waitOn(ch)`: the wrapper inlines it since Go 1.22, calls it before
+    own = r"^main\.waitOn \(main\.go:%d(, inlined)?\)$" % m["INLINED-PARK"]
+    bad = [g["stack"] for g in by.get("main.waitOn", []) if not any(re.match(own, f) for f in g["stack"])]
+    tap(by.get("main.waitOn") and not bad,
+        "%s waitkinds: go waitOn(ch): start_func main.waitOn, main.waitOn (main.go:%d) on the stack"
+        % (tag, m["INLINED-PARK"]), "\n".join(" <- ".join(s) for s in bad[:3]), row, "inlined")
+    read = r"^main\.readPipe \(main\.go:%d, inlined\)$" % m["INLINED-READ"]
+    caller = r"^main\.blockThread\+0x[0-9a-f]+ \(main\.go:%d\)$" % m["INLINED-READ-CALL"]
+    stacks = [t.get("user_stack") or [] for t in threads]
+    tap(any(follows(s, read, caller) for s in stacks),
+        "%s waitkinds: a thread's user_stack has main.readPipe (main.go:%d, inlined) <- "
+        "main.blockThread+0x.. (main.go:%d)" % (tag, m["INLINED-READ"], m["INLINED-READ-CALL"]),
+        "\n".join(" <- ".join(s) for s in stacks if any("main." in f for f in s)), row, "inlined")
+
+
 def check_waitkinds(binary, words, row, tag, dwarf):
     lines = source_lines("waitkinds")
     wl = Workload(binary)
+    threads = []
     try:
         time.sleep(0.3)
-        gs, err, rc = trace(wl.proc.pid, 0.5, 1)
+        gs, err, rc = trace(wl.proc.pid, 0.5, 1, threads=threads)
     finally:
         wl.stop()
     check_verbose(err, row, tag, dwarf)
@@ -225,7 +269,8 @@ def check_waitkinds(binary, words, row, tag, dwarf):
         % tag, "\n".join(bad[:10]), row, "created_by")
     # one object per private channel, one shared by all waiters of a shared one
     expect = {"recvPrivate": PER_KIND, "sendPrivate": PER_KIND, "selectTwo": PER_KIND,
-              "recvShared": 1, "lockMutex": 1, "rlockRW": 1, "waitGroup": 1}
+              "recvShared": 1, "lockMutex": 1, "rlockRW": 1, "waitGroup": 1,
+              "recvInlined": PER_KIND, "waitOn": PER_KIND}
     bad = []
     for f, want in expect.items():
         objs = [g["wait_object"] for g in by.get("main." + f, [])]
@@ -236,6 +281,7 @@ def check_waitkinds(binary, words, row, tag, dwarf):
         bad.append("sleepLong: %s (want none)" % objs)
     tap(not missing and not bad, "%s waitkinds: wait_object distinct per private channel, one "
         "per shared channel or lock" % tag, "\n".join(bad), row, "wait_object")
+    check_inlined(by, threads, row, tag)
 
 
 def check_workerpool(binary, row, tag):
@@ -250,7 +296,7 @@ def check_workerpool(binary, row, tag):
     stacks = [t.get("user_stack") or [] for t in threads]
     named = [s for s in stacks if s and s[0].startswith("runtime.")]
     junk = [s for s in stacks if s and re.match(r"^0x[0-9a-f]+$", s[-1])]
-    tap(bool(named) and not junk and all(re.search(r"\(\S+\.(go|s):\d+\)$", f) or
+    tap(bool(named) and not junk and all(re.search(r"\(\S+\.(go|s):\d+(, inlined)?\)$", f) or
                                          not binary.endswith(".stripped") for s in named for f in s),
         "%s workerpool: thread stacks named from Go's tables, no junk last frame" % tag,
         "\n".join(" <- ".join(s) for s in stacks[:4]), row, "thread_stack")

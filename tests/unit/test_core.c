@@ -216,7 +216,8 @@ static void test_report_threshold(void **state)
 		thread_rec(10, 12, LT_STATE_RUNNING, 0),		/* busy */
 		thread_rec(20, 20, LT_STATE_DISK, 1000000000ULL),	/* D, 99 s */
 		thread_rec(10, 13, LT_STATE_SLEEPING, 200000000000ULL),	/* future: clamp */
-		thread_rec(10, 14, LT_STATE_STOPPED, 1000000000ULL),	/* stopped: not parked */
+		thread_rec(10, 14, LT_STATE_STOPPED, 1000000000ULL),	/* stopped (SIGSTOP), 99 s */
+		thread_rec(10, 15, LT_STATE_OTHER, 1000000000ULL),	/* traced, dead...: not parked */
 	};
 
 	recs[0].flags = LT_F_IN_SYSCALL | LT_F_PARK_SEEN | LT_F_CREATOR_KNOWN;
@@ -226,20 +227,26 @@ static void test_report_threshold(void **state)
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
 		assert_int_equal(report_add_record(&r, &recs[i]), 0);
 	report_sort(&r);
-	assert_int_equal(r.n_threads, 2);
-	assert_int_equal(r.threads[0].tid, 10);
-	assert_int_equal(r.threads[0].parked_ns, 50000000000ULL);
-	assert_int_equal(r.threads[0].wait.kind, WAIT_FUTEX);
-	assert_int_equal(r.threads[0].wait.futex_addr, 0x1234);
-	assert_int_equal(r.threads[0].creator_tid, 10);
-	assert_true(r.threads[0].park_seen);
-	assert_int_equal(r.threads[0].state, 'S');
-	assert_int_equal(r.threads[1].tid, 20);
-	assert_int_equal(r.threads[1].state, 'D');
-	assert_int_equal(r.threads[1].wait.kind, WAIT_KERNEL);
+	assert_int_equal(r.n_threads, 3);
+	const struct thread_report *t10 = report_find_thread(&r, 10, 10);
+	const struct thread_report *t14 = report_find_thread(&r, 10, 14);
+	const struct thread_report *t20 = report_find_thread(&r, 20, 20);
+
+	assert_non_null(t10);
+	assert_non_null(t14);
+	assert_non_null(t20);
+	assert_int_equal(t10->parked_ns, 50000000000ULL);
+	assert_int_equal(t10->wait.kind, WAIT_FUTEX);
+	assert_int_equal(t10->wait.futex_addr, 0x1234);
+	assert_int_equal(t10->creator_tid, 10);
+	assert_true(t10->park_seen);
+	assert_int_equal(t10->state, 'S');
+	assert_int_equal(t14->state, 'T');
+	assert_int_equal(t20->state, 'D');
+	assert_int_equal(t20->wait.kind, WAIT_KERNEL);
 	assert_int_equal(r.n_procs, 2);
 	assert_int_equal(r.procs[0].pid, 10);
-	assert_int_equal(r.procs[0].parked, 1);
+	assert_int_equal(r.procs[0].parked, 2);
 	assert_int_equal(r.procs[0].live_threads, 3);
 	assert_string_equal(r.procs[0].comm, "proc10");
 	report_reset(&r);

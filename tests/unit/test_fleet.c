@@ -542,7 +542,7 @@ static void test_syslog_site_line(void **state)
 	syslog_format_site(line, sizeof(line), "changed", &s, 37, VERDICT_LEAK, NULL);
 	assert_string_equal(line, "site=changed pid=7 comm=\"a\\\"b\\x0a\\xff\" kind=thread "
 			    "id=12ccb6684ffc18b1 threads=37 verdict=leak reason=\"why\"");
-	s.goroutines = true;
+	s.kind = UNIT_GOROUTINE;
 	syslog_format_site(line, sizeof(line), "gone", &s, 0, VERDICT_LEAK, NULL);
 	assert_non_null(strstr(line, "kind=goroutine"));
 	assert_non_null(strstr(line, "goroutines=0"));

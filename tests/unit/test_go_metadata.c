@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "go/go_binary.h"
+#include "synth_elf.h"
 
 #define BASE		0x400000ULL
 #define IMG_SIZE	0x1000
@@ -39,38 +40,17 @@ static const char *const names[] = {
 };
 #define NNAMES (sizeof(names) / sizeof(names[0]))
 
-static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
 /* A Go-like ELF: pclntab with one function, its code, the table, optional .symtab. */
 static void build_image(uint8_t *img, bool with_symtab)
 {
 	static const char shstr[] = "\0.gopclntab\0.text\0.data\0.symtab\0.strtab\0.shstrtab";
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
-	Elf64_Phdr *ph = (Elf64_Phdr *)(img + sizeof(*eh));
 	Elf64_Shdr *sh = (Elf64_Shdr *)(img + OFF_SHDRS);
 	uint8_t *pcln = img + OFF_PCLN, *code = img + OFF_TEXT;
 	uint64_t str = OFF_STRS;
 	int32_t rel;
 
-	memset(img, 0, IMG_SIZE);
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	eh->e_phoff = sizeof(*eh);
-	eh->e_phentsize = sizeof(*ph);
-	eh->e_phnum = 1;
-	eh->e_shoff = OFF_SHDRS;
-	eh->e_shentsize = sizeof(*sh);
-	eh->e_shnum = with_symtab ? 7 : 5;
-	eh->e_shstrndx = 4;
-	eh->e_ehsize = sizeof(*eh);
-	*ph = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X, .p_vaddr = BASE,
-			    .p_paddr = BASE, .p_filesz = IMG_SIZE, .p_memsz = IMG_SIZE };
+	synth_elf_header(img, IMG_SIZE, BASE, OFF_SHDRS, with_symtab ? 7 : 5);
 
 	/* pclntab (1.20 layout): header, funcnames, cutab, filetab, pctab, functab */
 	put32(pcln, 0xfffffff1);
@@ -135,14 +115,9 @@ static void build_image(uint8_t *img, bool with_symtab)
 
 static char *write_temp(const void *data, size_t len)
 {
-	static char path[64];
-	int fd;
+	char *path = synth_write_temp(data, len);
 
-	snprintf(path, sizeof(path), "/tmp/lt-gometa-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
+	assert_non_null(path);
 	return path;
 }
 

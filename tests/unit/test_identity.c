@@ -386,6 +386,38 @@ static void test_identity_cache_self(void **state)
 	identity_cache__free(c);
 }
 
+/* The start time after a comm the process chose: ")" and spaces in it do
+ * not shift the fields; garbage where the number goes is refused. */
+static void test_proc_stat_start_time(void **state)
+{
+	static const struct {
+		const char *stat;
+		int err;
+		uint64_t start;
+	} cases[] = {
+		{ "42 (bash) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 123456 1000 100 "
+		  "18446744073709551615 1 1\n", 0, 123456 },
+		{ "42 (a) S 1 2 3) b) R 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 777 1000\n",
+		  0, 777 },
+		{ "42 (x) R 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 99", 0, 99 },
+		{ "42 bash S 1 2 3\n", -EINVAL, 0 },
+		{ "42 (bash) S 1 2 3\n", -EINVAL, 0 },
+		{ "42 (x) R 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 -5 1000\n", -EINVAL, 0 },
+		{ "42 (x) R 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 12x 1000\n", -EINVAL, 0 },
+		{ "42 (x) R 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 "
+		  "99999999999999999999999 1\n", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t start = 0;
+
+		assert_int_equal(proc_stat_start_time(cases[i].stat, &start), cases[i].err);
+		if (!cases[i].err)
+			assert_int_equal(start, cases[i].start);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -395,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_identity_fuzz),
 		cmocka_unit_test(test_identity_outputs),
 		cmocka_unit_test(test_identity_cache_self),
+		cmocka_unit_test(test_proc_stat_start_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

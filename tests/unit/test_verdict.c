@@ -80,6 +80,7 @@ enum wait_shape {
 	W_EPOLL,	/* epoll_wait(..., -1) */
 	W_ACCEPT,
 	W_SIGWAIT,	/* rt_sigtimedwait(set, info, NULL) */
+	W_POLL1,	/* poll(obj, 1, 600000): one socket, with a timeout */
 };
 
 struct tspec {
@@ -141,6 +142,12 @@ static void classify(const struct tspec *s, struct wait_info *w)
 		break;
 	case W_SIGWAIT:
 		nr = 128;
+		break;
+	case W_POLL1:
+		nr = 7;
+		a[0] = s->obj;
+		a[1] = 1;
+		a[2] = 600000;
 		break;
 	}
 	wait_classify(nr, a, w);
@@ -864,6 +871,137 @@ static void test_signal_wait(void **state)
 	report_free(&r);
 }
 
+/* A lone condition wait of a thread created with its process (a service's
+ * background thread, e.g. an allocator's) is at rest; the same wait of a
+ * thread started a minute later (for a request) is stuck. */
+static void test_started_with_process(void **state)
+{
+	uint32_t a = helper_tid[0];
+	struct tspec heap[] = { CV(a, 30.0, 0x9040) };	/* born at 969 s */
+	struct fake_mem m = {};
+	struct report r = {};
+
+	(void)state;
+	judge_regions(&r, &m, REGION_HEAP, heap, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	assert_false(site_of(&r, a)->started_with_process);	/* start unknown */
+	struct fake_mem m2 = {};
+	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = &m2, .region = fake_region,
+				  .region_ctx = &(enum mem_region){ REGION_HEAP } };
+	struct verdict_engine *e = verdict_engine__new(&o);
+
+	build(&r, (uint32_t)getpid(), 0, heap, 1);
+	report_proc(&r, (uint32_t)getpid())->start_ns = 965 * NS;
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(verdict_of(&r, a), VERDICT_IDLE);
+	assert_true(site_of(&r, a)->started_with_process);
+	assert_non_null(strstr(site_of(&r, a)->reason, "since its process started"));
+	verdict_engine__free(e);
+	e = verdict_engine__new(&o);
+	build(&r, (uint32_t)getpid(), 0, heap, 1);
+	report_proc(&r, (uint32_t)getpid())->start_ns = 900 * NS;	/* born 69 s later */
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	assert_false(site_of(&r, a)->started_with_process);
+	/* a lone read (not a condition) of a start-up thread: still stuck */
+	struct tspec pipe_read[] = { TS(a, 1, 30.0, W_READ, 5) };
+
+	verdict_engine__free(e);
+	e = verdict_engine__new(&o);
+	build(&r, (uint32_t)getpid(), 0, pipe_read, 1);
+	report_proc(&r, (uint32_t)getpid())->start_ns = 965 * NS;
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	verdict_engine__free(e);
+	report_free(&r);
+}
+
+/* Stopped threads (SIGSTOP) are stuck whatever they waited on before. */
+static void test_stopped(void **state)
+{
+	uint32_t a = helper_tid[0];
+	struct tspec stopped[] = { TS(a, 1, 30.0, W_EPOLL, 0, .state = 'T') };
+	struct tspec resting[] = { TS(a, 1, 30.0, W_EPOLL, 0) };
+	struct fake_mem m = {};
+	struct report r = {};
+
+	(void)state;
+	judge_mem(&r, &m, stopped, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
+	assert_non_null(strstr(site_of(&r, a)->reason, "stopped by a signal"));
+	assert_true(site_of(&r, a)->stopped);
+	judge_mem(&r, &m, resting, 1);
+	assert_int_equal(verdict_of(&r, a), VERDICT_IDLE);
+	assert_false(site_of(&r, a)->stopped);
+	report_free(&r);
+}
+
+/* The peer seam: objects 0x100.. are sockets whose request is unanswered
+ * for (object - 0x100) seconds; the rest are not sockets. */
+static bool fake_peer(void *ctx, uint64_t report_ns, uint32_t pid, const struct wait_info *w,
+		      struct peer_wait *out)
+{
+	uint64_t obj = w->pollfd_addr ? w->pollfd_addr : w->object;
+
+	(void)ctx, (void)report_ns, (void)pid;
+	if (obj < 0x100 || obj >= 0x1000)
+		return false;
+	out->silent_ms = (uint32_t)(obj - 0x100) * 1000;
+	snprintf(out->peer, sizeof(out->peer), "127.0.0.1:%u", (unsigned)obj);
+	return true;
+}
+
+static void judge_peers(struct report *r, const struct tspec *ts, size_t n)
+{
+	struct fake_mem m = {};
+	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = &m, .peer_wait = fake_peer };
+	struct verdict_engine *e = verdict_engine__new(&o);
+
+	build(r, OTHER_PID, 0, ts, n);
+	assert_int_equal(verdict_engine__judge(e, r), 0);
+	verdict_engine__free(e);
+}
+
+/* A request its TCP peer has not answered for longer than the threshold
+ * (2 s here) is stuck, even in a poll with a timeout; a shorter silence, a
+ * non-socket, or a pile that keeps growing are judged as before. */
+static void test_awaiting_peer(void **state)
+{
+	struct report r = {};
+	const struct site_report *s;
+
+	(void)state;
+	struct tspec read_[] = { TS(11, 1, 30.0, W_READ, 0x100 + 30) };
+	judge_peers(&r, read_, 1);
+	s = site_of(&r, 11);
+	assert_int_equal(s->verdict, VERDICT_STUCK);
+	assert_non_null(strstr(s->reason, "TCP peer"));
+	assert_true(s->awaiting_peer);
+	assert_int_equal(s->peer_silent_ms, 30000);
+	assert_string_equal(s->peer, "127.0.0.1:286");	/* 0x100 + 30 */
+	struct tspec poll_[] = { TS(11, 1, 30.0, W_POLL1, 0x100 + 20) };
+	judge_peers(&r, poll_, 1);
+	assert_int_equal(verdict_of(&r, 11), VERDICT_STUCK);
+	assert_non_null(strstr(site_of(&r, 11)->reason, "TCP peer"));
+	/* silent for 1 s < threshold: the poll is a timed wait at rest */
+	struct tspec short_[] = { TS(11, 1, 30.0, W_POLL1, 0x100 + 1) };
+	judge_peers(&r, short_, 1);
+	assert_int_equal(verdict_of(&r, 11), VERDICT_IDLE);
+	assert_false(site_of(&r, 11)->awaiting_peer);
+	/* one of two threads of a site not on a socket: not the site's evidence */
+	struct tspec mixed[] = { TS(11, 1, 30.0, W_POLL1, 0x100 + 20),
+				 TS(12, 1, 30.0, W_POLL1, 0x2000) };
+	judge_peers(&r, mixed, 2);
+	assert_false(site_of(&r, 11)->awaiting_peer);
+	assert_int_equal(verdict_of(&r, 11), VERDICT_IDLE);
+	/* reads on sockets arriving over time, none leaving: a leak first */
+	struct tspec pile[] = { TS(11, 1, 30.0, W_READ, 0x100 + 30), TS(12, 1, 20.0, W_READ, 0x100 + 20),
+				TS(13, 1, 10.0, W_READ, 0x100 + 10), TS(14, 1, 5.0, W_READ, 0x100 + 5) };
+	judge_peers(&r, pile, 4);
+	assert_int_equal(verdict_of(&r, 11), VERDICT_LEAK);
+	report_free(&r);
+}
+
 /* A mutex held by a thread resting in its event loop (a key-value store's
  * I/O threads and its main loop) is by design; held by a thread parked
  * anywhere else it is worth a look. */
@@ -960,7 +1098,7 @@ static void test_goroutine_rules(void **state)
 	assert_int_equal(goroutine_verdict(&r, 12), VERDICT_IDLE);
 	assert_non_null(strstr(goroutine_site(&r, 12)->reason, "pool"));
 	assert_int_equal(goroutine_site(&r, 12)->distinct_wait_objects, 1);
-	assert_true(goroutine_site(&r, 12)->goroutines);
+	assert_int_equal(goroutine_site(&r, 12)->kind, UNIT_GOROUTINE);
 	verdict_engine__free(e);
 
 	/* one private channel each, arriving: leak */
@@ -1051,6 +1189,99 @@ static void test_goroutine_rules(void **state)
 	report_free(&r);
 }
 
+/* Judge steps 0 and 1 of gs (parked before attach, none leaving) and
+ * return the verdict of goid at the second. */
+static enum verdict pile_verdict(const struct gspec *gs, uint64_t goid, const char *reason)
+{
+	struct verdict_engine *e = verdict_engine__new(NULL);
+	struct report r = {};
+	enum verdict v;
+
+	judge_goroutine_steps(e, &r, 0, gs);
+	assert_int_equal(goroutine_verdict(&r, goid), VERDICT_IDLE);	/* one look: no verdict */
+	judge_goroutine_steps(e, &r, 1, gs);
+	v = goroutine_verdict(&r, goid);
+	if (reason)
+		assert_non_null(strstr(goroutine_site(&r, goid)->reason, reason));
+	verdict_engine__free(e);
+	report_free(&r);
+	return v;
+}
+
+#define PILE(g, st, o, fl) GS((g), (st), 40.0, (o), .flags = (fl), .estimated = true)
+
+/* Goroutines waiting each for a mutex of its own: 3 are a leak; 3 on one
+ * mutex are not (a contended lock), 12 on one mutex are a crowd. */
+static void test_goroutine_lock_piles(void **state)
+{
+	struct gspec own[4], one[4], crowd[13];
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		own[i] = (struct gspec)PILE(10 + i, 40, 0xc000 + 0x100 * i, GOROUTINE_LOCK);
+		one[i] = (struct gspec)PILE(20 + i, 41, 0xd000, GOROUTINE_LOCK);
+	}
+	own[3] = one[3] = (struct gspec){ 0 };
+	assert_int_equal(pile_verdict(own, 10, "mutex of its own"), VERDICT_LEAK);
+	assert_int_equal(pile_verdict(one, 20, NULL), VERDICT_IDLE);
+	for (int i = 0; i < 12; i++)
+		crowd[i] = (struct gspec)PILE(30 + i, 42, 0xe000, GOROUTINE_LOCK);
+	crowd[12] = (struct gspec){ 0 };
+	assert_int_equal(pile_verdict(crowd, 30, "holder never unlocks"), VERDICT_LEAK);
+}
+
+/* 12 goroutines sending on one channel, none through: a crowd whose
+ * receiver is gone; 12 receiving on one channel are a pool; a crowd of
+ * senders of which one got through is not judged so. */
+static void test_goroutine_send_crowd(void **state)
+{
+	struct verdict_engine *e = verdict_engine__new(NULL);
+	struct gspec send[13], recv[13];
+	struct report r = {};
+
+	(void)state;
+	for (int i = 0; i < 12; i++) {
+		send[i] = (struct gspec)PILE(100 + i, 50, 0xf000, GOROUTINE_SEND);
+		recv[i] = (struct gspec)PILE(200 + i, 51, 0xa000, GOROUTINE_REST);
+	}
+	send[12] = recv[12] = (struct gspec){ 0 };
+	assert_int_equal(pile_verdict(send, 100, "receiver is gone"), VERDICT_LEAK);
+	assert_int_equal(pile_verdict(recv, 200, "pool"), VERDICT_IDLE);
+	judge_goroutine_steps(e, &r, 0, send);
+	judge_goroutine_steps(e, &r, 1, send + 1);	/* goid 100 got through */
+	assert_int_equal(goroutine_verdict(&r, 101), VERDICT_IDLE);
+	verdict_engine__free(e);
+	report_free(&r);
+}
+
+/* Goroutines resting each on a channel of its own: started among
+ * goroutines now gone (goids 10, 12, 14, 16) a leak; started together
+ * (20..23) a set of subscribers, also when the runtime's goid batches
+ * split them (50, 51, 68, 69); started among partners that are parked too
+ * (a reader beside each writer) connections at rest. */
+static void test_goroutine_sparse_rest(void **state)
+{
+	struct gspec sparse[5], dense[5], paired[9];
+	struct gspec batched[] = { PILE(50, 64, 0xa000, GOROUTINE_REST),
+				   PILE(51, 64, 0xa100, GOROUTINE_REST),
+				   PILE(68, 64, 0xa200, GOROUTINE_REST),
+				   PILE(69, 64, 0xa300, GOROUTINE_REST), { 0 } };
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		sparse[i] = (struct gspec)PILE(10 + 2 * i, 60, 0xc000 + 0x100 * i, GOROUTINE_REST);
+		dense[i] = (struct gspec)PILE(20 + i, 61, 0xd000 + 0x100 * i, GOROUTINE_REST);
+		paired[2 * i] = (struct gspec)PILE(30 + 3 * i, 62, 0xe000 + 0x100 * i,
+						   GOROUTINE_REST);
+		paired[2 * i + 1] = (struct gspec)PILE(31 + 3 * i, 63, 0, 0);	/* its reader */
+	}
+	sparse[4] = dense[4] = paired[8] = (struct gspec){ 0 };
+	assert_int_equal(pile_verdict(sparse, 10, "goroutines now gone"), VERDICT_LEAK);
+	assert_int_equal(pile_verdict(dense, 20, NULL), VERDICT_IDLE);
+	assert_int_equal(pile_verdict(batched, 50, NULL), VERDICT_IDLE);
+	assert_int_equal(pile_verdict(paired, 30, NULL), VERDICT_IDLE);
+}
+
 /* Threads and goroutines of one process in one report: separate sites,
  * even with equal site ids; a thread the Go collector marked as a runtime
  * thread is idle whatever its wait. */
@@ -1087,6 +1318,9 @@ int main(void)
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_history_bounded),
 		cmocka_unit_test(test_goroutine_rules),
+		cmocka_unit_test(test_goroutine_lock_piles),
+		cmocka_unit_test(test_goroutine_send_crowd),
+		cmocka_unit_test(test_goroutine_sparse_rest),
 		cmocka_unit_test(test_units_together),
 	};
 	const struct CMUnitTest locks[] = {
@@ -1100,6 +1334,9 @@ int main(void)
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_service_rest),
 		cmocka_unit_test(test_signal_wait),
+		cmocka_unit_test(test_stopped),
+		cmocka_unit_test(test_started_with_process),
+		cmocka_unit_test(test_awaiting_peer),
 		cmocka_unit_test(test_main_thread),
 		cmocka_unit_test(test_owner_resting),
 	};

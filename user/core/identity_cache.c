@@ -89,10 +89,28 @@ int identity_read(uint32_t pid, struct identity *id)
 	return err;
 }
 
-/* Field 22 of /proc/PID/stat, after the comm (which may hold ") "). */
+int proc_stat_start_time(const char *stat, uint64_t *start)
+{
+	const char *p = strrchr(stat, ')');
+	char *end;
+
+	if (!p)
+		return -EINVAL;
+	/* ") S ppid ..." : field 3 is the state, 22 the start time */
+	for (int field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || p[1] < '0' || p[1] > '9')
+		return -EINVAL;
+	errno = 0;
+	*start = strtoull(p + 1, &end, 10);
+	if (errno || (*end && *end != ' ' && *end != '\n'))
+		return -EINVAL;
+	return 0;
+}
+
 static int read_start_time(uint32_t pid, uint64_t *start)
 {
-	char path[64], buf[1024], *p;
+	char path[64], buf[1024];
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
@@ -100,15 +118,7 @@ static int read_start_time(uint32_t pid, uint64_t *start)
 	if (n < 0)
 		return (int)n;
 	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p)
-		return -EINVAL;
-	/* ") S ppid ..." : field 3 is the state, 22 the start time */
-	for (int field = 2; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %lu", start) != 1)
-		return -EINVAL;
-	return 0;
+	return proc_stat_start_time(buf, start);
 }
 
 static int cmp_entry_pid(const void *key, const void *elem)

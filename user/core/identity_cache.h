@@ -28,4 +28,9 @@ const struct identity *report_identity(const struct report *r, uint32_t pid);
 /* Read /proc/PID/cgroup into id. 0, or -errno (-ENOENT: gone or no cgroup). */
 int identity_read(uint32_t pid, struct identity *id);
 
+/* Field 22 (start time, clock ticks after boot) of a /proc/PID/stat text,
+ * NUL-terminated. The comm before it is the process's own choice and may
+ * hold ") " or digits: fields are counted from the last ')'. 0 or -EINVAL. */
+int proc_stat_start_time(const char *stat, uint64_t *start);
+
 #endif

@@ -126,6 +126,8 @@ enum {
 	OPT_LEAK_MIN_SPAN,
 	OPT_LEAK_MIN_ARRIVALS,
 	OPT_LEAK_MIN_PILE,
+	OPT_BASELINE,
+	OPT_BASELINE_AFTER,
 	OPT_NO_SANDBOX,
 	OPT_EVENTS,
 	OPT_FOLDED_VALUE,
@@ -167,6 +169,8 @@ static const struct argp_option argp_opts[] = {
 	{ "leak-min-span", OPT_LEAK_MIN_SPAN, "DURATION", 0, "Spread of park times that makes such a site a leak (default 1s)", 0 },
 	{ "leak-min-arrivals", OPT_LEAK_MIN_ARRIVALS, "N", 0, "Arrivals while observed that make a site a leak (default 2)", 0 },
 	{ "leak-min-pile", OPT_LEAK_MIN_PILE, "N", 0, "Goroutines on private objects, none leaving, that make a leak on first sight (default 10)", 0 },
+	{ "baseline", OPT_BASELINE, NULL, 0, "Judge against each service's normal: a stuck site present since the service's first report, not grown, is idle", 0 },
+	{ "baseline-after", OPT_BASELINE_AFTER, "DURATION", 0, "With --baseline: a process forms its service's baseline once this old (default 0: at its first report)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output, including libbpf's log", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
 	{ "version", 'V', NULL, 0, "Print the version", 0 },
@@ -341,6 +345,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_LEAK_MIN_PILE:
 		count_option(state, "leak-min-pile", arg, 2, &o->leak_min_pile);
+		break;
+	case OPT_BASELINE:
+		o->baseline = true;
+		break;
+	case OPT_BASELINE_AFTER:
+		if (parse_duration(arg, &o->baseline_after_ns))
+			usage_error(state, "invalid --baseline-after '%s'", arg);
+		o->baseline = true;
 		break;
 	case OPT_LEAK_MIN_SPAN: {
 		uint64_t ns;

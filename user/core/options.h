@@ -52,6 +52,8 @@ struct lt_options {
 	double leak_min_span_s;
 	uint32_t leak_min_arrivals;
 	uint32_t leak_min_pile;
+	bool baseline;			/* --baseline: stuck means changed from the service's normal */
+	uint64_t baseline_after_ns;	/* --baseline-after: processes this young form none yet */
 	bool no_sandbox;		/* --no-sandbox: keep every capability, no seccomp */
 };
 

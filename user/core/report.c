@@ -32,6 +32,7 @@ void report_reset(struct report *r)
 	r->n_procs = 0;
 	r->n_sites = 0;
 	r->n_goroutines = 0;
+	r->n_conns = 0;
 	r->worst = VERDICT_NONE;
 	r->threads_scanned = 0;
 	r->capture_failures = 0;
@@ -49,6 +50,7 @@ void report_free(struct report *r)
 	free(r->procs);
 	free(r->sites);
 	free(r->goroutines);
+	free(r->conns);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -83,6 +85,11 @@ struct thread_report *report_add_thread(struct report *r)
 struct site_report *report_add_site(struct report *r)
 {
 	return ARRAY_PUSH(r->sites, r->n_sites, r->cap_sites);
+}
+
+struct conn_report *report_add_conn(struct report *r)
+{
+	return ARRAY_PUSH(r->conns, r->n_conns, r->cap_conns);
 }
 
 struct goroutine_report *report_add_goroutine(struct report *r)
@@ -186,7 +193,11 @@ static struct proc_report *seen_proc(struct report *r, uint32_t pid, uint32_t nr
 
 int report_add_proc_record(struct report *r, const struct lt_proc_rec *rec)
 {
-	return seen_proc(r, rec->tgid, rec->nr_threads, rec->comm, true) ? 0 : -ENOMEM;
+	struct proc_report *p = seen_proc(r, rec->tgid, rec->nr_threads, rec->comm, true);
+
+	if (p)
+		p->start_ns = rec->start_ns;
+	return p ? 0 : -ENOMEM;
 }
 
 uint64_t report_park_cutoff(const struct report *r)
@@ -206,7 +217,8 @@ int report_add_record(struct report *r, const struct lt_thread_rec *rec)
 	p = seen_proc(r, rec->tgid, rec->nr_threads, rec->pcomm, rec->flags & LT_F_LEADER);
 	if (!p)
 		return -ENOMEM;
-	if ((rec->state != LT_STATE_SLEEPING && rec->state != LT_STATE_DISK) || !rec->parked_ns ||
+	if ((rec->state != LT_STATE_SLEEPING && rec->state != LT_STATE_DISK &&
+	     rec->state != LT_STATE_STOPPED) || !rec->parked_ns ||
 	    rec->parked_ns > report_park_cutoff(r))
 		return 0;
 	parked_at = rec->parked_ns + r->clock_lag_ns;
@@ -220,7 +232,7 @@ int report_add_record(struct report *r, const struct lt_thread_rec *rec)
 	memcpy(t->comm, rec->pcomm, sizeof(t->comm));
 	memcpy(t->thread, rec->comm, sizeof(t->thread));
 	t->comm[LT_COMM_LEN - 1] = t->thread[LT_COMM_LEN - 1] = '\0';
-	t->state = rec->state == LT_STATE_DISK ? 'D' : 'S';
+	t->state = rec->state == LT_STATE_DISK ? 'D' : rec->state == LT_STATE_STOPPED ? 'T' : 'S';
 	t->parked_ns = r->mono_ns - parked_at;
 	t->parked_since_ns = r->real_ns - t->parked_ns;
 	t->park_seen = rec->flags & LT_F_PARK_SEEN;

@@ -31,7 +31,7 @@ struct thread_report {
 	uint32_t pid, tid;
 	char comm[LT_COMM_LEN];		/* process name */
 	char thread[LT_COMM_LEN];	/* thread name */
-	char state;			/* 'S' or 'D' */
+	char state;			/* 'S', 'D' or 'T' (stopped by a signal) */
 	uint64_t parked_ns;		/* how long it has been parked */
 	uint64_t parked_since_ns;	/* CLOCK_REALTIME of the park */
 	bool park_seen;			/* park time from sched_switch, not exec_start */
@@ -67,6 +67,7 @@ enum goroutine_flags {
 	GOROUTINE_SEND = 1 << 5,	/* blocked sending on a channel */
 	GOROUTINE_REST = 1 << 6,	/* waits for something to happen: receive, select,
 					 * sync.Cond, WaitGroup (not a lock, not a send) */
+	GOROUTINE_LOCK = 1 << 7,	/* waits for a sync.Mutex or RWMutex */
 };
 
 /* One parked goroutine (go/go_report.c); g points into the snapshot the
@@ -86,10 +87,33 @@ struct goroutine_report {
 	size_t site_index;		/* into report.sites */
 };
 
-/* Parked threads (or goroutines) of one process grouped by stack (or wait,
- * without stacks). */
+/* What a report follows: the kinds of parked units (judge/units.c). */
+enum unit_kind {
+	UNIT_THREAD,
+	UNIT_GOROUTINE,
+	UNIT_CONNECTION,	/* a request a TCP peer has not answered */
+	UNIT_KINDS,
+};
+
+/* A TCP connection of a traced process that sent a request its peer has
+ * not answered, and that no reported thread waits on (an event loop's:
+ * judge/peers.c). One park is one request: bytes_acked moves with the next. */
+struct conn_report {
+	uint32_t pid;
+	uint64_t inode;
+	char local[56], peer[56];	/* "127.0.0.1:40000" */
+	uint64_t silent_ns;		/* since the request's last byte was sent */
+	uint64_t bytes_acked;
+	uint64_t site;			/* the peer (address and port): its upstream */
+	/* judge */
+	enum verdict verdict;
+	size_t site_index;		/* into report.sites */
+};
+
+/* Parked units of one kind and process grouped by stack (or wait, without
+ * stacks; or peer, for connections). */
 struct site_report {
-	bool goroutines;		/* a site of goroutines, not of threads */
+	uint8_t kind;			/* enum unit_kind */
 	uint32_t pid;
 	uint64_t group;
 	uint64_t site;			/* stack id, 0 = none */
@@ -106,6 +130,15 @@ struct site_report {
 	bool lock_wait;			/* some thread waits for a held mutex */
 	bool signal_wait;		/* every thread waits for signals */
 	bool owner_resting;		/* the mutex owner rests in an event loop */
+	bool stopped;			/* every thread stopped by a signal (T) */
+	bool awaiting_peer;		/* every thread waits on a TCP connection whose
+					 * peer has not answered its request for
+					 * longer than the threshold (judge/peers.c) */
+	uint32_t peer_silent_ms;	/* the shortest such silence */
+	uint8_t baseline;		/* enum site_baseline (judge/baseline.h) */
+	bool started_with_process;	/* every thread was created within the first
+					 * seconds of its process (a service's own) */
+	char peer[56];			/* the peer of the first one */
 	enum { OBJECT_REGION_UNKNOWN, OBJECT_REGION_GLOBAL, OBJECT_REGION_HEAP } object_region;
 					/* where a lone unit's wait object lives */
 	uint32_t arrivals;		/* threads that joined while observed */
@@ -128,6 +161,7 @@ struct proc_report {
 	uint64_t created_total, exited_total;	/* since leaktrace started */
 	uint32_t parked;			/* threads in this report */
 	bool alive;				/* seen by the last scan */
+	uint64_t start_ns;			/* CLOCK_MONOTONIC start, 0 = unknown */
 	const struct identity *identity;	/* identity_cache.c; NULL = unknown */
 	/* Go processes (go_report.c) */
 	bool is_go;
@@ -136,6 +170,7 @@ struct proc_report {
 	uint64_t go_created, go_exited;		/* during this interval, UINT64_MAX = unknown */
 	uint64_t go_created_total, go_exited_total;	/* since attach, UINT64_MAX = unknown */
 	uint32_t go_parked;			/* goroutines in this report */
+	uint64_t go_cut;			/* goroutines/sudogs not read: walk bounds, budget */
 };
 
 struct thread_key {
@@ -167,6 +202,8 @@ struct report {
 	size_t n_sites, cap_sites;
 	struct goroutine_report *goroutines;
 	size_t n_goroutines, cap_goroutines;
+	struct conn_report *conns;
+	size_t n_conns, cap_conns;
 	enum verdict worst;		/* highest verdict in this report */
 	enum verdict min_verdict;	/* outputs skip threads and sites below it */
 	uint64_t sites_evicted;		/* verdict history entries dropped (bounded) */
@@ -179,6 +216,9 @@ struct report {
 
 /* Append an empty site entry. NULL on allocation failure. */
 struct site_report *report_add_site(struct report *r);
+
+/* Append an empty connection entry. NULL on allocation failure. */
+struct conn_report *report_add_conn(struct report *r);
 
 /* Append an empty goroutine entry. NULL on allocation failure. */
 struct goroutine_report *report_add_goroutine(struct report *r);

@@ -93,6 +93,8 @@ static const struct arg_rule {
 	{ SCMP_SYS(kill), 1, SCMP_CMP_EQ, 0, 0 },
 	/* syslog(3)'s socket to /dev/log */
 	{ SCMP_SYS(socket), 0, SCMP_CMP_EQ, 0, AF_UNIX },
+	/* sock_diag: the TCP connections threads wait on (judge/tcp_table.c) */
+	{ SCMP_SYS(socket), 0, SCMP_CMP_EQ, 0, AF_NETLINK },
 	{ SCMP_SYS(ioctl), 1, SCMP_CMP_EQ, 0, TCGETS },
 	{ SCMP_SYS(ioctl), 1, SCMP_CMP_EQ, 0, PERF_EVENT_IOC_ENABLE },
 	{ SCMP_SYS(ioctl), 1, SCMP_CMP_EQ, 0, PERF_EVENT_IOC_DISABLE },

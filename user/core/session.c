@@ -112,6 +112,8 @@ static int open_consumers(struct session *s)
 		.leak_min_span_s = o->leak_min_span_s,
 		.leak_min_arrivals = o->leak_min_arrivals,
 		.leak_min_pile = o->leak_min_pile,
+		.baseline = o->baseline,
+		.baseline_opts = { .after_ns = o->baseline_after_ns },
 	};
 	char msg[256] = "";
 
@@ -209,14 +211,15 @@ int session__report(struct session *s, bool final)
 	err = go_report__collect(s->goroutines, r);
 	if (err)
 		fprintf(stderr, "leaktrace: warning: goroutine snapshot failed: %s\n", strerror(-err));
+	/* identities before judging: baselines are kept per service */
+	if (identity_cache__fill(s->identities, r))
+		fprintf(stderr, "leaktrace: warning: out of memory reading process identities\n");
 	/* every collector has run: judge once, nothing changes a verdict after */
 	err = verdict_engine__judge(s->verdicts, r);
 	if (err) {
 		fprintf(stderr, "leaktrace: cannot judge report: %s\n", strerror(-err));
 		return err;
 	}
-	if (identity_cache__fill(s->identities, r))
-		fprintf(stderr, "leaktrace: warning: out of memory reading process identities\n");
 	r->judge_ns = clock_ns(CLOCK_MONOTONIC) - t2;
 	r->max_rss_kb = max_rss_kb();
 	if (r->worst > s->worst)

@@ -15,6 +15,7 @@
 #include "leaktrace.skel.h"
 #include "core/privileges.h"
 #include "core/tracer.h"
+#include "judge/lockgraph.h"
 #include "util/array.h"
 
 struct proc_totals {
@@ -361,33 +362,17 @@ out:
  * Without bpf_task_pt_regs (< 5.15) the wait syscall comes from
  * /proc/PID/task/TID/syscall, the same saved registers read by the kernel:
  * "NR ARG1..ARG6 SP PC" (NR decimal, the rest 0x-hex), "-1 SP PC" outside
- * a syscall, "running". Read only for threads the report keeps, so the
+ * a syscall, "running" (judge/lockgraph.c reads and parses it, one
+ * fuzzed parser for both). Read only for threads the report keeps, so the
  * cost is per parked thread, not per thread.
  */
 static void wait_from_proc(struct thread_report *t)
 {
-	char path[64], buf[256];
-	unsigned long long a[6];
-	long long nr;
-	uint64_t args[6];
-	ssize_t n;
-	int fd;
+	struct wait_info w;
 
-	snprintf(path, sizeof(path), "/proc/%u/task/%u/syscall", t->pid, t->tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	if (sscanf(buf, "%lld %llx %llx %llx %llx %llx %llx", &nr, &a[0], &a[1], &a[2], &a[3],
-		   &a[4], &a[5]) != 7 || nr < 0)
-		return;
-	for (int i = 0; i < 6; i++)
-		args[i] = a[i];
-	wait_classify(nr, args, &t->wait);
+	/* outside a syscall ("-1 SP PC") or running, the wait stays as it is */
+	if (!procsyscall_wait(NULL, t->pid, t->tid, &w) && w.syscall_nr >= 0)
+		t->wait = w;
 }
 
 struct scan_ctx {

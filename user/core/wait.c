@@ -149,6 +149,8 @@ void wait_classify(long nr, const uint64_t args[6], struct wait_info *w)
 	case LT_NR_poll:	/* poll(fds, n, ms) */
 		w->timeout = ms_timeout(args[2]);
 		w->flags |= WAIT_F_EVENT_LOOP;
+		if (args[1] == 1)	/* one fd: a blocking read or write with a timeout */
+			w->pollfd_addr = args[0];
 		break;
 	case LT_NR_epoll_wait: case LT_NR_epoll_pwait:	/* (epfd, events, max, ms) */
 		w->timeout = ms_timeout(args[3]);
@@ -165,6 +167,8 @@ void wait_classify(long nr, const uint64_t args[6], struct wait_info *w)
 	case LT_NR_ppoll:	/* ppoll(fds, n, tsp, ...) */
 		w->timeout = ptr_timeout(args[2]);
 		w->flags |= WAIT_F_EVENT_LOOP;
+		if (args[1] == 1)
+			w->pollfd_addr = args[0];
 		break;
 	case LT_NR_io_uring_enter:	/* the wait timeout lives in the ring */
 		w->flags |= WAIT_F_EVENT_LOOP;

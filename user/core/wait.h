@@ -49,6 +49,7 @@ struct wait_info {
 	uint64_t futex_addr;	/* futex word (futex only) */
 	uint32_t futex_val;	/* value the waiter expects (2 = contended glibc lock) */
 	uint64_t object;	/* what it waits on: futex address or fd */
+	uint64_t pollfd_addr;	/* poll/ppoll of one fd: its struct pollfd, 0 = none */
 };
 
 static inline bool wait_has(const struct wait_info *w, enum wait_flags f)

@@ -35,6 +35,7 @@ struct pclntab {
 	uint8_t quantum;
 	uint64_t nfunc;
 	uint64_t text_start;
+	uint64_t vaddr;		/* link-time address of the header, 0 = unknown */
 	const uint8_t *funcnames, *cutab, *filetab, *pctab, *functab;
 	size_t funcnames_len, cutab_len, filetab_len, pctab_len, functab_len;
 };
@@ -53,6 +54,7 @@ struct go_binary {
 	size_t strtab_len;
 	struct pclntab pcln;
 	bool has_pcln;
+	uint64_t gofunc;		/* base of funcdata offsets, 0 = unknown */
 	char version[32];
 	char **wait_reasons;		/* read lazily by go_binary__wait_reasons() */
 	unsigned n_wait_reasons;
@@ -61,6 +63,8 @@ struct go_binary {
 };
 
 static int read_wait_reasons(struct go_binary *b);
+static void read_gofunc(struct go_binary *b);
+static const Elf64_Sym *find_symbol(const struct go_binary *b, const char *name, int type);
 static void free_wait_reasons(struct go_binary *b);
 
 static uint32_t rd32(const uint8_t *p)
@@ -148,6 +152,18 @@ int go_binary__vaddr_to_offset(const struct go_binary *b, uint64_t vaddr, uint64
 		}
 	}
 	return -ERANGE;
+}
+
+/* File offset -> link-time address through the PT_LOAD segments; 0 if unmapped. */
+static uint64_t offset_to_vaddr(const struct go_binary *b, uint64_t off)
+{
+	for (int i = 0; i < b->nsegs; i++) {
+		const struct load_seg *s = &b->segs[i];
+
+		if (off >= s->offset && off - s->offset < s->filesz)
+			return s->vaddr + (off - s->offset);
+	}
+	return 0;
 }
 
 static bool is_writable_data(const struct go_binary *b, uint64_t vaddr)
@@ -332,13 +348,19 @@ static const uint8_t *scan_pclntab(const struct go_binary *b, size_t *len)
 static void read_pclntab(struct go_binary *b)
 {
 	size_t len;
-	uint64_t text_addr;
-	const uint8_t *p = section_bytes(b, ".gopclntab", &len, NULL);
+	uint64_t text_addr, vaddr = 0;
+	/* PIE binaries name it .data.rel.ro.gopclntab */
+	const uint8_t *p = section_bytes(b, ".gopclntab", &len, &vaddr);
 
 	if (!p)
+		p = section_bytes(b, ".data.rel.ro.gopclntab", &len, &vaddr);
+	if (!p) {
 		p = scan_pclntab(b, &len);
+		vaddr = p ? offset_to_vaddr(b, p - b->image) : 0;
+	}
 	if (!p || parse_pclntab(&b->pcln, p, len))
 		return;
+	b->pcln.vaddr = vaddr;
 	/* PIE binaries carry textStart as a relocation: take .text instead. */
 	if (!b->pcln.text_start && section_bytes(b, ".text", &len, &text_addr))
 		b->pcln.text_start = text_addr;
@@ -384,6 +406,7 @@ struct go_binary *go_binary__open(const char *path, char *err, size_t errlen)
 			 path);
 		goto fail;
 	}
+	read_gofunc(b);
 	b->wait_reasons_err = read_wait_reasons(b);
 	return b;
 fail:
@@ -484,41 +507,71 @@ static int64_t find_func(const struct pclntab *t, uint64_t pc)
 }
 
 /*
- * Value of a pc-value table at targetpc: pairs of zig-zag value delta and
- * pc delta (times the pc quantum), both varints; a zero value delta after
- * the first pair ends the table.
+ * A pc-value table: pairs of zig-zag value delta and pc delta (times the pc
+ * quantum), both varints; a zero value delta after the first pair ends it.
+ * Values are kept unsigned so that garbage wraps instead of overflowing.
  */
+struct pcval_iter {
+	const uint8_t *p;
+	size_t len;
+	uint64_t pc;		/* end of the current range */
+	uint64_t val;
+	bool first;
+	int steps;
+};
+
+#define PCVAL_MAX_STEPS	(1 << 20)
+
+static bool pcval_begin(const struct pclntab *t, uint32_t off, uint64_t entry,
+			struct pcval_iter *it)
+{
+	if (!off || off >= t->pctab_len)
+		return false;
+	*it = (struct pcval_iter){ .p = t->pctab + off, .len = t->pctab_len - off, .pc = entry,
+				   .val = (uint64_t)-1, .first = true };
+	return true;
+}
+
+/* The next range [*start, it->pc) and its value; false at the end or on garbage. */
+static bool pcval_next(const struct pclntab *t, struct pcval_iter *it, uint64_t *start,
+		       int32_t *val)
+{
+	uint64_t uv, pcd;
+	size_t n;
+
+	if (it->steps++ >= PCVAL_MAX_STEPS)
+		return false;
+	n = uvarint(it->p, it->len, &uv);
+	if (!n || (uv == 0 && !it->first))
+		return false;
+	it->p += n;
+	it->len -= n;
+	it->val += (uv & 1) ? ~(uv >> 1) : uv >> 1;
+	n = uvarint(it->p, it->len, &pcd);
+	if (!n)
+		return false;
+	it->p += n;
+	it->len -= n;
+	*start = it->pc;
+	it->pc += pcd * t->quantum;
+	it->first = false;
+	*val = (int32_t)it->val;
+	return true;
+}
+
+/* Value of the table at off at targetpc. */
 static int pcvalue(const struct pclntab *t, uint32_t off, uint64_t entry, uint64_t targetpc,
 		   int32_t *out)
 {
-	const uint8_t *p;
-	size_t len, n;
-	int64_t val = -1;
-	uint64_t pc = entry;
-	bool first = true;
+	struct pcval_iter it;
+	uint64_t start;
+	int32_t val;
 
-	if (!off || off >= t->pctab_len)
+	if (!pcval_begin(t, off, entry, &it))
 		return -ENOENT;
-	p = t->pctab + off;
-	len = t->pctab_len - off;
-	for (int steps = 0; steps < 1 << 20; steps++) {
-		uint64_t uv, pcd;
-
-		n = uvarint(p, len, &uv);
-		if (!n || (uv == 0 && !first))
-			return -ENOENT;
-		p += n;
-		len -= n;
-		val += (uv & 1) ? -(int64_t)((uv >> 1) + 1) : (int64_t)(uv >> 1);
-		n = uvarint(p, len, &pcd);
-		if (!n)
-			return -ENOENT;
-		p += n;
-		len -= n;
-		pc += pcd * t->quantum;
-		first = false;
-		if (targetpc < pc) {
-			*out = (int32_t)val;
+	while (pcval_next(t, &it, &start, &val)) {
+		if (targetpc < it.pc) {
+			*out = val;
 			return 0;
 		}
 	}
@@ -534,35 +587,310 @@ static const char *file_name(const struct pclntab *t, const uint8_t *fn, int32_t
 	return cstr_at(t->filetab, t->filetab_len, rd32(t->cutab + idx));
 }
 
+/* File and line of pc in the function (entry, fn): "?" and 0 when unknown. */
+static void file_line(const struct pclntab *t, const uint8_t *fn, uint64_t entry, uint64_t pc,
+		      const char **file, int *line)
+{
+	int32_t fileno, l;
+	const char *f;
+
+	*file = "?";
+	*line = 0;
+	if (!pcvalue(t, rd32(fn + 24), entry, pc, &l) && l >= 0)
+		*line = l;
+	if (!pcvalue(t, rd32(fn + 20), entry, pc, &fileno) && (f = file_name(t, fn, fileno)))
+		*file = f;
+}
+
 int go_binary__pcinfo(const struct go_binary *b, uint64_t pc, struct go_pcinfo *out)
 {
 	const struct pclntab *t = &b->pcln;
 	const uint8_t *fn;
 	uint64_t entry;
 	int64_t i = find_func(t, pc);
-	int32_t fileno, line;
 	const char *name;
 
 	if (i < 0 || !func_at(t, i, &entry, &fn) || !(name = func_name(t, fn)))
 		return -ENOENT;
 	out->func = name;
 	out->entry = entry;
-	out->file = "?";
-	out->line = 0;
-	if (!pcvalue(t, rd32(fn + 24), entry, pc, &line) && line >= 0)
-		out->line = line;
-	out->inlined = false;
-	if (!pcvalue(t, rd32(fn + 20), entry, pc, &fileno)) {
-		int32_t own;
-		const char *f = file_name(t, fn, fileno);
+	file_line(t, fn, entry, pc, &out->file, &out->line);
+	return 0;
+}
 
-		if (f)
-			out->file = f;
-		/* the entry instruction is always the function's own code */
-		if (!pcvalue(t, rd32(fn + 20), entry, entry, &own) && own != fileno)
-			out->inlined = true;
+/*
+ * Inlined calls. Each function may carry FUNCDATA_InlTree, an array of
+ * inlinedCall records at moduledata.gofunc + the funcdata offset, and
+ * PCDATA_InlTreeIndex, a pc-value table giving for each pc the record of the
+ * innermost call inlined there (-1: the function's own code). A record
+ * names the inlined function and parentPc, a pc of its call site: the same
+ * lookup there gives the next outer call, until -1 (runtime/symtabinl.go,
+ * runtime.CallersFrames). The pcfile/pcln tables already give the innermost
+ * function's file:line, so every frame's file:line is that of its pc.
+ * inlinedCall: Go 1.18-1.19 {parent i16, funcID u8, _, file i32, line i32,
+ * func_ i32, parentPc i32} (20 bytes), Go 1.20+ {funcID u8, _ [3], nameOff
+ * i32, parentPc i32, startLine i32} (16 bytes).
+ */
+#define PCDATA_INL_TREE_INDEX	2
+#define FUNCDATA_INL_TREE	3
+#define INL_TREE_MAX		(1 << 20)	/* the runtime's own bound on the array */
+#define INL_DEPTH_MAX		32		/* nested inlined calls followed at one pc */
+
+struct inl_call {
+	int32_t name_off;
+	int32_t parent_pc;	/* offset from the function's entry */
+};
+
+/* Size of the fixed part of _func: 9 u32 (1.20+: 10, with startLine) and 4 bytes. */
+static size_t func_hdr_size(const struct pclntab *t)
+{
+	return t->magic == PCLN_MAGIC_118 ? 40 : 44;
+}
+
+/* _func.pcdata[idx] (a pctab offset, 0: none) and _func.funcdata[idx] (~0: none). */
+static uint32_t func_table(const struct pclntab *t, const uint8_t *fn, bool funcdata, uint32_t idx)
+{
+	size_t hdr = func_hdr_size(t), room = t->functab + t->functab_len - fn;
+	uint64_t npcdata = rd32(fn + 28), nfuncdata = fn[hdr - 1];
+
+	if (room < hdr || npcdata + nfuncdata > (room - hdr) / 4)
+		return funcdata ? UINT32_MAX : 0;
+	if (!funcdata)
+		return idx < npcdata ? rd32(fn + hdr + 4 * idx) : 0;
+	return idx < nfuncdata ? rd32(fn + hdr + 4 * (npcdata + idx)) : UINT32_MAX;
+}
+
+/* Link-time address of fn's inline tree, 0 when it has none or gofunc is unknown. */
+static uint64_t inl_tree(const struct go_binary *b, const uint8_t *fn)
+{
+	uint32_t off = func_table(&b->pcln, fn, true, FUNCDATA_INL_TREE);
+
+	return b->gofunc && off != UINT32_MAX ? b->gofunc + off : 0;
+}
+
+static int read_inl_call(const struct go_binary *b, uint64_t tree, int32_t ix, struct inl_call *c)
+{
+	bool old = b->pcln.magic == PCLN_MAGIC_118;
+	size_t size = old ? 20 : 16;
+	uint8_t e[20];
+
+	if (ix < 0 || ix >= INL_TREE_MAX || go_binary__read(b, tree + (uint64_t)ix * size, e, size))
+		return -ERANGE;
+	c->name_off = (int32_t)rd32(e + (old ? 12 : 4));
+	c->parent_pc = (int32_t)rd32(e + (old ? 16 : 8));
+	return 0;
+}
+
+static const char *name_at(const struct pclntab *t, int32_t off)
+{
+	return off < 0 ? NULL : cstr_at(t->funcnames, t->funcnames_len, off);
+}
+
+/*
+ * The innermost call inlined at pc in the function [entry, end) with tree:
+ * its name and the pc of its call site. False at the function's own code,
+ * and on anything out of bounds.
+ */
+static bool inlined_call_at(const struct go_binary *b, const uint8_t *fn, uint64_t tree,
+			    uint64_t entry, uint64_t end, uint64_t pc, const char **name,
+			    uint64_t *site)
+{
+	const struct pclntab *t = &b->pcln;
+	uint32_t tab = func_table(t, fn, false, PCDATA_INL_TREE_INDEX);
+	struct inl_call c;
+	int32_t ix;
+
+	if (!tree || pcvalue(t, tab, entry, pc, &ix) || ix < 0 || read_inl_call(b, tree, ix, &c) ||
+	    !(*name = name_at(t, c.name_off)) || !**name || c.parent_pc < 0 ||
+	    (uint64_t)c.parent_pc >= end - entry)
+		return false;
+	*site = entry + c.parent_pc;
+	return true;
+}
+
+static void set_frame(const struct pclntab *t, const uint8_t *fn, uint64_t entry, uint64_t pc,
+		      const char *name, bool inlined, struct go_frame *f)
+{
+	f->func = name;
+	f->entry = entry;
+	f->inlined = inlined;
+	file_line(t, fn, entry, pc, &f->file, &f->line);
+}
+
+int go_binary__frames(const struct go_binary *b, uint64_t pc, bool is_return,
+		      struct go_frame *out, int max)
+{
+	const struct pclntab *t = &b->pcln;
+	const uint8_t *fn;
+	const char *phys, *name;
+	uint64_t entry, end, tree, site;
+	int64_t i;
+	int n = 0;
+
+	if (max <= 0)
+		return -EINVAL;
+	/* a return address follows the call: look up the call itself */
+	if (is_return && pc)
+		pc--;
+	i = find_func(t, pc);
+	if (i < 0 || !func_at(t, i, &entry, &fn) || !(phys = func_name(t, fn)) ||
+	    !func_at(t, i + 1, &end, NULL) || end <= entry)
+		return -ENOENT;
+	tree = inl_tree(b, fn);
+	/* past max - 1 inlined frames the outer ones are dropped, the physical one kept */
+	for (int depth = 0; depth < INL_DEPTH_MAX; depth++) {
+		if (!inlined_call_at(b, fn, tree, entry, end, pc, &name, &site))
+			break;
+		if (n < max - 1)
+			set_frame(t, fn, entry, pc, name, true, &out[n++]);
+		pc = site;
+	}
+	set_frame(t, fn, entry, pc, phys, false, &out[n++]);
+	return n;
+}
+
+/*
+ * moduledata.gofunc, the base of funcdata offsets (FUNCDATA_InlTree). From
+ * .symtab ("go:func.*", "go.func.*" before 1.20), else from the moduledata
+ * found in the file by its first two fields (pcHeader and funcnametab point
+ * into .gopclntab), at the offset of its layout: 1.18-1.19 have no covctrs
+ * field, 1.27 added typedesclen, itaboffset and itabsize before rodata.
+ */
+static const uint32_t gofunc_offsets[] = { 320, 304, 344 };
+
+/* A base is right when the first few inline trees found decode into names. */
+static bool gofunc_plausible(struct go_binary *b, uint64_t gofunc)
+{
+	const struct pclntab *t = &b->pcln;
+	int checked = 0;
+	bool bad = false;
+
+	b->gofunc = gofunc;
+	for (uint64_t i = 0; i < t->nfunc && checked < 8 && !bad; i++) {
+		const uint8_t *fn;
+		uint64_t entry, end, tree;
+		struct inl_call c;
+
+		if (!func_at(t, i, &entry, &fn) || !func_at(t, i + 1, &end, NULL) ||
+		    !(tree = inl_tree(b, fn)))
+			continue;
+		bad = read_inl_call(b, tree, 0, &c) || !name_at(t, c.name_off) ||
+		      c.parent_pc < 0 || end <= entry || (uint64_t)c.parent_pc >= end - entry;
+		checked++;
+	}
+	b->gofunc = 0;
+	return checked > 0 && !bad;
+}
+
+/* gofunc of the moduledata at md, read through read_ptr, in the layouts the version suggests first. */
+static uint64_t gofunc_at(struct go_binary *b, uint64_t md,
+			  uint64_t (*read_ptr)(const struct go_binary *b, uint64_t vaddr))
+{
+	const struct pclntab *t = &b->pcln;
+	int major, minor;
+	bool new_layout = !go_binary__version_num(b, &major, &minor) && major == 1 && minor >= 27;
+
+	if (md % 8)
+		return 0;
+	for (size_t k = 0; k < 3; k++) {
+		size_t pick = new_layout ? (k + 2) % 3 : t->magic == PCLN_MAGIC_118 ? (k + 1) % 3 : k;
+		uint64_t v = read_ptr(b, md + gofunc_offsets[pick]);
+
+		if (v && gofunc_plausible(b, v))
+			return v;
 	}
 	return 0;
+}
+
+static uint64_t file_ptr(const struct go_binary *b, uint64_t vaddr)
+{
+	uint8_t v[8];
+
+	return go_binary__read(b, vaddr, v, 8) ? 0 : rd64(v);
+}
+
+/* The moduledata's first two fields, as stored in the file (non-PIE). */
+static uint64_t moduledata_gofunc(struct go_binary *b)
+{
+	const struct pclntab *t = &b->pcln;
+	uint64_t want[2] = { t->vaddr, t->vaddr + (uint64_t)(t->funcnames - t->data) }, g;
+
+	for (int s = 0; s < b->nsegs; s++) {
+		const struct load_seg *seg = &b->segs[s];
+		const uint8_t *base, *p, *end;
+
+		if (seg->offset > b->image_size || seg->filesz > b->image_size - seg->offset)
+			continue;
+		base = b->image + seg->offset;
+		end = base + seg->filesz;
+		for (p = base; (p = memmem(p, end - p, want, sizeof(want))); p++)
+			if ((g = gofunc_at(b, seg->vaddr + (p - base), file_ptr)))
+				return g;
+	}
+	return 0;
+}
+
+/*
+ * In a PIE binary the moduledata's pointers are zero in the file: they are
+ * R_X86_64_RELATIVE relocations, whose addends are the link-time values.
+ */
+static const uint8_t *relocations(const struct go_binary *b, size_t *n)
+{
+	static const char *const names[] = { ".rela", ".rela.dyn" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t len;
+		const uint8_t *p = section_bytes(b, names[i], &len, NULL);
+
+		if (p && len >= sizeof(Elf64_Rela)) {
+			*n = len / sizeof(Elf64_Rela);
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static uint64_t reloc_ptr(const struct go_binary *b, uint64_t vaddr)
+{
+	size_t n;
+	const uint8_t *r = relocations(b, &n);
+
+	for (size_t i = 0; r && i < n; i++, r += sizeof(Elf64_Rela))
+		if (rd64(r) == vaddr && ELF64_R_TYPE(rd64(r + 8)) == R_X86_64_RELATIVE)
+			return rd64(r + 16);
+	return 0;
+}
+
+static uint64_t relocated_moduledata_gofunc(struct go_binary *b)
+{
+	const struct pclntab *t = &b->pcln;
+	uint64_t names = t->vaddr + (uint64_t)(t->funcnames - t->data), g;
+	size_t n;
+	const uint8_t *r = relocations(b, &n);
+
+	for (size_t i = 0; r && i < n; i++, r += sizeof(Elf64_Rela))
+		if (ELF64_R_TYPE(rd64(r + 8)) == R_X86_64_RELATIVE && rd64(r + 16) == t->vaddr &&
+		    reloc_ptr(b, rd64(r) + 8) == names && (g = gofunc_at(b, rd64(r), reloc_ptr)))
+			return g;
+	return 0;
+}
+
+static void read_gofunc(struct go_binary *b)
+{
+	static const char *const syms[] = { "go:func.*", "go.func.*" };
+
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		const Elf64_Sym *s = find_symbol(b, syms[i], STT_OBJECT);
+
+		if (s && s->st_value && gofunc_plausible(b, s->st_value)) {
+			b->gofunc = s->st_value;
+			return;
+		}
+	}
+	if (b->pcln.vaddr)
+		b->gofunc = moduledata_gofunc(b);
+	if (!b->gofunc && b->pcln.vaddr && b->is_pie)
+		b->gofunc = relocated_moduledata_gofunc(b);
 }
 
 static const Elf64_Sym *find_symbol(const struct go_binary *b, const char *name, int type)
@@ -906,55 +1234,116 @@ static bool same_line(const struct go_binary *b, uint64_t pc1, uint64_t pc2)
 
 #define WRAPPER_MAX_SIZE 512	/* bytes of code: a wrapper only copies arguments and calls */
 
-int go_binary__go_target(const struct go_binary *b, uint64_t entry, const char **name)
-{
-	const struct pclntab *t = &b->pcln;
-	uint8_t code[WRAPPER_MAX_SIZE];
-	const char *self, *callee = NULL;
-	const uint8_t *fn;
-	uint64_t e, next, size;
-	int64_t i = find_func(t, entry);
+struct wrapper {
+	const struct go_binary *b;
+	const char *self;
+	uint64_t entry;
 	bool gowrap;
+	const char *callee;	/* the one function called so far */
+};
 
-	if (i < 0 || !func_at(t, i, &e, &fn) || e != entry || !(self = func_name(t, fn)))
-		return -ENOENT;
-	*name = self;
-	if (!is_wrapper_name(self) || !func_at(t, i + 1, &next, NULL) || next <= e)
-		return 0;
-	size = next - e;
-	if (size > sizeof(code) || go_binary__read(b, e, code, size))
-		return 0;
-	gowrap = strstr(self, ".gowrap") != NULL;
+/*
+ * Counts n, called (or inlined) at call_pc, as what the wrapper forwards to;
+ * false when the wrapper is no plain forwarder after all.
+ */
+static bool wrapper_calls(struct wrapper *w, const char *n, uint64_t call_pc)
+{
+	/* runtime helpers (chansend1, morestack) do not count outside the runtime */
+	if (!strcmp(n, w->self) || !strncmp(n, "runtime.morestack", 17) ||
+	    (!strncmp(n, "runtime.", 8) && strncmp(w->self, "runtime.", 8)))
+		return true;
+	if (w->callee && strcmp(w->callee, n))
+		return false;
 	/*
-	 * Direct calls (e8 rel32) landing exactly on a function entry. Exactly
-	 * one callee: the wrapper only forwards to it.
+	 * A funcN is a real closure unless it only forwards: the go
+	 * statement's own wrapper (Go < 1.22) keeps the go statement's
+	 * line for its call; a closure's body sits on lines of its own.
 	 */
+	if (!w->gowrap && !same_line(w->b, w->entry, call_pc))
+		return false;
+	w->callee = n;
+	return true;
+}
+
+/*
+ * Direct calls (e8 rel32) landing exactly on a function entry, made by the
+ * wrapper's own code (a call inside inlined code is the inlined function's).
+ */
+static bool wrapper_direct_calls(struct wrapper *w, const uint8_t *fn, uint64_t tree,
+				 uint64_t next)
+{
+	const struct pclntab *t = &w->b->pcln;
+	uint64_t e = w->entry, size = next - e;
+	uint8_t code[WRAPPER_MAX_SIZE];
+
+	if (size > sizeof(code) || go_binary__read(w->b, e, code, size))
+		return false;
 	for (uint64_t p = 0; p + 5 <= size; p++) {
-		uint64_t target = e + p + 5 + (int64_t)(int32_t)rd32(code + p + 1), te;
+		uint64_t target = e + p + 5 + (int64_t)(int32_t)rd32(code + p + 1), te, site;
 		const uint8_t *tfn;
-		const char *n;
+		const char *n, *inl;
 		int64_t ti;
 
 		if (code[p] != 0xe8 || (ti = find_func(t, target)) < 0 ||
-		    !func_at(t, ti, &te, &tfn) || te != target || !(n = func_name(t, tfn)))
+		    !func_at(t, ti, &te, &tfn) || te != target || !(n = func_name(t, tfn)) ||
+		    inlined_call_at(w->b, fn, tree, e, next, e + p, &inl, &site))
 			continue;
-		/* runtime helpers (chansend1, morestack) do not count outside the runtime */
-		if (!strcmp(n, self) || !strncmp(n, "runtime.morestack", 17) ||
-		    (!strncmp(n, "runtime.", 8) && strncmp(self, "runtime.", 8)))
-			continue;
-		if (callee && strcmp(callee, n))
-			return 0;
-		/*
-		 * A funcN is a real closure unless it only forwards: the go
-		 * statement's own wrapper (Go < 1.22) keeps the go statement's
-		 * line for its call; a closure's body sits on lines of its own.
-		 */
-		if (!gowrap && !same_line(b, e, e + p))
-			return 0;
-		callee = n;
+		if (!wrapper_calls(w, n, e + p))
+			return false;
 	}
-	if (callee)
-		*name = callee;
+	return true;
+}
+
+/*
+ * Calls the compiler inlined into the wrapper: the outermost one of every
+ * range of its inline index table (the go statement's target when it was
+ * small enough to inline, e.g. `go waiter(ch)` in pkg.f.gowrap1).
+ */
+static bool wrapper_inlined_calls(struct wrapper *w, const uint8_t *fn, uint64_t tree,
+				  uint64_t next)
+{
+	const struct pclntab *t = &w->b->pcln;
+	struct pcval_iter it;
+	uint64_t start;
+	int32_t ix;
+
+	if (!tree || !pcval_begin(t, func_table(t, fn, false, PCDATA_INL_TREE_INDEX), w->entry, &it))
+		return true;
+	/* a wrapper has at most WRAPPER_MAX_SIZE bytes: no more ranges than that */
+	for (int r = 0; r < WRAPPER_MAX_SIZE && pcval_next(t, &it, &start, &ix) && start < next; r++) {
+		const char *name = NULL, *n;
+		uint64_t pc = start, site;
+
+		for (int depth = 0; depth < INL_DEPTH_MAX &&
+		     inlined_call_at(w->b, fn, tree, w->entry, next, pc, &n, &site); depth++) {
+			name = n;
+			pc = site;
+		}
+		if (name && !wrapper_calls(w, name, pc))
+			return false;
+	}
+	return true;
+}
+
+int go_binary__go_target(const struct go_binary *b, uint64_t entry, const char **name)
+{
+	const struct pclntab *t = &b->pcln;
+	const uint8_t *fn;
+	uint64_t e, next, tree;
+	int64_t i = find_func(t, entry);
+	struct wrapper w = { .b = b, .entry = entry };
+
+	if (i < 0 || !func_at(t, i, &e, &fn) || e != entry || !(w.self = func_name(t, fn)))
+		return -ENOENT;
+	*name = w.self;
+	if (!is_wrapper_name(w.self) || !func_at(t, i + 1, &next, NULL) || next <= e)
+		return 0;
+	w.gowrap = strstr(w.self, ".gowrap") != NULL;
+	tree = inl_tree(b, fn);
+	/* exactly one callee, called or inlined: the wrapper only forwards to it */
+	if (wrapper_direct_calls(&w, fn, tree, next) && wrapper_inlined_calls(&w, fn, tree, next) &&
+	    w.callee)
+		*name = w.callee;
 	return 0;
 }
 

@@ -24,11 +24,15 @@ struct go_pcinfo {
 	const char *file;	/* "/src/main.go", "?" if unknown */
 	int line;		/* 0 if unknown */
 	uint64_t entry;		/* function entry address (link-time) */
-	/*
-	 * file:line come from code inlined into func from another file (the
-	 * inline tree is not decoded: func is the physical function).
-	 */
-	bool inlined;
+};
+
+/* One frame of a pc: a call the compiler inlined there, or the function itself. */
+struct go_frame {
+	const char *func;	/* "main.waitOn" */
+	const char *file;	/* "/src/main.go", "?" if unknown */
+	int line;		/* 0 if unknown */
+	uint64_t entry;		/* entry of the physical function (link-time) */
+	bool inlined;		/* inlined into the next frame: no code of its own */
 };
 
 /* True when /proc/PID/exe is a Go executable (has Go build info or pclntab). */
@@ -53,6 +57,19 @@ int go_binary__func(const struct go_binary *b, const char *name, uint64_t *addr,
 int go_binary__data_symbol(const struct go_binary *b, const char *name, uint64_t *addr);
 /* pc (link-time address) -> function and file:line from .gopclntab. */
 int go_binary__pcinfo(const struct go_binary *b, uint64_t pc, struct go_pcinfo *out);
+
+/*
+ * The frames at pc (link-time) innermost first: the calls the compiler
+ * inlined there (from the binary's inline tables, FUNCDATA_InlTree and
+ * PCDATA_InlTreeIndex), then the physical function, each with its own
+ * file:line. is_return: pc is a return address, the call before it is
+ * looked up. Returns the count (1 to max; past max - 1 inlined frames the
+ * outer inlined ones are dropped, the physical frame is always last),
+ * -ENOENT when pc is in no function. Without usable inline tables (a
+ * garbled table, a stripped PIE binary): the physical frame alone.
+ */
+int go_binary__frames(const struct go_binary *b, uint64_t pc, bool is_return,
+		      struct go_frame *out, int max);
 
 /* Link-time virtual address -> file offset (for uprobes); -ERANGE if unmapped. */
 int go_binary__vaddr_to_offset(const struct go_binary *b, uint64_t vaddr, uint64_t *off);

@@ -149,6 +149,24 @@ static bool rest_reason(const struct go_goroutine *gr)
 	return !strcmp(gr->wait_reason, "semacquire") && stack_has(gr, "sync.(*WaitGroup).Wait");
 }
 
+/* Waits for a sync.Mutex or RWMutex: the runtime's words since Go 1.20,
+ * "semacquire" and the stack before (Lock is inlined into its caller;
+ * Mutex.lockSlow and both RWMutex waits call runtime_SemacquireMutex,
+ * WaitGroup.Wait calls runtime_Semacquire). */
+static bool lock_reason(const struct go_goroutine *gr)
+{
+	static const char *const lock[] = {
+		"sync.Mutex.Lock", "sync.RWMutex.Lock", "sync.RWMutex.RLock",
+	};
+
+	for (size_t i = 0; i < sizeof(lock) / sizeof(lock[0]); i++)
+		if (!strcmp(gr->wait_reason, lock[i]))
+			return true;
+	return !strcmp(gr->wait_reason, "semacquire") &&
+	       (stack_has(gr, "sync.runtime_SemacquireMutex") ||
+		stack_has(gr, "sync.(*Mutex).lockSlow"));
+}
+
 /* What the judge needs to know of a goroutine's wait, from the runtime's
  * words and the goroutine's stack. */
 static uint32_t goroutine_flags(const struct go_goroutine *gr)
@@ -165,6 +183,8 @@ static uint32_t goroutine_flags(const struct go_goroutine *gr)
 		f |= GOROUTINE_SEND;
 	if (rest_reason(gr))
 		f |= GOROUTINE_REST;
+	if (lock_reason(gr))
+		f |= GOROUTINE_LOCK;
 	/* the main goroutine waiting (serve loop, signal wait) keeps the program up */
 	if (gr->goid == 1 || stack_has(gr, "runtime.main ("))
 		f |= GOROUTINE_MAIN;
@@ -203,6 +223,7 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 	pr->is_go = true;
 	snprintf(pr->go_version, sizeof(pr->go_version), "%s", p->snap.go_version);
 	pr->go_live = p->snap.live;
+	pr->go_cut = p->snap.cut;
 	pr->go_created = pr->go_exited = UINT64_MAX;
 	pr->go_created_total = p->snap.created;
 	pr->go_exited_total = p->snap.exited;

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Go function names for native frames, from .gopclntab, with a small file cache. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* asprintf */
+#endif
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -11,6 +15,7 @@
 #include "go/go_symbols.h"
 
 #define GO_SYMBOLS_FILES 8
+#define GO_SYMBOLS_FRAMES_MAX 16
 
 struct cached_file {
 	char path[256];
@@ -58,19 +63,36 @@ static struct go_binary *lookup(const char *path)
 	return slot->bin;
 }
 
-int go_symbols__describe(const char *path, uint64_t vaddr, uint64_t ret_delta, char *buf,
-			 size_t len)
+int go_symbols__frames(const char *path, uint64_t vaddr, uint64_t ret_delta, char **frames,
+		       int max)
 {
 	struct go_binary *b = lookup(path);
-	struct go_pcinfo pi;
-	const char *file;
+	struct go_frame f[GO_SYMBOLS_FRAMES_MAX];
+	int n;
 
-	if (!b || go_binary__pcinfo(b, vaddr, &pi))
+	if (max <= 0 || !b)
 		return -ENOENT;
-	file = strrchr(pi.file, '/');
-	snprintf(buf, len, "%s+0x%" PRIx64 " (%s:%d)", pi.func, vaddr - pi.entry + ret_delta,
-		 file ? file + 1 : pi.file, pi.line);
-	return 0;
+	n = go_binary__frames(b, vaddr, false, f, max < GO_SYMBOLS_FRAMES_MAX ? max : GO_SYMBOLS_FRAMES_MAX);
+	if (n < 0)
+		return -ENOENT;
+	for (int i = 0; i < n; i++) {
+		const char *file = strrchr(f[i].file, '/');
+		int len;
+
+		file = file ? file + 1 : f[i].file;
+		/* an inlined call has no code, hence no offset, of its own */
+		if (f[i].inlined)
+			len = asprintf(&frames[i], "%s (%s:%d, inlined)", f[i].func, file, f[i].line);
+		else
+			len = asprintf(&frames[i], "%s+0x%" PRIx64 " (%s:%d)", f[i].func,
+				       vaddr - f[i].entry + ret_delta, file, f[i].line);
+		if (len < 0) {
+			while (i--)
+				free(frames[i]);
+			return -ENOMEM;
+		}
+	}
+	return n;
 }
 
 void go_symbols__flush(void)

@@ -31,8 +31,14 @@
 #define SEMTAB_STRIDE		64		/* semaRoot padded to a cache line */
 #define SEMAROOT_TREAP		8		/* semaRoot.treap, after the mutex word */
 #define DEFAULT_MAX_STACK	64
+/* Budget of one snapshot (one process, one report): a forged allgs of 2^20
+ * slots all pointing at parked gs with deep stacks took 64 s and 1.3 GB of
+ * JSON per report before. What is left when one runs out is cut. */
+#define SNAPSHOT_BUDGET_NS	2000000000ULL
+#define MAX_PARKED_READ		(1u << 17)	/* parked goroutines kept */
+#define MAX_FRAMES_READ		(1u << 21)	/* stack frames kept, all goroutines */
 #define G_READ_MAX		1024
-#define SUDOG_READ_MAX		256
+#define SUDOG_READ_MAX		128	/* the sudog fields the semaphore walk reads */
 #define IOV_BATCH		1024		/* spans per process_vm_readv (UIO_MAXIOV) */
 #define G_CHUNK			512		/* g structs read per batch */
 #define STACK_READ_MAX		(64u * 1024)	/* bytes of one stack read, from sched.sp up */
@@ -48,7 +54,7 @@
  */
 #define PC_CACHE_SIZE	(1u << 15)
 #define PC_CACHE_PROBES	16
-#define PC_MAX_TEXTS	8
+#define PC_MAX_TEXTS	8		/* inlined frames shown for one pc, and its function */
 
 enum pc_kind { PC_FRAME, PC_RET_FRAME, PC_CREATED_BY, PC_START, PC_SYSTEM, PC_KINDS };
 
@@ -433,15 +439,16 @@ static int cmp_sema_wait(const void *a, const void *b)
 }
 
 /* Bytes of a sudog that cover the fields the semaphore walk reads. */
-static size_t sudog_read_size(const struct go_offsets *o)
+static uint32_t sudog_read_len(const struct go_offsets *o)
 {
-	uint32_t f[] = { o->sudog_g, o->sudog_elem, o->sudog_prev, o->sudog_next,
-			 o->sudog_waitlink };
-	uint32_t max = 0;
+	const uint32_t fields[] = { o->sudog_g, o->sudog_elem, o->sudog_prev, o->sudog_next,
+				    o->sudog_waitlink };
+	uint32_t end = 0;
 
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		max = f[i] > max ? f[i] : max;
-	return max + 8;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i] + 8 > end)
+			end = fields[i] + 8;
+	return end;
 }
 
 /*
@@ -455,7 +462,7 @@ static int read_sema_waits(const struct go_tracer *t, struct sema_wait **out, si
 	static uint8_t tab[SEMTAB_SIZE * SEMTAB_STRIDE];
 	uint64_t *todo = NULL;
 	size_t ntodo = 0, captodo = 0, cap = 0, visits = 0;
-	size_t sudog_len = sudog_read_size(&t->off);
+	uint32_t sudog_len = sudog_read_len(&t->off);
 	int err;
 
 	*out = NULL;
@@ -475,10 +482,10 @@ static int read_sema_waits(const struct go_tracer *t, struct sema_wait **out, si
 		struct sema_wait *w;
 
 		if (visits++ >= MAX_SEMA_NODES) {
-			(*cut)++;
-			continue;
+			*cut += ntodo + 1;	/* the queued rest, never visited */
+			break;
 		}
-		/* one read per sudog: its fields all lie in the first bytes */
+		/* one read per sudog: a forged treap costs 2^16 reads at most */
 		if (node % 8 || sudog_len > sizeof(sudog) || read_mem(t, node, sudog, sudog_len))
 			continue;
 		if (!(w = ARRAY_PUSH(*out, *nout, cap))) {
@@ -843,50 +850,54 @@ static bool is_system_func(const char *func)
 }
 
 /*
- * Uncached: the texts of one kind for pc, into buf (one text per line of
- * buf, n returned). A frame pc yields one text per function it stands
- * for: inlined calls, once the binary's inline tables are read, come
- * before their caller. An empty list ends a stack walk (runtime.goexit).
+ * Uncached: the texts of one kind for pc, into texts (n returned). A frame
+ * pc yields one text per function it stands for, innermost first: inlined
+ * calls ("main.waitOn (main.go:5, inlined)") before the physical function.
+ * No text ends a stack walk (runtime.goexit).
  */
 static int pc_text_compute(const struct go_tracer *t, uint64_t pc, enum pc_kind kind,
 			   char texts[][256])
 {
-	struct go_pcinfo pi;
+	struct go_frame f[PC_MAX_TEXTS];
 	const char *name;
-	/* return addresses point past the call: look up the call itself */
-	bool call = kind == PC_RET_FRAME || kind == PC_CREATED_BY;
-	bool found = pc && !go_binary__pcinfo(t->bin, pc - t->bias - (call ? 1 : 0), &pi);
-	char *buf = texts[0];
 	size_t len = sizeof(texts[0]);
+	int n;
 
 	switch (kind) {
 	case PC_FRAME:
 	case PC_RET_FRAME:
-		if (!found)
-			snprintf(buf, len, "%#" PRIx64, pc);
-		else if (!strcmp(pi.func, "runtime.goexit"))
+		n = pc ? go_binary__frames(t->bin, pc - t->bias, kind == PC_RET_FRAME, f,
+					   PC_MAX_TEXTS) : -ENOENT;
+		if (n <= 0) {
+			snprintf(texts[0], len, "%#" PRIx64, pc);
+			return 1;
+		}
+		if (!strcmp(f[n - 1].func, "runtime.goexit"))
 			return 0;
-		else
-			snprintf(buf, len, "%s (%s:%d%s)", pi.func, base_name(pi.file), pi.line,
-				 pi.inlined ? ", inlined" : "");
-		return 1;
+		for (int i = 0; i < n; i++)
+			snprintf(texts[i], len, "%s (%s:%d%s)", f[i].func, base_name(f[i].file),
+				 f[i].line, f[i].inlined ? ", inlined" : "");
+		return n;
 	case PC_CREATED_BY:
-		if (found)
-			snprintf(buf, len, "%s at %s:%d", pi.func, pi.file, pi.line);
+		/* the go statement's own function, also when inlined into another */
+		n = pc ? go_binary__frames(t->bin, pc - t->bias, true, f, PC_MAX_TEXTS) : -ENOENT;
+		if (n > 0)
+			snprintf(texts[0], len, "%s at %s:%d", f[0].func, f[0].file, f[0].line);
 		else
-			snprintf(buf, len, pc ? "%#" PRIx64 : "?", pc);
+			snprintf(texts[0], len, pc ? "%#" PRIx64 : "?", pc);
 		return 1;
 	case PC_START:
 		/* the function the go statement called, not the compiler's wrapper */
 		if (pc && !go_binary__go_target(t->bin, pc - t->bias, &name))
-			snprintf(buf, len, "%s", name);
-		else if (found)
-			snprintf(buf, len, "%s", pi.func);
+			snprintf(texts[0], len, "%s", name);
+		else if (pc && go_binary__frames(t->bin, pc - t->bias, false, f, 1) > 0)
+			snprintf(texts[0], len, "%s", f[0].func);
 		else
-			snprintf(buf, len, pc ? "%#" PRIx64 : "?", pc);
+			snprintf(texts[0], len, pc ? "%#" PRIx64 : "?", pc);
 		return 1;
 	default:
-		snprintf(buf, len, "%s", found && is_system_func(pi.func) ? "1" : "");
+		n = pc ? go_binary__frames(t->bin, pc - t->bias, false, f, 1) : -ENOENT;
+		snprintf(texts[0], len, "%s", n > 0 && is_system_func(f[0].func) ? "1" : "");
 		return 1;
 	}
 }
@@ -1142,6 +1153,13 @@ static void emit(struct go_tracer *t, struct park *p, double age, struct go_goro
 	};
 }
 
+/* Before reading a chunk: is the snapshot's budget spent? */
+static bool out_of_budget(const struct go_snapshot *out, uint64_t frames, uint64_t start_ns)
+{
+	return out->n_parked >= MAX_PARKED_READ || frames >= MAX_FRAMES_READ ||
+	       mono_ns() - start_ns > SNAPSHOT_BUDGET_NS;
+}
+
 /*
  * One walk of allgs: g structs read G_CHUNK at a time in one batch, parks
  * tracked by key, and (with out) the records of those parked at least
@@ -1156,7 +1174,7 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 	struct mem_span *spans = NULL;
 	struct fill *fills = NULL;
 	uint8_t *gbuf = NULL;
-	uint64_t *gs = NULL, n = 0, cut = 0, now;
+	uint64_t *gs = NULL, n = 0, cut = 0, now, frames = 0;
 	int err;
 
 	*read = 0;
@@ -1196,6 +1214,11 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 		t->last_walk_ns = now;
 	for (uint64_t c = 0; c < n; c += G_CHUNK) {
 		size_t k = n - c < G_CHUNK ? n - c : G_CHUNK, nfill = 0;
+
+		if (out && out_of_budget(out, frames, now)) {
+			out->cut += n - c;
+			break;
+		}
 
 		for (size_t j = 0; j < k; j++)
 			spans[j] = (struct mem_span){ .addr = gs[c + j], .buf = gbuf + j * rs, .len = rs };
@@ -1238,9 +1261,14 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 			age = park_seconds(t, p, gbuf + j * rs, now);
 			if (age < min_parked_seconds || !p->filled)
 				continue;
+			if (out->n_parked >= MAX_PARKED_READ) {
+				out->cut++;
+				continue;
+			}
 			if ((err = ARRAY_RESERVE(out->parked, cap, out->n_parked + 1)))
 				goto out;
 			emit(t, p, age, &out->parked[out->n_parked++]);
+			frames += p->stack_len;
 		}
 	}
 	t->last_walk_ns = now;

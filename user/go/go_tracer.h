@@ -58,7 +58,8 @@ struct go_snapshot {
 	uint64_t created, exited;	/* since attach, GO_COUNT_UNKNOWN if unknown (default mode) */
 	uint64_t parks;			/* runtime.gopark calls since attach (--precise) */
 	uint64_t dropped;		/* park times lost (map full): ages estimated */
-	uint64_t cut;			/* goroutines/sudogs beyond the walk bounds, not read */
+	uint64_t cut;			/* goroutines/sudogs beyond the walk bounds or the
+					 * snapshot's time and memory budget, not read */
 	struct go_goroutine *parked;	/* parked at least min_parked_seconds */
 	size_t n_parked;
 	char go_version[32];

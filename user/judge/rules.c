@@ -31,9 +31,10 @@ static bool main_thread(const struct judged *j)
 {
 	return j->f->kind == UNIT_THREAD && j->f->main_unit;
 }
-static bool event_loop(const struct judged *j) { return j->s->event_loop; }
+/* a poll of the one socket a request waits on is no event loop at rest */
+static bool event_loop(const struct judged *j) { return j->s->event_loop && !j->s->awaiting_peer; }
 static bool accepting(const struct judged *j) { return j->f->accepting; }
-static bool timed(const struct judged *j) { return j->s->timed; }
+static bool timed(const struct judged *j) { return j->s->timed && !j->s->awaiting_peer; }
 static bool joining_running(const struct judged *j) { return j->f->joining_running; }
 static bool disk(const struct judged *j) { return j->s->disk; }
 static bool lock_wait(const struct judged *j) { return j->s->lock_wait; }
@@ -91,6 +92,12 @@ static bool leak_pile(const struct judged *j)
 }
 
 static bool blocked_forever(const struct judged *j) { return j->f->blocked_forever; }
+static bool stopped(const struct judged *j) { return j->s->stopped; }
+
+/* A request sent on a connection the process opened, no answer for longer
+ * than the threshold: whatever the call's timeout (a poll of that one
+ * socket has one), the thread stalls on its peer. */
+static bool awaiting_peer(const struct judged *j) { return j->s->awaiting_peer; }
 
 /* Goroutines blocked sending, each on a channel of its own, none leaving:
  * whoever was to receive is gone (the result channel of a request that
@@ -100,6 +107,44 @@ static bool send_pile(const struct judged *j)
 {
 	return j->f->sending && leak_common(j) && j->private_objs && j->s->reports_seen >= 2 &&
 	       !j->s->departures && j->s->n_threads >= j->o->leak_min_threads;
+}
+
+/* Goroutines waiting, each for a mutex of its own, none getting it: whoever
+ * holds each lock is not releasing it (a return path that skipped Unlock,
+ * a mutex copied while locked, a method locking twice). */
+static bool lock_pile(const struct judged *j)
+{
+	return j->f->locking && leak_common(j) && j->private_objs && j->s->reports_seen >= 2 &&
+	       !j->s->departures && j->s->n_threads >= j->o->leak_min_threads;
+}
+
+/* A crowd (leak_min_pile) of goroutines blocked sending or waiting for a
+ * lock, on any objects, and not one got through in a whole observation: a
+ * live receiver or lock holder lets some through in seconds; these wait
+ * for one that is gone (a consumer that quit, a lock never unlocked, a
+ * semaphore token never given back). Waits for an event (a receive) are
+ * not judged so: a pool resting on a shared channel looks the same. */
+static bool crowd(const struct judged *j)
+{
+	return (j->f->sending || j->f->locking) && leak_common(j) && j->s->reports_seen >= 2 &&
+	       !j->s->departures && j->s->n_threads >= j->o->leak_min_pile;
+}
+
+/* Goroutines each waiting for an event on an object of its own, none
+ * leaving, started one by one among goroutines now gone: most neighbours
+ * in goid order have a few goids between them that no parked goroutine
+ * holds. A pool or a set of subscribers started in a loop has consecutive
+ * goids; a connection's writer has its reader parked beside it; these were
+ * started one per request or iteration beside short-lived helpers (a
+ * producer, a stopper, the workers of a WaitGroup) that finished while
+ * they kept waiting. A heuristic, not a proof: long-lived goroutines each
+ * resting on a channel of its own, started beside helpers that exited,
+ * look the same. */
+static bool sparse_rest(const struct judged *j)
+{
+	return j->f->resting && leak_common(j) && j->private_objs && j->s->reports_seen >= 2 &&
+	       !j->s->departures && j->s->n_threads >= j->o->leak_min_threads &&
+	       j->f->interleaved * 2 >= j->s->n_threads - 1;
 }
 
 /* One goroutine waiting for an event (a receive, a select, a WaitGroup):
@@ -125,12 +170,23 @@ static bool alone_global(const struct judged *j)
 	return alone(j) && j->f->condition_wait && j->s->object_region == OBJECT_REGION_GLOBAL;
 }
 
+/* A service's own background thread (created as the process started)
+ * resting, alone and without timeout, on a condition: an allocator's
+ * purging thread, a cache's maintenance thread. A thread started later,
+ * for a request, that waits alone on a condition nobody signals stays
+ * stuck. */
+static bool alone_startup(const struct judged *j)
+{
+	return alone(j) && j->f->condition_wait && j->s->started_with_process;
+}
+
 static bool shared_object(const struct judged *j) { return j->s->distinct_wait_objects == 1; }
 static bool any(const struct judged *j) { return true; }
 
 static const struct rule rules[] = {
 	{ VERDICT_DEADLOCK, "threads wait in a cycle for mutexes held by each other", in_cycle },
 	{ VERDICT_LEAK, "blocked forever: a nil channel or a select with no cases", blocked_forever },
+	{ VERDICT_STUCK, "stopped by a signal (SIGSTOP, job control): nothing runs it until SIGCONT", stopped },
 	{ VERDICT_IDLE, "Go runtime (idle M or runtime goroutine)", go_runtime },
 	{ VERDICT_IDLE, "sleep, timer or GC wait", idle_wait },
 	{ VERDICT_IDLE, "listener waiting for connections", listener },
@@ -144,11 +200,16 @@ static const struct rule rules[] = {
 	{ VERDICT_LEAK, "parked units arrived over time on private objects and none left", leak_spread },
 	{ VERDICT_LEAK, "a pile of parked units, each on a private object, none leaving", leak_pile },
 	{ VERDICT_LEAK, "goroutines blocked sending on private channels, none leaving: no receiver is left", send_pile },
+	{ VERDICT_LEAK, "goroutines waiting each for a mutex of its own, none getting it: the holders never unlock", lock_pile },
+	{ VERDICT_LEAK, "a crowd of goroutines blocked sending or locking and none got through: the receiver or holder is gone", crowd },
+	{ VERDICT_LEAK, "goroutines each on its own channel or WaitGroup, none leaving, started among goroutines now gone: per-request work that never finished", sparse_rest },
+	{ VERDICT_STUCK, "waits for a reply its TCP peer has not sent", awaiting_peer },
 	{ VERDICT_STUCK, "uninterruptible sleep (D) past the threshold", disk },
 	{ VERDICT_IDLE, "waits for a mutex its owner holds while resting in an event loop", owner_resting },
 	{ VERDICT_STUCK, "waits for a mutex another thread holds", lock_wait },
 	{ VERDICT_IDLE, "the main thread waits while the process's other threads work", main_thread },
 	{ VERDICT_IDLE, "alone on a process-global condition (a service worker at rest)", alone_global },
+	{ VERDICT_IDLE, "alone on a condition since its process started (a service's background thread at rest)", alone_startup },
 	{ VERDICT_IDLE, "a lone goroutine waiting for an event (a service loop at rest)", lone_rest },
 	{ VERDICT_STUCK, "alone, no timeout, never woken", alone },
 	{ VERDICT_IDLE, "group sharing one wait object (pool)", shared_object },
@@ -163,6 +224,9 @@ static const char *const leak_reasons[UNIT_KINDS][3] = {
 	[UNIT_GOROUTINE] = { "parked goroutines keep arriving on private objects, more than leave",
 			     "parked goroutines arrived over time on private objects and none left",
 			     "a pile of parked goroutines, each on a private object, none leaving" },
+	[UNIT_CONNECTION] = { "unanswered requests keep arriving, more than leave",
+			      "unanswered requests arrived over time and none left",
+			      "a pile of unanswered requests, none leaving" },
 };
 
 static const char *reason_of(const struct rule *r, const struct judged *j)
@@ -176,6 +240,10 @@ static const char *reason_of(const struct rule *r, const struct judged *j)
 		return leak_reasons[j->f->kind][1];
 	if (r->match == leak_pile)
 		return leak_reasons[j->f->kind][2];
+	if (r->match == crowd)
+		return j->f->sending ?
+		       "a crowd of goroutines blocked sending and none got through: the receiver is gone" :
+		       "a crowd of goroutines waiting for a lock and none got it: the holder never unlocks";
 	return r->reason;
 }
 

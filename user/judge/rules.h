@@ -33,6 +33,12 @@ struct site_facts {
 	bool blocked_forever;	/* every unit provably never wakes */
 	bool sending;		/* goroutines: every one blocked on a channel send */
 	bool resting;		/* goroutines: every one waits for an event (receive...) */
+	bool locking;		/* goroutines: every one waits for a sync.Mutex/RWMutex */
+	/* goroutines: pairs of the site's goroutines next to each other in
+	 * goid order with a few goids between them (2..GOID_INTERLEAVE_MAX
+	 * apart) that no parked goroutine holds: each started beside
+	 * short-lived goroutines that have finished (verdict.c) */
+	uint32_t interleaved;
 };
 
 /* Set s->verdict, s->reason and s->growth_per_min from s and f. */

@@ -44,7 +44,7 @@ static int cmp_units(const void *a, const void *b)
 
 struct unit *units_collect(struct report *r, size_t *n)
 {
-	struct unit *u = malloc((r->n_threads + r->n_goroutines + 1) * sizeof(*u));
+	struct unit *u = malloc((r->n_threads + r->n_goroutines + r->n_conns + 1) * sizeof(*u));
 	size_t k = 0;
 
 	*n = 0;
@@ -61,6 +61,11 @@ struct unit *units_collect(struct report *r, size_t *n)
 
 		u[k++] = (struct unit){ g->pid, UNIT_GOROUTINE, g->site, g->goid, i };
 	}
+	for (size_t i = 0; i < r->n_conns; i++) {
+		const struct conn_report *c = &r->conns[i];
+
+		u[k++] = (struct unit){ c->pid, UNIT_CONNECTION, c->site, c->inode, i };
+	}
 	qsort(u, k, sizeof(*u), cmp_units);
 	*n = k;
 	return u;
@@ -75,6 +80,13 @@ void unit_park(const struct report *r, const struct unit *u, struct park *p)
 		*p = (struct park){ t->nvcsw, t->parked_since_ns, true };
 		return;
 	}
+	if (u->kind == UNIT_CONNECTION) {
+		const struct conn_report *c = &r->conns[u->idx];
+
+		/* one request: the next one moves the bytes acknowledged */
+		*p = (struct park){ c->bytes_acked + 1, r->mono_ns - c->silent_ns, true };
+		return;
+	}
 	const struct goroutine_report *g = &r->goroutines[u->idx];
 
 	/* a goroutine parked before attach has an estimated age only: the
@@ -85,6 +97,8 @@ void unit_park(const struct report *r, const struct unit *u, struct park *p)
 
 uint64_t unit_parked_ns(const struct report *r, const struct unit *u)
 {
+	if (u->kind == UNIT_CONNECTION)
+		return r->conns[u->idx].silent_ns;
 	return u->kind == UNIT_THREAD ? r->threads[u->idx].parked_ns : r->goroutines[u->idx].parked_ns;
 }
 
@@ -105,9 +119,12 @@ void unit_set_verdict(struct report *r, const struct unit *u, enum verdict v, si
 	if (u->kind == UNIT_THREAD) {
 		r->threads[u->idx].verdict = v;
 		r->threads[u->idx].site_index = site;
-	} else {
+	} else if (u->kind == UNIT_GOROUTINE) {
 		r->goroutines[u->idx].verdict = v;
 		r->goroutines[u->idx].site_index = site;
+	} else {
+		r->conns[u->idx].verdict = v;
+		r->conns[u->idx].site_index = site;
 	}
 }
 
@@ -115,5 +132,7 @@ const char *unit_noun(enum unit_kind kind, bool plural)
 {
 	if (kind == UNIT_GOROUTINE)
 		return plural ? "goroutines" : "goroutine";
+	if (kind == UNIT_CONNECTION)
+		return plural ? "connections" : "connection";
 	return plural ? "threads" : "thread";
 }

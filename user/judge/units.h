@@ -11,12 +11,6 @@
 
 #include "core/report.h"
 
-enum unit_kind {
-	UNIT_THREAD,
-	UNIT_GOROUTINE,
-	UNIT_KINDS,
-};
-
 /* One parked unit: where it is in the report and how it groups. */
 struct unit {
 	uint32_t pid;

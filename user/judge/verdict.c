@@ -10,6 +10,8 @@
 
 struct verdict_engine {
 	struct verdict_opts o;
+	struct peer_finder *peers;	/* the default peer_wait's state */
+	struct baselines *baselines;	/* NULL without --baseline */
 	struct rule_opts rules;
 	struct site_history *history;
 };
@@ -36,11 +38,22 @@ struct verdict_engine *verdict_engine__new(const struct verdict_opts *opts)
 		e->o.region = procmaps_region;
 	if (!e->o.read_wait)
 		e->o.read_wait = procsyscall_wait;
+	if (!e->o.peer_wait) {
+		e->peers = peer_finder__new(e->o.read_mem, e->o.read_ctx);
+		if (!e->peers) {
+			free(e);
+			return NULL;
+		}
+		e->o.peer_wait = peer_finder_wait;
+		e->o.peer_ctx = e->peers;
+	}
 	e->rules = (struct rule_opts){ e->o.leak_min_threads, e->o.leak_min_span_s,
 				       e->o.leak_min_arrivals, e->o.leak_min_pile };
 	e->history = site_history__new(e->o.max_sites);
-	if (!e->history) {
-		free(e);
+	if (e->o.baseline)
+		e->baselines = baselines__new(&e->o.baseline_opts);
+	if (!e->history || (e->o.baseline && !e->baselines)) {
+		verdict_engine__free(e);
 		return NULL;
 	}
 	return e;
@@ -51,6 +64,8 @@ void verdict_engine__free(struct verdict_engine *e)
 	if (!e)
 		return;
 	site_history__free(e->history);
+	peer_finder__free(e->peers);
+	baselines__free(e->baselines);
 	free(e);
 }
 
@@ -59,6 +74,10 @@ void verdict_engine__free(struct verdict_engine *e)
  * object (distinct condvars or mutexes are >= 40 bytes apart). fds are
  * small consecutive numbers, so they are never merged. */
 #define COND_GROUP_SLACK	8
+
+/* Threads created this soon after their process are its own service
+ * threads (start-up), not threads started for a request. */
+#define STARTUP_WINDOW_NS	(10 * 1000000000ULL)
 
 /* One report being judged. */
 struct judging {
@@ -98,12 +117,36 @@ static bool unit_object(const struct report *r, const struct unit *u, uint64_t *
 		*obj = r->goroutines[u->idx].wait_object;
 		return *obj != 0;
 	}
+	if (u->kind == UNIT_CONNECTION) {
+		*obj = r->conns[u->idx].inode;
+		return true;
+	}
 	const struct wait_info *w = &r->threads[u->idx].wait;
 
 	if (w->kind == WAIT_FUTEX)
 		*slack = COND_GROUP_SLACK;
 	*obj = w->object;
 	return wait_has(w, WAIT_F_HAS_OBJECT);
+}
+
+/* Whether t waits for a TCP peer silent for longer than the threshold. */
+static void describe_peer(const struct judging *j, const struct thread_report *t,
+			  struct site_report *s)
+{
+	const struct verdict_opts *o = &j->e->o;
+	struct peer_wait pw;
+
+	if (!s->awaiting_peer)
+		return;
+	if (!o->peer_wait(o->peer_ctx, j->r->mono_ns, t->pid, &t->wait, &pw) ||
+	    pw.silent_ms * 1000000ull < j->r->threshold_ns) {
+		s->awaiting_peer = false;
+		return;
+	}
+	if (!s->peer[0] || pw.silent_ms < s->peer_silent_ms)
+		s->peer_silent_ms = pw.silent_ms;
+	if (!s->peer[0])
+		memcpy(s->peer, pw.peer, sizeof(s->peer));
 }
 
 static void describe_thread(const struct judging *j, const struct thread_report *t,
@@ -117,7 +160,9 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 	s->disk |= t->state == 'D';
 	s->lock_wait |= t->lock_owner != 0;
 	s->signal_wait &= wait_has(&t->wait, WAIT_F_SIGNALS);
+	s->stopped &= t->state == 'T';
 	s->wakeups_known &= t->wakeups_known;
+	describe_peer(j, t, s);
 	if (t->lock_owner) {
 		const struct thread_report *o = parked_thread(j, t->pid, t->lock_owner);
 		struct wait_info ow;
@@ -130,6 +175,13 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 			s->owner_resting |= wait_has(&ow, WAIT_F_EVENT_LOOP);
 	}
 	f->condition_wait &= condition_futex(t);
+	if (s->started_with_process) {
+		const struct proc_report *p = report_find_proc(j->r, t->pid);
+		uint64_t born = j->r->mono_ns - t->age_ns;
+
+		s->started_with_process = p && p->start_ns && t->age_ns && born >= p->start_ns &&
+					  born - p->start_ns < STARTUP_WINDOW_NS;
+	}
 	f->main_unit &= t->tid == t->pid;
 	f->accepting &= wait_has(&t->wait, WAIT_F_ACCEPT);
 	f->go_runtime &= t->go_runtime;
@@ -144,9 +196,8 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 {
 	/* goroutine waits carry no timeout: timed ones are sleeps and timers */
 	s->timed = false;
-	s->signal_wait = false;
+	s->signal_wait = s->stopped = s->awaiting_peer = s->started_with_process = false;
 	s->wakeups_known = false;	/* nothing counts goroutine wake-ups */
-	s->goroutines = true;
 	f->accepting = f->joining_running = f->condition_wait = false;
 	f->go_runtime &= !!(g->flags & GOROUTINE_RUNTIME);
 	f->idle_wait &= !!(g->flags & GOROUTINE_IDLE_WAIT);
@@ -155,6 +206,60 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 	f->blocked_forever &= !!(g->flags & GOROUTINE_FOREVER);
 	f->sending &= !!(g->flags & GOROUTINE_SEND);
 	f->resting &= !!(g->flags & GOROUTINE_REST);
+	f->locking &= !!(g->flags & GOROUTINE_LOCK);
+}
+
+/* Goroutines started one per iteration or request beside a few helpers
+ * (a producer, a stopper, a WaitGroup's workers) have goids this close,
+ * the helpers' between them. The runtime hands goids out in batches of 16
+ * per P, so a loop's goroutines jump by a batch or more now and then: a
+ * bigger step says nothing. */
+#define GOID_INTERLEAVE_MAX 8
+
+/* Parked goroutines of pid with a goid in [lo, hi]. */
+static size_t goroutines_parked_in(const struct judging *j, uint32_t pid, uint64_t lo,
+				   uint64_t hi)
+{
+	struct unit first = { .pid = pid, .kind = UNIT_GOROUTINE, .id = lo };
+	struct unit past = { .pid = pid, .kind = UNIT_GOROUTINE, .id = hi + 1 };
+	size_t from = sorted_lower_bound(j->by_id, j->n, sizeof(first), &first, unit_id_cmp);
+	size_t to = sorted_lower_bound(j->by_id, j->n, sizeof(past), &past, unit_id_cmp);
+
+	return to > from ? to - from : 0;	/* hi + 1 wraps on a garbage goid */
+}
+
+/* Neighbours in goid order u[k-1], u[k] (one site, sorted by goid) with a
+ * few goids between them that no parked goroutine holds: goroutines
+ * started between two of the site's that ran and are gone. A pool started
+ * in a loop has none (consecutive goids); a connection's writer has its
+ * reader parked between it and the next writer. */
+static uint32_t goroutines_interleaved(const struct judging *j, const struct unit *u, size_t n)
+{
+	uint32_t interleaved = 0;
+
+	for (size_t k = 1; k < n; k++) {
+		uint64_t step = u[k].id - u[k - 1].id;
+
+		interleaved += step >= 2 && step <= GOID_INTERLEAVE_MAX &&
+			       !goroutines_parked_in(j, u[k].pid, u[k - 1].id + 1, u[k].id - 1);
+	}
+	return interleaved;
+}
+
+/* A request its TCP peer has not answered (judge/peers.c collected only
+ * those silent past the threshold). Its timeout, if any, is the event
+ * loop's business: not known. */
+static void describe_connection(const struct conn_report *c, struct site_report *s,
+				struct site_facts *f)
+{
+	s->no_timeout = s->timed = s->signal_wait = s->stopped = false;
+	s->started_with_process = s->wakeups_known = false;
+	f->accepting = f->joining_running = f->condition_wait = f->main_unit = false;
+	f->go_runtime = false;
+	if (!s->peer[0] || c->silent_ns / 1000000 < s->peer_silent_ms)
+		s->peer_silent_ms = c->silent_ns / 1000000;
+	if (!s->peer[0])
+		memcpy(s->peer, c->peer, sizeof(s->peer));
 }
 
 /* Shape of a site from its units u[0..n). objs: scratch of n entries. */
@@ -169,10 +274,13 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	*f = (struct site_facts){ .kind = u[0].kind, .accepting = true, .joining_running = true,
 				  .go_runtime = true, .idle_wait = true, .listener = true,
 				  .condition_wait = true, .blocked_forever = true,
-				  .sending = true, .resting = true, .main_unit = true };
+				  .sending = true, .resting = true, .locking = true,
+				  .main_unit = true };
 	s->pid = u[0].pid;
+	s->kind = u[0].kind;
 	s->group = s->site = u[0].group;
 	s->no_timeout = s->timed = s->signal_wait = s->wakeups_known = true;
+	s->stopped = s->awaiting_peer = s->started_with_process = true;
 	s->min_parked_ns = UINT64_MAX;
 	s->first_thread = u[0].idx;
 	s->n_threads = n;
@@ -187,13 +295,18 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 		}
 		if (u[k].kind == UNIT_THREAD)
 			describe_thread(j, &r->threads[u[k].idx], s, f);
-		else
+		else if (u[k].kind == UNIT_GOROUTINE)
 			describe_goroutine(&r->goroutines[u[k].idx], s, f);
+		else
+			describe_connection(&r->conns[u[k].idx], s, f);
 		if (unit_object(r, &u[k], &objs[n_obj], &slack))
 			n_obj++;
 	}
 	if (f->kind != UNIT_GOROUTINE)
-		f->idle_wait = f->listener = f->blocked_forever = f->sending = f->resting = false;
+		f->idle_wait = f->listener = f->blocked_forever = f->sending = f->resting =
+			f->locking = false;
+	else	/* u[] is in goid order within a site */
+		f->interleaved = goroutines_interleaved(j, u, n);
 	f->objects_known = n_obj > 0;
 	/* where a lone waiter's object lives: a service worker's rest or a
 	 * request's wait (rules.c) */
@@ -220,6 +333,21 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 		memcpy(s->comm, r->threads[u[0].idx].comm, sizeof(s->comm));
 }
 
+/* Against the service's normal: a stuck site that is part of it, and did
+ * not grow, is the service at rest. Leaks and deadlocks carry their own
+ * proof and stand. */
+static void judge_baseline(struct verdict_engine *e, struct report *r, struct site_report *s,
+			   uint8_t kind)
+{
+	if (!e->baselines)
+		return;
+	s->baseline = baselines__site(e->baselines, r, s, kind);
+	if (s->baseline == BASELINE_NORMAL && s->verdict == VERDICT_STUCK) {
+		s->verdict = VERDICT_IDLE;
+		s->reason = "unchanged since its service's baseline (present at its first report)";
+	}
+}
+
 static bool same_site(const struct unit *a, const struct unit *b)
 {
 	return !unit_key_cmp(a->pid, a->kind, a->group, b->pid, b->kind, b->group);
@@ -233,6 +361,9 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 	int err = -ENOMEM;
 
 	lockgraph_resolve_owners(r, e->o.read_mem, e->o.read_ctx);
+	/* requests stalled on their peer in event loops: units of their own */
+	if (e->peers && peer_finder_collect(e->peers, r))
+		return -ENOMEM;
 	units = units_collect(r, &n);
 	if (!units)
 		return -ENOMEM;
@@ -240,6 +371,8 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 	objs = malloc((n + 1) * sizeof(*objs));
 	if (!by_id || !objs || site_history__begin(e->history, n))
 		goto out;
+	if (e->baselines)
+		baselines__begin(e->baselines, r);
 	memcpy(by_id, units, n * sizeof(*units));
 	qsort(by_id, n, sizeof(*by_id), unit_id_cmp);
 	struct judging j = { e, r, by_id, n };
@@ -263,12 +396,15 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 		s->woken_since_park = obs.woken;
 		s->observed_seconds = (r->mono_ns - obs.first_seen_ns) / 1e9;
 		rules_judge(&e->rules, s, &facts);
+		judge_baseline(e, r, s, facts.kind);
 		for (size_t k = a; k < b; k++)
 			unit_set_verdict(r, &units[k], s->verdict, r->n_sites - 1);
 		if (s->verdict > r->worst)
 			r->worst = s->verdict;
 	}
 	r->sites_evicted = site_history__commit(e->history);
+	if (e->baselines)
+		baselines__commit(e->baselines);
 	err = 0;
 out:
 	free(units);

@@ -8,7 +8,9 @@
 
 #include <stdint.h>
 
+#include "judge/baseline.h"
 #include "judge/lockgraph.h"
+#include "judge/peers.h"
 #include "judge/regions.h"
 #include "core/report.h"
 
@@ -24,6 +26,10 @@ struct verdict_opts {
 	void *region_ctx;
 	thread_wait_fn read_wait;	/* a running lock owner's wait; NULL = procsyscall_wait */
 	void *wait_ctx;
+	bool baseline;			/* --baseline: judge against each service's normal */
+	struct baseline_opts baseline_opts;
+	peer_wait_fn peer_wait;		/* TCP peers that do not answer; NULL = peer_finder_wait */
+	void *peer_ctx;
 };
 
 struct verdict_engine;

@@ -68,8 +68,8 @@ static int cmp_key(const struct finding *a, const struct finding *b)
 		return (a->pid > b->pid) - (a->pid < b->pid);
 	if (ia != ib)
 		return (ia > ib) - (ia < ib);
-	if (a->goroutines != b->goroutines)
-		return a->goroutines - b->goroutines;
+	if (a->unit_kind != b->unit_kind)
+		return a->unit_kind - b->unit_kind;
 	return (a->start_ns > b->start_ns) - (a->start_ns < b->start_ns);
 }
 
@@ -156,7 +156,7 @@ static void fill_site(struct finding *f, const struct report *r, size_t k)
 	f->pid = s->pid;
 	f->site = s->group;
 	f->site_threads = s->n_threads;
-	f->goroutines = s->goroutines;
+	f->unit_kind = s->kind;
 	f->verdict = s->verdict;
 	memcpy(f->comm, s->comm, sizeof(f->comm));
 }

@@ -40,7 +40,7 @@ struct finding {
 	uint64_t start_ns;		/* thread creation, CLOCK_MONOTONIC; 0 = unknown */
 	uint64_t site;			/* site id (group; stack id for threads), 0 = none */
 	uint32_t site_threads;		/* parked threads (goroutines) at the site, 0 = unknown */
-	bool goroutines;		/* FINDING_SITE: a site of goroutines */
+	uint8_t unit_kind;		/* FINDING_SITE: enum unit_kind of the site */
 	enum verdict verdict;
 	char comm[LT_COMM_LEN];
 	char thread[LT_COMM_LEN];

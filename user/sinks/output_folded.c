@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "go/go_tracer.h"
+#include "judge/units.h"
 #include "sinks/escape.h"
 #include "sinks/frame.h"
 #include "sinks/out_file.h"
@@ -46,16 +47,16 @@ void output_folded(FILE *f, const struct report *r, bool seconds)
 		const struct site_report *s = &r->sites[si];
 		struct unit_frames u;
 
-		if (s->verdict < r->min_verdict)
-			continue;
+		if (s->verdict < r->min_verdict || s->kind == UNIT_CONNECTION)
+			continue;	/* connections have no stack */
 		escape_write(f, s->comm, sizeof(s->comm), ESCAPE_FOLDED);
-		if (s->goroutines)
+		if (s->kind == UNIT_GOROUTINE)
 			unit_frames_of_goroutine(r->goroutines[s->first_thread].g, &u);
 		else
 			unit_frames_of_thread(&r->threads[s->first_thread], &u);
 		if (unit_frames_count(&u))
 			write_frames(f, &u);
-		else if (!s->goroutines)	/* no stack: the wait is the leaf */
+		else if (s->kind == UNIT_THREAD)	/* no stack: the wait is the leaf */
 			fprintf(f, ";[%s]", wait_kind_name(r->threads[s->first_thread].wait.kind));
 		fprintf(f, " %" PRIu64 "\n", seconds ? site_seconds(r, si) : (uint64_t)s->n_threads);
 	}

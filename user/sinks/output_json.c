@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "judge/baseline.h"
+#include "judge/units.h"
 #include "sinks/escape.h"
 #include "core/identity_cache.h"
 #include "go/go_tracer.h"
@@ -171,13 +173,31 @@ static void write_goroutine(FILE *f, const struct report *r, const struct gorout
 		verdict_name(gr->verdict));
 }
 
+/* The requests of a connection site: which connections, since when. */
+static void write_conn_site_tail(FILE *f, const struct report *r, const struct site_report *s)
+{
+	fputs(",\"connections\":[", f);
+	for (size_t i = 0, n = 0; i < r->n_conns; i++) {
+		const struct conn_report *c = &r->conns[i];
+
+		if (c->site_index != (size_t)(s - r->sites))
+			continue;
+		fprintf(f, "%s{\"inode\":%" PRIu64 ",\"local\":", n++ ? "," : "", c->inode);
+		json_write_string(f, c->local, sizeof(c->local));
+		fputs(",\"peer\":", f);
+		json_write_string(f, c->peer, sizeof(c->peer));
+		fprintf(f, ",\"silent_seconds\":%.3f}", c->silent_ns / 1e9);
+	}
+	fputs("]}\n", f);
+}
+
 static void write_site(FILE *f, const struct report *r, const struct site_report *s,
 		       const char *event)
 {
-	const struct thread_report *t = s->goroutines ? NULL : &r->threads[s->first_thread];
+	const struct thread_report *t = s->kind == UNIT_THREAD ? &r->threads[s->first_thread] : NULL;
 
 	write_head(f, "site", event, r);
-	fprintf(f, ",\"kind\":\"%s\"", s->goroutines ? "goroutine" : "thread");
+	fprintf(f, ",\"kind\":\"%s\"", unit_noun(s->kind, false));
 	write_process(f, r, s->pid, s->comm);
 	fprintf(f, ",\"site\":\"%016" PRIx64 "\",\"verdict\":\"%s\",\"reason\":\"%s\","
 		"\"threads\":%" PRIu32 ",\"parked_min_seconds\":%.3f,\"parked_max_seconds\":%.3f,"
@@ -189,12 +209,31 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 		fprintf(f, "\"woken_since_park\":%s,", s->woken_since_park ? "true" : "false");
 	fprintf(f, "\"distinct_wait_addrs\":%" PRIu32 ",\"arrivals\":%" PRIu32 ",\"departures\":%" PRIu32
 		",\"reports_seen\":%" PRIu32 ",\"observed_seconds\":%.1f,\"event_loop\":%s,"
-		"\"timed_wait\":%s,\"uninterruptible\":%s,\"lock_wait\":%s}",
+		"\"timed_wait\":%s,\"uninterruptible\":%s,\"lock_wait\":%s,\"owner_resting\":%s,"
+		"\"signal_wait\":%s,\"stopped\":%s,\"started_with_process\":%s,\"awaiting_peer\":%s",
 		s->distinct_wait_objects, s->arrivals, s->departures, s->reports_seen,
 		s->observed_seconds, s->event_loop ? "true" : "false", s->timed ? "true" : "false",
-		s->disk ? "true" : "false", s->lock_wait ? "true" : "false");
-	if (s->goroutines) {
+		s->disk ? "true" : "false", s->lock_wait ? "true" : "false",
+		s->owner_resting ? "true" : "false", s->signal_wait ? "true" : "false",
+		s->stopped ? "true" : "false", s->started_with_process ? "true" : "false",
+		s->awaiting_peer ? "true" : "false");
+	if (s->awaiting_peer) {
+		fputs(",\"peer\":", f);
+		json_write_string(f, s->peer, sizeof(s->peer));
+		fprintf(f, ",\"peer_silent_seconds\":%.3f", s->peer_silent_ms / 1e3);
+	}
+	if (s->baseline)
+		fprintf(f, ",\"baseline\":\"%s\"", site_baseline_name(s->baseline));
+	if (s->object_region != OBJECT_REGION_UNKNOWN)
+		fprintf(f, ",\"object_region\":\"%s\"",
+			s->object_region == OBJECT_REGION_GLOBAL ? "global" : "heap");
+	fputc('}', f);
+	if (s->kind == UNIT_GOROUTINE) {
 		write_goroutine_site_tail(f, r, s);
+		return;
+	}
+	if (s->kind == UNIT_CONNECTION) {
+		write_conn_site_tail(f, r, s);
 		return;
 	}
 	fprintf(f, ",\"tids\":[");
@@ -246,7 +285,8 @@ static void write_summary(FILE *f, const struct report *r, const struct proc_rep
 	if (p->is_go) {
 		fputs(",\"goroutines\":{\"go_version\":", f);
 		json_write_string(f, p->go_version, sizeof(p->go_version));
-		fprintf(f, ",\"live\":%" PRIu64 ",\"parked\":%" PRIu32, p->go_live, p->go_parked);
+		fprintf(f, ",\"live\":%" PRIu64 ",\"parked\":%" PRIu32 ",\"cut\":%" PRIu64, p->go_live,
+			p->go_parked, p->go_cut);
 		write_go_count(f, "created", p->go_created);
 		write_go_count(f, "exited", p->go_exited);
 		write_go_count(f, "created_total", p->go_created_total);
@@ -308,7 +348,7 @@ static void write_gone(FILE *f, const struct report *r, const struct finding *fd
 
 	write_head(f, type[fd->kind], "gone", r);
 	if (fd->kind == FINDING_SITE)
-		fprintf(f, ",\"kind\":\"%s\"", fd->goroutines ? "goroutine" : "thread");
+		fprintf(f, ",\"kind\":\"%s\"", unit_noun(fd->unit_kind, false));
 	write_process(f, r, fd->pid, fd->comm);
 	if (fd->kind == FINDING_THREAD) {
 		fprintf(f, ",\"tid\":%" PRIu32 ",\"thread\":", fd->tid);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "judge/units.h"
 #include "sinks/escape.h"
 #include "core/identity.h"
 #include "go/go_tracer.h"
@@ -161,6 +162,9 @@ static void print_site(FILE *f, const struct report *r, const struct site_report
 		fprintf(f, "    evidence: growth %.1f/min, %" PRIu32 " arrived, %" PRIu32 " left, %" PRIu32
 			" distinct wait objects, %s\n", s->growth_per_min, s->arrivals, s->departures,
 			s->distinct_wait_objects, s->no_timeout ? "no timeout" : "timeouts");
+	if (s->awaiting_peer)
+		fprintf(f, "    evidence: request to %s unanswered for %.1f s\n", s->peer,
+			s->peer_silent_ms / 1e3);
 	for (uint32_t i = 0; i < s->cycle_len; i++) {
 		const struct thread_report *c = report_find_thread(r, s->pid, s->cycle[i]);
 
@@ -203,6 +207,22 @@ static void print_goroutine_site(FILE *f, const struct report *r, const struct s
 	fprintf(f, "%s\n", s->n_threads > shown ? " ..." : "");
 }
 
+static void print_conn_site(FILE *f, const struct report *r, const struct site_report *s)
+{
+	char lo[32], hi[32];
+
+	format_duration(lo, sizeof(lo), s->min_parked_ns);
+	format_duration(hi, sizeof(hi), s->max_parked_ns);
+	fprintf(f, "  [%s] %" PRIu32 " request%s to %s unanswered for %s%s%s: %s (site %016" PRIx64 ")\n",
+		verdict_name(s->verdict), s->n_threads, s->n_threads == 1 ? "" : "s", s->peer, lo,
+		s->n_threads > 1 ? "-" : "", s->n_threads > 1 ? hi : "", s->reason ? s->reason : "",
+		s->group);
+	for (size_t i = 0; i < r->n_conns; i++)
+		if (r->conns[i].site_index == (size_t)(s - r->sites))
+			fprintf(f, "    connection %s -> %s (socket inode %" PRIu64 ")\n", r->conns[i].local,
+				r->conns[i].peer, r->conns[i].inode);
+}
+
 static void print_go_line(FILE *f, const struct proc_report *p)
 {
 	char created[24] = "?", exited[24] = "?";
@@ -212,8 +232,11 @@ static void print_go_line(FILE *f, const struct proc_report *p)
 	if (p->go_exited != UINT64_MAX)
 		snprintf(exited, sizeof(exited), "%" PRIu64, p->go_exited);
 	fprintf(f, "  goroutines (%s): %" PRIu64 " live, +%s created, -%s exited, %" PRIu32
-		" parked (~: parked before leaktrace attached)\n", p->go_version, p->go_live, created,
+		" parked (~: parked before leaktrace attached)", p->go_version, p->go_live, created,
 		exited, p->go_parked);
+	if (p->go_cut)
+		fprintf(f, ", %" PRIu64 " not read (walk bounds, time or memory budget)", p->go_cut);
+	fputc('\n', f);
 }
 
 static const struct report *cmp_sites_report;
@@ -264,8 +287,10 @@ void output_text(FILE *f, const struct report *r)
 
 			if (st->verdict < r->min_verdict)
 				continue;
-			if (st->goroutines)
+			if (st->kind == UNIT_GOROUTINE)
 				print_goroutine_site(f, r, st);
+			else if (st->kind == UNIT_CONNECTION)
+				print_conn_site(f, r, st);
 			else
 				print_site(f, r, st);
 		}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "judge/units.h"
 #include "sinks/escape.h"
 #include "sinks/sink.h"
 #include "core/identity_cache.h"
@@ -75,7 +76,7 @@ size_t syslog_format_finding(char *buf, size_t size, enum finding_event ev,
 	if (t) {
 		const struct wait_info *w = &t->wait;
 
-		put(&l, " state=%c parked_seconds=%" PRIu64 " wait=%s", t->state == 'D' ? 'D' : 'S',
+		put(&l, " state=%c parked_seconds=%" PRIu64 " wait=%s", t->state,
 		    t->parked_ns / 1000000000ULL, wait_kind_name(w->kind));
 		if (wait_syscall_name(w->syscall_nr))
 			put(&l, " syscall=%s", wait_syscall_name(w->syscall_nr));
@@ -107,8 +108,8 @@ size_t syslog_format_site(char *buf, size_t size, const char *event, const struc
 	put_quoted(&l, "comm", s->comm, sizeof(s->comm));
 	put_identity(&l, id);
 	put(&l, " kind=%s id=%016" PRIx64 " %s=%" PRIu32 " verdict=%s",
-	    s->goroutines ? "goroutine" : "thread", s->group,
-	    s->goroutines ? "goroutines" : "threads", threads, verdict_name(v));
+	    unit_noun(s->kind, false), s->group, unit_noun(s->kind, true), threads,
+	    verdict_name(v));
 	if (s->reason && threads)
 		put_quoted(&l, "reason", s->reason, 128);
 	return l.len < size ? l.len : size ? size - 1 : 0;
@@ -116,7 +117,7 @@ size_t syslog_format_site(char *buf, size_t size, const char *event, const struc
 
 static void log_site(enum finding_event ev, const struct finding *f, const struct report *r)
 {
-	struct site_report gone = { .pid = f->pid, .group = f->site, .goroutines = f->goroutines };
+	struct site_report gone = { .pid = f->pid, .group = f->site, .kind = f->unit_kind };
 	const struct site_report *s = &gone;
 	char line[SYSLOG_LINE_MAX];
 

@@ -2,9 +2,18 @@
 /* The formats are described in CPython's Objects/lnotab_notes.txt
  * (3.9), Objects/lnotab_notes.txt of 3.10 and InternalDocs/locations.md
  * (3.11 and later); this is an independent decoder of them. */
+#include <limits.h>
+
 #include "stacks/python_linetable.h"
 
-static int lnotab_line(const uint8_t *t, size_t len, int line, uint64_t off)
+/* Lines are summed from foreign deltas in 64 bits: a sum outside int (a
+ * forged first line or table) is no line, never an overflow. */
+static int line_or_none(int64_t line)
+{
+	return line < 0 || line > INT_MAX ? -1 : (int)line;
+}
+
+static int lnotab_line(const uint8_t *t, size_t len, int64_t line, uint64_t off)
 {
 	uint64_t addr = 0;
 
@@ -14,13 +23,13 @@ static int lnotab_line(const uint8_t *t, size_t len, int line, uint64_t off)
 			break;
 		line += (int8_t)t[i + 1];
 	}
-	return line;
+	return line_or_none(line);
 }
 
-static int linetable_310_line(const uint8_t *t, size_t len, int line, uint64_t off)
+static int linetable_310_line(const uint8_t *t, size_t len, int64_t line, uint64_t off)
 {
 	uint64_t start = 0, end = 0;
-	int computed = line, cur = -1;
+	int64_t computed = line, cur = -1;
 
 	for (size_t i = 0; i + 1 < len; i += 2) {
 		start = end;
@@ -32,7 +41,7 @@ static int linetable_310_line(const uint8_t *t, size_t len, int line, uint64_t o
 			cur = computed;
 		}
 		if (start <= off && off < end)
-			return cur;
+			return line_or_none(cur);
 	}
 	return -1;
 }
@@ -67,14 +76,14 @@ static int read_svarint(const uint8_t *t, size_t len, size_t *i, int32_t *out)
 	return 0;
 }
 
-static int locations_line(const uint8_t *t, size_t len, int line, uint64_t off)
+static int locations_line(const uint8_t *t, size_t len, int64_t line, uint64_t off)
 {
 	uint64_t unit = off / 2, addr = 0;
 	size_t i = 0;
 
 	while (i < len) {
 		uint8_t first = t[i++];
-		int code = (first >> 3) & 15, entry_line;
+		int code = (first >> 3) & 15;
 		uint32_t length = (first & 7) + 1, skip;
 		int32_t delta = 0;
 
@@ -96,9 +105,8 @@ static int locations_line(const uint8_t *t, size_t len, int line, uint64_t off)
 		if (i > len)
 			return -1;
 		line += delta;
-		entry_line = code == 15 ? -1 : line;
 		if (unit < addr + length)
-			return entry_line;
+			return code == 15 ? -1 : line_or_none(line);
 		addr += length;
 	}
 	return -1;

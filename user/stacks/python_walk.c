@@ -11,7 +11,7 @@
 #include "util/clock.h"
 
 #define MAX_INTERPRETERS	16
-#define MAX_THREADS		65536	/* thread states per interpreter */
+#define MAX_THREADS		65536	/* thread states read per rebuild, all interpreters */
 #define MAX_STRING		256	/* characters of a name or file name */
 #define MAX_LINETABLE		65536	/* bytes */
 #define MAX_CODE_CACHE		8192	/* code objects cached per process */
@@ -47,7 +47,7 @@ struct py_proc {
 	size_t n_tstates;
 	uint64_t built_ns;
 	struct code_entry *codes;	/* open hash on addr */
-	size_t n_codes;
+	uint64_t used[MAX_CODE_CACHE / 64];	/* slots ever filled: the rest never touched */
 };
 
 struct py_proc *py_proc__new(int pid, uint64_t runtime_addr, const struct py_offsets *o)
@@ -68,20 +68,15 @@ struct py_proc *py_proc__new(int pid, uint64_t runtime_addr, const struct py_off
 	return p;
 }
 
-static void codes_clear(struct py_proc *p)
-{
-	for (size_t i = 0; i < MAX_CODE_CACHE; i++) {
-		free(p->codes[i].linetable);
-		memset(&p->codes[i], 0, sizeof(p->codes[i]));
-	}
-	p->n_codes = 0;
-}
-
 void py_proc__free(struct py_proc *p)
 {
 	if (!p)
 		return;
-	codes_clear(p);
+	/* only the slots ever filled are read: touching the others would
+	 * fault in the whole 17 MB cache just to free it */
+	for (size_t w = 0; w < MAX_CODE_CACHE / 64; w++)
+		for (uint64_t bits = p->used[w]; bits; bits &= bits - 1)
+			free(p->codes[w * 64 + __builtin_ctzll(bits)].linetable);
 	if (p->mem_fd >= 0)
 		close(p->mem_fd);
 	free(p->codes);
@@ -235,8 +230,10 @@ static const struct code_entry *code_lookup(struct py_proc *p, uint64_t addr)
 	struct code_entry *e;
 	uint64_t fn, nm, lt;
 	int32_t first;
+	size_t slot;
 
-	e = &p->codes[code_slot(addr)];
+	slot = code_slot(addr);
+	e = &p->codes[slot];
 	if (e->addr == addr && mono_ns() - e->checked_ns < CODE_TRUST_NS)
 		return e;
 	if (o->code_size > (int)sizeof(head) || mem_read(p, addr, head, o->code_size))
@@ -251,6 +248,7 @@ static const struct code_entry *code_lookup(struct py_proc *p, uint64_t addr)
 		return e;
 	}
 	/* a slot holds one code object: a collision replaces it */
+	p->used[slot / 64] |= 1ULL << (slot % 64);
 	free(e->linetable);
 	memset(e, 0, sizeof(*e));
 	if (read_str(p, fn, e->file) || read_str(p, nm, e->name))
@@ -286,7 +284,7 @@ static int rebuild_tstates(struct py_proc *p)
 {
 	struct tstate_ref *arr = NULL;
 	size_t n = 0, cap = 0;
-	uint64_t interp;
+	uint64_t interp, budget = MAX_THREADS;
 	int err = 0;
 
 	if (read_ptr(p, p->runtime + p->o.runtime_interp_head, &interp))
@@ -299,7 +297,10 @@ static int rebuild_tstates(struct py_proc *p)
 			err = -EFAULT;
 			break;
 		}
-		for (int k = 0; ts && k < MAX_THREADS; k++) {
+		/* a list that loops is left at the first repeat (Brent: the mark
+		 * moves to the current state at every power of two steps), and
+		 * all interpreters share one budget of MAX_THREADS reads */
+		for (uint64_t mark = 0, power = 1, steps = 0; ts && budget; budget--) {
 			uint32_t tid;
 
 			if (!tstate_tid(p, ts, &tid)) {
@@ -311,8 +312,13 @@ static int rebuild_tstates(struct py_proc *p)
 				}
 				*r = (struct tstate_ref){ .tid = tid, .addr = ts };
 			}
-			if (read_ptr(p, ts + p->o.tstate_next, &ts))
+			if (read_ptr(p, ts + p->o.tstate_next, &ts) || ts == mark)
 				break;
+			if (++steps == power) {
+				mark = ts;
+				power *= 2;
+				steps = 0;
+			}
 		}
 		/* 3.13+ keep the interpreter's next elsewhere; one interpreter is enough there */
 		if (p->o.version >= 0x030d)

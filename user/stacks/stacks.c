@@ -117,7 +117,19 @@ static const char *demangle(const char *name, char **owned)
 	return d;
 }
 
-static char *format_uframe(const struct uframe *f)
+/* One frame, or none when out of memory. */
+static int one_frame(char **frames, int n, char *s)
+{
+	frames[0] = s;
+	return n < 0 || !s ? -ENOMEM : 1;
+}
+
+/*
+ * The frames of one unwound pc into frames[0..max): one, or for Go
+ * executables the calls inlined there first (from .gopclntab, which also
+ * names the functions of stripped ones). Returns the count or -ENOMEM.
+ */
+static int format_uframe(const struct uframe *f, char **frames, int max)
 {
 	__u64 ra_delta = f->pc - f->lookup_pc;	/* print the pc, not pc - 1 */
 	const struct sym *sym = NULL;
@@ -127,10 +139,16 @@ static char *format_uframe(const struct uframe *f)
 
 	if (!f->path) {
 		n = asprintf(&s, "0x%llx", (unsigned long long)f->pc);
-		return n < 0 ? NULL : s;
+		return one_frame(frames, n, s);
 	}
 	bool vaddr_ok = f->symtab && !symtab__off_to_vaddr(f->symtab, f->file_off, &vaddr);
 
+	/* Go executables, stripped or not: symbols lack inlined calls and lines */
+	if (vaddr_ok && (symtab__is_go(f->symtab) || !symtab__count(f->symtab))) {
+		n = go_symbols__frames(f->path, vaddr, ra_delta, frames, max);
+		if (n > 0 || n == -ENOMEM)
+			return n;
+	}
 	if (vaddr_ok)
 		sym = symtab__find(f->symtab, vaddr);
 	if (sym) {
@@ -139,12 +157,8 @@ static char *format_uframe(const struct uframe *f)
 		n = asprintf(&s, "%s+0x%llx", demangle(sym->name, &owned),
 			     (unsigned long long)(vaddr - sym->addr + ra_delta));
 		free(owned);
-		return n < 0 ? NULL : s;
+		return one_frame(frames, n, s);
 	}
-	/* stripped Go executables still name their functions in .gopclntab */
-	if (f->symtab && !symtab__count(f->symtab) && vaddr_ok &&
-	    !go_symbols__describe(f->path, vaddr, ra_delta, mod, sizeof(mod)))
-		return strdup(mod);
 	module_name(f->path, mod, sizeof(mod));
 	if (f->symtab && symtab__build_id(f->symtab)[0])
 		n = asprintf(&s, "%s+0x%llx [build-id %s]", mod,
@@ -153,13 +167,13 @@ static char *format_uframe(const struct uframe *f)
 	else
 		n = asprintf(&s, "%s+0x%llx", mod,
 			     (unsigned long long)(f->file_off + ra_delta));
-	return n < 0 ? NULL : s;
+	return one_frame(frames, n, s);
 }
 
 int stack_resolver__user_stack(struct stack_resolver *r, const struct lt_stack_rec *rec,
 			       char **frames, int max)
 {
-	int i, n;
+	int i, n, out = 0;
 
 	if (!r || !rec || !frames || max < 0)
 		return -EINVAL;
@@ -174,16 +188,18 @@ int stack_resolver__user_stack(struct stack_resolver *r, const struct lt_stack_r
 	 * the null page (<- 0x16): no code lives there */
 	while (n > 1 && !r->uframes[n - 1].path && r->uframes[n - 1].pc < 0x10000)
 		n--;
-	for (i = 0; i < n; i++) {
-		frames[i] = format_uframe(&r->uframes[i]);
-		if (!frames[i]) {
-			stack_frames__free(frames, i);
+	for (i = 0; i < n && out < max; i++) {
+		int k = format_uframe(&r->uframes[i], frames + out, max - out);
+
+		if (k < 0) {
+			stack_frames__free(frames, out);
 			return -ENOMEM;
 		}
-		if (go_symbols__is_outermost(frames[i]))
-			n = i + 1;
+		out += k;
+		if (go_symbols__is_outermost(frames[out - 1]))
+			break;
 	}
-	return n;
+	return out;
 }
 
 int stack_resolver__kernel_stack(struct stack_resolver *r, const struct lt_stack_rec *rec,

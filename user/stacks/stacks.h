@@ -30,7 +30,9 @@ void stack_resolver__free(struct stack_resolver *r);
  * (-ESRCH: the process is gone). Named frames are "func+0xoff", e.g.
  * "pthread_cond_wait+0x1c9"; frames without a symbol are
  * "module_basename+0xFILEOFF" plus " [build-id HEX]" when the module has one;
- * addresses in no module (JIT, anonymous) "0xADDR". Offsets are those of the
+ * addresses in no module (JIT, anonymous) "0xADDR"; frames of Go executables
+ * "func+0xoff (file.go:LINE)", preceded by one "func (file.go:LINE, inlined)"
+ * per call the compiler inlined at that pc. Offsets are those of the
  * frame's pc: the return address for every frame but the first, so an
  * offline symbolizer should look up FILEOFF - 1 for those. */
 int stack_resolver__user_stack(struct stack_resolver *r, const struct lt_stack_rec *rec,

@@ -33,6 +33,7 @@ struct symtab {
 	size_t nr_loads;
 	char build_id[SYMTAB_BUILD_ID_MAX * 2 + 1];
 	bool debug_file;
+	bool go;		/* has Go's function table (.gopclntab) */
 	/* cache membership */
 	struct lru_node lru;
 	dev_t dev;
@@ -199,6 +200,27 @@ static bool note_build_id(Elf_Data *data, char *hex)
 			return true;
 		}
 		off = next;
+	}
+	return false;
+}
+
+/* A Go executable: its function table is a section of its own (PIE: in .data.rel.ro). */
+static bool has_gopclntab(Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &shdr))
+			continue;
+		name = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (name && (!strcmp(name, ".gopclntab") || !strcmp(name, ".data.rel.ro.gopclntab")))
+			return true;
 	}
 	return false;
 }
@@ -376,6 +398,7 @@ static int symtab__open_fd(int fd, const char *debug_root, struct symtab **out)
 	}
 	st->refcnt = 1;
 	read_build_id(elf, st->build_id);
+	st->go = has_gopclntab(elf);
 	err = read_loads(elf, st);
 	if (!err)
 		err = read_elf_symbols(elf, &b, false);
@@ -403,6 +426,34 @@ int symtab__open(const char *path, const char *debug_root, struct symtab **out)
 	if (fd < 0)
 		return -errno;
 	err = symtab__open_fd(fd, debug_root, out);
+	close(fd);
+	return err;
+}
+
+int elf_file_build_id(const char *path, char *hex, size_t len)
+{
+	char id[SYMTAB_BUILD_ID_MAX * 2 + 1];
+	int fd, err = -ENOENT;
+	Elf *elf;
+
+	if (len < sizeof(id))
+		return -EINVAL;
+	hex[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (elf && elf_kind(elf) == ELF_K_ELF) {
+		read_build_id(elf, id);
+		if (id[0]) {
+			memcpy(hex, id, sizeof(id));
+			err = 0;
+		}
+	} else {
+		err = -ENOEXEC;
+	}
+	elf_end(elf);
 	close(fd);
 	return err;
 }
@@ -453,6 +504,11 @@ int symtab__off_to_vaddr(const struct symtab *st, __u64 off, __u64 *vaddr)
 		}
 	}
 	return -ENOENT;
+}
+
+bool symtab__is_go(const struct symtab *st)
+{
+	return st->go;
 }
 
 const char *symtab__build_id(const struct symtab *st)

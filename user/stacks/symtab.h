@@ -42,8 +42,16 @@ int symtab__off_to_vaddr(const struct symtab *st, __u64 off, __u64 *vaddr);
 /* Lower-case hex build-id, "" when the file has none. */
 const char *symtab__build_id(const struct symtab *st);
 size_t symtab__count(const struct symtab *st);
+
+/* The GNU build-id of the ELF file at path, without reading its symbols,
+ * into hex (len >= SYMTAB_BUILD_ID_MAX * 2 + 1). 0, -ENOENT when it has
+ * none, -ENOEXEC when it is no ELF file, or -errno. */
+int elf_file_build_id(const char *path, char *hex, size_t len);
 /* True when symbols came from a separate debug file. */
 bool symtab__has_debug_file(const struct symtab *st);
+
+/* True when the file is a Go executable (has a .gopclntab section). */
+bool symtab__is_go(const struct symtab *st);
 
 /* Tables keyed by the file's device, inode, size and mtime (not by path: the
  * same file is reached as /proc/PID/map_files/... or through another mount

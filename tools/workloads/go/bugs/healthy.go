@@ -49,6 +49,7 @@ func init() {
 	register("ok_runtime_only", healthy, "nothing but the runtime's own goroutines", okRuntimeOnly)
 	register("ok_nil_case_select", healthy, "select with a nil-channel (disabled) case and a fed one", okNilCaseSelect)
 	register("ok_pipe_reader", healthy, "a reader of an os.Pipe fed every 200 ms", okPipeReader)
+	register("ok_conn_writers_idle", healthy, "20 idle connections, each a reader in Read and a writer on its own channel, started between short requests", okConnWritersIdle)
 	register("ok_shutdown_waiters", healthy, "8 cleanup goroutines waiting for a shutdown channel closed at exit", okShutdownWaiters)
 }
 
@@ -564,4 +565,53 @@ func okShutdownWaiters() int {
 		}()
 	}
 	return 8
+}
+
+var (
+	writerQueues []chan []byte
+	serverConns  = make(chan net.Conn, 20)
+)
+
+// okConnWritersIdle: one connection at a time, each with its reader and its
+// writer goroutine (the writer rests on a channel of its own until a message
+// is queued), a short-lived request goroutine in between: writers started
+// one by one among goroutines that are gone, as a leak's are, but each has
+// its reader parked beside it.
+func okConnWritersIdle() int {
+	ln := listen()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			serverConns <- c // held open, silent
+		}
+	}()
+	for i := 0; i < 20; i++ {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			panic(err)
+		}
+		out := make(chan []byte)
+		go func() {
+			buf := make([]byte, 64)
+			for {
+				if _, err := c.Read(buf); err != nil {
+					return
+				}
+			}
+		}()
+		go func() {
+			for b := range out {
+				c.Write(b)
+			}
+		}()
+		writerQueues = append(writerQueues, out)
+		var wg sync.WaitGroup // a short request between two connections
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = c.LocalAddr() }()
+		wg.Wait()
+	}
+	return 41
 }

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""End-to-end: --baseline, a service's normal, kept across a restart.
+
+The `leaky` workload runs in a cgroup named like a systemd service; its
+lone pipe reader is `stuck` without --baseline. leaktrace --cgroup
+--baseline starts after it: the first report forms the service's baseline,
+so the reader's site is `normal` and `idle`. The process is then restarted
+(new pid, same unit, same binary) with --grow: its reader's site is found
+in the baseline again (`normal`, `idle`), while its condvar workers' site
+grows past the baseline's one thread (`grew`) and is judged on its own
+evidence again (not `idle`).
+"""
+import os
+import subprocess
+import time
+
+from ltlib import LEAKTRACE, WORKLOADS, Tap, Workload, json_records, leftovers, split_reports
+
+t = Tap()
+BASE = "lt-baseline-%d" % os.getpid()
+
+
+def cgroup2_root():
+    for root in ("/sys/fs/cgroup/unified", "/sys/fs/cgroup"):
+        if os.path.exists(os.path.join(root, "cgroup.subtree_control")):
+            return root
+    return None
+
+
+def spawn_in(procs, *args):
+    """leaky, entering the cgroup before exec."""
+    return Workload(["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', procs,
+                     os.path.join(WORKLOADS, "leaky"), "--exiters", "0"] + list(args))
+
+
+def site_of_tid(report, tid):
+    for r in report:
+        if r.get("type") == "site" and tid in r.get("tids", []):
+            return r
+    return None
+
+
+def main():
+    root = cgroup2_root()
+    if not root:
+        t.ok(False, "a cgroup v2 hierarchy is mounted")
+        t.done()
+    cg = os.path.join(root, BASE, "lt-baseline.service")
+    os.makedirs(cg)
+    procs = os.path.join(cg, "cgroup.procs")
+    a = b = None
+    try:
+        a = spawn_in(procs)
+        reader = a.tid("pipe")
+        time.sleep(1.2)
+        # control: the same thread without --baseline
+        out = subprocess.run([LEAKTRACE, "-p", str(a.pid), "-t", "1s", "-d", "2s", "-f", "json"],
+                             capture_output=True, text=True, timeout=60)
+        s = site_of_tid(json_records(out.stdout), reader)
+        t.ok(s is not None and s["verdict"] == "stuck" and "baseline" not in s["evidence"],
+             "without --baseline: the lone pipe reader is stuck, no baseline evidence",
+             s and (s["verdict"], s["reason"]))
+        lt = subprocess.Popen([LEAKTRACE, "--cgroup", os.path.join("/", BASE), "--baseline",
+                               "-t", "1s", "-i", "2s", "-d", "14s", "-f", "json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(5)           # two reports: the baseline is formed in the first
+        a.stop()
+        b = spawn_in(procs, "--grow", "1.5")   # the restart: new pid, same service and binary
+        restarted = b.tid("pipe")
+        out, err = lt.communicate(timeout=60)
+        t.ok(lt.returncode == 0, "leaktrace --cgroup --baseline exits 0", err[-2000:])
+        reps = split_reports(json_records(out))
+        t.diag("%d reports" % len(reps))
+        s = site_of_tid(reps[0], reader) if reps else None
+        t.ok(s is not None and s["evidence"].get("baseline") == "normal" and s["verdict"] == "idle"
+             and "baseline" in s["reason"],
+             "first report: the reader's site forms the baseline, idle",
+             s and (s["verdict"], s["reason"], s["evidence"].get("baseline")))
+        seen = [x for x in (site_of_tid(r, restarted) for r in reps) if x]
+        t.ok(seen and all(x["evidence"].get("baseline") == "normal" and x["verdict"] == "idle"
+                          for x in seen),
+             "after the restart (pid %d -> %d): the reader's site is in the baseline, idle"
+             % (a.pid, b.pid), [(x["verdict"], x["evidence"].get("baseline")) for x in seen])
+        # B started while leaktrace ran: the fork handler saw its threads made
+        made = [r for rep in reps for r in rep if r.get("type") == "thread" and r["pid"] == b.pid
+                and r["tid"] != b.pid]
+        t.ok(made and all(r.get("created_by_tid") == b.pid for r in made),
+             "threads created while traced name their creator (the main thread, %d)" % b.pid,
+             sorted({(r["tid"], r.get("created_by_tid")) for r in made}))
+        grown = [x for x in (site_of_tid(r, b.tid("condvar")) for r in reps) if x]
+        grown = [x for x in grown if x["threads"] > 1]
+        t.ok(grown and grown[-1]["evidence"].get("baseline") == "grew"
+             and grown[-1]["verdict"] != "idle",
+             "the condvar workers' site grew past the baseline: judged on its own evidence",
+             [(x["threads"], x["verdict"], x["reason"], x["evidence"].get("baseline"))
+              for x in grown])
+    finally:
+        for w in (a, b):
+            if w:
+                w.stop()
+        for d in (cg, os.path.join(root, BASE)):
+            for _ in range(50):
+                try:
+                    os.rmdir(d)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+    left = leftovers()
+    t.ok(not left, "nothing left loaded", left)
+    t.done()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The CPython structure walk (stacks/python_walk.c): interpreters, thread
+ * states, frame chains, code objects, str and bytes objects, all read from
+ * a process that can forge them. The walk reads through its /proc/PID/mem
+ * descriptor when it has one (the reader seam of python_mem.h): the harness
+ * includes the source and points that descriptor at a memory file holding
+ * the input, so a target address is an offset into the input.
+ * Input: [0] the layout (3.9 to 3.12 tables, or the input's own
+ * _Py_DebugOffsets at the runtime address), [1..8] _PyRuntime's address,
+ * [9..12] the tid looked up, then anything. */
+#include "../../user/stacks/python_walk.c"
+
+#include "fuzz.h"
+
+static bool verbose;	/* LT_FUZZ_VERBOSE=1: print what each walk found */
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	verbose = getenv("LT_FUZZ_VERBOSE");
+	return 0;
+}
+
+static bool layout(const uint8_t *data, size_t size, uint64_t runtime, struct py_offsets *o)
+{
+	static const uint32_t versions[] = { 0x0309, 0x030a, 0x030b, 0x030c };
+	unsigned sel = data[0] % 5;
+
+	if (sel < 4) {
+		*o = *py_offsets_table(versions[sel]);
+		return true;
+	}
+	return !py_offsets_from_debug(data + runtime, size - runtime, o);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct py_frame frames[PY_MAX_FRAMES];
+	struct py_offsets o;
+	const char *reason;
+	struct py_proc *p;
+	uint64_t runtime;
+	uint32_t tid;
+	char path[64];
+	int fd;
+
+	if (size < 16)
+		return 0;
+	memcpy(&runtime, data + 1, 8);
+	memcpy(&tid, data + 9, 4);
+	runtime %= size;
+	if (!layout(data, size, runtime, &o))
+		return 0;
+	fd = fuzz_memfile(data, size, path, sizeof(path));
+	if (fd < 0)
+		return 0;
+	p = py_proc__new(getpid(), runtime, &o);
+	if (!p) {
+		close(fd);
+		return 0;
+	}
+	if (p->mem_fd >= 0)
+		close(p->mem_fd);
+	p->mem_fd = fd;
+	/* twice: the second walk goes through the code object cache */
+	for (int i = 0; i < 2; i++) {
+		int n = py_proc__walk(p, tid, frames, PY_MAX_FRAMES, &reason);
+
+		for (int k = 0; k < n; k++) {
+			if (strnlen(frames[k].text, PY_FRAME_TEXT) == PY_FRAME_TEXT)
+				abort();	/* every frame text is terminated */
+			if (verbose)
+				fprintf(stderr, "frame %d: %s%s\n", k, frames[k].text,
+					frames[k].entry ? " [entry]" : "");
+		}
+		if (verbose)
+			fprintf(stderr, "walk %d: %d (%s)\n", i, n, n < 0 ? reason : "frames");
+	}
+	py_proc__free(p);
+	return 0;
+}
