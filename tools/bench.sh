@@ -9,7 +9,10 @@
 #   progs   ns/event of every program (bpf_stats) over the two parts above
 #   cycle   report-cycle cost with 1,000 and 10,000 parked threads
 #   go      CPU time of a traced Go HTTP server per request (keepalive and
-#           new connection), with and without leaktrace, uprobe hits per request
+#           new connection), untraced, default mode (no uprobes) and --precise,
+#           uprobe hits per request
+#   goroutines  snapshot cost (first and later snapshots, ms) and leaktrace's
+#           peak RSS with 10,000 and 100,000 parked goroutines
 # Wall times swing by ±30% on a shared VM (by 3x when other jobs load it):
 # rounds are interleaved, the pipe and create+join figures are CPU time
 # (user + system, where BPF programs are charged) besides wall time, and the
@@ -273,20 +276,30 @@ part_go() {
 	for keepalive in true false; do
 		local n=$GO_REQUESTS kind="new connection"
 		[ "$keepalive" = true ] && n=$(( GO_REQUESTS * 4 )) kind=keepalive
-		rm -f "$WORK"/*.go
+		rm -f "$WORK"/*.go "$WORK"/*.go.stats
 		for _ in $(seq "$ROUNDS"); do
 			measured go none go_round "$srv" "$url" "$n" "$keepalive"
-			start_tracer go_gopark "$LT" -p "$srv" -t 10s -i 1h
-			measured go traced go_round "$srv" "$url" "$n" "$keepalive"
+			# the default mode puts nothing in the Go process: wait for
+			# the thread programs, then one report cycle has attached
+			start_tracer dump_threads "$LT" -p "$srv" -t 10s -i 1h
+			measured go default go_round "$srv" "$url" "$n" "$keepalive"
 			stop_tracer
+			if [ -n "$HAS_PRECISE" ]; then
+				start_tracer go_gopark "$LT" --precise -p "$srv" -t 10s -i 1h
+				measured go precise go_round "$srv" "$url" "$n" "$keepalive"
+				stop_tracer
+			fi
 		done
-		local base traced
+		local base mode traced
 		base=$(median < "$WORK/none.go")
-		traced=$(median < "$WORK/traced.go")
-		printf '  %-15s %d requests: %7.2f us CPU/request untraced, %7.2f traced: x%.3f; uprobe hits per request %s\n' \
-			"$kind" "$n" "$base" "$traced" "$(echo "$traced / $base" | bc -l)" \
-			"$(awk -v n="$(( n * ROUNDS ))" '$1 ~ /^go_/ {c += $3} END {printf "%.2f", c / n}' "$WORK/traced.go.stats")"
-		mv "$WORK/traced.go.stats" "$WORK/go-$keepalive.stats"
+		for mode in default ${HAS_PRECISE:+precise}; do
+			traced=$(median < "$WORK/$mode.go")
+			printf '  %-15s %-8s %d requests: %7.2f us CPU/request untraced, %7.2f traced: x%.3f; uprobe hits per request %s\n' \
+				"$kind" "$mode" "$n" "$base" "$traced" "$(echo "$traced / $base" | bc -l)" \
+				"$(awk -v n="$(( n * ROUNDS ))" '$1 ~ /^go_/ {c += $3} END {printf "%.2f", c / n}' \
+					"$WORK/$mode.go.stats" 2>/dev/null || echo 0.00)"
+			[ -f "$WORK/$mode.go.stats" ] && mv "$WORK/$mode.go.stats" "$WORK/go-$mode-$keepalive.stats"
+		done
 	done
 	kill "$srv"
 	wait "$srv" 2>/dev/null
@@ -323,10 +336,15 @@ go_snapshot_bench() {
 	log=$(/usr/bin/time -f "RSS %M" "$LT" -p "$wl" --go -t 1s -i 2s -d 6s -f json --no-stacks -v \
 		2>&1 >/dev/null | grep -E "snapshot:|^RSS")
 	kill "$wl"; wait "$wl" 2>/dev/null
-	echo "$log" | awk -v n="$n" '
-		/snapshot:/ { for (i = 1; i <= NF; i++) if ($i == "ms") t = t sprintf(" %.0f", $(i - 1)); k++ }
+	# "... N ms (M ms CPU)" per snapshot: the first reads every park, later
+	# ones only what changed
+	echo "$log" | awk -v n="$n" -v load="$(cut -d' ' -f1 /proc/loadavg)" '
+		/snapshot:/ { w = $(NF - 4); c = $(NF - 2); sub(/^\(/, "", c)
+			if (!k++) { fw = w; fc = c } else { lw += w; lc += c } }
 		/^RSS/ { rss = $2 / 1024 }
-		END { printf "  %6d goroutines: snapshots (ms):%s; peak RSS %.1f MiB\n", n, t, rss }'
+		END { if (!k) { printf "  %6d goroutines: no snapshot\n", n; exit }
+			printf "  %6d goroutines: first snapshot %.0f ms (%.0f ms CPU), later %.0f ms (%.0f ms CPU, mean of %d); peak RSS %.1f MiB; load %s\n",
+				n, fw, fc, (k > 1 ? lw / (k - 1) : 0), (k > 1 ? lc / (k - 1) : 0), k - 1, rss, load }'
 }
 
 part_goroutines() {

@@ -114,8 +114,9 @@ int main(int argc, char **argv)
 	if (o.verbose)
 		fprintf(stderr, "leaktrace: tracing %s\n", o.n_pids ? "selected processes" : "all processes");
 	/* loaded, attached, outputs open: from here on, least privilege
-	 * (system-wide, Go processes that start later are attached later) */
-	if (!o.no_sandbox && sandbox_enter(o.n_pids == 0 && o.go_mode >= 0)) {
+	 * (system-wide with --precise, Go processes that start later get
+	 * uprobes later; the default Go mode only reads their memory) */
+	if (!o.no_sandbox && sandbox_enter(o.precise && o.n_pids == 0 && o.go_mode >= 0)) {
 		ret = LT_EXIT_FAILURE;
 		goto cleanup;
 	}

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Go runtime structures read from a process's memory (go/go_tracer.c):
  * runtime.allgs, each g, the goroutine stacks. A process can forge all of
- * them. go_tracer.c reads memory with pread(2) on its /proc/PID/mem
- * descriptor and has no reader seam, so the harness includes the source and
- * points that descriptor at a memory file holding the input: a target
- * address is an offset into the input. The binary (pclntab, version,
+ * them. go_tracer.c reads memory through its reader seam (t->read_batch):
+ * the harness includes the source, plugs in pread_batch and points the
+ * descriptor at a memory file holding the input: a target address is an
+ * offset into the input. Two snapshots per input, so the second reuses
+ * the parks (stacks, texts) the first recorded. The binary (pclntab, version,
  * offsets) is a real Go program: FUZZ_GO_BINARY, or $LT_FUZZ_GO_BINARY.
  * Input: [0..7] allgs's address, [8..15] runtime.semtable's, anything. */
 #include "../../user/go/go_tracer.c"
@@ -13,7 +14,6 @@
 
 static struct go_binary *bin;
 static struct go_offsets off;
-static struct goroutines_bpf fake_skel;	/* no maps: every uprobe lookup misses */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -35,8 +35,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct go_tracer t = { .pid = getpid(), .bin = bin, .off = off, .skel = &fake_skel,
-			       .max_stack = DEFAULT_MAX_STACK };
+	struct go_tracer t = { .pid = getpid(), .bin = bin, .off = off, .read_batch = pread_batch,
+			       .max_stack = DEFAULT_MAX_STACK, .walked = true };
 	struct go_snapshot snap;
 	char path[64];
 	uint64_t allgs = 0, semtable = 0;
@@ -52,9 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t.mem_fd = fuzz_memfile(data, size, path, sizeof(path));
 	if (t.mem_fd < 0)
 		return 0;
-	if (!go_tracer__snapshot(&t, 0, &snap))
-		go_snapshot__free(&snap);
-	free_pc_texts(&t);	/* the tracer's cache of texts per pc */
+	for (int i = 0; i < 2; i++)
+		if (!go_tracer__snapshot(&t, 0, &snap))
+			go_snapshot__free(&snap);
+	free_tracer_memory(&t);	/* parks and texts the tracer keeps */
 	close(t.mem_fd);
 	return 0;
 }

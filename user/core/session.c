@@ -126,7 +126,7 @@ static int open_consumers(struct session *s)
 	if (o->go_mode >= 0) {
 		struct go_report_opts gopts = {
 			.pids = o->pids, .n_pids = o->n_pids, .force = o->go_mode > 0,
-			.verbose = o->verbose,
+			.verbose = o->verbose, .precise = o->precise,
 			.system_wide = o->n_pids == 0 || has_cgroup_filter(o),
 		};
 

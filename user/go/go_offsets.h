@@ -40,6 +40,12 @@ struct go_offsets {
 	uint32_t waitreason;	/* u8 */
 	uint32_t gopc, startpc;
 	uint32_t waiting;	/* *sudog: the channel waits of a parked g */
+	/*
+	 * u8 the runtime increments on every transition out of _Grunning
+	 * (casgstatus, since Go 1.17; 1.26 also out of _Gsyscall): a g woken
+	 * and parked again at the same place has a new value.
+	 */
+	uint32_t tracking_seq;
 	/* struct sudog */
 	uint32_t sudog_g, sudog_next, sudog_prev, sudog_elem;
 	uint32_t sudog_parent, sudog_waitlink, sudog_c;

@@ -33,7 +33,7 @@ struct go_report {
 /* Attach to pid; false (with a warning unless quiet) when it cannot be traced. */
 static bool attach(struct go_report *g, int pid, bool quiet, char *err, size_t errlen)
 {
-	struct go_tracer_opts topts = { .verbose = g->o.verbose };
+	struct go_tracer_opts topts = { .verbose = g->o.verbose, .precise = g->o.precise };
 	struct go_proc *p;
 
 	if (ARRAY_RESERVE(g->procs, g->cap_procs, g->n_procs + 1)) {
@@ -235,6 +235,8 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 		pr->go_exited = p->snap.exited - p->prev_exited;
 		p->prev_exited = p->snap.exited;
 	}
+	if (ARRAY_RESERVE(r->goroutines, r->cap_goroutines, r->n_goroutines + p->snap.n_parked))
+		return -ENOMEM;
 	for (size_t i = 0; i < p->snap.n_parked; i++) {
 		struct goroutine_report *gr = report_add_goroutine(r);
 
@@ -246,8 +248,13 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 		gr->parked_ns = gr->g->parked_seconds * 1e9;
 		gr->parked_estimated = gr->g->parked_estimated;
 		gr->wait_object = gr->g->wait_object;
-		gr->flags = goroutine_flags(gr->g);
-		gr->site = goroutine_site(gr->g);
+		/* computed once per park: the tracer zeroes the memo of a new one */
+		if (!gr->g->memo[0]) {
+			gr->g->memo[0] = goroutine_site(gr->g);
+			gr->g->memo[1] = goroutine_flags(gr->g);
+		}
+		gr->site = gr->g->memo[0];
+		gr->flags = gr->g->memo[1];
 	}
 	pr->go_parked = r->n_goroutines - first;
 	return 0;

@@ -13,6 +13,7 @@ struct go_report_opts {
 	int n_pids;
 	bool force;		/* --go: a process that cannot be traced is an error */
 	bool verbose;
+	bool precise;		/* --precise: uprobes on the Go runtime (exact park times) */
 	bool system_wide;	/* also attach to Go processes found in reports */
 	size_t max_procs;	/* Go processes traced at most (64); the rest counted */
 };

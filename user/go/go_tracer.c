@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Goroutine tracing for one Go process: uprobes + walks of runtime.allgs. */
+/* Goroutine tracing for one Go process: walks of runtime.allgs (+ uprobes with --precise). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,8 +20,9 @@
 #include "go/go_binary.h"
 #include "go/go_offsets.h"
 #include "go/go_tracer.h"
-#include "util/clock.h"
+#include "util/arena.h"
 #include "util/array.h"
+#include "util/clock.h"
 #include "util/hash.h"
 
 #define MAX_ALLGS		(1u << 20)	/* goroutines read per walk; the rest counted */
@@ -29,7 +31,6 @@
 #define SEMTAB_STRIDE		64		/* semaRoot padded to a cache line */
 #define SEMAROOT_TREAP		8		/* semaRoot.treap, after the mutex word */
 #define DEFAULT_MAX_STACK	64
-#define GO_FRAMES_PER_PC	8		/* inlined frames shown for one pc, and its function */
 /* Budget of one snapshot (one process, one report): a forged allgs of 2^20
  * slots all pointing at parked gs with deep stacks took 64 s and 1.3 GB of
  * JSON per report before. What is left when one runs out is cut. */
@@ -38,33 +39,76 @@
 #define MAX_FRAMES_READ		(1u << 21)	/* stack frames kept, all goroutines */
 #define G_READ_MAX		1024
 #define SUDOG_READ_MAX		128	/* the sudog fields the semaphore walk reads */
+#define IOV_BATCH		1024		/* spans per process_vm_readv (UIO_MAXIOV) */
+#define G_CHUNK			512		/* g structs read per batch */
+#define STACK_READ_MAX		(64u * 1024)	/* bytes of one stack read, from sched.sp up */
+#define STACK_BATCH_BYTES	(1u << 20)	/* stack bytes read per batch */
+#define TEXT_ARENA_MAX		(64u << 20)	/* interned texts per tracer */
 
 /*
- * Texts derived from a pc (frame, creation site, start function, system
- * flag), cached per tracer: 100,000 goroutines share a few hundred pcs, and
- * each lookup decodes pc tables. Open addressing; when a probe run is full
- * the text is computed each time instead.
+ * Texts derived from a pc (frames, creation site, start function, system
+ * flag), interned per tracer: 100,000 goroutines share a few hundred pcs,
+ * and each lookup decodes pc tables. A frame pc can stand for several
+ * frames (inlined calls), so every entry is a list of texts. Open
+ * addressing; when a probe run is full the texts are interned uncached.
  */
-#define PC_CACHE_SIZE	(1u << 14)
+#define PC_CACHE_SIZE	(1u << 15)
 #define PC_CACHE_PROBES	16
+#define PC_MAX_TEXTS	8		/* inlined frames shown for one pc, and its function */
 
 enum pc_kind { PC_FRAME, PC_RET_FRAME, PC_CREATED_BY, PC_START, PC_SYSTEM, PC_KINDS };
 
 struct pc_text {
 	uint64_t key;			/* pc * PC_KINDS + kind + 1; 0 = empty */
-	char *text;
+	const char *const *texts;	/* in the tracer's arena */
+	uint32_t n;
+};
+
+/* One span of the target's memory to read into buf; ok once read whole. */
+struct mem_span {
+	uint64_t addr;
+	void *buf;
+	size_t len;
+	bool ok;
+};
+
+/*
+ * The park a g of allgs was last seen in, at the same index as the g in
+ * allgs (allgs only grows: a g keeps its index for the process's life).
+ * The key is what changes when a goroutine parks anew: its goid, wait
+ * reason, saved pc and sp, and trackingSeq (bumped on every switch out of
+ * running, so a wake-up and a new park at the same place change it too).
+ * Only waiting gs have one (g_addr != 0). What a park's goroutine record
+ * needs (stack, wait object, texts) is read once, when first reported.
+ */
+struct park {
+	uint64_t g_addr;		/* 0 = no park known at this index */
+	uint64_t goid, pc, sp;
+	uint8_t reason, seq;
+	bool estimated;			/* already parked when first walked */
+	bool filled;			/* stack and wait object read */
+	bool system;
+	uint64_t since_ns;		/* first seen, or the gopark probe's stamp */
+	uint64_t wait_object;
+	const char *created_by, *start_func;
+	char **stack;			/* exact size, texts in the arena */
+	int stack_len;
+	uint64_t memo[2];		/* the consumer's, see struct go_goroutine */
 };
 
 struct go_tracer;
-static void free_pc_texts(struct go_tracer *t);
+typedef void (*read_batch_fn)(const struct go_tracer *t, struct mem_span *s, size_t n);
+static void free_tracer_memory(struct go_tracer *t);
 
 struct go_tracer {
 	int pid;
 	int mem_fd;
+	read_batch_fn read_batch;
 	struct go_binary *bin;
 	struct go_offsets off;
-	struct goroutines_bpf *skel;
+	struct goroutines_bpf *skel;	/* --precise only */
 	struct bpf_link *links[3];
+	bool precise;
 	bool counts_known;
 	uint64_t bias;			/* runtime address - link-time address */
 	uint64_t allgs;			/* runtime address of the []*g header */
@@ -78,7 +122,13 @@ struct go_tracer {
 	char offsets_check[320];	/* DWARF vs table, for -v */
 	char wait_reasons_check[160];	/* binary vs table, for -v */
 	struct pc_text *pcs;		/* PC_CACHE_SIZE slots, NULL until first use */
-	char pc_scratch[GO_FRAMES_PER_PC * 160];	/* a text that did not fit in the cache */
+	struct arena texts;		/* every text handed out: frames, sites, reasons */
+	const char *reasons[256];	/* wait reason texts, interned on first use */
+	struct park *parks;		/* by allgs index */
+	size_t n_parks;
+	bool walked;			/* a first walk recorded the parks at attach */
+	uint64_t last_walk_ns;		/* when the last walk read the gs */
+	size_t last_parked;		/* records of the last snapshot */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -92,13 +142,61 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The reader seam: every read of the target's memory goes through
+ * t->read_batch, many spans per call. The tracer uses process_vm_readv
+ * (up to IOV_BATCH spans per system call); the fuzz harness reads a memory
+ * file with pread instead. A span that cannot be read whole is marked !ok.
+ */
+static void pread_batch(const struct go_tracer *t, struct mem_span *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		s[i].ok = pread(t->mem_fd, s[i].buf, s[i].len, (off_t)s[i].addr) ==
+			  (ssize_t)s[i].len;
+}
+
+static void vm_read_batch(const struct go_tracer *t, struct mem_span *s, size_t n)
+{
+	struct iovec local[IOV_BATCH], remote[IOV_BATCH];
+	size_t i = 0;
+
+	while (i < n) {
+		size_t k = n - i < IOV_BATCH ? n - i : IOV_BATCH, j = 0;
+		ssize_t got;
+
+		for (size_t m = 0; m < k; m++) {
+			local[m] = (struct iovec){ s[i + m].buf, s[i + m].len };
+			remote[m] = (struct iovec){ (void *)(uintptr_t)s[i + m].addr, s[i + m].len };
+		}
+		got = process_vm_readv(t->pid, local, k, remote, k, 0);
+		if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
+			pread_batch(t, s + i, k);	/* /proc/PID/mem still works */
+			i += k;
+			continue;
+		}
+		if (got < 0 && errno == ESRCH) {	/* the process is gone: nothing reads */
+			for (; i < n; i++)
+				s[i].ok = false;
+			break;
+		}
+		/* transfers stop at the first span that fails, never inside one */
+		while (got > 0 && j < k && (size_t)got >= s[i + j].len) {
+			s[i + j].ok = true;
+			got -= s[i + j].len;
+			j++;
+		}
+		if (j < k)
+			s[i + j++].ok = false;
+		i += j;
+	}
+}
+
 static int read_mem(const struct go_tracer *t, uint64_t addr, void *buf, size_t len)
 {
-	ssize_t n = pread(t->mem_fd, buf, len, (off_t)addr);
+	struct mem_span s = { .addr = addr, .buf = buf, .len = len };
 
-	if (n == (ssize_t)len)
-		return 0;
-	return n < 0 ? -errno : -EFAULT;
+	t->read_batch(t, &s, 1);
+	return s.ok ? 0 : -EFAULT;
 }
 
 static int read_u64(const struct go_tracer *t, uint64_t addr, uint64_t *v)
@@ -379,8 +477,8 @@ static int read_sema_waits(const struct go_tracer *t, struct sema_wait **out, si
 			todo[ntodo++] = root;
 	}
 	while (!err && ntodo) {
-		uint64_t node = todo[--ntodo], next[3];
-		uint8_t sd[SUDOG_READ_MAX];
+		uint64_t node = todo[--ntodo], f[3];
+		uint8_t sudog[SUDOG_READ_MAX];
 		struct sema_wait *w;
 
 		if (visits++ >= MAX_SEMA_NODES) {
@@ -388,22 +486,22 @@ static int read_sema_waits(const struct go_tracer *t, struct sema_wait **out, si
 			break;
 		}
 		/* one read per sudog: a forged treap costs 2^16 reads at most */
-		if (node % 8 || sudog_len > sizeof(sd) || read_mem(t, node, sd, sudog_len))
+		if (node % 8 || sudog_len > sizeof(sudog) || read_mem(t, node, sudog, sudog_len))
 			continue;
 		if (!(w = ARRAY_PUSH(*out, *nout, cap))) {
 			err = -ENOMEM;
 			break;
 		}
-		w->g = field64(sd, t->off.sudog_g);
-		w->addr = field64(sd, t->off.sudog_elem);
+		w->g = field64(sudog, t->off.sudog_g);
+		w->addr = field64(sudog, t->off.sudog_elem);
+		f[0] = field64(sudog, t->off.sudog_prev);
+		f[1] = field64(sudog, t->off.sudog_next);
+		f[2] = field64(sudog, t->off.sudog_waitlink);
 		if ((err = ARRAY_RESERVE(todo, captodo, ntodo + 3)))
 			break;
-		next[0] = field64(sd, t->off.sudog_prev);
-		next[1] = field64(sd, t->off.sudog_next);
-		next[2] = field64(sd, t->off.sudog_waitlink);
 		for (int c = 0; c < 3; c++)
-			if (next[c])
-				todo[ntodo++] = next[c];
+			if (f[c])
+				todo[ntodo++] = f[c];
 	}
 	free(todo);
 	if (err) {
@@ -415,23 +513,6 @@ static int read_sema_waits(const struct go_tracer *t, struct sema_wait **out, si
 	if (*nout)
 		qsort(*out, *nout, sizeof(**out), cmp_sema_wait);
 	return 0;
-}
-
-/*
- * The object a parked goroutine waits on: the channel of its first sudog
- * (g.waiting, set for channel operations and select), else the semaphore
- * address it is queued on (sync.Mutex, RWMutex, WaitGroup, semacquire).
- */
-static uint64_t wait_object(const struct go_tracer *t, uint64_t gaddr, const uint8_t *g,
-			    const struct sema_wait *sema, size_t nsema)
-{
-	uint64_t sudog = field64(g, t->off.waiting), c;
-	struct sema_wait key = { .g = gaddr }, *w;
-
-	if (sudog && !read_u64(t, sudog + t->off.sudog_c, &c) && c)
-		return c;
-	w = sorted_find(sema, nsema, sizeof(*sema), &key, cmp_sema_wait);
-	return w ? w->addr : 0;
 }
 
 /*
@@ -620,12 +701,16 @@ static int open_bpf(struct go_tracer *t, const struct go_tracer_opts *opts, cons
 	return 0;
 }
 
+static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_snapshot *out,
+		      uint64_t *read);
+
 struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts, char *err,
 				      size_t errlen)
 {
 	static const struct go_tracer_opts defaults;
 	char exe[64], mem[64], msg[256];
 	struct go_tracer *t;
+	uint64_t walked;
 
 	if (!opts)
 		opts = &defaults;
@@ -636,8 +721,11 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 	}
 	t->pid = pid;
 	t->mem_fd = -1;
+	t->read_batch = vm_read_batch;
+	t->texts.max_bytes = TEXT_ARENA_MAX;
 	t->max_stack = opts->max_stack > 0 ? opts->max_stack : DEFAULT_MAX_STACK;
 	t->verbose = opts->verbose;
+	t->precise = opts->precise;
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
 	snprintf(mem, sizeof(mem), "/proc/%d/mem", pid);
 	t->bin = go_binary__open(exe, msg, sizeof(msg));
@@ -671,15 +759,23 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 			go_offsets__supported(), t->off.source);
 	}
 	find_semtable(t);
-	if (open_bpf(t, opts, exe, msg, sizeof(msg))) {
+	/* stamps of the gopark probe are trusted from here on */
+	t->attach_ns = mono_ns();
+	if (opts->precise && open_bpf(t, opts, exe, msg, sizeof(msg))) {
 		set_err(err, errlen, "pid %d: %s", pid, msg);
 		goto fail;
 	}
-	t->attach_ns = mono_ns();
+	/* the parks present now: their age is known only since attach */
+	if (walk_allgs(t, 0, NULL, &walked) == -ENOMEM) {
+		set_err(err, errlen, "pid %d: out of memory", pid);
+		goto fail;
+	}
+	t->walked = true;
 	if (opts->verbose) {
 		fprintf(stderr, "go: pid %d %s, struct g from %s, allgs at %#" PRIx64 " (%s), "
-			"semtable at %#" PRIx64 "\n", pid, go_binary__version(t->bin), t->off.source,
-			t->allgs, t->allgs_source, t->semtable);
+			"semtable at %#" PRIx64 ", %s mode\n", pid, go_binary__version(t->bin),
+			t->off.source, t->allgs, t->allgs_source, t->semtable,
+			t->precise ? "precise (uprobes)" : "default (no uprobes)");
 		fprintf(stderr, "go: pid %d offsets check: %s\n", pid, t->offsets_check);
 		fprintf(stderr, "go: pid %d wait reasons: %u from %s, %s\n", pid,
 			t->off.n_wait_reasons, t->wait_reasons_source, t->wait_reasons_check);
@@ -695,6 +791,25 @@ struct go_tracer *go_tracer__new(int pid, char *err, size_t errlen)
 	return go_tracer__new_opts(pid, NULL, err, errlen);
 }
 
+static void park_clear(struct park *p)
+{
+	free(p->stack);
+	memset(p, 0, sizeof(*p));
+}
+
+static void free_tracer_memory(struct go_tracer *t)
+{
+	for (size_t i = 0; i < t->n_parks; i++)
+		free(t->parks[i].stack);
+	free(t->parks);
+	t->parks = NULL;
+	t->n_parks = 0;
+	free(t->pcs);
+	t->pcs = NULL;
+	arena_free(&t->texts);
+	memset(t->reasons, 0, sizeof(t->reasons));
+}
+
 void go_tracer__free(struct go_tracer *t)
 {
 	if (!t)
@@ -708,7 +823,7 @@ void go_tracer__free(struct go_tracer *t)
 	if (t->mem_fd >= 0)
 		close(t->mem_fd);
 	go_binary__close(t->bin);
-	free_pc_texts(t);
+	free_tracer_memory(t);
 	free(t);
 }
 
@@ -735,67 +850,66 @@ static bool is_system_func(const char *func)
 }
 
 /*
- * The frames of one pc, innermost first, one a line: "main.waitOn (main.go:5,
- * inlined)\nmain.main.gowrap2 (main.go:14)"; "" ends a stack walk.
+ * Uncached: the texts of one kind for pc, into texts (n returned). A frame
+ * pc yields one text per function it stands for, innermost first: inlined
+ * calls ("main.waitOn (main.go:5, inlined)") before the physical function.
+ * No text ends a stack walk (runtime.goexit).
  */
-static void frames_text(const struct go_tracer *t, uint64_t pc, bool ret, char *buf, size_t len)
+static int pc_text_compute(const struct go_tracer *t, uint64_t pc, enum pc_kind kind,
+			   char texts[][256])
 {
-	struct go_frame f[GO_FRAMES_PER_PC];
-	int n = pc ? go_binary__frames(t->bin, pc - t->bias, ret, f, GO_FRAMES_PER_PC) : -ENOENT;
-	size_t used = 0;
-
-	buf[0] = '\0';
-	if (n < 0) {
-		snprintf(buf, len, "%#" PRIx64, pc);
-		return;
-	}
-	if (!strcmp(f[n - 1].func, "runtime.goexit"))
-		return;
-	for (int i = 0; i < n && used < len; i++)
-		used += snprintf(buf + used, len - used, "%s%s (%s:%d%s)", i ? "\n" : "", f[i].func,
-				 base_name(f[i].file), f[i].line, f[i].inlined ? ", inlined" : "");
-}
-
-/* Uncached: the text of one kind for pc, into buf ("" ends a stack walk). */
-static void pc_text_compute(const struct go_tracer *t, uint64_t pc, enum pc_kind kind, char *buf,
-			    size_t len)
-{
-	struct go_frame f[GO_FRAMES_PER_PC];
+	struct go_frame f[PC_MAX_TEXTS];
 	const char *name;
+	size_t len = sizeof(texts[0]);
 	int n;
 
 	switch (kind) {
 	case PC_FRAME:
 	case PC_RET_FRAME:
-		frames_text(t, pc, kind == PC_RET_FRAME, buf, len);
-		return;
+		n = pc ? go_binary__frames(t->bin, pc - t->bias, kind == PC_RET_FRAME, f,
+					   PC_MAX_TEXTS) : -ENOENT;
+		if (n <= 0) {
+			snprintf(texts[0], len, "%#" PRIx64, pc);
+			return 1;
+		}
+		if (!strcmp(f[n - 1].func, "runtime.goexit"))
+			return 0;
+		for (int i = 0; i < n; i++)
+			snprintf(texts[i], len, "%s (%s:%d%s)", f[i].func, base_name(f[i].file),
+				 f[i].line, f[i].inlined ? ", inlined" : "");
+		return n;
 	case PC_CREATED_BY:
 		/* the go statement's own function, also when inlined into another */
-		n = pc ? go_binary__frames(t->bin, pc - t->bias, true, f, GO_FRAMES_PER_PC) : -ENOENT;
+		n = pc ? go_binary__frames(t->bin, pc - t->bias, true, f, PC_MAX_TEXTS) : -ENOENT;
 		if (n > 0)
-			snprintf(buf, len, "%s at %s:%d", f[0].func, f[0].file, f[0].line);
+			snprintf(texts[0], len, "%s at %s:%d", f[0].func, f[0].file, f[0].line);
 		else
-			snprintf(buf, len, pc ? "%#" PRIx64 : "?", pc);
-		return;
+			snprintf(texts[0], len, pc ? "%#" PRIx64 : "?", pc);
+		return 1;
 	case PC_START:
 		/* the function the go statement called, not the compiler's wrapper */
 		if (pc && !go_binary__go_target(t->bin, pc - t->bias, &name))
-			snprintf(buf, len, "%s", name);
+			snprintf(texts[0], len, "%s", name);
 		else if (pc && go_binary__frames(t->bin, pc - t->bias, false, f, 1) > 0)
-			snprintf(buf, len, "%s", f[0].func);
+			snprintf(texts[0], len, "%s", f[0].func);
 		else
-			snprintf(buf, len, pc ? "%#" PRIx64 : "?", pc);
-		return;
+			snprintf(texts[0], len, pc ? "%#" PRIx64 : "?", pc);
+		return 1;
 	default:
 		n = pc ? go_binary__frames(t->bin, pc - t->bias, false, f, 1) : -ENOENT;
-		snprintf(buf, len, "%s", n > 0 && is_system_func(f[0].func) ? "1" : "");
+		snprintf(texts[0], len, "%s", n > 0 && is_system_func(f[0].func) ? "1" : "");
+		return 1;
 	}
 }
 
-static const char *pc_text(struct go_tracer *t, uint64_t pc, enum pc_kind kind)
+/* The texts for pc, interned in t->texts; *n of them. */
+static const char *const *pc_texts(struct go_tracer *t, uint64_t pc, enum pc_kind kind, int *n)
 {
+	static const char *const unknown[] = { "?" };	/* the arena is full */
 	uint64_t key = pc * PC_KINDS + kind + 1;
 	struct pc_text *slot = NULL;
+	char buf[PC_MAX_TEXTS][256];
+	const char **texts;
 
 	if (!t->pcs)
 		t->pcs = calloc(PC_CACHE_SIZE, sizeof(*t->pcs));
@@ -803,120 +917,382 @@ static const char *pc_text(struct go_tracer *t, uint64_t pc, enum pc_kind kind)
 	for (unsigned i = 0; t->pcs && key && i < PC_CACHE_PROBES; i++) {
 		struct pc_text *e = &t->pcs[(hash_bytes(0, &key, sizeof(key)) + i) % PC_CACHE_SIZE];
 
-		if (e->key == key)
-			return e->text;
+		if (e->key == key) {
+			*n = e->n;
+			return e->texts;
+		}
 		if (!e->key) {
 			slot = e;
 			break;
 		}
 	}
-	pc_text_compute(t, pc, kind, t->pc_scratch, sizeof(t->pc_scratch));
-	if (slot && (slot->text = strdup(t->pc_scratch)))
-		slot->key = key;
-	return t->pc_scratch;
-}
-
-static void free_pc_texts(struct go_tracer *t)
-{
-	for (unsigned i = 0; t->pcs && i < PC_CACHE_SIZE; i++)
-		free(t->pcs[i].text);
-	free(t->pcs);
-}
-
-/* Adds the frames of one pc (one a line) to out->stack; nonzero when full or out of memory. */
-static int append_frames(struct go_goroutine *out, const char *text, int max)
-{
-	while (out->stack_len < max) {
-		size_t n = strcspn(text, "\n");
-
-		if (!(out->stack[out->stack_len] = strndup(text, n)))
-			return -ENOMEM;
-		out->stack_len++;
-		if (!text[n])
-			return 0;
-		text += n + 1;
+	*n = pc_text_compute(t, pc, kind, buf);
+	texts = arena_alloc(&t->texts, (*n ? *n : 1) * sizeof(*texts));
+	for (int i = 0; texts && i < *n; i++)
+		if (!(texts[i] = arena_strndup(&t->texts, buf[i], strlen(buf[i]))))
+			texts = NULL;
+	if (!texts) {
+		*n = 1;
+		return unknown;
 	}
-	return -ENOSPC;
+	if (slot)
+		*slot = (struct pc_text){ .key = key, .texts = texts, .n = *n };
+	return texts;
 }
+
+/* The one text of a non-frame kind. */
+static const char *pc_text(struct go_tracer *t, uint64_t pc, enum pc_kind kind)
+{
+	int n;
+	const char *const *texts = pc_texts(t, pc, kind, &n);
+
+	return n ? texts[0] : "";
+}
+
+static const char *wait_reason_text(struct go_tracer *t, uint8_t reason)
+{
+	char buf[48];
+	const char *r;
+
+	if (t->reasons[reason])
+		return t->reasons[reason];
+	r = go_offsets__wait_reason(&t->off, reason, buf, sizeof(buf));
+	r = arena_strndup(&t->texts, r, strlen(r));
+	return r ? (t->reasons[reason] = r) : "?";
+}
+
+/* One parked goroutine being filled: its g and its stack as read. */
+struct fill {
+	size_t idx;			/* into allgs and t->parks */
+	const uint8_t *g;
+	uint64_t stack_base;		/* target address of stack[0] */
+	uint8_t *stack;
+	size_t stack_len;
+	uint64_t sudog_c;
+};
 
 /*
- * Frame-pointer walk of a parked goroutine from its saved g.sched: each
- * frame's bp points at the caller's saved bp, the return address above it.
- * Every step stays inside the goroutine's stack and moves up.
+ * Frame-pointer walk of a parked goroutine from its saved g.sched, on the
+ * copy of its stack read from sched.sp up: each frame's bp points at the
+ * caller's saved bp, the return address above it. Every step stays inside
+ * the copy and moves up, so a forged stack cannot loop or read outside.
  */
-static void walk_stack(struct go_tracer *t, const uint8_t *g, struct go_goroutine *out)
+static void walk_stack(struct go_tracer *t, const struct fill *f, struct park *p)
 {
-	uint64_t pc = field64(g, t->off.sched_pc), bp = field64(g, t->off.sched_bp);
-	uint64_t lo = field64(g, t->off.stack_lo), hi = field64(g, t->off.stack_hi);
+	uint64_t pc = field64(f->g, t->off.sched_pc), bp = field64(f->g, t->off.sched_bp);
+	uint64_t base = f->stack_base, end = f->stack_base + f->stack_len;
+	const char *frames[DEFAULT_MAX_STACK * 4];
+	int max = t->max_stack < (int)(sizeof(frames) / sizeof(frames[0])) ?
+		  t->max_stack : (int)(sizeof(frames) / sizeof(frames[0]));
+	int n = 0;
 
-	out->stack = calloc(t->max_stack, sizeof(char *));
-	if (!out->stack)
-		return;
-	for (int depth = 0; depth < t->max_stack && pc; depth++) {
-		const char *frame = pc_text(t, pc, depth ? PC_RET_FRAME : PC_FRAME);
+	for (int depth = 0; n < max && pc; depth++) {
+		int k;
+		const char *const *texts = pc_texts(t, pc, depth ? PC_RET_FRAME : PC_FRAME, &k);
 		uint64_t next[2];
 
-		if (!frame[0])
+		if (!k)
 			break;
-		if (append_frames(out, frame, t->max_stack))
+		for (int i = 0; i < k && n < max; i++)
+			frames[n++] = texts[i];
+		if (!f->stack || bp < base || bp + 16 > end || bp % 8)
 			break;
-		if (bp < lo || bp + 16 > hi || bp % 8 || read_mem(t, bp, next, sizeof(next)))
-			break;
+		memcpy(next, f->stack + (bp - base), sizeof(next));
 		if (next[0] <= bp && next[0])
 			break;
 		pc = next[1];
 		bp = next[0];
 	}
+	p->stack = n ? malloc(n * sizeof(*p->stack)) : NULL;
+	if (!p->stack)
+		return;
+	memcpy(p->stack, frames, n * sizeof(*p->stack));
+	p->stack_len = n;
 }
 
-/* Park age of a waiting g: from the uprobe when it parked since attach. */
-static void park_age(const struct go_tracer *t, uint64_t gaddr, const uint8_t *g,
-		     uint64_t now, struct go_goroutine *out)
+/* Reads what the goroutine records of fills[0..n) need, in batches. */
+static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
+		       const struct sema_wait *sema, size_t nsema)
 {
-	struct go_key key = { .pid = t->pid, .g = gaddr };
-	struct go_park p;
-	int fd = bpf_map__fd(t->skel->maps.go_parked);
-	uint64_t since = t->attach_ns;
+	struct mem_span *spans = calloc(n ? n : 1, sizeof(*spans));
+	uint8_t *buf = malloc(STACK_BATCH_BYTES);
+	size_t i = 0;
+
+	while (spans && buf && i < n) {
+		size_t k = 0, used = 0, end = i;
+
+		/* the used part of each stack, from the saved sp up, bounded */
+		for (size_t j = i; j < n; j++) {
+			const uint8_t *g = fills[j].g;
+			uint64_t sp = field64(g, t->off.sched_sp), hi = field64(g, t->off.stack_hi);
+			uint64_t lo = field64(g, t->off.stack_lo);
+			size_t len = sp >= lo && sp < hi ? hi - sp : 0;
+
+			if (len > STACK_READ_MAX)
+				len = STACK_READ_MAX;
+			if (used + len > STACK_BATCH_BYTES)
+				break;
+			fills[j].stack_base = sp;
+			fills[j].stack = NULL;
+			fills[j].stack_len = len;
+			if (len)
+				spans[k++] = (struct mem_span){ .addr = sp, .buf = buf + used, .len = len };
+			used += len;
+			end = j + 1;
+		}
+		t->read_batch(t, spans, k);
+		for (size_t j = i, m = 0; j < end; j++) {
+			if (fills[j].stack_len && spans[m++].ok)
+				fills[j].stack = spans[m - 1].buf;
+			walk_stack(t, &fills[j], &t->parks[fills[j].idx]);
+		}
+		i = end;
+	}
+	/* the channel of each first sudog (channel operations and select) */
+	for (size_t j = 0; spans && j < n; j++) {
+		uint64_t sudog = field64(fills[j].g, t->off.waiting);
+
+		fills[j].sudog_c = 0;
+		spans[j] = (struct mem_span){ .addr = sudog + t->off.sudog_c, .buf = &fills[j].sudog_c,
+					      .len = sizeof(uint64_t) };
+		if (!sudog)
+			spans[j].addr = 0;	/* fails to read: no channel */
+	}
+	if (spans)
+		t->read_batch(t, spans, n);
+	for (size_t j = 0; j < n; j++) {
+		struct park *p = &t->parks[fills[j].idx];
+		const uint8_t *g = fills[j].g;
+
+		if (spans && spans[j].ok && spans[j].addr && fills[j].sudog_c) {
+			p->wait_object = fills[j].sudog_c;
+		} else {
+			/* else the semaphore it is queued on (sync.Mutex, WaitGroup...) */
+			struct sema_wait key = { .g = p->g_addr }, *w;
+
+			w = sorted_find(sema, nsema, sizeof(*sema), &key, cmp_sema_wait);
+			p->wait_object = w ? w->addr : 0;
+		}
+		p->created_by = pc_text(t, field64(g, t->off.gopc), PC_CREATED_BY);
+		p->start_func = pc_text(t, field64(g, t->off.startpc), PC_START);
+		p->filled = true;
+	}
+	free(buf);
+	free(spans);
+}
+
+/*
+ * When the park began. A new park seen by a walk after the first began
+ * between the previous walk and this one: since the midpoint of the two
+ * (off by at most half the interval between walks), or the gopark probe's
+ * stamp with --precise. A park already there at attach: since attach, or
+ * since the GC saw it parked (g.waitsince), marked estimated.
+ */
+static void park_begin(const struct go_tracer *t, struct park *p, uint64_t now)
+{
+	struct go_key key = { .pid = t->pid, .g = p->g_addr };
+	struct go_park bp;
+
+	p->since_ns = t->last_walk_ns + (now - t->last_walk_ns) / 2;
+	p->estimated = !t->walked;
+	if (t->skel && !bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.go_parked), &key, &bp) &&
+	    bp.parked_ns >= t->attach_ns && bp.parked_ns <= now && bp.reason == p->reason) {
+		p->since_ns = bp.parked_ns;
+		p->estimated = false;
+	}
+}
+
+static double park_seconds(const struct go_tracer *t, const struct park *p, const uint8_t *g,
+			   uint64_t now)
+{
+	uint64_t since = p->since_ns;
 	int64_t waitsince;
 
-	if (!bpf_map_lookup_elem(fd, &key, &p) && p.parked_ns >= t->attach_ns &&
-	    p.parked_ns <= now && p.reason == g[t->off.waitreason]) {
-		out->parked_seconds = (now - p.parked_ns) / 1e9;
-		out->parked_estimated = false;
-		return;
+	if (p->estimated) {
+		since = t->attach_ns;
+		/* reset by the runtime at every wake-up: it belongs to this park */
+		waitsince = t->off.waitsince ? (int64_t)field64(g, t->off.waitsince) : 0;
+		if (waitsince > 0 && (uint64_t)waitsince < since)
+			since = waitsince;
 	}
-	/* parked before attach: at least since attach, or since the GC saw it */
-	waitsince = t->off.waitsince ? (int64_t)field64(g, t->off.waitsince) : 0;
-	if (waitsince > 0 && (uint64_t)waitsince < since)
-		since = waitsince;
-	out->parked_seconds = (now - since) / 1e9;
-	out->parked_estimated = true;
+	return now > since ? (now - since) / 1e9 : 0;
 }
 
-/* Before reading slot i: is the snapshot's budget spent? The clock is read
- * every 256 slots only. */
-static bool out_of_budget(const struct go_snapshot *out, uint64_t i, uint64_t start_ns,
-			  uint64_t frames)
+/*
+ * The park of the waiting g at allgs index i: the same as last walk's when
+ * its key is unchanged (its texts and stack are reused), else a new one.
+ */
+static struct park *track_park(struct go_tracer *t, size_t i, uint64_t gaddr, const uint8_t *g,
+			       bool system, uint64_t now)
+{
+	struct park *p = &t->parks[i];
+	struct park key = {
+		.g_addr = gaddr, .goid = field64(g, t->off.goid), .pc = field64(g, t->off.sched_pc),
+		.sp = field64(g, t->off.sched_sp), .reason = g[t->off.waitreason],
+		.seq = t->off.tracking_seq ? g[t->off.tracking_seq] : 0,
+	};
+
+	if (p->g_addr == key.g_addr && p->goid == key.goid && p->pc == key.pc &&
+	    p->sp == key.sp && p->reason == key.reason && p->seq == key.seq)
+		return p;
+	park_clear(p);
+	*p = key;
+	p->system = system;
+	park_begin(t, p, now);
+	return p;
+}
+
+static void emit(struct go_tracer *t, struct park *p, double age, struct go_goroutine *gr)
+{
+	*gr = (struct go_goroutine){
+		.goid = p->goid, .status = GO_G_WAITING, .wait_reason = wait_reason_text(t, p->reason),
+		.parked_seconds = age, .parked_estimated = p->estimated, .system = p->system,
+		.created_by = p->created_by, .start_func = p->start_func, .stack = p->stack,
+		.stack_len = p->stack_len, .g_addr = p->g_addr, .wait_object = p->wait_object,
+		.memo = p->memo,
+	};
+}
+
+/* Before reading a chunk: is the snapshot's budget spent? */
+static bool out_of_budget(const struct go_snapshot *out, uint64_t frames, uint64_t start_ns)
 {
 	return out->n_parked >= MAX_PARKED_READ || frames >= MAX_FRAMES_READ ||
-	       (i % 256 == 255 && mono_ns() - start_ns > SNAPSHOT_BUDGET_NS);
+	       mono_ns() - start_ns > SNAPSHOT_BUDGET_NS;
+}
+
+/*
+ * One walk of allgs: g structs read G_CHUNK at a time in one batch, parks
+ * tracked by key, and (with out) the records of those parked at least
+ * min_parked_seconds, read only for parks not reported before. Without
+ * out, records only the parks (the walk at attach).
+ */
+static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_snapshot *out,
+		      uint64_t *read)
+{
+	size_t rs = t->off.read_size, cap = 0, nsema = 0;
+	struct sema_wait *sema = NULL;
+	struct mem_span *spans = NULL;
+	struct fill *fills = NULL;
+	uint8_t *gbuf = NULL;
+	uint64_t *gs = NULL, n = 0, cut = 0, now, frames = 0;
+	int err;
+
+	*read = 0;
+	err = read_allgs(t, &gs, &n, &cut);
+	if (err)
+		goto out;
+	if (out) {
+		out->cut += cut;
+		if (read_sema_waits(t, &sema, &nsema, &out->cut))
+			nsema = 0;	/* wait objects of sync waits unknown, the rest still read */
+	}
+	if (n > t->n_parks) {
+		struct park *np = realloc(t->parks, n * sizeof(*np));
+
+		if (!np) {
+			err = -ENOMEM;
+			goto out;
+		}
+		memset(np + t->n_parks, 0, (n - t->n_parks) * sizeof(*np));
+		t->parks = np;
+		t->n_parks = n;
+	}
+	for (size_t i = n; i < t->n_parks; i++)	/* a shorter allgs: forged or a new process */
+		park_clear(&t->parks[i]);
+	spans = calloc(G_CHUNK, sizeof(*spans));
+	fills = calloc(G_CHUNK, sizeof(*fills));
+	gbuf = malloc(G_CHUNK * rs);
+	if (!spans || !fills || !gbuf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* about as many parked as last time: no copies while the array grows */
+	if (out && t->last_parked && (err = ARRAY_RESERVE(out->parked, cap, t->last_parked)))
+		goto out;
+	now = mono_ns();
+	if (now < t->last_walk_ns)
+		t->last_walk_ns = now;
+	for (uint64_t c = 0; c < n; c += G_CHUNK) {
+		size_t k = n - c < G_CHUNK ? n - c : G_CHUNK, nfill = 0;
+
+		if (out && out_of_budget(out, frames, now)) {
+			out->cut += n - c;
+			break;
+		}
+
+		for (size_t j = 0; j < k; j++)
+			spans[j] = (struct mem_span){ .addr = gs[c + j], .buf = gbuf + j * rs, .len = rs };
+		t->read_batch(t, spans, k);
+		for (size_t j = 0; j < k; j++) {
+			const uint8_t *g = gbuf + j * rs;
+			uint32_t status;
+			struct park *p;
+			bool system;
+
+			/* a g that vanished mid-walk is skipped, not fatal */
+			if (!gs[c + j] || !spans[j].ok) {
+				park_clear(&t->parks[c + j]);
+				continue;
+			}
+			(*read)++;
+			status = field32(g, t->off.atomicstatus) & ~GO_G_SCAN;
+			if (status != GO_G_WAITING)
+				park_clear(&t->parks[c + j]);
+			if (status == GO_G_DEAD || status == GO_G_IDLE)
+				continue;
+			system = pc_text(t, field64(g, t->off.startpc), PC_SYSTEM)[0] != '\0';
+			if (out && !system)
+				out->live++;
+			if (status != GO_G_WAITING)
+				continue;
+			p = track_park(t, c + j, gs[c + j], g, system, now);
+			if (out && !p->filled && park_seconds(t, p, g, now) >= min_parked_seconds)
+				fills[nfill++] = (struct fill){ .idx = c + j, .g = g };
+		}
+		if (!out)
+			continue;
+		fill_parks(t, fills, nfill, sema, nsema);
+		for (size_t j = 0; j < k; j++) {
+			struct park *p = &t->parks[c + j];
+			double age;
+
+			if (!p->g_addr)
+				continue;
+			age = park_seconds(t, p, gbuf + j * rs, now);
+			if (age < min_parked_seconds || !p->filled)
+				continue;
+			if (out->n_parked >= MAX_PARKED_READ) {
+				out->cut++;
+				continue;
+			}
+			if ((err = ARRAY_RESERVE(out->parked, cap, out->n_parked + 1)))
+				goto out;
+			emit(t, p, age, &out->parked[out->n_parked++]);
+			frames += p->stack_len;
+		}
+	}
+	t->last_walk_ns = now;
+	if (out)
+		t->last_parked = out->n_parked;
+out:
+	free(gbuf);
+	free(fills);
+	free(spans);
+	free(sema);
+	free(gs);
+	return err;
 }
 
 int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct go_snapshot *out)
 {
-	uint64_t *gs = NULL, n, now;
-	uint8_t g[G_READ_MAX];
-	struct sema_wait *sema = NULL;
-	size_t cap = 0, nsema = 0;
-	uint64_t start_ns = mono_ns(), frames = 0;
-	int err = 0;
+	uint64_t start_ns = mono_ns(), start_cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID), read = 0;
+	int err;
 
-	n = 0;
 	memset(out, 0, sizeof(*out));
 	out->pid = t->pid;
 	snprintf(out->go_version, sizeof(out->go_version), "%s", go_binary__version(t->bin));
-	out->created = out->exited = GO_COUNT_UNKNOWN;
-	{
+	out->created = out->exited = out->parks = GO_COUNT_UNKNOWN;
+	if (t->skel) {
 		uint32_t pid = t->pid;
 		struct go_counts c;
 
@@ -929,69 +1305,14 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 			out->dropped = c.c[GO_CNT_DROP_PARKED];
 		}
 	}
-	err = read_allgs(t, &gs, &n, &out->cut);
-	if (err == -EIO || err == -ESRCH || (err && kill(t->pid, 0)))
+	err = walk_allgs(t, min_parked_seconds, out, &read);
+	if (err && err != -ENOMEM)
 		err = kill(t->pid, 0) ? -ESRCH : err;
-	if (err)
-		goto out;
-	if (read_sema_waits(t, &sema, &nsema, &out->cut))
-		nsema = 0;	/* wait objects of sync waits unknown, the rest still read */
-	now = mono_ns();
-	for (uint64_t i = 0; i < n; i++) {
-		struct go_goroutine *gr;
-		uint32_t status;
-		bool system;
-
-		if (out_of_budget(out, i, start_ns, frames)) {
-			out->cut += n - i;
-			n = i;	/* slots read, for -v */
-			break;
-		}
-		/* a g that vanished mid-walk is skipped, not fatal */
-		if (!gs[i] || read_mem(t, gs[i], g, t->off.read_size))
-			continue;
-		status = field32(g, t->off.atomicstatus) & ~GO_G_SCAN;
-		if (status == GO_G_DEAD || status == GO_G_IDLE)
-			continue;
-		system = pc_text(t, field64(g, t->off.startpc), PC_SYSTEM)[0] != '\0';
-		if (!system)
-			out->live++;
-		if (status != GO_G_WAITING)
-			continue;
-		if ((err = ARRAY_RESERVE(out->parked, cap, out->n_parked + 1)))
-			goto out;
-		gr = &out->parked[out->n_parked];
-		memset(gr, 0, sizeof(*gr));
-		park_age(t, gs[i], g, now, gr);
-		if (gr->parked_seconds < min_parked_seconds)
-			continue;
-		gr->g_addr = gs[i];
-		gr->goid = field64(g, t->off.goid);
-		gr->status = status;
-		gr->system = system;
-		{
-			char buf[48];
-			const char *r = go_offsets__wait_reason(&t->off, g[t->off.waitreason], buf,
-								sizeof(buf));
-
-			snprintf(gr->wait_reason, sizeof(gr->wait_reason), "%s", r);
-		}
-		gr->wait_object = wait_object(t, gs[i], g, sema, nsema);
-		snprintf(gr->created_by, sizeof(gr->created_by), "%s",
-			 pc_text(t, field64(g, t->off.gopc), PC_CREATED_BY));
-		snprintf(gr->start_func, sizeof(gr->start_func), "%s",
-			 pc_text(t, field64(g, t->off.startpc), PC_START));
-		walk_stack(t, g, gr);
-		frames += gr->stack_len;
-		out->n_parked++;
-	}
-out:
-	free(sema);
-	free(gs);
 	if (t->verbose && !err)
 		fprintf(stderr, "go: pid %d snapshot: %" PRIu64 " goroutines read, %zu parked, "
-			"%" PRIu64 " cut, %.1f ms\n", t->pid, n, out->n_parked, out->cut,
-			(mono_ns() - start_ns) / 1e6);
+			"%" PRIu64 " cut, %.1f ms (%.1f ms CPU)\n", t->pid, read, out->n_parked,
+			out->cut, (mono_ns() - start_ns) / 1e6,
+			(clock_ns(CLOCK_THREAD_CPUTIME_ID) - start_cpu) / 1e6);
 	if (err)
 		go_snapshot__free(out);
 	return err;
@@ -1001,11 +1322,7 @@ void go_snapshot__free(struct go_snapshot *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n_parked; i++) {
-		for (int j = 0; j < s->parked[i].stack_len; j++)
-			free(s->parked[i].stack[j]);
-		free(s->parked[i].stack);
-	}
+	/* the texts and stacks belong to the tracer */
 	free(s->parked);
 	s->parked = NULL;
 	s->n_parked = 0;

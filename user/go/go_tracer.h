@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Goroutine tracing for one Go process: uprobes on the Go runtime (attached
- * by file offset, no ptrace, the program never stops) record when each g
- * parks; a snapshot walks runtime.allgs in the target's memory through
- * /proc/PID/mem and reports the parked goroutines with their wait reason,
+ * Goroutine tracing for one Go process: a snapshot walks runtime.allgs in
+ * the target's memory (batched process_vm_readv, no ptrace, the program
+ * never stops) and reports the parked goroutines with their wait reason,
  * parked age, creation site, start function and a frame-pointer stack.
+ * Park ages come from successive walks (a park is known by its goid, wait
+ * reason, saved pc/sp and trackingSeq), nothing runs in the target. With
+ * opts.precise, uprobes on the Go runtime (attached by file offset) stamp
+ * each park and count goroutines created and exited, at a cost per park.
  *
  * Lifecycle: go_tracer__new() (attaches), go_tracer__snapshot() as often
  * as wanted, go_snapshot__free() per snapshot, go_tracer__free() (detaches).
@@ -18,16 +21,19 @@
 
 #define GO_COUNT_UNKNOWN UINT64_MAX
 
-/* One parked goroutine. */
+/*
+ * One parked goroutine. Its texts and stack belong to the tracer: valid
+ * until the next go_tracer__snapshot() or go_tracer__free().
+ */
 struct go_goroutine {
 	uint64_t goid;
 	uint32_t status;		/* enum go_gstatus, scan bit masked off */
-	char wait_reason[32];		/* the runtime's words: "chan send" */
-	double parked_seconds;
 	bool parked_estimated;		/* parked before attach: a lower bound */
 	bool system;			/* started by a runtime.* function */
-	char created_by[160];		/* "main.handler at /path/main.go:14" */
-	char start_func[128];		/* "main.handler.func1" */
+	double parked_seconds;
+	const char *wait_reason;	/* the runtime's words: "chan send" */
+	const char *created_by;		/* "main.handler at /path/main.go:14" */
+	const char *start_func;		/* "main.handler.func1" */
 	char **stack;			/* "runtime.gopark (proc.go:363)", innermost first */
 	int stack_len;
 	uint64_t g_addr;		/* address of the g struct in the target */
@@ -38,13 +44,19 @@ struct go_goroutine {
 	 * share one; per-request leaks each have their own.
 	 */
 	uint64_t wait_object;
+	/*
+	 * Two words the consumer may keep per park (what it derives from the
+	 * record: a site id, flags), zeroed by the tracer when the goroutine
+	 * parks anew, so derived values are computed once per park.
+	 */
+	uint64_t *memo;
 };
 
 struct go_snapshot {
 	int pid;
 	uint64_t live;			/* goroutines not dead, runtime ones excluded */
-	uint64_t created, exited;	/* since attach, GO_COUNT_UNKNOWN if unknown */
-	uint64_t parks;			/* runtime.gopark calls since attach */
+	uint64_t created, exited;	/* since attach, GO_COUNT_UNKNOWN if unknown (default mode) */
+	uint64_t parks;			/* runtime.gopark calls since attach (--precise) */
 	uint64_t dropped;		/* park times lost (map full): ages estimated */
 	uint64_t cut;			/* goroutines/sudogs beyond the walk bounds or the
 					 * snapshot's time and memory budget, not read */
@@ -57,6 +69,7 @@ struct go_tracer_opts {
 	unsigned max_parked;		/* bound of the park-time map, 0 = default */
 	int max_stack;			/* frames per stack, 0 = 64 */
 	bool verbose;			/* libbpf and attach details on stderr */
+	bool precise;			/* uprobes on gopark/newproc1/goexit0 */
 };
 
 struct go_tracer;

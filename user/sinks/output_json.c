@@ -142,11 +142,11 @@ static void write_goroutine_site_tail(FILE *f, const struct report *r, const str
 		if (r->goroutines[i].site_index == (size_t)(s - r->sites))
 			fprintf(f, "%s%" PRIu64, n++ ? "," : "", r->goroutines[i].g->goid);
 	fputs("],\"wait_reason\":", f);
-	json_write_string(f, g->wait_reason, sizeof(g->wait_reason));
+	json_write_string(f, g->wait_reason, SIZE_MAX);
 	fputs(",\"created_by\":", f);
-	json_write_string(f, g->created_by, sizeof(g->created_by));
+	json_write_string(f, g->created_by, SIZE_MAX);
 	fputs(",\"start_func\":", f);
-	json_write_string(f, g->start_func, sizeof(g->start_func));
+	json_write_string(f, g->start_func, SIZE_MAX);
 	write_frames(f, "stack", g->stack, g->stack_len);
 	fputs("}\n", f);
 }
@@ -161,13 +161,13 @@ static void write_goroutine(FILE *f, const struct report *r, const struct gorout
 	write_process(f, r, gr->pid, p ? p->comm : "");
 	fprintf(f, ",\"goid\":%" PRIu64 ",\"status\":%" PRIu32 ",\"wait_reason\":", g->goid,
 		g->status);
-	json_write_string(f, g->wait_reason, sizeof(g->wait_reason));
+	json_write_string(f, g->wait_reason, SIZE_MAX);
 	fprintf(f, g->wait_object ? ",\"wait_object\":\"%#" PRIx64 "\"" : ",\"wait_object\":null", g->wait_object);
 	fprintf(f, ",\"parked_seconds\":%.3f,\"parked_estimated\":%s,\"system\":%s,\"created_by\":",
 		g->parked_seconds, g->parked_estimated ? "true" : "false", g->system ? "true" : "false");
-	json_write_string(f, g->created_by, sizeof(g->created_by));
+	json_write_string(f, g->created_by, SIZE_MAX);
 	fputs(",\"start_func\":", f);
-	json_write_string(f, g->start_func, sizeof(g->start_func));
+	json_write_string(f, g->start_func, SIZE_MAX);
 	write_frames(f, "stack", g->stack, g->stack_len);
 	fprintf(f, ",\"site\":\"%016" PRIx64 "\",\"verdict\":\"%s\"}\n", gr->site,
 		verdict_name(gr->verdict));
