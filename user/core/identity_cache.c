@@ -15,7 +15,7 @@
 
 struct cache_entry {
 	uint32_t pid;
-	uint64_t start;			/* /proc/PID/stat starttime, clock ticks */
+	uint64_t start;			/* start time: the iterator's ns, else /proc ticks */
 	uint64_t used;			/* generation of the last fill that used it */
 	struct identity *id;
 };
@@ -143,12 +143,16 @@ static struct cache_entry *entry_of(struct identity_cache *c, uint32_t pid)
 	return &c->entries[i];
 }
 
-static const struct identity *lookup(struct identity_cache *c, uint32_t pid, int *err)
+/* start: the process's start time (any clock, 0 = unknown): a new
+ * process under a reused pid has another. The task iterator gives it;
+ * otherwise /proc/PID/stat does, which in a process of many threads
+ * costs a walk over all of them (the kernel sums their CPU times). */
+static const struct identity *lookup(struct identity_cache *c, uint32_t pid, uint64_t start,
+				     int *err)
 {
 	struct cache_entry *e;
-	uint64_t start;
 
-	if (read_start_time(pid, &start))
+	if (!start && read_start_time(pid, &start))
 		return NULL;	/* gone: no identity, nothing to cache */
 	e = entry_of(c, pid);
 	if (!e) {
@@ -194,7 +198,7 @@ int identity_cache__fill(struct identity_cache *c, struct report *r)
 
 		p->identity = NULL;
 		if ((p->parked || p->go_parked || r->summarize_all) && !err)
-			p->identity = lookup(c, p->pid, &err);
+			p->identity = lookup(c, p->pid, p->start_ns, &err);
 	}
 	evict_unused(c);
 	return err;
