@@ -89,6 +89,12 @@ static uint64_t exe_key(uint32_t pid)
 	return hash_bytes(HASH_SEED, file, sizeof(file));
 }
 
+/* Age of a process that started at start (monotonic ns); unknown: old. */
+static uint64_t proc_age(const struct report *r, uint64_t start)
+{
+	return start && start < r->mono_ns ? r->mono_ns - start : UINT64_MAX;
+}
+
 uint64_t proc_service_key(void *ctx, const struct report *r, uint32_t pid, uint64_t *age_ns)
 {
 	const struct proc_report *p = report_find_proc(r, pid);
@@ -96,7 +102,7 @@ uint64_t proc_service_key(void *ctx, const struct report *r, uint32_t pid, uint6
 	uint64_t exe, h;
 
 	(void)ctx;
-	*age_ns = p && p->start_ns && p->start_ns < r->mono_ns ? r->mono_ns - p->start_ns : UINT64_MAX;
+	*age_ns = proc_age(r, p ? p->start_ns : 0);
 	if (!p || !id || !(exe = exe_key(pid)))
 		return 0;
 	h = hash_string(HASH_SEED, id->unit[0] ? id->unit :
@@ -154,7 +160,7 @@ static uint64_t key_of(struct baselines *b, const struct report *r, uint32_t pid
 	if (i < b->n_procs && b->procs[i].pid == pid && b->procs[i].start_ns == start &&
 	    b->procs[i].key) {
 		b->procs[i].used = b->generation;
-		*age_ns = start && start < r->mono_ns ? r->mono_ns - start : UINT64_MAX;
+		*age_ns = proc_age(r, start);
 		return b->procs[i].key;
 	}
 	uint64_t key = b->o.key(b->o.key_ctx, r, pid, age_ns);

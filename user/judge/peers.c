@@ -73,7 +73,7 @@ static int wait_fd(struct peer_finder *f, uint32_t pid, const struct wait_info *
 	return -1;
 }
 
-/* Load the table for this report, once. */
+/* Load the table for this report, once (and start its lookup budget). */
 static int table_for(struct peer_finder *f, uint64_t report_ns)
 {
 	if (f->loaded_for != report_ns) {
@@ -86,18 +86,25 @@ static int table_for(struct peer_finder *f, uint64_t report_ns)
 	return f->load_err;
 }
 
-/* The socket inode of fd of pid, 0 if it is none. */
-static uint64_t fd_inode(uint32_t pid, int fd)
+/* The socket inode the fd link at path (relative to dir) names, 0 if none. */
+static uint64_t link_inode(int dir, const char *path)
 {
-	char path[64], link[64];
-	ssize_t n;
+	char link[64];
+	ssize_t n = readlinkat(dir, path, link, sizeof(link) - 1);
 
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/fd/%d", pid, fd);
-	n = readlink(path, link, sizeof(link) - 1);
 	if (n <= 0)
 		return 0;
 	link[n] = '\0';
 	return socket_inode(link);
+}
+
+/* The socket inode of fd of pid, 0 if it is none. */
+static uint64_t fd_inode(uint32_t pid, int fd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/fd/%d", pid, fd);
+	return link_inode(AT_FDCWD, path);
 }
 
 bool peer_finder_wait(void *finder, uint64_t report_ns, uint32_t pid, const struct wait_info *w,
@@ -108,16 +115,13 @@ bool peer_finder_wait(void *finder, uint64_t report_ns, uint32_t pid, const stru
 	uint64_t inode;
 	int fd;
 
-	if (f->loaded_for != report_ns) {
-		f->loaded_for = report_ns;
-		f->lookups = 0;
-		f->load_err = -1;	/* loaded on the first socket seen */
-	}
+	/* nothing on the host awaits a reply (the usual case): no fd to read */
+	if (table_for(f, report_ns) || !f->table.n)
+		return false;
 	if (f->lookups >= PEER_LOOKUPS_MAX || (fd = wait_fd(f, pid, w)) < 0)
 		return false;
 	f->lookups++;
-	if (!(inode = fd_inode(pid, fd)) || table_for(f, report_ns) ||
-	    !(c = tcp_table_find(&f->table, inode)))
+	if (!(inode = fd_inode(pid, fd)) || !(c = tcp_table_find(&f->table, inode)))
 		return false;
 	if (!tcp_conn_awaiting_reply(&f->table, c, &out->silent_ms))
 		return false;
@@ -168,20 +172,14 @@ static int collect_proc(struct peer_finder *f, struct report *r, uint32_t pid,
 	       (de = readdir(d))) {
 		const struct tcp_conn *c;
 		struct conn_report *cr;
-		char link[64];
 		uint64_t inode;
 		uint32_t silent_ms;
-		ssize_t n;
 
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
 		seen++;
 		cand->budget--;
-		n = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = '\0';
-		inode = socket_inode(link);
+		inode = link_inode(dirfd(d), de->d_name);
 		if (!inode || !sorted_find(cand->inodes, cand->n, sizeof(inode), &inode, cmp_u64))
 			continue;
 		cand->found++;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,6 +130,16 @@ static bool unit_object(const struct report *r, const struct unit *u, uint64_t *
 	return wait_has(w, WAIT_F_HAS_OBJECT);
 }
 
+/* A unit of s awaits peer, silent for silent_ms: the site shows the
+ * shortest silence and the first peer. */
+static void note_peer(struct site_report *s, uint32_t silent_ms, const char *peer)
+{
+	if (!s->peer[0] || silent_ms < s->peer_silent_ms)
+		s->peer_silent_ms = silent_ms;
+	if (!s->peer[0])
+		snprintf(s->peer, sizeof(s->peer), "%s", peer);
+}
+
 /* Whether t waits for a TCP peer silent for longer than the threshold. */
 static void describe_peer(const struct judging *j, const struct thread_report *t,
 			  struct site_report *s)
@@ -143,10 +154,7 @@ static void describe_peer(const struct judging *j, const struct thread_report *t
 		s->awaiting_peer = false;
 		return;
 	}
-	if (!s->peer[0] || pw.silent_ms < s->peer_silent_ms)
-		s->peer_silent_ms = pw.silent_ms;
-	if (!s->peer[0])
-		memcpy(s->peer, pw.peer, sizeof(s->peer));
+	note_peer(s, pw.silent_ms, pw.peer);
 }
 
 static void describe_thread(const struct judging *j, const struct thread_report *t,
@@ -256,10 +264,7 @@ static void describe_connection(const struct conn_report *c, struct site_report 
 	s->started_with_process = s->wakeups_known = false;
 	f->accepting = f->joining_running = f->condition_wait = f->main_unit = false;
 	f->go_runtime = false;
-	if (!s->peer[0] || c->silent_ns / 1000000 < s->peer_silent_ms)
-		s->peer_silent_ms = c->silent_ns / 1000000;
-	if (!s->peer[0])
-		memcpy(s->peer, c->peer, sizeof(s->peer));
+	note_peer(s, c->silent_ns / 1000000, c->peer);
 }
 
 /* Shape of a site from its units u[0..n). objs: scratch of n entries. */
