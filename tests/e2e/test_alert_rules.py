@@ -12,6 +12,7 @@ import re
 import subprocess
 import tempfile
 import time
+import urllib.parse
 
 import yaml
 
@@ -21,6 +22,9 @@ t = Tap()
 TMP = tempfile.mkdtemp(prefix="lt-alerts-")
 RULES_DIR = os.path.join(ROOT, "dist", "prometheus")
 RULES = os.path.join(RULES_DIR, "leaktrace-rules.yml")
+DASHBOARD = os.path.join(ROOT, "dist", "grafana", "leaktrace-dashboard.json")
+# what Grafana puts in place of the dashboard's variables
+GRAFANA_VARS = {"$instance": ".*", "$comm": ".*", "$unit": ".*", "${datasource}": "prometheus"}
 
 
 def promtool(*args):
@@ -33,6 +37,43 @@ def test_promtool():
     t.ok(rc == 0 and "SUCCESS" in out, "promtool check rules", out)
     rc, out = promtool("test", "rules", "leaktrace-rules.test.yml")
     t.ok(rc == 0 and "SUCCESS" in out, "promtool test rules (firing, not firing, summaries)", out)
+
+
+def dashboard_exprs():
+    """Every PromQL expression of the dashboard: panel targets and the
+    selectors inside its label_values() variables, variables filled in."""
+    doc = json.load(open(DASHBOARD))
+    exprs = [tg["expr"] for p in doc["panels"] for tg in p["targets"]]
+    for v in doc["templating"]["list"]:
+        m = re.match(r"label_values\((.*), *\w+\)$", v.get("definition", ""))
+        if m:
+            exprs.append(m.group(1))
+    out = []
+    for e in exprs:
+        for k, val in GRAFANA_VARS.items():
+            e = e.replace(k, val)
+        out.append(e)
+    return doc, out
+
+
+def test_dashboard():
+    doc, exprs = dashboard_exprs()
+    ids = [p["id"] for p in doc["panels"]]
+    t.ok(doc.get("uid") and len(ids) == len(set(ids)) and
+         all(p.get("gridPos") and p.get("targets") for p in doc["panels"]),
+         "dashboard: a uid, unique panel ids, every panel placed and with targets")
+    path = os.path.join(TMP, "dashboard-exprs.yml")
+    with open(path, "w") as f:
+        yaml.safe_dump({"groups": [{"name": "dashboard", "rules": [
+            {"record": "dashboard_expr_%d" % i, "expr": e} for i, e in enumerate(exprs)]}]}, f)
+    rc, out = promtool("check", "rules", path)
+    t.ok(rc == 0, "promtool parses all %d dashboard expressions" % len(exprs), out)
+    return exprs
+
+
+def prom_query(prom, q):
+    doc = prom.get_json("/api/v1/query?query=" + urllib.parse.quote(q))
+    return doc["data"]["result"] if doc and doc.get("status") == "success" else None
 
 
 def served_metric_names(port):
@@ -141,6 +182,11 @@ def test_alert_end_to_end():
         if wait_for(lambda: served_metric_names(port), 15):
             missing = rule_metric_names() - served_metric_names(port)
             t.ok(not missing, "every leaktrace_* metric the rules read is served", sorted(missing))
+            _, exprs = dashboard_exprs()
+            used = set(re.findall(r"\b(?:leaktrace|process)_[a-z_]+[a-z]\b", " ".join(exprs)))
+            used |= {"leaktrace_parked_threads", "leaktrace_parked_goroutines"}
+            missing = used - served_metric_names(port)
+            t.ok(not missing, "every metric the dashboard reads is served", sorted(missing))
         fired = wait_for(lambda: am_alerts(am, "LeaktraceLeakOrDeadlock", comm), 60, 1)
         t.ok(bool(fired), "LeaktraceLeakOrDeadlock of %s arrives in alertmanager" % comm,
              json.dumps(am.get_json("/api/v2/alerts")) + prom.logtail())
@@ -152,6 +198,13 @@ def test_alert_end_to_end():
             summary = a["annotations"].get("summary", "")
             t.ok(summary.startswith("deadlock in %s " % comm) and summary.endswith(": 2 parked"),
                  "summary names verdict, service and count: %r" % summary)
+        _, exprs = dashboard_exprs()
+        answers = [(e, prom_query(prom, e)) for e in exprs]
+        t.ok(all(a is not None for _, a in answers), "prometheus evaluates every dashboard expression",
+             [e for e, a in answers if a is None])
+        top = answers[0][1] or []
+        t.ok(any(r["metric"].get("comm") == comm and r["metric"].get("verdict") == "deadlock"
+                 for r in top), "dashboard's first table lists %s with deadlock" % comm, top)
         down = am_alerts(am, "LeaktraceDown", "") + am_alerts(am, "LeaktraceReportsStalled", "")
         t.ok(not down, "leaktrace itself: no down or stalled alert while it reports", down)
         w.stop()
@@ -169,5 +222,6 @@ def test_alert_end_to_end():
 
 
 test_promtool()
+test_dashboard()
 test_alert_end_to_end()
 t.done()
