@@ -12,7 +12,7 @@ $(error unsupported architecture '$(ARCH)': leaktrace supports $(notdir $(wildca
 endif
 VERSION    := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-PKGS       := libbpf libelf libdw zlib libmicrohttpd libseccomp
+PKGS       := libbpf libelf libdw zlib libmicrohttpd libseccomp libsystemd
 CFLAGS     ?= -O2 -g
 override CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	      -DLEAKTRACE_VERSION='"$(VERSION)"' \
@@ -76,9 +76,10 @@ leaktrace: $(OUTPUT)/user/main.o $(LIB_OBJS)
 install: leaktrace
 	install -D -m 0755 leaktrace $(DESTDIR)$(PREFIX)/sbin/leaktrace
 	install -d $(DESTDIR)$(or $(SYSTEMDUNITDIR),$(PREFIX)/lib/systemd/system)
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|' dist/leaktrace.service > $(DESTDIR)$(or $(SYSTEMDUNITDIR),$(PREFIX)/lib/systemd/system)/leaktrace.service
+	sed 's|^ExecStart=/usr/local/sbin/|ExecStart=$(PREFIX)/sbin/|' dist/leaktrace.service > $(DESTDIR)$(or $(SYSTEMDUNITDIR),$(PREFIX)/lib/systemd/system)/leaktrace.service
 	chmod 0644 $(DESTDIR)$(or $(SYSTEMDUNITDIR),$(PREFIX)/lib/systemd/system)/leaktrace.service
 	install -D -m 0644 dist/leaktrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/leaktrace.8
+	install -D -m 0644 dist/leaktrace.logrotate $(DESTDIR)$(or $(LOGROTATEDIR),/etc/logrotate.d)/leaktrace
 
 deps:
 	./tools/install-deps.sh

@@ -15,6 +15,7 @@
 #include "core/privileges.h"
 #include "core/sandbox.h"
 #include "core/session.h"
+#include "core/supervisor.h"
 #include "util/clock.h"
 #include "util/safe_open.h"
 
@@ -46,6 +47,7 @@ static void sleep_until(uint64_t deadline)
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);
 		struct timespec ts;
 
+		supervisor__alive();
 		if (now >= deadline)
 			return;
 		ts.tv_sec = (deadline - now) / 1000000000ULL;
@@ -120,6 +122,7 @@ int main(int argc, char **argv)
 		ret = LT_EXIT_FAILURE;
 		goto cleanup;
 	}
+	supervisor__ready();
 
 	next = clock_ns(CLOCK_MONOTONIC);
 	if (o.duration_ns)
@@ -137,6 +140,8 @@ int main(int argc, char **argv)
 		if (reopen)
 			session__reopen(session);
 		reopen = 0;
+		if (final)
+			supervisor__stopping();
 		if (session__report(session, final)) {
 			ret = LT_EXIT_FAILURE;
 			goto cleanup;
