@@ -8,10 +8,14 @@ so the reader's site is `normal` and `idle`. The process is then restarted
 (new pid, same unit, same binary) with --grow: its reader's site is found
 in the baseline again (`normal`, `idle`), while its condvar workers' site
 grows past the baseline's one thread (`grew`) and is judged on its own
-evidence again (not `idle`).
+evidence again (not `idle`). With --state-dir the baseline a run formed
+holds in the next run (a daemon restart), and a foreign state file is one
+warning.
 """
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 
 from ltlib import LEAKTRACE, WORKLOADS, Tap, Workload, json_records, leftovers, split_reports
@@ -38,6 +42,54 @@ def site_of_tid(report, tid):
         if r.get("type") == "site" and tid in r.get("tids", []):
             return r
     return None
+
+
+def baseline_run(*extra):
+    """A short leaktrace --cgroup --baseline run: (returncode, reports, stderr)."""
+    p = subprocess.run([LEAKTRACE, "--cgroup", os.path.join("/", BASE), "--baseline", "-t", "1s",
+                        "-i", "1s", "-d", "2500ms", "-f", "json"] + list(extra),
+                       capture_output=True, text=True, timeout=60)
+    return p.returncode, split_reports(json_records(p.stdout)), p.stderr
+
+
+def check_state_dir(w):
+    """--state-dir: the baseline one run formed holds in the next (a daemon
+    restart), where --baseline-after would otherwise leave it pending."""
+    state = tempfile.mkdtemp(prefix="lt-state-")
+    reader = w.tid("pipe")
+    rc, reps, err = baseline_run("--state-dir", state)
+    path = os.path.join(state, "baselines")
+    saved = open(path).read() if os.path.exists(path) else ""
+    t.ok(rc == 0 and saved.startswith("leaktrace-baselines 1\nservice "),
+         "the first run saves its baselines to %s" % path, err[-1000:] + saved[:500])
+    t.ok(oct(os.stat(path).st_mode & 0o777) == "0o600" if saved else False, "state file mode 0600")
+    # the restart: the process is younger than --baseline-after, so only a
+    # kept baseline can judge it now
+    rc, reps, err = baseline_run("--baseline-after", "1h")
+    s = site_of_tid(reps[0], reader) if reps else None
+    t.ok(s is not None and s["evidence"].get("baseline") == "pending",
+         "control, no --state-dir: the young process's site is pending",
+         s and (s["verdict"], s["evidence"].get("baseline")))
+    rc, reps, err = baseline_run("--baseline-after", "1h", "--state-dir", state)
+    s = site_of_tid(reps[0], reader) if reps else None
+    t.ok(rc == 0 and s is not None and s["evidence"].get("baseline") == "normal" and
+         s["verdict"] == "idle",
+         "restarted with --state-dir: the kept baseline holds from the first report (normal, idle)",
+         (err[-1000:], s and (s["verdict"], s["evidence"].get("baseline"))))
+    # a corrupt or foreign file: one warning, ignored, replaced once a new
+    # baseline forms
+    with open(path, "w") as f:
+        f.write('{"not": "a baseline file"}\n')
+    rc, reps, err = baseline_run("--state-dir", state)
+    warnings = [l for l in err.splitlines() if "ignored" in l]
+    t.ok(rc == 0 and len(warnings) == 1 and warnings[0].startswith("leaktrace: warning: state ")
+         and "not a baseline file" in warnings[0], "a foreign state file: one warning, ignored",
+         err[-1000:])
+    t.ok(open(path).read().startswith("leaktrace-baselines 1\n"),
+         "and replaced by the baselines formed in that run")
+    t.ok(not [f for f in os.listdir(state) if f != "baselines"], "no temporary file left",
+         os.listdir(state))
+    shutil.rmtree(state)
 
 
 def main():
@@ -94,6 +146,7 @@ def main():
              "the condvar workers' site grew past the baseline: judged on its own evidence",
              [(x["threads"], x["verdict"], x["reason"], x["evidence"].get("baseline"))
               for x in grown])
+        check_state_dir(b)
     finally:
         for w in (a, b):
             if w:

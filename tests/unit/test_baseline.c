@@ -2,7 +2,10 @@
 /* judge/baseline.c through its key seam: pids 100-199 are one service
  * (key 7), 200-299 another (key 9), 300+ unknown; pids ending in 5 are
  * 1 s old, the rest an hour. */
+#include <errno.h>
 #include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,6 +66,10 @@ static void test_forming_and_restart(void **state)
 	/* a restarted process (new pid, same service): the baseline holds */
 	assert_int_equal(check(b, &r, 150, 0xa, 1), BASELINE_NORMAL);
 	assert_int_equal(check(b, &r, 150, 0xd, 1), BASELINE_NEW);
+	/* a restarted process younger than after_ns: its service's baseline
+	 * is formed, it is read against it at once */
+	assert_int_equal(check(b, &r, 155, 0xa, 1), BASELINE_NORMAL);
+	assert_int_equal(check(b, &r, 155, 0xd, 2), BASELINE_NEW);
 	/* service 9 forms once its process is old enough */
 	assert_int_equal(check(b, &r, 201, 0xe, 1), BASELINE_NORMAL);
 	baselines__commit(b);
@@ -114,12 +121,83 @@ static void test_bounds(void **state)
 	assert_string_equal(site_baseline_name(BASELINE_GREW), "grew");
 }
 
+/* The state file: what one run saved, the next one takes whole; a text
+ * that is not a whole version-1 file is refused and changes nothing. */
+static void test_save_load(void **state)
+{
+	struct baseline_opts o = { .key = fake_key, .max_sites = 4 };
+	struct baselines *b = baselines__new(&o), *b2 = baselines__new(&o);
+	struct report r = { .mono_ns = 1000 * NS };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	(void)state;
+	assert_false(baselines__changed(b));
+	baselines__begin(b, &r);
+	check(b, &r, 101, 0xb, 2);
+	check(b, &r, 101, 0xa, 1);
+	check(b, &r, 201, 0xe, 3);
+	baselines__commit(b);
+	assert_true(baselines__changed(b));
+	assert_false(baselines__changed(b));	/* said once */
+	baselines__begin(b, &r);
+	check(b, &r, 102, 0xc, 1);		/* formed services do not change */
+	baselines__commit(b);
+	assert_false(baselines__changed(b));
+	assert_int_equal(baselines__save(b, f), 0);
+	fclose(f);
+	assert_string_equal(text, "leaktrace-baselines 1\n"
+			    "service 0000000000000007 2\n"
+			    "site 0 000000000000000a 1\n"
+			    "site 0 000000000000000b 2\n"
+			    "service 0000000000000009 1\n"
+			    "site 0 000000000000000e 3\n");
+
+	/* a new run takes it: service 7 is formed from its first report on */
+	assert_int_equal(baselines__load(b2, text, len), 0);
+	baselines__begin(b2, &r);
+	assert_int_equal(check(b2, &r, 150, 0xa, 1), BASELINE_NORMAL);
+	assert_int_equal(check(b2, &r, 150, 0xb, 3), BASELINE_GREW);
+	assert_int_equal(check(b2, &r, 150, 0xc, 1), BASELINE_NEW);
+	assert_int_equal(check(b2, &r, 250, 0xe, 3), BASELINE_NORMAL);
+	baselines__commit(b2);
+
+	static const char *const bad[] = {
+		"",
+		"leaktrace-baselines 2\nservice 0000000000000007 0\n",	/* another version */
+		"{\"foreign\": true}\n",
+		"leaktrace-baselines 1\nservice 0000000000000007 2\nsite 1 000000000000000a 1\n",	/* short */
+		"leaktrace-baselines 1\nservice 0000000000000007 1\nsite 1 000000000000000a 1\nsite 1 000000000000000b 1\n",
+		"leaktrace-baselines 1\nsite 1 000000000000000a 1\n",	/* site of no service */
+		"leaktrace-baselines 1\nservice 0000000000000009 0\nservice 0000000000000007 0\n",	/* unsorted */
+		"leaktrace-baselines 1\nservice 0000000000000007 0\nservice 0000000000000007 0\n",	/* twice */
+		"leaktrace-baselines 1\nservice 0000000000000007 5\n",	/* over max_sites */
+		"leaktrace-baselines 1\nservice 0000000000000000 0\n",	/* key 0 */
+		"leaktrace-baselines 1\nservice 0000000000000007 1\nsite 300 000000000000000a 1\n",
+		"leaktrace-baselines 1\nservice 0000000000000007 2\nsite 1 000000000000000b 1\nsite 1 000000000000000a 1\n",
+		"leaktrace-baselines 1\nservice 0000000000000007 1\nsite 1 000000000000000a 1 extra\n",
+		"leaktrace-baselines 1\nservice 0000000000000007 0 \n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(baselines__load(b2, bad[i], strlen(bad[i])), -EINVAL);
+	assert_int_equal(baselines__load(b2, "leaktrace-baselines 1\n\0", 23), -EINVAL);
+	/* refused texts left the loaded baselines as they were */
+	baselines__begin(b2, &r);
+	assert_int_equal(check(b2, &r, 150, 0xa, 1), BASELINE_NORMAL);
+	baselines__commit(b2);
+	free(text);
+	baselines__free(b);
+	baselines__free(b2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forming_and_restart),
 		cmocka_unit_test(test_uncommitted),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_save_load),
 	};
 
 	return cmocka_run_group_tests_name("baselines", tests, NULL, NULL);

@@ -128,6 +128,7 @@ enum {
 	OPT_LEAK_MIN_PILE,
 	OPT_BASELINE,
 	OPT_BASELINE_AFTER,
+	OPT_STATE_DIR,
 	OPT_NO_SANDBOX,
 	OPT_EVENTS,
 	OPT_FOLDED_VALUE,
@@ -171,6 +172,7 @@ static const struct argp_option argp_opts[] = {
 	{ "leak-min-pile", OPT_LEAK_MIN_PILE, "N", 0, "Goroutines on private objects, none leaving, that make a leak on first sight (default 10)", 0 },
 	{ "baseline", OPT_BASELINE, NULL, 0, "Judge against each service's normal: a stuck site present since the service's first report, not grown, is idle", 0 },
 	{ "baseline-after", OPT_BASELINE_AFTER, "DURATION", 0, "With --baseline: a process forms its service's baseline once this old (default 0: at its first report)", 0 },
+	{ "state-dir", OPT_STATE_DIR, "DIR", 0, "With --baseline: keep the baselines in DIR across restarts (the unit's StateDirectory=)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output, including libbpf's log", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
 	{ "version", 'V', NULL, 0, "Print the version", 0 },
@@ -349,6 +351,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_BASELINE:
 		o->baseline = true;
 		break;
+	case OPT_STATE_DIR:
+		o->state_dir = arg;
+		break;
 	case OPT_BASELINE_AFTER:
 		if (parse_duration(arg, &o->baseline_after_ns))
 			usage_error(state, "invalid --baseline-after '%s'", arg);
@@ -411,6 +416,10 @@ int options_parse(int argc, char **argv, struct lt_options *opts)
 	}
 	if (opts->events && strcmp(opts->format, "json")) {
 		fprintf(stderr, "leaktrace: --events needs -f json\n");
+		return LT_EXIT_USAGE;
+	}
+	if (opts->state_dir && !opts->baseline) {
+		fprintf(stderr, "leaktrace: --state-dir needs --baseline (it keeps the baselines)\n");
 		return LT_EXIT_USAGE;
 	}
 	if (idx < argc) {

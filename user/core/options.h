@@ -54,6 +54,7 @@ struct lt_options {
 	uint32_t leak_min_pile;
 	bool baseline;			/* --baseline: stuck means changed from the service's normal */
 	uint64_t baseline_after_ns;	/* --baseline-after: processes this young form none yet */
+	const char *state_dir;		/* --state-dir: baselines kept across restarts */
 	bool no_sandbox;		/* --no-sandbox: keep every capability, no seccomp */
 };
 

@@ -29,6 +29,7 @@
 
 #include "core/sandbox.h"
 #include "util/safe_open.h"
+#include "util/state_dir.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -299,6 +300,27 @@ static int build_filter(scmp_filter_ctx *out)
 		if (!err)
 			err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unlinkat), 1,
 					       SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)safe_open_dirfd()));
+		if (err)
+			goto fail;
+	}
+	/* --state-dir: its files written atomically there (util/state_dir.c) */
+	if (state_dir_fd() >= 0) {
+		uint32_t dfd = (uint32_t)state_dir_fd();
+
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 2,
+				       SCMP_A0_32(SCMP_CMP_EQ, dfd),
+				       SCMP_A2_32(SCMP_CMP_EQ, STATE_FILE_FLAGS));
+		if (!err)
+			err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fsync), 0);
+		if (!err)
+			err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(renameat), 2,
+					       SCMP_A0_32(SCMP_CMP_EQ, dfd), SCMP_A2_32(SCMP_CMP_EQ, dfd));
+		if (!err)
+			err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(renameat2), 2,
+					       SCMP_A0_32(SCMP_CMP_EQ, dfd), SCMP_A2_32(SCMP_CMP_EQ, dfd));
+		if (!err)
+			err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unlinkat), 1,
+					       SCMP_A0_32(SCMP_CMP_EQ, dfd));
 		if (err)
 			goto fail;
 	}

@@ -11,6 +11,7 @@
 #include "core/session.h"
 #include "sinks/sink.h"
 #include "util/clock.h"
+#include "util/state_dir.h"
 #include "stacks/stack_capture.h"
 #include "core/tracer.h"
 #include "judge/verdict.h"
@@ -26,6 +27,7 @@ struct session {
 	struct report rep;
 	uint64_t last_ns;
 	enum verdict worst;
+	int state_err;			/* last failure to save the state, said once */
 };
 
 static bool has_cgroup_filter(const struct lt_options *o)
@@ -103,6 +105,65 @@ static int open_tracer(struct session *s, int *exit_code)
 	return 0;
 }
 
+/* Baselines across restarts (--state-dir): the file of a former run, taken
+ * whole or not at all; a foreign or corrupt one is one warning. */
+#define BASELINES_FILE "baselines"
+#define BASELINES_MAX_BYTES (64u << 20)
+
+static int open_state_dir(const struct lt_options *o, int *exit_code)
+{
+	char msg[256] = "";
+	int err;
+
+	if (!o->state_dir)
+		return 0;
+	err = state_dir_open(o->state_dir, msg, sizeof(msg));
+	if (err) {
+		fprintf(stderr, "leaktrace: %s\n", msg);
+		*exit_code = LT_EXIT_USAGE;
+	}
+	return err;
+}
+
+static void load_state(struct session *s)
+{
+	struct baselines *b = verdict_engine__baselines(s->verdicts);
+	char *buf;
+	size_t len;
+	int err;
+
+	if (state_dir_fd() < 0 || !b)
+		return;
+	err = state_dir_read(BASELINES_FILE, &buf, &len, BASELINES_MAX_BYTES);
+	if (!err)
+		err = baselines__load(b, buf, len);
+	free(buf);
+	if (err && err != -ENOENT)
+		fprintf(stderr, "leaktrace: warning: state %s/%s ignored: %s\n", s->o->state_dir,
+			BASELINES_FILE, err == -EINVAL ? "not a baseline file of this version, or corrupt" :
+			strerror(-err));
+}
+
+static int fill_baselines(void *ctx, FILE *f)
+{
+	return baselines__save(ctx, f);
+}
+
+/* Save the baselines when one formed; a failure is said once per cause. */
+static void save_state(struct session *s)
+{
+	struct baselines *b = s->verdicts ? verdict_engine__baselines(s->verdicts) : NULL;
+	int err;
+
+	if (state_dir_fd() < 0 || !b || !baselines__changed(b))
+		return;
+	err = state_dir_write(BASELINES_FILE, fill_baselines, b);
+	if (err && err != s->state_err)
+		fprintf(stderr, "leaktrace: warning: cannot save baselines to %s: %s\n",
+			s->o->state_dir, strerror(-err));
+	s->state_err = err;
+}
+
 /* Verdicts and goroutines. */
 static int open_consumers(struct session *s)
 {
@@ -150,14 +211,19 @@ struct session *session__open(const struct lt_options *o, int *exit_code)
 	}
 	s->o = o;
 	s->rep.summarize_all = o->n_pids > 0;
-	/* the outputs first: a wrong -o fails before BPF is loaded */
+	/* the outputs and the state directory first: a wrong path fails
+	 * before BPF is loaded */
 	s->sinks = sinks__open(o, exit_code);
-	if (s->sinks)
-		*exit_code = LT_EXIT_FAILURE;	/* what fails from here on */
-	if (!s->sinks || open_tracer(s, exit_code) || open_consumers(s)) {
+	if (!s->sinks || open_state_dir(o, exit_code)) {
 		session__close(s);
 		return NULL;
 	}
+	*exit_code = LT_EXIT_FAILURE;	/* what fails from here on */
+	if (open_tracer(s, exit_code) || open_consumers(s)) {
+		session__close(s);
+		return NULL;
+	}
+	load_state(s);
 	s->last_ns = clock_ns(CLOCK_MONOTONIC);
 	*exit_code = LT_EXIT_OK;
 	return s;
@@ -174,6 +240,7 @@ void session__close(struct session *s)
 	stack_capture__free(s->stacks);
 	tracer__free(s->tracer);
 	report_free(&s->rep);
+	state_dir_close();
 	free(s);
 }
 
@@ -224,6 +291,7 @@ int session__report(struct session *s, bool final)
 	r->max_rss_kb = max_rss_kb();
 	if (r->worst > s->worst)
 		s->worst = r->worst;
+	save_state(s);
 	err = sinks__emit(s->sinks, r);
 	tracer__prune(s->tracer, r);
 	return err;

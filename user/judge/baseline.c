@@ -42,6 +42,7 @@ struct baselines {
 	struct proc_key *procs;		/* sorted by pid */
 	size_t n_procs, cap_procs;
 	uint64_t generation;
+	bool changed;			/* a baseline formed since baselines__changed() */
 };
 
 struct baselines *baselines__new(const struct baseline_opts *o)
@@ -201,7 +202,13 @@ enum site_baseline baselines__site(struct baselines *b, const struct report *r,
 	uint64_t age_ns = 0, k = key_of(b, r, s->pid, &age_ns);
 	struct service *svc;
 
-	if (!k || age_ns < b->o.after_ns || !(svc = service_of(b, k)))
+	if (!k)
+		return BASELINE_PENDING;
+	/* --baseline-after holds back forming; a young process of a service
+	 * whose baseline is formed (a restart, or a former run's state) is
+	 * read against it at once */
+	svc = sorted_find(b->services, b->n, sizeof(*b->services), &k, cmp_service);
+	if (!(svc && !svc->forming) && (age_ns < b->o.after_ns || !(svc = service_of(b, k))))
 		return BASELINE_PENDING;
 	if (svc->forming && svc->forming != b->generation) {
 		/* the report it was being formed in was not committed */
@@ -236,8 +243,120 @@ void baselines__commit(struct baselines *b)
 			if (svc->n)
 				qsort(svc->sites, svc->n, sizeof(*svc->sites), cmp_site);
 			svc->forming = 0;
+			b->changed = true;
 		}
 	}
+}
+
+bool baselines__changed(struct baselines *b)
+{
+	bool changed = b->changed;
+
+	b->changed = false;
+	return changed;
+}
+
+#define SAVE_HEADER "leaktrace-baselines 1\n"
+
+int baselines__save(const struct baselines *b, FILE *f)
+{
+	fputs(SAVE_HEADER, f);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct service *svc = &b->services[i];
+
+		if (svc->forming)
+			continue;
+		fprintf(f, "service %016" PRIx64 " %zu\n", svc->key, svc->n);
+		for (size_t j = 0; j < svc->n; j++)
+			fprintf(f, "site %u %016" PRIx64 " %" PRIu32 "\n", svc->sites[j].kind,
+				svc->sites[j].group, svc->sites[j].units);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+/* One line of a saved text: FMT with its conversions all matched and
+ * nothing after them but the newline. */
+#define SCAN_LINE(line, fmt, n, ...) ({ \
+	int used_ = -1; \
+	sscanf(line, fmt "%n", __VA_ARGS__, &used_) == (n) && used_ >= 0 && !(line)[used_]; \
+})
+
+static void free_services(struct service *services, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(services[i].sites);
+	free(services);
+}
+
+/* Parse a saved text into a sorted array of formed services. */
+static int parse_saved(const struct baselines *b, char *text, struct service **out, size_t *n_out)
+{
+	struct service *services = NULL, *svc = NULL;
+	size_t n = 0, cap = 0, want = 0;
+	char *save = NULL, *line;
+	int err = -EINVAL;
+
+	if (strncmp(text, SAVE_HEADER, strlen(SAVE_HEADER)))
+		return -EINVAL;
+	for (line = strtok_r(text + strlen(SAVE_HEADER), "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned int kind, units;
+		uint64_t key, group;
+		size_t count;
+
+		if (SCAN_LINE(line, "service %16" SCNx64 " %zu", 2, &key, &count)) {
+			if ((svc && svc->n != want) || n >= b->o.max_services || count > b->o.max_sites ||
+			    !key || (n && key <= services[n - 1].key))
+				goto fail;	/* short service, over bounds, unsorted or twice */
+			if (ARRAY_RESERVE(services, cap, n + 1))
+				goto nomem;
+			svc = &services[n++];
+			*svc = (struct service){ .key = key };
+			want = count;
+			if (count && !(svc->sites = calloc(count, sizeof(*svc->sites))))
+				goto nomem;
+			svc->cap = count;
+		} else if (SCAN_LINE(line, "site %u %16" SCNx64 " %u", 3, &kind, &group, &units)) {
+			struct base_site site = { (uint8_t)kind, group, units };
+
+			if (!svc || svc->n >= want || kind > UINT8_MAX ||
+			    (svc->n && cmp_site(&svc->sites[svc->n - 1], &site) >= 0))
+				goto fail;
+			svc->sites[svc->n++] = site;
+		} else {
+			goto fail;
+		}
+	}
+	if (svc && svc->n != want)
+		goto fail;
+	*out = services;
+	*n_out = n;
+	return 0;
+nomem:
+	err = -ENOMEM;
+fail:
+	free_services(services, n);
+	return err;
+}
+
+int baselines__load(struct baselines *b, const char *buf, size_t len)
+{
+	struct service *services;
+	char *text;
+	size_t n;
+	int err;
+
+	/* a NUL inside is not a text we wrote */
+	if (memchr(buf, 0, len) || !(text = strndup(buf, len)))
+		return memchr(buf, 0, len) ? -EINVAL : -ENOMEM;
+	err = parse_saved(b, text, &services, &n);
+	free(text);
+	if (err)
+		return err;
+	free_services(b->services, b->n);
+	b->services = services;
+	b->n = b->cap = n;
+	return 0;
 }
 
 const char *site_baseline_name(enum site_baseline v)

@@ -7,13 +7,15 @@
  * (service, executable): the service is the systemd unit, else the
  * container, else the cgroup, with the process name; the executable is its
  * GNU build-id, else its file (device, inode, size, mtime). A restarted
- * process finds its service's baseline again within one leaktrace run. */
+ * process finds its service's baseline again within one leaktrace run, and
+ * across runs when they are saved to a state directory (--state-dir). */
 #ifndef LT_JUDGE_BASELINE_H
 #define LT_JUDGE_BASELINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/report.h"
 
@@ -54,6 +56,17 @@ enum site_baseline baselines__site(struct baselines *b, const struct report *r,
 /* After the last site of the report: the services first seen in it now
  * have their baseline. */
 void baselines__commit(struct baselines *b);
+
+/* The formed baselines as text, for the state file (--state-dir): a line
+ * "leaktrace-baselines 1", then per service "service KEY N" and its N sites
+ * "site KIND GROUP UNITS" (KEY and GROUP in hex). 0 or -errno. */
+int baselines__save(const struct baselines *b, FILE *f);
+/* Take the baselines of a saved text (len bytes at buf) in place of those
+ * formed so far. All or nothing: -EINVAL for a text that is not a whole
+ * version-1 file within the bounds (nothing is taken), -ENOMEM. */
+int baselines__load(struct baselines *b, const char *buf, size_t len);
+/* True when a baseline was formed since the last call: time to save. */
+bool baselines__changed(struct baselines *b);
 
 /* The default key: the identity of pid in r (core/identity_cache.c, filled
  * before judging) and /proc/PID/exe; age from the process's start time in

@@ -70,6 +70,11 @@ void verdict_engine__free(struct verdict_engine *e)
 	free(e);
 }
 
+struct baselines *verdict_engine__baselines(struct verdict_engine *e)
+{
+	return e->baselines;
+}
+
 /* glibc condvar waiters sleep on __g_signals[0] or [1], 4 bytes apart, as
  * the condvar alternates its two groups: futex words this close are one
  * object (distinct condvars or mutexes are >= 40 bytes apart). fds are

@@ -42,4 +42,8 @@ void verdict_engine__free(struct verdict_engine *e);
  * in time order, after all collectors. */
 int verdict_engine__judge(struct verdict_engine *e, struct report *r);
 
+/* The services' baselines (--baseline), NULL without: the session keeps
+ * them in the state directory. */
+struct baselines *verdict_engine__baselines(struct verdict_engine *e);
+
 #endif
