@@ -14,83 +14,28 @@ import subprocess
 import tempfile
 import time
 
-from ltlib import (LEAKTRACE, ROOT, Tap, Workload, free_port, http_get, json_records, leftovers,
+from ltlib import (LEAKTRACE, Tap, Workload, free_port, http_get, json_records, leftovers,
                    promtool_check, reports_in, stop, wait_for)
+from podmanlib import RUN_LIMITS, Podman, busybox_rootfs
 
 t = Tap()
 TMP = tempfile.mkdtemp(prefix="lt-container-")
 NAME = "lt-idtest-%d" % os.getpid()
 IMAGE = "localhost/%s" % NAME
 NO_RUNTIME = os.environ.get("LEAKTRACE_NO_CONTAINER_RUNTIME") == "1"
-# what podman writes outside --root/--runroot/--tmpdir (see NOTES-machine):
-# removed at the end when this test created them
-PODMAN_LITTER = ["/var/lib/containers/cache", "/var/lib/containers", "/run/libpod",
-                 "/run/containers/networks", "/run/containers"]
-CGROUP_ROOT = "/sys/fs/cgroup"
-
-# Offline and on hybrid cgroups: runc (crun refuses them), cgroupfs manager,
-# file events, limits root may set without CAP_SYS_RESOURCE
-PODMAN = ["podman", "--root", os.path.join(TMP, "root"), "--runroot", os.path.join(TMP, "runroot"),
-          "--tmpdir", os.path.join(TMP, "tmp"), "--runtime", "runc",
-          "--storage-driver", "vfs", "--cgroup-manager=cgroupfs", "--events-backend=file",
-          "--log-level=error"]
-RUN_FLAGS = ["--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096"]
-
-
-def podman(*args, timeout=60):
-    p = subprocess.run(PODMAN + list(args), capture_output=True, text=True, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
-    return p.returncode, p.stdout.strip(), p.stderr.strip()
-
-
-def libpod_parents():
-    """libpod_parent cgroups (the cgroupfs manager's parent) per hierarchy."""
-    found = []
-    for h in sorted(os.listdir(CGROUP_ROOT)):
-        d = os.path.join(CGROUP_ROOT, h, "libpod_parent")
-        if os.path.isdir(d):
-            found.append(d)
-    return found
-
-
-def build_rootfs():
-    """busybox-static and a static leaky: (rootfs dir, error or None)."""
-    rootfs = os.path.join(TMP, "rootfs")
-    os.makedirs(os.path.join(rootfs, "bin"))
-    busybox = shutil.which("busybox")
-    if not busybox:
-        return rootfs, "busybox (busybox-static) is not installed"
-    shutil.copy(busybox, os.path.join(rootfs, "bin", "busybox"))
-    for applet in ("sh", "sleep", "cat"):
-        os.symlink("busybox", os.path.join(rootfs, "bin", applet))
-    wl = os.path.join(ROOT, "tools", "workloads")
-    p = subprocess.run(["cc", "-static", "-O2", "-g", "-pthread", "-I", wl,
-                        os.path.join(wl, "leaky.c"), "-o", os.path.join(rootfs, "leaky")],
-                       capture_output=True, text=True)
-    if p.returncode:
-        return rootfs, "cannot build a static leaky: %s" % p.stderr.strip()[:300]
-    return rootfs, None
+RUN_FLAGS = ["--network", "none"] + RUN_LIMITS
+podman = Podman(TMP)
 
 
 def start_container(rootfs):
     """(container id, host pid of its leaky) or raise with podman's reason."""
-    if not shutil.which("podman"):
-        raise RuntimeError("podman is not installed")
-    tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
-    p = subprocess.run(PODMAN + ["import", "-", IMAGE], stdin=tar.stdout, capture_output=True,
-                       text=True, timeout=120)
-    tar.wait()
-    if p.returncode:
-        raise RuntimeError("podman import failed: %s" % p.stderr.strip()[-300:])
+    podman.import_rootfs(rootfs, IMAGE)
     rc, out, err = podman("run", "-d", "--name", NAME, *RUN_FLAGS, IMAGE, "/leaky", "--exiters",
                           "0", timeout=120)
     if rc:
         raise RuntimeError("podman run failed: %s" % err[-300:])
     cid = out.splitlines()[-1]
-    rc, out, err = podman("inspect", "-f", "{{.State.Pid}}", NAME)
-    if rc or not out.isdigit() or out == "0":
-        raise RuntimeError("podman inspect: no pid (%s %s)" % (out, err[-200:]))
-    pid = int(out)
+    pid = podman.host_pid(NAME)
     # READY is printed once the leaking threads are parked
     wait_for(lambda: "READY" in podman("logs", NAME)[1], 15)
     return cid, pid
@@ -161,35 +106,10 @@ def check_container(cid, pid):
          "container_id, no pid", text[:2500])
 
 
-def cleanup(before):
-    podman("rm", "-f", "-t", "0", NAME)
-    podman("rmi", "-f", IMAGE)
-    # runc removes the container's cgroups; the parent (and conmon's) stay
-    for d in libpod_parents():
-        if d not in before["cgroups"]:
-            for sub in ("conmon", ""):
-                try:
-                    os.rmdir(os.path.join(d, sub) if sub else d)
-                except OSError:
-                    pass
-    for d in PODMAN_LITTER:
-        if not before["litter"].get(d) and os.path.isdir(d):
-            shutil.rmtree(d, ignore_errors=True)
-    # overlay mounts podman may have left under the test folder
-    with open("/proc/self/mounts") as f:
-        mounts = [l.split()[1] for l in f if l.split()[1].startswith(TMP)]
-    for m in reversed(mounts):
-        subprocess.run(["umount", "-l", m], capture_output=True)
-    left = [d for d in libpod_parents() if d not in before["cgroups"]]
-    left += [d for d in PODMAN_LITTER if not before["litter"].get(d) and os.path.exists(d)]
-    return left
-
-
 def main():
-    before = {"cgroups": libpod_parents(),
-              "litter": {d: os.path.exists(d) for d in PODMAN_LITTER}}
     try:
-        rootfs, err = build_rootfs()
+        rootfs = os.path.join(TMP, "rootfs")
+        err = busybox_rootfs(rootfs, "leaky")
         cid = pid = None
         if not err:
             t0 = time.monotonic()
@@ -213,7 +133,7 @@ def main():
         except Exception as e:  # still clean up and say what broke
             t.ok(False, "the container checks ran through", repr(e))
     finally:
-        left = cleanup(before)
+        left = podman.cleanup([NAME], [IMAGE])
         t.ok(not left, "the container, its image, cgroups and podman's directories are removed",
              left)
     t.ok(leftovers() == [], "nothing left loaded", leftovers())

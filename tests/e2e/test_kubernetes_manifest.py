@@ -3,11 +3,17 @@
 what leaktrace needs on a node: hostPID, the capabilities of
 dist/leaktrace.service and no others, the mounts for BTF, cgroups and debug
 files, the Prometheus port with matching scrape annotations, memory from
-the measured RSS. Its arguments are then run for real for two seconds."""
+the measured RSS, priorityClassName system-node-critical, a namespace whose
+Pod Security level admits it, NODE_NAME from the downward API, --baseline
+with its state dir on a hostPath. Its arguments are then run for real for
+two seconds (the state dir a private 0700 folder: the node's is the
+systemd unit's). tests/e2e/test_image.py runs them in the image."""
 import os
 import re
+import shutil
 import socket
 import subprocess
+import tempfile
 
 import yaml
 
@@ -67,8 +73,29 @@ def main():
     env = {e["name"]: e.get("value") for e in c.get("env", [])}
     t.ok(env.get("LEAKTRACE_CGROUP2_ROOT") == "/host/sys/fs/cgroup",
          "LEAKTRACE_CGROUP2_ROOT points at the node's cgroup mount", env)
+    node = [e for e in c.get("env", []) if e["name"] == "NODE_NAME"]
+    t.ok(node and node[0].get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+         == "spec.nodeName", "NODE_NAME from the downward API (spec.nodeName)", node)
+    t.ok(spec.get("priorityClassName") == "system-node-critical",
+         "priorityClassName: system-node-critical", spec.get("priorityClassName"))
+    ns = [d for d in docs if d.get("kind") == "Namespace"]
+    labels = ns[0].get("metadata", {}).get("labels", {}) if ns else {}
+    t.ok(ns and ns[0]["metadata"]["name"] == ds["metadata"]["namespace"]
+         and labels.get("pod-security.kubernetes.io/enforce") == "privileged"
+         and "pod-security.kubernetes.io/audit" in labels
+         and "pod-security.kubernetes.io/warn" in labels,
+         "the DaemonSet's namespace enforces Pod Security level privileged (hostPID, hostPath, "
+         "unconfined seccomp), with audit and warn labels", labels)
 
     args = c.get("args", [])
+    state = [a.split("=", 1)[1] for a in args if a.startswith("--state-dir=")]
+    m = mounts.get(state[0]) if state else None
+    v = vols.get(m["name"]) if m else None
+    t.ok("--baseline" in args and state == ["/var/lib/leaktrace"] and m
+         and not m.get("readOnly") and v and v.get("hostPath") ==
+         {"path": "/var/lib/leaktrace", "type": "DirectoryOrCreate"},
+         "--baseline --state-dir=/var/lib/leaktrace, a writable hostPath of the node's "
+         "/var/lib/leaktrace (DirectoryOrCreate)", (args, m, v))
     listen = [a.split("=", 1)[1] for a in args if a.startswith("--prometheus=")]
     port = int(listen[0].rsplit(":", 1)[1]) if listen else None
     ports = [p["containerPort"] for p in c.get("ports", [])]
@@ -87,8 +114,12 @@ def main():
 
     # the arguments themselves, for real (metrics on a free local port)
     local = free_port()
-    run_args = [a if not a.startswith("--prometheus=") else "--prometheus=127.0.0.1:%d" % local
-                for a in args]
+    # --state-dir: a private folder, made as leaktrace requires (owned by
+    # root, not writable by group or others)
+    tmp = tempfile.mkdtemp(prefix="lt-k8s-state-")
+    os.chmod(tmp, 0o700)
+    run_args = [("--prometheus=127.0.0.1:%d" % local) if a.startswith("--prometheus=") else
+                ("--state-dir=" + tmp) if a.startswith("--state-dir=") else a for a in args]
     # system-wide: a long threshold keeps the reports (and the test) short
     p = subprocess.Popen([LEAKTRACE] + run_args + ["-i", "1s", "-d", "3s", "-t", "1h"],
                          stdout=subprocess.PIPE,
@@ -97,8 +128,11 @@ def main():
                       if _listening(local) else 0, 15)
     out, err = p.communicate(timeout=60)
     t.ok(p.returncode == 0 and status == 200 and b'"type":"report"' in out,
-         "leaktrace runs with the manifest's arguments and serves metrics",
+         "leaktrace runs with the manifest's arguments (the state dir a 0700 folder) and "
+         "serves metrics",
          (p.returncode, status, err.decode()[-500:]))
+    # (no baselines file: with -t 1h no site forms one; test_image.py has it)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _listening(port):
