@@ -26,7 +26,7 @@ int session__report(struct session *s, bool final);
 void session__reopen(struct session *s);
 
 /* Processes given with --pid still alive; -1 in system-wide mode. */
-int session__targets_alive(const struct session *s);
+int session__targets_alive(struct session *s);
 
 /* Worst verdict of all reports so far. */
 enum verdict session__worst(const struct session *s);
