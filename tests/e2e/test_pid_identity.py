@@ -8,15 +8,19 @@ with exactly that pid (clone3 set_tid), in the host pid space leaktrace
 traces. A kernel thread given with --pid is refused (exit 3) unless
 --kernel-threads asks for it."""
 import os
+import signal
 import subprocess
 import tempfile
+import time
 
-from ltlib import LEAKTRACE, Tap, Workload, json_records, leftovers, run, wait_for
+from ltlib import (LEAKTRACE, ROOT, Tap, Workload, json_records, leftovers, reports_in, run,
+                   split_reports, wait_for)
 
 t = Tap()
 TMP = tempfile.mkdtemp(prefix="lt-pidid-")
 EXIT_BOUND = 30  # seconds from the reuse to leaktrace's exit (it checks every -i 1s)
 NEW_COMMS = ("reused-pid", "pid_reuse")  # the new process's name, before and after it sets it
+GO_WL = os.path.join(ROOT, ".output", "go-workloads")
 
 
 def pid_reuse():
@@ -62,6 +66,60 @@ def pid_reuse():
     t.ok(leftovers() == [], "nothing left loaded", leftovers())
 
 
+def build_preparked():
+    if not os.path.exists(os.path.join(GO_WL, "preparked")):
+        subprocess.run([os.path.join(ROOT, "tools", "workloads", "go", "build.sh"), GO_WL,
+                        "preparked"], capture_output=True, text=True)
+    return t.ok(os.path.exists(os.path.join(GO_WL, "preparked")), "preparked (Go) built")
+
+
+def go_pid_reuse():
+    """The same Go binary restarted under the traced pid has the same
+    addresses (Go links at fixed ones): its goroutines must not be read as
+    the old process's. A second target keeps leaktrace running."""
+    if not build_preparked():
+        return
+    binary = os.path.join(GO_WL, "preparked")
+    old = Workload([binary, "-n", "3"])
+    keeper = subprocess.Popen(["sleep", "600"])
+    pid = old.pid
+    out, err = os.path.join(TMP, "go-reuse.json"), os.path.join(TMP, "go-reuse.err")
+    with open(out, "w") as fo, open(err, "w") as fe:
+        lt = subprocess.Popen([LEAKTRACE, "-p", "%d,%d" % (pid, keeper.pid), "-t", "1s", "-i", "1s",
+                               "-f", "json", "--no-stacks"], stdout=fo, stderr=fe,
+                              stdin=subprocess.DEVNULL)
+    reuse = None
+    try:
+        seen = lambda: any(r.get("type") == "goroutine" and r.get("pid") == pid
+                           for r in json_records(open(out).read()))
+        t.ok(wait_for(seen, 30), "goroutines of Go process %d reported" % pid, open(err).read())
+        old.stop()
+        reused_at = reports_in(out)
+        reuse = Workload(["pid_reuse", str(pid), "--seconds", "60", "--", binary, "-n", "20"])
+        time.sleep(5)  # the newcomer's 20 goroutines parked > -t 1s for several reports
+        with open("/proc/%d/comm" % pid) as f:
+            t.ok(f.read().strip() == "preparked", "pid %d is the same Go binary again" % pid)
+    finally:
+        lt.send_signal(signal.SIGTERM)
+        try:
+            lt.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            lt.kill()
+            lt.wait()
+        if reuse:
+            reuse.stop()
+        old.stop()
+        keeper.kill()
+        keeper.wait()
+    reps = split_reports(json_records(open(out).read()))
+    after = [r for rep in reps[reused_at + 1:] for r in rep
+             if r.get("pid") == pid and r.get("type") in ("goroutine", "thread")]
+    t.ok(len(reps) > reused_at + 2 and not after,
+         "%d reports after the reuse: no goroutine or thread of the newcomer under pid %d"
+         % (len(reps) - reused_at - 1, pid), after[:2])
+    t.ok(lt.returncode == 0, "SIGTERM: exit 0", open(err).read()[-1000:])
+
+
 def kernel_thread():
     with open("/proc/2/comm") as f:
         name = f.read().strip()
@@ -80,5 +138,6 @@ def kernel_thread():
 
 
 pid_reuse()
+go_pid_reuse()
 kernel_thread()
 t.done()
