@@ -118,7 +118,10 @@ int proc_stat_read(uint32_t pid, struct proc_stat_info *info)
 	char path[64], buf[1024];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	/* the leader's own record: the same start time and flags as
+	 * /proc/PID/stat, which sums the CPU times of every thread first
+	 * (0.03 ms against 2-16 ms for a process of 10,000 threads) */
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/stat", pid, pid);
 	n = read_file(path, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return (int)n;
@@ -162,8 +165,7 @@ static struct cache_entry *entry_of(struct identity_cache *c, uint32_t pid)
 
 /* start: the process's start time (any clock, 0 = unknown): a new
  * process under a reused pid has another. The task iterator gives it;
- * otherwise /proc/PID/stat does, which in a process of many threads
- * costs a walk over all of them (the kernel sums their CPU times). */
+ * otherwise the leader's stat record does (proc_stat_read). */
 static const struct identity *lookup(struct identity_cache *c, uint32_t pid, uint64_t start,
 				     int *err)
 {

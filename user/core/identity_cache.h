@@ -46,8 +46,10 @@ struct proc_stat_info {
 
 #define PROC_PF_KTHREAD 0x00200000	/* include/linux/sched.h */
 
-/* Read /proc/PID/stat (a thread id reads that thread's). 0 or -errno
- * (-ENOENT: no such pid), -EINVAL when malformed. */
+/* Read the stat record of pid's own task (/proc/PID/task/PID/stat: for a
+ * process, its leader's, which has the process's start time without the
+ * walk over every thread /proc/PID/stat makes). 0 or -errno (-ENOENT: no
+ * such pid), -EINVAL when malformed. */
 int proc_stat_read(uint32_t pid, struct proc_stat_info *info);
 
 #endif
