@@ -23,6 +23,17 @@ NEW_COMMS = ("reused-pid", "pid_reuse")  # the new process's name, before and af
 GO_WL = os.path.join(ROOT, ".output", "go-workloads")
 
 
+def reuse_pid(pid, *program):
+    """pid_reuse with a child at exactly pid; None (and a not ok) if it
+    could not take it."""
+    try:
+        return Workload(["pid_reuse", str(pid), "--seconds", "60"] +
+                        (["--"] + list(program) if program else []))
+    except RuntimeError as e:
+        t.ok(False, "pid_reuse takes pid %d" % pid, e)
+        return None
+
+
 def pid_reuse():
     # a new leaked thread every 0.5 s: arrivals make the site a leak
     target = Workload(["leaky", "--exiters", "0", "--grow", "0.5"])
@@ -37,8 +48,9 @@ def pid_reuse():
                       30) and lt.poll() is None,
              "leaktrace -p %d reports a leak while its target runs" % pid, open(err).read())
         target.stop()  # SIGKILL and reaped: the pid is free
-        reuse = Workload(["pid_reuse", str(pid), "--seconds", "60"])
-        t.ok("REUSED %d" % pid in reuse.lines, "a new process has pid %d" % pid, reuse.lines)
+        reuse = reuse_pid(pid)
+        t.ok(reuse and "REUSED %d" % pid in reuse.lines, "a new process has pid %d" % pid,
+             reuse and reuse.lines)
         try:
             rc = lt.wait(timeout=EXIT_BOUND)
         except subprocess.TimeoutExpired:
@@ -95,7 +107,7 @@ def go_pid_reuse():
         t.ok(wait_for(seen, 30), "goroutines of Go process %d reported" % pid, open(err).read())
         old.stop()
         reused_at = reports_in(out)
-        reuse = Workload(["pid_reuse", str(pid), "--seconds", "60", "--", binary, "-n", "20"])
+        reuse = reuse_pid(pid, binary, "-n", "20")
         time.sleep(5)  # the newcomer's 20 goroutines parked > -t 1s for several reports
         with open("/proc/%d/comm" % pid) as f:
             t.ok(f.read().strip() == "preparked", "pid %d is the same Go binary again" % pid)
