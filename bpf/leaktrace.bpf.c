@@ -89,12 +89,14 @@ static __always_inline __u64 *creator_slot(__u32 tid)
 	return bpf_map_lookup_elem(&creators, &slot);
 }
 
-/* tgids given with --pid */
+/* tgids given with --pid, each with its start_time: a process that later
+ * gets the same pid is another one (0 until userspace pins it, after the
+ * first scan) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, LT_MAX_TARGETS);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u64);
 } targets SEC(".maps");
 
 struct {
@@ -125,13 +127,17 @@ static __always_inline void drop(enum lt_drop what)
 	__sync_fetch_and_add(&drops[what], 1);
 }
 
-static __always_inline bool traced_tgid(__u32 tgid)
+static __always_inline bool traced_process(struct task_struct *task)
 {
+	__u32 tgid = task->tgid;
+	__u64 *start;
+
 	if (tgid == self_tgid)
 		return false;
 	if (system_wide)
 		return true;
-	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+	start = bpf_map_lookup_elem(&targets, &tgid);
+	return start && (!*start || *start == BPF_CORE_READ(task, group_leader, start_time));
 }
 
 static __always_inline bool traced_task(struct task_struct *task)
@@ -141,7 +147,7 @@ static __always_inline bool traced_task(struct task_struct *task)
 	/* --cgroup adds its subtree to the --pid processes (or is alone) */
 	if (filter_cgroup_id && task->tgid != self_tgid && in_filter_cgroup(task))
 		return true;
-	return traced_tgid(task->tgid);
+	return traced_process(task);
 }
 
 static __always_inline unsigned int task_state_bits(struct task_struct *task)

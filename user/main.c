@@ -11,6 +11,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "core/identity_cache.h"
 #include "core/options.h"
 #include "core/privileges.h"
 #include "core/sandbox.h"
@@ -71,14 +72,21 @@ static int install_signals(void)
 	return 0;
 }
 
-/* --pid must name live processes; a thread id is taken as its process. */
+/* --pid must name live processes; a thread id is taken as its process. A
+ * kernel thread has no user side to leak from: only with --kernel-threads. */
 static int resolve_pids(struct lt_options *o)
 {
 	for (int i = 0; i < o->n_pids; i++) {
 		int tgid = process_of_tid(o->pids[i]);
+		struct proc_stat_info info;
 
-		if (tgid < 0) {
+		if (tgid < 0 || proc_stat_read(tgid, &info)) {
 			fprintf(stderr, "leaktrace: no such process: %d\n", o->pids[i]);
+			return LT_EXIT_NO_PROCESS;
+		}
+		if ((info.flags & PROC_PF_KTHREAD) && !o->kernel_threads) {
+			fprintf(stderr, "leaktrace: %d is a kernel thread, not a process (add "
+				"--kernel-threads to trace it)\n", o->pids[i]);
 			return LT_EXIT_NO_PROCESS;
 		}
 		o->pids[i] = tgid;

@@ -5,6 +5,7 @@ links, other users' files refused; created 0640; the same on SIGHUP), and
 after start-up leaktrace runs with few capabilities, no_new_privs and a
 seccomp allowlist that kills it on anything else."""
 import os
+import re
 import shutil
 import signal
 import stat
@@ -12,11 +13,16 @@ import subprocess
 import tempfile
 import urllib.request
 
-from ltlib import LEAKTRACE, PRECISE, Tap, free_port, reports_in, run, wait_for
+from ltlib import LEAKTRACE, PRECISE, ROOT, Tap, free_port, reports_in, run, wait_for
 
 t = Tap()
 TMP = tempfile.mkdtemp(prefix="lt-hard-")
 NOBODY = 65534
+SANITIZER = re.compile(r"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:")
+
+
+def reports_in_text(text):
+    return sum(1 for line in text.splitlines() if '"type":"report"' in line)
 
 
 def victim_file(name):
@@ -263,6 +269,30 @@ def test_forbidden_call(target):
          "--no-sandbox: the self-test variable does nothing", p.stderr)
 
 
+def test_asan_sandbox(target):
+    """The ASan build with the sandbox on: LeakSanitizer's check at exit
+    (a helper task that ptrace-attaches every thread) runs inside the
+    allowlist of that build and finds nothing; it was killed by SIGSYS."""
+    asan = os.path.join(ROOT, ".output", "asan", "leaktrace")
+    p = subprocess.run(["make", "-s", "-C", ROOT, "asan"], capture_output=True, text=True)
+    if not t.ok(p.returncode == 0 and os.path.exists(asan), "make asan builds %s" % asan,
+                p.stderr[-2000:]):
+        return
+    for extra in ([], ["--prometheus", "127.0.0.1:%d" % free_port(), "--syslog"]):
+        tag = "ASan leaktrace %s" % " ".join(["-p"] + extra)
+        try:
+            p = subprocess.run([asan, "-p", str(target.pid), "-t", "1s", "-i", "1s", "-d", "2s",
+                                "-f", "json"] + extra, capture_output=True, text=True,
+                               timeout=120, stdin=subprocess.DEVNULL)
+            rc, err = p.returncode, p.stderr
+        except subprocess.TimeoutExpired as e:
+            rc, err = None, (e.stderr or b"").decode("utf-8", "replace")
+        t.ok(rc == 0 and "forbidden system call" not in err and not SANITIZER.search(err)
+             and reports_in_text(p.stdout if rc is not None else "") >= 1,
+             "%s, sandbox on: reports, exit 0, no SIGSYS, no sanitizer report (rc %s)"
+             % (tag, rc), err[-2000:])
+
+
 def main():
     target = subprocess.Popen(["sleep", "600"])
     try:
@@ -270,6 +300,7 @@ def main():
         test_sighup_symlink(target)
         test_sandbox(target)
         test_forbidden_call(target)
+        test_asan_sandbox(target)
     finally:
         target.kill()
         target.wait()

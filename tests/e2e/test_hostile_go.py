@@ -81,8 +81,6 @@ def check_run(binary, tag, churn, system_wide):
     args = [binary, "-d", "16s", "-i", "2s", "-t", "1s", "-f", "json", "-v"]
     if not system_wide:
         args += ["-p", "%d,%d" % (forged.pid, normal.pid)]
-    if binary == ASAN:
-        args.append("--no-sandbox")  # LeakSanitizer's exit check uses calls the allowlist refuses
     attached = "go: attached to pid %d" % forged.pid
     try:
         with open(out, "w") as fo, open(err, "w") as fe:

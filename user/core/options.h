@@ -58,10 +58,20 @@ struct lt_options {
 	bool no_sandbox;		/* --no-sandbox: keep every capability, no seccomp */
 };
 
-/* Parse "500ms", "2s", "1m", "1h", "1.5s" or a bare number of seconds.
- * Returns 0 and stores nanoseconds, or -EINVAL. Zero and negative
- * durations are rejected. */
+/* Floors of -i and -t: a report costs a walk over every thread, and a
+ * thread parked for less than a millisecond is only being scheduled. */
+#define LT_MIN_INTERVAL_NS	100000000ULL	/* 100ms */
+#define LT_MIN_THRESHOLD_NS	1000000ULL	/* 1ms */
+
+/* Parse "500ms", "2s", "1m", "1h", "1.5s" or a bare number of seconds:
+ * DIGITS[.DIGITS][UNIT], decimal only (no sign, blank, leading zero,
+ * exponent or hex). Returns 0 and stores nanoseconds, or -EINVAL. Zero
+ * and negative durations are rejected. */
 int parse_duration(const char *s, uint64_t *ns);
+
+/* Parse an unsigned decimal from lo to hi: digits only, no sign, blank,
+ * leading zero or base prefix. Returns 0 or -EINVAL. */
+int parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 
 /* Parse "1234" or "1,2,3" and append to opts->pids. Returns 0 or -EINVAL
  * (malformed) / -E2BIG (too many). */

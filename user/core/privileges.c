@@ -114,8 +114,3 @@ bool status_alive(const char *status)
 	/* a zombie leader whose other threads still run (Threads counts it too) */
 	return threads && strtol(threads, NULL, 10) > 1;
 }
-
-bool process_alive(int pid)
-{
-	return process_of_tid(pid) > 0;
-}

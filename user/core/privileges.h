@@ -23,7 +23,4 @@ int parse_status_tgid(const char *status);
  * thread: not a zombie, or a zombie leader whose other threads run. */
 bool status_alive(const char *status);
 
-/* The process exists and is not a zombie. */
-bool process_alive(int pid);
-
 #endif

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/perf_event.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -110,6 +111,35 @@ static const struct arg_rule {
 
 #define N_ALLOWED (sizeof(allowed) / sizeof(allowed[0]))
 #define N_ARG_RULES (sizeof(arg_rules) / sizeof(arg_rules[0]))
+
+#if defined(__SANITIZE_ADDRESS__)
+#define LT_LEAK_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LT_LEAK_SANITIZER 1
+#endif
+#endif
+
+#ifdef LT_LEAK_SANITIZER
+/* The ASan build only (`make asan`): LeakSanitizer's check at exit stops
+ * the world from a helper task that ptrace-attaches every thread (compiler-rt
+ * sanitizer_stoptheworld_linux_libcdep.cpp). Never in a release build. */
+static const int sanitizer_allowed[] = {
+	SCMP_SYS(ptrace), SCMP_SYS(wait4), SCMP_SYS(getppid), SCMP_SYS(sigaltstack),
+	SCMP_SYS(getdents),
+};
+
+static const struct arg_rule sanitizer_rules[] = {
+	{ SCMP_SYS(prctl), 0, SCMP_CMP_EQ, 0, PR_GET_DUMPABLE },
+	{ SCMP_SYS(prctl), 0, SCMP_CMP_EQ, 0, PR_SET_DUMPABLE },
+	{ SCMP_SYS(prctl), 0, SCMP_CMP_EQ, 0, PR_SET_PTRACER },
+	{ SCMP_SYS(prctl), 0, SCMP_CMP_EQ, 0, PR_SET_PDEATHSIG },
+	/* its /proc/PID/task listing, by open(2) rather than openat(2) */
+	{ SCMP_SYS(open), 1, SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY },
+	/* the helper task: shares memory, not a thread of the group */
+	{ SCMP_SYS(clone), 0, SCMP_CMP_EQ, 0, CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED },
+};
+#endif
 
 int sandbox_allowlist_size(void)
 {
@@ -250,6 +280,28 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 	raise(SIGSYS);
 }
 
+static int add_arg_rules(scmp_filter_ctx ctx, const struct arg_rule *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct arg_rule *r = &rules[i];
+		uint64_t value = r->nr == SCMP_SYS(tgkill) ? (uint64_t)getpid() : r->value;
+		/* MASKED_EQ: datum_a is the mask, datum_b the value */
+		struct scmp_arg_cmp cmp = { .arg = r->arg, .op = r->op };
+		int err;
+
+		if (r->op == SCMP_CMP_MASKED_EQ) {
+			cmp.datum_a = r->mask;
+			cmp.datum_b = value;
+		} else {
+			cmp.datum_a = value;
+		}
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r->nr, 1, cmp);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int build_filter(scmp_filter_ctx *out)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
@@ -262,23 +314,19 @@ static int build_filter(scmp_filter_ctx *out)
 		if (err)
 			goto fail;
 	}
-	for (size_t i = 0; i < N_ARG_RULES; i++) {
-		const struct arg_rule *r = &arg_rules[i];
-		uint64_t value = r->nr == SCMP_SYS(tgkill) ? (uint64_t)getpid() : r->value;
-		/* MASKED_EQ: datum_a is the mask, datum_b the value */
-		struct scmp_arg_cmp cmp = { .arg = r->arg, .op = r->op };
-
-		if (r->op == SCMP_CMP_MASKED_EQ) {
-			cmp.datum_a = r->mask;
-			cmp.datum_b = value;
-		} else {
-			cmp.datum_a = value;
-		}
-
-		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r->nr, 1, cmp);
+	err = add_arg_rules(ctx, arg_rules, N_ARG_RULES);
+	if (err)
+		goto fail;
+#ifdef LT_LEAK_SANITIZER
+	for (size_t i = 0; i < sizeof(sanitizer_allowed) / sizeof(sanitizer_allowed[0]); i++) {
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sanitizer_allowed[i], 0);
 		if (err)
 			goto fail;
 	}
+	err = add_arg_rules(ctx, sanitizer_rules, sizeof(sanitizer_rules) / sizeof(sanitizer_rules[0]));
+	if (err)
+		goto fail;
+#endif
 	/* the one write-open: -o FILE reopened on SIGHUP, in its directory
 	 * and with its flags (util/safe_open.c); none without -o */
 	if (safe_open_dirfd() >= 0) {

@@ -297,7 +297,7 @@ int session__report(struct session *s, bool final)
 	return err;
 }
 
-int session__targets_alive(const struct session *s)
+int session__targets_alive(struct session *s)
 {
 	/* a cgroup outlives its processes: more may come */
 	return s->o->n_pids && !has_cgroup_filter(s->o) ? tracer__targets_alive(s->tracer) : -1;

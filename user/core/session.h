@@ -25,8 +25,9 @@ int session__report(struct session *s, bool final);
 /* SIGHUP: reopen the output files. */
 void session__reopen(struct session *s);
 
-/* Processes given with --pid still alive; -1 in system-wide mode. */
-int session__targets_alive(const struct session *s);
+/* Processes given with --pid still alive (the same pid and start time:
+ * tracer__targets_alive); -1 in system-wide mode. */
+int session__targets_alive(struct session *s);
 
 /* Worst verdict of all reports so far. */
 enum verdict session__worst(const struct session *s);

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "leaktrace.skel.h"
+#include "core/identity_cache.h"
 #include "core/privileges.h"
 #include "core/tracer.h"
 #include "judge/lockgraph.h"
@@ -23,14 +24,21 @@ struct proc_totals {
 	uint64_t created, exited;
 };
 
+/* A --pid process: its pid and who had it at start-up. */
+struct target {
+	int pid;
+	uint64_t start_ticks;	/* /proc/PID/stat start time when leaktrace started */
+	bool gone;		/* exited, or its pid is another process's now */
+};
+
 struct tracer {
 	struct leaktrace_bpf *skel;
 	bool task_storage;		/* false: the tid-keyed hash fallback */
 	bool proc_syscall;		/* waits from /proc: no bpf_task_pt_regs */
 	struct bpf_link *scan_link;
 	struct bpf_link *capture_link;
-	int pids[LT_MAX_TARGETS];
-	int n_pids;
+	struct target targets[LT_MAX_TARGETS];
+	int n_targets;
 	/* counter totals at the previous scan, sorted by pid */
 	struct proc_totals *prev;
 	size_t n_prev;
@@ -166,31 +174,96 @@ static void warn_missing(const struct features *f)
 			"syscalls read from /proc/PID/task/TID/syscall\n");
 }
 
-static int setup_targets(struct tracer *t)
+/* Who each --pid is now: the same process while a process with its pid
+ * has the start time it had at start-up (a zombie leader whose threads
+ * run still counts), gone otherwise. */
+static bool target_alive(const struct target *tg)
 {
-	__u8 one = 1;
+	struct proc_stat_info now;
 
-	for (int i = 0; i < t->n_pids; i++) {
-		__u32 pid = t->pids[i];
+	return process_of_tid(tg->pid) == tg->pid && !proc_stat_read(tg->pid, &now) &&
+	       now.start == tg->start_ticks;
+}
 
-		if (bpf_map__update_elem(t->skel->maps.targets, &pid, sizeof(pid), &one, sizeof(one),
+/* The BPF filter traces each target's tgid, any start time until
+ * pin_targets() gives it the one the first scan saw. */
+static int setup_targets(struct tracer *t, const int *pids, int n)
+{
+	__u64 any = 0;
+
+	t->n_targets = n < LT_MAX_TARGETS ? n : LT_MAX_TARGETS;
+	for (int i = 0; i < t->n_targets; i++) {
+		struct target *tg = &t->targets[i];
+		struct proc_stat_info info;
+		__u32 pid = pids[i];
+
+		tg->pid = pids[i];
+		/* exited since the --pid check: gone from the first report */
+		tg->gone = proc_stat_read(pid, &info) != 0;
+		tg->start_ticks = tg->gone ? 0 : info.start;
+		if (bpf_map__update_elem(t->skel->maps.targets, &pid, sizeof(pid), &any, sizeof(any),
 					 BPF_ANY))
 			return -errno;
 	}
 	return 0;
 }
 
-static int run_iter(struct tracer *t, struct bpf_link *link,
-		    int (*fn)(void *ctx, const void *rec, size_t len), void *ctx);
-
-static int discard_record(void *ctx, const void *rec, size_t len)
+static void forget_target(struct tracer *t, struct target *tg)
 {
+	__u32 pid = tg->pid;
+
+	tg->gone = true;
+	bpf_map__delete_elem(t->skel->maps.targets, &pid, sizeof(pid), 0);
+}
+
+struct pin_ctx {
+	struct tracer *t;
+	uint64_t start_ns[LT_MAX_TARGETS];	/* the leader's start_time, 0 = not seen */
+};
+
+static int pin_record(void *ctx, const void *rec, size_t len)
+{
+	struct pin_ctx *c = ctx;
+	struct lt_proc_rec p;
+
+	if (len != sizeof(p))
+		return 0;
+	memcpy(&p, rec, sizeof(p));
+	if (p.type != LT_REC_PROC)
+		return 0;
+	for (int i = 0; i < c->t->n_targets; i++)
+		if ((uint32_t)c->t->targets[i].pid == p.tgid)
+			c->start_ns[i] = p.start_ns;
 	return 0;
 }
+
+/* Give the BPF filter each target's start time in the kernel's own clock,
+ * seen by the first scan: /proc's clock ticks since boot cannot be compared
+ * exactly with task->start_time. The process the scan saw is the one of
+ * start-up when /proc still shows the same start time after it. */
+static void pin_targets(struct tracer *t, const struct pin_ctx *c)
+{
+	for (int i = 0; i < t->n_targets; i++) {
+		struct target *tg = &t->targets[i];
+		__u32 pid = tg->pid;
+		__u64 start = c->start_ns[i];
+
+		/* a zombie leader may be missed by the scan: /proc still tells */
+		if (tg->gone || !target_alive(tg))
+			forget_target(t, tg);
+		else if (start)
+			bpf_map__update_elem(t->skel->maps.targets, &pid, sizeof(pid), &start,
+					     sizeof(start), BPF_EXIST);
+	}
+}
+
+static int run_iter(struct tracer *t, struct bpf_link *link,
+		    int (*fn)(void *ctx, const void *rec, size_t len), void *ctx);
 
 int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbuf, size_t errlen)
 {
 	struct features feat = {};
+	struct pin_ctx *pin = NULL;
 	struct tracer *t;
 	int err;
 
@@ -200,16 +273,13 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbu
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	t->n_pids = opts->n_pids < LT_MAX_TARGETS ? opts->n_pids : LT_MAX_TARGETS;
-	memcpy(t->pids, opts->pids, t->n_pids * sizeof(int));
-
 	t->skel = leaktrace_bpf__open();
 	if (!t->skel) {
 		err = -errno;
 		snprintf(errbuf, errlen, "cannot open BPF object: %s", strerror(-err));
 		goto fail;
 	}
-	t->skel->rodata->system_wide = t->n_pids == 0 && !opts->cgroup_id;
+	t->skel->rodata->system_wide = opts->n_pids == 0 && !opts->cgroup_id;
 	t->skel->rodata->filter_cgroup_id = opts->cgroup_id;
 	t->skel->rodata->filter_cgroup_level = opts->cgroup_level;
 	t->skel->rodata->self_tgid = getpid();
@@ -230,7 +300,7 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbu
 			 " (run with -v for the verifier log)");
 		goto fail;
 	}
-	err = setup_targets(t);
+	err = setup_targets(t, opts->pids, opts->n_pids);
 	if (err) {
 		snprintf(errbuf, errlen, "cannot set up pid filter: %s", strerror(-err));
 		goto fail;
@@ -257,15 +327,26 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbu
 	}
 	/* a first scan measures the clock lag and, in precise mode, creates
 	 * task storage for every traced thread (so the hot path stamps their
-	 * next park); park_cutoff_ns is 0: no thread passes the filter */
-	err = run_iter(t, t->scan_link, discard_record, NULL);
+	 * next park); park_cutoff_ns is 0: no thread passes the filter, the
+	 * --pid processes' summaries give their start times */
+	pin = calloc(1, sizeof(*pin));
+	if (!pin) {
+		err = -ENOMEM;
+		snprintf(errbuf, errlen, "out of memory");
+		goto fail;
+	}
+	pin->t = t;
+	err = run_iter(t, t->scan_link, pin_record, pin);
 	if (err) {
 		snprintf(errbuf, errlen, "cannot run task iterator: %s", strerror(-err));
 		goto fail;
 	}
+	pin_targets(t, pin);
+	free(pin);
 	*out = t;
 	return 0;
 fail:
+	free(pin);
 	tracer__free(t);
 	return err;
 }
@@ -462,8 +543,8 @@ static int read_counts(struct tracer *t, struct report *r)
 
 static bool is_target(const struct tracer *t, uint32_t pid)
 {
-	for (int i = 0; i < t->n_pids; i++)
-		if ((uint32_t)t->pids[i] == pid)
+	for (int i = 0; i < t->n_targets; i++)
+		if ((uint32_t)t->targets[i].pid == pid)
 			return true;
 	return false;
 }
@@ -486,8 +567,8 @@ int tracer__scan(struct tracer *t, struct report *r)
 	if (err)
 		return err;
 	/* processes given with --pid are summarised even when they are gone */
-	for (int i = 0; i < t->n_pids; i++)
-		if (!report_proc(r, t->pids[i]))
+	for (int i = 0; i < t->n_targets; i++)
+		if (!report_proc(r, t->targets[i].pid))
 			return -ENOMEM;
 	for (size_t i = 0; i < r->n_procs; i++)
 		if (!r->procs[i].comm[0] && is_target(t, r->procs[i].pid))
@@ -508,13 +589,17 @@ void tracer__prune(struct tracer *t, const struct report *r)
 	}
 }
 
-int tracer__targets_alive(const struct tracer *t)
+int tracer__targets_alive(struct tracer *t)
 {
 	int alive = 0;
 
-	for (int i = 0; i < t->n_pids; i++)
-		if (process_alive(t->pids[i]))
-			alive++;
+	for (int i = 0; i < t->n_targets; i++) {
+		struct target *tg = &t->targets[i];
+
+		if (!tg->gone && !target_alive(tg))
+			forget_target(t, tg);
+		alive += !tg->gone;
+	}
 	return alive;
 }
 

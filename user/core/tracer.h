@@ -45,7 +45,10 @@ int tracer__capture(struct tracer *t, const uint32_t *tids, const uint64_t *nvcs
 /* True when the capture iterator is loaded (kernel >= 5.18). */
 bool tracer__can_capture(const struct tracer *t);
 
-/* Number of --pid processes still alive. */
-int tracer__targets_alive(const struct tracer *t);
+/* Number of --pid processes still alive. A process is the one given at
+ * start-up while a process with its pid has the same start time: one
+ * found gone (exited, or its pid reused by another) is dropped from the
+ * BPF filter and stays gone. */
+int tracer__targets_alive(struct tracer *t);
 
 #endif

@@ -15,6 +15,7 @@ struct go_proc {
 	struct go_tracer *tracer;
 	struct go_snapshot snap;	/* kept until the next report */
 	bool have_snap, gone;
+	uint64_t start_ns;		/* the process's start, from its first report; 0 = not yet */
 	uint64_t attach_real_ns;
 	uint64_t prev_created, prev_exited;
 };
@@ -197,6 +198,22 @@ static uint32_t goroutine_flags(const struct go_goroutine *gr)
 	return f;
 }
 
+/* Is the process under p->pid still the one attached to? The scan saw it
+ * (not seen: gone; with --pid, a newcomer under the pid is not even
+ * scanned) with the same start time (else its pid was reused). A reader of
+ * the newcomer's memory could take its runtime for the old one's: a Go
+ * binary restarted under the same pid has the same addresses. */
+static bool same_process(struct go_proc *p, const struct report *r)
+{
+	const struct proc_report *seen = report_find_proc(r, p->pid);
+
+	if (seen && (!seen->alive || (p->start_ns && seen->start_ns != p->start_ns)))
+		p->gone = true;
+	else if (seen && !p->start_ns)
+		p->start_ns = seen->start_ns;
+	return !p->gone;
+}
+
 static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r)
 {
 	struct proc_report *pr;
@@ -207,7 +224,7 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 		go_snapshot__free(&p->snap);
 		p->have_snap = false;
 	}
-	if (p->gone)
+	if (p->gone || !same_process(p, r))
 		return 0;
 	err = go_tracer__snapshot(p->tracer, r->threshold_ns / 1e9, &p->snap);
 	if (err) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include "core/options.h"
 
 #include "sinks/prom_exporter.h"
 #include "sinks/prom_format.h"
@@ -29,14 +30,9 @@ struct prom_exporter {
 
 static int parse_port(const char *s, in_port_t *port)
 {
-	char *end;
-	long v;
+	uint64_t v;
 
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < 1 || v > 65535)
+	if (parse_uint(s, 1, 65535, &v))
 		return -EINVAL;
 	*port = htons((in_port_t)v);
 	return 0;
