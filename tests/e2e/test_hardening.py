@@ -128,6 +128,14 @@ def test_output_rules_every_format(target):
     shm = "/dev/shm/lt-hard-%d" % os.getpid()
     refused(["-p", str(target.pid), "-d", "1s", "-f", "json"], shm, "under /dev", "a file under /dev (tmpfs)")
     t.ok(not os.path.exists(shm), "nothing created under /dev")
+    bound = os.path.join(TMP, "bound.jsonl")
+    open(bound, "w").close()
+    subprocess.run(["mount", "--bind", "/proc/self/status", bound], check=True)
+    try:
+        refused(["-p", str(target.pid), "-d", "1s", "-f", "json"], bound, "on procfs",
+                "a kernel file bind-mounted at the path")
+    finally:
+        subprocess.run(["umount", bound])
 
 
 def test_replace_rechecks(target):

@@ -13,10 +13,8 @@
 
 #include "util/safe_open.h"
 
-/* Why a file (its stat) is not one leaktrace may write reports to, or NULL.
- * dir_dev: the device of its directory (a file that is a mount point, a
- * bind mount of something else, is refused). */
-static const char *stat_refusal(const struct stat *st, dev_t dir_dev, char *buf, size_t size)
+/* Why a file (its stat) is not one leaktrace may write reports to, or NULL. */
+static const char *stat_refusal(const struct stat *st, char *buf, size_t size)
 {
 	if (S_ISLNK(st->st_mode))
 		return "is a symbolic link";
@@ -29,8 +27,6 @@ static const char *stat_refusal(const struct stat *st, dev_t dir_dev, char *buf,
 		snprintf(buf, size, "owned by another user (uid %u)", (unsigned)st->st_uid);
 		return buf;
 	}
-	if (st->st_dev != dir_dev)
-		return "a mount point";
 	return NULL;
 }
 
@@ -39,7 +35,6 @@ static const char *stat_refusal(const struct stat *st, dev_t dir_dev, char *buf,
  * allows a write-open only relative to it (core/sandbox.c). */
 static int out_dirfd = -1;
 static char *out_dir;
-static dev_t out_dir_dev;
 
 int safe_open_dirfd(void)
 {
@@ -51,7 +46,6 @@ int safe_open_dirfd(void)
 static int open_dir_of(const char *path, const char **name)
 {
 	const char *slash = strrchr(path, '/');
-	struct stat st;
 	char *dir;
 	int fd;
 
@@ -66,20 +60,15 @@ static int open_dir_of(const char *path, const char **name)
 		return 0;
 	}
 	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		int err = -errno;
-
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0) {
 		free(dir);
-		return err;
+		return -errno;
 	}
 	if (out_dirfd >= 0)
 		close(out_dirfd);
 	free(out_dir);
 	out_dirfd = fd;
 	out_dir = dir;
-	out_dir_dev = st.st_dev;
 	return 0;
 }
 
@@ -107,6 +96,21 @@ static const char *kernel_fs_name(long type)
 	return NULL;
 }
 
+/* Why the filesystem of fd is no place for reports, or NULL. */
+static const char *fs_refusal(int fd, char *buf, size_t size)
+{
+	struct statfs sfs;
+	const char *fs;
+
+	if (fstatfs(fd, &sfs))
+		return strerror(errno);
+	fs = kernel_fs_name((long)sfs.f_type);
+	if (!fs)
+		return NULL;
+	snprintf(buf, size, "on %s, a kernel interface", fs);
+	return buf;
+}
+
 /* Why out_dir is no place for reports, or NULL: a kernel filesystem, or
  * under /proc, /sys or /dev whatever their filesystem (devtmpfs says
  * tmpfs). */
@@ -114,16 +118,10 @@ static const char *dir_refusal(char *buf, size_t size)
 {
 	static const char *const kernel_dirs[] = { "/proc", "/sys", "/dev" };
 	char real[PATH_MAX];
-	struct statfs sfs;
-	const char *fs;
+	const char *why = fs_refusal(out_dirfd, buf, size);
 
-	if (fstatfs(out_dirfd, &sfs))
-		return strerror(errno);
-	fs = kernel_fs_name((long)sfs.f_type);
-	if (fs) {
-		snprintf(buf, size, "on %s, a kernel interface", fs);
-		return buf;
-	}
+	if (why)
+		return why;
 	if (!realpath(out_dir, real))
 		return strerror(errno);
 	for (size_t i = 0; i < sizeof(kernel_dirs) / sizeof(kernel_dirs[0]); i++) {
@@ -145,7 +143,22 @@ static const char *name_refusal(const char *name, char *buf, size_t size)
 
 	if (fstatat(out_dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
 		return errno == ENOENT ? NULL : strerror(errno);
-	return stat_refusal(&st, out_dir_dev, buf, size);
+	return stat_refusal(&st, buf, size);
+}
+
+/* Why the filesystem of the file at NAME (a kernel file bind-mounted
+ * there) is no place for reports, or NULL. At start only: fstatfs is not
+ * in the sandbox's list, and mounting needs root. */
+static const char *name_fs_refusal(const char *name, char *buf, size_t size)
+{
+	const char *why;
+	int fd = openat(out_dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? NULL : strerror(errno);
+	why = fs_refusal(fd, buf, size);
+	close(fd);
+	return why;
 }
 
 int safe_output_check(const char *path, char *err, size_t errlen)
@@ -160,6 +173,8 @@ int safe_output_check(const char *path, char *err, size_t errlen)
 	/* what is at PATH first: "not a regular file" says more of /dev/null */
 	if (!why)
 		why = name_refusal(name, buf, sizeof(buf));
+	if (!why)
+		why = name_fs_refusal(name, buf, sizeof(buf));
 	if (!why)
 		why = dir_refusal(buf, sizeof(buf));
 	if (!why)
@@ -205,7 +220,7 @@ static FILE *open_checked(const char *path, bool end_cut_line, char *err, size_t
 		snprintf(err, errlen, "%s: %s", path, why);
 		return NULL;
 	}
-	why = fstat(fd, &st) ? strerror(errno) : stat_refusal(&st, out_dir_dev, buf, sizeof(buf));
+	why = fstat(fd, &st) ? strerror(errno) : stat_refusal(&st, buf, sizeof(buf));
 	/* clears O_NONBLOCK (F_SETFL leaves the access mode) */
 	if (!why && fcntl(fd, F_SETFL, O_APPEND))
 		why = strerror(errno);

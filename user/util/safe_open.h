@@ -19,9 +19,10 @@
 
 /* The -o target of every format, checked at start, before anything is
  * loaded: 0, or -EPERM/-errno with the reason in ERR ("PATH: reason", no
- * "leaktrace:" prefix). Refused: a directory on a kernel filesystem
- * (procfs, sysfs, cgroupfs, debugfs...) or under /proc, /sys, /dev; and at
- * PATH itself, when something is there, what is refused below. */
+ * "leaktrace:" prefix). Refused: a file or directory on a kernel
+ * filesystem (procfs, sysfs, cgroupfs, debugfs...), a directory under
+ * /proc, /sys, /dev; and at PATH itself, when something is there, what is
+ * refused below. */
 int safe_output_check(const char *path, char *err, size_t errlen);
 
 /* Open PATH for appending, line-buffered: created SAFE_OPEN_MODE when
@@ -29,8 +30,7 @@ int safe_output_check(const char *path, char *err, size_t errlen);
  * phrase, no "leaktrace:" prefix): a symlink as the last component, anything
  * but a regular file (FIFO, device, directory, socket), a file with more
  * than one hard link, a file owned by a user other than root and leaktrace's
- * own, a file on another filesystem than its directory (a mount point).
- * The checks are made on the open descriptor (fstat), so a file swapped in
+ * own. The checks are made on the open descriptor (fstat), so a file swapped in
  * after a check cannot slip through. When the file's last byte is not a
  * newline (a line cut by a full disk), one is written first. Returns NULL
  * on refusal or error. */
