@@ -10,6 +10,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -191,6 +192,7 @@ def main():
     label = 'comm="%s"' % text_escaped(PROC_NAME).replace("\\", "\\\\")
     t.ok(label.encode() in metrics, "/metrics: label %s" % label, metrics[:600])
     t.ok(not leftovers(), "no BPF program or map left behind")
+    shutil.rmtree(TMP, ignore_errors=True)
     t.done()
 
 

@@ -10,6 +10,7 @@ bounded in time."""
 import errno
 import os
 import selectors
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -176,6 +177,7 @@ def main():
     rc, _, err = stop(lt, sig=0, timeout=30)
     t.ok(rc == 0, "leaktrace exits 0 when the process is gone", err)
     t.ok(not leftovers(), "no BPF program or map left behind")
+    shutil.rmtree(TMP, ignore_errors=True)
     t.done()
 
 
