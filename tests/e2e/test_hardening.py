@@ -4,6 +4,7 @@ local user can choose what root writes to (symlinks, FIFOs, devices, hard
 links, other users' files refused; created 0640; the same on SIGHUP), and
 after start-up leaktrace runs with few capabilities, no_new_privs and a
 seccomp allowlist that kills it on anything else."""
+import json
 import os
 import re
 import shutil
@@ -103,6 +104,105 @@ def test_output_files(target):
     os.symlink(victim2, swap)
     refused(base, swap, "symbolic link", "swap: symlink swapped in between runs")
     t.ok(unchanged(victim2), "swap: symlink target untouched")
+
+FORMATS = ("text", "json", "folded", "pprof")
+
+
+def test_output_rules_every_format(target):
+    """The -o rules of one function (util/safe_open.c safe_output_check),
+    at start, for every format: folded and pprof replace the file, so
+    their checks once ran on the temporary file only and a symlink, a hard
+    link or another user's file at the path was silently replaced."""
+    victim = victim_file("victim-fmt")
+    theirs = os.path.join(TMP, "theirs-fmt")
+    open(theirs, "w").close()
+    os.chown(theirs, NOBODY, NOBODY)
+    for fmt in FORMATS:
+        base = ["-p", str(target.pid), "-d", "1s", "-i", "1s", "-f", fmt]
+        link = os.path.join(TMP, "link." + fmt)
+        os.symlink(victim, link)
+        refused(base, link, "symbolic link", "-f %s: symlink" % fmt)
+        t.ok(os.path.islink(link) and unchanged(victim), "-f %s: the symlink stays, its target untouched" % fmt)
+        hard = os.path.join(TMP, "hard." + fmt)
+        os.link(victim, hard)
+        refused(base, hard, "hard link", "-f %s: hard link" % fmt)
+        os.unlink(hard)
+        refused(base, theirs, "owned by another user (uid %d)" % NOBODY, "-f %s: another user's file" % fmt)
+        refused(base, "/proc/self/status", "on procfs", "-f %s: /proc/self/status" % fmt)
+        refused(base, "/sys/kernel/lt-hard-x", "on sysfs", "-f %s: a path in /sys" % fmt)
+    t.ok(unchanged(victim) and os.path.getsize(theirs) == 0, "victims untouched")
+    shm = "/dev/shm/lt-hard-%d" % os.getpid()
+    refused(["-p", str(target.pid), "-d", "1s", "-f", "json"], shm, "under /dev", "a file under /dev (tmpfs)")
+    t.ok(not os.path.exists(shm), "nothing created under /dev")
+    bound = os.path.join(TMP, "bound.jsonl")
+    open(bound, "w").close()
+    subprocess.run(["mount", "--bind", "/proc/self/status", bound], check=True)
+    try:
+        refused(["-p", str(target.pid), "-d", "1s", "-f", "json"], bound, "on procfs",
+                "a kernel file bind-mounted at the path")
+    finally:
+        subprocess.run(["umount", bound])
+
+
+def test_replace_rechecks(target):
+    """At each replace the path is checked again: a hard link put there
+    since the last report is not removed; leaktrace stops with one line."""
+    out = os.path.join(TMP, "rechecked.folded")
+    lt = subprocess.Popen([LEAKTRACE, "-p", str(target.pid), "-t", "1s", "-i", "1s", "-f", "folded",
+                           "-o", out], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          stdin=subprocess.DEVNULL, text=True)
+    wait_for(lambda: os.path.exists(out), 30)
+    victim = victim_file("victim-replace")
+    os.unlink(out)
+    os.link(victim, out)
+    try:
+        _, err = lt.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        lt.kill()
+        _, err = lt.communicate()
+    lines = err.strip().splitlines()
+    t.ok(lt.returncode == 1 and any("cannot write %s: has more than one hard link" % out in l for l in lines),
+         "a hard link swapped in between reports: not replaced, exit 1 with the reason", err)
+    t.ok(os.stat(out).st_nlink == 2 and unchanged(victim), "the hard link is left in place")
+
+
+def test_full_disk(target):
+    """A full disk cuts the last JSON line; the next start ends it with a
+    newline first, so every record after it parses."""
+    mnt = os.path.join(TMP, "small")
+    os.mkdir(mnt)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0755", "tmpfs", mnt], check=True)
+    try:
+        out = os.path.join(mnt, "out.jsonl")
+        filler = os.path.join(mnt, "filler")
+        with open(filler, "wb") as f:
+            f.write(b"x" * (60 * 1024 - 700))   # a page and 700 bytes left
+        args = ["-p", str(target.pid), "-t", "1s", "-i", "1s", "-f", "json", "-o", out]
+        rc, _, err = run(args + ["-d", "6s"], timeout=60)
+        data = open(out, "rb").read()
+        t.ok(rc == 1 and "No space left on device" in err, "full disk: exit 1, the reason said", err)
+        cut = not data.endswith(b"\n")
+        t.ok(cut, "full disk: the last line is cut (%d bytes written)" % len(data), data[-200:])
+        os.unlink(filler)
+        rc, _, err = run(args + ["-d", "1s"], timeout=60)
+        lines = open(out, "rb").read().split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        bad = []
+        for i, line in enumerate(lines):
+            try:
+                json.loads(line)
+            except ValueError:
+                bad.append(i)
+        first_run = data.count(b"\n")
+        # the cut line is what the full disk left of it, nothing appended
+        alone = len(lines) > first_run and lines[first_run] == data.split(b"\n")[-1]
+        t.ok(rc == 0 and alone and bad == ([first_run] if cut else []) and len(lines) > first_run + 1,
+             "next start: the cut line stands alone, every other line parses (%d lines, bad %s)" %
+             (len(lines), bad), err)
+    finally:
+        subprocess.run(["umount", mnt])
+
 
 def stop_lt(lt):
     lt.send_signal(signal.SIGTERM)
@@ -297,6 +397,9 @@ def main():
     target = subprocess.Popen(["sleep", "600"])
     try:
         test_output_files(target)
+        test_output_rules_every_format(target)
+        test_replace_rechecks(target)
+        test_full_disk(target)
         test_sighup_symlink(target)
         test_sandbox(target)
         test_forbidden_call(target)

@@ -58,8 +58,11 @@ static void test_label_value_escaping(void **state)
 		{ "a}b{c,d=", "\"a}b{c,d=\"" },
 		{ "\xff", "\"\xc3\xbf\"" },		/* invalid byte: its Latin-1 reading */
 		{ "\xc3\xa9t\xc3\xa9", "\"\xc3\xa9t\xc3\xa9\"" },	/* valid UTF-8 passes */
-		{ "\xe2\x82", "\"\xc3\xa2\xc2\x82\"" },	/* truncated sequence */
-		{ "\xed\xa0\x80", "\"\xc3\xad\xc2\xa0\xc2\x80\"" },	/* surrogate */
+		/* truncated sequence, surrogate: Latin-1, but 0x80..0x9f are C1
+		 * controls, written as the text \xNN */
+		{ "\xe2\x82", "\"\xc3\xa2\\\\x82\"" },
+		{ "\xed\xa0\x80", "\"\xc3\xad\xc2\xa0\\\\x80\"" },
+		{ "\x1b[31m\t", "\"\\\\x1b[31m\\\\x09\"" },	/* no raw control byte */
 		{ hostile, "\"h\\\"q\\\\b\\nn}\xc3\xbfz\"" },
 	};
 

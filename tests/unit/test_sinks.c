@@ -19,7 +19,9 @@
 #include "sinks/findings.h"
 #include "sinks/frame.h"
 #include "sinks/output.h"
+#include "sinks/prom_format.h"
 #include "sinks/sink.h"
+#include "sinks/syslog_out.h"
 
 /* h " q \ b <LF> n } <0xff> z: the hostile_name workload's default */
 static const char hostile[] = "h\"q\\b\nn}\xffz";
@@ -33,15 +35,24 @@ static void test_escape_styles(void **state)
 		{ ESCAPE_JSON, hostile, "h\\\"q\\\\b\\nn}\\u00ffz" },
 		{ ESCAPE_JSON, "\x01\x7f\t\xc3\xa9", "\\u0001\\u007f\\t\xc3\xa9" },
 		{ ESCAPE_PROM, hostile, "h\\\"q\\\\b\\nn}\xc3\xbfz" },
-		{ ESCAPE_PROM, "\t", "\t" },
-		{ ESCAPE_UTF8, hostile, "h\"q\\b\nn}\xc3\xbfz" },
-		{ ESCAPE_UTF8, "\xe2\x82\xac\xe2\x82", "\xe2\x82\xac\xc3\xa2\xc2\x82" },
+		{ ESCAPE_PROM, "\t", "\\\\x09" },
+		{ ESCAPE_UTF8, hostile, "h\"q\\b\\x0an}\xc3\xbfz" },
+		{ ESCAPE_UTF8, "\xe2\x82\xac\xe2\x82", "\xe2\x82\xac\xc3\xa2\\x82" },
 		{ ESCAPE_SYSLOG, hostile, "h\\\"q\\\\b\\x0an}\\xffz" },
 		{ ESCAPE_SYSLOG, "\xc3\xa9", "\\xc3\\xa9" },
 		{ ESCAPE_TEXT, hostile, "h\"q\\\\b\\x0an}\\xffz" },
 		{ ESCAPE_FOLDED, hostile, "h\"q\\x5cb\\x0an}\\xffz" },
 		{ ESCAPE_FOLDED, "a;b c\xc3\xa9", "a\\x3bb c\xc3\xa9" },
 		{ ESCAPE_FOLDED, "", "" },
+		/* a terminal's escape (ESC, 0x1b), DEL and C1 controls (U+009B is
+		 * CSI: "\xc2\x9b" in UTF-8, 0x9b alone read as Latin-1) never pass */
+		{ ESCAPE_JSON, "\x1b[31m\x7f\xc2\x9b\x9b", "\\u001b[31m\\u007f\\u009b\\u009b" },
+		{ ESCAPE_PROM, "\x1b[31m\x7f\xc2\x9b\x9b",
+		  "\\\\x1b[31m\\\\x7f\\\\xc2\\\\x9b\\\\x9b" },
+		{ ESCAPE_UTF8, "\x1b[31m\x7f\xc2\x9b\x9b\xc2\xa0", "\\x1b[31m\\x7f\\xc2\\x9b\\x9b\xc2\xa0" },
+		{ ESCAPE_SYSLOG, "\x1b[31m\x7f\xc2\x9b", "\\x1b[31m\\x7f\\xc2\\x9b" },
+		{ ESCAPE_TEXT, "\x1b[31m\x7f\xc2\x9b", "\\x1b[31m\\x7f\\xc2\\x9b" },
+		{ ESCAPE_FOLDED, "\x1b[31m\x7f\xc2\x9b\x9b", "\\x1b[31m\\x7f\\xc2\\x9b\\x9b" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -514,8 +525,8 @@ static void test_pprof_roundtrip(void **state)
 		assert_int_equal(d.values[i][1], (10ULL + i) * 1000000000ULL);
 		assert_true(has_label(&d, i, "pid", NULL, 42));
 		assert_true(has_label(&d, i, "tid", NULL, 100 + i));
-		/* invalid UTF-8 becomes its Latin-1 reading; the rest stays */
-		assert_true(has_label(&d, i, "comm", "h\"q\\b\nn}\xc3\xbfz", 0));
+		/* invalid UTF-8 becomes its Latin-1 reading, controls \xNN */
+		assert_true(has_label(&d, i, "comm", "h\"q\\b\\x0an}\xc3\xbfz", 0));
 	}
 	assert_true(has_label(&d, 0, "verdict", "leak", 0));
 	assert_true(has_label(&d, 0, "site", "000000000000aaaa", 0));
@@ -532,11 +543,118 @@ static void test_pprof_roundtrip(void **state)
 	report_free(&r);
 }
 
+/* The bytes a terminal or a log viewer acts on: C0 but the line ends a
+ * format uses, DEL, and C1 (raw 0x80..0x9f outside UTF-8, or U+0080..U+009F
+ * in it). */
+static const char *first_control(const char *buf, size_t len, bool utf8)
+{
+	const unsigned char *b = (const unsigned char *)buf;
+
+	for (size_t i = 0; i < len; i++) {
+		if ((b[i] < 0x20 && b[i] != '\n') || b[i] == 0x7f)
+			return buf + i;
+		if (!utf8 && b[i] >= 0x80 && b[i] <= 0x9f)
+			return buf + i;
+		if (utf8 && b[i] == 0xc2 && i + 1 < len && b[i + 1] >= 0x80 && b[i + 1] <= 0x9f)
+			return buf + i;
+	}
+	return NULL;
+}
+
+static void assert_no_control(const char *what, const char *buf, size_t len, bool utf8)
+{
+	const char *c = first_control(buf, len, utf8);
+
+	if (c)
+		fail_msg("%s: control byte 0x%02x at %zu: ...%.60s", what, (unsigned char)*c,
+			 (size_t)(c - buf), c > buf + 20 ? c - 20 : buf);
+}
+
+/* A symbol name as objcopy --redefine-sym can make one: terminal colour
+ * escapes, a newline, the folded separator, a quote, C1 CSI. */
+static char evil_frame[] = "\x1b[31mevil\x1b[0m\n;\"\xc2\x9b" "2J+0x10";
+static char *evil_frames[] = { "pthread_cond_wait+0x10", evil_frame, "start_thread+0x9" };
+static const char evil_name[] = "\x1b]0;pwn\x07\x9b";
+
+static void build_evil_report(struct report *r)
+{
+	build_report(r, 1);
+	for (size_t i = 0; i < r->n_threads; i++) {
+		memcpy(r->threads[i].thread, evil_name, sizeof(evil_name));
+		memcpy(r->threads[i].comm, evil_name, sizeof(evil_name));
+	}
+	r->threads[0].user_stack = evil_frames;
+	memcpy(r->procs[0].comm, evil_name, sizeof(evil_name));
+	for (size_t i = 0; i < r->n_sites; i++)
+		memcpy(r->sites[i].comm, evil_name, sizeof(evil_name));
+}
+
+/* Every sink's output of a report whose names and frames carry control
+ * bytes: none of them raw, the name still recognisable. */
+static void test_no_control_byte_in_any_output(void **state)
+{
+	struct prom_totals totals = {};
+	struct prom_self self = {};
+	struct report r;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	build_evil_report(&r);
+
+	f = open_memstream(&buf, &len);
+	output_text(f, &r);
+	fclose(f);
+	assert_no_control("text", buf, len, false);
+	/* the site's "at FRAME" line and the stack: the name as \xNN */
+	assert_non_null(strstr(buf, "at \\x1b[31mevil\\x1b[0m\\x0a;\"\\xc2\\x9b2J+0x10: grows"));
+	assert_non_null(strstr(buf, "<- \\x1b[31mevil"));
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	output_json(f, &r);
+	fclose(f);
+	assert_no_control("json", buf, len, true);
+	assert_non_null(strstr(buf, "\"\\u001b[31mevil\\u001b[0m\\n;\\\"\\u009b2J+0x10\""));
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	output_folded(f, &r, false);
+	fclose(f);
+	assert_no_control("folded", buf, len, true);
+	/* one line per site, "frames VALUE": the ';' of the name escaped */
+	assert_non_null(strstr(buf, ";\\x1b[31mevil\\x1b[0m\\x0a\\x3b\"\\xc2\\x9b2J;"));
+	assert_int_equal(count_lines(buf, " "), 2);
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	assert_int_equal(prom_render(f, &r, &totals, &self, false), 0);
+	fclose(f);
+	assert_no_control("prometheus", buf, len, true);
+	/* the value reads \x1b]0;pwn\x07\x9b (the format escapes only \\ \" \n) */
+	assert_non_null(strstr(buf, "{comm=\"\\\\x1b]0;pwn\\\\x07\\\\x9b\""));
+	free(buf);
+
+	{
+		struct finding fd = { .kind = FINDING_THREAD, .pid = 42, .tid = 100 };
+		char line[SYSLOG_LINE_MAX];
+		size_t n;
+
+		memcpy(fd.comm, evil_name, sizeof(evil_name));
+		memcpy(fd.thread, evil_name, sizeof(evil_name));
+		n = syslog_format_finding(line, sizeof(line), FINDING_NEW, &fd, &r.threads[0], NULL);
+		assert_no_control("syslog", line, n, false);
+		assert_non_null(strstr(line, "thread=\"\\x1b]0;pwn\\x07\\x9b\""));
+	}
+	report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape_styles),
 		cmocka_unit_test(test_escape_copy_never_cuts_an_escape),
+		cmocka_unit_test(test_no_control_byte_in_any_output),
 		cmocka_unit_test(test_sink_list),
 		cmocka_unit_test(test_format_options),
 		cmocka_unit_test(test_frame_parse),

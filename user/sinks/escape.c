@@ -5,9 +5,10 @@
 
 #include "sinks/escape.h"
 
-/* The longest escaped form of one input unit: a 4-byte UTF-8 sequence, or
- * "\u00XX" / "\xNN" for one byte. */
-#define UNIT_MAX 8
+/* The longest escaped form of one input unit: a C1 control's two UTF-8
+ * bytes for Prometheus (two times backslash, backslash, x, two digits: 10
+ * bytes), a 4-byte UTF-8 sequence, "\u00XX" or "\xNN" for one byte. */
+#define UNIT_MAX 12
 
 size_t utf8_seq_len(const unsigned char *s, size_t n)
 {
@@ -60,11 +61,19 @@ static size_t backslash(char *out, char c)
 	return 2;
 }
 
+/* A control character: C0, DEL, or C1 (U+0080..U+009F, which a terminal
+ * may read as CSI and friends: 0x9b alone, or "\xc2\x9b" in UTF-8). */
+static bool is_control(unsigned int cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
 /* Rules for one byte that is not part of a valid multi-byte sequence:
- * returns the escaped length in out, 0 to pass it as is. */
+ * returns the escaped length in out, 0 to pass it as is. valid: it is
+ * ASCII; otherwise it is read as Latin-1 (its code point is the byte). */
 static size_t escape_byte(enum escape_style style, unsigned char c, bool valid, char *out)
 {
-	bool ctl = c < 0x20 || c == 0x7f;
+	bool ctl = is_control(c);
 
 	switch (style) {
 	case ESCAPE_JSON:
@@ -80,8 +89,13 @@ static size_t escape_byte(enum escape_style style, unsigned char c, bool valid, 
 			return backslash(out, c);
 		if (c == '\n')
 			return backslash(out, 'n');
+		/* the format has no other escape: the value reads "\x1b" */
+		if (ctl)
+			return hex_escape(out, "\\\\x", c);
 		/* fallthrough */
 	case ESCAPE_UTF8:
+		if (ctl)
+			return hex_escape(out, "\\x", c);
 		if (valid)
 			return 0;
 		out[0] = (char)(0xc0 | c >> 6);
@@ -101,6 +115,20 @@ static size_t escape_byte(enum escape_style style, unsigned char c, bool valid, 
 	return 0;
 }
 
+/* A valid UTF-8 sequence of a C1 control (U+0080..U+009F), in a style
+ * that passes UTF-8: JSON writes its code point \u00XX, the others each
+ * byte as \xNN (Prometheus: \\xNN, as for C0). */
+static size_t escape_c1(enum escape_style style, const unsigned char *s, char *out)
+{
+	const char *prefix = style == ESCAPE_PROM ? "\\\\x" : "\\x";
+	size_t n;
+
+	if (style == ESCAPE_JSON)
+		return hex_escape(out, "\\u00", (unsigned char)(0x80 | (s[1] & 0x3f)));
+	n = hex_escape(out, prefix, s[0]);
+	return n + hex_escape(out + n, prefix, s[1]);
+}
+
 /* The escaped form of the unit at s[0..n): returns the input bytes it
  * consumed and stores its output in out and its length in out_len. */
 static size_t escape_unit(enum escape_style style, const unsigned char *s, size_t n, char *out,
@@ -109,6 +137,10 @@ static size_t escape_unit(enum escape_style style, const unsigned char *s, size_
 	bool ascii_only = style == ESCAPE_SYSLOG || style == ESCAPE_TEXT;
 	size_t seq = ascii_only || s[0] < 0x80 ? 1 : utf8_seq_len(s, n);
 
+	if (seq == 2 && s[0] == 0xc2 && s[1] < 0xa0) {
+		*out_len = escape_c1(style, s, out);
+		return seq;
+	}
 	if (seq > 1) {
 		memcpy(out, s, seq);
 		*out_len = seq;
@@ -169,6 +201,11 @@ void prom_write_label_value(FILE *f, const char *s, size_t len)
 	fputc('"', f);
 	escape_write(f, s, len, ESCAPE_PROM);
 	fputc('"', f);
+}
+
+void text_write(FILE *f, const char *s, size_t len)
+{
+	escape_write(f, s, len, ESCAPE_TEXT);
 }
 
 void text_escape(char *dst, size_t dst_size, const char *s, size_t len)

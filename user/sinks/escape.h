@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Escaping of untrusted strings (comm, thread names, symbols, paths) for
- * every output, one walker and one rule set per format. No input can end a
- * record, add a field or make the output invalid in its format. */
+ * every output, one walker and one rule set per format: every sink writes
+ * such a string through here. No input can end a record, add a field or
+ * make the output invalid in its format, and no output carries a raw
+ * control character (C0, DEL, or C1 U+0080..U+009F: a terminal, a log
+ * viewer or pprof's text views would act on them). */
 #ifndef LT_ESCAPE_H
 #define LT_ESCAPE_H
 
@@ -12,11 +15,12 @@ enum escape_style {
 	/* JSON string body: \" \\ \n \r \t, other controls and bytes that are
 	 * not valid UTF-8 as \u00XX (their Latin-1 reading); UTF-8 passes. */
 	ESCAPE_JSON,
-	/* Prometheus label value: \\ \" \n; bytes that are not valid UTF-8 as
-	 * the UTF-8 of their Latin-1 reading (a scrape must be UTF-8). */
+	/* Prometheus label value: \\ \" \n (the format's only escapes); other
+	 * controls as the text \xNN (written \\xNN); bytes that are not valid
+	 * UTF-8 as the UTF-8 of their Latin-1 reading (a scrape must be UTF-8). */
 	ESCAPE_PROM,
-	/* Any UTF-8 string field (pprof): only invalid bytes change, to the
-	 * UTF-8 of their Latin-1 reading. */
+	/* Any UTF-8 string field (pprof): controls as the text \xNN, bytes that
+	 * are not valid UTF-8 as the UTF-8 of their Latin-1 reading. */
 	ESCAPE_UTF8,
 	/* syslog key="value": printable ASCII only; \" \\, the rest \xNN. */
 	ESCAPE_SYSLOG,
@@ -40,7 +44,8 @@ void json_write_string(FILE *f, const char *s, size_t len);
 /* Write s as a quoted Prometheus label value. */
 void prom_write_label_value(FILE *f, const char *s, size_t len);
 
-/* Printable text for a terminal (ESCAPE_TEXT into dst). */
+/* Printable text for a terminal: ESCAPE_TEXT to f, or into dst. */
+void text_write(FILE *f, const char *s, size_t len);
 void text_escape(char *dst, size_t dst_size, const char *s, size_t len);
 
 /* Length of the valid UTF-8 sequence at s (n >= 1 bytes left), 0 if it is

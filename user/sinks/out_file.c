@@ -17,6 +17,14 @@ int out_file__open(struct out_file *of, const char *path, bool replace, char *ms
 		of->f = stdout;
 		return 0;
 	}
+	/* the same rules for every format, now, not at the first report */
+	if (safe_output_check(path, msg, size)) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", msg);
+		snprintf(msg, size, "cannot %s %s", replace ? "write" : "open", why);
+		return LT_EXIT_USAGE;
+	}
 	if (replace) {
 		char why[512];
 		FILE *probe;
@@ -56,6 +64,7 @@ FILE *out_file__begin(struct out_file *of)
 
 int out_file__commit(struct out_file *of)
 {
+	char why[512];
 	int err = 0;
 
 	if (!of->f)
@@ -70,10 +79,12 @@ int out_file__commit(struct out_file *of)
 	if (fclose(of->f))
 		err = -EIO;
 	of->f = NULL;
-	if (!err)
-		err = safe_replace_commit(of->path);
+	if (err)
+		snprintf(why, sizeof(why), "%s: %s", of->path, strerror(-err));
+	else
+		err = safe_replace_commit(of->path, why, sizeof(why));
 	if (err) {
-		fprintf(stderr, "leaktrace: cannot write %s: %s\n", of->path, strerror(-err));
+		fprintf(stderr, "leaktrace: cannot write %s\n", why);
 		safe_replace_abort(of->path);
 	}
 	return err;

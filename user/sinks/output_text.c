@@ -99,8 +99,11 @@ static void print_stack(FILE *f, const char *label, char **frames, int n)
 	if (!n)
 		return;
 	fprintf(f, "    %s: ", label);
-	for (int i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? " <- " : "", frames[i]);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputs(" <- ", f);
+		text_write(f, frames[i], SIZE_MAX);
+	}
 	fputc('\n', f);
 }
 
@@ -154,17 +157,20 @@ static void print_site(FILE *f, const struct report *r, const struct site_report
 
 	format_duration(lo, sizeof(lo), s->min_parked_ns);
 	format_duration(hi, sizeof(hi), s->max_parked_ns);
-	fprintf(f, "  [%s] %" PRIu32 " thread%s parked %s%s%s at %s: %s (site %016" PRIx64 ")\n",
-		verdict_name(s->verdict), s->n_threads, s->n_threads == 1 ? "" : "s", lo,
-		s->n_threads > 1 ? "-" : "", s->n_threads > 1 ? hi : "", site_label(t),
-		s->reason ? s->reason : "", s->group);
+	fprintf(f, "  [%s] %" PRIu32 " thread%s parked %s%s%s at ", verdict_name(s->verdict),
+		s->n_threads, s->n_threads == 1 ? "" : "s", lo, s->n_threads > 1 ? "-" : "",
+		s->n_threads > 1 ? hi : "");
+	text_write(f, site_label(t), SIZE_MAX);
+	fprintf(f, ": %s (site %016" PRIx64 ")\n", s->reason ? s->reason : "", s->group);
 	if (s->verdict >= VERDICT_LEAK || s->n_threads > 1)
 		fprintf(f, "    evidence: growth %.1f/min, %" PRIu32 " arrived, %" PRIu32 " left, %" PRIu32
 			" distinct wait objects, %s\n", s->growth_per_min, s->arrivals, s->departures,
 			s->distinct_wait_objects, s->no_timeout ? "no timeout" : "timeouts");
-	if (s->awaiting_peer)
-		fprintf(f, "    evidence: request to %s unanswered for %.1f s\n", s->peer,
-			s->peer_silent_ms / 1e3);
+	if (s->awaiting_peer) {
+		fputs("    evidence: request to ", f);
+		text_write(f, s->peer, sizeof(s->peer));
+		fprintf(f, " unanswered for %.1f s\n", s->peer_silent_ms / 1e3);
+	}
 	for (uint32_t i = 0; i < s->cycle_len; i++) {
 		const struct thread_report *c = report_find_thread(r, s->pid, s->cycle[i]);
 
@@ -213,26 +219,37 @@ static void print_conn_site(FILE *f, const struct report *r, const struct site_r
 
 	format_duration(lo, sizeof(lo), s->min_parked_ns);
 	format_duration(hi, sizeof(hi), s->max_parked_ns);
-	fprintf(f, "  [%s] %" PRIu32 " request%s to %s unanswered for %s%s%s: %s (site %016" PRIx64 ")\n",
-		verdict_name(s->verdict), s->n_threads, s->n_threads == 1 ? "" : "s", s->peer, lo,
+	fprintf(f, "  [%s] %" PRIu32 " request%s to ", verdict_name(s->verdict), s->n_threads,
+		s->n_threads == 1 ? "" : "s");
+	text_write(f, s->peer, sizeof(s->peer));
+	fprintf(f, " unanswered for %s%s%s: %s (site %016" PRIx64 ")\n", lo,
 		s->n_threads > 1 ? "-" : "", s->n_threads > 1 ? hi : "", s->reason ? s->reason : "",
 		s->group);
-	for (size_t i = 0; i < r->n_conns; i++)
-		if (r->conns[i].site_index == (size_t)(s - r->sites))
-			fprintf(f, "    connection %s -> %s (socket inode %" PRIu64 ")\n", r->conns[i].local,
-				r->conns[i].peer, r->conns[i].inode);
+	for (size_t i = 0; i < r->n_conns; i++) {
+		const struct conn_report *c = &r->conns[i];
+
+		if (c->site_index != (size_t)(s - r->sites))
+			continue;
+		fputs("    connection ", f);
+		text_write(f, c->local, sizeof(c->local));
+		fputs(" -> ", f);
+		text_write(f, c->peer, sizeof(c->peer));
+		fprintf(f, " (socket inode %" PRIu64 ")\n", c->inode);
+	}
 }
 
 static void print_go_line(FILE *f, const struct proc_report *p)
 {
-	char created[24] = "?", exited[24] = "?";
+	char created[24] = "?", exited[24] = "?", version[4 * sizeof(p->go_version) + 1];
 
 	if (p->go_created != UINT64_MAX)
 		snprintf(created, sizeof(created), "%" PRIu64, p->go_created);
 	if (p->go_exited != UINT64_MAX)
 		snprintf(exited, sizeof(exited), "%" PRIu64, p->go_exited);
+	/* read from the binary: the target's to choose */
+	text_escape(version, sizeof(version), p->go_version, sizeof(p->go_version));
 	fprintf(f, "  goroutines (%s): %" PRIu64 " live, +%s created, -%s exited, %" PRIu32
-		" parked (~: parked before leaktrace attached)", p->go_version, p->go_live, created,
+		" parked (~: parked before leaktrace attached)", version, p->go_live, created,
 		exited, p->go_parked);
 	if (p->go_cut)
 		fprintf(f, ", %" PRIu64 " not read (walk bounds, time or memory budget)", p->go_cut);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,16 +18,31 @@
 #include "sinks/prom_exporter.h"
 #include "sinks/prom_format.h"
 #include "sinks/sink.h"
+#include "util/clock.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
+/* A connection being served: when it must be done by, who it is from. */
+struct conn_slot {
+	MHD_socket fd;
+	uint64_t accept_ns;
+	struct sockaddr_storage client;
+	bool used, cut;
+	bool requested;		/* its request arrived (on_request) */
+};
+
 struct prom_exporter {
 	struct MHD_Daemon *mhd;
+	pthread_t thread;		/* serve(): the HTTP thread */
+	bool thread_started;
+	int stop_pipe[2];		/* prom_exporter__free() wakes serve() */
 	pthread_mutex_t lock;		/* guards snap and snap_len */
 	char *snap;
 	size_t snap_len;
 	struct prom_totals totals;	/* main thread only */
 	bool pid_label;			/* --prometheus-pid */
+	/* HTTP thread only: every open connection, by socket_context */
+	struct conn_slot conns[PROM_MAX_CONNECTIONS];
 };
 
 static int parse_port(const char *s, in_port_t *port)
@@ -95,6 +112,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int status,
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	/* one request per connection: the deadline counts from the accept */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -107,8 +126,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	static const char not_found[] = "not found: leaktrace serves /metrics\n";
 	static const char not_allowed[] = "method not allowed\n";
 	struct prom_exporter *e = cls;
+	const union MHD_ConnectionInfo *ctx;
 	struct MHD_Response *resp;
 
+	ctx = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ctx && ctx->socket_context)
+		((struct conn_slot *)ctx->socket_context)->requested = true;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		resp = MHD_create_response_from_buffer(sizeof(not_allowed) - 1, (void *)not_allowed,
 						       MHD_RESPMEM_PERSISTENT);
@@ -124,6 +147,128 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	resp = MHD_create_response_from_buffer(e->snap_len, e->snap, MHD_RESPMEM_MUST_COPY);
 	pthread_mutex_unlock(&e->lock);
 	return respond(conn, MHD_HTTP_OK, resp, CONTENT_TYPE);
+}
+
+/* The client address without the port: connections from one host. */
+static bool same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+}
+
+static void cut(struct conn_slot *c)
+{
+	if (!c->cut)
+		shutdown(c->fd, SHUT_RDWR);
+	c->cut = true;
+}
+
+/* At most PROM_MAX_PER_IP connections of one host: past it, the oldest of
+ * its connections that has not sent a request yet is cut, not the new one
+ * (MHD's own per-IP limit refuses the new one: a host flooding idle
+ * connections would keep a scraper on the same address out for good; this
+ * way a client that sends its request at once gets in). */
+static void limit_host(struct prom_exporter *e, const struct conn_slot *now)
+{
+	struct conn_slot *oldest = NULL;
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < PROM_MAX_CONNECTIONS; i++) {
+		struct conn_slot *c = &e->conns[i];
+
+		if (!c->used || c->cut || !same_host(&c->client, &now->client))
+			continue;
+		n++;
+		if (c != now && !c->requested && (!oldest || c->accept_ns < oldest->accept_ns))
+			oldest = c;
+	}
+	if (n > PROM_MAX_PER_IP && oldest)
+		cut(oldest);
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: a connection gets its slot when accepted,
+ * gives it back when closed (HTTP thread, in MHD_run()). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct prom_exporter *e = cls;
+	const union MHD_ConnectionInfo *fd, *addr;
+	struct conn_slot *slot = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (slot)
+			slot->used = false;
+		return;
+	}
+	fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	addr = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	for (size_t i = 0; fd && addr && i < PROM_MAX_CONNECTIONS; i++) {
+		if (e->conns[i].used)
+			continue;
+		slot = &e->conns[i];
+		*slot = (struct conn_slot){ .fd = fd->connect_fd, .used = true, .accept_ns = mono_ns() };
+		memcpy(&slot->client, addr->client_addr,
+		       addr->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+		       sizeof(struct sockaddr_in));
+		*socket_context = slot;
+		limit_host(e, slot);
+		return;
+	}
+}
+
+/* Shut down the sockets of connections past their deadline, whatever they
+ * are sending (each byte would restart MHD's idle timeout): MHD then reads
+ * EOF and closes them. Called between MHD_run()s, in the thread that closes
+ * connections, so a slot's fd is still that connection's. Returns the
+ * milliseconds to the next deadline, -1 if none. */
+static int cut_overdue(struct prom_exporter *e)
+{
+	uint64_t now = mono_ns(), next = UINT64_MAX;
+
+	for (size_t i = 0; i < PROM_MAX_CONNECTIONS; i++) {
+		struct conn_slot *c = &e->conns[i];
+		uint64_t deadline = c->accept_ns + PROM_REQUEST_DEADLINE_MS * 1000000ULL;
+
+		if (!c->used || c->cut)
+			continue;
+		if (deadline <= now)
+			cut(c);
+		else if (deadline < next)
+			next = deadline;
+	}
+	return next == UINT64_MAX ? -1 : (int)((next - now) / 1000000 + 1);
+}
+
+/* The HTTP thread: MHD's epoll set and the stop pipe, polled until the
+ * deadline of the oldest connection or MHD's own timeout. */
+static void *serve(void *arg)
+{
+	struct prom_exporter *e = arg;
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(e->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	struct pollfd p[2] = {
+		{ .fd = info ? info->epoll_fd : -1, .events = POLLIN },
+		{ .fd = e->stop_pipe[0], .events = POLLIN },
+	};
+
+	for (;;) {
+		MHD_UNSIGNED_LONG_LONG mhd_ms;
+		int timeout = cut_overdue(e);
+
+		if (MHD_get_timeout(e->mhd, &mhd_ms) == MHD_YES &&
+		    (timeout < 0 || mhd_ms < (MHD_UNSIGNED_LONG_LONG)timeout))
+			timeout = mhd_ms > INT_MAX ? INT_MAX : (int)mhd_ms;
+		if (poll(p, 2, timeout) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		MHD_run(e->mhd);
+	}
+	return NULL;
 }
 
 static void read_self(struct prom_self *self)
@@ -209,6 +354,7 @@ int prom_exporter__new(const char *addr, bool pid_label, struct prom_exporter **
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
+	e->stop_pipe[0] = e->stop_pipe[1] = -1;
 	pthread_mutex_init(&e->lock, NULL);
 	e->pid_label = pid_label;
 	/* scrapes before the first report get the global series at zero */
@@ -224,12 +370,15 @@ int prom_exporter__new(const char *addr, bool pid_label, struct prom_exporter **
 		snprintf(err_msg, err_size, "cannot listen on %s: %s", addr, strerror(-err));
 		goto fail;
 	}
-	e->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-				  (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	/* polled by serve(), not by a thread of MHD's: the deadlines are cut
+	 * between two MHD_run()s */
+	e->mhd = MHD_start_daemon(MHD_USE_EPOLL | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 				  0, NULL, NULL, on_request, e,
 				  MHD_OPTION_LISTEN_SOCKET, fd,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)PROM_MAX_CONNECTIONS,
+				  MHD_OPTION_CONNECTION_TIMEOUT,
+				  (unsigned int)(PROM_REQUEST_DEADLINE_MS / 1000),
+				  MHD_OPTION_NOTIFY_CONNECTION, on_connection, e,
 				  MHD_OPTION_END);
 	if (!e->mhd) {
 		close(fd);
@@ -237,6 +386,17 @@ int prom_exporter__new(const char *addr, bool pid_label, struct prom_exporter **
 		snprintf(err_msg, err_size, "cannot start the metrics server on %s", addr);
 		goto fail;
 	}
+	if (pipe2(e->stop_pipe, O_CLOEXEC)) {
+		err = -errno;
+		snprintf(err_msg, err_size, "cannot start the metrics server: %s", strerror(-err));
+		goto fail;
+	}
+	err = -pthread_create(&e->thread, NULL, serve, e);
+	if (err) {
+		snprintf(err_msg, err_size, "cannot start the metrics thread: %s", strerror(-err));
+		goto fail;
+	}
+	e->thread_started = true;
 	*out = e;
 	return 0;
 fail:
@@ -248,9 +408,18 @@ void prom_exporter__free(struct prom_exporter *e)
 {
 	if (!e)
 		return;
-	/* joins the HTTP thread and closes the listening socket */
+	if (e->thread_started) {
+		char b = 0;
+
+		if (write(e->stop_pipe[1], &b, 1) == 1)
+			pthread_join(e->thread, NULL);
+	}
+	/* closes the connections and the listening socket */
 	if (e->mhd)
 		MHD_stop_daemon(e->mhd);
+	for (int i = 0; i < 2; i++)
+		if (e->stop_pipe[i] >= 0)
+			close(e->stop_pipe[i]);
 	pthread_mutex_destroy(&e->lock);
 	free(e->snap);
 	free(e);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* --prometheus: serve GET /metrics over HTTP (libmicrohttpd, its own
- * thread). The HTTP thread only ever copies the last rendered snapshot;
- * it never sees a struct report. */
+/* --prometheus: serve GET /metrics over HTTP (libmicrohttpd, polled by a
+ * thread of our own). The HTTP thread only ever copies the last rendered
+ * snapshot; it never sees a struct report, so a slow client cannot hold
+ * the report loop. No client can hold a connection for long: */
 #ifndef LT_PROM_EXPORTER_H
 #define LT_PROM_EXPORTER_H
 
@@ -9,6 +10,16 @@
 #include <sys/socket.h>
 
 #include "core/report.h"
+
+/* Connections served at once, all clients together. */
+#define PROM_MAX_CONNECTIONS 256
+/* ... and from one client address: one host cannot take every slot. */
+#define PROM_MAX_PER_IP 32
+/* A connection is closed this long after its accept, whatever it sends
+ * (MHD's own timeout is an idle one, restarted by every byte: one byte a
+ * second held a slot forever). Responses say "Connection: close": one
+ * request per connection. */
+#define PROM_REQUEST_DEADLINE_MS 5000
 
 struct prom_exporter;
 
