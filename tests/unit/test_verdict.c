@@ -445,10 +445,10 @@ static void test_history_bounded(void **state)
 	build(&r, OTHER_PID, 0, four, 4);
 	assert_int_equal(verdict_engine__judge(e, &r), 0);
 	assert_int_equal(r.n_sites, 4);		/* every site is judged... */
-	assert_int_equal(r.sites_evicted, 2);	/* ...only 2 are remembered */
+	assert_int_equal(r.lost[DROP_SITES_EVICTED], 2);	/* ...only 2 are remembered */
 	build(&r, OTHER_PID, 1, four, 4);
 	assert_int_equal(verdict_engine__judge(e, &r), 0);
-	assert_int_equal(r.sites_evicted, 4);
+	assert_int_equal(r.lost[DROP_SITES_EVICTED], 2);	/* this report's, not the total */
 	for (size_t i = 0; i < r.n_sites; i++)
 		assert_true(r.sites[i].reports_seen <= 2);
 
@@ -471,7 +471,7 @@ static void test_history_bounded(void **state)
 	build(&r, OTHER_PID, 10, one, 1);
 	assert_int_equal(verdict_engine__judge(e, &r), 0);
 	assert_int_equal(site_of(&r, 10)->reports_seen, 1);
-	assert_int_equal(r.sites_evicted, 0);
+	assert_int_equal(r.lost[DROP_SITES_EVICTED], 0);
 	report_free(&r);
 	verdict_engine__free(e);
 }

@@ -24,6 +24,7 @@ struct session {
 	struct sinks *sinks;
 	struct identity_cache *identities;
 	struct report rep;
+	struct drop_totals drops;	/* the reports' losses, summed */
 	uint64_t last_ns;
 	enum verdict worst;
 };
@@ -222,6 +223,7 @@ int session__report(struct session *s, bool final)
 	}
 	r->judge_ns = clock_ns(CLOCK_MONOTONIC) - t2;
 	r->max_rss_kb = max_rss_kb();
+	drop_totals_add(&s->drops, r->lost, r->drops);
 	if (r->worst > s->worst)
 		s->worst = r->worst;
 	err = sinks__emit(s->sinks, r);
