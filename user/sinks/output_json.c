@@ -209,6 +209,9 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 		s->group, verdict_name(s->verdict), s->reason ? s->reason : "", s->n_threads,
 		s->min_parked_ns / 1e9, s->max_parked_ns / 1e9, s->growth_per_min,
 		s->no_timeout ? "true" : "false");
+	/* threads grouped by their wait until their stacks come (capture cap) */
+	if (s->stacks_deferred)
+		fprintf(f, "\"stacks_deferred\":%" PRIu32 ",", s->stacks_deferred);
 	if (s->wakeups_known)
 		fprintf(f, "\"woken_since_park\":%s,", s->woken_since_park ? "true" : "false");
 	fprintf(f, "\"distinct_wait_addrs\":%" PRIu32 ",\"arrivals\":%" PRIu32 ",\"departures\":%" PRIu32
