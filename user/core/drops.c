@@ -34,6 +34,8 @@ const struct drop_desc drop_table[DROP_MAX] = {
 		"Python frame walks that failed (marker frame left in the stack)" },
 	[DROP_CONNECTIONS_UNLOCATED] = { "connections_unlocated",
 		"unanswered connections not looked for (per-report fd budget spent)" },
+	[DROP_GO_PARK_TIMES] = { "go_park_times",
+		"goroutine parks not timed (--precise park-time map full): ages estimated" },
 };
 
 void drop_totals_add(struct drop_totals *t, const uint64_t lost[DROP_MAX], uint64_t drops[DROP_MAX])

@@ -24,6 +24,7 @@ enum drop_reason {
 	DROP_GOROUTINES_CUT,	/* goroutines/sudogs not read (walk bounds, budget) */
 	DROP_PYTHON_WALKS_FAILED,	/* Python frame walks that left a marker frame */
 	DROP_CONNECTIONS_UNLOCATED,	/* unanswered connections not looked for (fd budget) */
+	DROP_GO_PARK_TIMES,	/* --precise: goroutine park times not recorded (map full) */
 	DROP_MAX,
 };
 

@@ -17,6 +17,7 @@ struct go_proc {
 	bool have_snap, gone;
 	uint64_t attach_real_ns;
 	uint64_t prev_created, prev_exited;
+	uint64_t prev_dropped;		/* snap.dropped at the previous snapshot */
 };
 
 struct go_report {
@@ -224,6 +225,9 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 	pr->go_live = p->snap.live;
 	pr->go_cut = p->snap.cut;
 	r->lost[DROP_GOROUTINES_CUT] += p->snap.cut;
+	/* a total since attach, per process: this report's share */
+	r->lost[DROP_GO_PARK_TIMES] += p->snap.dropped - p->prev_dropped;
+	p->prev_dropped = p->snap.dropped;
 	pr->go_created = pr->go_exited = UINT64_MAX;
 	pr->go_created_total = p->snap.created;
 	pr->go_exited_total = p->snap.exited;
