@@ -7,7 +7,10 @@ cap must be counted as such (drops.capture_cap, stack_error -11 EAGAIN,
 stack_deferred), not as "woke or exited" (-116 ESTALE, capture 0, as
 before), be the youngest parks, get their stacks in the next report, and
 with --events get them as "changed" records, with no wait-shaped site
-appearing for one report."""
+appearing for one report. Then threads that wake or exit between a
+report's scan and its capture (park_cycle) are counted as capture_ran and
+capture_exited, and in every report each cause's count is the number of
+threads showing its stack_error."""
 import os
 import re
 import shutil
@@ -88,6 +91,59 @@ def check_snapshot(w):
          "snapshot: report 2 loses nothing (capture_cap total stays %d)" % over, rep2)
     t.ok(rep2["captures"] == over, "snapshot: report 2 captures exactly the deferred ones (%d)"
          % rep2["captures"], rep2)
+    check_causes_match(reps)
+
+
+# stack_error of a thread left without a stack, per drop name
+ERRNO_OF = {"capture_cap": -11, "capture_ran": -116, "capture_exited": -3,
+            "capture_no_frames": -61}
+
+
+def check_causes_match(reps, label="snapshot"):
+    """Every report: each capture cause's count (the growth of its total)
+    is the number of threads showing its stack_error, and they sum to
+    capture_failures."""
+    prev, bad = {}, []
+    for i, rep in enumerate(reps):
+        drops = rep[-1]["drops"]
+        threads = [r for r in rep if r.get("type") == "thread"]
+        lost = {k: drops[k] - prev.get(k, 0) for k in drops}
+        for name, err in ERRNO_OF.items():
+            shown = sum(1 for r in threads if r.get("stack_error") == err)
+            if shown != lost.get(name, 0):
+                bad.append((i, name, lost.get(name), shown))
+        if sum(v for k, v in lost.items() if k.startswith("capture")) != rep[-1]["capture_failures"]:
+            bad.append((i, "capture_failures", rep[-1]["capture_failures"], lost))
+        prev = drops
+    t.ok(not bad, "%s: in every report, each cause's count is the threads with its "
+         "stack_error, summing to capture_failures" % label, bad)
+
+
+def check_cycle(exit_mode):
+    """Threads that park 1.5 s at a time, wakes spread: with -t 1s some of
+    those a scan found parked wake (or exit) before their capture."""
+    label = "exiting threads" if exit_mode else "waking threads"
+    w = Workload(["park_cycle", "--threads", "4000", "--period-ms", "1500"] +
+                 (["--exit"] if exit_mode else []), timeout=60)
+    path = os.path.join(TMP, "cycle-%d.json" % exit_mode)
+    try:
+        rc, _, err = run(["-p", str(w.pid), "-t", "1s", "-i", "2s", "-d", "9s", "-f", "json",
+                          "-o", path], timeout=60)
+    finally:
+        w.stop()
+    t.ok(rc == 0, "%s: leaktrace exits 0" % label, err)
+    reps = reports_of(path)
+    if not t.ok(len(reps) >= 3, "%s: three reports or more (%d)" % (label, len(reps))):
+        return
+    drops = reps[-1][-1]["drops"]
+    t.diag("%s: drops at the end %s" % (label, {k: v for k, v in drops.items() if v}))
+    name = "capture_exited" if exit_mode else "capture_ran"
+    t.ok(drops.get(name, 0) > 0, "%s: counted as %s (%s)" % (label, name, drops.get(name)), drops)
+    t.ok(drops.get("capture_cap") == 0 and drops.get("capture_failed") == 0,
+         "%s: nothing over the cap, no iterator failure" % label, drops)
+    if not exit_mode:
+        t.ok(drops.get("capture_exited") == 0, "%s: none counted as exited" % label, drops)
+    check_causes_match(reps, label)
 
 
 def check_events(w):
@@ -146,6 +202,8 @@ def main():
         check_text(w)
     finally:
         w.stop()
+    check_cycle(False)
+    check_cycle(True)
     t.ok(leftovers() == [], "nothing left loaded", leftovers())
     shutil.rmtree(TMP, ignore_errors=True)
     t.done()
