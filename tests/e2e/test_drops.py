@@ -91,6 +91,11 @@ def check_snapshot(w):
          "snapshot: report 2 loses nothing (capture_cap total stays %d)" % over, rep2)
     t.ok(rep2["captures"] == over, "snapshot: report 2 captures exactly the deferred ones (%d)"
          % rep2["captures"], rep2)
+    site2 = max(ours(second, w.pid, "site"), key=lambda x: x["threads"], default=None)
+    t.ok(site2 and site2["threads"] > CAP and site2["evidence"]["arrivals"] == 0,
+         "snapshot: report 2: the deferred threads join their stack's site without counting "
+         "as arrivals (they were parked already)",
+         site2 and (site2["threads"], site2["evidence"]))
     check_causes_match(reps)
 
 

@@ -429,6 +429,36 @@ static void test_options(void **state)
 	verdict_engine__free(e);
 }
 
+/* Threads that were parked past the threshold at a site's last sighting
+ * but missing from it (their stack capture deferred by the per-report cap)
+ * do not arrive when they join it: only parks that began since do. */
+static void test_deferred_are_no_arrivals(void **state)
+{
+	struct verdict_engine *e = verdict_engine__new(NULL);
+	struct tspec first[] = { TS(10, 0xa, 10.0, W_CONDVAR, 0x1000),
+				 TS(11, 0xa, 10.0, W_CONDVAR, 0x1100),
+				 TS(12, 0xa, 10.0, W_CONDVAR, 0x1200) };
+	struct tspec later[] = { TS(10, 0xa, 11.0, W_CONDVAR, 0x1000),
+				 TS(11, 0xa, 11.0, W_CONDVAR, 0x1100),
+				 TS(12, 0xa, 11.0, W_CONDVAR, 0x1200),
+				 /* parked before the first report: were due in it */
+				 TS(13, 0xa, 11.0, W_CONDVAR, 0x1300),
+				 TS(14, 0xa, 3.5, W_CONDVAR, 0x1400),
+				 /* parked since the first report: an arrival */
+				 TS(15, 0xa, 2.5, W_CONDVAR, 0x1500) };
+	struct report r = {};
+
+	(void)state;
+	build(&r, OTHER_PID, 0, first, 3);
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	build(&r, OTHER_PID, 1, later, 6);
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(site_of(&r, 15)->n_threads, 6);
+	assert_int_equal(site_of(&r, 15)->arrivals, 1);
+	report_free(&r);
+	verdict_engine__free(e);
+}
+
 /* History is bounded by max_sites (least recently seen go first, counted),
  * and sites missed for more than 3 reports are forgotten (not counted). */
 static void test_history_bounded(void **state)
@@ -1317,6 +1347,7 @@ int main(void)
 		cmocka_unit_test(test_group_without_stacks),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_history_bounded),
+		cmocka_unit_test(test_deferred_are_no_arrivals),
 		cmocka_unit_test(test_goroutine_rules),
 		cmocka_unit_test(test_goroutine_lock_piles),
 		cmocka_unit_test(test_goroutine_send_crowd),
