@@ -193,6 +193,40 @@ def check_text(w):
     t.ok("woke or exited" not in out, "text: no thread blamed for waking or exiting")
 
 
+DEEP_PY = """
+import sys, threading
+sys.setrecursionlimit(1000)
+def deep(n):
+    if n == 0:
+        print("READY", flush=True)
+        threading.Event().wait()
+    deep(n - 1)
+deep(int(sys.argv[1]))
+"""
+
+
+def check_python_cut():
+    """A Python thread parked 200 calls deep: its walk stops at 128 frames,
+    counted as python_walks_cut; 100 deep is not cut."""
+    for depth, cut in ((200, 1), (100, 0)):
+        w = Workload(["python3", "-c", DEEP_PY, str(depth)], timeout=30)
+        try:
+            rc, out, err = run(["-p", str(w.pid), "-t", "1s", "-i", "2s", "-d", "3s", "-f", "json"])
+        finally:
+            w.stop()
+        reps = split_reports(json_records(out)) if rc == 0 else []
+        first = reps[0] if reps else []
+        th = [r for r in first if r.get("type") == "thread"]
+        # Python frames are "function (file:line)", native ones "symbol+0xoff"
+        py = [sum(bool(re.search(r" \(.*:\d+\)$", f)) for f in r.get("user_stack", []))
+              for r in th]
+        drops = first[-1]["drops"] if first else {}
+        t.ok(rc == 0 and drops.get("python_walks_cut") == cut and py and
+             (max(py) == 128 if cut else depth < max(py) < 128),
+             "python %d calls deep: python_walks_cut %d, %s Python frames" %
+             (depth, cut, "128" if cut else "all"), (rc, err, drops, py))
+
+
 def main():
     if os.geteuid() != 0:
         print("1..0 # SKIP needs root")
@@ -209,6 +243,7 @@ def main():
         w.stop()
     check_cycle(False)
     check_cycle(True)
+    check_python_cut()
     t.ok(leftovers() == [], "nothing left loaded", leftovers())
     shutil.rmtree(TMP, ignore_errors=True)
     t.done()

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "core/drops.h"
 #include "leaktrace.h"
+#include "stacks/python_walk.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -36,6 +37,8 @@ const struct drop_desc drop_table[DROP_MAX] = {
 		"unanswered connections not looked for (per-report fd budget spent)" },
 	[DROP_GO_PARK_TIMES] = { "go_park_times",
 		"goroutine parks not timed (--precise park-time map full): ages estimated" },
+	[DROP_PYTHON_WALKS_CUT] = { "python_walks_cut",
+		"Python stacks cut at " STR(PY_MAX_FRAMES) " frames (the outermost lost)" },
 };
 
 void drop_totals_add(struct drop_totals *t, const uint64_t lost[DROP_MAX], uint64_t drops[DROP_MAX])

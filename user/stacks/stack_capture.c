@@ -121,6 +121,7 @@ struct run_ctx {
 	size_t n_fresh;
 	uint64_t captures;
 	uint64_t python_failures;
+	uint64_t python_cut;
 	uint64_t python_ns;
 };
 
@@ -154,10 +155,11 @@ static void on_stack(void *ctx, const struct lt_stack_rec *rec)
 		perf_maps__name_frames(c->sc->perf_maps, rec->tgid, e->user, e->n_user);
 	if (e->user && c->sc->python) {
 		uint64_t t0 = mono_ns();
+		int rc = python_stacks__merge(c->sc->python, rec->tgid, rec->tid, &e->user,
+					      &e->n_user, e->n_user >= c->sc->max_depth);
 
-		if (python_stacks__merge(c->sc->python, rec->tgid, rec->tid, &e->user, &e->n_user,
-					 e->n_user >= c->sc->max_depth) == 1)
-			c->python_failures++;
+		c->python_failures += rc == 1;
+		c->python_cut += rc == 2;
 		c->python_ns += mono_ns() - t0;
 	}
 	if (c->sc->kernel)
@@ -184,19 +186,20 @@ static enum drop_reason asked_miss(const struct cached_stack *e, int miss, int *
 	return why;
 }
 
-/* Hand the stack of e to th, or say why th has none. */
-static void fill_thread(struct report *r, struct thread_report *th, const struct cached_stack *e,
-			enum drop_reason why, int err)
+/* Lend the stack of e (the cache keeps it) to th. */
+static void give_stack(struct thread_report *th, const struct cached_stack *e)
 {
-	if (e && e->site) {
-		th->user_stack = e->user;
-		th->n_user = e->n_user;
-		th->kernel_stack = e->kernel;
-		th->n_kernel = e->n_kernel;
-		th->site = e->site;
-		th->stacks_borrowed = true;
-		return;
-	}
+	th->user_stack = e->user;
+	th->n_user = e->n_user;
+	th->kernel_stack = e->kernel;
+	th->n_kernel = e->n_kernel;
+	th->site = e->site;
+	th->stacks_borrowed = true;
+}
+
+/* th has no stack: why, counted under its drop name. */
+static void no_stack(struct report *r, struct thread_report *th, enum drop_reason why, int err)
+{
 	th->stack_err = err;
 	th->stack_deferred = why == DROP_CAPTURE_CAP;
 	r->lost[why]++;
@@ -265,7 +268,7 @@ int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report
 		struct cached_stack *e = find_cached(c.fresh, c.n_fresh, r->threads[i].tid);
 
 		if (e && e->site)
-			fill_thread(r, &r->threads[i], e, DROP_MAX, 0);
+			give_stack(&r->threads[i], e);
 	}
 	for (size_t i = 0; i < n_want; i++) {
 		struct thread_report *th = &r->threads[w[i].thread];
@@ -277,7 +280,7 @@ int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report
 			continue;
 		if (i < n_ask)
 			why = asked_miss(e, miss[i], &th_err);
-		fill_thread(r, th, NULL, why, th_err);
+		no_stack(r, th, why, th_err);
 	}
 	for (size_t i = 0; i < sc->n_cache; i++)
 		cached_free(&sc->cache[i]);
@@ -288,6 +291,7 @@ int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report
 	r->captures = c.captures;
 	r->python_failures = c.python_failures;
 	r->lost[DROP_PYTHON_WALKS_FAILED] += c.python_failures;
+	r->lost[DROP_PYTHON_WALKS_CUT] += c.python_cut;
 	r->python_ns = c.python_ns;
 out:
 	free(c.fresh);
