@@ -26,6 +26,7 @@
 #define __TASK_STOPPED		0x0004
 #define __TASK_TRACED		0x0008
 #define TASK_NOLOAD		0x0400
+#define PF_EXITING		0x00000004
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -402,7 +403,7 @@ static __always_inline int dump_threads_body(struct bpf_iter__task *ctx, const b
 	rec.nr_threads = BPF_CORE_READ(task, signal, nr_threads);
 	if (task->pid == task->tgid)
 		rec.flags |= LT_F_LEADER;
-	if (task->flags & 0x00000004 /* PF_EXITING */)
+	if (task->flags & PF_EXITING)
 		rec.flags |= LT_F_EXITING;
 	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), task->comm);
 	bpf_probe_read_kernel_str(rec.pcomm, sizeof(rec.pcomm), BPF_CORE_READ(task, group_leader, comm));
@@ -455,7 +456,8 @@ static __always_inline bool still_parked(struct task_struct *task, __u64 nvcsw)
  * seen parked). Sleepable because bpf_copy_from_user_task may fault pages
  * in; the copy is clamped to the stack VMA since a copy crossing its end
  * fails whole. A thread that ran in between (nvcsw moved) is skipped: its
- * old stack would be stale.
+ * old stack would be stale; it, and a thread found exiting, keep their
+ * entry with the reason as value (LT_CAPTURE_*) for userspace to count.
  */
 SEC("iter.s/task")
 int capture_stacks(struct bpf_iter__task *ctx)
@@ -474,8 +476,17 @@ int capture_stacks(struct bpf_iter__task *ctx)
 		return 0;
 	tid = task->pid;
 	want = bpf_map_lookup_elem(&capture_tids, &tid);
-	if (!want || !still_parked(task, *want))
+	/* a task shown again (full seq buffer) after it was marked: done */
+	if (!want || *want == LT_CAPTURE_RAN || *want == LT_CAPTURE_EXITING)
 		return 0;
+	if (task->flags & PF_EXITING) {
+		*want = LT_CAPTURE_EXITING;
+		return 0;
+	}
+	if (!still_parked(task, *want)) {
+		*want = LT_CAPTURE_RAN;
+		return 0;
+	}
 	rec = bpf_map_lookup_elem(&stack_scratch, &zero);
 	if (!rec)
 		return 0;
@@ -507,10 +518,10 @@ int capture_stacks(struct bpf_iter__task *ctx)
 		if (n == 0)
 			rec->ustack_len = len;
 	}
-	if (rec->kstack_err < 0 && rec->ustack_err < 0)
-		drop(LT_DROP_CAPTURE);
-	if (!still_parked(task, *want))
+	if (!still_parked(task, *want)) {
+		*want = LT_CAPTURE_RAN;
 		return 0;
+	}
 	/* only the bytes of the stack that were copied go out */
 	size = offsetof(struct lt_stack_rec, ustack) + rec->ustack_len;
 	/* keep clang from checking a copy of size the verifier does not track */

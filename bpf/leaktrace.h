@@ -45,9 +45,14 @@ enum lt_thread_flags {
 enum lt_drop {
 	LT_DROP_PROC_COUNTS = 0,	/* per-process counter map full */
 	LT_DROP_TASK_STORAGE,		/* per-thread state (task storage) full */
-	LT_DROP_CAPTURE,		/* stack capture failed in BPF */
 	LT_DROP_MAX,
 };
+
+/* Values the capture iterator leaves in capture_tids for a thread it did
+ * not capture, so userspace tells why (a thread never visited has exited;
+ * a captured one is deleted). Never a real voluntary switch count. */
+#define LT_CAPTURE_RAN		(~0ULL)		/* ran since the scan: stack stale */
+#define LT_CAPTURE_EXITING	(~0ULL - 1)	/* exiting when visited */
 
 /* Per-thread state of precise mode, kept in task-local storage (freed with
  * the task). */

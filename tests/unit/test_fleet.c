@@ -170,9 +170,10 @@ static void test_prom_render(void **state)
 
 	r.mono_ns = 100000000000ULL;
 	r.real_ns = 1700000000ULL * 1000000000ULL;
-	r.drops[LT_DROP_CAPTURE] = 7;
+	r.drops[DROP_CAPTURE] = 7;
 	r.capture_failures = 2;
-	r.sites_evicted = 3;
+	r.drops[DROP_SITES_EVICTED] = 3;
+	r.drops[DROP_CAPTURE_CAP] = 5;
 	add_thread(&r, 10, 11, "svc", 30, VERDICT_LEAK);
 	add_thread(&r, 10, 12, "svc", 20, VERDICT_LEAK);
 	t = add_thread(&r, 20, 21, hostile, 5, VERDICT_STUCK);
@@ -208,6 +209,9 @@ static void test_prom_render(void **state)
 	assert_non_null(strstr(s, "leaktrace_drops_total{kind=\"capture\"} 7\n"));
 	assert_non_null(strstr(s, "leaktrace_drops_total{kind=\"task_storage\"} 0\n"));
 	assert_non_null(strstr(s, "leaktrace_drops_total{kind=\"sites_evicted\"} 3\n"));
+	assert_non_null(strstr(s, "leaktrace_drops_total{kind=\"capture_cap\"} 5\n"));
+	/* one series per drop_table row */
+	assert_int_equal(count(s, "leaktrace_drops_total{"), DROP_MAX);
 	assert_non_null(strstr(s, "leaktrace_capture_failures_total 4\n"));
 	assert_non_null(strstr(s, "leaktrace_reports_total 2\n"));
 	assert_non_null(strstr(s, "leaktrace_last_report_timestamp_seconds 1700000000.000\n"));

@@ -36,6 +36,7 @@ void report_reset(struct report *r)
 	r->worst = VERDICT_NONE;
 	r->threads_scanned = 0;
 	r->capture_failures = 0;
+	memset(r->lost, 0, sizeof(r->lost));
 	r->python_failures = 0;
 	r->python_ns = 0;
 	r->captures = 0;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "leaktrace.h"
+#include "core/drops.h"
 #include "core/identity.h"
 #include "core/wait.h"
 #include "util/hash.h"
@@ -46,7 +47,11 @@ struct thread_report {
 	int n_user;
 	char **kernel_stack;
 	int n_kernel;
-	int stack_err;			/* 0, or -errno of a failed capture */
+	int stack_err;			/* 0, or -errno of a failed capture (README
+					 * "Drops": -EAGAIN over the cap, -ESTALE ran,
+					 * -ESRCH exited, -ENODATA no frame) */
+	bool stack_deferred;		/* not captured for the per-report cap:
+					 * asked first in the next report */
 	bool stacks_borrowed;		/* frames belong to the stack cache, not to us */
 	uint64_t site;			/* hash of the stack, 0 = no stack */
 	bool go_runtime;		/* an OS thread of the Go runtime: set by the Go collector */
@@ -151,6 +156,8 @@ struct site_report {
 	size_t first_thread;		/* index of a thread of the site (stacks) */
 	uint32_t cycle[LT_MAX_CYCLE];	/* deadlock: tids in the cycle */
 	uint32_t cycle_len;
+	uint32_t stacks_deferred;	/* threads grouped by their wait because
+					 * their capture waits for a next report */
 };
 
 struct proc_report {
@@ -187,7 +194,9 @@ struct report {
 	bool final;
 	bool summarize_all;		/* summaries of every traced process, not only those with parked threads */
 	uint64_t threads_scanned;
-	uint64_t drops[LT_DROP_MAX];
+	uint64_t lost[DROP_MAX];		/* this report's losses, each collector
+					 * adds its own (core/drops.h) */
+	uint64_t drops[DROP_MAX];	/* losses since start: lost summed */
 	uint64_t capture_failures;	/* stacks asked for and not obtained */
 	uint64_t python_failures;	/* Python frame walks that failed (marker frame left) */
 	uint64_t python_ns;		/* spent in Python frame walks (part of capture_ns) */
@@ -206,8 +215,6 @@ struct report {
 	size_t n_conns, cap_conns;
 	enum verdict worst;		/* highest verdict in this report */
 	enum verdict min_verdict;	/* outputs skip threads and sites below it */
-	uint64_t sites_evicted;		/* verdict history entries dropped (bounded) */
-	uint64_t go_skipped;		/* Go processes not traced (over the bound) */
 	/* cost of this report: scan, stack capture + unwinding, verdicts */
 	uint64_t scan_ns, capture_ns, judge_ns;
 	uint64_t captures;		/* stacks captured and unwound */

@@ -25,6 +25,7 @@ struct session {
 	struct sinks *sinks;
 	struct identity_cache *identities;
 	struct report rep;
+	struct drop_totals drops;	/* the reports' losses, summed */
 	uint64_t last_ns;
 	enum verdict worst;
 	int state_err;			/* last failure to save the state, said once */
@@ -289,6 +290,7 @@ int session__report(struct session *s, bool final)
 	}
 	r->judge_ns = clock_ns(CLOCK_MONOTONIC) - t2;
 	r->max_rss_kb = max_rss_kb();
+	drop_totals_add(&s->drops, r->lost, r->drops);
 	if (r->worst > s->worst)
 		s->worst = r->worst;
 	save_state(s);

@@ -42,6 +42,7 @@ struct tracer {
 	/* counter totals at the previous scan, sorted by pid */
 	struct proc_totals *prev;
 	size_t n_prev;
+	__u64 drops_seen[LT_DROP_MAX];	/* BPF drop counters at the previous scan */
 	char *buf;
 	size_t buf_size;
 };
@@ -549,6 +550,22 @@ static bool is_target(const struct tracer *t, uint32_t pid)
 	return false;
 }
 
+/* This report's share of the BPF drop counters (totals since load). */
+static void bpf_drops(struct tracer *t, struct report *r)
+{
+	static const enum drop_reason reason[LT_DROP_MAX] = {
+		[LT_DROP_PROC_COUNTS] = DROP_PROC_COUNTS,
+		[LT_DROP_TASK_STORAGE] = DROP_TASK_STORAGE,
+	};
+
+	for (int i = 0; i < LT_DROP_MAX; i++) {
+		__u64 now = t->skel->bss->drops[i];
+
+		r->lost[reason[i]] += now - t->drops_seen[i];
+		t->drops_seen[i] = now;
+	}
+}
+
 int tracer__scan(struct tracer *t, struct report *r)
 {
 	struct scan_ctx sc = { t, r };
@@ -573,7 +590,7 @@ int tracer__scan(struct tracer *t, struct report *r)
 	for (size_t i = 0; i < r->n_procs; i++)
 		if (!r->procs[i].comm[0] && is_target(t, r->procs[i].pid))
 			snprintf(r->procs[i].comm, sizeof(r->procs[i].comm), "?");
-	memcpy(r->drops, t->skel->bss->drops, sizeof(r->drops));
+	bpf_drops(t, r);
 	report_sort(r);
 	return 0;
 }
@@ -622,8 +639,24 @@ static int capture_record(void *ctx, const void *rec, size_t len)
 	return 0;
 }
 
+/* Why tid got no record, from what the iterator left in the map (and
+ * remove it): a captured entry was deleted by BPF, a marked one says why,
+ * an untouched one was never visited (the task is gone). */
+static int capture_miss(struct bpf_map *map, __u32 tid, int iter_err)
+{
+	__u64 v;
+
+	if (bpf_map__lookup_and_delete_elem(map, &tid, sizeof(tid), &v, sizeof(v), 0))
+		return 0;
+	if (v == LT_CAPTURE_RAN)
+		return -ESTALE;
+	if (v == LT_CAPTURE_EXITING)
+		return -ESRCH;
+	return iter_err ? iter_err : -ESRCH;
+}
+
 int tracer__capture(struct tracer *t, const uint32_t *tids, const uint64_t *nvcsw, size_t n,
-		    tracer_stack_cb cb, void *ctx)
+		    tracer_stack_cb cb, void *ctx, int *miss)
 {
 	struct bpf_map *map = t->skel->maps.capture_tids;
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
@@ -634,7 +667,8 @@ int tracer__capture(struct tracer *t, const uint32_t *tids, const uint64_t *nvcs
 	if (!t->capture_link)
 		return -EOPNOTSUPP;
 	if (n > LT_MAX_CAPTURES)
-		n = LT_MAX_CAPTURES;
+		return -E2BIG;
+	memset(miss, 0, n * sizeof(*miss));
 	if (!n)
 		return 0;
 	c = calloc(1, sizeof(*c));
@@ -652,14 +686,11 @@ int tracer__capture(struct tracer *t, const uint32_t *tids, const uint64_t *nvcs
 		bpf_map__update_elem(map, &tid, sizeof(tid), &sw, sizeof(sw), BPF_ANY);
 	}
 	err = run_iter(t, t->capture_link, capture_record, c);
-	/* BPF deletes what it emitted; the few left ran or exited meanwhile */
-	if (c->received < n) {
-		for (size_t i = 0; i < n; i++) {
-			__u32 tid = tids[i];
-
-			bpf_map__delete_elem(map, &tid, sizeof(tid), 0);
-		}
-	}
+	/* BPF deletes what it emitted: the entries left say why the others
+	 * were not (and must go before the next report) */
+	if (c->received < n)
+		for (size_t i = 0; i < n; i++)
+			miss[i] = capture_miss(map, tids[i], err);
 	free(c);
 	return err;
 }

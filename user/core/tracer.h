@@ -37,10 +37,13 @@ void tracer__prune(struct tracer *t, const struct report *r);
 
 /* Capture the stacks of threads tids[i], seen parked with nvcsw[i]
  * voluntary switches; calls cb for each record obtained. Threads that ran
- * since (nvcsw moved) are skipped: their stack would be stale. */
+ * since (nvcsw moved) are skipped: their stack would be stale. miss[i]
+ * (n entries) says why tids[i] got no record: 0 = it got one, -ESTALE it
+ * ran, -ESRCH it exited, else the iterator's error. At most
+ * LT_MAX_CAPTURES tids (-E2BIG): the caller chooses which. */
 typedef void (*tracer_stack_cb)(void *ctx, const struct lt_stack_rec *rec);
 int tracer__capture(struct tracer *t, const uint32_t *tids, const uint64_t *nvcsw, size_t n,
-		    tracer_stack_cb cb, void *ctx);
+		    tracer_stack_cb cb, void *ctx, int *miss);
 
 /* True when the capture iterator is loaded (kernel >= 5.18). */
 bool tracer__can_capture(const struct tracer *t);

@@ -18,6 +18,7 @@ struct go_proc {
 	uint64_t start_ns;		/* the process's start, from its first report; 0 = not yet */
 	uint64_t attach_real_ns;
 	uint64_t prev_created, prev_exited;
+	uint64_t prev_dropped;		/* snap.dropped at the previous snapshot */
 };
 
 struct go_report {
@@ -28,7 +29,6 @@ struct go_report {
 	 * traceable), sorted; pruned when the pid is gone */
 	uint32_t *not_go;
 	size_t n_not_go, cap_not_go;
-	uint64_t skipped;		/* Go processes beyond max_procs */
 };
 
 /* Attach to pid; false (with a warning unless quiet) when it cannot be traced. */
@@ -241,6 +241,10 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 	snprintf(pr->go_version, sizeof(pr->go_version), "%s", p->snap.go_version);
 	pr->go_live = p->snap.live;
 	pr->go_cut = p->snap.cut;
+	r->lost[DROP_GOROUTINES_CUT] += p->snap.cut;
+	/* a total since attach, per process: this report's share */
+	r->lost[DROP_GO_PARK_TIMES] += p->snap.dropped - p->prev_dropped;
+	p->prev_dropped = p->snap.dropped;
 	pr->go_created = pr->go_exited = UINT64_MAX;
 	pr->go_created_total = p->snap.created;
 	pr->go_exited_total = p->snap.exited;
@@ -338,7 +342,7 @@ static void prune_not_go(struct go_report *g, const struct report *r)
 }
 
 /* System-wide: attach to the Go processes among those in the report. */
-static void discover(struct go_report *g, const struct report *r)
+static void discover(struct go_report *g, struct report *r)
 {
 	for (size_t i = 0; i < r->n_procs; i++) {
 		uint32_t pid = r->procs[i].pid;
@@ -351,7 +355,7 @@ static void discover(struct go_report *g, const struct report *r)
 			continue;
 		}
 		if (g->n_procs >= g->o.max_procs) {
-			g->skipped++;
+			r->lost[DROP_GO_PROCESSES_SKIPPED]++;
 			remember_not_go(g, pid);
 			continue;
 		}
@@ -391,7 +395,6 @@ int go_report__collect(struct go_report *g, struct report *r)
 		prune_not_go(g, r);
 		discover(g, r);
 	}
-	r->go_skipped = g->skipped;
 	if (!g->n_procs)
 		return 0;
 	mark_runtime_threads(g, r);

@@ -108,6 +108,17 @@ static bool still_parked(const struct report *r, const struct unit *by_id, size_
 	return park_same(&now, &m->park);
 }
 
+/* A thread parked past the threshold already when site s was last seen was
+ * due in that report: missing from it (its stack capture deferred by the
+ * per-report cap, or failed), it was there, it does not arrive now. Threads
+ * only: their park times are exact, a goroutine's may be estimated. */
+static bool due_at_last_sighting(const struct report *r, const struct unit *u,
+				 const struct site_hist *s)
+{
+	return u->kind == UNIT_THREAD &&
+	       r->mono_ns - unit_parked_ns(r, u) + r->threshold_ns <= s->last_seen;
+}
+
 static uint64_t unit_wakeups(const struct report *r, const struct unit *u)
 {
 	return u->kind == UNIT_THREAD ? r->threads[u->idx].wakeups : 0;
@@ -146,7 +157,8 @@ int site_history__observe(struct site_history *h, const struct report *r, const 
 			/* a member that ran and parked again left and came back;
 			 * one whose park began before attach never arrived */
 			if (!m || !park_same(&mem[k].park, &m->park))
-				cur->arrivals += mem[k].park.after_attach;
+				cur->arrivals += mem[k].park.after_attach &&
+						 !due_at_last_sighting(r, &u[k], old);
 			else if (mem[k].wakeups > m->wakeups)
 				cur->woken = true;
 		}

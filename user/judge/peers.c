@@ -230,6 +230,10 @@ int peer_finder_collect(struct peer_finder *f, struct report *r)
 	for (size_t i = 0; i < r->n_procs && !err && cand.found < cand.n && cand.budget; i++)
 		if (r->procs[i].alive || r->procs[i].is_go)
 			err = collect_proc(f, r, r->procs[i].pid, &cand);
+	/* the fds of the processes not reached were not read: what was not
+	 * found yet was not looked for */
+	if (!err && !cand.budget)
+		r->lost[DROP_CONNECTIONS_UNLOCATED] += cand.n - cand.found;
 	free(cand.inodes);
 	return err;
 }

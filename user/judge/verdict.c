@@ -15,6 +15,7 @@ struct verdict_engine {
 	struct baselines *baselines;	/* NULL without --baseline */
 	struct rule_opts rules;
 	struct site_history *history;
+	uint64_t evicted_seen;		/* site_history__commit()'s total last time */
 };
 
 struct verdict_engine *verdict_engine__new(const struct verdict_opts *opts)
@@ -303,8 +304,10 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 			s->max_parked_ns = parked;
 			s->first_thread = u[k].idx;
 		}
-		if (u[k].kind == UNIT_THREAD)
+		if (u[k].kind == UNIT_THREAD) {
 			describe_thread(j, &r->threads[u[k].idx], s, f);
+			s->stacks_deferred += r->threads[u[k].idx].stack_deferred;
+		}
 		else if (u[k].kind == UNIT_GOROUTINE)
 			describe_goroutine(&r->goroutines[u[k].idx], s, f);
 		else
@@ -366,7 +369,7 @@ static bool same_site(const struct unit *a, const struct unit *b)
 int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 {
 	struct unit *units, *by_id = NULL;
-	uint64_t *objs = NULL;
+	uint64_t *objs = NULL, evicted;
 	size_t n;
 	int err = -ENOMEM;
 
@@ -412,7 +415,9 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 		if (s->verdict > r->worst)
 			r->worst = s->verdict;
 	}
-	r->sites_evicted = site_history__commit(e->history);
+	evicted = site_history__commit(e->history);
+	r->lost[DROP_SITES_EVICTED] += evicted - e->evicted_seen;
+	e->evicted_seen = evicted;
 	if (e->baselines)
 		baselines__commit(e->baselines);
 	err = 0;

@@ -79,11 +79,13 @@ static int cmp_finding(const void *a, const void *b)
 }
 
 /* A site changes with its count too; a thread or goroutine only with its
- * verdict (the site line says when its mates come and go). */
+ * verdict (the site line says when its mates come and go), or when its
+ * stack, deferred by the capture cap, arrives. */
 static bool changed(const struct finding *prev, const struct finding *cur)
 {
 	return prev->verdict != cur->verdict ||
-	       (cur->kind == FINDING_SITE && prev->site_threads != cur->site_threads);
+	       (cur->kind == FINDING_SITE && prev->site_threads != cur->site_threads) ||
+	       (cur->kind == FINDING_THREAD && !prev->site && cur->site);
 }
 
 static int reserve(struct findings *fs, size_t n)
@@ -179,6 +181,18 @@ static enum verdict item_verdict(const struct report *r, enum finding_kind kind,
 	       kind == FINDING_GOROUTINE ? r->goroutines[k].verdict : r->sites[k].verdict;
 }
 
+/* A finding to report: at or above --min-verdict, and not a site made only
+ * of threads whose stacks the capture cap deferred: grouped by their wait
+ * for now, they join their stack's site next report, and a site that
+ * exists one report would be a false new/gone pair. */
+static bool followed(const struct report *r, enum finding_kind kind, size_t k)
+{
+	if (kind == FINDING_SITE && r->sites[k].stacks_deferred &&
+	    r->sites[k].stacks_deferred == r->sites[k].n_threads)
+		return false;
+	return item_verdict(r, kind, k) >= r->min_verdict;
+}
+
 int findings__update(struct findings *fs, const struct report *r, finding_fn fn, void *ctx)
 {
 	const struct source sources[] = {
@@ -192,14 +206,14 @@ int findings__update(struct findings *fs, const struct report *r, finding_fn fn,
 	/* like the other outputs, --min-verdict hides the items below it */
 	for (size_t s = 0; s < 3; s++)
 		for (size_t k = 0; (fs->kinds & 1u << sources[s].kind) && k < sources[s].n; k++)
-			shown += item_verdict(r, sources[s].kind, k) >= r->min_verdict;
+			shown += followed(r, sources[s].kind, k);
 	if (reserve(fs, shown < FINDINGS_MAX ? shown : FINDINGS_MAX))
 		return -ENOMEM;
 	for (size_t s = 0; s < 3; s++) {
 		if (!(fs->kinds & 1u << sources[s].kind))
 			continue;
 		for (size_t k = 0; k < sources[s].n && n < FINDINGS_MAX; k++)
-			if (item_verdict(r, sources[s].kind, k) >= r->min_verdict)
+			if (followed(r, sources[s].kind, k))
 				sources[s].fill(&fs->cur[n++], r, k);
 	}
 	fs->n_cur = n;

@@ -122,7 +122,9 @@ static void write_thread(FILE *f, const struct report *r, const struct thread_re
 		write_frames(f, "user_stack", t->user_stack, t->n_user);
 		write_frames(f, "kernel_stack", t->kernel_stack, t->n_kernel);
 	}
-	if (t->group)
+	/* a thread whose capture was deferred joins its stack's site next
+	 * report: the wait-shaped group it is in for now is no site to follow */
+	if (t->group && !t->stack_deferred)
 		fprintf(f, ",\"site\":\"%016" PRIx64 "\"", t->group);
 	if (t->verdict)
 		fprintf(f, ",\"verdict\":\"%s\"", verdict_name(t->verdict));
@@ -130,6 +132,8 @@ static void write_thread(FILE *f, const struct report *r, const struct thread_re
 		fprintf(f, ",\"lock_owner\":%" PRIu32, t->lock_owner);
 	if (t->stack_err)
 		fprintf(f, ",\"stack_error\":%d", t->stack_err);
+	if (t->stack_deferred)
+		fputs(",\"stack_deferred\":true", f);
 	fputs("}\n", f);
 }
 
@@ -205,6 +209,9 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 		s->group, verdict_name(s->verdict), s->reason ? s->reason : "", s->n_threads,
 		s->min_parked_ns / 1e9, s->max_parked_ns / 1e9, s->growth_per_min,
 		s->no_timeout ? "true" : "false");
+	/* threads grouped by their wait until their stacks come (capture cap) */
+	if (s->stacks_deferred)
+		fprintf(f, "\"stacks_deferred\":%" PRIu32 ",", s->stacks_deferred);
 	if (s->wakeups_known)
 		fprintf(f, "\"woken_since_park\":%s,", s->woken_since_park ? "true" : "false");
 	fprintf(f, "\"distinct_wait_addrs\":%" PRIu32 ",\"arrivals\":%" PRIu32 ",\"departures\":%" PRIu32
@@ -296,23 +303,30 @@ static void write_summary(FILE *f, const struct report *r, const struct proc_rep
 	fputs("}\n", f);
 }
 
+/* "drops":{NAME:N,...}: one key per drop_table row, totals since start */
+static void write_drops(FILE *f, const uint64_t drops[DROP_MAX])
+{
+	fputs(",\"drops\":{", f);
+	for (int i = 0; i < DROP_MAX; i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", drop_table[i].name, drops[i]);
+	fputc('}', f);
+}
+
 /* findings_dropped: -1 in snapshot mode, where there are no findings */
 static void write_report_record(FILE *f, const struct report *r, int64_t findings_dropped)
 {
 	write_head(f, "report", NULL, r);
 	if (findings_dropped >= 0)
 		fprintf(f, ",\"events\":true,\"findings_dropped\":%" PRId64, findings_dropped);
-	fprintf(f, ",\"final\":%s,\"threads_scanned\":%" PRIu64 ",\"parked\":%zu,\"processes\":%zu,"
-		"\"drops\":{\"proc_counts\":%" PRIu64 ",\"task_storage\":%" PRIu64
-		",\"capture\":%" PRIu64 ",\"sites_evicted\":%" PRIu64 ",\"go_processes_skipped\":%" PRIu64
-		"},\"capture_failures\":%" PRIu64 ",\"python_failures\":%" PRIu64
+	fprintf(f, ",\"final\":%s,\"threads_scanned\":%" PRIu64 ",\"parked\":%zu,\"processes\":%zu",
+		r->final ? "true" : "false", r->threads_scanned, r->n_threads, r->n_procs);
+	write_drops(f, r->drops);
+	fprintf(f, ",\"capture_failures\":%" PRIu64 ",\"python_failures\":%" PRIu64
 		",\"worst_verdict\":\"%s\",\"captures\":%" PRIu64 ",\"scan_ms\":%.3f,"
 		"\"capture_ms\":%.3f,\"python_ms\":%.3f,\"judge_ms\":%.3f,\"max_rss_kb\":%ld}\n",
-		r->final ? "true" : "false", r->threads_scanned, r->n_threads, r->n_procs,
-		r->drops[LT_DROP_PROC_COUNTS], r->drops[LT_DROP_TASK_STORAGE],
-		r->drops[LT_DROP_CAPTURE], r->sites_evicted, r->go_skipped, r->capture_failures,
-		r->python_failures, verdict_name(r->worst), r->captures, r->scan_ns / 1e6, r->capture_ns / 1e6,
-		r->python_ns / 1e6, r->judge_ns / 1e6, r->max_rss_kb);
+		r->capture_failures, r->python_failures, verdict_name(r->worst), r->captures,
+		r->scan_ns / 1e6, r->capture_ns / 1e6, r->python_ns / 1e6, r->judge_ns / 1e6,
+		r->max_rss_kb);
 }
 
 static void write_summaries(FILE *f, const struct report *r)

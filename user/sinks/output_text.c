@@ -272,6 +272,27 @@ static int cmp_site_idx(const void *a, const void *b)
 	return (x->max_parked_ns < y->max_parked_ns) - (x->max_parked_ns > y->max_parked_ns);
 }
 
+/* This report's losses, one note per cause naming it; then the totals
+ * since start, when any. */
+static void print_drops(FILE *f, const struct report *r)
+{
+	bool any = false;
+
+	for (int i = 0; i < DROP_MAX; i++)
+		if (r->lost[i])
+			fprintf(f, "note: %" PRIu64 " %s [%s]\n", r->lost[i], drop_table[i].note,
+				drop_table[i].name);
+	for (int i = 0; i < DROP_MAX; i++) {
+		if (!r->drops[i])
+			continue;
+		fprintf(f, "%s %s=%" PRIu64, any ? "" : "dropped since start:", drop_table[i].name,
+			r->drops[i]);
+		any = true;
+	}
+	if (any)
+		fputc('\n', f);
+}
+
 void output_text(FILE *f, const struct report *r)
 {
 	size_t *order = NULL, si = 0;
@@ -313,14 +334,7 @@ void output_text(FILE *f, const struct report *r)
 		}
 	}
 	free(order);
-	if (r->drops[LT_DROP_PROC_COUNTS] || r->drops[LT_DROP_TASK_STORAGE] ||
-	    r->drops[LT_DROP_CAPTURE] || r->sites_evicted)
-		fprintf(f, "warning: dropped: proc_counts=%" PRIu64 " task_storage=%" PRIu64
-			" capture=%" PRIu64 " sites_evicted=%" PRIu64 "\n", r->drops[LT_DROP_PROC_COUNTS],
-			r->drops[LT_DROP_TASK_STORAGE], r->drops[LT_DROP_CAPTURE], r->sites_evicted);
-	if (r->capture_failures)
-		fprintf(f, "note: %" PRIu64 " stack captures failed (thread woke or exited meanwhile)\n",
-			r->capture_failures);
+	print_drops(f, r);
 	fputc('\n', f);
 	fflush(f);
 }

@@ -308,12 +308,6 @@ static void write_go_metrics(FILE *f, const struct proc_agg *aggs, size_t n, boo
 static void write_global_metrics(FILE *f, const struct report *r, const struct prom_totals *t,
 				 const struct prom_self *self, size_t n_cut)
 {
-	static const char *const drop_kind[LT_DROP_MAX] = {
-		[LT_DROP_PROC_COUNTS] = "proc_counts",
-		[LT_DROP_TASK_STORAGE] = "task_storage",
-		[LT_DROP_CAPTURE] = "capture",
-	};
-
 	header(f, "leaktrace_series_truncated", "gauge",
 	       "Processes left out of the per-process series (the 100 with most parked threads are kept).");
 	fprintf(f, "leaktrace_series_truncated %zu\n", n_cut);
@@ -323,12 +317,10 @@ static void write_global_metrics(FILE *f, const struct report *r, const struct p
 	header(f, "leaktrace_threads_scanned", "gauge", "Threads scanned by the last report.");
 	fprintf(f, "leaktrace_threads_scanned %" PRIu64 "\n", r->threads_scanned);
 	header(f, "leaktrace_drops_total", "counter",
-	       "Events lost because a bounded map was full or a capture failed in BPF.");
-	for (int i = 0; i < LT_DROP_MAX; i++)
-		fprintf(f, "leaktrace_drops_total{kind=\"%s\"} %" PRIu64 "\n", drop_kind[i],
+	       "What was lost to a bound or a failure, by kind (README \"Drops\").");
+	for (int i = 0; i < DROP_MAX; i++)
+		fprintf(f, "leaktrace_drops_total{kind=\"%s\"} %" PRIu64 "\n", drop_table[i].name,
 			r->drops[i]);
-	/* not a BPF map, but the same kind of loss: verdict history was full */
-	fprintf(f, "leaktrace_drops_total{kind=\"sites_evicted\"} %" PRIu64 "\n", r->sites_evicted);
 	header(f, "leaktrace_capture_failures_total", "counter",
 	       "Stacks asked for and not obtained.");
 	fprintf(f, "leaktrace_capture_failures_total %" PRIu64 "\n", t->capture_failures);

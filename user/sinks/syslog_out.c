@@ -170,6 +170,11 @@ static int syslog_emit(void *state, const struct report *r)
 	if (findings__dropped(fs) > dropped)
 		syslog(LOG_WARNING, "findings_dropped=%" PRIu64 " max=%d",
 		       findings__dropped(fs), FINDINGS_MAX);
+	/* one line per cause that lost something in this report */
+	for (int i = 0; i < DROP_MAX; i++)
+		if (r->lost[i])
+			syslog(LOG_WARNING, "drop=%s count=%" PRIu64 " total=%" PRIu64,
+			       drop_table[i].name, r->lost[i], r->drops[i]);
 	return 0;
 }
 

@@ -173,7 +173,7 @@ int python_stacks__merge(struct python_stacks *ps, int pid, int tid, char ***fra
 {
 	char marker[128], **merged;
 	const char *reason = NULL;
-	bool interp = false, eval = false;
+	bool interp = false, eval = false, cut;
 	struct py_target *t;
 	int m = 0, k;
 
@@ -202,6 +202,7 @@ int python_stacks__merge(struct python_stacks *ps, int pid, int tid, char ***fra
 	}
 	if (m == 0 && !reason)
 		reason = "no python frames";
+	cut = m > 0 && reason && !strcmp(reason, PY_WALK_CUT);
 	if (m > 0)
 		reason = NULL;
 	/* without an eval frame the thread may not be running Python at all:
@@ -218,5 +219,5 @@ int python_stacks__merge(struct python_stacks *ps, int pid, int tid, char ***fra
 	free(*frames);
 	*frames = merged;
 	*n = k;
-	return reason ? 1 : 0;
+	return reason ? 1 : cut ? 2 : 0;
 }

@@ -21,7 +21,8 @@ void python_stacks__free(struct python_stacks *ps);
  * truncated: the native stack stopped at the depth limit (Python frames of
  * the eval frames beyond it are appended).
  * Returns 0 (merged, or no interpreter frame in the stack), 1 when the walk
- * failed and a marker frame was inserted, -ENOMEM. */
+ * failed and a marker frame was inserted, 2 when merged but the Python
+ * frames were cut at PY_MAX_FRAMES (the outermost lost), -ENOMEM. */
 int python_stacks__merge(struct python_stacks *ps, int pid, int tid, char ***frames, int *n,
 			 bool truncated);
 

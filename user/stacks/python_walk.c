@@ -462,5 +462,7 @@ int py_proc__walk(struct py_proc *p, uint32_t tid, struct py_frame *out, int max
 	}
 	if (n)
 		out[n - 1].entry = true;
+	if (frame && n == max)
+		*reason = PY_WALK_CUT;
 	return n;
 }

@@ -31,7 +31,9 @@ void py_proc__free(struct py_proc *p);
 
 /* Frames of thread tid, innermost first, into out[0..max). Returns their
  * number, or -errno with *reason set to a short phrase ("thread state not
- * found", "frame chain loops"...). */
+ * found", "frame chain loops"...). A chain longer than max returns the
+ * max innermost frames with *reason PY_WALK_CUT (the outer ones are lost). */
+#define PY_WALK_CUT "frame chain cut"
 int py_proc__walk(struct py_proc *p, uint32_t tid, struct py_frame *out, int max,
 		  const char **reason);
 

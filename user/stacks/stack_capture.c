@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stacks/capture_plan.h"
 #include "stacks/perfmap.h"
 #include "stacks/python.h"
 #include "stacks/stack_capture.h"
@@ -20,6 +21,7 @@ struct cached_stack {
 	char **user, **kernel;
 	int n_user, n_kernel;
 	uint64_t site;
+	int rec_err;		/* a record came without stack: kstack_err, or -ENODATA */
 };
 
 struct stack_capture {
@@ -119,6 +121,7 @@ struct run_ctx {
 	size_t n_fresh;
 	uint64_t captures;
 	uint64_t python_failures;
+	uint64_t python_cut;
 	uint64_t python_ns;
 };
 
@@ -152,38 +155,68 @@ static void on_stack(void *ctx, const struct lt_stack_rec *rec)
 		perf_maps__name_frames(c->sc->perf_maps, rec->tgid, e->user, e->n_user);
 	if (e->user && c->sc->python) {
 		uint64_t t0 = mono_ns();
+		int rc = python_stacks__merge(c->sc->python, rec->tgid, rec->tid, &e->user,
+					      &e->n_user, e->n_user >= c->sc->max_depth);
 
-		if (python_stacks__merge(c->sc->python, rec->tgid, rec->tid, &e->user, &e->n_user,
-					 e->n_user >= c->sc->max_depth) == 1)
-			c->python_failures++;
+		c->python_failures += rc == 1;
+		c->python_cut += rc == 2;
 		c->python_ns += mono_ns() - t0;
 	}
 	if (c->sc->kernel)
 		e->kernel = resolve(c->sc, rec, false, &e->n_kernel);
 	e->site = stack_site_id(e->user, e->n_user, e->kernel, e->n_kernel);
+	if (rec->kstack_err < 0 && rec->ustack_err < 0)
+		e->rec_err = rec->kstack_err;	/* the kernel refused both */
+	else if (!e->site)
+		e->rec_err = -ENODATA;
 	c->captures++;
 }
 
-int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report *r)
+/* Why an asked thread has no stack; its stack_error. */
+static enum drop_reason asked_miss(const struct cached_stack *e, int miss, int *err)
 {
-	struct run_ctx c = { .sc = sc };
-	uint32_t *tids = NULL;
-	uint64_t *nvcsw = NULL;
-	size_t n_want = 0;
-	int err = 0;
+	enum drop_reason why;
 
-	c.fresh = calloc(r->n_threads + 1, sizeof(*c.fresh));
-	tids = malloc((r->n_threads + 1) * sizeof(*tids));
-	nvcsw = malloc((r->n_threads + 1) * sizeof(*nvcsw));
-	if (!c.fresh || !tids || !nvcsw) {
-		err = -ENOMEM;
-		goto out;
+	if (e->rec_err) {
+		*err = e->rec_err;
+		return e->rec_err == -ENODATA ? DROP_CAPTURE_NO_FRAMES : DROP_CAPTURE;
 	}
+	why = capture_miss_reason(miss);
+	*err = why == DROP_CAPTURE_FAILED && miss ? miss : capture_drop_errno(why);
+	return why;
+}
+
+/* Lend the stack of e (the cache keeps it) to th. */
+static void give_stack(struct thread_report *th, const struct cached_stack *e)
+{
+	th->user_stack = e->user;
+	th->n_user = e->n_user;
+	th->kernel_stack = e->kernel;
+	th->n_kernel = e->n_kernel;
+	th->site = e->site;
+	th->stacks_borrowed = true;
+}
+
+/* th has no stack: why, counted under its drop name. */
+static void no_stack(struct report *r, struct thread_report *th, enum drop_reason why, int err)
+{
+	th->stack_err = err;
+	th->stack_deferred = why == DROP_CAPTURE_CAP;
+	r->lost[why]++;
+	r->capture_failures++;
+}
+
+/* Threads whose stack is not cached for their current park, in w. */
+static size_t wanted(struct stack_capture *sc, struct run_ctx *c, const struct report *r,
+		     struct capture_want *w)
+{
+	size_t n = 0;
+
 	/* carry over stacks of threads that have not run; ask for the others */
 	for (size_t i = 0; i < r->n_threads; i++) {
 		const struct thread_report *th = &r->threads[i];
 		struct cached_stack *old = find_cached(sc->cache, sc->n_cache, th->tid);
-		struct cached_stack *e = &c.fresh[c.n_fresh++];
+		struct cached_stack *e = &c->fresh[c->n_fresh++];
 
 		if (old && old->pid == th->pid && old->nvcsw == th->nvcsw && old->site) {
 			*e = *old;
@@ -192,28 +225,62 @@ int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report
 			continue;
 		}
 		*e = (struct cached_stack){ .tid = th->tid, .pid = th->pid, .nvcsw = th->nvcsw };
-		tids[n_want] = th->tid;
-		nvcsw[n_want++] = th->nvcsw;
+		w[n++] = (struct capture_want){ .tid = th->tid, .nvcsw = th->nvcsw,
+						.parked_ns = th->parked_ns, .thread = i };
+	}
+	return n;
+}
+
+int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report *r)
+{
+	struct run_ctx c = { .sc = sc };
+	struct capture_want *w = NULL;
+	uint32_t *tids = NULL;
+	uint64_t *nvcsw = NULL;
+	int *miss = NULL;
+	size_t n_want, n_ask;
+	int err = 0;
+
+	c.fresh = calloc(r->n_threads + 1, sizeof(*c.fresh));
+	w = malloc((r->n_threads + 1) * sizeof(*w));
+	tids = malloc((r->n_threads + 1) * sizeof(*tids));
+	nvcsw = malloc((r->n_threads + 1) * sizeof(*nvcsw));
+	miss = calloc(r->n_threads + 1, sizeof(*miss));
+	if (!c.fresh || !w || !tids || !nvcsw || !miss) {
+		err = -ENOMEM;
+		goto out;
+	}
+	n_want = wanted(sc, &c, r, w);
+	/* beyond the cap: the oldest parks first, the others next report */
+	n_ask = capture_plan_select(w, n_want, LT_MAX_CAPTURES);
+	for (size_t i = 0; i < n_ask; i++) {
+		tids[i] = w[i].tid;
+		nvcsw[i] = w[i].nvcsw;
 	}
 	qsort(c.fresh, c.n_fresh, sizeof(*c.fresh), cmp_cached);
-	if (n_want)
-		err = tracer__capture(t, tids, nvcsw, n_want, on_stack, &c);
+	if (n_ask)
+		err = tracer__capture(t, tids, nvcsw, n_ask, on_stack, &c, miss);
+	if (err)
+		for (size_t i = 0; i < n_ask; i++)
+			miss[i] = miss[i] ? miss[i] : err;
 
 	for (size_t i = 0; i < r->n_threads; i++) {
-		struct thread_report *th = &r->threads[i];
-		struct cached_stack *e = find_cached(c.fresh, c.n_fresh, th->tid);
+		struct cached_stack *e = find_cached(c.fresh, c.n_fresh, r->threads[i].tid);
 
-		if (!e || !e->site) {
-			th->stack_err = err ? err : -ESTALE;
-			r->capture_failures++;
+		if (e && e->site)
+			give_stack(&r->threads[i], e);
+	}
+	for (size_t i = 0; i < n_want; i++) {
+		struct thread_report *th = &r->threads[w[i].thread];
+		struct cached_stack *e = find_cached(c.fresh, c.n_fresh, th->tid);
+		enum drop_reason why = DROP_CAPTURE_CAP;
+		int th_err = capture_drop_errno(why);
+
+		if (e && e->site)
 			continue;
-		}
-		th->user_stack = e->user;
-		th->n_user = e->n_user;
-		th->kernel_stack = e->kernel;
-		th->n_kernel = e->n_kernel;
-		th->site = e->site;
-		th->stacks_borrowed = true;
+		if (i < n_ask)
+			why = asked_miss(e, miss[i], &th_err);
+		no_stack(r, th, why, th_err);
 	}
 	for (size_t i = 0; i < sc->n_cache; i++)
 		cached_free(&sc->cache[i]);
@@ -223,10 +290,14 @@ int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report
 	c.fresh = NULL;
 	r->captures = c.captures;
 	r->python_failures = c.python_failures;
+	r->lost[DROP_PYTHON_WALKS_FAILED] += c.python_failures;
+	r->lost[DROP_PYTHON_WALKS_CUT] += c.python_cut;
 	r->python_ns = c.python_ns;
 out:
 	free(c.fresh);
+	free(w);
 	free(tids);
 	free(nvcsw);
+	free(miss);
 	return err;
 }

@@ -17,8 +17,11 @@ void stack_capture__free(struct stack_capture *sc);
 /* Python frames merged into user stacks (stacks/python.h): on by default. */
 void stack_capture__set_python(struct stack_capture *sc, bool on);
 
-/* Fill user_stack, kernel_stack and site of r's threads. Threads whose
- * capture failed keep no stack and count in r->capture_failures. */
+/* Fill user_stack, kernel_stack and site of r's threads. At most
+ * LT_MAX_CAPTURES are captured a report, the longest parked first; the
+ * others are stack_deferred and asked first next report. Threads left
+ * without a stack count in r->capture_failures and, by cause, in r->lost
+ * (DROP_CAPTURE_*), with the cause's stack_err. */
 int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report *r);
 
 /* Stable identifier of a stack: FNV-1a over the frame strings (symbol+offset,
