@@ -305,13 +305,14 @@ static void write_report_record(FILE *f, const struct report *r, int64_t finding
 	fprintf(f, ",\"final\":%s,\"threads_scanned\":%" PRIu64 ",\"parked\":%zu,\"processes\":%zu,"
 		"\"drops\":{\"proc_counts\":%" PRIu64 ",\"task_storage\":%" PRIu64
 		",\"capture\":%" PRIu64 ",\"sites_evicted\":%" PRIu64 ",\"go_processes_skipped\":%" PRIu64
-		"},\"capture_failures\":%" PRIu64 ",\"python_failures\":%" PRIu64
+		"},\"capture_failures\":%" PRIu64 ",\"deadline_cut\":%" PRIu64
+		",\"python_failures\":%" PRIu64
 		",\"worst_verdict\":\"%s\",\"captures\":%" PRIu64 ",\"scan_ms\":%.3f,"
 		"\"capture_ms\":%.3f,\"python_ms\":%.3f,\"judge_ms\":%.3f,\"max_rss_kb\":%ld}\n",
 		r->final ? "true" : "false", r->threads_scanned, r->n_threads, r->n_procs,
 		r->drops[LT_DROP_PROC_COUNTS], r->drops[LT_DROP_TASK_STORAGE],
 		r->drops[LT_DROP_CAPTURE], r->sites_evicted, r->go_skipped, r->capture_failures,
-		r->python_failures, verdict_name(r->worst), r->captures, r->scan_ns / 1e6, r->capture_ns / 1e6,
+		r->deadline_cut, r->python_failures, verdict_name(r->worst), r->captures, r->scan_ns / 1e6, r->capture_ns / 1e6,
 		r->python_ns / 1e6, r->judge_ns / 1e6, r->max_rss_kb);
 }
 

@@ -304,6 +304,9 @@ void output_text(FILE *f, const struct report *r)
 	if (r->capture_failures)
 		fprintf(f, "note: %" PRIu64 " stack captures failed (thread woke or exited meanwhile)\n",
 			r->capture_failures);
+	if (r->deadline_cut)
+		fprintf(f, "note: %" PRIu64 " stacks, Go processes or lock owners left for the next "
+			"report (its deadline passed)\n", r->deadline_cut);
 	fputc('\n', f);
 	fflush(f);
 }

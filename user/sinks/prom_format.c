@@ -26,6 +26,7 @@ void prom_totals_add(struct prom_totals *t, const struct report *r)
 {
 	t->reports++;
 	t->capture_failures += r->capture_failures;
+	t->deadline_cut += r->deadline_cut;
 }
 
 static void header(FILE *f, const char *name, const char *type, const char *help)
@@ -332,6 +333,9 @@ static void write_global_metrics(FILE *f, const struct report *r, const struct p
 	header(f, "leaktrace_capture_failures_total", "counter",
 	       "Stacks asked for and not obtained.");
 	fprintf(f, "leaktrace_capture_failures_total %" PRIu64 "\n", t->capture_failures);
+	header(f, "leaktrace_deadline_cut_total", "counter",
+	       "Stacks, Go processes and lock owners left for the next report at a report's deadline.");
+	fprintf(f, "leaktrace_deadline_cut_total %" PRIu64 "\n", t->deadline_cut);
 	header(f, "leaktrace_reports_total", "counter", "Reports taken.");
 	fprintf(f, "leaktrace_reports_total %" PRIu64 "\n", t->reports);
 	header(f, "leaktrace_last_report_timestamp_seconds", "gauge",

@@ -20,6 +20,7 @@
 struct prom_totals {
 	uint64_t reports;
 	uint64_t capture_failures;	/* report->capture_failures is per report */
+	uint64_t deadline_cut;		/* report->deadline_cut, summed */
 };
 
 /* leaktrace's own resource use. */

@@ -20,6 +20,7 @@ struct cached_stack {
 	char **user, **kernel;
 	int n_user, n_kernel;
 	uint64_t site;
+	bool cut;			/* left unwound at the report's deadline */
 };
 
 struct stack_capture {
@@ -115,6 +116,7 @@ static struct cached_stack *find_cached(struct cached_stack *arr, size_t n, uint
 
 struct run_ctx {
 	struct stack_capture *sc;
+	const struct report *r;
 	struct cached_stack *fresh;	/* sorted by tid; user == kernel == NULL until captured */
 	size_t n_fresh;
 	uint64_t captures;
@@ -146,6 +148,12 @@ static void on_stack(void *ctx, const struct lt_stack_rec *rec)
 
 	if (!e || e->site || e->nvcsw != rec->nvcsw)
 		return;
+	/* unwinding reads the target's files and memory: past the deadline
+	 * the stack waits for the next report (it is asked for again) */
+	if (report_past_deadline(c->r)) {
+		e->cut = true;
+		return;
+	}
 	if (c->sc->user)
 		e->user = resolve(c->sc, rec, true, &e->n_user);
 	if (e->user)
@@ -166,7 +174,7 @@ static void on_stack(void *ctx, const struct lt_stack_rec *rec)
 
 int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report *r)
 {
-	struct run_ctx c = { .sc = sc };
+	struct run_ctx c = { .sc = sc, .r = r };
 	uint32_t *tids = NULL;
 	uint64_t *nvcsw = NULL;
 	size_t n_want = 0;
@@ -203,6 +211,11 @@ int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report
 		struct thread_report *th = &r->threads[i];
 		struct cached_stack *e = find_cached(c.fresh, c.n_fresh, th->tid);
 
+		if (e && e->cut) {
+			th->stack_err = -ETIME;
+			r->deadline_cut++;
+			continue;
+		}
 		if (!e || !e->site) {
 			th->stack_err = err ? err : -ESTALE;
 			r->capture_failures++;

@@ -18,7 +18,9 @@ void stack_capture__free(struct stack_capture *sc);
 void stack_capture__set_python(struct stack_capture *sc, bool on);
 
 /* Fill user_stack, kernel_stack and site of r's threads. Threads whose
- * capture failed keep no stack and count in r->capture_failures. */
+ * capture failed keep no stack and count in r->capture_failures; those not
+ * unwound by r->deadline_ns keep none (stack_err -ETIME), count in
+ * r->deadline_cut, and are captured again by the next report. */
 int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report *r);
 
 /* Stable identifier of a stack: FNV-1a over the frame strings (symbol+offset,

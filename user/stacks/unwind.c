@@ -15,6 +15,7 @@
 
 #include "stacks/unwind.h"
 #include "util/clock.h"
+#include "util/foreign_file.h"
 #include "util/lru.h"
 
 #define PROC_BUCKETS		1024
@@ -72,43 +73,7 @@ struct unwinder {
 /* Whole file into a NUL-terminated buffer: /proc files have no size. */
 static int read_file(const char *path, char **buf, size_t *len)
 {
-	size_t cap = 16384, n = 0;
-	char *b = NULL, *nb;
-	ssize_t r;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (!b || cap - n < 4096) {
-			cap = b ? cap * 2 : cap;
-			nb = realloc(b, cap);
-			if (!nb) {
-				free(b);
-				close(fd);
-				return -ENOMEM;
-			}
-			b = nb;
-		}
-		r = read(fd, b + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			r = -errno;
-			free(b);
-			close(fd);
-			return r;
-		}
-		if (r == 0)
-			break;
-		n += r;
-	}
-	close(fd);
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
+	return foreign_read(path, FOREIGN_PROC_TEXT, 0, buf, len, NULL, NULL, 0);
 }
 
 static __u64 fnv1a(__u64 h, const char *s, size_t len)
@@ -283,6 +248,13 @@ static bool file_candidate(const struct proc *p, const struct ufile *uf, int i,
 	return n > 0 && (size_t)n < size;
 }
 
+/* map_files/ is the kernel's link to the mapping's file: followed; a path
+ * from maps names the file itself, so a link there is not it */
+static unsigned candidate_flags(int i)
+{
+	return i == 0 ? FOREIGN_FOLLOW : 0;
+}
+
 static struct ufile *file_by_low(struct proc *p, __u64 low)
 {
 	size_t i;
@@ -302,21 +274,16 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
 	struct proc *p = *userdata;
 	struct ufile *uf = p ? file_by_low(p, base) : NULL;
 	char path[4200];
-	struct stat sb;
 	Elf *elf;
 	int i, fd = -1;
 
 	if (!uf)
 		return -1;
+	/* a mapped device or a FIFO swapped in: refused, never opened */
 	for (i = 0; fd < 0 && file_candidate(p, uf, i, path, sizeof(path)); i++)
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = foreign_open(path, FOREIGN_ELF, candidate_flags(i), NULL, NULL, 0);
 	if (fd < 0)
 		return -1;
-	/* a mapped character device could block on read */
-	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return -1;
-	}
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (elf && elf_cntl(elf, ELF_C_FDREAD)) {
 		elf_end(elf);
@@ -611,7 +578,7 @@ static struct symtab *file_symtab(struct proc *p, struct ufile *uf)
 	uf->tried = true;
 	for (i = 0; err < 0 && err != -ENOEXEC &&
 		    file_candidate(p, uf, i, path, sizeof(path)); i++)
-		err = symtab_cache__open(p->u->symtabs, path, &uf->symtab);
+		err = symtab_cache__open(p->u->symtabs, path, candidate_flags(i), &uf->symtab);
 	if (err)
 		uf->symtab = NULL;
 	return uf->symtab;
