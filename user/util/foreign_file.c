@@ -67,7 +67,8 @@ static int check_fd(const char *path, int fd, enum foreign_kind kind, struct sta
 	if (fstat(fd, st))
 		return -errno;
 	if (!S_ISREG(st->st_mode))
-		return refuse(path, -EINVAL, type_name(st->st_mode), why, whylen);
+		return refuse(path, S_ISLNK(st->st_mode) ? -ELOOP : -EINVAL, type_name(st->st_mode),
+			      why, whylen);
 	if ((uint64_t)st->st_size > cap) {
 		snprintf(reason, sizeof(reason), "larger than %llu MiB",
 			 (unsigned long long)(cap >> 20));
