@@ -63,7 +63,7 @@ struct unwinder {
 	struct unwind_opts opts;
 	struct symtab_cache *symtabs;
 	Dwfl_Callbacks dwfl_cbs;
-	char *debuginfo_path;
+	char *debug_root;	/* of build-id debug files */
 	Elf *arch_elf;		/* tells libdwfl the machine: x86-64 */
 	Elf64_Ehdr arch_ehdr;
 	struct proc *buckets[PROC_BUCKETS];
@@ -353,6 +353,38 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *a
 		return false;	/* a negative offset: pread says EINVAL anyway */
 	return pread(p->mem_fd, result, sizeof(*result), (off_t)addr) ==
 	       (ssize_t)sizeof(*result);
+}
+
+/* Dwfl_Callbacks.find_debuginfo: the build-id file under the debug root
+ * only (no debuglink search, no debuginfod network fetch from a tracer),
+ * opened as a foreign file so a FIFO or device there is refused, not
+ * waited on (libdwfl's own lookup opens it blocking). libdwfl owns the
+ * descriptor and checks the build-id. */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			  Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	struct proc *p = *userdata;
+	const unsigned char *id;
+	GElf_Addr vaddr;
+	char path[4200];
+	int n, len, fd;
+
+	(void)modname, (void)base, (void)file_name, (void)debuglink_file, (void)debuglink_crc;
+	n = dwfl_module_build_id(mod, &id, &vaddr);
+	if (!p || n < 2 || n > SYMTAB_BUILD_ID_MAX)
+		return -1;
+	len = snprintf(path, sizeof(path), "%s/.build-id/%02x/", p->u->debug_root, id[0]);
+	for (int i = 1; i < n && len > 0 && (size_t)len < sizeof(path); i++)
+		len += snprintf(path + len, sizeof(path) - len, "%02x", id[i]);
+	if (len <= 0 || (size_t)len + sizeof(".debug") > sizeof(path))
+		return -1;
+	strcpy(path + len, ".debug");
+	fd = foreign_open(path, FOREIGN_ELF, FOREIGN_FOLLOW, NULL, NULL, 0);
+	if (fd < 0)
+		return -1;
+	*debuginfo_file_name = strdup(path);
+	return fd;
 }
 
 static const Dwfl_Thread_Callbacks thread_cbs = {
@@ -667,16 +699,11 @@ struct unwinder *unwinder__new(const struct unwind_opts *opts)
 	u->symtabs = symtab_cache__new(u->opts.max_files, u->opts.debug_root);
 	if (!u->symtabs)
 		goto err;
-	/* libdwfl's own search list syntax: ":.debug:/usr/lib/debug" */
-	if (asprintf(&u->debuginfo_path, ":.debug:%s",
-		     u->opts.debug_root ? u->opts.debug_root : SYMTAB_DEBUG_ROOT) < 0) {
-		u->debuginfo_path = NULL;
+	u->debug_root = strdup(u->opts.debug_root ? u->opts.debug_root : SYMTAB_DEBUG_ROOT);
+	if (!u->debug_root)
 		goto err;
-	}
 	u->dwfl_cbs.find_elf = find_elf;
-	/* build-id lookup only: no debuginfod network fetch from a tracer */
-	u->dwfl_cbs.find_debuginfo = dwfl_build_id_find_debuginfo;
-	u->dwfl_cbs.debuginfo_path = &u->debuginfo_path;
+	u->dwfl_cbs.find_debuginfo = find_debuginfo;
 
 	eh = &u->arch_ehdr;
 	memcpy(eh->e_ident, ELFMAG, SELFMAG);
@@ -706,6 +733,6 @@ void unwinder__free(struct unwinder *u)
 	if (u->arch_elf)
 		elf_end(u->arch_elf);
 	symtab_cache__free(u->symtabs);
-	free(u->debuginfo_path);
+	free(u->debug_root);
 	free(u);
 }
