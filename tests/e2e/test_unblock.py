@@ -6,19 +6,25 @@ map. Before the fix leaktrace's open of the FIFO waited for a writer
 forever: no report after the first park. Now the perf map is refused
 (with -v, one line saying it is a FIFO), the reports keep coming, the
 thread is reported. The same for a FIFO where a build-id debug file
-should be (/usr/lib/debug/.build-id/...) of a binary with its own id."""
+should be (/usr/lib/debug/.build-id/...) of a binary with its own id.
+And the report's deadline: a Go snapshot that always spends its 2 s budget
+(forged_go --churn) does not starve the Go program traced after it."""
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 
-from ltlib import LEAKTRACE, Tap, Workload, leftovers
+from ltlib import LEAKTRACE, ROOT, Tap, Workload, leftovers, wait_for
 
 t = Tap()
 TMP = tempfile.mkdtemp(prefix="lt-unblock-")
 DURATION = 10
+GO = os.environ.get("GO", "go")
+GO_WL = os.path.join(ROOT, ".output", "go-workloads")
+PREPARKED = 5
 
 # A thread calls into an anonymous executable page holding
 # "mov eax, 34 (pause); syscall; ret": its frame 0 is in no file, the one
@@ -67,7 +73,7 @@ def release_fifo(path):
         pass
 
 
-def run_leaktrace(pid):
+def run_leaktrace(pid, extra=()):
     """leaktrace -p PID -v for DURATION seconds: (rc, records, stderr); rc is
     None when it did not end by itself (hung: stopped with SIGTERM, which
     interrupts a wait in open(), after twice the duration)."""
@@ -75,7 +81,7 @@ def run_leaktrace(pid):
     with open(out_path, "w") as out, open(err_path, "w") as err:
         # files, not pipes: -v writes more than a pipe holds while we wait
         p = subprocess.Popen([LEAKTRACE, "-p", str(pid), "-t", "1s", "-i", "1s", "-d",
-                              "%ds" % DURATION, "-f", "json", "-v"],
+                              "%ds" % DURATION, "-f", "json", "-v"] + list(extra),
                              stdout=out, stderr=err, stdin=subprocess.DEVNULL)
     try:
         rc = p.wait(timeout=DURATION * 2 + 10)
@@ -172,10 +178,74 @@ def test_debug_file_fifo():
             shutil.rmtree(ddir, ignore_errors=True)
 
 
+def test_deadline_go():
+    """The report's deadline (1 s at -i 1s) against a Go snapshot that always
+    spends its own 2 s budget: forged_go --churn (tests/e2e/test_hostile_go.py)
+    traced before a real Go program. The program left out at the deadline
+    is counted in deadline_cut and goes first in the next report, so its
+    goroutines are still reported."""
+    if not os.path.exists(os.path.join(GO_WL, "preparked")):
+        p = subprocess.run([os.path.join(ROOT, "tools", "workloads", "go", "build.sh"), GO_WL,
+                            "preparked"], env=dict(os.environ, GO=GO), capture_output=True,
+                           text=True)
+        if not t.ok(p.returncode == 0, "preparked built with %s" % GO, p.stderr):
+            return
+    forged = Workload(["forged_go", "--churn"], ready="ready")
+    normal = Workload([os.path.join(GO_WL, "preparked"), "-n", str(PREPARKED)])
+    out, err = os.path.join(TMP, "go.json"), os.path.join(TMP, "go.err")
+    try:
+        with open(out, "w") as fo, open(err, "w") as fe:
+            lt = subprocess.Popen([LEAKTRACE, "-p", "%d,%d" % (forged.pid, normal.pid), "-t", "1s",
+                                   "-i", "1s", "-d", "16s", "-f", "json", "-v"],
+                                  stdout=fo, stderr=fe, stdin=subprocess.DEVNULL)
+        attached = "go: attached to pid %d" % forged.pid
+        read_err = lambda: open(err, errors="replace").read()
+        wait_for(lambda: attached in read_err() or lt.poll() is not None, 60)
+        os.kill(forged.pid, signal.SIGUSR1)
+        forged.read_until("hostile")
+        try:
+            rc = lt.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            lt.kill()
+            lt.wait()
+            rc = None
+        t.ok(rc == 0, "Go deadline: exit 0 at the end of -d (rc %s)" % rc, read_err()[-2000:])
+        recs = []
+        with open(out) as f:
+            for line in f:
+                recs.append(json.loads(line))
+        # reports split at their "report" record; summaries of the real program
+        reports, cur = [], []
+        for r in recs:
+            cur.append(r)
+            if r.get("type") == "report":
+                reports.append(cur)
+                cur = []
+        cut = [i for i, rep in enumerate(reports) if rep[-1].get("deadline_cut", 0) >= 1]
+        t.diag("Go deadline: %d reports, deadline_cut %s" %
+               (len(reports), [rep[-1].get("deadline_cut") for rep in reports]))
+        t.ok(cut, "Go deadline: a report left the real program for the next one "
+             "(deadline_cut >= 1)")
+        def waiters(rep):
+            """preparked's own parked goroutines in one report"""
+            return [r for r in rep if r.get("type") == "goroutine" and r.get("pid") == normal.pid
+                    and r.get("wait_reason") == "chan receive"
+                    and any(f.startswith("main.") for f in r.get("stack", []))]
+        later = [rep for rep in reports[cut[0] + 1:] if len(waiters(rep)) == PREPARKED] \
+            if cut else []
+        t.ok(len(later) >= 2 and len(later) == len(reports) - cut[0] - 1,
+             "Go deadline: the real program's %d goroutines reported in every report after "
+             "the cut (%d of %d)" % (PREPARKED, len(later), len(reports) - cut[0] - 1 if cut else 0))
+    finally:
+        forged.stop()
+        normal.stop()
+
+
 def main():
     try:
         test_perf_map_fifo()
         test_debug_file_fifo()
+        test_deadline_go()
         left = leftovers()
         t.ok(not left, "no BPF program or map left behind", left)
     finally:
