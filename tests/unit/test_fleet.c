@@ -169,6 +169,7 @@ static void test_prom_render(void **state)
 	r.real_ns = 1700000000ULL * 1000000000ULL;
 	r.drops[LT_DROP_CAPTURE] = 7;
 	r.capture_failures = 2;
+	r.deadline_cut = 5;
 	r.sites_evicted = 3;
 	add_thread(&r, 10, 11, "svc", 30, VERDICT_LEAK);
 	add_thread(&r, 10, 12, "svc", 20, VERDICT_LEAK);
@@ -206,6 +207,8 @@ static void test_prom_render(void **state)
 	assert_non_null(strstr(s, "leaktrace_drops_total{kind=\"task_storage\"} 0\n"));
 	assert_non_null(strstr(s, "leaktrace_drops_total{kind=\"sites_evicted\"} 3\n"));
 	assert_non_null(strstr(s, "leaktrace_capture_failures_total 4\n"));
+	assert_non_null(strstr(s, "# TYPE leaktrace_deadline_cut_total counter\n"));
+	assert_non_null(strstr(s, "leaktrace_deadline_cut_total 10\n"));
 	assert_non_null(strstr(s, "leaktrace_reports_total 2\n"));
 	assert_non_null(strstr(s, "leaktrace_last_report_timestamp_seconds 1700000000.000\n"));
 	assert_non_null(strstr(s, "leaktrace_series_truncated 0\n"));
