@@ -208,7 +208,9 @@ int session__report(struct session *s, bool final)
 	r->interval_ns = r->mono_ns - s->last_ns;
 	r->min_verdict = s->o->min_verdict;
 	r->final = final;
-	r->deadline_ns = r->mono_ns + report_budget_ns(s->o);
+	/* the final report has none: nothing comes after it to pick up what it
+	 * left, and --fail-on-leak judges it */
+	r->deadline_ns = final ? 0 : r->mono_ns + report_budget_ns(s->o);
 	s->last_ns = r->mono_ns;
 
 	err = tracer__scan(s->tracer, r);
