@@ -174,6 +174,7 @@ static void test_prom_render(void **state)
 	r.capture_failures = 2;
 	r.drops[DROP_SITES_EVICTED] = 3;
 	r.drops[DROP_CAPTURE_CAP] = 5;
+	r.drops[DROP_DEADLINE_CUT] = 10;
 	add_thread(&r, 10, 11, "svc", 30, VERDICT_LEAK);
 	add_thread(&r, 10, 12, "svc", 20, VERDICT_LEAK);
 	t = add_thread(&r, 20, 21, hostile, 5, VERDICT_STUCK);
@@ -213,6 +214,7 @@ static void test_prom_render(void **state)
 	/* one series per drop_table row */
 	assert_int_equal(count(s, "leaktrace_drops_total{"), DROP_MAX);
 	assert_non_null(strstr(s, "leaktrace_capture_failures_total 4\n"));
+	assert_non_null(strstr(s, "leaktrace_drops_total{kind=\"deadline_cut\"} 10\n"));
 	assert_non_null(strstr(s, "leaktrace_reports_total 2\n"));
 	assert_non_null(strstr(s, "leaktrace_last_report_timestamp_seconds 1700000000.000\n"));
 	assert_non_null(strstr(s, "leaktrace_series_truncated 0\n"));

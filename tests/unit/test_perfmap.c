@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "stacks/perfmap.h"
@@ -123,12 +124,35 @@ static void test_name_frames(void **state)
 	perf_maps__free(pm);
 }
 
+/* A FIFO where the map should be (its owner's choice): refused at once,
+ * not waited on (a blocking open would hang here), and not reopened until
+ * it changes. */
+static void test_fifo_map(void **state)
+{
+	char path[64], *frames[1];
+	struct perf_maps *pm = perf_maps__new();
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", getpid());
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	frames[0] = strdup("0x7010");
+	assert_int_equal(perf_maps__name_frames(pm, getpid(), frames, 1), 0);
+	assert_string_equal(frames[0], "0x7010");
+	usleep(150000);	/* past the recheck interval: stat says unchanged */
+	assert_int_equal(perf_maps__name_frames(pm, getpid(), frames, 1), 0);
+	free(frames[0]);
+	unlink(path);
+	perf_maps__free(pm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_and_find),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_name_frames),
+		cmocka_unit_test(test_fifo_map),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,7 @@
 
 #include "stacks/ksyms.h"
 #include "stacks/symtab.h"
+#include "util/foreign_file.h"
 
 /* A known build-id makes the debug file path predictable. */
 #define BUILD_ID	"0123456789abcdef0123456789abcdef01234567"
@@ -271,24 +272,24 @@ static void test_cache(void **state)
 	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 12345, 0 } };
 
 	assert_non_null(c);
-	assert_int_equal(symtab_cache__open(c, fx.lib, &a), 0);
-	assert_int_equal(symtab_cache__open(c, fx.lib, &b), 0);
+	assert_int_equal(symtab_cache__open(c, fx.lib, FOREIGN_FOLLOW, &a), 0);
+	assert_int_equal(symtab_cache__open(c, fx.lib, FOREIGN_FOLLOW, &b), 0);
 	assert_ptr_equal(a, b);			/* parsed once */
 	assert_int_equal(symtab_cache__count(c), 1);
 
 	snprintf(copy, sizeof(copy), "%s/copy.so", fx.dir);
 	assert_int_equal(run("cp %s %s", fx.lib, copy), 0);
-	assert_int_equal(symtab_cache__open(c, copy, &d), 0);
+	assert_int_equal(symtab_cache__open(c, copy, FOREIGN_FOLLOW, &d), 0);
 	assert_ptr_not_equal(d, a);		/* another inode */
 	/* rewritten in place (same inode, new mtime): parsed again */
 	assert_int_equal(utimensat(AT_FDCWD, copy, ts, 0), 0);
-	assert_int_equal(symtab_cache__open(c, copy, &e), 0);
+	assert_int_equal(symtab_cache__open(c, copy, FOREIGN_FOLLOW, &e), 0);
 	assert_ptr_not_equal(e, d);
 	assert_true(symtab_cache__count(c) <= 2);
 	/* evicted tables stay valid while referenced */
 	assert_string_equal(name_at(a, want_sym("f1")->addr), "f1");
 	assert_string_equal(name_at(d, want_sym("f1")->addr), "f1");
-	assert_int_equal(symtab_cache__open(c, "/nonexistent/x.so", &e) < 0, 1);
+	assert_int_equal(symtab_cache__open(c, "/nonexistent/x.so", FOREIGN_FOLLOW, &e) < 0, 1);
 	symtab__put(a);
 	symtab__put(b);
 	symtab__put(d);

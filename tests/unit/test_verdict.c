@@ -610,6 +610,34 @@ static void test_lock_two_cycle(void **state)
 	report_free(&r);
 }
 
+/* Past the report's deadline no lock word is read: owners unknown, each
+ * read left counted in lost[DROP_DEADLINE_CUT] (the next report reads them). */
+static void test_lock_deadline(void **state)
+{
+	uint32_t a = helper_tid[0], b = helper_tid[1];
+	struct tspec ts[] = { TS(a, 1, 5.0, W_MUTEX, M1), TS(b, 2, 5.0, W_MUTEX, M2) };
+	struct verdict_opts o;
+	struct verdict_engine *e;
+	struct fake_mem m = {};
+	struct report r = {};
+
+	(void)state;
+	o = (struct verdict_opts){ .read_mem = fake_read, .read_ctx = &m };
+	e = verdict_engine__new(&o);
+	fake_set(&m, M1, 2, (int32_t)b);
+	fake_set(&m, M2, 2, (int32_t)a);
+	build(&r, (uint32_t)getpid(), 0, ts, 2);
+	r.deadline_ns = 1;	/* long past */
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(m.reads, 0);
+	assert_int_equal(owner_of(&r, a), 0);
+	assert_int_equal(owner_of(&r, b), 0);
+	assert_int_equal(r.lost[DROP_DEADLINE_CUT], 2);
+	assert_true(r.worst < VERDICT_DEADLOCK);
+	verdict_engine__free(e);
+	report_free(&r);
+}
+
 static void test_lock_three_cycle(void **state)
 {
 	uint32_t a = helper_tid[0], b = helper_tid[1], c = helper_tid[2], d = helper_tid[3];
@@ -1356,6 +1384,7 @@ int main(void)
 	};
 	const struct CMUnitTest locks[] = {
 		cmocka_unit_test(test_lock_two_cycle),
+		cmocka_unit_test(test_lock_deadline),
 		cmocka_unit_test(test_lock_three_cycle),
 		cmocka_unit_test(test_lock_owner_running),
 		cmocka_unit_test(test_lock_owner_garbage),

@@ -39,6 +39,8 @@ const struct drop_desc drop_table[DROP_MAX] = {
 		"goroutine parks not timed (--precise park-time map full): ages estimated" },
 	[DROP_PYTHON_WALKS_CUT] = { "python_walks_cut",
 		"Python stacks cut at " STR(PY_MAX_FRAMES) " frames (the outermost lost)" },
+	[DROP_DEADLINE_CUT] = { "deadline_cut",
+		"stacks, Go processes or lock owners left for the next report (its deadline passed)" },
 };
 
 void drop_totals_add(struct drop_totals *t, const uint64_t lost[DROP_MAX], uint64_t drops[DROP_MAX])

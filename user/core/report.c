@@ -5,6 +5,7 @@
 
 #include "core/report.h"
 #include "util/array.h"
+#include "util/clock.h"
 
 static void free_frames(char **frames, int n)
 {
@@ -23,6 +24,11 @@ static void free_thread_stacks(struct thread_report *t)
 	t->n_user = t->n_kernel = 0;
 }
 
+bool report_past_deadline(const struct report *r)
+{
+	return r->deadline_ns && mono_ns() >= r->deadline_ns;
+}
+
 void report_reset(struct report *r)
 {
 	for (size_t i = 0; i < r->n_threads; i++)
@@ -39,6 +45,7 @@ void report_reset(struct report *r)
 	memset(r->lost, 0, sizeof(r->lost));
 	r->python_failures = 0;
 	r->python_ns = 0;
+	r->deadline_ns = 0;
 	r->captures = 0;
 	r->final = false;
 }

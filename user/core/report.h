@@ -200,6 +200,11 @@ struct report {
 	uint64_t capture_failures;	/* stacks asked for and not obtained */
 	uint64_t python_failures;	/* Python frame walks that failed (marker frame left) */
 	uint64_t python_ns;		/* spent in Python frame walks (part of capture_ns) */
+	/* The report's deadline (CLOCK_MONOTONIC, 0 = none; session.c): the
+	 * slow collectors (unwinding, Go snapshots, lock owners) stop there
+	 * and count in lost[DROP_DEADLINE_CUT] what they left (stacks, Go
+	 * processes, lock-owner reads); the next report picks it up again. */
+	uint64_t deadline_ns;
 	struct thread_report *threads;
 	size_t n_threads, cap_threads;
 	/* (pid, tid) -> index into threads, built by report_sort */
@@ -229,6 +234,9 @@ struct conn_report *report_add_conn(struct report *r);
 
 /* Append an empty goroutine entry. NULL on allocation failure. */
 struct goroutine_report *report_add_goroutine(struct report *r);
+
+/* Whether r's deadline has passed (never when it has none). */
+bool report_past_deadline(const struct report *r);
 
 /* Empty r, keeping its buffers. */
 void report_reset(struct report *r);

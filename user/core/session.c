@@ -11,10 +11,22 @@
 #include "core/session.h"
 #include "sinks/sink.h"
 #include "util/clock.h"
+#include "util/foreign_file.h"
 #include "util/state_dir.h"
 #include "stacks/stack_capture.h"
 #include "core/tracer.h"
 #include "judge/verdict.h"
+
+/* The slow collectors' share of a report: half the interval, at least
+ * REPORT_BUDGET_MIN_NS (a report must still be able to unwind some stacks
+ * at -i 100ms). A collector stalled in a read does not stop the loop for
+ * longer than that plus the one read (README "Security"). */
+#define REPORT_BUDGET_MIN_NS	1000000000ULL
+
+static uint64_t report_budget_ns(const struct lt_options *o)
+{
+	return o->interval_ns / 2 > REPORT_BUDGET_MIN_NS ? o->interval_ns / 2 : REPORT_BUDGET_MIN_NS;
+}
 
 struct session {
 	const struct lt_options *o;
@@ -212,6 +224,7 @@ struct session *session__open(const struct lt_options *o, int *exit_code)
 	}
 	s->o = o;
 	s->rep.summarize_all = o->n_pids > 0;
+	foreign_file_verbose(o->verbose);	/* what a target's files made us refuse */
 	/* the outputs and the state directory first: a wrong path fails
 	 * before BPF is loaded */
 	s->sinks = sinks__open(o, exit_code);
@@ -263,6 +276,9 @@ int session__report(struct session *s, bool final)
 	r->interval_ns = r->mono_ns - s->last_ns;
 	r->min_verdict = s->o->min_verdict;
 	r->final = final;
+	/* the final report has none: nothing comes after it to pick up what it
+	 * left, and --fail-on-leak judges it */
+	r->deadline_ns = final ? 0 : r->mono_ns + report_budget_ns(s->o);
 	s->last_ns = r->mono_ns;
 
 	err = tracer__scan(s->tracer, r);

@@ -15,6 +15,7 @@
 #include "arch.h"
 #include "go/go_binary.h"
 #include "util/array.h"
+#include "util/foreign_file.h"
 
 #define MAX_PHDRS		64
 #define BUILDINFO_MAGIC		"\xff Go buildinf:"
@@ -369,6 +370,7 @@ static void read_pclntab(struct go_binary *b)
 
 struct go_binary *go_binary__open(const char *path, char *err, size_t errlen)
 {
+	char why[64];
 	struct go_binary *b;
 	size_t len;
 	int ret;
@@ -379,9 +381,10 @@ struct go_binary *go_binary__open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	b->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* /proc/PID/exe is the kernel's link to the file: followed */
+	b->fd = foreign_open(path, FOREIGN_ELF, FOREIGN_FOLLOW, NULL, why, sizeof(why));
 	if (b->fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot open %s: %s", path, why[0] ? why : strerror(-b->fd));
 		free(b);
 		return NULL;
 	}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "go/go_offsets.h"
+#include "util/foreign_file.h"
 
 /* runtime2.go waitReasonStrings. 0-17 never moved; later ones were renumbered. */
 #define WAIT_REASONS_0_17 \
@@ -356,11 +357,11 @@ int go_offsets__from_dwarf(const char *path, struct go_offsets *o)
 {
 	struct dwarf_structs ds = { 0 };
 	struct go_offsets d = *o;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = -ENOENT;
+	int fd = foreign_open(path, FOREIGN_ELF, FOREIGN_FOLLOW, NULL, NULL, 0), err = -ENOENT;
 	Dwarf *dw;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	dw = dwarf_begin(fd, DWARF_C_READ);
 	if (!dw) {
 		close(fd);

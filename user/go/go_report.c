@@ -29,6 +29,7 @@ struct go_report {
 	 * traceable), sorted; pruned when the pid is gone */
 	uint32_t *not_go;
 	size_t n_not_go, cap_not_go;
+	size_t resume;			/* procs[] index the next report starts at */
 };
 
 /* Attach to pid; false (with a warning unless quiet) when it cannot be traced. */
@@ -398,9 +399,17 @@ int go_report__collect(struct go_report *g, struct report *r)
 	if (!g->n_procs)
 		return 0;
 	mark_runtime_threads(g, r);
-	for (size_t i = 0; i < g->n_procs; i++) {
-		int err = collect_proc(g, &g->procs[i], r);
+	/* from where the last report's deadline stopped: every process gets
+	 * its turn however many come before it */
+	for (size_t k = 0, i = g->resume % g->n_procs; k < g->n_procs; k++, i = (i + 1) % g->n_procs) {
+		int err;
 
+		if (report_past_deadline(r)) {
+			g->resume = i;	/* the first one left out goes first next time */
+			r->lost[DROP_DEADLINE_CUT] += g->n_procs - k;
+			break;
+		}
+		err = collect_proc(g, &g->procs[i], r);
 		if (err && !first_err)
 			first_err = err;
 	}

@@ -23,6 +23,7 @@
 #include "util/arena.h"
 #include "util/array.h"
 #include "util/clock.h"
+#include "util/foreign_file.h"
 #include "util/hash.h"
 
 #define MAX_ALLGS		(1u << 20)	/* goroutines read per walk; the rest counted */
@@ -236,7 +237,7 @@ static int find_bias(struct go_tracer *t)
 		return -errno;
 	exe[n] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/maps", t->pid);
-	f = fopen(path, "re");
+	f = foreign_fopen(path, FOREIGN_PROC_TEXT, 0);
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {

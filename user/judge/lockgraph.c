@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,19 +80,25 @@ static bool thread_exists(uint32_t pid, uint32_t tid)
 	return access(path, F_OK) == 0;
 }
 
+/* A wait on a mutex whose owner can be read from the futex word. */
+static bool mutex_wait(const struct wait_info *w)
+{
+	enum futex_cmd cmd = w->futex_cmd;
+
+	/* a contended glibc lock sleeps with FUTEX_WAIT on the value 2 */
+	return w->kind == WAIT_FUTEX &&
+	       (cmd == FUTEX_CMD_LOCK_PI || cmd == FUTEX_CMD_LOCK_PI2 ||
+		(cmd == FUTEX_CMD_WAIT && w->futex_val == 2));
+}
+
 static uint32_t mutex_owner(const struct thread_report *t, mem_reader_fn read, void *ctx)
 {
 	const struct wait_info *w = &t->wait;
-	enum futex_cmd cmd;
+	enum futex_cmd cmd = w->futex_cmd;
 	int32_t word[3];
 	uint32_t owner;
 
-	if (w->kind != WAIT_FUTEX)
-		return 0;
-	cmd = w->futex_cmd;
-	/* a contended glibc lock sleeps with FUTEX_WAIT on the value 2 */
-	if (cmd != FUTEX_CMD_LOCK_PI && cmd != FUTEX_CMD_LOCK_PI2 &&
-	    (cmd != FUTEX_CMD_WAIT || w->futex_val != 2))
+	if (!mutex_wait(w))
 		return 0;
 	if (read(ctx, t->pid, w->futex_addr, word, sizeof(word)))
 		return 0;
@@ -126,8 +133,15 @@ uint32_t lockgraph_join_target(const struct thread_report *t, mem_reader_fn read
 
 void lockgraph_resolve_owners(struct report *r, mem_reader_fn read, void *ctx)
 {
-	for (size_t i = 0; i < r->n_threads; i++)
+	for (size_t i = 0; i < r->n_threads; i++) {
+		/* past the deadline the owner is unknown: counted, read next time */
+		if (mutex_wait(&r->threads[i].wait) && report_past_deadline(r)) {
+			r->threads[i].lock_owner = 0;
+			r->lost[DROP_DEADLINE_CUT]++;
+			continue;
+		}
 		r->threads[i].lock_owner = mutex_owner(&r->threads[i], read, ctx);
+	}
 }
 
 int lockgraph_cycle(const struct report *r, size_t i, uint32_t *cycle, int max)

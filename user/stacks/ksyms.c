@@ -8,6 +8,7 @@
 
 #include "stacks/ksyms.h"
 #include "util/array.h"
+#include "util/foreign_file.h"
 #include "util/strpool.h"
 
 struct ksyms {
@@ -86,7 +87,7 @@ struct ksyms *ksyms__load_file(const char *path)
 	int err = 0, any_addr = 0;
 	FILE *f;
 
-	f = fopen(path, "re");
+	f = foreign_fopen(path, FOREIGN_PROC_TEXT, FOREIGN_FOLLOW);
 	if (!f)
 		return NULL;
 	/* 5 MB of text: stdio's 1 KiB default means 5000 reads */

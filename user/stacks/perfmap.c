@@ -12,6 +12,7 @@
 #include "stacks/perfmap.h"
 #include "util/array.h"
 #include "util/clock.h"
+#include "util/foreign_file.h"
 
 #define MAX_PROCS	64
 #define MAX_ENTRIES	(4 << 20)
@@ -215,7 +216,7 @@ int perf_map_nspid(int pid)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
+	f = foreign_fopen(path, FOREIGN_PROC_TEXT, 0);
 	if (!f)
 		return pid;
 	while (fgets(line, sizeof(line), f)) {
@@ -231,40 +232,13 @@ int perf_map_nspid(int pid)
 	return ns > 0 ? ns : pid;
 }
 
-static int read_all(const char *path, char **buf, size_t *len, struct stat *st)
-{
-	size_t cap, n = 0;
-	ssize_t r;
-	char *b;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, st) || !S_ISREG(st->st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	cap = st->st_size < PERF_MAP_MAX_BYTES ? (size_t)st->st_size + 1 : PERF_MAP_MAX_BYTES;
-	b = malloc(cap);
-	if (!b) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (n < cap && (r = read(fd, b + n, cap - n)) > 0)
-		n += (size_t)r;
-	close(fd);
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
 /* (re)load p's map when the file changed; false when there is none */
 static bool refresh(struct perf_proc *p)
 {
 	struct stat st;
 	size_t len = 0;
 	char *buf = NULL;
+	int err;
 
 	if (p->have && mono_ns() - p->checked_ns < RECHECK_NS)
 		return p->n > 0;
@@ -274,12 +248,15 @@ static bool refresh(struct perf_proc *p)
 	if (p->have && st.st_ino == p->st.st_ino && st.st_size == p->st.st_size &&
 	    st.st_mtim.tv_sec == p->st.st_mtim.tv_sec && st.st_mtim.tv_nsec == p->st.st_mtim.tv_nsec)
 		return p->n > 0;
-	if (read_all(p->path, &buf, &len, &st))
-		return false;
+	/* the target's own file: a FIFO, device, symlink or oversized file is
+	 * refused, never waited on, and kept as an empty map until it changes */
+	err = foreign_read(p->path, FOREIGN_PERF_MAP, 0, &buf, &len, &st, NULL, 0);
+	if (err == -ENOENT || err == -ENOMEM)
+		return false;	/* gone meanwhile, or try again later */
 	perf_map_entries_free(p->entries, p->n);
 	p->entries = NULL;
 	p->n = 0;
-	if (perf_map_parse(buf, len, &p->entries, &p->n)) {
+	if (!err && perf_map_parse(buf, len, &p->entries, &p->n)) {
 		p->entries = NULL;
 		p->n = 0;
 	}

@@ -4,14 +4,15 @@
  * DOTNET_PerfMapEnabled=1): /tmp/perf-PID.map, lines "START SIZE name" in
  * hex. The file is the process's own /tmp (read through /proc/PID/root)
  * and named with its pid in its own pid namespace (NSpid). Re-read when it
- * changes (runtimes append as they compile). */
+ * changes (runtimes append as they compile). Opened as a file the target
+ * controls (util/foreign_file.h): a FIFO, device, symlink or a file over
+ * FOREIGN_PERF_MAP_MAX is refused. */
 #ifndef LT_PERFMAP_H
 #define LT_PERFMAP_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define PERF_MAP_MAX_BYTES	(64 << 20)	/* larger files are read up to this */
 #define PERF_MAP_MAX_NAME	256
 
 struct perf_map_entry {

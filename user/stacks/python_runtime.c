@@ -12,6 +12,7 @@
 
 #include "stacks/python_mem.h"
 #include "stacks/python_runtime.h"
+#include "util/foreign_file.h"
 
 #define MAX_MAPS_LINES	100000	/* bound on a hostile maps file */
 
@@ -68,16 +69,17 @@ static void scan_symbols(Elf *elf, struct elf_syms *s)
 	}
 }
 
-static int elf_symbols(const char *path, struct elf_syms *s)
+/* flags: FOREIGN_FOLLOW for map_files/ (the kernel's link to the file) */
+static int elf_symbols(const char *path, unsigned flags, struct elf_syms *s)
 {
 	size_t nph;
 	Elf *elf;
 	int fd;
 
 	memset(s, 0, sizeof(*s));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = foreign_open(path, FOREIGN_ELF, flags, NULL, NULL, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &nph)) {
@@ -123,7 +125,7 @@ int py_runtime_find(int pid, struct py_runtime *out)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "re");
+	f = foreign_fopen(path, FOREIGN_PROC_TEXT, 0);
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
 	while (fgets(line, sizeof(line), f) && lines++ < MAX_MAPS_LINES) {
@@ -142,13 +144,13 @@ int py_runtime_find(int pid, struct py_runtime *out)
 		/* the mapping itself (any mount namespace), else the path as the
 		 * process sees it (maps shows it relative to our root), else ours */
 		snprintf(full, sizeof(full), "/proc/%d/map_files/%llx-%llx", pid, start, end);
-		err = elf_symbols(full, &s);
+		err = elf_symbols(full, FOREIGN_FOLLOW, &s);
 		if (err == -ENOENT || err == -EPERM || err == -EACCES) {
 			snprintf(full, sizeof(full), "/proc/%d/root%s", pid, file);
-			err = elf_symbols(full, &s);
+			err = elf_symbols(full, 0, &s);
 		}
 		if (err && err != -ENOEXEC)
-			err = elf_symbols(file, &s);
+			err = elf_symbols(file, 0, &s);
 		if (err)
 			continue;
 		/* the first mapping of a file is its lowest PT_LOAD */

@@ -22,6 +22,7 @@ struct cached_stack {
 	int n_user, n_kernel;
 	uint64_t site;
 	int rec_err;		/* a record came without stack: kstack_err, or -ENODATA */
+	bool cut;		/* left unwound at the report's deadline */
 };
 
 struct stack_capture {
@@ -117,6 +118,7 @@ static struct cached_stack *find_cached(struct cached_stack *arr, size_t n, uint
 
 struct run_ctx {
 	struct stack_capture *sc;
+	const struct report *r;
 	struct cached_stack *fresh;	/* sorted by tid; user == kernel == NULL until captured */
 	size_t n_fresh;
 	uint64_t captures;
@@ -149,6 +151,12 @@ static void on_stack(void *ctx, const struct lt_stack_rec *rec)
 
 	if (!e || e->site || e->nvcsw != rec->nvcsw)
 		return;
+	/* unwinding reads the target's files and memory: past the deadline
+	 * the stack waits for the next report (it is asked for again) */
+	if (report_past_deadline(c->r)) {
+		e->cut = true;
+		return;
+	}
 	if (c->sc->user)
 		e->user = resolve(c->sc, rec, true, &e->n_user);
 	if (e->user)
@@ -177,6 +185,10 @@ static enum drop_reason asked_miss(const struct cached_stack *e, int miss, int *
 {
 	enum drop_reason why;
 
+	if (e->cut) {
+		*err = -ETIME;
+		return DROP_DEADLINE_CUT;
+	}
 	if (e->rec_err) {
 		*err = e->rec_err;
 		return e->rec_err == -ENODATA ? DROP_CAPTURE_NO_FRAMES : DROP_CAPTURE;
@@ -201,7 +213,8 @@ static void give_stack(struct thread_report *th, const struct cached_stack *e)
 static void no_stack(struct report *r, struct thread_report *th, enum drop_reason why, int err)
 {
 	th->stack_err = err;
-	th->stack_deferred = why == DROP_CAPTURE_CAP;
+	/* asked for again next report */
+	th->stack_deferred = why == DROP_CAPTURE_CAP || why == DROP_DEADLINE_CUT;
 	r->lost[why]++;
 	r->capture_failures++;
 }
@@ -233,7 +246,7 @@ static size_t wanted(struct stack_capture *sc, struct run_ctx *c, const struct r
 
 int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report *r)
 {
-	struct run_ctx c = { .sc = sc };
+	struct run_ctx c = { .sc = sc, .r = r };
 	struct capture_want *w = NULL;
 	uint32_t *tids = NULL;
 	uint64_t *nvcsw = NULL;

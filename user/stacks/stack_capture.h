@@ -21,7 +21,9 @@ void stack_capture__set_python(struct stack_capture *sc, bool on);
  * LT_MAX_CAPTURES are captured a report, the longest parked first; the
  * others are stack_deferred and asked first next report. Threads left
  * without a stack count in r->capture_failures and, by cause, in r->lost
- * (DROP_CAPTURE_*), with the cause's stack_err. */
+ * (DROP_CAPTURE_*), with the cause's stack_err; those not unwound by
+ * r->deadline_ns count in DROP_DEADLINE_CUT (stack_err -ETIME) and are
+ * asked for again next report too. */
 int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report *r);
 
 /* Stable identifier of a stack: FNV-1a over the frame strings (symbol+offset,

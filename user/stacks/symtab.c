@@ -13,6 +13,7 @@
 
 #include "stacks/symtab.h"
 #include "util/array.h"
+#include "util/foreign_file.h"
 #include "util/lru.h"
 #include "util/strpool.h"
 
@@ -303,7 +304,8 @@ static void add_debug_symbols(const char *debug_root, const char *build_id,
 		     debug_root, build_id, build_id + 2);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* root's directory: a build-id file may be a link to the debug file */
+	fd = foreign_open(path, FOREIGN_ELF, FOREIGN_FOLLOW, NULL, NULL, 0);
 	if (fd < 0)
 		return;
 	elf = elf_open_fd(fd);
@@ -422,9 +424,9 @@ int symtab__open(const char *path, const char *debug_root, struct symtab **out)
 {
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = foreign_open(path, FOREIGN_ELF, FOREIGN_FOLLOW, NULL, NULL, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	err = symtab__open_fd(fd, debug_root, out);
 	close(fd);
 	return err;
@@ -439,9 +441,9 @@ int elf_file_build_id(const char *path, char *hex, size_t len)
 	if (len < sizeof(id))
 		return -EINVAL;
 	hex[0] = '\0';
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = foreign_open(path, FOREIGN_ELF, FOREIGN_FOLLOW, NULL, NULL, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (elf && elf_kind(elf) == ELF_K_ELF) {
@@ -571,23 +573,18 @@ static bool same_file(const struct symtab *st, const struct stat *sb)
 	       st->mtime.tv_nsec == sb->st_mtim.tv_nsec;
 }
 
-int symtab_cache__open(struct symtab_cache *c, const char *path, struct symtab **out)
+int symtab_cache__open(struct symtab_cache *c, const char *path, unsigned open_flags,
+		       struct symtab **out)
 {
 	struct symtab *st;
 	struct stat sb;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = foreign_open(path, FOREIGN_ELF, open_flags, &sb, NULL, 0);
+	if (fd == -EINVAL || fd == -EFBIG)
+		return -ENOEXEC;	/* no file we read, by any path */
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &sb)) {
-		err = -errno;
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		err = -ENOEXEC;
-		goto out;
-	}
+		return fd;
 	for (struct lru_node *e = c->files.head; e; e = e->next) {
 		st = lru_entry(e, struct symtab, lru);
 		if (!same_file(st, &sb))

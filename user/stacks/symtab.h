@@ -60,8 +60,12 @@ struct symtab_cache;
 
 struct symtab_cache *symtab_cache__new(size_t max_files, const char *debug_root);
 void symtab_cache__free(struct symtab_cache *c);
-/* A new reference to path's table (symtab__put it when done). */
-int symtab_cache__open(struct symtab_cache *c, const char *path, struct symtab **out);
+/* A new reference to path's table (symtab__put it when done). path is opened
+ * as a file a target controls (util/foreign_file.h, open_flags its
+ * enum foreign_flags): -ENOEXEC for a FIFO, device, directory or oversized
+ * file, -ELOOP for a symlink without FOREIGN_FOLLOW. */
+int symtab_cache__open(struct symtab_cache *c, const char *path, unsigned open_flags,
+		       struct symtab **out);
 size_t symtab_cache__count(const struct symtab_cache *c);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "stacks/unwind.h"
 #include "util/clock.h"
+#include "util/foreign_file.h"
 #include "util/lru.h"
 
 #define PROC_BUCKETS		1024
@@ -62,7 +63,7 @@ struct unwinder {
 	struct unwind_opts opts;
 	struct symtab_cache *symtabs;
 	Dwfl_Callbacks dwfl_cbs;
-	char *debuginfo_path;
+	char *debug_root;	/* of build-id debug files */
 	Elf *arch_elf;		/* tells libdwfl the machine: x86-64 */
 	Elf64_Ehdr arch_ehdr;
 	struct proc *buckets[PROC_BUCKETS];
@@ -72,43 +73,7 @@ struct unwinder {
 /* Whole file into a NUL-terminated buffer: /proc files have no size. */
 static int read_file(const char *path, char **buf, size_t *len)
 {
-	size_t cap = 16384, n = 0;
-	char *b = NULL, *nb;
-	ssize_t r;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (!b || cap - n < 4096) {
-			cap = b ? cap * 2 : cap;
-			nb = realloc(b, cap);
-			if (!nb) {
-				free(b);
-				close(fd);
-				return -ENOMEM;
-			}
-			b = nb;
-		}
-		r = read(fd, b + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			r = -errno;
-			free(b);
-			close(fd);
-			return r;
-		}
-		if (r == 0)
-			break;
-		n += r;
-	}
-	close(fd);
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
+	return foreign_read(path, FOREIGN_PROC_TEXT, 0, buf, len, NULL, NULL, 0);
 }
 
 static __u64 fnv1a(__u64 h, const char *s, size_t len)
@@ -283,6 +248,13 @@ static bool file_candidate(const struct proc *p, const struct ufile *uf, int i,
 	return n > 0 && (size_t)n < size;
 }
 
+/* map_files/ is the kernel's link to the mapping's file: followed; a path
+ * from maps names the file itself, so a link there is not it */
+static unsigned candidate_flags(int i)
+{
+	return i == 0 ? FOREIGN_FOLLOW : 0;
+}
+
 static struct ufile *file_by_low(struct proc *p, __u64 low)
 {
 	size_t i;
@@ -302,21 +274,16 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
 	struct proc *p = *userdata;
 	struct ufile *uf = p ? file_by_low(p, base) : NULL;
 	char path[4200];
-	struct stat sb;
 	Elf *elf;
 	int i, fd = -1;
 
 	if (!uf)
 		return -1;
+	/* a mapped device or a FIFO swapped in: refused, never opened */
 	for (i = 0; fd < 0 && file_candidate(p, uf, i, path, sizeof(path)); i++)
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = foreign_open(path, FOREIGN_ELF, candidate_flags(i), NULL, NULL, 0);
 	if (fd < 0)
 		return -1;
-	/* a mapped character device could block on read */
-	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return -1;
-	}
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (elf && elf_cntl(elf, ELF_C_FDREAD)) {
 		elf_end(elf);
@@ -386,6 +353,38 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *a
 		return false;	/* a negative offset: pread says EINVAL anyway */
 	return pread(p->mem_fd, result, sizeof(*result), (off_t)addr) ==
 	       (ssize_t)sizeof(*result);
+}
+
+/* Dwfl_Callbacks.find_debuginfo: the build-id file under the debug root
+ * only (no debuglink search, no debuginfod network fetch from a tracer),
+ * opened as a foreign file so a FIFO or device there is refused, not
+ * waited on (libdwfl's own lookup opens it blocking). libdwfl owns the
+ * descriptor and checks the build-id. */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			  Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	struct proc *p = *userdata;
+	const unsigned char *id;
+	GElf_Addr vaddr;
+	char path[4200];
+	int n, len, fd;
+
+	(void)modname, (void)base, (void)file_name, (void)debuglink_file, (void)debuglink_crc;
+	n = dwfl_module_build_id(mod, &id, &vaddr);
+	if (!p || n < 2 || n > SYMTAB_BUILD_ID_MAX)
+		return -1;
+	len = snprintf(path, sizeof(path), "%s/.build-id/%02x/", p->u->debug_root, id[0]);
+	for (int i = 1; i < n && len > 0 && (size_t)len < sizeof(path); i++)
+		len += snprintf(path + len, sizeof(path) - len, "%02x", id[i]);
+	if (len <= 0 || (size_t)len + sizeof(".debug") > sizeof(path))
+		return -1;
+	strcpy(path + len, ".debug");
+	fd = foreign_open(path, FOREIGN_ELF, FOREIGN_FOLLOW, NULL, NULL, 0);
+	if (fd < 0)
+		return -1;
+	*debuginfo_file_name = strdup(path);
+	return fd;
 }
 
 static const Dwfl_Thread_Callbacks thread_cbs = {
@@ -611,7 +610,7 @@ static struct symtab *file_symtab(struct proc *p, struct ufile *uf)
 	uf->tried = true;
 	for (i = 0; err < 0 && err != -ENOEXEC &&
 		    file_candidate(p, uf, i, path, sizeof(path)); i++)
-		err = symtab_cache__open(p->u->symtabs, path, &uf->symtab);
+		err = symtab_cache__open(p->u->symtabs, path, candidate_flags(i), &uf->symtab);
 	if (err)
 		uf->symtab = NULL;
 	return uf->symtab;
@@ -700,16 +699,11 @@ struct unwinder *unwinder__new(const struct unwind_opts *opts)
 	u->symtabs = symtab_cache__new(u->opts.max_files, u->opts.debug_root);
 	if (!u->symtabs)
 		goto err;
-	/* libdwfl's own search list syntax: ":.debug:/usr/lib/debug" */
-	if (asprintf(&u->debuginfo_path, ":.debug:%s",
-		     u->opts.debug_root ? u->opts.debug_root : SYMTAB_DEBUG_ROOT) < 0) {
-		u->debuginfo_path = NULL;
+	u->debug_root = strdup(u->opts.debug_root ? u->opts.debug_root : SYMTAB_DEBUG_ROOT);
+	if (!u->debug_root)
 		goto err;
-	}
 	u->dwfl_cbs.find_elf = find_elf;
-	/* build-id lookup only: no debuginfod network fetch from a tracer */
-	u->dwfl_cbs.find_debuginfo = dwfl_build_id_find_debuginfo;
-	u->dwfl_cbs.debuginfo_path = &u->debuginfo_path;
+	u->dwfl_cbs.find_debuginfo = find_debuginfo;
 
 	eh = &u->arch_ehdr;
 	memcpy(eh->e_ident, ELFMAG, SELFMAG);
@@ -739,6 +733,6 @@ void unwinder__free(struct unwinder *u)
 	if (u->arch_elf)
 		elf_end(u->arch_elf);
 	symtab_cache__free(u->symtabs);
-	free(u->debuginfo_path);
+	free(u->debug_root);
 	free(u);
 }
