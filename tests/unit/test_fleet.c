@@ -147,7 +147,8 @@ static size_t count(const char *text, const char *needle)
 
 static char *render_pid(const struct report *r, const struct prom_totals *t, bool pid_label)
 {
-	struct prom_self self = { .cpu_seconds = 1.5, .rss_bytes = 4096 };
+	struct prom_self self = { .cpu_seconds = 1.5, .rss_bytes = 4096, .kernel = "6.1.0-\"x\"",
+				  .mode = "precise" };
 	struct mem m;
 
 	mem_open(&m);
@@ -185,6 +186,9 @@ static void test_prom_render(void **state)
 	site->pid = 20;
 	site->n_threads = 1;
 	t->site_index = 1;
+	/* two connections of pid 10 awaiting their peer */
+	report_add_conn(&r)->pid = 10;
+	report_add_conn(&r)->pid = 10;
 	report_proc(&r, 10)->live_threads = 9;
 	report_proc(&r, 10)->created_total = 100;
 	report_proc(&r, 10)->exited_total = 91;
@@ -220,6 +224,11 @@ static void test_prom_render(void **state)
 	assert_non_null(strstr(s, "leaktrace_series_truncated 0\n"));
 	assert_non_null(strstr(s, "process_cpu_seconds_total 1.500000\n"));
 	assert_non_null(strstr(s, "process_resident_memory_bytes 4096\n"));
+	assert_non_null(strstr(s, "leaktrace_stalled_connections{comm=\"svc\"" NOID "} 2\n"));
+	assert_non_null(strstr(s, "leaktrace_stalled_connections{comm=\"h\\\"q\\\\b\\nn}\xc3\xbfz\"" NOID "} 0\n"));
+	assert_non_null(strstr(s, "# TYPE leaktrace_build_info gauge\n"));
+	assert_non_null(strstr(s, "leaktrace_build_info{version=\"" LEAKTRACE_VERSION
+			       "\",kernel=\"6.1.0-\\\"x\\\"\",mode=\"precise\"} 1\n"));
 	/* no tid or address labels: cardinality stays bounded */
 	assert_null(strstr(s, "tid="));
 	assert_int_equal(count(s, "# TYPE leaktrace_parked_threads "), 1);

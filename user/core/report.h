@@ -193,6 +193,9 @@ struct report {
 	int64_t clock_lag_ns;		/* CLOCK_MONOTONIC minus the task clock of park times */
 	bool final;
 	bool summarize_all;		/* summaries of every traced process, not only those with parked threads */
+	/* where the report comes from (session.c): this host's name, and the
+	 * Kubernetes node from NODE_NAME (NULL when not set) */
+	const char *host, *node;
 	uint64_t threads_scanned;
 	uint64_t lost[DROP_MAX];		/* this report's losses, each collector
 					 * adds its own (core/drops.h) */

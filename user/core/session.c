@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 #include "go/go_report.h"
@@ -41,11 +42,27 @@ struct session {
 	uint64_t last_ns;
 	enum verdict worst;
 	int state_err;			/* last failure to save the state, said once */
+	char host[256], node[256];	/* the reports' origin */
 };
 
 static bool has_cgroup_filter(const struct lt_options *o)
 {
 	return o->cgroup || o->unit || o->container;
+}
+
+/* The host's name, and the node a DaemonSet pod runs on (NODE_NAME from
+ * the downward API): every record and log line says where it comes from. */
+static void read_origin(struct session *s)
+{
+	const char *node = getenv("NODE_NAME");
+
+	if (gethostname(s->host, sizeof(s->host) - 1))
+		snprintf(s->host, sizeof(s->host), "unknown");
+	s->rep.host = s->host;
+	if (node && *node) {
+		snprintf(s->node, sizeof(s->node), "%s", node);
+		s->rep.node = s->node;
+	}
 }
 
 static long max_rss_kb(void)
@@ -224,6 +241,7 @@ struct session *session__open(const struct lt_options *o, int *exit_code)
 	}
 	s->o = o;
 	s->rep.summarize_all = o->n_pids > 0;
+	read_origin(s);
 	foreign_file_verbose(o->verbose);	/* what a target's files made us refuse */
 	/* the outputs and the state directory first: a wrong path fails
 	 * before BPF is loaded */

@@ -61,3 +61,29 @@ void unit_frames_of_goroutine(const struct go_goroutine *g, struct unit_frames *
 	u->part[1] = g->stack;
 	u->n[1] = g->stack ? g->stack_len : 0;
 }
+
+/* Blocking entry points of libc and the runtime: a site is named after the
+ * first frame past them, the program's own function. */
+static bool is_wrapper_frame(const char *frame)
+{
+	static const char *const prefixes[] = {
+		"__", "pthread_", "sem_", "read+", "write+", "recv", "send", "accept", "connect+",
+		"poll+", "ppoll+", "epoll_", "select+", "pselect", "nanosleep+", "clock_nanosleep+",
+		"sleep+", "usleep+", "syscall+", "futex", "wait+", "waitpid+", "pause+", "sigwait",
+		"std::", "PyThread_", "lock_PyThread", "_Py", "take_gil", "drop_gil",
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(frame, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+const char *thread_headline_frame(const struct thread_report *t)
+{
+	for (int i = 0; i < t->n_user; i++)
+		if (!is_wrapper_frame(t->user_stack[i]))
+			return t->user_stack[i];
+	return t->n_user ? t->user_stack[0] : t->n_kernel ? t->kernel_stack[0] :
+	       wait_kind_name(t->wait.kind);
+}

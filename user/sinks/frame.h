@@ -41,4 +41,10 @@ static inline const char *unit_frame(const struct unit_frames *u, int i, int *ke
 	return *kernel ? u->part[0][i] : u->part[1][i - u->n[0]];
 }
 
+/* The frame a thread's site is named after: the first user frame past
+ * libc's and the runtimes' blocking entry points (the program's own
+ * function), else the innermost frame, else the wait's kind. Display
+ * only: the text headline and syslog's frame key. */
+const char *thread_headline_frame(const struct thread_report *t);
+
 #endif

@@ -25,13 +25,22 @@ static void write_time_field(FILE *f, const char *key, uint64_t real_ns)
 	fprintf(f, "\"%s\":\"%s.%03" PRIu64 "Z\"", key, buf, real_ns / 1000000 % 1000);
 }
 
-/* {"type":TYPE,["event":EVENT,]"time":... : the start of every record */
+/* {"type":TYPE,["event":EVENT,]"time":...,"host":...[,"node":...] : the start
+ * of every record */
 static void write_head(FILE *f, const char *type, const char *event, const struct report *r)
 {
 	fprintf(f, "{\"type\":\"%s\",", type);
 	if (event)
 		fprintf(f, "\"event\":\"%s\",", event);
 	write_time_field(f, "time", r->real_ns);
+	if (r->host) {
+		fputs(",\"host\":", f);
+		json_write_string(f, r->host, SIZE_MAX);
+	}
+	if (r->node) {
+		fputs(",\"node\":", f);
+		json_write_string(f, r->node, SIZE_MAX);
+	}
 }
 
 /* The service a process belongs to (identity.h): null where a field does

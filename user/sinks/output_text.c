@@ -6,6 +6,7 @@
 
 #include "judge/units.h"
 #include "sinks/escape.h"
+#include "sinks/frame.h"
 #include "core/identity.h"
 #include "go/go_tracer.h"
 #include "sinks/out_file.h"
@@ -124,32 +125,6 @@ static void print_thread(FILE *f, const struct thread_report *t)
 	fputc('\n', f);
 }
 
-/* Blocking entry points of libc and the runtime: a site is named after the
- * first frame past them, the program's own function. Display only. */
-static bool is_wrapper_frame(const char *frame)
-{
-	static const char *const prefixes[] = {
-		"__", "pthread_", "sem_", "read+", "write+", "recv", "send", "accept", "connect+",
-		"poll+", "ppoll+", "epoll_", "select+", "pselect", "nanosleep+", "clock_nanosleep+",
-		"sleep+", "usleep+", "syscall+", "futex", "wait+", "waitpid+", "pause+", "sigwait",
-		"std::", "PyThread_", "lock_PyThread", "_Py", "take_gil", "drop_gil",
-	};
-
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (!strncmp(frame, prefixes[i], strlen(prefixes[i])))
-			return true;
-	return false;
-}
-
-static const char *site_label(const struct thread_report *t)
-{
-	for (int i = 0; i < t->n_user; i++)
-		if (!is_wrapper_frame(t->user_stack[i]))
-			return t->user_stack[i];
-	return t->n_user ? t->user_stack[0] : t->n_kernel ? t->kernel_stack[0] :
-	       wait_kind_name(t->wait.kind);
-}
-
 static void print_site(FILE *f, const struct report *r, const struct site_report *s)
 {
 	const struct thread_report *t = &r->threads[s->first_thread];
@@ -160,7 +135,7 @@ static void print_site(FILE *f, const struct report *r, const struct site_report
 	fprintf(f, "  [%s] %" PRIu32 " thread%s parked %s%s%s at ", verdict_name(s->verdict),
 		s->n_threads, s->n_threads == 1 ? "" : "s", lo, s->n_threads > 1 ? "-" : "",
 		s->n_threads > 1 ? hi : "");
-	text_write(f, site_label(t), SIZE_MAX);
+	text_write(f, thread_headline_frame(t), SIZE_MAX);
 	fprintf(f, ": %s (site %016" PRIx64 ")\n", s->reason ? s->reason : "", s->group);
 	if (s->verdict >= VERDICT_LEAK || s->n_threads > 1)
 		fprintf(f, "    evidence: growth %.1f/min, %" PRIu32 " arrived, %" PRIu32 " left, %" PRIu32

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -41,6 +42,8 @@ struct prom_exporter {
 	size_t snap_len;
 	struct prom_totals totals;	/* main thread only */
 	bool pid_label;			/* --prometheus-pid */
+	const char *mode;		/* build_info: default or precise */
+	struct utsname uts;		/* build_info: the kernel */
 	/* HTTP thread only: every open connection, by socket_context */
 	struct conn_slot conns[PROM_MAX_CONNECTIONS];
 };
@@ -303,6 +306,8 @@ int prom_exporter__update(struct prom_exporter *e, const struct report *r)
 	if (r->mono_ns)
 		prom_totals_add(&e->totals, r);
 	read_self(&self);
+	self.kernel = e->uts.release;
+	self.mode = e->mode;
 	err = prom_render(f, r, &e->totals, &self, e->pid_label);
 	if (fclose(f) && !err)
 		err = -EIO;
@@ -337,8 +342,8 @@ static int listen_socket(const struct sockaddr_storage *ss, socklen_t len)
 	return fd;
 }
 
-int prom_exporter__new(const char *addr, bool pid_label, struct prom_exporter **out,
-		       char *err_msg, size_t err_size)
+int prom_exporter__new(const char *addr, bool pid_label, bool precise,
+		       struct prom_exporter **out, char *err_msg, size_t err_size)
 {
 	struct sockaddr_storage ss;
 	struct prom_exporter *e;
@@ -357,6 +362,8 @@ int prom_exporter__new(const char *addr, bool pid_label, struct prom_exporter **
 	e->stop_pipe[0] = e->stop_pipe[1] = -1;
 	pthread_mutex_init(&e->lock, NULL);
 	e->pid_label = pid_label;
+	e->mode = precise ? "precise" : "default";
+	uname(&e->uts);
 	/* scrapes before the first report get the global series at zero */
 	err = prom_exporter__update(e, &empty);
 	if (err) {
@@ -433,8 +440,8 @@ static bool prom_wanted(const struct lt_options *o)
 
 static int prom_open(const struct lt_options *o, void **state, char *msg, size_t size)
 {
-	return prom_exporter__new(o->prometheus, o->prometheus_pid, (struct prom_exporter **)state,
-				  msg, size) ?
+	return prom_exporter__new(o->prometheus, o->prometheus_pid, o->precise,
+				  (struct prom_exporter **)state, msg, size) ?
 	       LT_EXIT_FAILURE : 0;
 }
 

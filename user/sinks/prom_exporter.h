@@ -30,10 +30,11 @@ struct prom_exporter;
 int prom_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len);
 
 /* Listen on addr and serve metrics (empty until the first update);
- * pid_label: per-process series carry a pid label (prom_render). On
+ * pid_label: per-process series carry a pid label (prom_render); precise:
+ * leaktrace_build_info says mode "precise" (else "default"). On
  * failure returns -errno and writes a one-line reason to err_msg. */
-int prom_exporter__new(const char *addr, bool pid_label, struct prom_exporter **out,
-		       char *err_msg, size_t err_size);
+int prom_exporter__new(const char *addr, bool pid_label, bool precise,
+		       struct prom_exporter **out, char *err_msg, size_t err_size);
 
 /* Render r (and leaktrace's own CPU and memory) as the new snapshot.
  * Returns 0 or -errno; the previous snapshot stays served on failure. */

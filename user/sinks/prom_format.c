@@ -17,6 +17,7 @@ struct proc_agg {
 	uint32_t go_parked[N_VERDICTS];
 	uint64_t oldest_ns;
 	uint32_t sites;
+	uint32_t conns;			/* connections awaiting their peer */
 	uint64_t live_threads, created_total, exited_total;
 	bool is_go, go_created_known;
 	uint64_t go_live, go_created_total;
@@ -99,6 +100,7 @@ static void add_agg(struct proc_agg *to, const struct proc_agg *from)
 	if (from->oldest_ns > to->oldest_ns)
 		to->oldest_ns = from->oldest_ns;
 	to->sites += from->sites;
+	to->conns += from->conns;
 	to->live_threads += from->live_threads;
 	to->created_total += from->created_total;
 	to->exited_total += from->exited_total;
@@ -228,6 +230,12 @@ static int select_procs(const struct report *r, bool pid_label, struct proc_agg 
 		if (a)
 			a->sites++;
 	}
+	for (size_t i = 0; i < r->n_conns; i++) {
+		struct proc_agg *a = find_agg(aggs, nc, r->conns[i].pid);
+
+		if (a)
+			a->conns++;
+	}
 	*out = aggs;
 	*n = merge_series(aggs, nc, pid_label);
 	return 0;
@@ -254,6 +262,12 @@ static void write_proc_metrics(FILE *f, const struct proc_agg *aggs, size_t n, b
 	for (size_t i = 0; i < n; i++) {
 		proc_labels(f, "leaktrace_parked_sites", &aggs[i], pid_label);
 		fprintf(f, "} %" PRIu32 "\n", aggs[i].sites);
+	}
+	header(f, "leaktrace_stalled_connections", "gauge",
+	       "TCP connections whose request its peer has not answered past the threshold.");
+	for (size_t i = 0; i < n; i++) {
+		proc_labels(f, "leaktrace_stalled_connections", &aggs[i], pid_label);
+		fprintf(f, "} %" PRIu32 "\n", aggs[i].conns);
 	}
 	header(f, "leaktrace_live_threads", "gauge", "Live threads of the process.");
 	for (size_t i = 0; i < n; i++) {
@@ -333,6 +347,15 @@ static void write_global_metrics(FILE *f, const struct report *r, const struct p
 	fprintf(f, "process_cpu_seconds_total %.6f\n", self->cpu_seconds);
 	header(f, "process_resident_memory_bytes", "gauge", "Resident memory of leaktrace.");
 	fprintf(f, "process_resident_memory_bytes %" PRIu64 "\n", self->rss_bytes);
+	header(f, "leaktrace_build_info", "gauge",
+	       "leaktrace's version, the kernel it runs on and its mode; always 1.");
+	fputs("leaktrace_build_info{version=", f);
+	prom_write_label_value(f, LEAKTRACE_VERSION, SIZE_MAX);
+	fputs(",kernel=", f);
+	prom_write_label_value(f, self->kernel ? self->kernel : "", SIZE_MAX);
+	fputs(",mode=", f);
+	prom_write_label_value(f, self->mode ? self->mode : "", SIZE_MAX);
+	fputs("} 1\n", f);
 }
 
 int prom_render(FILE *f, const struct report *r, const struct prom_totals *t,

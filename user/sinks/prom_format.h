@@ -22,10 +22,13 @@ struct prom_totals {
 	uint64_t capture_failures;	/* report->capture_failures is per report */
 };
 
-/* leaktrace's own resource use. */
+/* leaktrace itself: its resource use, and what runs (build_info; NULL
+ * strings are written empty). */
 struct prom_self {
 	double cpu_seconds;
 	uint64_t rss_bytes;
+	const char *kernel;	/* uname release */
+	const char *mode;	/* "default" or "precise" */
 };
 
 /* Account one report into t. */

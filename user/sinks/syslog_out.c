@@ -8,6 +8,7 @@
 
 #include "judge/units.h"
 #include "sinks/escape.h"
+#include "sinks/frame.h"
 #include "sinks/sink.h"
 #include "core/identity_cache.h"
 #include "sinks/syslog_out.h"
@@ -56,6 +57,23 @@ static void put_identity(struct line *l, const struct identity *id)
 		put_quoted(l, "cgroup", id->cgroup, sizeof(id->cgroup));
 }
 
+/* The keys that end every line: the site's headline frame (thread sites),
+ * then where the report comes from, host and node. */
+static void put_tail(char *buf, size_t size, const struct report *r, const char *frame)
+{
+	size_t len = strnlen(buf, size);
+	struct line l = { buf, size, len };
+
+	if (len + 1 >= size)
+		return;		/* already cut */
+	if (frame)
+		put_quoted(&l, "frame", frame, 128);
+	if (r && r->host)
+		put_quoted(&l, "host", r->host, 128);
+	if (r && r->node)
+		put_quoted(&l, "node", r->node, 128);
+}
+
 static const char *event_name(enum finding_event ev)
 {
 	return ev == FINDING_NEW ? "new" : ev == FINDING_CHANGED ? "changed" : "gone";
@@ -94,6 +112,7 @@ void syslog_out_finding(enum finding_event ev, const struct finding *f,
 	char line[SYSLOG_LINE_MAX];
 
 	syslog_format_finding(line, sizeof(line), ev, f, t, ctx ? report_identity(ctx, f->pid) : NULL);
+	put_tail(line, sizeof(line), ctx, NULL);
 	syslog(ev == FINDING_GONE ? LOG_INFO : LOG_WARNING, "%s", line);
 }
 
@@ -128,6 +147,8 @@ static void log_site(enum finding_event ev, const struct finding *f, const struc
 	syslog_format_site(line, sizeof(line), event_name(ev), s,
 			   ev == FINDING_GONE ? 0 : f->site_threads, f->verdict,
 			   report_identity(r, s->pid));
+	put_tail(line, sizeof(line), r, ev != FINDING_GONE && s->kind == UNIT_THREAD &&
+		 s->first_thread < r->n_threads ? thread_headline_frame(&r->threads[s->first_thread]) : NULL);
 	syslog(ev == FINDING_GONE ? LOG_INFO : LOG_WARNING, "%s", line);
 }
 
