@@ -13,6 +13,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "core/live_procs.h"
+#include "core/options.h"
+#include "core/report.h"
 #include "util/mem_budget.h"
 
 struct item {
@@ -157,6 +160,73 @@ static void test_default_from_cgroup(void **state)
 	assert_int_equal(system(dir), 0);
 }
 
+static uint32_t gone_pids[8];
+static int n_gone;
+
+static void on_gone(uint32_t pid, void *ctx)
+{
+	gone_pids[n_gone++] = pid;
+}
+
+static void set_procs(struct report *r, const struct proc_report *p, size_t n)
+{
+	r->procs = (struct proc_report *)p;
+	r->n_procs = n;
+}
+
+/* A process is (pid, start): exited ones and reused pids are gone. */
+static void test_live_procs(void **state)
+{
+	struct proc_report first[] = {
+		{ .pid = 30, .alive = true, .start_ns = 300 },
+		{ .pid = 10, .alive = true, .start_ns = 100 },
+		{ .pid = 20, .alive = true, .start_ns = 200 },
+	};
+	struct proc_report second[] = {
+		{ .pid = 10, .alive = true, .start_ns = 100 },	/* same process */
+		{ .pid = 20, .alive = true, .start_ns = 250 },	/* pid reused */
+		{ .pid = 40, .alive = false, .start_ns = 400 },	/* seen exited only */
+	};
+	struct live_procs l = {};
+	struct report r = {};
+
+	n_gone = 0;
+	set_procs(&r, first, 3);
+	assert_int_equal(live_procs__update(&l, &r, on_gone, NULL), 0);
+	set_procs(&r, second, 3);
+	assert_int_equal(live_procs__update(&l, &r, on_gone, NULL), 2);
+	assert_int_equal(gone_pids[0], 20);
+	assert_int_equal(gone_pids[1], 30);
+	set_procs(&r, NULL, 0);
+	assert_int_equal(live_procs__update(&l, &r, on_gone, NULL), 2);	/* 10, new 20 */
+	assert_int_equal(gone_pids[2], 10);
+	assert_int_equal(gone_pids[3], 20);
+	live_procs__free(&l);
+}
+
+static void test_parse_size(void **state)
+{
+	static const struct {
+		const char *in;
+		uint64_t bytes;
+	} ok[] = {
+		{ "268435456", 268435456ULL }, { "256M", 256ULL << 20 }, { "1G", 1ULL << 30 },
+		{ "512K", 512ULL << 10 }, { "0", 0 },
+	};
+	static const char *const bad[] = {
+		"", "M", "-1M", "+1M", " 1M", "1.5G", "0x10", "010", "1m", "1MB", "1 M", "1T",
+		"99999999999999999999", "2000000000G",
+	};
+	uint64_t v;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(parse_size(ok[i].in, &v), 0);
+		assert_int_equal(v, ok[i].bytes);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(parse_size(bad[i], &v), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +234,8 @@ int main(void)
 		cmocka_unit_test(test_lru_across_caches),
 		cmocka_unit_test(test_unlisted_never_picked),
 		cmocka_unit_test(test_default_from_cgroup),
+		cmocka_unit_test(test_live_procs),
+		cmocka_unit_test(test_parse_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

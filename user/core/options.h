@@ -55,12 +55,17 @@ struct lt_options {
 	bool baseline;			/* --baseline: stuck means changed from the service's normal */
 	uint64_t baseline_after_ns;	/* --baseline-after: processes this young form none yet */
 	bool no_sandbox;		/* --no-sandbox: keep every capability, no seccomp */
+	uint64_t memory_budget;		/* --memory-budget bytes, 0 = from the cgroup's limit */
 };
 
 /* Parse "500ms", "2s", "1m", "1h", "1.5s" or a bare number of seconds.
  * Returns 0 and stores nanoseconds, or -EINVAL. Zero and negative
  * durations are rejected. */
 int parse_duration(const char *s, uint64_t *ns);
+
+/* Parse "268435456", "256K", "256M" or "1G" (binary multiples): decimal
+ * digits only. Returns 0 and stores bytes, or -EINVAL. */
+int parse_size(const char *s, uint64_t *bytes);
 
 /* Parse "1234" or "1,2,3" and append to opts->pids. Returns 0 or -EINVAL
  * (malformed) / -E2BIG (too many). */

@@ -8,12 +8,15 @@
 #include "go/go_report.h"
 #include "core/cgroup_filter.h"
 #include "core/identity_cache.h"
+#include "core/live_procs.h"
 #include "core/session.h"
 #include "sinks/sink.h"
 #include "util/clock.h"
 #include "stacks/stack_capture.h"
 #include "core/tracer.h"
 #include "judge/verdict.h"
+#include "util/mem_budget.h"
+#include "util/self_rss.h"
 
 struct session {
 	const struct lt_options *o;
@@ -23,6 +26,7 @@ struct session {
 	struct go_report *goroutines;
 	struct sinks *sinks;
 	struct identity_cache *identities;
+	struct live_procs live;		/* traced processes of the last report */
 	struct report rep;
 	uint64_t last_ns;
 	enum verdict worst;
@@ -31,6 +35,27 @@ struct session {
 static bool has_cgroup_filter(const struct lt_options *o)
 {
 	return o->cgroup || o->unit || o->container;
+}
+
+/* What a process that exited leaves behind, freed in one pass. */
+static void forget_process(uint32_t pid, void *ctx)
+{
+	struct session *s = ctx;
+
+	stack_capture__forget(s->stacks, (int)pid);
+}
+
+static void report_memory(struct report *r)
+{
+	struct mem_budget *b = mem_budget__shared();
+
+	mem_budget__enforce(b);
+	r->rss_bytes = self_rss_bytes();
+	r->budget_limit = mem_budget__limit(b);
+	r->budget_used = mem_budget__used(b);
+	r->n_caches = mem_budget__caches(b);
+	for (int i = 0; i < r->n_caches; i++)
+		r->caches[i] = mem_budget__stats(b, i);
 }
 
 static long max_rss_kb(void)
@@ -150,6 +175,8 @@ struct session *session__open(const struct lt_options *o, int *exit_code)
 	}
 	s->o = o;
 	s->rep.summarize_all = o->n_pids > 0;
+	mem_budget__set_limit(mem_budget__shared(),
+			      o->memory_budget ? o->memory_budget : mem_budget_default(""));
 	/* the outputs first: a wrong -o fails before BPF is loaded */
 	s->sinks = sinks__open(o, exit_code);
 	if (s->sinks)
@@ -172,6 +199,7 @@ void session__close(struct session *s)
 	verdict_engine__free(s->verdicts);
 	identity_cache__free(s->identities);
 	stack_capture__free(s->stacks);
+	live_procs__free(&s->live);
 	tracer__free(s->tracer);
 	report_free(&s->rep);
 	free(s);
@@ -202,6 +230,9 @@ int session__report(struct session *s, bool final)
 		fprintf(stderr, "leaktrace: scan failed: %s\n", strerror(-err));
 		return err;
 	}
+	/* what exited processes left is freed before anything new is cached */
+	if (live_procs__update(&s->live, r, forget_process, s) < 0)
+		fprintf(stderr, "leaktrace: warning: out of memory tracking exited processes\n");
 	t1 = clock_ns(CLOCK_MONOTONIC);
 	r->scan_ns = t1 - r->mono_ns;
 	if (s->stacks)
@@ -222,6 +253,7 @@ int session__report(struct session *s, bool final)
 	}
 	r->judge_ns = clock_ns(CLOCK_MONOTONIC) - t2;
 	r->max_rss_kb = max_rss_kb();
+	report_memory(r);
 	if (r->worst > s->worst)
 		s->worst = r->worst;
 	err = sinks__emit(s->sinks, r);

@@ -148,7 +148,8 @@ size_t mem_budget__enforce(struct mem_budget *b)
 		}
 		c->st.evictions++;
 		c->evict(e, c->ctx);
-		mem_budget__remove(b, e);	/* in case the callback did not */
+		/* freed (removed), or kept alive by other users (unlisted) */
+		mem_budget__unlist(b, e);
 		n++;
 	}
 	return n;

@@ -25,7 +25,8 @@
 
 struct mem_entry;
 
-/* Frees e (after mem_budget__remove(), which it must call). */
+/* Drops the cache's hold on e: frees it (calling mem_budget__remove()), or,
+ * when others still use it, leaves it counted until they let go. */
 typedef void (*mem_evict_fn)(struct mem_entry *e, void *ctx);
 
 struct mem_cache_stats {
