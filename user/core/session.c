@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -45,11 +46,13 @@ static void forget_process(uint32_t pid, void *ctx)
 	stack_capture__forget(s->stacks, (int)pid);
 }
 
-static void report_memory(struct report *r)
+/* freed: true when something was freed this report (exits, evictions) */
+static void report_memory(struct report *r, bool freed)
 {
 	struct mem_budget *b = mem_budget__shared();
 
-	mem_budget__enforce(b);
+	if (mem_budget__enforce(b) || freed)
+		malloc_trim(0);	/* else the allocator keeps the pages of freed state */
 	r->rss_bytes = self_rss_bytes();
 	r->budget_limit = mem_budget__limit(b);
 	r->budget_used = mem_budget__used(b);
@@ -214,7 +217,7 @@ int session__report(struct session *s, bool final)
 {
 	struct report *r = &s->rep;
 	uint64_t t1, t2;
-	int err;
+	int err, gone;
 
 	report_reset(r);
 	r->mono_ns = clock_ns(CLOCK_MONOTONIC);
@@ -231,7 +234,8 @@ int session__report(struct session *s, bool final)
 		return err;
 	}
 	/* what exited processes left is freed before anything new is cached */
-	if (live_procs__update(&s->live, r, forget_process, s) < 0)
+	gone = live_procs__update(&s->live, r, forget_process, s);
+	if (gone < 0)
 		fprintf(stderr, "leaktrace: warning: out of memory tracking exited processes\n");
 	t1 = clock_ns(CLOCK_MONOTONIC);
 	r->scan_ns = t1 - r->mono_ns;
@@ -253,7 +257,7 @@ int session__report(struct session *s, bool final)
 	}
 	r->judge_ns = clock_ns(CLOCK_MONOTONIC) - t2;
 	r->max_rss_kb = max_rss_kb();
-	report_memory(r);
+	report_memory(r, gone > 0);
 	if (r->worst > s->worst)
 		s->worst = r->worst;
 	err = sinks__emit(s->sinks, r);
