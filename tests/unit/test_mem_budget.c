@@ -108,6 +108,40 @@ static void test_unlisted_never_picked(void **state)
 	mem_budget__free(b);
 }
 
+static void evict_free(struct mem_entry *e, void *ctx)
+{
+	mem_budget__remove(ctx, e);
+	free(e);	/* enforce must not touch it after this */
+}
+
+static void evict_keep(struct mem_entry *e, void *ctx)
+{
+	n_evicted++;	/* still used elsewhere: neither freed nor removed */
+}
+
+static void test_evict_callbacks(void **state)
+{
+	struct mem_budget *b = mem_budget__new(100);
+	int fr = mem_budget__register(b, "freed", evict_free, b);
+	int kp = mem_budget__register(b, "kept", evict_keep, b);
+	struct mem_entry kept;
+
+	n_evicted = 0;
+	mem_budget__add(b, &kept, kp, 80);
+	for (int i = 0; i < 3; i++)
+		mem_budget__add(b, malloc(sizeof(struct mem_entry)), fr, 60);
+	/* kept (oldest) is picked, stays counted, is never picked again; the
+	 * freed ones go until the total fits or nothing is left to pick */
+	assert_int_equal(mem_budget__enforce(b), 4);
+	assert_int_equal(n_evicted, 1);
+	assert_int_equal(mem_budget__used(b), 80);
+	assert_int_equal(mem_budget__stats(b, fr).entries, 0);
+	assert_int_equal(mem_budget__stats(b, kp).evictions, 1);
+	assert_int_equal(mem_budget__enforce(b), 0);
+	mem_budget__remove(b, &kept);
+	mem_budget__free(b);
+}
+
 static void write_file(const char *dir, const char *name, const char *text)
 {
 	char path[512];
@@ -233,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_accounting),
 		cmocka_unit_test(test_lru_across_caches),
 		cmocka_unit_test(test_unlisted_never_picked),
+		cmocka_unit_test(test_evict_callbacks),
 		cmocka_unit_test(test_default_from_cgroup),
 		cmocka_unit_test(test_live_procs),
 		cmocka_unit_test(test_parse_size),

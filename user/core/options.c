@@ -187,7 +187,7 @@ static const struct argp_option argp_opts[] = {
 	{ "prometheus", OPT_PROMETHEUS, "ADDR:PORT", 0, "Serve metrics at http://ADDR:PORT/metrics (address default 127.0.0.1)", 0 },
 	{ "prometheus-pid", OPT_PROMETHEUS_PID, NULL, 0, "Add a pid label to the per-process series (new series at every restart)", 0 },
 	{ "syslog", OPT_SYSLOG, NULL, 0, "Log new, changed and gone findings to syslog", 0 },
-	{ "memory-budget", OPT_MEMORY_BUDGET, "SIZE", 0, "Bytes the per-process caches (unwinder, symbols, perf maps) may hold, least recently used evicted: 256M, 1G (default 60% of the cgroup's memory limit, else 256M)", 0 },
+	{ "memory-budget", OPT_MEMORY_BUDGET, "SIZE", 0, "Bytes the per-process caches (unwinder, symbols, perf maps, Go symbol files) may hold, least recently used evicted: 256M, 1G (default 60% of the cgroup's memory limit, else 256M)", 0 },
 	{ "no-sandbox", OPT_NO_SANDBOX, NULL, 0, "Keep every capability and no seccomp filter after start-up (debugging)", 0 },
 	{ "precise", OPT_PRECISE, NULL, 0, "Exact park times and wake-up counts from programs on every context switch (costs ~2 BPF runs per switch)", 0 },
 	{ "kernel-threads", OPT_KTHREADS, NULL, 0, "Include kernel threads (system-wide mode)", 0 },

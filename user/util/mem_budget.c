@@ -148,8 +148,10 @@ size_t mem_budget__enforce(struct mem_budget *b)
 		}
 		c->st.evictions++;
 		c->evict(e, c->ctx);
-		/* freed (removed), or kept alive by other users (unlisted) */
-		mem_budget__unlist(b, e);
+		/* e is freed (removed, off the list) or kept alive by other users:
+		 * touch it only when the callback left it on the list */
+		if (b->lru.tail == &e->lru)
+			mem_budget__unlist(b, e);
 		n++;
 	}
 	return n;
