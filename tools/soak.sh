@@ -10,6 +10,8 @@
 #   tools/soak.sh [DURATION_S=3600] [GO_PROCS=10000]
 #   env: PARALLEL=4 LIFE=1500ms LIMIT=268435456 (cgroup bytes) WARMUP=60
 #        EXTRA="--no-go ..." (more leaktrace options)
+#        OWN_CGROUP=1: trace only the soak's programs (a cgroup v2 of their
+#        own, --cgroup), on a machine shared with other work
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 duration=${1:-3600}
@@ -29,14 +31,23 @@ else
 	cg=/sys/fs/cgroup/memory/lt-soak-sh-$$; mkdir "$cg"
 	echo "$limit" > "$cg/memory.limit_in_bytes"; events=$cg/memory.oom_control
 fi
+scope=
+if [ "${OWN_CGROUP:-0}" = 1 ]; then
+	for root in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+		[ -e "$root/cgroup.subtree_control" ] && break
+	done
+	workcg=$root/lt-soak-sh-work-$$; mkdir "$workcg"
+	scope="--cgroup /lt-soak-sh-work-$$"
+fi
 # shellcheck disable=SC2086
 sh -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' sh "$cg" \
-	"$here/leaktrace" -t 1s -i 1s -f json -o "$out" ${EXTRA:-} 2>"$work/stderr" &
+	"$here/leaktrace" -t 1s -i 1s -f json -o "$out" $scope ${EXTRA:-} 2>"$work/stderr" &
 lt=$!
 cleanup() {
 	kill "$lt" 2>/dev/null || true
 	wait "$lt" 2>/dev/null || true
 	rmdir "$cg" 2>/dev/null || true
+	[ -z "${workcg:-}" ] || rmdir "$workcg" 2>/dev/null || true
 }
 trap cleanup EXIT
 rss() { awk '/^VmRSS/ { print int($2 / 1024) }' "/proc/$lt/status" 2>/dev/null || echo 0; }
@@ -47,7 +58,12 @@ echo "leaktrace pid $lt in $cg (limit $((limit >> 20)) MiB), output $out"
 while [ $((SECONDS - t0)) -lt "$duration" ] && [ "$started" -lt "$procs" ] &&
       kill -0 "$lt" 2>/dev/null; do
 	while [ "$(jobs -rp | wc -l)" -le "$parallel" ] && [ "$started" -lt "$procs" ]; do
-		"$work/go/shortlived" "$life" >/dev/null &
+		if [ -n "${workcg:-}" ]; then
+			sh -c 'echo $$ > "$1/cgroup.procs"; exec "$2" "$3"' sh "$workcg" \
+				"$work/go/shortlived" "$life" >/dev/null &
+		else
+			"$work/go/shortlived" "$life" >/dev/null &
+		fi
 		started=$((started + 1))
 	done
 	r=$(rss); [ "$r" -gt "$peak" ] && peak=$r
