@@ -350,3 +350,62 @@ class SyslogSink:
         self.reader.join()
         self.sock.close()
         return self.msgs
+
+
+class MemCgroup:
+    """A memory-limited cgroup of our own: cgroup v2 (memory.max) where the
+    memory controller is there, else the v1 memory hierarchy
+    (memory.limit_in_bytes), as on hybrid hosts. preexec() moves a child
+    started with Popen(preexec_fn=...) into it before it execs."""
+
+    def __init__(self, name, limit_bytes):
+        v2 = None
+        for root in ("/sys/fs/cgroup", "/sys/fs/cgroup/unified"):
+            try:
+                with open(os.path.join(root, "cgroup.controllers")) as f:
+                    if "memory" in f.read().split():
+                        v2 = root
+                        break
+            except OSError:
+                pass
+        self.v2 = v2 is not None
+        base = v2 if self.v2 else "/sys/fs/cgroup/memory"
+        self.path = os.path.join(base, "%s-%d" % (name, os.getpid()))
+        os.makedirs(self.path, exist_ok=True)
+        limit_file = "memory.max" if self.v2 else "memory.limit_in_bytes"
+        with open(os.path.join(self.path, limit_file), "w") as f:
+            f.write(str(limit_bytes))
+
+    def preexec(self):
+        with open(os.path.join(self.path, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
+
+    def oom_kills(self):
+        """Processes the OOM killer ended in this cgroup."""
+        name = "memory.events" if self.v2 else "memory.oom_control"
+        with open(os.path.join(self.path, name)) as f:
+            for line in f:
+                k, _, v = line.partition(" ")
+                if k == "oom_kill":
+                    return int(v)
+        return 0
+
+    def remove(self):
+        for _ in range(50):
+            try:
+                os.rmdir(self.path)
+                return
+            except OSError:
+                time.sleep(0.1)
+
+
+def vm_rss_kb(pid):
+    """VmRSS of pid in kB, None when it is gone."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None

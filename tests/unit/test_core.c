@@ -225,6 +225,8 @@ static void test_options_refused(void **state)
 		{ { "--folded-value", "threads", "-f", "json" }, "leaktrace: --folded-value needs -f folded" },
 		{ { "--prometheus-pid" }, "leaktrace: --prometheus-pid needs --prometheus" },
 		{ { "--state-dir", "/tmp" }, "leaktrace: --state-dir needs --baseline" },
+		{ { "--memory-budget", "0x10M" }, "leaktrace: invalid --memory-budget" },
+		{ { "--memory-budget", "8M" }, "leaktrace: invalid --memory-budget" },
 		{ { "--go" }, "leaktrace: --go needs --pid" },
 	};
 	char err[512];
@@ -251,6 +253,7 @@ static void test_options_accepted(void **state)
 		{ "--prometheus", ":9464", "--prometheus-pid" }, { "--no-python", "--user-stacks-only" },
 		{ "--leak-min-pile", "5" }, { "--prometheus", "127.0.0.1:8080" },
 		{ "--baseline-after", "5m", "--state-dir", "/tmp" },
+		{ "--memory-budget", "64M" },
 	};
 	char err[512];
 

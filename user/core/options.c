@@ -15,6 +15,9 @@
 #define LEAKTRACE_VERSION "dev"
 #endif
 
+#define SIZE_MAX_BYTES	(1ULL << 50)	/* a petabyte: beyond any budget */
+#define MEMORY_BUDGET_MIN	(16ULL << 20)
+
 /* The digits of an unsigned decimal at s, *end set past them: no sign,
  * blank, base prefix or leading zero ("010" would be 8 to strtol(..., 0)
  * and 10 to strtol(..., 10): refused rather than guessed). */
@@ -44,6 +47,28 @@ int parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+int parse_size(const char *s, uint64_t *bytes)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t mult;
+	} units[] = { { "", 1 }, { "K", 1ULL << 10 }, { "M", 1ULL << 20 }, { "G", 1ULL << 30 } };
+	const char *end;
+	uint64_t v;
+
+	if (!s || scan_decimal(s, &end, &v))
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix))
+			continue;
+		if (v > SIZE_MAX_BYTES / units[i].mult)
+			return -EINVAL;
+		*bytes = v * units[i].mult;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 int parse_duration(const char *s, uint64_t *ns)
@@ -174,6 +199,7 @@ enum {
 	OPT_UNIT,
 	OPT_CONTAINER,
 	OPT_PROMETHEUS_PID,
+	OPT_MEMORY_BUDGET,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -194,6 +220,7 @@ static const struct argp_option argp_opts[] = {
 	{ "prometheus", OPT_PROMETHEUS, "ADDR:PORT", 0, "Serve metrics at http://ADDR:PORT/metrics (address default 127.0.0.1)", 0 },
 	{ "prometheus-pid", OPT_PROMETHEUS_PID, NULL, 0, "Add a pid label to the per-process series (new series at every restart)", 0 },
 	{ "syslog", OPT_SYSLOG, NULL, 0, "Log new, changed and gone findings to syslog", 0 },
+	{ "memory-budget", OPT_MEMORY_BUDGET, "SIZE", 0, "Bytes the per-process caches (unwinder, symbols, perf maps, Go symbol files) may hold, least recently used evicted: 256M, 1G (default 60% of the cgroup's memory limit, else 256M)", 0 },
 	{ "no-sandbox", OPT_NO_SANDBOX, NULL, 0, "Keep every capability and no seccomp filter after start-up (debugging)", 0 },
 	{ "precise", OPT_PRECISE, NULL, 0, "Exact park times and wake-up counts from programs on every context switch (costs ~2 BPF runs per switch)", 0 },
 	{ "kernel-threads", OPT_KTHREADS, NULL, 0, "Include kernel threads (system-wide mode); let --pid name one", 0 },
@@ -347,6 +374,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_SANDBOX:
 		o->no_sandbox = true;
+		break;
+	case OPT_MEMORY_BUDGET:
+		if (parse_size(arg, &o->memory_budget) || o->memory_budget < MEMORY_BUDGET_MIN)
+			usage_error(state, "invalid --memory-budget '%s' (16M or more: a number, K, M or G)", arg);
 		break;
 	case 'v':
 		o->verbose = true;

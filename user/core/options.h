@@ -56,6 +56,7 @@ struct lt_options {
 	uint64_t baseline_after_ns;	/* --baseline-after: processes this young form none yet */
 	const char *state_dir;		/* --state-dir: baselines kept across restarts */
 	bool no_sandbox;		/* --no-sandbox: keep every capability, no seccomp */
+	uint64_t memory_budget;		/* --memory-budget bytes, 0 = from the cgroup's limit */
 };
 
 /* Floors of -i and -t: a report costs a walk over every thread, and a
@@ -72,6 +73,9 @@ int parse_duration(const char *s, uint64_t *ns);
 /* Parse an unsigned decimal from lo to hi: digits only, no sign, blank,
  * leading zero or base prefix. Returns 0 or -EINVAL. */
 int parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+/* Parse "268435456", "256K", "256M" or "1G" (binary multiples): decimal
+ * digits only. Returns 0 and stores bytes, or -EINVAL. */
+int parse_size(const char *s, uint64_t *bytes);
 
 /* Parse "1234" or "1,2,3" and append to opts->pids. Returns 0 or -EINVAL
  * (malformed) / -E2BIG (too many). */

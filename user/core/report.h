@@ -12,6 +12,7 @@
 #include "core/identity.h"
 #include "core/wait.h"
 #include "util/hash.h"
+#include "util/mem_budget.h"
 
 /* Ordered by severity: --min-verdict and --fail-on-leak compare them. */
 enum verdict {
@@ -227,6 +228,11 @@ struct report {
 	uint64_t scan_ns, capture_ns, judge_ns;
 	uint64_t captures;		/* stacks captured and unwound */
 	long max_rss_kb;		/* leaktrace's peak RSS so far */
+	uint64_t rss_bytes;		/* leaktrace's RSS now */
+	/* the per-process caches' byte budget (util/mem_budget.h) */
+	uint64_t budget_limit, budget_used;
+	int n_caches;
+	struct mem_cache_stats caches[MEM_BUDGET_MAX_CACHES];
 };
 
 /* Append an empty site entry. NULL on allocation failure. */

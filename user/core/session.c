@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +10,7 @@
 #include "go/go_report.h"
 #include "core/cgroup_filter.h"
 #include "core/identity_cache.h"
+#include "core/live_procs.h"
 #include "core/session.h"
 #include "sinks/sink.h"
 #include "util/clock.h"
@@ -17,6 +19,8 @@
 #include "stacks/stack_capture.h"
 #include "core/tracer.h"
 #include "judge/verdict.h"
+#include "util/mem_budget.h"
+#include "util/self_rss.h"
 
 /* The slow collectors' share of a report: half the interval, at least
  * REPORT_BUDGET_MIN_NS (a report must still be able to unwind some stacks
@@ -37,6 +41,7 @@ struct session {
 	struct go_report *goroutines;
 	struct sinks *sinks;
 	struct identity_cache *identities;
+	struct live_procs live;		/* traced processes of the last report */
 	struct report rep;
 	struct drop_totals drops;	/* the reports' losses, summed */
 	uint64_t last_ns;
@@ -63,6 +68,29 @@ static void read_origin(struct session *s)
 		snprintf(s->node, sizeof(s->node), "%s", node);
 		s->rep.node = s->node;
 	}
+}
+
+/* What a process that exited leaves behind, freed in one pass. */
+static void forget_process(uint32_t pid, void *ctx)
+{
+	struct session *s = ctx;
+
+	stack_capture__forget(s->stacks, (int)pid);
+}
+
+/* freed: true when something was freed this report (exits, evictions) */
+static void report_memory(struct report *r, bool freed)
+{
+	struct mem_budget *b = mem_budget__shared();
+
+	if (mem_budget__enforce(b) || freed)
+		malloc_trim(0);	/* else the allocator keeps the pages of freed state */
+	r->rss_bytes = self_rss_bytes();
+	r->budget_limit = mem_budget__limit(b);
+	r->budget_used = mem_budget__used(b);
+	r->n_caches = mem_budget__caches(b);
+	for (int i = 0; i < r->n_caches; i++)
+		r->caches[i] = mem_budget__stats(b, i);
 }
 
 static long max_rss_kb(void)
@@ -242,6 +270,8 @@ struct session *session__open(const struct lt_options *o, int *exit_code)
 	s->o = o;
 	s->rep.summarize_all = o->n_pids > 0;
 	read_origin(s);
+	mem_budget__set_limit(mem_budget__shared(),
+			      o->memory_budget ? o->memory_budget : mem_budget_default(""));
 	foreign_file_verbose(o->verbose);	/* what a target's files made us refuse */
 	/* the outputs and the state directory first: a wrong path fails
 	 * before BPF is loaded */
@@ -270,6 +300,7 @@ void session__close(struct session *s)
 	verdict_engine__free(s->verdicts);
 	identity_cache__free(s->identities);
 	stack_capture__free(s->stacks);
+	live_procs__free(&s->live);
 	tracer__free(s->tracer);
 	report_free(&s->rep);
 	state_dir_close();
@@ -285,7 +316,7 @@ int session__report(struct session *s, bool final)
 {
 	struct report *r = &s->rep;
 	uint64_t t1, t2;
-	int err;
+	int err, gone;
 
 	report_reset(r);
 	r->mono_ns = clock_ns(CLOCK_MONOTONIC);
@@ -304,6 +335,10 @@ int session__report(struct session *s, bool final)
 		fprintf(stderr, "leaktrace: scan failed: %s\n", strerror(-err));
 		return err;
 	}
+	/* what exited processes left is freed before anything new is cached */
+	gone = live_procs__update(&s->live, r, forget_process, s);
+	if (gone < 0)
+		fprintf(stderr, "leaktrace: warning: out of memory tracking exited processes\n");
 	t1 = clock_ns(CLOCK_MONOTONIC);
 	r->scan_ns = t1 - r->mono_ns;
 	if (s->stacks)
@@ -325,6 +360,7 @@ int session__report(struct session *s, bool final)
 	r->judge_ns = clock_ns(CLOCK_MONOTONIC) - t2;
 	r->max_rss_kb = max_rss_kb();
 	drop_totals_add(&s->drops, r->lost, r->drops);
+	report_memory(r, gone > 0);
 	if (r->worst > s->worst)
 		s->worst = r->worst;
 	save_state(s);

@@ -13,6 +13,7 @@
 
 #include "go/go_binary.h"
 #include "go/go_symbols.h"
+#include "util/mem_budget.h"
 
 #define GO_SYMBOLS_FILES 8
 #define GO_SYMBOLS_FRAMES_MAX 16
@@ -26,10 +27,25 @@ struct cached_file {
 	struct go_binary *bin;	/* NULL: not Go */
 	uint64_t used;
 	bool valid;
+	struct mem_entry mem;	/* the file, mapped whole, in the shared budget */
 };
 
 static struct cached_file files[GO_SYMBOLS_FILES];
 static uint64_t clock_tick;
+static int budget_id = -1;
+
+static void slot_close(struct cached_file *f)
+{
+	if (f->valid)
+		mem_budget__remove(mem_budget__shared(), &f->mem);
+	go_binary__close(f->bin);
+	*f = (struct cached_file){ 0 };
+}
+
+static void evict_file(struct mem_entry *me, void *ctx)
+{
+	slot_close((struct cached_file *)((char *)me - offsetof(struct cached_file, mem)));
+}
 
 static bool same_file(const struct cached_file *f, const char *path, const struct stat *st)
 {
@@ -49,17 +65,22 @@ static struct go_binary *lookup(const char *path)
 	for (int i = 0; i < GO_SYMBOLS_FILES; i++) {
 		if (same_file(&files[i], path, &st)) {
 			files[i].used = ++clock_tick;
+			mem_budget__touch(mem_budget__shared(), &files[i].mem);
 			return files[i].bin;
 		}
 		if (files[i].used < slot->used)
 			slot = &files[i];
 	}
-	go_binary__close(slot->bin);
+	slot_close(slot);
+	if (budget_id < 0)
+		budget_id = mem_budget__register(mem_budget__shared(), "gosyms", evict_file, NULL);
 	*slot = (struct cached_file){
 		.dev = st.st_dev, .ino = st.st_ino, .size = st.st_size, .mtime = st.st_mtim,
 		.bin = go_binary__open(path, err, sizeof(err)), .used = ++clock_tick, .valid = true,
 	};
 	snprintf(slot->path, sizeof(slot->path), "%s", path);
+	mem_budget__add(mem_budget__shared(), &slot->mem, budget_id,
+			slot->bin ? (uint64_t)st.st_size : 0);
 	return slot->bin;
 }
 
@@ -97,10 +118,18 @@ int go_symbols__frames(const char *path, uint64_t vaddr, uint64_t ret_delta, cha
 
 void go_symbols__flush(void)
 {
-	for (int i = 0; i < GO_SYMBOLS_FILES; i++) {
-		go_binary__close(files[i].bin);
-		files[i] = (struct cached_file){ 0 };
-	}
+	for (int i = 0; i < GO_SYMBOLS_FILES; i++)
+		slot_close(&files[i]);
+}
+
+void go_symbols__forget(int pid)
+{
+	char prefix[32];
+	size_t n = (size_t)snprintf(prefix, sizeof(prefix), "/proc/%d/", pid);
+
+	for (int i = 0; i < GO_SYMBOLS_FILES; i++)
+		if (files[i].valid && !strncmp(files[i].path, prefix, n))
+			slot_close(&files[i]);
 }
 
 bool go_symbols__is_outermost(const char *frame)

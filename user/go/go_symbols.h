@@ -32,6 +32,9 @@ int go_symbols__frames(const char *path, uint64_t vaddr, uint64_t ret_delta, cha
  */
 bool go_symbols__is_outermost(const char *frame);
 
+/* Closes the files cached under /proc/PID/ (its process is gone). */
+void go_symbols__forget(int pid);
+
 /* Closes every cached file. */
 void go_symbols__flush(void);
 

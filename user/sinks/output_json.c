@@ -321,6 +321,19 @@ static void write_drops(FILE *f, const uint64_t drops[DROP_MAX])
 	fputc('}', f);
 }
 
+/* RSS now and the per-process caches' budget: "memory":{"budget":B,
+ * "used":U,"caches":{"unwind":{"bytes":..,"entries":..,"evictions":..}}} */
+static void write_memory(FILE *f, const struct report *r)
+{
+	fprintf(f, ",\"rss_kb\":%" PRIu64 ",\"memory\":{\"budget\":%" PRIu64 ",\"used\":%" PRIu64
+		",\"caches\":{", r->rss_bytes >> 10, r->budget_limit, r->budget_used);
+	for (int i = 0; i < r->n_caches; i++)
+		fprintf(f, "%s\"%s\":{\"bytes\":%" PRIu64 ",\"entries\":%" PRIu64
+			",\"evictions\":%" PRIu64 "}", i ? "," : "", r->caches[i].name,
+			r->caches[i].bytes, r->caches[i].entries, r->caches[i].evictions);
+	fputs("}}", f);
+}
+
 /* findings_dropped: -1 in snapshot mode, where there are no findings */
 static void write_report_record(FILE *f, const struct report *r, int64_t findings_dropped)
 {
@@ -332,10 +345,12 @@ static void write_report_record(FILE *f, const struct report *r, int64_t finding
 	write_drops(f, r->drops);
 	fprintf(f, ",\"capture_failures\":%" PRIu64 ",\"python_failures\":%" PRIu64
 		",\"worst_verdict\":\"%s\",\"captures\":%" PRIu64 ",\"scan_ms\":%.3f,"
-		"\"capture_ms\":%.3f,\"python_ms\":%.3f,\"judge_ms\":%.3f,\"max_rss_kb\":%ld}\n",
+		"\"capture_ms\":%.3f,\"python_ms\":%.3f,\"judge_ms\":%.3f,\"max_rss_kb\":%ld",
 		r->capture_failures, r->python_failures, verdict_name(r->worst), r->captures,
 		r->scan_ns / 1e6, r->capture_ns / 1e6, r->python_ns / 1e6, r->judge_ns / 1e6,
 		r->max_rss_kb);
+	write_memory(f, r);
+	fputs("}\n", f);
 }
 
 static void write_summaries(FILE *f, const struct report *r)

@@ -20,6 +20,7 @@
 #include "sinks/prom_format.h"
 #include "sinks/sink.h"
 #include "util/clock.h"
+#include "util/self_rss.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -276,20 +277,13 @@ static void *serve(void *arg)
 
 static void read_self(struct prom_self *self)
 {
-	unsigned long size, resident;
 	struct rusage ru;
-	FILE *f;
 
 	memset(self, 0, sizeof(*self));
 	if (!getrusage(RUSAGE_SELF, &ru))
 		self->cpu_seconds = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
 				    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-	f = fopen("/proc/self/statm", "re");
-	if (!f)
-		return;
-	if (fscanf(f, "%lu %lu", &size, &resident) == 2)
-		self->rss_bytes = (uint64_t)resident * sysconf(_SC_PAGESIZE);
-	fclose(f);
+	self->rss_bytes = self_rss_bytes();
 }
 
 int prom_exporter__update(struct prom_exporter *e, const struct report *r)

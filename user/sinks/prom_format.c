@@ -319,6 +319,27 @@ static void write_go_metrics(FILE *f, const struct proc_agg *aggs, size_t n, boo
 	}
 }
 
+/* The per-process caches' byte budget (util/mem_budget.h); cache names are ours. */
+static void write_memory_metrics(FILE *f, const struct report *r)
+{
+	header(f, "leaktrace_memory_budget_bytes", "gauge",
+	       "Bytes the per-process caches may hold (--memory-budget).");
+	fprintf(f, "leaktrace_memory_budget_bytes %" PRIu64 "\n", r->budget_limit);
+	header(f, "leaktrace_cache_bytes", "gauge", "Bytes held by each per-process cache (estimated).");
+	for (int i = 0; i < r->n_caches; i++)
+		fprintf(f, "leaktrace_cache_bytes{cache=\"%s\"} %" PRIu64 "\n", r->caches[i].name,
+			r->caches[i].bytes);
+	header(f, "leaktrace_cache_entries", "gauge", "Entries (processes or files) in each cache.");
+	for (int i = 0; i < r->n_caches; i++)
+		fprintf(f, "leaktrace_cache_entries{cache=\"%s\"} %" PRIu64 "\n", r->caches[i].name,
+			r->caches[i].entries);
+	header(f, "leaktrace_cache_evictions_total", "counter",
+	       "Entries evicted to stay within the memory budget (rebuilt on demand).");
+	for (int i = 0; i < r->n_caches; i++)
+		fprintf(f, "leaktrace_cache_evictions_total{cache=\"%s\"} %" PRIu64 "\n",
+			r->caches[i].name, r->caches[i].evictions);
+}
+
 static void write_global_metrics(FILE *f, const struct report *r, const struct prom_totals *t,
 				 const struct prom_self *self, size_t n_cut)
 {
@@ -356,6 +377,7 @@ static void write_global_metrics(FILE *f, const struct report *r, const struct p
 	fputs(",mode=", f);
 	prom_write_label_value(f, self->mode ? self->mode : "", SIZE_MAX);
 	fputs("} 1\n", f);
+	write_memory_metrics(f, r);
 }
 
 int prom_render(FILE *f, const struct report *r, const struct prom_totals *t,

@@ -13,6 +13,7 @@
 #include "util/array.h"
 #include "util/clock.h"
 #include "util/foreign_file.h"
+#include "util/mem_budget.h"
 
 #define MAX_PROCS	64
 #define MAX_ENTRIES	(4 << 20)
@@ -182,22 +183,64 @@ struct perf_proc {
 	struct perf_map_entry *entries;
 	size_t n;
 	uint64_t used_ns;
+	struct mem_entry mem;	/* in the shared byte budget */
 };
 
 struct perf_maps {
 	struct perf_proc procs[MAX_PROCS];
 	size_t n;
+	struct mem_budget *budget;
+	int budget_id;
 };
-
-struct perf_maps *perf_maps__new(void)
-{
-	return calloc(1, sizeof(struct perf_maps));
-}
 
 static void proc_clear(struct perf_proc *p)
 {
 	perf_map_entries_free(p->entries, p->n);
 	memset(p, 0, sizeof(*p));
+	p->mem.cache = -1;
+}
+
+static void proc_forget(struct perf_maps *pm, struct perf_proc *p)
+{
+	mem_budget__remove(pm->budget, &p->mem);
+	proc_clear(p);
+}
+
+static void evict_map(struct mem_entry *me, void *ctx)
+{
+	proc_forget(ctx, (struct perf_proc *)((char *)me - offsetof(struct perf_proc, mem)));
+}
+
+struct perf_maps *perf_maps__new(void)
+{
+	struct perf_maps *pm = calloc(1, sizeof(struct perf_maps));
+
+	if (!pm)
+		return NULL;
+	for (size_t i = 0; i < MAX_PROCS; i++)
+		pm->procs[i].mem.cache = -1;
+	pm->budget = mem_budget__shared();
+	pm->budget_id = mem_budget__register(pm->budget, "perfmap", evict_map, pm);
+	return pm;
+}
+
+void perf_maps__forget(struct perf_maps *pm, int pid)
+{
+	for (size_t i = 0; pm && i < pm->n; i++)
+		if (pm->procs[i].pid == pid)
+			proc_forget(pm, &pm->procs[i]);
+}
+
+/* The parsed map's bytes, names included (estimated), in the budget. */
+static void proc_account(struct perf_maps *pm, struct perf_proc *p)
+{
+	uint64_t bytes = p->n * (sizeof(*p->entries) + 48);
+
+	if (p->mem.cache < 0)
+		mem_budget__add(pm->budget, &p->mem, pm->budget_id, bytes);
+	else
+		mem_budget__resize(pm->budget, &p->mem, bytes);
+	mem_budget__touch(pm->budget, &p->mem);
 }
 
 void perf_maps__free(struct perf_maps *pm)
@@ -205,7 +248,8 @@ void perf_maps__free(struct perf_maps *pm)
 	if (!pm)
 		return;
 	for (size_t i = 0; i < pm->n; i++)
-		proc_clear(&pm->procs[i]);
+		proc_forget(pm, &pm->procs[i]);
+	mem_budget__unregister(pm->budget, pm->budget_id);
 	free(pm);
 }
 
@@ -280,7 +324,7 @@ static struct perf_proc *proc_for(struct perf_maps *pm, int pid)
 		for (size_t i = 1; i < pm->n; i++)
 			if (pm->procs[i].used_ns < p->used_ns)
 				p = &pm->procs[i];
-		proc_clear(p);
+		proc_forget(pm, p);
 	}
 	p->pid = pid;
 	snprintf(p->path, sizeof(p->path), "/proc/%d/root/tmp/perf-%d.map", pid, perf_map_nspid(pid));
@@ -314,6 +358,7 @@ int perf_maps__name_frames(struct perf_maps *pm, int pid, char **frames, int n)
 			p->used_ns = mono_ns();
 			if (!refresh(p))
 				return 0;
+			proc_account(pm, p);
 		}
 		e = perf_map_find(p->entries, p->n, addr);
 		if (!e || asprintf(&s, "%s+0x%" PRIx64, e->name, addr - e->start) < 0)

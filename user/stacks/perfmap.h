@@ -38,6 +38,9 @@ void perf_maps__free(struct perf_maps *pm);
  * 0 when the process has no map. frames[i] are malloc'ed and replaced. */
 int perf_maps__name_frames(struct perf_maps *pm, int pid, char **frames, int n);
 
+/* Drop pid's map (its process is gone). */
+void perf_maps__forget(struct perf_maps *pm, int pid);
+
 /* pid inside its own pid namespace (last NSpid of /proc/PID/status), pid
  * itself when that is unknown. */
 int perf_map_nspid(int pid);

@@ -11,6 +11,7 @@
 #include "stacks/stacks.h"
 #include "core/tracer.h"
 #include "util/clock.h"
+#include "util/mem_budget.h"
 
 /* Unwound stacks of the threads parked in the last report. A thread whose
  * voluntary switch count has not moved has not run since: its stack is the
@@ -78,6 +79,15 @@ void stack_capture__free(struct stack_capture *sc)
 	perf_maps__free(sc->perf_maps);
 	stack_resolver__free(sc->resolver);
 	free(sc);
+}
+
+void stack_capture__forget(struct stack_capture *sc, int pid)
+{
+	if (!sc)
+		return;
+	stack_resolver__forget(sc->resolver, pid);
+	python_stacks__forget(sc->python, pid);
+	perf_maps__forget(sc->perf_maps, pid);
 }
 
 void stack_capture__set_python(struct stack_capture *sc, bool on)
@@ -178,6 +188,8 @@ static void on_stack(void *ctx, const struct lt_stack_rec *rec)
 	else if (!e->site)
 		e->rec_err = -ENODATA;
 	c->captures++;
+	/* nothing of the resolver is held between two stacks */
+	mem_budget__enforce(mem_budget__shared());
 }
 
 /* Why an asked thread has no stack; its stack_error. */

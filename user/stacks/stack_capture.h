@@ -14,6 +14,9 @@ struct stack_capture;
 
 struct stack_capture *stack_capture__new(bool user, bool kernel, int max_depth);
 void stack_capture__free(struct stack_capture *sc);
+/* Drop everything cached about pid's process: it has exited (or exec'ed).
+ * Rebuilt on demand should the pid be traced again. */
+void stack_capture__forget(struct stack_capture *sc, int pid);
 /* Python frames merged into user stacks (stacks/python.h): on by default. */
 void stack_capture__set_python(struct stack_capture *sc, bool on);
 

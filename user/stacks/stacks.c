@@ -70,6 +70,7 @@ void stack_resolver__forget(struct stack_resolver *r, int pid)
 {
 	if (r)
 		unwinder__forget(r->unwinder, pid);
+	go_symbols__forget(pid);
 }
 
 void stack_frames__free(char **frames, int n)

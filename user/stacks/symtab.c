@@ -15,6 +15,7 @@
 #include "util/array.h"
 #include "util/foreign_file.h"
 #include "util/lru.h"
+#include "util/mem_budget.h"
 #include "util/strpool.h"
 
 #ifndef NT_GNU_BUILD_ID
@@ -30,6 +31,7 @@ struct symtab {
 	struct sym *syms;
 	size_t nr;
 	char *names;
+	size_t names_bytes;
 	struct load_seg *loads;
 	size_t nr_loads;
 	char build_id[SYMTAB_BUILD_ID_MAX * 2 + 1];
@@ -37,6 +39,8 @@ struct symtab {
 	bool go;		/* has Go's function table (.gopclntab) */
 	/* cache membership */
 	struct lru_node lru;
+	struct mem_budget *budget;	/* NULL: not cached, not accounted */
+	struct mem_entry mem;
 	dev_t dev;
 	ino_t ino;
 	off_t fsize;
@@ -352,6 +356,7 @@ static int finish_symbols(struct builder *b, struct symtab *st)
 	st->syms = calloc(w ? w : 1, sizeof(*st->syms));
 	if (!st->syms)
 		return -ENOMEM;
+	st->names_bytes = b->names.cap;
 	st->names = strpool_take(&b->names);
 	for (i = 0; i < w; i++) {
 		struct raw_sym *r = &b->syms[i];
@@ -374,6 +379,8 @@ static int finish_symbols(struct builder *b, struct symtab *st)
 
 static void symtab__destroy(struct symtab *st)
 {
+	if (st->budget)
+		mem_budget__remove(st->budget, &st->mem);
 	free(st->syms);
 	free(st->names);
 	free(st->loads);
@@ -532,7 +539,26 @@ struct symtab_cache {
 	struct lru files;
 	size_t max;
 	char *debug_root;
+	struct mem_budget *budget;
+	int budget_id;
 };
+
+static uint64_t symtab_bytes(const struct symtab *st)
+{
+	return sizeof(*st) + st->nr * sizeof(*st->syms) + st->names_bytes +
+	       st->nr_loads * sizeof(*st->loads);
+}
+
+static void cache_drop(struct symtab_cache *c, struct lru_node *e);
+
+/* Over the budget: the cache lets go; processes using the table keep it
+ * (and its bytes counted) until they are dropped too. */
+static void evict_symtab(struct mem_entry *me, void *ctx)
+{
+	struct symtab *st = (struct symtab *)((char *)me - offsetof(struct symtab, mem));
+
+	cache_drop(ctx, &st->lru);
+}
 
 struct symtab_cache *symtab_cache__new(size_t max_files, const char *debug_root)
 {
@@ -546,13 +572,19 @@ struct symtab_cache *symtab_cache__new(size_t max_files, const char *debug_root)
 		free(c);
 		return NULL;
 	}
+	c->budget = mem_budget__shared();
+	c->budget_id = mem_budget__register(c->budget, "symtab", evict_symtab, c);
 	return c;
 }
 
 static void cache_drop(struct symtab_cache *c, struct lru_node *e)
 {
+	struct symtab *st = lru_entry(e, struct symtab, lru);
+
 	lru_unlink(&c->files, e);
-	symtab__put(lru_entry(e, struct symtab, lru));
+	if (st->budget)
+		mem_budget__unlist(st->budget, &st->mem);
+	symtab__put(st);
 }
 
 void symtab_cache__free(struct symtab_cache *c)
@@ -561,6 +593,7 @@ void symtab_cache__free(struct symtab_cache *c)
 		return;
 	while (c->files.head)
 		cache_drop(c, c->files.head);
+	mem_budget__unregister(c->budget, c->budget_id);
 	free(c->debug_root);
 	free(c);
 }
@@ -590,6 +623,8 @@ int symtab_cache__open(struct symtab_cache *c, const char *path, unsigned open_f
 		if (!same_file(st, &sb))
 			continue;
 		lru_touch(&c->files, e);
+		if (st->budget)
+			mem_budget__touch(st->budget, &st->mem);
 		symtab__get(st);
 		*out = st;
 		err = 0;
@@ -603,6 +638,10 @@ int symtab_cache__open(struct symtab_cache *c, const char *path, unsigned open_f
 	st->fsize = sb.st_size;
 	st->mtime = sb.st_mtim;
 	lru_push(&c->files, &st->lru);	/* the cache's reference */
+	if (c->budget_id >= 0) {
+		st->budget = c->budget;
+		mem_budget__add(c->budget, &st->mem, c->budget_id, symtab_bytes(st));
+	}
 	while (c->files.n > c->max)
 		cache_drop(c, c->files.tail);
 	symtab__get(st);

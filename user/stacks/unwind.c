@@ -17,10 +17,13 @@
 #include "util/clock.h"
 #include "util/foreign_file.h"
 #include "util/lru.h"
+#include "util/mem_budget.h"
 
 #define PROC_BUCKETS		1024
 #define REFRESH_MIN_NS		100000000ULL	/* re-read maps on a miss at most 10/s */
 #define DELETED_SUFFIX		" (deleted)"
+/* libdwfl's own structures of a process beside the files it maps */
+#define PROC_BASE_BYTES		(64 << 10)
 
 struct umap {
 	__u64 start, end, off;
@@ -52,6 +55,9 @@ struct proc {
 	const struct lt_stack_rec *rec;	/* during one unwind */
 	struct proc *hnext;
 	struct lru_node lru;
+	/* what libdwfl mmaps or reads: the ELF files it opened, whole */
+	__u64 elf_bytes;
+	struct mem_entry mem;
 };
 
 struct walk {
@@ -68,6 +74,8 @@ struct unwinder {
 	Elf64_Ehdr arch_ehdr;
 	struct proc *buckets[PROC_BUCKETS];
 	struct lru procs;
+	struct mem_budget *budget;
+	int budget_id;
 };
 
 /* Whole file into a NUL-terminated buffer: /proc files have no size. */
@@ -95,6 +103,7 @@ static void proc_clear_maps(struct proc *p)
 		dwfl_end(p->dwfl);
 	p->dwfl = NULL;
 	p->attached = false;
+	p->elf_bytes = 0;
 	for (i = 0; i < p->nr_files; i++) {
 		symtab__put(p->files[i].symtab);
 		free(p->files[i].path);
@@ -274,6 +283,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
 	struct proc *p = *userdata;
 	struct ufile *uf = p ? file_by_low(p, base) : NULL;
 	char path[4200];
+	struct stat sb;
 	Elf *elf;
 	int i, fd = -1;
 
@@ -281,7 +291,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
 		return -1;
 	/* a mapped device or a FIFO swapped in: refused, never opened */
 	for (i = 0; fd < 0 && file_candidate(p, uf, i, path, sizeof(path)); i++)
-		fd = foreign_open(path, FOREIGN_ELF, candidate_flags(i), NULL, NULL, 0);
+		fd = foreign_open(path, FOREIGN_ELF, candidate_flags(i), &sb, NULL, 0);
 	if (fd < 0)
 		return -1;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
@@ -292,6 +302,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
 	close(fd);
 	if (!elf)
 		return -1;
+	p->elf_bytes += (__u64)sb.st_size;
 	*file_name = strdup(path);
 	*elfp = elf;
 	return -1;
@@ -483,7 +494,22 @@ static void proc_drop(struct unwinder *u, struct proc *p)
 	if (*pp == p)
 		*pp = p->hnext;
 	lru_unlink(&u->procs, &p->lru);
+	mem_budget__remove(u->budget, &p->mem);
 	proc_free(p);
+}
+
+static void evict_proc(struct mem_entry *me, void *ctx)
+{
+	proc_drop(ctx, (struct proc *)((char *)me - offsetof(struct proc, mem)));
+}
+
+/* Bytes a process costs: the files libdwfl opened for it, its maps. */
+static void proc_account(struct unwinder *u, struct proc *p)
+{
+	__u64 bytes = PROC_BASE_BYTES + p->elf_bytes + p->nr_maps * sizeof(*p->maps) +
+		      p->nr_files * (sizeof(*p->files) + 64);
+
+	mem_budget__resize(u->budget, &p->mem, bytes);
 }
 
 static int proc_new(struct unwinder *u, int pid, struct proc **out)
@@ -497,6 +523,7 @@ static int proc_new(struct unwinder *u, int pid, struct proc **out)
 		return -ENOMEM;
 	p->pid = pid;
 	p->u = u;
+	p->mem.cache = -1;
 	/* opened once: it pins this mm, so reads return 0 after exit or exec */
 	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
 	p->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -540,10 +567,12 @@ static int proc_get(struct unwinder *u, const struct lt_stack_rec *rec,
 			return err;
 		*proc_slot(u, pid) = p;
 		lru_push(&u->procs, &p->lru);
+		mem_budget__add(u->budget, &p->mem, u->budget_id, 0);
 		if (u->procs.n > (size_t)u->opts.max_procs)
 			proc_drop(u, lru_entry(u->procs.tail, struct proc, lru));
 	} else {
 		lru_touch(&u->procs, &p->lru);
+		mem_budget__touch(u->budget, &p->mem);
 	}
 	*out = p;
 	return 0;
@@ -662,6 +691,7 @@ int unwinder__unwind(struct unwinder *u, const struct lt_stack_rec *rec,
 		n = unwind_pcs(p, rec, frames, max);
 		locate_frames(p, frames, n);
 	}
+	proc_account(u, p);
 	return n;
 }
 
@@ -699,6 +729,8 @@ struct unwinder *unwinder__new(const struct unwind_opts *opts)
 	u->symtabs = symtab_cache__new(u->opts.max_files, u->opts.debug_root);
 	if (!u->symtabs)
 		goto err;
+	u->budget = mem_budget__shared();
+	u->budget_id = mem_budget__register(u->budget, "unwind", evict_proc, u);
 	u->debug_root = strdup(u->opts.debug_root ? u->opts.debug_root : SYMTAB_DEBUG_ROOT);
 	if (!u->debug_root)
 		goto err;
@@ -730,6 +762,8 @@ void unwinder__free(struct unwinder *u)
 		return;
 	while (u->procs.head)
 		proc_drop(u, lru_entry(u->procs.head, struct proc, lru));
+	if (u->budget)
+		mem_budget__unregister(u->budget, u->budget_id);
 	if (u->arch_elf)
 		elf_end(u->arch_elf);
 	symtab_cache__free(u->symtabs);
