@@ -8,12 +8,13 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
 import urllib.parse
 
-from ltlib import (LEAKTRACE, SyslogSink, Tap, Workload, free_port, http_get, json_records,
+from ltlib import (LEAKTRACE, PRECISE, ROOT, SyslogSink, Tap, Workload, free_port, http_get, json_records,
                    leftovers, parse_syslog, promtool_check, reports_in, stop, unquote_syslog,
                    wait_for)
 
@@ -22,10 +23,13 @@ TMP = tempfile.mkdtemp(prefix="lt-fleet-")
 # same reading of invalid UTF-8 as leaktrace's JSON and Prometheus output
 codecs.register_error("lt_latin1", lambda e: ("".join(chr(b) for b in e.object[e.start:e.end]), e.end))
 IDENTITY_KEYS = ("unit", "container_id", "container_runtime", "pod_uid", "cgroup")
+# where a line comes from ends every line (NODE_NAME sets node)
+ORIGIN_KEYS = ("host", "node")
 SYSLOG_KEYS = ("finding", "pid", "tid", "comm", "thread", "state", "parked_seconds", "wait",
-               "syscall", "timeout", "verdict", "site", "site_threads") + IDENTITY_KEYS
+               "syscall", "timeout", "verdict", "site", "site_threads") + IDENTITY_KEYS + ORIGIN_KEYS
 SITE_KEYS = ("site", "pid", "comm", "kind", "id", "threads", "goroutines", "verdict",
-             "reason") + IDENTITY_KEYS
+             "reason", "frame") + IDENTITY_KEYS + ORIGIN_KEYS
+NODE = "node-7\x1b[31m"       # NODE_NAME as the downward API would set it, hostile
 
 
 def start_leaktrace(args, **kw):
@@ -147,6 +151,13 @@ def test_prometheus():
         t.ok(r is not None and {"capture", "capture_cap", "proc_counts", "sites_evicted",
                                 "task_storage"} <= {s["metric"]["kind"] for s in r},
              "drops by kind", r)
+        r = prom.query('leaktrace_build_info')
+        t.ok(bool(r) and len(r) == 1 and r[0]["metric"].get("kernel") == os.uname().release and
+             r[0]["metric"].get("mode") == ("precise" if PRECISE else "default") and
+             r[0]["metric"].get("version") == open(os.path.join(ROOT, "VERSION")).read().strip()
+             and r[0]["value"][1] == "1", "leaktrace_build_info{version,kernel,mode} 1", r)
+        r = prom.query('leaktrace_stalled_connections{pid="%d"}' % w.pid)
+        t.ok(bool(r) and float(r[0]["value"][1]) == 0, "leaktrace_stalled_connections 0 (no sockets)", r)
         now = time.time()
         r = prom.query("leaktrace_last_report_timestamp_seconds")
         t.ok(bool(r) and abs(float(r[0]["value"][1]) - now) < 10, "last report timestamp is recent", r)
@@ -214,7 +225,8 @@ def test_hostile():
     lt = subprocess.Popen(sink.wrap([LEAKTRACE, "-p", str(w.pid), "-t", "1s", "-i", "1s", "-f",
                                      "json", "-o", out, "--syslog", "--prometheus",
                                      "127.0.0.1:%d" % port]),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                          env=dict(os.environ, NODE_NAME=NODE))
     body = b""
     try:
         wait_for(lambda: reports_in(out) >= 3, 20)
@@ -246,6 +258,10 @@ def test_hostile():
         th = [r for r in recs if r.get("type") == "thread" and r["tid"] == tid]
         t.ok(bool(th) and th[0]["thread"] == want and th[0]["comm"] == want,
              "name bytes %s round-trip through JSON" % name.hex(), th[:1])
+        host = socket.gethostname()
+        t.ok(all(r.get("host") == host and r.get("node") == NODE for r in recs),
+             "every JSON record names its host (%s) and node (NODE_NAME)" % host,
+             [r for r in recs if r.get("host") != host or r.get("node") != NODE][:2])
 
     # Prometheus
     rc, msg = promtool_check(body)
@@ -276,6 +292,13 @@ def test_hostile():
         allowed = SITE_KEYS if p[0][0] == "site" else SYSLOG_KEYS
         return len({k for k, _ in p}) == len(p) and all(k in allowed for k, _ in p)
     t.ok(all(keys_ok(p) for p in good), "no unknown or repeated keys (nothing injected)", good)
+    t.ok(good and all(dict(p).get("host") == '"%s"' % socket.gethostname() and
+                      unquote_syslog(dict(p).get("node", '""')) == NODE.encode() for p in good),
+         "every syslog line ends with host and node (escaped)", good)
+    new_sites = [dict(p) for p in good if p[0] == ("site", "new") and dict(p).get("kind") == "thread"]
+    t.ok(new_sites and all(unquote_syslog(d.get("frame", '""')).startswith(b"hostile_name_worker+")
+                           for d in new_sites),
+         "a new thread site's line names its headline frame", new_sites)
     sites = [dict(p) for p in good if p[0][0] == "site" and dict(p).get("pid") == str(w.pid)]
     t.ok([d["site"] for d in sites][:1] == ["new"] and [d["site"] for d in sites][-1:] == ["gone"]
          and all(unquote_syslog(d["comm"]) == name for d in sites),
