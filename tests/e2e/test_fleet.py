@@ -166,6 +166,9 @@ def test_prometheus():
         rc, msg = promtool_check(body)
         t.ok(status == 200 and rc == 0, "promtool check metrics accepts the exposition", msg)
         t.ok(http_get("http://127.0.0.1:%d/other" % port)[0] == 404, "other paths: 404")
+        status, body = http_get("http://127.0.0.1:%d/healthz" % port)
+        t.ok(status == 200 and body.startswith(b"ok: last report cycle "),
+             "/healthz: 200 while reports run (%r)" % body)
         t.ok(listening_on(port) == ["0100007F"], "listens on 127.0.0.1 only", listening_on(port))
     finally:
         prom.stop()

@@ -210,6 +210,12 @@ def check(spec, c):
     t.ok(status == 200 and ('container_id="%s"' % cid) in text,
          "/metrics answers on 127.0.0.1:%d with the leaking container's series" % port,
          (status, text[:1000]))
+    probe = c["livenessProbe"]["httpGet"]["path"]
+    status, body = http_get("http://127.0.0.1:%d%s" % (port, probe))
+    t.ok(status == 200 and body.startswith(b"ok: "),
+         "the manifest's liveness probe %s answers 200 in the container" % probe, body)
+    t.ok(threads and all(r.get("node") == socket.gethostname() for r in threads),
+         "records name the node from the downward API's NODE_NAME", threads[-1:])
     saved = os.path.join(state, "baselines")
     content = open(saved).read() if os.path.exists(saved) else ""
     t.ok(content.startswith("leaktrace-baselines 1\n") and

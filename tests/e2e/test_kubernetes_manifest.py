@@ -104,6 +104,11 @@ def main():
          "--prometheus listens on the pod's address, port %s declared" % port, (args, ports))
     t.ok(ann.get("prometheus.io/scrape") == "true" and ann.get("prometheus.io/port") == str(port)
          and ann.get("prometheus.io/path") == "/metrics", "scrape annotations match", ann)
+    probes = [c.get(k, {}).get("httpGet", {}) for k in ("livenessProbe", "readinessProbe")]
+    named = {p.get("name"): p["containerPort"] for p in c.get("ports", [])}
+    t.ok(all(p.get("path") == "/healthz" and named.get(p.get("port"), p.get("port")) == port
+             for p in probes), "liveness and readiness probes: GET /healthz on the metrics port",
+         probes)
 
     res = c.get("resources", {})
     req = mebibytes(res.get("requests", {}).get("memory"))
@@ -126,7 +131,9 @@ def main():
                          stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     status = wait_for(lambda: http_get("http://127.0.0.1:%d/metrics" % local)[0]
                       if _listening(local) else 0, 15)
+    health = http_get("http://127.0.0.1:%d/healthz" % local)[0] if status == 200 else None
     out, err = p.communicate(timeout=60)
+    t.ok(health == 200, "the probes' /healthz answers 200 (%s)" % health)
     t.ok(p.returncode == 0 and status == 200 and b'"type":"report"' in out,
          "leaktrace runs with the manifest's arguments (the state dir a 0700 folder) and "
          "serves metrics",

@@ -568,9 +568,24 @@ static void test_syslog_site_line(void **state)
 	assert_null(strchr(line, '\n'));
 }
 
+/* /healthz: alive within 3 intervals and 30 s of the last report cycle */
+static void test_report_loop_alive(void **state)
+{
+	const uint64_t s = 1000000000ULL, i = 5 * s;
+
+	(void)state;
+	assert_true(prom_report_loop_alive(100 * s, 100 * s, i));
+	assert_true(prom_report_loop_alive(145 * s, 100 * s, i));		/* 3 x 5 s + 30 s */
+	assert_false(prom_report_loop_alive(145 * s + 1, 100 * s, i));
+	assert_false(prom_report_loop_alive(1000 * s, 100 * s, i));
+	assert_true(prom_report_loop_alive(90 * s, 100 * s, i));		/* a report after now */
+	assert_true(prom_report_loop_alive(3630 * s, 100 * s, 1200 * s));	/* -i 20m */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report_loop_alive),
 		cmocka_unit_test(test_syslog_site_line),
 		cmocka_unit_test(test_label_value_escaping),
 		cmocka_unit_test(test_prom_render),

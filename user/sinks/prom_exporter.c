@@ -44,6 +44,8 @@ struct prom_exporter {
 	struct prom_totals totals;	/* main thread only */
 	bool pid_label;			/* --prometheus-pid */
 	const char *mode;		/* build_info: default or precise */
+	uint64_t interval_ns;		/* -i: /healthz's clock */
+	uint64_t last_cycle_ns;		/* CLOCK_MONOTONIC of the last report (or start), under lock */
 	struct utsname uts;		/* build_info: the kernel */
 	/* HTTP thread only: every open connection, by socket_context */
 	struct conn_slot conns[PROM_MAX_CONNECTIONS];
@@ -123,11 +125,39 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int status,
 	return ret;
 }
 
+bool prom_report_loop_alive(uint64_t now_ns, uint64_t last_ns, uint64_t interval_ns)
+{
+	/* a report may run up to its deadline past its due time; 3 intervals
+	 * and 30 s of slack before a probe calls the loop stuck */
+	return now_ns < last_ns || now_ns - last_ns <= 3 * interval_ns + 30000000000ULL;
+}
+
+/* /healthz: 200 while the report loop runs (a probe's liveness), 503 when
+ * no report came for too long. */
+static enum MHD_Result respond_health(struct prom_exporter *e, struct MHD_Connection *conn)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC), last;
+	struct MHD_Response *resp;
+	char body[96];
+	bool alive;
+	int n;
+
+	pthread_mutex_lock(&e->lock);
+	last = e->last_cycle_ns;
+	pthread_mutex_unlock(&e->lock);
+	alive = prom_report_loop_alive(now, last, e->interval_ns);
+	n = snprintf(body, sizeof(body), "%s: last report cycle %.1f s ago\n",
+		     alive ? "ok" : "stale", now > last ? (now - last) / 1e9 : 0.0);
+	resp = MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
+	return respond(conn, alive ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, resp,
+		       "text/plain");
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
 {
-	static const char not_found[] = "not found: leaktrace serves /metrics\n";
+	static const char not_found[] = "not found: leaktrace serves /metrics and /healthz\n";
 	static const char not_allowed[] = "method not allowed\n";
 	struct prom_exporter *e = cls;
 	const union MHD_ConnectionInfo *ctx;
@@ -141,6 +171,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 						       MHD_RESPMEM_PERSISTENT);
 		return respond(conn, MHD_HTTP_METHOD_NOT_ALLOWED, resp, "text/plain");
 	}
+	if (!strcmp(url, "/healthz"))
+		return respond_health(e, conn);
 	if (strcmp(url, "/metrics")) {
 		resp = MHD_create_response_from_buffer(sizeof(not_found) - 1, (void *)not_found,
 						       MHD_RESPMEM_PERSISTENT);
@@ -313,6 +345,7 @@ int prom_exporter__update(struct prom_exporter *e, const struct report *r)
 	old = e->snap;
 	e->snap = buf;
 	e->snap_len = len;
+	e->last_cycle_ns = r->mono_ns ? r->mono_ns : clock_ns(CLOCK_MONOTONIC);
 	pthread_mutex_unlock(&e->lock);
 	free(old);
 	return 0;
@@ -336,7 +369,7 @@ static int listen_socket(const struct sockaddr_storage *ss, socklen_t len)
 	return fd;
 }
 
-int prom_exporter__new(const char *addr, bool pid_label, bool precise,
+int prom_exporter__new(const char *addr, bool pid_label, bool precise, uint64_t interval_ns,
 		       struct prom_exporter **out, char *err_msg, size_t err_size)
 {
 	struct sockaddr_storage ss;
@@ -357,6 +390,7 @@ int prom_exporter__new(const char *addr, bool pid_label, bool precise,
 	pthread_mutex_init(&e->lock, NULL);
 	e->pid_label = pid_label;
 	e->mode = precise ? "precise" : "default";
+	e->interval_ns = interval_ns;
 	uname(&e->uts);
 	/* scrapes before the first report get the global series at zero */
 	err = prom_exporter__update(e, &empty);
@@ -434,7 +468,7 @@ static bool prom_wanted(const struct lt_options *o)
 
 static int prom_open(const struct lt_options *o, void **state, char *msg, size_t size)
 {
-	return prom_exporter__new(o->prometheus, o->prometheus_pid, o->precise,
+	return prom_exporter__new(o->prometheus, o->prometheus_pid, o->precise, o->interval_ns,
 				  (struct prom_exporter **)state, msg, size) ?
 	       LT_EXIT_FAILURE : 0;
 }

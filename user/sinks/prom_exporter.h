@@ -31,10 +31,15 @@ int prom_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len
 
 /* Listen on addr and serve metrics (empty until the first update);
  * pid_label: per-process series carry a pid label (prom_render); precise:
- * leaktrace_build_info says mode "precise" (else "default"). On
+ * leaktrace_build_info says mode "precise" (else "default"); interval_ns:
+ * the report interval, /healthz's measure. Also serves GET /healthz. On
  * failure returns -errno and writes a one-line reason to err_msg. */
-int prom_exporter__new(const char *addr, bool pid_label, bool precise,
+int prom_exporter__new(const char *addr, bool pid_label, bool precise, uint64_t interval_ns,
 		       struct prom_exporter **out, char *err_msg, size_t err_size);
+
+/* /healthz (a Kubernetes probe): the report loop is alive while its last
+ * report (or the start) is at most 3 intervals and 30 s old. */
+bool prom_report_loop_alive(uint64_t now_ns, uint64_t last_ns, uint64_t interval_ns);
 
 /* Render r (and leaktrace's own CPU and memory) as the new snapshot.
  * Returns 0 or -errno; the previous snapshot stays served on failure. */
