@@ -35,16 +35,7 @@ die() {
 	exit 1
 }
 
-mirror() {
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] || continue
-		sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\/debian\)\/*$/\1/p' "$f"
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -r "$f" ] || continue
-		sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*\/debian\)\/*[[:space:]].*/\2/p' "$f"
-	done
-}
+. "$(dirname "$0")/debian-mirror.sh"
 
 # debootstrap mounts proc and sys in the target; a failed run may leave them
 unmount_under() {
@@ -59,7 +50,7 @@ tarball=$cache/$suite-minbase-$key.tar
 
 build_base() {
 	command -v debootstrap >/dev/null || die "debootstrap is not installed (tools/install-deps.sh)"
-	url=${DEBIAN_MIRROR:-$(mirror | head -n1)}
+	url=${DEBIAN_MIRROR:-$(debian_mirror | head -n1)}
 	[ -n "$url" ] || die "no Debian mirror configured in /etc/apt"
 	mkdir -p "$cache"
 	work=$cache/.root-$$

@@ -20,16 +20,7 @@ suite_of() {
 	esac
 }
 
-mirror() {
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] || continue
-		sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\/debian\)\/*$/\1/p' "$f"
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -r "$f" ] || continue
-		sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*\/debian\)\/*[[:space:]].*/\2/p' "$f"
-	done
-}
+. "$(dirname "$0")/debian-mirror.sh"
 
 apt_dir=$cache/.apt
 apt_opts() {
@@ -42,7 +33,7 @@ apt_opts() {
 apt_ready=
 prepare_apt() {
 	[ -n "$apt_ready" ] && return "$apt_ready"
-	url=$(mirror | head -n1)
+	url=$(debian_mirror | head -n1)
 	if [ -z "$url" ]; then
 		echo "no Debian mirror configured in /etc/apt" >&2
 		apt_ready=1
