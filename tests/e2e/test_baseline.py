@@ -89,7 +89,32 @@ def check_state_dir(w):
          "and replaced by the baselines formed in that run")
     t.ok(not [f for f in os.listdir(state) if f != "baselines"], "no temporary file left",
          os.listdir(state))
+    check_events_restart(w, state)
     shutil.rmtree(state)
+
+
+def events_run(w, state):
+    """A short leaktrace -f json --events run on w: its records."""
+    p = subprocess.run([LEAKTRACE, "-p", str(w.pid), "-t", "1s", "-i", "1s", "-d", "2500ms",
+                        "-f", "json", "--events", "--state-dir", state],
+                       capture_output=True, text=True, timeout=60)
+    return p.returncode, json_records(p.stdout), p.stderr
+
+
+def check_events_restart(w, state):
+    """--events with --state-dir: a restarted leaktrace does not announce
+    again as new what the former run announced, and says what went away."""
+    rc, recs, err = events_run(w, state)
+    new1 = {r["tid"] for r in recs if r.get("type") == "thread" and r.get("event") == "new"}
+    t.ok(rc == 0 and new1 and os.path.exists(os.path.join(state, "findings-events")),
+         "--events: the first run announces %d threads new and saves its findings" % len(new1),
+         err[-1000:])
+    rc, recs, err = events_run(w, state)
+    # (w grows a thread every 1.5 s: those are new to both runs)
+    again = [r for r in recs if r.get("type") == "thread" and r.get("event") == "new" and
+             r["tid"] in new1]
+    t.ok(rc == 0 and not again, "restarted with --state-dir: none of the %d threads the first "
+         "run announced is announced new again" % len(new1), [r.get("tid") for r in again][:5])
 
 
 def main():

@@ -224,7 +224,7 @@ static void test_options_refused(void **state)
 		{ { "--folded-value", "seconds" }, "leaktrace: --folded-value needs -f folded" },
 		{ { "--folded-value", "threads", "-f", "json" }, "leaktrace: --folded-value needs -f folded" },
 		{ { "--prometheus-pid" }, "leaktrace: --prometheus-pid needs --prometheus" },
-		{ { "--state-dir", "/tmp" }, "leaktrace: --state-dir needs --baseline" },
+		{ { "--state-dir", "/tmp" }, "leaktrace: --state-dir needs --baseline, --events or --syslog" },
 		{ { "--memory-budget", "0x10M" }, "leaktrace: invalid --memory-budget" },
 		{ { "--memory-budget", "8M" }, "leaktrace: invalid --memory-budget" },
 		{ { "--go" }, "leaktrace: --go needs --pid" },
@@ -252,7 +252,7 @@ static void test_options_accepted(void **state)
 		{ "-f", "json", "--events" }, { "-f", "folded", "--folded-value", "seconds" },
 		{ "--prometheus", ":9464", "--prometheus-pid" }, { "--no-python", "--user-stacks-only" },
 		{ "--leak-min-pile", "5" }, { "--prometheus", "127.0.0.1:8080" },
-		{ "--baseline-after", "5m", "--state-dir", "/tmp" },
+		{ "--baseline-after", "5m", "--state-dir", "/tmp" }, { "--syslog", "--state-dir", "/tmp" },
 		{ "--memory-budget", "64M" },
 	};
 	char err[512];

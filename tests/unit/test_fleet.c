@@ -357,6 +357,72 @@ static void record(enum finding_event ev, const struct finding *f, const struct 
 		 f->site_threads, verdict_name(f->verdict));
 }
 
+/* The findings a run followed, saved and taken by the next run of the
+ * same boot: it announces only what changed meanwhile. */
+static void test_findings_save_load(void **state)
+{
+	struct findings *fs = findings__new(), *next = findings__new();
+	struct events e = {};
+	struct report r = {};
+	struct site_report *site;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	r.mono_ns = 1000ULL * 1000000000ULL;
+	site = report_add_site(&r);
+	site->pid = 10;
+	site->n_threads = 2;
+	site->group = 0xabc;
+	strcpy(site->comm, "s\"v c");
+	add_thread(&r, 10, 11, "s\"v c", 9, VERDICT_LEAK)->site_index = 0;
+	add_thread(&r, 10, 12, "s\"v c", 5, VERDICT_LEAK)->site_index = 0;
+	assert_int_equal(findings__update(fs, &r, record, &e), 0);
+	assert_int_equal(e.n, 2);
+	assert_true(findings__changed(fs));
+	assert_false(findings__changed(fs));
+	f = open_memstream(&text, &len);
+	assert_int_equal(findings__save(fs, f, "boot-1"), 0);
+	fclose(f);
+	assert_true(!strncmp(text, "leaktrace-findings 1 boot-1\n", 28));
+
+	/* a site finding in a table that follows threads only, another boot,
+	 * another version, garbage: refused whole */
+	assert_int_equal(findings__load(next, "leaktrace-findings 1 boot-1\n"
+					"2 10 0 0 0 abc 2 0 3 - -\n", 50, "boot-1"), -EINVAL);
+	assert_int_equal(findings__load(next, text, len, "boot-2"), -EINVAL);
+	assert_int_equal(findings__load(next, "leaktrace-findings 2 boot-1\n", 28, "boot-1"), -EINVAL);
+	assert_int_equal(findings__load(next, "leaktrace-findings 1 boot-1\n0 1 2 3\n", 36, "boot-1"),
+			 -EINVAL);
+	assert_int_equal(findings__load(next, "leaktrace-findings 1 boot-1\n"
+					"0 10 11 0 0 0 2 0 3 zz -\n", 53, "boot-1"), -EINVAL);
+	assert_int_equal(findings__count(next), 0);
+
+	/* the next run of this boot: the same report announces nothing; a
+	 * thread gone meanwhile is announced gone */
+	assert_int_equal(findings__load(next, text, len, "boot-1"), 0);
+	assert_int_equal(findings__count(next), 2);
+	e.n = 0;
+	assert_int_equal(findings__update(next, &r, record, &e), 0);
+	assert_int_equal(e.n, 0);
+	assert_false(findings__changed(next));
+	report_reset(&r);
+	r.mono_ns = 1001ULL * 1000000000ULL;
+	site = report_add_site(&r);
+	site->pid = 10;
+	site->n_threads = 1;
+	site->group = 0xabc;
+	add_thread(&r, 10, 11, "s\"v c", 10, VERDICT_LEAK)->site_index = 0;
+	assert_int_equal(findings__update(next, &r, record, &e), 0);
+	assert_int_equal(e.n, 1);
+	assert_string_equal(e.log[0], "G 10 12 2 leak");
+	free(text);
+	report_free(&r);
+	findings__free(fs);
+	findings__free(next);
+}
+
 static void test_findings_diff(void **state)
 {
 	struct findings *fs = findings__new();
@@ -586,6 +652,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_loop_alive),
+		cmocka_unit_test(test_findings_save_load),
 		cmocka_unit_test(test_syslog_site_line),
 		cmocka_unit_test(test_label_value_escaping),
 		cmocka_unit_test(test_prom_render),

@@ -236,7 +236,7 @@ static const struct argp_option argp_opts[] = {
 	{ "leak-min-pile", OPT_LEAK_MIN_PILE, "N", 0, "Goroutines on private objects, none leaving, that make a leak on first sight (default 10)", 0 },
 	{ "baseline", OPT_BASELINE, NULL, 0, "Judge against each service's normal: a stuck site present since the service's first report, not grown, is idle", 0 },
 	{ "baseline-after", OPT_BASELINE_AFTER, "DURATION", 0, "With --baseline: a process forms its service's baseline once this old (default 0: at its first report)", 0 },
-	{ "state-dir", OPT_STATE_DIR, "DIR", 0, "With --baseline: keep the baselines in DIR across restarts (the unit's StateDirectory=)", 0 },
+	{ "state-dir", OPT_STATE_DIR, "DIR", 0, "Keep the baselines (--baseline) and the findings of --events and --syslog in DIR across restarts (the unit's StateDirectory=)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output, including libbpf's log", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
 	{ "version", 'V', NULL, 0, "Print the version", 0 },
@@ -535,8 +535,9 @@ static int check_combinations(const struct parse_state *ps, const struct lt_opti
 		return LT_EXIT_USAGE;
 	}
 	/* --baseline-after implies --baseline */
-	if (o->state_dir && !o->baseline) {
-		fprintf(stderr, "leaktrace: --state-dir needs --baseline (it keeps the baselines)\n");
+	if (o->state_dir && !o->baseline && !o->events && !o->syslog) {
+		fprintf(stderr, "leaktrace: --state-dir needs --baseline, --events or --syslog "
+			"(it keeps their state)\n");
 		return LT_EXIT_USAGE;
 	}
 	return 0;

@@ -163,8 +163,10 @@ static int open_tracer(struct session *s, int *exit_code)
 	return 0;
 }
 
-/* Baselines across restarts (--state-dir): the file of a former run, taken
- * whole or not at all; a foreign or corrupt one is one warning. */
+/* State across restarts (--state-dir): the baselines here, the findings
+ * of --events and --syslog in their sinks (sinks/findings_state.c). A file
+ * of a former run is taken whole or not at all; a foreign or corrupt one
+ * is one warning. */
 #define BASELINES_FILE "baselines"
 #define BASELINES_MAX_BYTES (64u << 20)
 
@@ -275,8 +277,13 @@ struct session *session__open(const struct lt_options *o, int *exit_code)
 	foreign_file_verbose(o->verbose);	/* what a target's files made us refuse */
 	/* the outputs and the state directory first: a wrong path fails
 	 * before BPF is loaded */
+	if (open_state_dir(o, exit_code)) {
+		session__close(s);
+		return NULL;
+	}
+	/* the sinks read their findings from the state directory */
 	s->sinks = sinks__open(o, exit_code);
-	if (!s->sinks || open_state_dir(o, exit_code)) {
+	if (!s->sinks) {
 		session__close(s);
 		return NULL;
 	}

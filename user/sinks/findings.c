@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@ struct findings {
 	size_t cap;			/* of both arrays */
 	uint64_t dropped;
 	unsigned kinds;			/* 1u << enum finding_kind */
+	bool changed;			/* announced something since findings__changed() */
 };
 
 struct findings *findings__new_kinds(unsigned mask)
@@ -226,13 +229,17 @@ int findings__update(struct findings *fs, const struct report *r, finding_fn fn,
 		if (d < 0) {
 			p->index = SIZE_MAX;
 			fn(FINDING_GONE, p, NULL, ctx);
+			fs->changed = true;
 			i++;
 		} else if (d > 0) {
 			fn(FINDING_NEW, c, thread_of(r, c), ctx);
+			fs->changed = true;
 			j++;
 		} else {
-			if (changed(p, c))
+			if (changed(p, c)) {
 				fn(FINDING_CHANGED, c, thread_of(r, c), ctx);
+				fs->changed = true;
+			}
 			i++;
 			j++;
 		}
@@ -244,4 +251,134 @@ int findings__update(struct findings *fs, const struct report *r, finding_fn fn,
 	fs->n_cur = 0;
 	fs->dropped += shown - n;
 	return 0;
+}
+
+bool findings__changed(struct findings *fs)
+{
+	bool changed = fs->changed;
+
+	fs->changed = false;
+	return changed;
+}
+
+#define SAVE_HEADER "leaktrace-findings 1 "
+
+/* A name as hex ("-" when empty): any bytes, one token. */
+static void save_name(FILE *f, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	fputc(' ', f);
+	if (!n)
+		fputc('-', f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", (unsigned char)s[i]);
+}
+
+int findings__save(const struct findings *fs, FILE *f, const char *boot_id)
+{
+	fprintf(f, SAVE_HEADER "%s\n", boot_id);
+	for (size_t i = 0; i < fs->n_prev; i++) {
+		const struct finding *x = &fs->prev[i];
+
+		fprintf(f, "%d %" PRIu32 " %" PRIu32 " %" PRIu64 " %" PRIu64 " %" PRIx64 " %" PRIu32
+			" %u %d", x->kind, x->pid, x->tid, x->goid, x->start_ns, x->site,
+			x->site_threads, x->unit_kind, x->verdict);
+		save_name(f, x->comm, sizeof(x->comm));
+		save_name(f, x->thread, sizeof(x->thread));
+		fputc('\n', f);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decode a save_name token into dst (size bytes, NUL-padded). */
+static int load_name(const char *tok, char *dst, size_t size)
+{
+	size_t n = strlen(tok);
+
+	memset(dst, 0, size);
+	if (!strcmp(tok, "-"))
+		return 0;
+	if (!n || n % 2 || n / 2 >= size)
+		return -EINVAL;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(tok[2 * i]), lo = hexval(tok[2 * i + 1]);
+
+		if (hi < 0 || lo < 0 || !(hi | lo))
+			return -EINVAL;	/* not hex, or a NUL inside */
+		dst[i] = (char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static int load_line(const struct findings *fs, char *line, struct finding *x)
+{
+	char comm[2 * LT_COMM_LEN + 2], thread[2 * LT_COMM_LEN + 2];
+	unsigned kind, unit_kind;
+	int verdict, used = -1;
+
+	memset(x, 0, sizeof(*x));
+	if (sscanf(line, "%u %" SCNu32 " %" SCNu32 " %" SCNu64 " %" SCNu64 " %" SCNx64 " %" SCNu32
+		   " %u %d %33s %33s%n", &kind, &x->pid, &x->tid, &x->goid, &x->start_ns, &x->site,
+		   &x->site_threads, &unit_kind, &verdict, comm, thread, &used) != 11 ||
+	    used < 0 || line[used])
+		return -EINVAL;
+	if (kind > FINDING_SITE || !(fs->kinds & 1u << kind) || unit_kind > UINT8_MAX ||
+	    verdict < 0 || verdict > VERDICT_DEADLOCK || load_name(comm, x->comm, sizeof(x->comm)) ||
+	    load_name(thread, x->thread, sizeof(x->thread)))
+		return -EINVAL;
+	x->kind = kind;
+	x->unit_kind = (uint8_t)unit_kind;
+	x->verdict = verdict;
+	x->index = SIZE_MAX;
+	return 0;
+}
+
+int findings__load(struct findings *fs, const char *buf, size_t len, const char *boot_id)
+{
+	size_t hlen = strlen(SAVE_HEADER), blen = strlen(boot_id), n = 0;
+	char *text, *save = NULL, *line;
+	struct finding *loaded = NULL;
+	size_t cap = 0;
+	int err = -EINVAL;
+
+	if (memchr(buf, 0, len) || len < hlen + blen + 1 || memcmp(buf, SAVE_HEADER, hlen) ||
+	    memcmp(buf + hlen, boot_id, blen) || buf[hlen + blen] != '\n')
+		return -EINVAL;
+	text = strndup(buf + hlen + blen + 1, len - hlen - blen - 1);
+	if (!text)
+		return -ENOMEM;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (n >= FINDINGS_MAX)
+			goto out;
+		if (n == cap) {
+			struct finding *p = realloc(loaded, (cap = cap ? cap * 2 : 64) * sizeof(*p));
+
+			if (!p) {
+				err = -ENOMEM;
+				goto out;
+			}
+			loaded = p;
+		}
+		if (load_line(fs, line, &loaded[n]) || (n && cmp_key(&loaded[n - 1], &loaded[n]) >= 0))
+			goto out;
+		n++;
+	}
+	if (reserve(fs, n ? n : 1)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (n)
+		memcpy(fs->prev, loaded, n * sizeof(*loaded));
+	fs->n_prev = n;
+	err = 0;
+out:
+	free(loaded);
+	free(text);
+	return err;
 }

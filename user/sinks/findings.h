@@ -3,12 +3,14 @@
  * so a log gets one line when a finding appears, changes verdict or
  * disappears, instead of one per interval. A site also changes when its
  * number of threads does (one site line, not a line per thread of the
- * site). Used by --syslog and by -f json --events. Pure: no I/O. */
+ * site). Used by --syslog and by -f json --events. Pure: no I/O (the
+ * state file goes through a FILE and a buffer, sinks/findings_state.c). */
 #ifndef LT_FINDINGS_H
 #define LT_FINDINGS_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/report.h"
 
@@ -72,5 +74,20 @@ size_t findings__count(const struct findings *fs);
 /* Parked threads left out because a report had more than FINDINGS_MAX,
  * summed over reports. */
 uint64_t findings__dropped(const struct findings *fs);
+
+/* True when an update since the last call announced something: the
+ * followed findings changed, time to save them. */
+bool findings__changed(struct findings *fs);
+
+/* The findings followed now as text, for the state file (--state-dir): a
+ * line "leaktrace-findings 1 BOOT_ID", then one line per finding, in key
+ * order. boot_id (the kernel's, /proc/sys/kernel/random/boot_id) ties
+ * them to this boot: thread start times are CLOCK_MONOTONIC. 0 or -EIO. */
+int findings__save(const struct findings *fs, FILE *f, const char *boot_id);
+/* Follow the findings of a saved text (len bytes) as if they were the last
+ * report's, so the next update announces only what changed meanwhile.
+ * All or nothing: -EINVAL for a text not of version 1, of another boot,
+ * over FINDINGS_MAX, unsorted or of kinds not followed; -ENOMEM. */
+int findings__load(struct findings *fs, const char *buf, size_t len, const char *boot_id);
 
 #endif

@@ -10,6 +10,7 @@
 #include "core/identity_cache.h"
 #include "go/go_tracer.h"
 #include "sinks/findings.h"
+#include "sinks/findings_state.h"
 #include "sinks/out_file.h"
 #include "sinks/output.h"
 #include "sinks/sink.h"
@@ -455,6 +456,7 @@ static int json_open(const struct lt_options *o, void **state, char *msg, size_t
 			snprintf(msg, size, "out of memory");
 			return LT_EXIT_FAILURE;
 		}
+		findings_state_load(js->events, "findings-events");
 	}
 	*state = js;
 	return 0;
@@ -469,6 +471,8 @@ static int json_emit(void *state, const struct report *r)
 		output_json(f, r);
 	else if (output_json_events(f, r, js->events))
 		fprintf(stderr, "leaktrace: warning: out of memory following findings\n");
+	else
+		findings_state_save(js->events, "findings-events");
 	return out_file__commit(&js->of);
 }
 

@@ -8,6 +8,7 @@
 
 #include "judge/units.h"
 #include "sinks/escape.h"
+#include "sinks/findings_state.h"
 #include "sinks/frame.h"
 #include "sinks/sink.h"
 #include "core/identity_cache.h"
@@ -176,6 +177,7 @@ static int syslog_open(const struct lt_options *o, void **state, char *msg, size
 		return LT_EXIT_FAILURE;
 	}
 	openlog("leaktrace", LOG_PID, LOG_DAEMON);
+	findings_state_load(fs, "findings-syslog");
 	*state = fs;
 	return 0;
 }
@@ -188,6 +190,7 @@ static int syslog_emit(void *state, const struct report *r)
 
 	if (findings__update(fs, r, log_finding, (void *)r))
 		return 0;
+	findings_state_save(fs, "findings-syslog");
 	if (findings__dropped(fs) > dropped)
 		syslog(LOG_WARNING, "findings_dropped=%" PRIu64 " max=%d",
 		       findings__dropped(fs), FINDINGS_MAX);
