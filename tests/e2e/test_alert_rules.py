@@ -196,8 +196,8 @@ def test_alert_end_to_end():
                                                       "startsAt": a["startsAt"]}))
             t.ok(a["labels"].get("verdict") == "deadlock", "verdict label: deadlock", a["labels"])
             summary = a["annotations"].get("summary", "")
-            t.ok(summary.startswith("deadlock in %s " % comm) and summary.endswith(": 2 parked"),
-                 "summary names verdict, service and count: %r" % summary)
+            t.ok(summary.startswith("deadlock in %s " % comm) and ": 2 parked, at lock_" in summary,
+                 "summary names verdict, service, count and culprit frame: %r" % summary)
         _, exprs = dashboard_exprs()
         answers = [(e, prom_query(prom, e)) for e in exprs]
         t.ok(all(a is not None for _, a in answers), "prometheus evaluates every dashboard expression",

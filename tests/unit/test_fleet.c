@@ -182,6 +182,8 @@ static void test_prom_render(void **state)
 	site = report_add_site(&r);
 	site->pid = 10;
 	site->n_threads = 2;
+	site->verdict = VERDICT_LEAK;
+	site->first_thread = 0;
 	site = report_add_site(&r);
 	site->pid = 20;
 	site->n_threads = 1;
@@ -226,6 +228,10 @@ static void test_prom_render(void **state)
 	assert_non_null(strstr(s, "process_resident_memory_bytes 4096\n"));
 	assert_non_null(strstr(s, "leaktrace_stalled_connections{comm=\"svc\"" NOID "} 2\n"));
 	assert_non_null(strstr(s, "leaktrace_stalled_connections{comm=\"h\\\"q\\\\b\\nn}\xc3\xbfz\"" NOID "} 0\n"));
+	/* the leak site by its culprit (no stack here: the wait); the stuck one not */
+	assert_non_null(strstr(s, "leaktrace_leaking_site_units{comm=\"svc\"" NOID
+			       ",kind=\"thread\",verdict=\"leak\",frame=\"futex\"} 2\n"));
+	assert_int_equal(count(s, "leaktrace_leaking_site_units{"), 1);
 	assert_non_null(strstr(s, "# TYPE leaktrace_build_info gauge\n"));
 	assert_non_null(strstr(s, "leaktrace_build_info{version=\"" LEAKTRACE_VERSION
 			       "\",kernel=\"6.1.0-\\\"x\\\"\",mode=\"precise\"} 1\n"));

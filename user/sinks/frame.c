@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/report.h"
+#include "judge/units.h"
 #include "go/go_tracer.h"
 #include "sinks/frame.h"
 
@@ -86,4 +87,33 @@ const char *thread_headline_frame(const struct thread_report *t)
 			return t->user_stack[i];
 	return t->n_user ? t->user_stack[0] : t->n_kernel ? t->kernel_stack[0] :
 	       wait_kind_name(t->wait.kind);
+}
+
+/* Go's own packages, where a goroutine blocks on behalf of the program */
+static bool is_go_runtime_frame(const char *frame)
+{
+	static const char *const prefixes[] = {
+		"runtime.", "sync.", "internal/", "time.Sleep", "net.", "net/http.", "io.", "bufio.",
+		"crypto/tls.", "os.", "syscall.",
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(frame, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+const char *site_headline_frame(const struct report *r, const struct site_report *s)
+{
+	if (s->kind == UNIT_THREAD && s->first_thread < r->n_threads)
+		return thread_headline_frame(&r->threads[s->first_thread]);
+	if (s->kind == UNIT_GOROUTINE && s->first_thread < r->n_goroutines) {
+		const struct go_goroutine *g = r->goroutines[s->first_thread].g;
+
+		for (int i = 0; i < g->stack_len; i++)
+			if (!is_go_runtime_frame(g->stack[i]))
+				return g->stack[i];
+		return g->start_func ? g->start_func : g->stack_len ? g->stack[0] : "";
+	}
+	return s->peer;	/* a connection: its upstream */
 }

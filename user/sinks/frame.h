@@ -47,4 +47,12 @@ static inline const char *unit_frame(const struct unit_frames *u, int i, int *ke
  * only: the text headline and syslog's frame key. */
 const char *thread_headline_frame(const struct thread_report *t);
 
+/* The frame a site of r is named after: its first thread's headline
+ * frame; for goroutines the first frame past Go's own packages (runtime,
+ * sync, net, ...), else the goroutine's start function; for connections
+ * the peer. Never NULL. */
+struct report;
+struct site_report;
+const char *site_headline_frame(const struct report *r, const struct site_report *s);
+
 #endif

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "judge/units.h"
 #include "sinks/escape.h"
+#include "sinks/frame.h"
 #include "sinks/prom_format.h"
 
 #define N_VERDICTS (VERDICT_DEADLOCK + 1)
@@ -72,12 +74,9 @@ static void proc_labels(FILE *f, const char *name, const struct proc_agg *a, boo
 		fprintf(f, ",pid=\"%" PRIu32 "\"", a->p->pid);
 }
 
-/* Order of series: comm and identity, then pid when it is a label. */
-static int cmp_series(const void *a, const void *b, void *with_pid)
+/* Order of services: comm and identity, then pid when it is a label. */
+static int cmp_service(const struct proc_report *x, const struct proc_report *y, bool pid_label)
 {
-	bool pid_label = *(const bool *)with_pid;
-	const struct proc_report *x = ((const struct proc_agg *)a)->p;
-	const struct proc_report *y = ((const struct proc_agg *)b)->p;
 	int c = strncmp(x->comm, y->comm, sizeof(x->comm));
 
 	if (!c)
@@ -89,6 +88,12 @@ static int cmp_series(const void *a, const void *b, void *with_pid)
 	if (!c && pid_label)
 		c = (x->pid > y->pid) - (x->pid < y->pid);
 	return c;
+}
+
+static int cmp_series(const void *a, const void *b, void *with_pid)
+{
+	return cmp_service(((const struct proc_agg *)a)->p, ((const struct proc_agg *)b)->p,
+			   *(const bool *)with_pid);
 }
 
 static void add_agg(struct proc_agg *to, const struct proc_agg *from)
@@ -380,6 +385,79 @@ static void write_global_metrics(FILE *f, const struct report *r, const struct p
 	write_memory_metrics(f, r);
 }
 
+/* Sites judged leak or deadlock, by service, kind, verdict and culprit
+ * frame: what an alert names. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+struct leak_series {
+	const struct proc_report *p;
+	const char *kind, *frame;
+	enum verdict verdict;
+	uint32_t units;
+};
+
+static int cmp_leak_key(const void *a, const void *b, void *with_pid)
+{
+	const struct leak_series *x = a, *y = b;
+	int c = cmp_service(x->p, y->p, *(const bool *)with_pid);
+
+	if (!c)
+		c = strcmp(x->kind, y->kind);
+	if (!c)
+		c = (x->verdict > y->verdict) - (x->verdict < y->verdict);
+	return c ? c : strcmp(x->frame, y->frame);
+}
+
+static int cmp_leak_units(const void *a, const void *b)
+{
+	const struct leak_series *x = a, *y = b;
+
+	return (x->units < y->units) - (x->units > y->units);
+}
+
+static int write_leaking_sites(FILE *f, const struct report *r, bool pid_label)
+{
+	struct leak_series *v = calloc(r->n_sites + 1, sizeof(*v));
+	size_t n = 0, out = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_sites; i++) {
+		const struct site_report *s = &r->sites[i];
+		const struct proc_report *p = report_find_proc(r, s->pid);
+
+		if (s->verdict >= VERDICT_LEAK && p)
+			v[n++] = (struct leak_series){ p, unit_noun(s->kind, false),
+						       site_headline_frame(r, s), s->verdict,
+						       s->n_threads };
+	}
+	/* one series per label set: sites of one service and culprit summed */
+	qsort_r(v, n, sizeof(*v), cmp_leak_key, &pid_label);
+	for (size_t i = 0; i < n; i++) {
+		if (out && !cmp_leak_key(&v[out - 1], &v[i], &pid_label))
+			v[out - 1].units += v[i].units;
+		else
+			v[out++] = v[i];
+	}
+	qsort(v, out, sizeof(*v), cmp_leak_units);
+	header(f, "leaktrace_leaking_site_units", "gauge",
+	       "Units at sites judged leak or deadlock, by service, kind, verdict and the site's "
+	       "headline frame (the largest " STR(PROM_MAX_LEAK_SITES) " series).");
+	for (size_t i = 0; i < out && i < PROM_MAX_LEAK_SITES; i++) {
+		fputs("leaktrace_leaking_site_units{comm=", f);
+		prom_write_label_value(f, v[i].p->comm, sizeof(v[i].p->comm));
+		identity_labels(f, v[i].p->identity);
+		if (pid_label)
+			fprintf(f, ",pid=\"%" PRIu32 "\"", v[i].p->pid);
+		fprintf(f, ",kind=\"%s\",verdict=\"%s\",frame=", v[i].kind, verdict_name(v[i].verdict));
+		prom_write_label_value(f, v[i].frame, 256);
+		fprintf(f, "} %" PRIu32 "\n", v[i].units);
+	}
+	free(v);
+	return 0;
+}
+
 int prom_render(FILE *f, const struct report *r, const struct prom_totals *t,
 		const struct prom_self *self, bool pid_label)
 {
@@ -394,6 +472,9 @@ int prom_render(FILE *f, const struct report *r, const struct prom_totals *t,
 	write_go_metrics(f, aggs, n, pid_label);
 	write_global_metrics(f, r, t, self, n_cut);
 	free(aggs);
+	err = write_leaking_sites(f, r, pid_label);
+	if (err)
+		return err;
 	fflush(f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -15,6 +15,9 @@
  * threads first) so a host with thousands of leaking processes cannot blow
  * up the scraper; the rest is counted in leaktrace_series_truncated. */
 #define PROM_MAX_PROCS 100
+/* Series of leaktrace_leaking_site_units: the largest leak and deadlock
+ * sites, by service and culprit frame. */
+#define PROM_MAX_LEAK_SITES 50
 
 /* Counters that must not reset between reports. */
 struct prom_totals {

@@ -148,8 +148,7 @@ static void log_site(enum finding_event ev, const struct finding *f, const struc
 	syslog_format_site(line, sizeof(line), event_name(ev), s,
 			   ev == FINDING_GONE ? 0 : f->site_threads, f->verdict,
 			   report_identity(r, s->pid));
-	put_tail(line, sizeof(line), r, ev != FINDING_GONE && s->kind == UNIT_THREAD &&
-		 s->first_thread < r->n_threads ? thread_headline_frame(&r->threads[s->first_thread]) : NULL);
+	put_tail(line, sizeof(line), r, ev != FINDING_GONE ? site_headline_frame(r, s) : NULL);
 	syslog(ev == FINDING_GONE ? LOG_INFO : LOG_WARNING, "%s", line);
 }
 

@@ -30,8 +30,8 @@ size_t syslog_format_finding(char *buf, size_t size, enum finding_event ev,
  *   threads=37 verdict=leak reason="..."
  * logged when a site appears, when its count or verdict changes and when it
  * empties: one line per change, whatever the number of threads. Logged
- * lines (finding and site) end with frame="..." (a thread site's headline
- * frame: the program's own function), host="..." and node="..." (from
+ * lines (finding and site) end with frame="..." (a site's headline frame,
+ * sinks/frame.h: the program's own function), host="..." and node="..." (from
  * NODE_NAME, when set). */
 size_t syslog_format_site(char *buf, size_t size, const char *event, const struct site_report *s,
 			  uint32_t threads, enum verdict v, const struct identity *id);
