@@ -205,6 +205,10 @@ def test_alert_end_to_end():
         top = answers[0][1] or []
         t.ok(any(r["metric"].get("comm") == comm and r["metric"].get("verdict") == "deadlock"
                  for r in top), "dashboard's first table lists %s with deadlock" % comm, top)
+        culprits = answers[1][1] or []
+        t.ok(any(r["metric"].get("comm") == comm and r["metric"].get("frame", "").startswith("lock_")
+                 for r in culprits), "its culprits table names the deadlocked functions",
+             culprits)
         down = am_alerts(am, "LeaktraceDown", "") + am_alerts(am, "LeaktraceReportsStalled", "")
         t.ok(not down, "leaktrace itself: no down or stalled alert while it reports", down)
         w.stop()
