@@ -9,7 +9,6 @@ thread is reported. The same for a FIFO where a build-id debug file
 should be (/usr/lib/debug/.build-id/...) of a binary with its own id.
 And the report's deadline: a Go snapshot that always spends its 2 s budget
 (forged_go --churn) does not starve the Go program traced after it."""
-import json
 import os
 import shutil
 import signal
@@ -17,7 +16,8 @@ import subprocess
 import tempfile
 import time
 
-from ltlib import LEAKTRACE, ROOT, Tap, Workload, leftovers, wait_for
+from ltlib import (LEAKTRACE, ROOT, Tap, Workload, json_records, leftovers, split_reports,
+                   wait_for)
 
 t = Tap()
 TMP = tempfile.mkdtemp(prefix="lt-unblock-")
@@ -97,13 +97,7 @@ def run_leaktrace(pid, extra=()):
         out = f.read()
     with open(err_path) as f:
         err = f.read()
-    recs = []
-    for line in out.splitlines():
-        try:
-            recs.append(json.loads(line))
-        except ValueError:
-            pass
-    return rc, recs, err
+    return rc, json_records(out), err
 
 
 def thread_stacks(recs, tid):
@@ -210,17 +204,7 @@ def test_deadline_go():
             lt.wait()
             rc = None
         t.ok(rc == 0, "Go deadline: exit 0 at the end of -d (rc %s)" % rc, read_err()[-2000:])
-        recs = []
-        with open(out) as f:
-            for line in f:
-                recs.append(json.loads(line))
-        # reports split at their "report" record; summaries of the real program
-        reports, cur = [], []
-        for r in recs:
-            cur.append(r)
-            if r.get("type") == "report":
-                reports.append(cur)
-                cur = []
+        reports = split_reports(json_records(open(out).read()))
         # drops are totals since start: a report that cut raised it
         totals = [rep[-1].get("drops", {}).get("deadline_cut", 0) for rep in reports]
         cut = [i for i, n in enumerate(totals) if n > (totals[i - 1] if i else 0)]
