@@ -307,7 +307,8 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-static void read_self(struct prom_self *self)
+/* RSS: the report's own reading (session.c), or one now before the first */
+static void read_self(struct prom_self *self, const struct report *r)
 {
 	struct rusage ru;
 
@@ -315,7 +316,7 @@ static void read_self(struct prom_self *self)
 	if (!getrusage(RUSAGE_SELF, &ru))
 		self->cpu_seconds = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
 				    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-	self->rss_bytes = self_rss_bytes();
+	self->rss_bytes = r->rss_bytes ? r->rss_bytes : self_rss_bytes();
 }
 
 int prom_exporter__update(struct prom_exporter *e, const struct report *r)
@@ -331,7 +332,7 @@ int prom_exporter__update(struct prom_exporter *e, const struct report *r)
 		return -errno;
 	if (r->mono_ns)
 		prom_totals_add(&e->totals, r);
-	read_self(&self);
+	read_self(&self, r);
 	self.kernel = e->uts.release;
 	self.mode = e->mode;
 	err = prom_render(f, r, &e->totals, &self, e->pid_label);
