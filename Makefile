@@ -23,10 +23,11 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Ibpf -Iarc
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 SKELS      := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 # modules without a skeleton are the pure, unit-tested library
-USER_DIRS  := core stacks judge go sinks util
-LIB_SRCS   := $(foreach d,$(USER_DIRS),$(wildcard user/$(d)/*.c))
+# floors, lowest first: each imports only from the ones before it (tools/check-layers.sh)
+USER_DIRS  := util model collect judge sinks run
+LIB_SRCS   := $(filter-out user/run/main.c,$(shell find $(addprefix user/,$(USER_DIRS)) -name '*.c' | sort))
 LIB_OBJS   := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
-USER_HDRS  := $(wildcard user/*/*.h) $(wildcard arch/$(ARCH)/*.h)
+USER_HDRS  := $(shell find user -name '*.h') $(wildcard arch/$(ARCH)/*.h)
 
 ifeq ($(V),1)
 Q =
@@ -65,7 +66,7 @@ $(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) bpf/leaktrace.h $(SKELS) | $(OUTPUT)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-leaktrace: $(OUTPUT)/user/main.o $(LIB_OBJS)
+leaktrace: $(OUTPUT)/user/run/main.o $(LIB_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 

@@ -9,7 +9,7 @@
 #ifndef LT_CGROUP_FILTER_BPF_H
 #define LT_CGROUP_FILTER_BPF_H
 
-/* Set by userspace before load (user/core/cgroup_filter.c). */
+/* Set by userspace before load (user/collect/threads/cgroup_filter.c). */
 const volatile __u64 filter_cgroup_id = 0;	/* 0 = no cgroup filter */
 const volatile __u32 filter_cgroup_level = 0;	/* its depth below the v2 root */
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Types and constants shared by goroutines.bpf.c and user/go/go_tracer.c.
+/* Types and constants shared by goroutines.bpf.c and user/collect/go/go_tracer.c.
  * One object serves every traced Go process: its maps are keyed by pid. */
 #ifndef GOROUTINES_H
 #define GOROUTINES_H

@@ -67,6 +67,10 @@ def main():
     for b in sorted(glob.glob(os.path.join(ROOT, ".output", "tests", "test_*"))):
         if os.access(b, os.X_OK) and (not only or any(o in b for o in only)):
             run_unit(b)
+    # the tree's own rules (floors, names, lengths, docs from one table): no root
+    for t in sorted(glob.glob(os.path.join(ROOT, "tests", "lint", "test_*.py"))):
+        if not only or any(o in t for o in only):
+            run_tap(t, timeout=300)
     if not unit_only:
         if os.geteuid() != 0:
             print("not ok - end-to-end tests need root (they load BPF programs)")

@@ -13,7 +13,7 @@ unit-bins: $(UNIT_BINS)
 # leaktrace built with ASan and UBSan (`make asan`): the hostile-process
 # tests (tests/e2e/test_hostile_go.py) run it as well as ./leaktrace.
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-ASAN_OBJS  := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(LIB_SRCS) user/main.c)
+ASAN_OBJS  := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(LIB_SRCS) user/run/main.c)
 
 $(OUTPUT)/asan/%.o: user/%.c $(USER_HDRS) bpf/leaktrace.h $(SKELS) | $(OUTPUT)
 	$(call msg,ASAN-CC,$@)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end test of the goroutine tracer (user/go/go_tracer.c) in the real
+"""End-to-end test of the goroutine tracer (user/collect/go/go_tracer.c) in the real
 kernel, as root, on the Go workloads of tools/workloads/go, each built with
 DWARF and stripped (-ldflags='-s -w'). Prints TAP.
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* A Go executable (go/go_binary.c): build info, .gopclntab, .symtab, the
+/* A Go executable (collect/go/go_binary.c): build info, .gopclntab, .symtab, the
  * prologue and data-reference decoders, the inline tables (frames of inlined
  * calls, go-statement wrappers). Any user can start a binary that looks like
  * Go. Seeds: inline-tree-* are the synthetic images of tests/unit/test_go_inline.c. */
 #include <stdbool.h>
 
 #include "fuzz.h"
-#include "go/go_binary.h"
+#include "collect/go/go_binary.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Go runtime structures read from a process's memory (go/go_tracer.c):
+/* Go runtime structures read from a process's memory (collect/go/go_tracer.c):
  * runtime.allgs, each g, the goroutine stacks. A process can forge all of
  * them. go_tracer.c reads memory through its reader seam (t->read_batch):
  * the harness includes the source, plugs in pread_batch and points the
@@ -8,7 +8,7 @@
  * the parks (stacks, texts) the first recorded. The binary (pclntab, version,
  * offsets) is a real Go program: FUZZ_GO_BINARY, or $LT_FUZZ_GO_BINARY.
  * Input: [0..7] allgs's address, [8..15] runtime.semtable's, anything. */
-#include "../../user/go/go_tracer.c"
+#include "../../user/collect/go/go_tracer.c"
 
 #include "fuzz.h"
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* /proc/PID/cgroup (core/identity.c): cgroup names are chosen by whoever
+/* /proc/PID/cgroup (model/identity.c): cgroup names are chosen by whoever
  * may create cgroups (delegated subtrees, container runtimes). */
 #include "fuzz.h"
-#include "core/identity.h"
+#include "model/identity.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* What the judge reads of a process besides its memory: /proc/PID/maps
- * (where a wait object lives, judge/regions.c), /proc/PID/task/TID/syscall
- * (a lock owner's wait, judge/lockgraph.c), /proc/PID/fd links and the
- * kernel's sock_diag answers (judge/peers.c, judge/tcp_table.c). */
+ * (where a wait object lives, collect/threads/regions.c), /proc/PID/task/TID/syscall
+ * (a lock owner's wait, collect/threads/lockgraph.c), /proc/PID/fd links and the
+ * kernel's sock_diag answers (collect/sockets/peers.c, collect/sockets/tcp_table.c). */
 #include "fuzz.h"
-#include "judge/lockgraph.h"
-#include "judge/peers.h"
-#include "judge/regions.h"
-#include "judge/tcp_table.h"
+#include "collect/threads/lockgraph.h"
+#include "collect/sockets/peers.h"
+#include "collect/threads/regions.h"
+#include "collect/sockets/tcp_table.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* /proc/kallsyms text (stacks/ksyms.c): module names and symbol names come
+/* /proc/kallsyms text (collect/stacks/ksyms.c): module names and symbol names come
  * from whoever loaded the module. */
 #include "fuzz.h"
-#include "stacks/ksyms.h"
+#include "collect/stacks/ksyms.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

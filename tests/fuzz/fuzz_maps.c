@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* /proc/PID/maps text as the unwinder parses it (stacks/unwind.c): mapped
+/* /proc/PID/maps text as the unwinder parses it (collect/stacks/unwind.c): mapped
  * file names are chosen by the process (any bytes but NUL and newline).
  * The parser is static: the harness includes the module's source. */
-#include "../../user/stacks/unwind.c"
+#include "../../user/collect/stacks/unwind.c"
 
 #include "fuzz.h"
 

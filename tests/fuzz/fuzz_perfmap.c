@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* /tmp/perf-PID.map (stacks/perfmap.c): written by the traced process. */
+/* /tmp/perf-PID.map (collect/stacks/perfmap.c): written by the traced process. */
 #include "fuzz.h"
-#include "stacks/perfmap.h"
+#include "collect/stacks/perfmap.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

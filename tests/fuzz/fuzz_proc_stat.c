@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* /proc/PID/stat start time (core/identity_cache.c): the comm in it is the
+/* /proc/PID/stat start time (collect/threads/identity_cache.c): the comm in it is the
  * process's own choice (prctl PR_SET_NAME), ")" and spaces included. */
 #include "fuzz.h"
-#include "core/identity_cache.h"
+#include "collect/threads/identity_cache.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

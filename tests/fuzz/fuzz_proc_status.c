@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* /proc/PID/status readers (core/privileges.c): the Name line is the
+/* /proc/PID/status readers (collect/threads/privileges.c): the Name line is the
  * process's own choice. */
 #include <stdbool.h>
 
 #include "fuzz.h"
-#include "core/privileges.h"
+#include "collect/threads/privileges.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The pure CPython parsers over bytes copied from a traced process:
- * line tables in the three formats (stacks/python_linetable.c), the
- * interpreter's own _Py_DebugOffsets (stacks/python_offsets.c) and the
- * version in a mapped file's name (stacks/python_runtime.c). The first
+ * line tables in the three formats (collect/python/python_linetable.c), the
+ * interpreter's own _Py_DebugOffsets (collect/python/python_offsets.c) and the
+ * version in a mapped file's name (collect/python/python_runtime.c). The first
  * bytes choose the format, the first line and the offsets looked up. */
 #include "fuzz.h"
-#include "stacks/python_linetable.h"
-#include "stacks/python_offsets.h"
-#include "stacks/python_runtime.h"
+#include "collect/python/python_linetable.h"
+#include "collect/python/python_offsets.h"
+#include "collect/python/python_runtime.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The CPython structure walk (stacks/python_walk.c): interpreters, thread
+/* The CPython structure walk (collect/python/python_walk.c): interpreters, thread
  * states, frame chains, code objects, str and bytes objects, all read from
  * a process that can forge them. The walk reads through its /proc/PID/mem
  * descriptor when it has one (the reader seam of python_mem.h): the harness
@@ -8,7 +8,7 @@
  * Input: [0] the layout (3.9 to 3.12 tables, or the input's own
  * _Py_DebugOffsets at the runtime address), [1..8] _PyRuntime's address,
  * [9..12] the tid looked up, then anything. */
-#include "../../user/stacks/python_walk.c"
+#include "../../user/collect/python/python_walk.c"
 
 #include "fuzz.h"
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* ELF symbol tables, PT_LOAD segments and GNU build-ids (stacks/symtab.c)
+/* ELF symbol tables, PT_LOAD segments and GNU build-ids (collect/stacks/symtab.c)
  * of any file a traced process maps. */
 #include "fuzz.h"
-#include "stacks/symtab.h"
+#include "collect/stacks/symtab.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The unwinder's register and memory callbacks (stacks/unwind.c): the saved
+/* The unwinder's register and memory callbacks (collect/stacks/unwind.c): the saved
  * registers and the stack copy are whatever the traced thread left there.
  * The "traced process" is this one, so libdwfl unwinds through real CFI
  * (this binary, libc) from registers and stack bytes the fuzzer chooses;
@@ -7,7 +7,7 @@
 #include <sys/syscall.h>
 
 #include "fuzz.h"
-#include "stacks/unwind.h"
+#include "collect/stacks/unwind.h"
 
 static struct unwinder *u;
 

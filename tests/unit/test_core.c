@@ -13,12 +13,12 @@
 #include <cmocka.h>
 
 #include "sinks/escape.h"
-#include "core/options.h"
+#include "run/options.h"
 #include "sinks/output.h"
-#include "core/privileges.h"
-#include "core/report.h"
-#include "stacks/stack_capture.h"
-#include "core/wait.h"
+#include "collect/threads/privileges.h"
+#include "model/report.h"
+#include "collect/stacks/stack_capture.h"
+#include "model/wait.h"
 
 static void test_parse_duration_ok(void **state)
 {

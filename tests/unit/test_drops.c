@@ -14,11 +14,11 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/drops.h"
-#include "core/report.h"
+#include "model/drops.h"
+#include "model/report.h"
 #include "sinks/findings.h"
 #include "sinks/output.h"
-#include "stacks/capture_plan.h"
+#include "collect/stacks/capture_plan.h"
 
 #define SEC 1000000000ULL
 

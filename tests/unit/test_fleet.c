@@ -15,10 +15,10 @@
 
 #include "sinks/findings.h"
 #include "sinks/escape.h"
-#include "core/options.h"
+#include "run/options.h"
 #include "sinks/prom_exporter.h"
 #include "sinks/prom_format.h"
-#include "core/report.h"
+#include "model/report.h"
 #include "sinks/syslog_out.h"
 
 /* h " q \ b <LF> n } <0xff> z: the hostile_name workload's default */

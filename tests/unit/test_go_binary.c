@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "go/go_binary.h"
-#include "go/go_offsets.h"
+#include "collect/go/go_binary.h"
+#include "collect/go/go_offsets.h"
 
 static void test_offsets_table(void **state)
 {

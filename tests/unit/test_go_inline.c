@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "go/go_binary.h"
+#include "collect/go/go_binary.h"
 #include "synth_elf.h"
 
 #define BASE		0x400000ULL

@@ -12,9 +12,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/identity.h"
-#include "core/identity_cache.h"
-#include "core/report.h"
+#include "model/identity.h"
+#include "collect/threads/identity_cache.h"
+#include "model/report.h"
 #include "sinks/output.h"
 #include "sinks/prom_format.h"
 #include "sinks/syslog_out.h"

@@ -13,9 +13,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/live_procs.h"
-#include "core/options.h"
-#include "core/report.h"
+#include "collect/threads/live_procs.h"
+#include "run/options.h"
+#include "model/report.h"
 #include "util/mem_budget.h"
 
 struct item {

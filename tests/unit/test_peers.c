@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* judge/tcp_table.c and judge/peers.c: sock_diag answers parsed (made-up
+/* collect/sockets/tcp_table.c and collect/sockets/peers.c: sock_diag answers parsed (made-up
  * and garbage ones), and the host's real table: a connection of this
  * process that sent a request nobody answers is found awaiting its peer,
  * the accepted side and an answered connection are not. */
@@ -21,10 +21,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/wait.h"
-#include "judge/lockgraph.h"
-#include "judge/peers.h"
-#include "judge/tcp_table.h"
+#include "model/wait.h"
+#include "collect/threads/lockgraph.h"
+#include "collect/sockets/peers.h"
+#include "collect/sockets/tcp_table.h"
 
 /* ---- made-up netlink answers ---- */
 

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "stacks/perfmap.h"
+#include "collect/stacks/perfmap.h"
 
 static const char node_map[] =
 	"7f82d80855c0 378 JS:~blockForever /tmp/lt/blk.js:6:24\n"

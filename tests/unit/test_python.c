@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stacks/python_linetable.h"
-#include "stacks/python_merge.h"
-#include "stacks/python_offsets.h"
-#include "stacks/python_runtime.h"
-#include "stacks/python_walk.h"
+#include "collect/python/python_linetable.h"
+#include "collect/python/python_merge.h"
+#include "collect/python/python_offsets.h"
+#include "collect/python/python_runtime.h"
+#include "collect/python/python_walk.h"
 
 struct line_case {
 	int off, line;

@@ -13,8 +13,8 @@
 #include <zlib.h>
 #include <cmocka.h>
 
-#include "core/options.h"
-#include "core/report.h"
+#include "run/options.h"
+#include "model/report.h"
 #include "sinks/escape.h"
 #include "sinks/findings.h"
 #include "sinks/frame.h"

@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "stacks/ksyms.h"
-#include "stacks/symtab.h"
+#include "collect/stacks/ksyms.h"
+#include "collect/stacks/symtab.h"
 #include "util/foreign_file.h"
 
 /* A known build-id makes the debug file path predictable. */

@@ -22,8 +22,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "stacks/stacks.h"
-#include "stacks/unwind.h"
+#include "collect/stacks/stacks.h"
+#include "collect/stacks/unwind.h"
 
 #define MAX_FRAMES	64
 

@@ -20,9 +20,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "judge/lockgraph.h"
-#include "judge/regions.h"
-#include "core/report.h"
+#include "collect/threads/lockgraph.h"
+#include "collect/threads/regions.h"
+#include "model/report.h"
 #include "judge/verdict.h"
 
 #define NS		1000000000ULL

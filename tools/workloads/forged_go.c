@@ -4,7 +4,7 @@
  * runtime structures are hostile (issue 16: a traced process controls
  * everything leaktrace reads of it).
  *
- * What makes it "Go" for leaktrace (user/go/go_binary.c, go_tracer.c):
+ * What makes it "Go" for leaktrace (user/collect/go/go_binary.c, go_tracer.c):
  * a .go.buildinfo section giving "go1.22.0" (the offsets table's row), a
  * .gopclntab with a valid header whose one function name runs unterminated
  * to the end of the section, .symtab functions runtime.main/gopark/newproc1/
@@ -26,7 +26,7 @@
  *                      fields, stacks and sudogs overwritten with garbage
  *
  * Prints "ready PID" once plausible, "hostile" after SIGUSR1; runs until
- * killed. Offsets: Go 1.22's row of user/go/go_offsets.c.
+ * killed. Offsets: Go 1.22's row of user/collect/go/go_offsets.c.
  */
 #include <signal.h>
 #include <stdbool.h>

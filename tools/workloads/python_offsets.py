@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """python_offsets: print, from inside a running CPython (3.9 and later), the
-struct offsets leaktrace's per-version tables (user/stacks/python_offsets.c)
+struct offsets leaktrace's per-version tables (user/collect/python/python_offsets.c)
 depend on, found by searching the interpreter's own memory for known values
 (ctypes gives the addresses; reads go through /proc/self/mem so a wrong guess
 cannot crash it). Run by hand inside a new interpreter to check or extend

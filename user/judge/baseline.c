@@ -6,10 +6,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/identity.h"
-#include "core/identity_cache.h"
+#include "model/identity.h"
+#include "collect/threads/identity_cache.h"
 #include "judge/baseline.h"
-#include "stacks/symtab.h"
+#include "collect/stacks/symtab.h"
 #include "util/array.h"
 #include "util/hash.h"
 

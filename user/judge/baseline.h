@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/report.h"
+#include "model/report.h"
 
 /* Where a site stands against its service's baseline (JSON evidence
  * "baseline"). */
@@ -68,7 +68,7 @@ int baselines__load(struct baselines *b, const char *buf, size_t len);
 /* True when a baseline was formed since the last call: time to save. */
 bool baselines__changed(struct baselines *b);
 
-/* The default key: the identity of pid in r (core/identity_cache.c, filled
+/* The default key: the identity of pid in r (collect/threads/identity_cache.c, filled
  * before judging) and /proc/PID/exe; age from the process's start time in
  * the report (unknown: old enough). */
 uint64_t proc_service_key(void *ctx, const struct report *r, uint32_t pid, uint64_t *age_ns);

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/report.h"
+#include "model/report.h"
 #include "judge/units.h"
 
 struct rule_opts {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/report.h"
+#include "model/report.h"
 
 /* One parked unit: where it is in the report and how it groups. */
 struct unit {

@@ -260,7 +260,7 @@ static uint32_t goroutines_interleaved(const struct judging *j, const struct uni
 	return interleaved;
 }
 
-/* A request its TCP peer has not answered (judge/peers.c collected only
+/* A request its TCP peer has not answered (collect/sockets/peers.c collected only
  * those silent past the threshold). Its timeout, if any, is the event
  * loop's business: not known. */
 static void describe_connection(const struct conn_report *c, struct site_report *s,

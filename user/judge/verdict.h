@@ -9,10 +9,10 @@
 #include <stdint.h>
 
 #include "judge/baseline.h"
-#include "judge/lockgraph.h"
-#include "judge/peers.h"
-#include "judge/regions.h"
-#include "core/report.h"
+#include "collect/threads/lockgraph.h"
+#include "collect/sockets/peers.h"
+#include "collect/threads/regions.h"
+#include "model/report.h"
 
 struct verdict_opts {
 	uint32_t leak_min_threads;	/* a spread-out site needs this many (3) */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "go/go_tracer.h"
+#include "collect/go/go_tracer.h"
 #include "sinks/findings.h"
 
 

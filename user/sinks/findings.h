@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/report.h"
+#include "model/report.h"
 
 /* At most this many findings are followed (the first ones of a report, in
  * pid order); the others are counted in findings__dropped() and not

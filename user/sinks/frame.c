@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/report.h"
+#include "model/report.h"
 #include "judge/units.h"
-#include "go/go_tracer.h"
+#include "collect/go/go_tracer.h"
 #include "sinks/frame.h"
 
 /* "func (file.go:12[, inlined])": fill file and line, return the end of func */

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/options.h"
+#include "model/config.h"
 #include "sinks/out_file.h"
 #include "util/safe_open.h"
 

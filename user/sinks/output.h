@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "core/report.h"
+#include "model/report.h"
 
 /* Write "1h2m", "3.2s", "450ms". */
 void format_duration(char *buf, size_t size, uint64_t ns);

@@ -5,7 +5,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "go/go_tracer.h"
+#include "collect/go/go_tracer.h"
 #include "judge/units.h"
 #include "sinks/escape.h"
 #include "sinks/frame.h"

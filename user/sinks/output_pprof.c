@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "go/go_tracer.h"
+#include "collect/go/go_tracer.h"
 #include "sinks/escape.h"
 #include "sinks/frame.h"
 #include "sinks/out_file.h"

@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
-#include "core/options.h"
+#include "model/config.h"
+#include "util/parse_num.h"
 
 #include "sinks/prom_exporter.h"
 #include "sinks/prom_format.h"

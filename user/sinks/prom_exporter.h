@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#include "core/report.h"
+#include "model/report.h"
 
 /* Connections served at once, all clients together. */
 #define PROM_MAX_CONNECTIONS 256

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/report.h"
+#include "model/report.h"
 #include "sinks/escape.h"
 
 /* Per-process series are kept for at most this many processes (most parked

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/options.h"
-#include "core/report.h"
+#include "model/config.h"
+#include "model/report.h"
 
 struct sink_type {
 	const char *name;	/* -f NAME for a format, else the option's name */

@@ -11,7 +11,7 @@
 #include "sinks/findings_state.h"
 #include "sinks/frame.h"
 #include "sinks/sink.h"
-#include "core/identity_cache.h"
+#include "collect/threads/identity_cache.h"
 #include "sinks/syslog_out.h"
 
 struct line {

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "core/identity.h"
+#include "model/identity.h"
 #include "sinks/findings.h"
 
 /* Room for a line with a long cgroup path, escaped. */

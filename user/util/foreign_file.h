@@ -30,7 +30,7 @@ enum foreign_kind {
  * then reopened for reading through /proc/self/fd/N (the same inode, even
  * if the path was swapped meanwhile) with these flags: O_NONBLOCK as a
  * second guard, cleared once open. The seccomp filter allows both opens
- * (read-only, core/sandbox.c). */
+ * (read-only, run/sandbox.c). */
 #define FOREIGN_OPEN_FLAGS	(O_RDONLY | O_CLOEXEC | O_NONBLOCK)
 
 /* Options of foreign_open(). */

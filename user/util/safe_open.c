@@ -32,7 +32,7 @@ static const char *stat_refusal(const struct stat *st, char *buf, size_t size)
 
 /* The output's directory, opened once: reopens on SIGHUP go through it
  * (a directory swapped in later is not followed), and the seccomp filter
- * allows a write-open only relative to it (core/sandbox.c). */
+ * allows a write-open only relative to it (run/sandbox.c). */
 static int out_dirfd = -1;
 static char *out_dir;
 

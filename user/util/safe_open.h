@@ -12,7 +12,7 @@
  * threads and stacks; the group (e.g. adm) may read them, others may not. */
 #define SAFE_OPEN_MODE 0640
 /* open(2) flags of those files; the seccomp allowlist lets a write-open
- * through only with exactly these (core/sandbox.c). O_NONBLOCK: opening a
+ * through only with exactly these (run/sandbox.c). O_NONBLOCK: opening a
  * FIFO for writing must not wait for a reader (it is refused anyway).
  * O_RDWR, not O_WRONLY: the last byte is read to end a cut line. */
 #define SAFE_OPEN_FLAGS (O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)

@@ -4,7 +4,7 @@
  * DIR, fsync, rename over the old one) and read back at start with a size
  * cap. One state directory per process, kept open (O_PATH): every file is
  * opened relative to it, and the seccomp filter allows writes only there
- * (core/sandbox.c). */
+ * (run/sandbox.c). */
 #ifndef LT_UTIL_STATE_DIR_H
 #define LT_UTIL_STATE_DIR_H
 

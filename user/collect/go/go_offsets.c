@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* struct g field offsets and waitReason names per Go version (amd64). */
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collect/go/go_offsets.h"
+#include "util/foreign_file.h"
+
+/* runtime2.go waitReasonStrings. 0-17 never moved; later ones were renumbered. */
+#define WAIT_REASONS_0_17 \
+	"", "GC assist marking", "IO wait", "chan receive (nil chan)", \
+	"chan send (nil chan)", "dumping heap", "garbage collection", \
+	"garbage collection scan", "panicwait", "select", "select (no cases)", \
+	"GC assist wait", "GC sweep wait", "GC scavenge wait", "chan receive", \
+	"chan send", "finalizer wait", "force gc (idle)"
+
+static const char *const wait_reasons_119[] = {
+	WAIT_REASONS_0_17, "semacquire", "sleep", "sync.Cond.Wait",
+	"timer goroutine (idle)", "trace reader (blocked)", "wait for GC cycle",
+	"GC worker (idle)", "preempted", "debug call",
+};
+
+/* 1.20: "GC worker (active)" after "GC worker (idle)" */
+static const char *const wait_reasons_120[] = {
+	WAIT_REASONS_0_17, "semacquire", "sleep", "sync.Cond.Wait",
+	"timer goroutine (idle)", "trace reader (blocked)", "wait for GC cycle",
+	"GC worker (idle)", "GC worker (active)", "preempted", "debug call",
+};
+
+#define WAIT_REASONS_121 \
+	WAIT_REASONS_0_17, "semacquire", "sleep", "sync.Cond.Wait", "sync.Mutex.Lock", \
+	"sync.RWMutex.RLock", "sync.RWMutex.Lock", "trace reader (blocked)", \
+	"wait for GC cycle", "GC worker (idle)", "GC worker (active)", "preempted", \
+	"debug call", "GC mark termination", "stopping the world"
+
+static const char *const wait_reasons_121[] = { WAIT_REASONS_121 };
+
+#define WAIT_REASONS_122 \
+	WAIT_REASONS_121, "flushing proc caches", "trace goroutine status", \
+	"trace proc status", "page trace flush", "coroutine"
+
+static const char *const wait_reasons_122[] = { WAIT_REASONS_122 };
+static const char *const wait_reasons_123[] = { WAIT_REASONS_122, "GC weak to strong wait" };
+/* 1.24 (Debian's 1.24.4) adds "sync.WaitGroup.Wait" after the RWMutex waits */
+static const char *const wait_reasons_124[] = {
+	WAIT_REASONS_0_17, "semacquire", "sleep", "sync.Cond.Wait", "sync.Mutex.Lock",
+	"sync.RWMutex.RLock", "sync.RWMutex.Lock", "sync.WaitGroup.Wait", "trace reader (blocked)",
+	"wait for GC cycle", "GC worker (idle)", "GC worker (active)", "preempted", "debug call",
+	"GC mark termination", "stopping the world", "flushing proc caches",
+	"trace goroutine status", "trace proc status", "page trace flush", "coroutine",
+	"GC weak to strong wait", "synctest.Run", "synctest.Wait", "chan receive (synctest)",
+	"chan send (synctest)", "select (synctest)",
+};
+
+/* 1.25 inserts "GOMAXPROCS updater (idle)" at 18 and "sync.WaitGroup.Wait". */
+static const char *const wait_reasons_125[] = {
+	WAIT_REASONS_0_17, "GOMAXPROCS updater (idle)", "semacquire", "sleep",
+	"sync.Cond.Wait", "sync.Mutex.Lock", "sync.RWMutex.RLock", "sync.RWMutex.Lock",
+	"sync.WaitGroup.Wait", "trace reader (blocked)", "wait for GC cycle",
+	"GC worker (idle)", "GC worker (active)", "preempted", "debug call",
+	"GC mark termination", "stopping the world", "flushing proc caches",
+	"trace goroutine status", "trace proc status", "page trace flush", "coroutine",
+	"GC weak to strong wait", "synctest.Run", "synctest.Wait",
+	"chan receive (durable)", "chan send (durable)", "select (durable)",
+};
+
+/* 1.26 moved the channel and select waits behind the GC ones (enum reordered). */
+static const char *const wait_reasons_126[] = {
+	"", "GC assist marking", "IO wait", "dumping heap", "garbage collection",
+	"garbage collection scan", "panicwait", "GC assist wait", "GC sweep wait", "GC scavenge wait",
+	"finalizer wait", "force gc (idle)", "GOMAXPROCS updater (idle)", "semacquire", "sleep",
+	"chan receive (nil chan)", "chan send (nil chan)", "select (no cases)", "select",
+	"chan receive", "chan send", "sync.Cond.Wait", "sync.Mutex.Lock", "sync.RWMutex.RLock",
+	"sync.RWMutex.Lock", "sync.WaitGroup.Wait", "trace reader (blocked)", "wait for GC cycle",
+	"GC worker (idle)", "GC worker (active)", "preempted", "debug call", "GC mark termination",
+	"stopping the world", "flushing proc caches", "trace goroutine status", "trace proc status",
+	"page trace flush", "coroutine", "GC weak to strong wait", "synctest.Run", "synctest.Wait",
+	"chan receive (durable)", "chan send (durable)", "select (durable)",
+	"sync.WaitGroup.Wait (durable)", "cleanup wait",
+};
+
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Offsets that move between versions; stack.lo 0, stack.hi 8, sched.sp 56
+ * and sched.pc 64 never moved. Every row was compared with the DWARF of
+ * that toolchain's binaries (tests/matrix/test_go_toolchains.py), except
+ * 1.20 and 1.25 (Debian ships no such toolchain): 1.20 only turns goid into
+ * uint64; 1.25 drops gobuf.ret (-8 from sched.bp on) like 1.26.
+ */
+#define SUDOG_119 .sudog_g = 0, .sudog_next = 8, .sudog_prev = 16, .sudog_elem = 24, \
+	.sudog_parent = 56, .sudog_waitlink = 64, .sudog_c = 80
+/* 1.26 adds a field before sudog.parent */
+#define SUDOG_126 .sudog_g = 0, .sudog_next = 8, .sudog_prev = 16, .sudog_elem = 24, \
+	.sudog_parent = 64, .sudog_waitlink = 72, .sudog_c = 88
+struct version_row {
+	int minor;
+	struct go_offsets off;
+};
+
+static const struct version_row versions[] = {
+	{19, {.sched_bp = 104, .atomicstatus = 144, .goid = 152, .waitsince = 168, .waitreason = 176,
+	      .gopc = 296, .startpc = 312, .waiting = 328, .tracking_seq = 189, SUDOG_119,
+	      .wait_reasons = wait_reasons_119, .n_wait_reasons = N(wait_reasons_119)}},
+	{20, {.sched_bp = 104, .atomicstatus = 144, .goid = 152, .waitsince = 168, .waitreason = 176,
+	      .gopc = 296, .startpc = 312, .waiting = 328, .tracking_seq = 189, SUDOG_119,
+	      .wait_reasons = wait_reasons_120, .n_wait_reasons = N(wait_reasons_120)}},
+	{21, {.sched_bp = 104, .atomicstatus = 144, .goid = 152, .waitsince = 168, .waitreason = 176,
+	      .gopc = 280, .startpc = 296, .waiting = 312, .tracking_seq = 188, SUDOG_119,
+	      .wait_reasons = wait_reasons_121, .n_wait_reasons = N(wait_reasons_121)}},
+	{22, {.sched_bp = 104, .atomicstatus = 144, .goid = 152, .waitsince = 168, .waitreason = 176,
+	      .gopc = 280, .startpc = 296, .waiting = 312, .tracking_seq = 191, SUDOG_119,
+	      .wait_reasons = wait_reasons_122, .n_wait_reasons = N(wait_reasons_122)}},
+	{23, {.sched_bp = 104, .atomicstatus = 152, .goid = 160, .waitsince = 176, .waitreason = 184,
+	      .gopc = 288, .startpc = 304, .waiting = 320, .tracking_seq = 199, SUDOG_119,
+	      .wait_reasons = wait_reasons_123, .n_wait_reasons = N(wait_reasons_123)}},
+	{24, {.sched_bp = 104, .atomicstatus = 152, .goid = 160, .waitsince = 176, .waitreason = 184,
+	      .gopc = 288, .startpc = 304, .waiting = 320, .tracking_seq = 199, SUDOG_119,
+	      .wait_reasons = wait_reasons_124, .n_wait_reasons = N(wait_reasons_124)}},
+	{25, {.sched_bp = 96, .atomicstatus = 144, .goid = 152, .waitsince = 168, .waitreason = 176,
+	      .gopc = 280, .startpc = 296, .waiting = 312, .tracking_seq = 191, SUDOG_119,
+	      .wait_reasons = wait_reasons_125, .n_wait_reasons = N(wait_reasons_125)}},
+	{26, {.sched_bp = 96, .atomicstatus = 144, .goid = 152, .waitsince = 168, .waitreason = 176,
+	      .gopc = 288, .startpc = 304, .waiting = 320, .tracking_seq = 191, SUDOG_126,
+	      .wait_reasons = wait_reasons_126, .n_wait_reasons = N(wait_reasons_126)}},
+	{27, {.sched_bp = 96, .atomicstatus = 144, .goid = 152, .waitsince = 168, .waitreason = 176,
+	      .gopc = 288, .startpc = 304, .waiting = 320, .tracking_seq = 191, SUDOG_126,
+	      .wait_reasons = wait_reasons_126, .n_wait_reasons = N(wait_reasons_126)}},
+};
+
+/* Every field offset, by name, for DWARF lookups and comparisons. */
+struct field {
+	const char *name;	/* as printed: "g.goid", "sudog.c" */
+	const char *strct;	/* DWARF struct: "runtime.g" */
+	const char *outer;	/* enclosing member ("sched") or NULL */
+	const char *member;
+	size_t at;		/* offsetof(struct go_offsets, ...) */
+	bool optional;		/* 0 when absent */
+};
+
+#define G_FIELD(n, o, m, f) { "g." n, "runtime.g", o, m, offsetof(struct go_offsets, f), false }
+#define SUDOG_FIELD(m, f) { "sudog." m, "runtime.sudog", NULL, m, offsetof(struct go_offsets, f), false }
+static const struct field fields[] = {
+	G_FIELD("stack.lo", "stack", "lo", stack_lo),
+	G_FIELD("stack.hi", "stack", "hi", stack_hi),
+	G_FIELD("sched.sp", "sched", "sp", sched_sp),
+	G_FIELD("sched.pc", "sched", "pc", sched_pc),
+	G_FIELD("sched.bp", "sched", "bp", sched_bp),
+	G_FIELD("atomicstatus", NULL, "atomicstatus", atomicstatus),
+	G_FIELD("goid", NULL, "goid", goid),
+	{ "g.waitsince", "runtime.g", NULL, "waitsince", offsetof(struct go_offsets, waitsince), true },
+	G_FIELD("waitreason", NULL, "waitreason", waitreason),
+	G_FIELD("gopc", NULL, "gopc", gopc),
+	G_FIELD("startpc", NULL, "startpc", startpc),
+	G_FIELD("waiting", NULL, "waiting", waiting),
+	G_FIELD("trackingSeq", NULL, "trackingSeq", tracking_seq),
+	SUDOG_FIELD("g", sudog_g),
+	SUDOG_FIELD("next", sudog_next),
+	SUDOG_FIELD("prev", sudog_prev),
+	SUDOG_FIELD("elem", sudog_elem),
+	SUDOG_FIELD("parent", sudog_parent),
+	SUDOG_FIELD("waitlink", sudog_waitlink),
+	SUDOG_FIELD("c", sudog_c),
+};
+
+static uint32_t *field_ptr(struct go_offsets *o, const struct field *f)
+{
+	return (uint32_t *)((char *)o + f->at);
+}
+
+static uint32_t field_val(const struct go_offsets *o, const struct field *f)
+{
+	return *(const uint32_t *)((const char *)o + f->at);
+}
+
+const char *go_offsets__supported(void)
+{
+	return "go1.19 to go1.27";
+}
+
+static void set_read_size(struct go_offsets *o)
+{
+	uint32_t max = 0;
+
+	for (size_t i = 0; i < N(fields); i++)
+		if (!strcmp(fields[i].strct, "runtime.g") && field_val(o, &fields[i]) > max)
+			max = field_val(o, &fields[i]);
+	o->read_size = max + 8;
+}
+
+static void fill_from_row(const struct version_row *r, struct go_offsets *o, const char *note)
+{
+	*o = r->off;
+	snprintf(o->source, sizeof(o->source), "table go1.%d%s", r->minor, note);
+	o->stack_lo = 0;
+	o->stack_hi = 8;
+	o->sched_sp = 56;
+	o->sched_pc = 64;
+	set_read_size(o);
+}
+
+int go_offsets__from_table(int major, int minor, struct go_offsets *o, char *err, size_t errlen)
+{
+	for (size_t i = 0; major == 1 && i < N(versions); i++) {
+		if (versions[i].minor == minor) {
+			fill_from_row(&versions[i], o, "");
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "unsupported Go version go%d.%d: supported %s", major, minor,
+		 go_offsets__supported());
+	return -ENOTSUP;
+}
+
+bool go_offsets__is_newer(int major, int minor)
+{
+	return major > 1 || (major == 1 && minor > versions[N(versions) - 1].minor);
+}
+
+void go_offsets__newest(struct go_offsets *o)
+{
+	fill_from_row(&versions[N(versions) - 1], o, " (newest, for a newer Go)");
+}
+
+int go_offsets__compare(const struct go_offsets *a, const struct go_offsets *b, char *buf,
+			size_t buflen)
+{
+	size_t used = 0;
+	int diffs = 0;
+
+	if (buflen)
+		buf[0] = '\0';
+	for (size_t i = 0; i < N(fields); i++) {
+		uint32_t x = field_val(a, &fields[i]), y = field_val(b, &fields[i]);
+
+		if (x == y)
+			continue;
+		diffs++;
+		if (used < buflen)
+			used += snprintf(buf + used, buflen - used, "%s%s %u/%u", diffs > 1 ? ", " : "",
+					 fields[i].name, x, y);
+	}
+	return diffs;
+}
+
+int go_offsets__compare_wait_reasons(const struct go_offsets *o, const char *const *names,
+				     unsigned n, char *buf, size_t buflen)
+{
+	unsigned max = n > o->n_wait_reasons ? n : o->n_wait_reasons;
+	int diffs = 0;
+
+	if (buflen)
+		buf[0] = '\0';
+	for (unsigned i = 0; i < max; i++) {
+		const char *x = i < o->n_wait_reasons ? o->wait_reasons[i] : "(none)";
+		const char *y = i < n ? names[i] : "(none)";
+
+		if (!strcmp(x, y))
+			continue;
+		if (!diffs++)
+			snprintf(buf, buflen, "%u: table \"%s\", binary \"%s\"", i, x, y);
+	}
+	return diffs;
+}
+
+const char *go_offsets__wait_reason(const struct go_offsets *o, unsigned reason, char *buf,
+				    size_t buflen)
+{
+	if (o->wait_reasons && reason < o->n_wait_reasons)
+		return o->wait_reasons[reason];
+	snprintf(buf, buflen, "unknown wait reason %u", reason);
+	return buf;
+}
+
+/* Member offset of a DW_TAG_member child named name, or -1. */
+static long member_offset(Dwarf_Die *type, const char *name, Dwarf_Die *member_type)
+{
+	Dwarf_Die child;
+
+	if (dwarf_child(type, &child))
+		return -1;
+	do {
+		Dwarf_Attribute attr;
+		Dwarf_Word off;
+		const char *n;
+
+		if (dwarf_tag(&child) != DW_TAG_member || !(n = dwarf_diename(&child)) ||
+		    strcmp(n, name))
+			continue;
+		if (!dwarf_attr(&child, DW_AT_data_member_location, &attr) ||
+		    dwarf_formudata(&attr, &off))
+			return -1;
+		if (member_type && !dwarf_attr(&child, DW_AT_type, &attr))
+			return -1;
+		if (member_type && (!dwarf_formref_die(&attr, member_type) ||
+				    dwarf_peel_type(member_type, member_type)))
+			return -1;
+		return off < 1 << 16 ? (long)off : -1;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return -1;
+}
+
+/* The DWARF structs named in fields[], found in one pass over the CUs. */
+struct dwarf_structs {
+	Dwarf_Die g, sudog;
+	bool has_g, has_sudog;
+};
+
+static void find_structs(Dwarf *dw, struct dwarf_structs *out)
+{
+	Dwarf_Off off = 0, next;
+	size_t hdr;
+
+	while (!(out->has_g && out->has_sudog) &&
+	       dwarf_nextcu(dw, off, &next, &hdr, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, child;
+
+		if (dwarf_offdie(dw, off + hdr, &cu) && dwarf_child(&cu, &child) == 0) {
+			do {
+				const char *n;
+
+				if (dwarf_tag(&child) != DW_TAG_structure_type ||
+				    !(n = dwarf_diename(&child)))
+					continue;
+				if (!out->has_g && !strcmp(n, "runtime.g")) {
+					out->g = child;
+					out->has_g = true;
+				} else if (!out->has_sudog && !strcmp(n, "runtime.sudog")) {
+					out->sudog = child;
+					out->has_sudog = true;
+				}
+			} while (dwarf_siblingof(&child, &child) == 0);
+		}
+		off = next;
+	}
+}
+
+static long dwarf_field(struct dwarf_structs *ds, const struct field *f)
+{
+	Dwarf_Die *s = !strcmp(f->strct, "runtime.g") ? &ds->g : &ds->sudog, inner;
+	long outer = 0, m;
+
+	if (f->outer && (outer = member_offset(s, f->outer, &inner)) < 0)
+		return -1;
+	m = member_offset(f->outer ? &inner : s, f->member, NULL);
+	return m < 0 ? -1 : outer + m;
+}
+
+int go_offsets__from_dwarf(const char *path, struct go_offsets *o)
+{
+	struct dwarf_structs ds = { 0 };
+	struct go_offsets d = *o;
+	int fd = foreign_open(path, FOREIGN_ELF, FOREIGN_FOLLOW, NULL, NULL, 0), err = -ENOENT;
+	Dwarf *dw;
+
+	if (fd < 0)
+		return fd;
+	dw = dwarf_begin(fd, DWARF_C_READ);
+	if (!dw) {
+		close(fd);
+		return -ENOENT;
+	}
+	find_structs(dw, &ds);
+	if (!ds.has_g || !ds.has_sudog)
+		goto out;
+	for (size_t i = 0; i < N(fields); i++) {
+		long v = dwarf_field(&ds, &fields[i]);
+
+		if (v < 0 && !fields[i].optional)
+			goto out;
+		*field_ptr(&d, &fields[i]) = v < 0 ? 0 : (uint32_t)v;
+	}
+	snprintf(d.source, sizeof(d.source), "DWARF");
+	if (!d.wait_reasons) {
+		/* unknown version: only the names that never moved before 1.26 */
+		d.wait_reasons = wait_reasons_119;
+		d.n_wait_reasons = 18;
+	}
+	set_read_size(&d);
+	*o = d;
+	err = 0;
+out:
+	dwarf_end(dw);
+	close(fd);
+	return err;
+}

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect/go/go_report.h"
+#include "collect/go/go_tracer.h"
+#include "util/array.h"
+
+#define GO_REPORT_MAX_NOT_GO 65536
+
+struct go_proc {
+	int pid;
+	struct go_tracer *tracer;
+	struct go_snapshot snap;	/* kept until the next report */
+	bool have_snap, gone;
+	uint64_t start_ns;		/* the process's start, from its first report; 0 = not yet */
+	uint64_t attach_real_ns;
+	uint64_t prev_created, prev_exited;
+	uint64_t prev_dropped;		/* snap.dropped at the previous snapshot */
+};
+
+struct go_report {
+	struct go_report_opts o;
+	struct go_proc *procs;
+	size_t n_procs, cap_procs;
+	/* system-wide: pids already looked at and found not Go (or not
+	 * traceable), sorted; pruned when the pid is gone */
+	uint32_t *not_go;
+	size_t n_not_go, cap_not_go;
+	size_t resume;			/* procs[] index the next report starts at */
+};
+
+/* Attach to pid; false (with a warning unless quiet) when it cannot be traced. */
+static bool attach(struct go_report *g, int pid, bool quiet, char *err, size_t errlen)
+{
+	struct go_tracer_opts topts = { .verbose = g->o.verbose, .precise = g->o.precise };
+	struct go_proc *p;
+
+	if (ARRAY_RESERVE(g->procs, g->cap_procs, g->n_procs + 1)) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	p = &g->procs[g->n_procs];
+	memset(p, 0, sizeof(*p));
+	p->tracer = go_tracer__new_opts(pid, &topts, err, errlen);
+	if (!p->tracer) {
+		if (!quiet)
+			fprintf(stderr, "leaktrace: warning: goroutines not traced: %s\n", err);
+		return false;
+	}
+	p->pid = pid;
+	if (g->o.verbose)
+		fprintf(stderr, "leaktrace: go: attached to pid %d (offsets: %s, allgs: %s)\n",
+			pid, go_tracer__offsets_source(p->tracer), go_tracer__allgs_source(p->tracer));
+	g->n_procs++;
+	return true;
+}
+
+struct go_report *go_report__new(const struct go_report_opts *opts, char *err, size_t errlen)
+{
+	struct go_report *g = calloc(1, sizeof(*g));
+
+	if (!g) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	g->o = *opts;
+	if (!g->o.max_procs)
+		g->o.max_procs = 64;
+	for (int i = 0; i < opts->n_pids; i++) {
+		char msg[256] = "";
+
+		if (!opts->force && !go_binary__is_go(opts->pids[i]))
+			continue;
+		if (!attach(g, opts->pids[i], opts->force, msg, sizeof(msg)) && opts->force) {
+			snprintf(err, errlen, "cannot trace goroutines: %s", msg);
+			go_report__free(g);
+			return NULL;
+		}
+	}
+	return g;
+}
+
+void go_report__free(struct go_report *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->n_procs; i++) {
+		if (g->procs[i].have_snap)
+			go_snapshot__free(&g->procs[i].snap);
+		go_tracer__free(g->procs[i].tracer);
+	}
+	free(g->procs);
+	free(g->not_go);
+	free(g);
+}
+
+/* A goroutine site: where it was created and where it waits. */
+static uint64_t goroutine_site(const struct go_goroutine *gr)
+{
+	uint64_t h = hash_string(HASH_SEED, "goroutine");
+
+	h = hash_string(h, gr->created_by);
+	h = hash_string(h, gr->wait_reason);
+	for (int i = 0; i < gr->stack_len; i++)
+		h = hash_string(h, gr->stack[i]);
+	return h ? h : 1;
+}
+
+/* Waits the runtime parks its own and healthy idle goroutines in, in the
+ * runtime's own words. */
+static bool idle_reason(const char *reason)
+{
+	static const char *const idle[] = {
+		"sleep", "timer goroutine (idle)", "GC worker (idle)", "GC sweep wait",
+		"GC scavenge wait", "finalizer wait", "force gc (idle)", "wait for GC cycle",
+		"trace reader (blocked)", "preempted", "debug call", "GC assist wait",
+		"garbage collection", "garbage collection scan", "GC assist marking",
+		"GOMAXPROCS updater (idle)", "cleanup wait",
+	};
+
+	for (size_t i = 0; i < sizeof(idle) / sizeof(idle[0]); i++)
+		if (!strcmp(reason, idle[i]))
+			return true;
+	return false;
+}
+
+static bool stack_has(const struct go_goroutine *gr, const char *needle)
+{
+	for (int i = 0; i < gr->stack_len; i++)
+		if (strstr(gr->stack[i], needle))
+			return true;
+	return false;
+}
+
+/* Waits for an event rather than for a lock or a receiver: how a service
+ * goroutine rests. "semacquire" is both WaitGroup.Wait and Mutex.Lock in
+ * older runtimes: the stack tells. */
+static bool rest_reason(const struct go_goroutine *gr)
+{
+	static const char *const rest[] = {
+		"chan receive", "select", "sync.Cond.Wait", "sync.WaitGroup.Wait",
+		"sync.WaitGroup.Wait (durable)",
+	};
+
+	for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++)
+		if (!strcmp(gr->wait_reason, rest[i]))
+			return true;
+	return !strcmp(gr->wait_reason, "semacquire") && stack_has(gr, "sync.(*WaitGroup).Wait");
+}
+
+/* Waits for a sync.Mutex or RWMutex: the runtime's words since Go 1.20,
+ * "semacquire" and the stack before (Lock is inlined into its caller;
+ * Mutex.lockSlow and both RWMutex waits call runtime_SemacquireMutex,
+ * WaitGroup.Wait calls runtime_Semacquire). */
+static bool lock_reason(const struct go_goroutine *gr)
+{
+	static const char *const lock[] = {
+		"sync.Mutex.Lock", "sync.RWMutex.Lock", "sync.RWMutex.RLock",
+	};
+
+	for (size_t i = 0; i < sizeof(lock) / sizeof(lock[0]); i++)
+		if (!strcmp(gr->wait_reason, lock[i]))
+			return true;
+	return !strcmp(gr->wait_reason, "semacquire") &&
+	       (stack_has(gr, "sync.runtime_SemacquireMutex") ||
+		stack_has(gr, "sync.(*Mutex).lockSlow"));
+}
+
+/* What the judge needs to know of a goroutine's wait, from the runtime's
+ * words and the goroutine's stack. */
+static uint32_t goroutine_flags(const struct go_goroutine *gr)
+{
+	uint32_t f = 0;
+
+	if (gr->system)
+		f |= GOROUTINE_RUNTIME;
+	if (idle_reason(gr->wait_reason))
+		f |= GOROUTINE_IDLE_WAIT;
+	if (!strcmp(gr->wait_reason, "IO wait") && stack_has(gr, ").Accept"))
+		f |= GOROUTINE_LISTENER;
+	if (!strcmp(gr->wait_reason, "chan send"))
+		f |= GOROUTINE_SEND;
+	if (rest_reason(gr))
+		f |= GOROUTINE_REST;
+	if (lock_reason(gr))
+		f |= GOROUTINE_LOCK;
+	/* the main goroutine waiting (serve loop, signal wait) keeps the program up */
+	if (gr->goid == 1 || stack_has(gr, "runtime.main ("))
+		f |= GOROUTINE_MAIN;
+	/* nothing can ever send to or receive from a nil channel, nor wake an
+	 * empty select: the runtime's own words prove it */
+	else if (!strcmp(gr->wait_reason, "chan receive (nil chan)") ||
+		 !strcmp(gr->wait_reason, "chan send (nil chan)") ||
+		 !strcmp(gr->wait_reason, "select (no cases)"))
+		f |= GOROUTINE_FOREVER;
+	return f;
+}
+
+/* Is the process under p->pid still the one attached to? The scan saw it
+ * (not seen: gone; with --pid, a newcomer under the pid is not even
+ * scanned) with the same start time (else its pid was reused). A reader of
+ * the newcomer's memory could take its runtime for the old one's: a Go
+ * binary restarted under the same pid has the same addresses. */
+static bool same_process(struct go_proc *p, const struct report *r)
+{
+	const struct proc_report *seen = report_find_proc(r, p->pid);
+
+	if (seen && (!seen->alive || (p->start_ns && seen->start_ns != p->start_ns)))
+		p->gone = true;
+	else if (seen && !p->start_ns)
+		p->start_ns = seen->start_ns;
+	return !p->gone;
+}
+
+static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r)
+{
+	struct proc_report *pr;
+	size_t first = r->n_goroutines;
+	int err;
+
+	if (p->have_snap) {
+		go_snapshot__free(&p->snap);
+		p->have_snap = false;
+	}
+	if (p->gone || !same_process(p, r))
+		return 0;
+	err = go_tracer__snapshot(p->tracer, r->threshold_ns / 1e9, &p->snap);
+	if (err) {
+		go_snapshot__free(&p->snap);
+		if (err == -ESRCH)
+			p->gone = true;
+		return err == -ESRCH ? 0 : err;
+	}
+	p->have_snap = true;
+	pr = report_proc(r, p->pid);
+	if (!pr)
+		return -ENOMEM;
+	pr->is_go = true;
+	snprintf(pr->go_version, sizeof(pr->go_version), "%s", p->snap.go_version);
+	pr->go_live = p->snap.live;
+	pr->go_cut = p->snap.cut;
+	r->lost[DROP_GOROUTINES_CUT] += p->snap.cut;
+	/* a total since attach, per process: this report's share */
+	r->lost[DROP_GO_PARK_TIMES] += p->snap.dropped - p->prev_dropped;
+	p->prev_dropped = p->snap.dropped;
+	pr->go_created = pr->go_exited = UINT64_MAX;
+	pr->go_created_total = p->snap.created;
+	pr->go_exited_total = p->snap.exited;
+	if (p->snap.created != GO_COUNT_UNKNOWN) {
+		pr->go_created = p->snap.created - p->prev_created;
+		p->prev_created = p->snap.created;
+	}
+	if (p->snap.exited != GO_COUNT_UNKNOWN) {
+		pr->go_exited = p->snap.exited - p->prev_exited;
+		p->prev_exited = p->snap.exited;
+	}
+	if (ARRAY_RESERVE(r->goroutines, r->cap_goroutines, r->n_goroutines + p->snap.n_parked))
+		return -ENOMEM;
+	for (size_t i = 0; i < p->snap.n_parked; i++) {
+		struct goroutine_report *gr = report_add_goroutine(r);
+
+		if (!gr)
+			return -ENOMEM;
+		gr->pid = p->pid;
+		gr->g = &p->snap.parked[i];
+		gr->goid = gr->g->goid;
+		gr->parked_ns = gr->g->parked_seconds * 1e9;
+		gr->parked_estimated = gr->g->parked_estimated;
+		gr->wait_object = gr->g->wait_object;
+		/* computed once per park: the tracer zeroes the memo of a new one */
+		if (!gr->g->memo[0]) {
+			gr->g->memo[0] = goroutine_site(gr->g);
+			gr->g->memo[1] = goroutine_flags(gr->g);
+		}
+		gr->site = gr->g->memo[0];
+		gr->flags = gr->g->memo[1];
+	}
+	pr->go_parked = r->n_goroutines - first;
+	return 0;
+}
+
+static bool traced_go_pid(const struct go_report *g, uint32_t pid)
+{
+	for (size_t i = 0; i < g->n_procs; i++)
+		if ((uint32_t)g->procs[i].pid == pid)
+			return true;
+	return false;
+}
+
+/* The Go scheduler parks idle OS threads (Ms) in futex and netpoll waits
+ * forever: normal, not a leak. A thread whose stack is in the runtime (or
+ * has no stack to tell) is one; the judge reads the mark. */
+static void mark_runtime_threads(const struct go_report *g, struct report *r)
+{
+	for (size_t i = 0; i < r->n_threads; i++) {
+		struct thread_report *t = &r->threads[i];
+		bool runtime = !t->n_user;
+
+		if (!traced_go_pid(g, t->pid))
+			continue;
+		for (int k = 0; k < t->n_user && !runtime; k++)
+			runtime = !strncmp(t->user_stack[k], "runtime.", 8);
+		t->go_runtime = runtime;
+	}
+}
+
+static bool known_not_go(const struct go_report *g, uint32_t pid)
+{
+	return sorted_find(g->not_go, g->n_not_go, sizeof(pid), &pid, cmp_u32) != NULL;
+}
+
+static void remember_not_go(struct go_report *g, uint32_t pid)
+{
+	size_t at;
+
+	if (g->n_not_go >= GO_REPORT_MAX_NOT_GO)
+		return;	/* bounded: such a pid is looked at again next time */
+	if (ARRAY_RESERVE(g->not_go, g->cap_not_go, g->n_not_go + 1))
+		return;
+	at = sorted_lower_bound(g->not_go, g->n_not_go, sizeof(pid), &pid, cmp_u32);
+	memmove(g->not_go + at + 1, g->not_go + at, (g->n_not_go - at) * sizeof(pid));
+	g->not_go[at] = pid;
+	g->n_not_go++;
+}
+
+/* Forget pids whose process is gone (a new process may reuse the pid). */
+static void prune_not_go(struct go_report *g, const struct report *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < g->n_not_go; i++) {
+		bool alive = false;
+
+		for (size_t k = 0; k < r->n_procs && !alive; k++)
+			alive = r->procs[k].pid == g->not_go[i] && r->procs[k].alive;
+		if (alive)
+			g->not_go[n++] = g->not_go[i];
+	}
+	g->n_not_go = n;
+}
+
+/* System-wide: attach to the Go processes among those in the report. */
+static void discover(struct go_report *g, struct report *r)
+{
+	for (size_t i = 0; i < r->n_procs; i++) {
+		uint32_t pid = r->procs[i].pid;
+		char msg[256];
+
+		if (!r->procs[i].alive || traced_go_pid(g, pid) || known_not_go(g, pid))
+			continue;
+		if (!go_binary__is_go(pid)) {
+			remember_not_go(g, pid);
+			continue;
+		}
+		if (g->n_procs >= g->o.max_procs) {
+			r->lost[DROP_GO_PROCESSES_SKIPPED]++;
+			remember_not_go(g, pid);
+			continue;
+		}
+		if (!attach(g, pid, !g->o.verbose, msg, sizeof(msg)))
+			remember_not_go(g, pid);
+	}
+}
+
+/* Drop the processes whose snapshot found them gone. */
+static void reap(struct go_report *g)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < g->n_procs; i++) {
+		struct go_proc *p = &g->procs[i];
+
+		if (!p->gone) {
+			g->procs[n++] = *p;
+			continue;
+		}
+		if (p->have_snap)
+			go_snapshot__free(&p->snap);
+		go_tracer__free(p->tracer);
+	}
+	g->n_procs = n;
+}
+
+int go_report__collect(struct go_report *g, struct report *r)
+{
+	int first_err = 0;
+
+	if (!g)
+		return 0;
+	/* the snapshots of the previous report are no longer referenced */
+	reap(g);
+	if (g->o.system_wide) {
+		prune_not_go(g, r);
+		discover(g, r);
+	}
+	if (!g->n_procs)
+		return 0;
+	mark_runtime_threads(g, r);
+	/* from where the last report's deadline stopped: every process gets
+	 * its turn however many come before it */
+	for (size_t k = 0, i = g->resume % g->n_procs; k < g->n_procs; k++, i = (i + 1) % g->n_procs) {
+		int err;
+
+		if (report_past_deadline(r)) {
+			g->resume = i;	/* the first one left out goes first next time */
+			r->lost[DROP_DEADLINE_CUT] += g->n_procs - k;
+			break;
+		}
+		err = collect_proc(g, &g->procs[i], r);
+		if (err && !first_err)
+			first_err = err;
+	}
+	return first_err;
+}

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <libelf.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collect/python/python_mem.h"
+#include "collect/python/python_runtime.h"
+#include "util/foreign_file.h"
+
+#define MAX_MAPS_LINES	100000	/* bound on a hostile maps file */
+
+uint32_t py_version_from_name(const char *base)
+{
+	unsigned int major, minor;
+	const char *p;
+
+	if (!strncmp(base, "lib", 3))
+		base += 3;
+	if (strncmp(base, "python", 6))
+		return 0;
+	p = base + 6;
+	if (sscanf(p, "%1u.%3u", &major, &minor) != 2 || major != 3)
+		return 0;
+	return major << 8 | minor;
+}
+
+struct elf_syms {
+	uint64_t runtime, py_version;	/* link-time addresses, 0 = absent */
+	uint64_t first_load;		/* lowest PT_LOAD p_vaddr, page aligned */
+	uint64_t first_load_off;	/* and its p_offset, page aligned */
+};
+
+static void scan_symbols(Elf *elf, struct elf_syms *s)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data;
+		size_t n;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB))
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !sh.sh_entsize)
+			continue;
+		n = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Sym sym;
+			const char *name;
+
+			if (!gelf_getsym(data, (int)i, &sym) || !sym.st_value)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (!name || (name[0] != '_' && name[0] != 'P'))
+				continue;
+			if (!strcmp(name, "_PyRuntime"))
+				s->runtime = sym.st_value;
+			else if (!strcmp(name, "Py_Version"))
+				s->py_version = sym.st_value;
+		}
+	}
+}
+
+/* flags: FOREIGN_FOLLOW for map_files/ (the kernel's link to the file) */
+static int elf_symbols(const char *path, unsigned flags, struct elf_syms *s)
+{
+	size_t nph;
+	Elf *elf;
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	fd = foreign_open(path, FOREIGN_ELF, flags, NULL, NULL, 0);
+	if (fd < 0)
+		return fd;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &nph)) {
+		elf_end(elf);
+		close(fd);
+		return -ENOEXEC;
+	}
+	s->first_load = UINT64_MAX;
+	for (size_t i = 0; i < nph; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
+		    ph.p_vaddr < s->first_load) {
+			s->first_load = ph.p_vaddr & ~0xfffULL;
+			s->first_load_off = ph.p_offset & ~0xfffULL;
+		}
+	}
+	scan_symbols(elf, s);
+	elf_end(elf);
+	close(fd);
+	return s->runtime && s->first_load != UINT64_MAX ? 0 : -ENOENT;
+}
+
+/* Version from the Py_Version constant (3.11+), else from the file name. */
+static uint32_t read_version(int pid, uint64_t addr, const char *base)
+{
+	uint32_t hex;
+
+	if (addr && !py_mem_read(pid, addr, &hex, sizeof(hex)) && (hex >> 24) == 3)
+		return hex >> 16;
+	return py_version_from_name(base);
+}
+
+static bool is_python_file(const char *base)
+{
+	return !strncmp(base, "python3", 7) || !strncmp(base, "libpython3", 10);
+}
+
+int py_runtime_find(int pid, struct py_runtime *out)
+{
+	char path[64], line[4096], tried[4096] = "";
+	int err = -ENOENT, lines = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = foreign_fopen(path, FOREIGN_PROC_TEXT, 0);
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f) && lines++ < MAX_MAPS_LINES) {
+		unsigned long long start, end, off;
+		char file[4096], full[4200];
+		struct elf_syms s;
+		const char *base;
+
+		if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %4095[^\n]", &start, &end, &off,
+			   file) != 4 || file[0] != '/')
+			continue;
+		base = strrchr(file, '/') + 1;
+		if (!is_python_file(base) || strstr(file, " (deleted)") || !strcmp(file, tried))
+			continue;
+		snprintf(tried, sizeof(tried), "%s", file);
+		/* the mapping itself (any mount namespace), else the path as the
+		 * process sees it (maps shows it relative to our root), else ours */
+		snprintf(full, sizeof(full), "/proc/%d/map_files/%llx-%llx", pid, start, end);
+		err = elf_symbols(full, FOREIGN_FOLLOW, &s);
+		if (err == -ENOENT || err == -EPERM || err == -EACCES) {
+			snprintf(full, sizeof(full), "/proc/%d/root%s", pid, file);
+			err = elf_symbols(full, 0, &s);
+		}
+		if (err && err != -ENOEXEC)
+			err = elf_symbols(file, 0, &s);
+		if (err)
+			continue;
+		/* the first mapping of a file is its lowest PT_LOAD */
+		if (off != s.first_load_off) {
+			err = -ENOENT;
+			continue;
+		}
+		out->runtime_addr = start - s.first_load + s.runtime;
+		out->version = read_version(pid, s.py_version ? start - s.first_load + s.py_version : 0,
+					    base);
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	return err;
+}

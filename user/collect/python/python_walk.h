@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The Python frames a thread of one CPython process is executing, read from
+ * its memory while it runs on (no ptrace stop): the interpreter's thread
+ * states matched to the kernel tid, then the frame chain, each frame named
+ * "function (file:line)" from its code object. Every read is bounded (list
+ * lengths, chain lengths, string and table sizes) and frame chains are
+ * checked for cycles: the memory is foreign and may change under the walk.
+ * Code objects are cached per process (validated by their pointers on every
+ * use), so a second walk over the same code costs one read per frame. */
+#ifndef LT_PYTHON_WALK_H
+#define LT_PYTHON_WALK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "collect/python/python_offsets.h"
+
+#define PY_FRAME_TEXT		320	/* "function (file:line)", truncated */
+#define PY_MAX_FRAMES		128	/* frames per thread */
+
+struct py_frame {
+	char text[PY_FRAME_TEXT];
+	bool entry;		/* outermost frame of one native eval frame */
+};
+
+struct py_proc;
+
+/* o is copied. NULL on allocation failure. */
+struct py_proc *py_proc__new(int pid, uint64_t runtime_addr, const struct py_offsets *o);
+void py_proc__free(struct py_proc *p);
+
+/* Frames of thread tid, innermost first, into out[0..max). Returns their
+ * number, or -errno with *reason set to a short phrase ("thread state not
+ * found", "frame chain loops"...). A chain longer than max returns the
+ * max innermost frames with *reason PY_WALK_CUT (the outer ones are lost). */
+#define PY_WALK_CUT "frame chain cut"
+int py_proc__walk(struct py_proc *p, uint32_t tid, struct py_frame *out, int max,
+		  const char **reason);
+
+/* Append s as printable text to buf (size bytes, NUL-terminated): bytes
+ * outside printable ASCII become \xNN. Exposed for the unit tests. */
+void py_escape(char *buf, size_t size, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Facade: unwinding, symbol tables and kallsyms turned into frame strings. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect/go/go_symbols.h"
+#include "collect/stacks/ksyms.h"
+#include "collect/stacks/stacks.h"
+#include "collect/stacks/symtab.h"
+#include "collect/stacks/unwind.h"
+
+#define MAX_DEPTH_LIMIT		1024
+#define DELETED_SUFFIX		" (deleted)"
+
+struct stack_resolver {
+	struct unwinder *unwinder;
+	struct ksyms *ksyms;
+	bool ksyms_tried;
+	int max_depth;
+	struct uframe *uframes;	/* max_depth of them */
+};
+
+struct stack_resolver *stack_resolver__new(const struct stack_resolver_opts *opts)
+{
+	struct unwind_opts uo = {};
+	struct stack_resolver *r;
+	int err;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->max_depth = opts && opts->max_depth > 0 ? opts->max_depth : 32;
+	if (r->max_depth > MAX_DEPTH_LIMIT)
+		r->max_depth = MAX_DEPTH_LIMIT;
+	if (opts) {
+		uo.max_procs = opts->max_procs;
+		uo.max_files = opts->max_files;
+		uo.debug_root = opts->debug_root;
+	}
+	r->uframes = calloc(r->max_depth, sizeof(*r->uframes));
+	r->unwinder = r->uframes ? unwinder__new(&uo) : NULL;
+	if (!r->unwinder) {
+		err = errno ? errno : ENOMEM;
+		stack_resolver__free(r);
+		errno = err;
+		return NULL;
+	}
+	if (opts && opts->preload_ksyms) {
+		r->ksyms = ksyms__load();
+		r->ksyms_tried = true;
+	}
+	return r;
+}
+
+void stack_resolver__free(struct stack_resolver *r)
+{
+	if (!r)
+		return;
+	unwinder__free(r->unwinder);
+	go_symbols__flush();
+	ksyms__free(r->ksyms);
+	free(r->uframes);
+	free(r);
+}
+
+void stack_resolver__forget(struct stack_resolver *r, int pid)
+{
+	if (r)
+		unwinder__forget(r->unwinder, pid);
+	go_symbols__forget(pid);
+}
+
+void stack_frames__free(char **frames, int n)
+{
+	int i;
+
+	for (i = 0; frames && i < n; i++) {
+		free(frames[i]);
+		frames[i] = NULL;
+	}
+}
+
+/* "libc.so.6" from "/usr/lib/x86_64-linux-gnu/libc.so.6 (deleted)" */
+static void module_name(const char *path, char *buf, size_t size)
+{
+	const char *base = strrchr(path, '/');
+	size_t len, sl = strlen(DELETED_SUFFIX);
+
+	base = base ? base + 1 : path;
+	len = strlen(base);
+	if (len > sl && !strcmp(base + len - sl, DELETED_SUFFIX))
+		len -= sl;
+	snprintf(buf, size, "%.*s", (int)len, base);
+}
+
+/* libstdc++'s demangler, through its C ABI */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+/* C++ names read as in the source: "lock_a_then_b()" for "_Z13lock_a_then_bv".
+ * Returns name itself, or a malloc'ed string stored in *owned. */
+static const char *demangle(const char *name, char **owned)
+{
+	int status = -1;
+	char *d;
+
+	*owned = NULL;
+	if (strncmp(name, "_Z", 2))
+		return name;
+	d = __cxa_demangle(name, NULL, NULL, &status);
+	if (status || !d) {
+		free(d);
+		return name;
+	}
+	*owned = d;
+	return d;
+}
+
+/* One frame, or none when out of memory. */
+static int one_frame(char **frames, int n, char *s)
+{
+	frames[0] = s;
+	return n < 0 || !s ? -ENOMEM : 1;
+}
+
+/*
+ * The frames of one unwound pc into frames[0..max): one, or for Go
+ * executables the calls inlined there first (from .gopclntab, which also
+ * names the functions of stripped ones). Returns the count or -ENOMEM.
+ */
+static int format_uframe(const struct uframe *f, char **frames, int max)
+{
+	__u64 ra_delta = f->pc - f->lookup_pc;	/* print the pc, not pc - 1 */
+	const struct sym *sym = NULL;
+	char mod[256], *s = NULL;
+	__u64 vaddr;
+	int n;
+
+	if (!f->path) {
+		n = asprintf(&s, "0x%llx", (unsigned long long)f->pc);
+		return one_frame(frames, n, s);
+	}
+	bool vaddr_ok = f->symtab && !symtab__off_to_vaddr(f->symtab, f->file_off, &vaddr);
+
+	/* Go executables, stripped or not: symbols lack inlined calls and lines */
+	if (vaddr_ok && (symtab__is_go(f->symtab) || !symtab__count(f->symtab))) {
+		n = go_symbols__frames(f->path, vaddr, ra_delta, frames, max);
+		if (n > 0 || n == -ENOMEM)
+			return n;
+	}
+	if (vaddr_ok)
+		sym = symtab__find(f->symtab, vaddr);
+	if (sym) {
+		char *owned;
+
+		n = asprintf(&s, "%s+0x%llx", demangle(sym->name, &owned),
+			     (unsigned long long)(vaddr - sym->addr + ra_delta));
+		free(owned);
+		return one_frame(frames, n, s);
+	}
+	module_name(f->path, mod, sizeof(mod));
+	if (f->symtab && symtab__build_id(f->symtab)[0])
+		n = asprintf(&s, "%s+0x%llx [build-id %s]", mod,
+			     (unsigned long long)(f->file_off + ra_delta),
+			     symtab__build_id(f->symtab));
+	else
+		n = asprintf(&s, "%s+0x%llx", mod,
+			     (unsigned long long)(f->file_off + ra_delta));
+	return one_frame(frames, n, s);
+}
+
+int stack_resolver__user_stack(struct stack_resolver *r, const struct lt_stack_rec *rec,
+			       char **frames, int max)
+{
+	int i, n, out = 0;
+
+	if (!r || !rec || !frames || max < 0)
+		return -EINVAL;
+	if (max > r->max_depth)
+		max = r->max_depth;
+	if (!max)
+		return 0;
+	n = unwinder__unwind(r->unwinder, rec, r->uframes, max);
+	if (n < 0)
+		return n;
+	/* a walk past the outermost frame may end on a "return address" in
+	 * the null page (<- 0x16): no code lives there */
+	while (n > 1 && !r->uframes[n - 1].path && r->uframes[n - 1].pc < 0x10000)
+		n--;
+	for (i = 0; i < n && out < max; i++) {
+		int k = format_uframe(&r->uframes[i], frames + out, max - out);
+
+		if (k < 0) {
+			stack_frames__free(frames, out);
+			return -ENOMEM;
+		}
+		out += k;
+		if (go_symbols__is_outermost(frames[out - 1]))
+			break;
+	}
+	return out;
+}
+
+int stack_resolver__kernel_stack(struct stack_resolver *r, const struct lt_stack_rec *rec,
+				 char **frames, int max)
+{
+	char buf[512];
+	int i, n;
+
+	if (!r || !rec || !frames || max < 0)
+		return -EINVAL;
+	if (rec->kstack_err < 0)
+		return rec->kstack_err;
+	if (!r->ksyms_tried) {
+		/* on failure frames fall back to addresses, not to an error */
+		r->ksyms = ksyms__load();
+		r->ksyms_tried = true;
+	}
+	n = rec->kstack_len < LT_KSTACK_DEPTH ? (int)rec->kstack_len : LT_KSTACK_DEPTH;
+	if (n > max)
+		n = max;
+	if (n > r->max_depth)
+		n = r->max_depth;
+	for (i = 0; i < n; i++) {
+		__u64 addr = rec->kstack[i];
+		const struct ksym *ks = NULL;
+
+		/* saved stack entries are return addresses: look up addr - 1 */
+		if (r->ksyms && addr)
+			ks = ksyms__resolve(r->ksyms, addr - 1);
+		if (ks)
+			snprintf(buf, sizeof(buf), "%s+0x%llx", ks->name,
+				 (unsigned long long)(addr - ks->addr));
+		else
+			snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)addr);
+		frames[i] = strdup(buf);
+		if (!frames[i]) {
+			stack_frames__free(frames, i);
+			return -ENOMEM;
+		}
+	}
+	return n;
+}

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collect/threads/lockgraph.h"
+
+#define FUTEX_TID_MASK		0x3fffffff
+#define GLIBC_MUTEX_OWNER_OFF	8
+
+int procmem_read(void *ctx, uint32_t pid, uint64_t addr, void *buf, size_t len)
+{
+	char path[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/mem", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, buf, len, (off_t)addr);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+int parse_syscall_line(const char *line, struct wait_info *w)
+{
+	uint64_t args[6];
+	char *end;
+	long nr;
+
+	if (!strncmp(line, "running", 7))
+		return -EAGAIN;
+	errno = 0;
+	nr = strtol(line, &end, 10);
+	if (errno || end == line || nr < -1 || nr > 4096)
+		return -EINVAL;
+	for (int i = 0; i < 6 && nr >= 0; i++) {
+		const char *p = end;
+
+		errno = 0;
+		args[i] = strtoull(p, &end, 16);
+		if (errno || end == p)
+			return -EINVAL;
+	}
+	wait_classify(nr, args, w);
+	return 0;
+}
+
+int procsyscall_wait(void *ctx, uint32_t pid, uint32_t tid, struct wait_info *w)
+{
+	char path[64], line[256];
+	ssize_t n;
+	int fd;
+
+	(void)ctx;
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/syscall", pid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EINVAL;
+	line[n] = '\0';
+	return parse_syscall_line(line, w);
+}
+
+static bool thread_exists(uint32_t pid, uint32_t tid)
+{
+	char path[48];
+
+	snprintf(path, sizeof(path), "/proc/%u/task/%u", pid, tid);
+	return access(path, F_OK) == 0;
+}
+
+/* A wait on a mutex whose owner can be read from the futex word. */
+static bool mutex_wait(const struct wait_info *w)
+{
+	enum futex_cmd cmd = w->futex_cmd;
+
+	/* a contended glibc lock sleeps with FUTEX_WAIT on the value 2 */
+	return w->kind == WAIT_FUTEX &&
+	       (cmd == FUTEX_CMD_LOCK_PI || cmd == FUTEX_CMD_LOCK_PI2 ||
+		(cmd == FUTEX_CMD_WAIT && w->futex_val == 2));
+}
+
+static uint32_t mutex_owner(const struct thread_report *t, mem_reader_fn read, void *ctx)
+{
+	const struct wait_info *w = &t->wait;
+	enum futex_cmd cmd = w->futex_cmd;
+	int32_t word[3];
+	uint32_t owner;
+
+	if (!mutex_wait(w))
+		return 0;
+	if (read(ctx, t->pid, w->futex_addr, word, sizeof(word)))
+		return 0;
+	if (cmd == FUTEX_CMD_LOCK_PI || cmd == FUTEX_CMD_LOCK_PI2)
+		owner = (uint32_t)word[0] & FUTEX_TID_MASK;
+	else if (word[0] == 0)	/* unlocked by now: no owner */
+		return 0;
+	else
+		owner = (uint32_t)word[GLIBC_MUTEX_OWNER_OFF / 4];
+	if (!owner || owner == t->tid || (int32_t)owner < 0)
+		return 0;
+	if (!thread_exists(t->pid, owner))
+		return 0;
+	return owner;
+}
+
+uint32_t lockgraph_join_target(const struct thread_report *t, mem_reader_fn read, void *ctx)
+{
+	const struct wait_info *w = &t->wait;
+	uint32_t word;
+
+	/* shared (not _PRIVATE) FUTEX_WAIT or FUTEX_WAIT_BITSET only */
+	if (w->kind != WAIT_FUTEX || wait_has(w, WAIT_F_FUTEX_PRIVATE) ||
+	    (w->futex_cmd != FUTEX_CMD_WAIT && w->futex_cmd != FUTEX_CMD_WAIT_BITSET))
+		return 0;
+	if (!w->futex_val || w->futex_val > FUTEX_TID_MASK || w->futex_val == t->tid)
+		return 0;
+	if (read(ctx, t->pid, w->futex_addr, &word, sizeof(word)) || word != w->futex_val)
+		return 0;
+	return thread_exists(t->pid, word) ? word : 0;
+}
+
+void lockgraph_resolve_owners(struct report *r, mem_reader_fn read, void *ctx)
+{
+	for (size_t i = 0; i < r->n_threads; i++) {
+		/* past the deadline the owner is unknown: counted, read next time */
+		if (mutex_wait(&r->threads[i].wait) && report_past_deadline(r)) {
+			r->threads[i].lock_owner = 0;
+			r->lost[DROP_DEADLINE_CUT]++;
+			continue;
+		}
+		r->threads[i].lock_owner = mutex_owner(&r->threads[i], read, ctx);
+	}
+}
+
+int lockgraph_cycle(const struct report *r, size_t i, uint32_t *cycle, int max)
+{
+	const struct thread_report *start = &r->threads[i], *t = start;
+	int n = 0;
+
+	/* follow waits-for edges; a cycle through start comes back to it */
+	while (t && t->lock_owner && n < max) {
+		cycle[n++] = t->tid;
+		t = report_find_thread(r, start->pid, t->lock_owner);
+		if (t == start)
+			return n;
+		/* a cycle not through start: start only waits on it */
+		for (int k = 1; t && k < n; k++)
+			if (cycle[k] == t->tid)
+				return 0;
+	}
+	return 0;
+}

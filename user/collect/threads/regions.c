@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collect/threads/regions.h"
+
+#define MAPS_MAX (64 * 1024)
+
+struct mapping {
+	uint64_t start, end;
+	bool writable, file, named_anon;	/* named_anon: [heap], [stack]... */
+};
+
+/* "55d0c000-55d0e000 rw-p 00002000 08:01 1234   /usr/bin/x": false when
+ * the line is not a mapping. */
+static bool parse_mapping(const char *text, size_t len, struct mapping *m)
+{
+	char line[512], perms[5] = "";
+	unsigned long long s, e, ino;
+	int path_at = 0;
+
+	/* a NUL-terminated copy: sscanf must not run past the line */
+	if (len >= sizeof(line))
+		len = sizeof(line) - 1;
+	memcpy(line, text, len);
+	line[len] = '\0';
+	if (sscanf(line, "%llx-%llx %4s %*x %*x:%*x %llu %n", &s, &e, perms, &ino, &path_at) < 4 ||
+	    e <= s || path_at <= 0)
+		return false;
+	*m = (struct mapping){ s, e, perms[1] == 'w', ino != 0 && line[path_at] == '/',
+			       line[path_at] == '[' };
+	return true;
+}
+
+enum mem_region maps_region(const char *maps, size_t len, uint64_t addr)
+{
+	const char *p = maps, *end = maps + (len < MAPS_MAX ? len : MAPS_MAX);
+	struct mapping prev = { 0 }, m;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		const char *le = nl ? nl : end;
+
+		if (parse_mapping(p, le - p, &m)) {
+			if (addr >= m.start && addr < m.end) {
+				if (m.file)
+					return m.writable ? REGION_GLOBAL : REGION_UNKNOWN;
+				/* bss: anonymous, right after a file's writable data */
+				if (!m.named_anon && prev.file && prev.writable && prev.end == m.start)
+					return REGION_GLOBAL;
+				return REGION_HEAP;
+			}
+			prev = m;
+		}
+		p = le + 1;
+	}
+	return REGION_UNKNOWN;
+}
+
+enum mem_region procmaps_region(void *ctx, uint32_t pid, uint64_t addr)
+{
+	char path[32], *buf;
+	enum mem_region r = REGION_UNKNOWN;
+	ssize_t n, len = 0;
+	int fd;
+
+	(void)ctx;
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/maps", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return REGION_UNKNOWN;
+	buf = malloc(MAPS_MAX);
+	while (buf && len < MAPS_MAX && (n = read(fd, buf + len, MAPS_MAX - len)) > 0)
+		len += n;
+	if (buf)
+		r = maps_region(buf, len, addr);
+	free(buf);
+	close(fd);
+	return r;
+}
+
+const char *mem_region_name(enum mem_region r)
+{
+	switch (r) {
+	case REGION_GLOBAL: return "global";
+	case REGION_HEAP: return "heap";
+	default: return "unknown";
+	}
+}

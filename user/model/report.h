@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* One report: parked threads and per-process summaries of one interval. */
+#ifndef LT_REPORT_H
+#define LT_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leaktrace.h"
+#include "model/drops.h"
+#include "model/identity.h"
+#include "model/wait.h"
+#include "util/hash.h"
+#include "util/mem_budget.h"
+
+/* Ordered by severity: --min-verdict and --fail-on-leak compare them. */
+enum verdict {
+	VERDICT_NONE = 0,	/* not judged yet */
+	VERDICT_IDLE,		/* healthy idle shape: pool, event loop, timed wait */
+	VERDICT_STUCK,		/* worth a look: alone and never woken, D state, held lock */
+	VERDICT_LEAK,		/* parked threads accumulate at one site */
+	VERDICT_DEADLOCK,	/* lock-order cycle */
+};
+
+const char *verdict_name(enum verdict v);
+/* Parse "idle", "stuck", "leak", "deadlock"; -EINVAL otherwise. */
+int verdict_parse(const char *s, enum verdict *v);
+
+#define LT_MAX_CYCLE 8
+
+struct thread_report {
+	uint32_t pid, tid;
+	char comm[LT_COMM_LEN];		/* process name */
+	char thread[LT_COMM_LEN];	/* thread name */
+	char state;			/* 'S', 'D' or 'T' (stopped by a signal) */
+	uint64_t parked_ns;		/* how long it has been parked */
+	uint64_t parked_since_ns;	/* CLOCK_REALTIME of the park */
+	bool park_seen;			/* park time from sched_switch, not exec_start */
+	uint64_t age_ns;		/* since the thread was created */
+	uint32_t creator_tid;		/* 0 = unknown (created before leaktrace) */
+	uint64_t wakeups;
+	bool wakeups_known;		/* precise mode: wakeups is counted */
+	uint64_t nvcsw;
+	struct wait_info wait;
+	/* stacks, filled when captured */
+	char **user_stack;
+	int n_user;
+	char **kernel_stack;
+	int n_kernel;
+	int stack_err;			/* 0, or -errno of a failed capture (README
+					 * "Drops": -EAGAIN over the cap, -ESTALE ran,
+					 * -ESRCH exited, -ENODATA no frame) */
+	bool stack_deferred;		/* not captured for the per-report cap:
+					 * asked first in the next report */
+	bool stacks_borrowed;		/* frames belong to the stack cache, not to us */
+	uint64_t site;			/* hash of the stack, 0 = no stack */
+	bool go_runtime;		/* an OS thread of the Go runtime: set by the Go collector */
+	/* judge */
+	uint64_t group;			/* site, or the wait's shape when no stack */
+	uint32_t lock_owner;		/* tid holding the mutex it waits for, 0 = none */
+	enum verdict verdict;
+	size_t site_index;		/* into report.sites */
+};
+
+/* What the Go collector tells the judge about a goroutine's wait. */
+enum goroutine_flags {
+	GOROUTINE_RUNTIME = 1 << 0,	/* started by the runtime itself */
+	GOROUTINE_IDLE_WAIT = 1 << 1,	/* sleep, timer or GC wait */
+	GOROUTINE_LISTENER = 1 << 2,	/* IO wait inside an Accept */
+	GOROUTINE_MAIN = 1 << 3,	/* the main goroutine */
+	GOROUTINE_FOREVER = 1 << 4,	/* provably never woken: nil channel, empty select */
+	GOROUTINE_SEND = 1 << 5,	/* blocked sending on a channel */
+	GOROUTINE_REST = 1 << 6,	/* waits for something to happen: receive, select,
+					 * sync.Cond, WaitGroup (not a lock, not a send) */
+	GOROUTINE_LOCK = 1 << 7,	/* waits for a sync.Mutex or RWMutex */
+};
+
+/* One parked goroutine (collect/go/go_report.c); g points into the snapshot the
+ * goroutine tracer keeps until the next report. */
+struct go_goroutine;
+struct goroutine_report {
+	uint32_t pid;
+	const struct go_goroutine *g;
+	uint64_t goid;
+	uint64_t parked_ns;
+	bool parked_estimated;		/* parked before attach: the age is a lower bound */
+	uint64_t wait_object;		/* channel/semaphore it waits on, 0 = unknown */
+	uint32_t flags;			/* enum goroutine_flags */
+	uint64_t site;			/* hash of creation site and stack */
+	/* judge */
+	enum verdict verdict;
+	size_t site_index;		/* into report.sites */
+};
+
+/* What a report follows: the kinds of parked units (judge/units.c). */
+enum unit_kind {
+	UNIT_THREAD,
+	UNIT_GOROUTINE,
+	UNIT_CONNECTION,	/* a request a TCP peer has not answered */
+	UNIT_KINDS,
+};
+
+/* A TCP connection of a traced process that sent a request its peer has
+ * not answered, and that no reported thread waits on (an event loop's:
+ * collect/sockets/peers.c). One park is one request: bytes_acked moves with the next. */
+struct conn_report {
+	uint32_t pid;
+	uint64_t inode;
+	char local[56], peer[56];	/* "127.0.0.1:40000" */
+	uint64_t silent_ns;		/* since the request's last byte was sent */
+	uint64_t bytes_acked;
+	uint64_t site;			/* the peer (address and port): its upstream */
+	/* judge */
+	enum verdict verdict;
+	size_t site_index;		/* into report.sites */
+};
+
+/* Parked units of one kind and process grouped by stack (or wait, without
+ * stacks; or peer, for connections). */
+struct site_report {
+	uint8_t kind;			/* enum unit_kind */
+	uint32_t pid;
+	uint64_t group;
+	uint64_t site;			/* stack id, 0 = none */
+	char comm[LT_COMM_LEN];
+	uint32_t n_threads;
+	uint64_t min_parked_ns, max_parked_ns;
+	uint32_t distinct_wait_objects;
+	bool no_timeout;		/* every wait has no timeout */
+	bool event_loop;		/* epoll/poll/select/io_uring waits */
+	bool timed;			/* every wait carries a timeout */
+	bool disk;			/* some thread in D state */
+	bool woken_since_park;		/* a thread got wake-ups without running */
+	bool wakeups_known;		/* precise mode: woken_since_park means something */
+	bool lock_wait;			/* some thread waits for a held mutex */
+	bool signal_wait;		/* every thread waits for signals */
+	bool owner_resting;		/* the mutex owner rests in an event loop */
+	bool stopped;			/* every thread stopped by a signal (T) */
+	bool awaiting_peer;		/* every thread waits on a TCP connection whose
+					 * peer has not answered its request for
+					 * longer than the threshold (collect/sockets/peers.c) */
+	uint32_t peer_silent_ms;	/* the shortest such silence */
+	uint8_t baseline;		/* enum site_baseline (judge/baseline.h) */
+	bool started_with_process;	/* every thread was created within the first
+					 * seconds of its process (a service's own) */
+	char peer[56];			/* the peer of the first one */
+	enum { OBJECT_REGION_UNKNOWN, OBJECT_REGION_GLOBAL, OBJECT_REGION_HEAP } object_region;
+					/* where a lone unit's wait object lives */
+	uint32_t arrivals;		/* threads that joined while observed */
+	uint32_t departures;		/* threads that left (ran or exited) */
+	uint32_t reports_seen;
+	double observed_seconds;
+	double growth_per_min;
+	enum verdict verdict;
+	const char *reason;		/* static, one phrase */
+	size_t first_thread;		/* index of a thread of the site (stacks) */
+	uint32_t cycle[LT_MAX_CYCLE];	/* deadlock: tids in the cycle */
+	uint32_t cycle_len;
+	uint32_t stacks_deferred;	/* threads grouped by their wait because
+					 * their capture waits for a next report */
+};
+
+struct proc_report {
+	uint32_t pid;
+	char comm[LT_COMM_LEN];
+	uint32_t live_threads;
+	uint64_t created, exited;		/* during this interval */
+	uint64_t created_total, exited_total;	/* since leaktrace started */
+	uint32_t parked;			/* threads in this report */
+	bool alive;				/* seen by the last scan */
+	uint64_t start_ns;			/* CLOCK_MONOTONIC start, 0 = unknown */
+	const struct identity *identity;	/* identity_cache.c; NULL = unknown */
+	/* Go processes (go_report.c) */
+	bool is_go;
+	char go_version[32];
+	uint64_t go_live;			/* goroutines, runtime ones excluded */
+	uint64_t go_created, go_exited;		/* during this interval, UINT64_MAX = unknown */
+	uint64_t go_created_total, go_exited_total;	/* since attach, UINT64_MAX = unknown */
+	uint32_t go_parked;			/* goroutines in this report */
+	uint64_t go_cut;			/* goroutines/sudogs not read: walk bounds, budget */
+};
+
+struct thread_key {
+	uint32_t pid, tid;
+	size_t index;
+};
+
+struct report {
+	uint64_t mono_ns;		/* CLOCK_MONOTONIC when taken */
+	uint64_t real_ns;		/* CLOCK_REALTIME when taken */
+	uint64_t threshold_ns;
+	uint64_t interval_ns;		/* since the previous report */
+	int64_t clock_lag_ns;		/* CLOCK_MONOTONIC minus the task clock of park times */
+	bool final;
+	bool summarize_all;		/* summaries of every traced process, not only those with parked threads */
+	/* where the report comes from (session.c): this host's name, and the
+	 * Kubernetes node from NODE_NAME (NULL when not set) */
+	const char *host, *node;
+	uint64_t threads_scanned;
+	uint64_t lost[DROP_MAX];		/* this report's losses, each collector
+					 * adds its own (model/drops.h) */
+	uint64_t drops[DROP_MAX];	/* losses since start: lost summed */
+	uint64_t capture_failures;	/* stacks asked for and not obtained */
+	uint64_t python_failures;	/* Python frame walks that failed (marker frame left) */
+	uint64_t python_ns;		/* spent in Python frame walks (part of capture_ns) */
+	/* The report's deadline (CLOCK_MONOTONIC, 0 = none; session.c): the
+	 * slow collectors (unwinding, Go snapshots, lock owners) stop there
+	 * and count in lost[DROP_DEADLINE_CUT] what they left (stacks, Go
+	 * processes, lock-owner reads); the next report picks it up again. */
+	uint64_t deadline_ns;
+	struct thread_report *threads;
+	size_t n_threads, cap_threads;
+	/* (pid, tid) -> index into threads, built by report_sort */
+	struct thread_key *by_tid;
+	size_t n_by_tid, cap_by_tid;
+	struct proc_report *procs;
+	size_t n_procs, cap_procs;
+	struct site_report *sites;
+	size_t n_sites, cap_sites;
+	struct goroutine_report *goroutines;
+	size_t n_goroutines, cap_goroutines;
+	struct conn_report *conns;
+	size_t n_conns, cap_conns;
+	enum verdict worst;		/* highest verdict in this report */
+	enum verdict min_verdict;	/* outputs skip threads and sites below it */
+	/* cost of this report: scan, stack capture + unwinding, verdicts */
+	uint64_t scan_ns, capture_ns, judge_ns;
+	uint64_t captures;		/* stacks captured and unwound */
+	long max_rss_kb;		/* leaktrace's peak RSS so far */
+	uint64_t rss_bytes;		/* leaktrace's RSS now */
+	/* the per-process caches' byte budget (util/mem_budget.h) */
+	uint64_t budget_limit, budget_used;
+	int n_caches;
+	struct mem_cache_stats caches[MEM_BUDGET_MAX_CACHES];
+};
+
+/* Append an empty site entry. NULL on allocation failure. */
+struct site_report *report_add_site(struct report *r);
+
+/* Append an empty connection entry. NULL on allocation failure. */
+struct conn_report *report_add_conn(struct report *r);
+
+/* Append an empty goroutine entry. NULL on allocation failure. */
+struct goroutine_report *report_add_goroutine(struct report *r);
+
+/* Whether r's deadline has passed (never when it has none). */
+bool report_past_deadline(const struct report *r);
+
+/* Empty r, keeping its buffers. */
+void report_reset(struct report *r);
+void report_free(struct report *r);
+
+/* The summary of pid, NULL if there is none. */
+const struct proc_report *report_find_proc(const struct report *r, uint32_t pid);
+
+/* Find or add the summary of pid. NULL on allocation failure. */
+struct proc_report *report_proc(struct report *r, uint32_t pid);
+
+/* Append an empty thread entry. NULL on allocation failure. */
+struct thread_report *report_add_thread(struct report *r);
+
+/* The thread tid of process pid in r, NULL if it is not in the report.
+ * O(log n) after report_sort, O(n) on threads added since. */
+const struct thread_report *report_find_thread(const struct report *r, uint32_t pid, uint32_t tid);
+
+/* Sort: processes by pid, threads by pid then longest parked first; index
+ * threads by (pid, tid) for report_find_thread. */
+void report_sort(struct report *r);
+
+/* The park time (on the scheduler's task clock, as the iterator reads it)
+ * before which a thread is parked past the threshold: mono_ns minus
+ * threshold_ns minus clock_lag_ns; 0 when none can be. The iterator
+ * applies it in BPF, report_add_record again. */
+uint64_t report_park_cutoff(const struct report *r);
+
+/* Fill r->threads and the summary of its process from one iterator
+ * record. A thread enters the report when it is parked (S/D) since
+ * report_park_cutoff(r) or earlier. */
+int report_add_record(struct report *r, const struct lt_thread_rec *rec);
+
+/* Fill the summary of one process (alive, live threads, name). */
+int report_add_proc_record(struct report *r, const struct lt_proc_rec *rec);
+
+#endif
