@@ -99,7 +99,7 @@ static void write_options(FILE *f)
 				fprintf(f, "\\fB\\-%c\\fR, ", s->key);
 			roff_usage(f, s, false);
 			fputc('\n', f);
-			roff_text(f, s->man ? s->man : s->help);
+			roff_text(f, option_text(s->man ? s->man : s->help));
 		}
 	}
 }

@@ -118,6 +118,10 @@ const struct option_group option_groups[OG_N] = {
 	[OG_RUN] = { "Running" },
 };
 
+/* Stands for the formats of sinks/sinks.c in a row's text (option_text):
+ * a new format needs no change here. */
+#define FORMATS "{formats}"
+
 /* Alternatives shown as one [a | b] in the synopsis. */
 enum { ALT_NONE, ALT_SCOPE, ALT_GO, ALT_STACKS, ALT_INFO };
 
@@ -155,10 +159,9 @@ const struct option_spec option_table[] = {
 	{ "duration", 'd', "DURATION", OG_REPORT, 0,
 	  "Stop after DURATION with a final report", NULL },
 	{ "format", 'f', "FORMAT", OG_OUTPUT, 0,
-	  "Output format: text (default), json (JSON lines), folded (flame graph stacks) or pprof "
-	  "(gzipped profile, needs -o or a pipe)",
-	  "text (aligned text, the default), json (JSON lines), folded (folded stacks for flame "
-	  "graphs) or pprof (a gzipped pprof profile: needs -o or a pipe)." },
+	  "Output format: " FORMATS " (default text; pprof needs -o or a pipe)",
+	  "One of " FORMATS ": aligned text (the default), JSON lines, folded stacks for flame "
+	  "graphs, a gzipped pprof profile (needs -o or a pipe)." },
 	{ "events", OPT_EVENTS, NULL, OG_OUTPUT, 0,
 	  "With -f json: write new, changed and gone findings instead of every parked thread each "
 	  "interval",
@@ -294,6 +297,21 @@ const struct option_spec *option_find(int key)
 	return NULL;
 }
 
+const char *option_text(const char *text)
+{
+	static char out[2][512];
+	static int which;
+	const char *at = text ? strstr(text, FORMATS) : NULL;
+	char *buf;
+
+	if (!at)
+		return text;
+	buf = out[which++ % 2];
+	snprintf(buf, sizeof(out[0]), "%.*s%s%s", (int)(at - text), text, sink_format_names(),
+		 at + strlen(FORMATS));
+	return buf;
+}
+
 /* argp's table, built from option_table: a title entry per group, then its rows. */
 static const struct argp_option *argp_options(void)
 {
@@ -306,11 +324,17 @@ static const struct argp_option *argp_options(void)
 		out[n++] = (struct argp_option){ .doc = option_groups[g].title, .group = g };
 		for (size_t i = 0; i < option_table_len; i++) {
 			const struct option_spec *s = &option_table[i];
+			const char *help;
 
 			if ((int)s->group != g)
 				continue;
+			help = option_text(s->help);
+
+			/* argp keeps the text: a filled one gets its own copy, made once */
+			if (help != s->help)
+				help = strdup(help);
 			out[n++] = (struct argp_option){
-				.name = s->name, .key = s->key, .arg = s->arg, .doc = s->help,
+				.name = s->name, .key = s->key, .arg = s->arg, .doc = help,
 				.flags = s->help ? 0 : OPTION_HIDDEN, .group = g,
 			};
 		}

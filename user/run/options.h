@@ -58,6 +58,10 @@ extern const struct option_group option_groups[OG_N];
 extern const struct option_spec option_table[];
 extern const size_t option_table_len;
 
+/* A row's help or man text with its placeholders filled (the formats of
+ * sinks/sinks.c); valid until the call after next. */
+const char *option_text(const char *text);
+
 /* The row of key (a short letter or long-only key), NULL when none. */
 const struct option_spec *option_find(int key);
 
