@@ -88,9 +88,9 @@ def differences(want, got):
 
 
 def main():
-    print("1..4")
+    print("1..6")
     if not os.access(LEAKTRACE, os.X_OK):
-        for name in ("man page generated", "help", "man", "README"):
+        for name in ("man page generated", "help", "man", "README", "README length", "docs linked"):
             ok(False, "%s: ./leaktrace is not built (make)" % name)
         return
     with open(gen_man.PAGE) as f:
@@ -114,6 +114,13 @@ def main():
     d = differences(table, from_readme(readme))
     ok(not d, "README's option table (Usage) names the same options with the same arguments",
        "\n".join(d))
+    lines = readme.count("\n")
+    ok(lines <= 300, "README.md is short: %d lines (the rest is in docs/)" % lines)
+    pages = sorted(os.path.basename(p) for p in os.listdir(os.path.join(ROOT, "docs"))
+                   if p.endswith(".md"))
+    unlinked = [p for p in pages if "](docs/%s" % p not in readme]
+    ok(pages and not unlinked, "README links every page of docs/ (%d)" % len(pages),
+       "not linked: " + ", ".join(unlinked))
 
 
 main()
