@@ -384,9 +384,10 @@ static void count_option(struct argp_state *state, const char *name, const char 
 	*out = v;
 }
 
-/* One parser per group of option_table: each sets the options of its group. */
+/* One parser per group of option_table: each sets the options of its group
+ * and says false for a key that is none of them. */
 
-static void parse_target(struct argp_state *state, int key, char *arg)
+static bool parse_target(struct argp_state *state, int key, char *arg)
 {
 	struct lt_options *o = ((struct parse_state *)state->input)->opts;
 	int err;
@@ -411,10 +412,13 @@ static void parse_target(struct argp_state *state, int key, char *arg)
 	case OPT_KTHREADS:
 		o->kernel_threads = true;
 		break;
+	default:
+		return false;
 	}
+	return true;
 }
 
-static void parse_report(struct argp_state *state, int key, char *arg)
+static bool parse_report(struct argp_state *state, int key, char *arg)
 {
 	struct lt_options *o = ((struct parse_state *)state->input)->opts;
 
@@ -435,10 +439,13 @@ static void parse_report(struct argp_state *state, int key, char *arg)
 		if (parse_duration(arg, &o->duration_ns))
 			usage_error(state, "invalid duration '%s'", arg);
 		break;
+	default:
+		return false;
 	}
+	return true;
 }
 
-static void parse_output(struct argp_state *state, int key, char *arg)
+static bool parse_output(struct argp_state *state, int key, char *arg)
 {
 	struct parse_state *ps = state->input;
 	struct lt_options *o = ps->opts;
@@ -479,10 +486,13 @@ static void parse_output(struct argp_state *state, int key, char *arg)
 	case OPT_SYSLOG:
 		o->syslog = true;
 		break;
+	default:
+		return false;
 	}
+	return true;
 }
 
-static void parse_verdict(struct argp_state *state, int key, char *arg)
+static bool parse_verdict(struct argp_state *state, int key, char *arg)
 {
 	struct lt_options *o = ((struct parse_state *)state->input)->opts;
 	enum verdict v;
@@ -523,10 +533,13 @@ static void parse_verdict(struct argp_state *state, int key, char *arg)
 	case OPT_STATE_DIR:
 		o->state_dir = arg;
 		break;
+	default:
+		return false;
 	}
+	return true;
 }
 
-static void parse_collect(struct argp_state *state, int key, char *arg)
+static bool parse_collect(struct argp_state *state, int key, char *arg)
 {
 	struct lt_options *o = ((struct parse_state *)state->input)->opts;
 
@@ -560,10 +573,13 @@ static void parse_collect(struct argp_state *state, int key, char *arg)
 		if (parse_size(arg, &o->memory_budget) || o->memory_budget < MEMORY_BUDGET_MIN)
 			usage_error(state, "invalid --memory-budget '%s' (16M or more: a number, K, M or G)", arg);
 		break;
+	default:
+		return false;
 	}
+	return true;
 }
 
-static void parse_run(struct argp_state *state, int key, char *arg)
+static bool parse_run(struct argp_state *state, int key, char *arg)
 {
 	struct parse_state *ps = state->input;
 
@@ -588,10 +604,14 @@ static void parse_run(struct argp_state *state, int key, char *arg)
 		options_write_man(stdout);
 		ps->done = true;
 		break;
+	default:
+		return false;
 	}
+	return true;
 }
 
-static void (*const group_parsers[OG_N])(struct argp_state *, int, char *) = {
+/* Each sets the options of its group; false: key is none of them. */
+static bool (*const group_parsers[OG_N])(struct argp_state *, int, char *) = {
 	[OG_TARGET] = parse_target, [OG_REPORT] = parse_report, [OG_OUTPUT] = parse_output,
 	[OG_VERDICT] = parse_verdict, [OG_COLLECT] = parse_collect, [OG_RUN] = parse_run,
 };
@@ -604,7 +624,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	if (spec) {
 		if (key >= OPT_KTHREADS && key - OPT_KTHREADS < OPT_SEEN_MAX)
 			ps->seen[key - OPT_KTHREADS] = true;
-		group_parsers[spec->group](state, key, arg);
+		if (!group_parsers[spec->group](state, key, arg)) {
+			/* a row of option_table without its case */
+			fprintf(stderr, "leaktrace: --%s: no parser for this option\n", spec->name);
+			ps->failed = 1;
+		}
 		return 0;
 	}
 	switch (key) {
