@@ -10,6 +10,7 @@
 #include "util/parse_num.h"
 #include "sinks/prom_exporter.h"
 #include "model/report.h"
+#include "sinks/output.h"
 #include "sinks/sink.h"
 
 #ifndef LEAKTRACE_VERSION
@@ -50,6 +51,7 @@ void options_defaults(struct lt_options *opts)
 	opts->stacks_user = true;
 	opts->stacks_kernel = true;
 	opts->stack_depth = 32;
+	opts->rows = TEXT_ROWS_DEFAULT;
 	opts->min_verdict = 0;
 }
 
@@ -107,6 +109,8 @@ enum {
 	OPT_CONTAINER,
 	OPT_PROMETHEUS_PID,
 	OPT_MEMORY_BUDGET,
+	OPT_ROWS,
+	OPT_SUMMARY,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -120,6 +124,8 @@ static const struct argp_option argp_opts[] = {
 	{ "format", 'f', "FORMAT", 0, "Output format: text (default), json (JSON lines), folded (flame graph stacks) or pprof (gzipped profile, needs -o or a pipe)", 0 },
 	{ "events", OPT_EVENTS, NULL, 0, "With -f json: write new, changed and gone findings instead of every parked thread each interval", 0 },
 	{ "folded-value", OPT_FOLDED_VALUE, "threads|seconds", 0, "With -f folded: count parked threads (default) or their parked seconds", 0 },
+	{ "rows", OPT_ROWS, "N", 0, "With -f text: thread rows (goroutine ids, connections) shown per site, the others counted (default 10, 0: all)", 0 },
+	{ "summary", OPT_SUMMARY, NULL, 0, "With -f text: print only the summary, one line per service", 0 },
 	{ "output", 'o', "FILE", 0, "Write reports to FILE instead of stdout (reopened on SIGHUP)", 0 },
 	{ "go", OPT_GO, NULL, 0, "Trace goroutines of the --pid processes (default: when they are Go programs)", 0 },
 	{ "no-go", OPT_NO_GO, NULL, 0, "Do not trace goroutines", 0 },
@@ -240,6 +246,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			o->folded_seconds = !strcmp(arg, "seconds");
 		else
 			usage_error(state, "invalid --folded-value '%s': use threads or seconds", arg);
+		break;
+	case OPT_ROWS:
+		count_option(state, "rows", arg, 0, &o->rows);
+		break;
+	case OPT_SUMMARY:
+		o->summary_only = true;
 		break;
 	case 'o':
 		if (!*arg)
@@ -408,6 +420,8 @@ static const struct {
 } requirements[] = {
 	{ OPT_EVENTS, "json", 0 },
 	{ OPT_FOLDED_VALUE, "folded", 0 },
+	{ OPT_ROWS, "text", 0 },
+	{ OPT_SUMMARY, "text", 0 },
 	{ OPT_PROMETHEUS_PID, NULL, OPT_PROMETHEUS },
 };
 
