@@ -343,6 +343,30 @@ static void test_rules(void **state)
 	}
 }
 
+/* "never woken" only where wake-ups are counted (--precise): the default
+ * mode does not see them, and its reasons do not claim them. */
+static void test_alone_reason(void **state)
+{
+	struct tspec a[] = { CV(10, 30.0, 0x1000) };
+	struct report r = {};
+
+	(void)state;
+	for (int precise = 0; precise <= 1; precise++) {
+		struct verdict_engine *e = verdict_engine__new(NULL);
+		const struct site_report *s;
+
+		build(&r, OTHER_PID, 0, a, 1);
+		r.threads[0].wakeups_known = precise;
+		assert_int_equal(verdict_engine__judge(e, &r), 0);
+		s = site_of(&r, 10);
+		assert_int_equal(s->verdict, VERDICT_STUCK);
+		assert_non_null(strstr(s->reason, "alone, no timeout"));
+		assert_true(!strstr(s->reason, "never woken") == !precise);
+		verdict_engine__free(e);
+	}
+	report_free(&r);
+}
+
 /* Evidence counters over successive reports. */
 static void test_history_counters(void **state)
 {
@@ -1383,6 +1407,7 @@ int main(void)
 	const struct CMUnitTest rules[] = {
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_history_counters),
+		cmocka_unit_test(test_alone_reason),
 		cmocka_unit_test(test_sites_per_process),
 		cmocka_unit_test(test_group_without_stacks),
 		cmocka_unit_test(test_options),

@@ -235,6 +235,9 @@ static const char *const leak_reasons[UNIT_KINDS][3] = {
 
 static const char *reason_of(const struct rule *r, const struct judged *j)
 {
+	/* the default mode does not see wake-ups: say only what it saw */
+	if (r->match == alone && !j->s->wakeups_known)
+		return "alone, no timeout";
 	if (r->match == leak_growing && !j->private_objs)
 		return j->f->kind == UNIT_GOROUTINE ?
 		       "goroutines keep parking at this site after attach and none leave" : r->reason;
