@@ -10,6 +10,7 @@
 #include "util/parse_num.h"
 #include "sinks/prom_exporter.h"
 #include "model/report.h"
+#include "sinks/output.h"
 #include "sinks/sink.h"
 
 #ifndef LEAKTRACE_VERSION
@@ -50,6 +51,7 @@ void options_defaults(struct lt_options *opts)
 	opts->stacks_user = true;
 	opts->stacks_kernel = true;
 	opts->stack_depth = 32;
+	opts->rows = TEXT_ROWS_DEFAULT;
 	opts->min_verdict = 0;
 }
 
@@ -107,6 +109,8 @@ enum {
 	OPT_PROMETHEUS_PID,
 	OPT_MEMORY_BUDGET,
 	OPT_HELP_MAN,
+	OPT_ROWS,
+	OPT_SUMMARY,
 };
 
 const struct option_group option_groups[OG_N] = {
@@ -171,6 +175,14 @@ const struct option_spec option_table[] = {
 	  "With -f folded: count parked threads (default) or their parked seconds",
 	  "With -f folded only: a site's value is its parked threads (default) or their parked "
 	  "seconds." },
+	{ "rows", OPT_ROWS, "N", OG_OUTPUT, 0,
+	  "With -f text: thread rows (goroutine ids, connections) shown per site, the others counted (default 10, 0: all)",
+	  "With -f text only: rows of threads, goroutines or connections shown under each site; "
+	  "the others are counted in a '... N more' line (default 10, 0: all). JSON keeps every unit." },
+	{ "summary", OPT_SUMMARY, NULL, OG_OUTPUT, 0,
+	  "With -f text: print only the summary, one line per service",
+	  "With -f text only: print the summary lines (one per service, with its sites by verdict) "
+	  "and no sites." },
 	{ "output", 'o', "FILE", OG_OUTPUT, 0,
 	  "Write reports to FILE instead of stdout (reopened on SIGHUP)",
 	  "Write reports to FILE instead of standard output: text and JSON append (SIGHUP reopens "
@@ -470,6 +482,12 @@ static bool parse_output(struct argp_state *state, int key, char *arg)
 		else
 			usage_error(state, "invalid --folded-value '%s': use threads or seconds", arg);
 		break;
+	case OPT_ROWS:
+		count_option(state, "rows", arg, 0, &o->rows);
+		break;
+	case OPT_SUMMARY:
+		o->summary_only = true;
+		break;
 	case 'o':
 		if (!*arg)
 			usage_error(state, "empty output file name%s", "");
@@ -681,6 +699,8 @@ static const struct {
 } requirements[] = {
 	{ OPT_EVENTS, "json", 0 },
 	{ OPT_FOLDED_VALUE, "folded", 0 },
+	{ OPT_ROWS, "text", 0 },
+	{ OPT_SUMMARY, "text", 0 },
 	{ OPT_PROMETHEUS_PID, NULL, OPT_PROMETHEUS },
 };
 
