@@ -118,8 +118,10 @@ def check_jdk(t, name, java, classes):
         pool = [x for n, v in tids.items() if n.startswith("pool-1-thread-") for x in v]
         fj = [x for n, v in tids.items() if n.startswith("ForkJoinPool-1-") for x in v]
         pv = {site_of(sites, x).get("verdict") for x in pool + fj}
-        t.ok(len(pool) == 4 and len(fj) == 3 and pv == {"idle"},
-             "%s: idle fixed pool (4) and ForkJoinPool (3) workers -> idle" % name, pv)
+        # a ForkJoinPool starts workers as work comes: 1 to 3 of them
+        t.ok(len(pool) == 4 and 1 <= len(fj) <= 3 and pv == {"idle"},
+             "%s: idle fixed pool (4) and ForkJoinPool (%d) workers -> idle" % (name, len(fj)),
+             (len(pool), len(fj), pv))
         rt = [threads[x] for n in ("Reference Handl", "Finalizer", "Signal Dispatch")
               for x in tids.get(n, []) if x in threads]
         t.ok(rt and all(r.get("java", {}).get("runtime") and r.get("verdict") == "idle" for r in rt),

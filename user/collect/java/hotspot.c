@@ -106,7 +106,9 @@ static void java_fields(struct hotspot *hs, const struct java_mem *m, const stru
 	hs->f_string_coder = read_static_int(m, s[JS_STRING_CODER]);
 	hs->f_aos_owner = read_static_int(m, s[JS_AOS_OWNER]);
 	hs->compressed_oops = read_static_bool(m, s[JS_USE_COMPRESSED_OOPS]);
-	hs->compressed_klass = read_static_bool(m, s[JS_USE_COMPRESSED_CLASS_POINTERS]);
+	/* the flag is gone when class pointers are always compressed (27+) */
+	hs->compressed_klass = !s[JS_USE_COMPRESSED_CLASS_POINTERS] ||
+			       read_static_bool(m, s[JS_USE_COMPRESSED_CLASS_POINTERS]);
 	hs->compact_headers = read_static_bool(m, s[JS_USE_COMPACT_HEADERS]);
 }
 
@@ -133,9 +135,19 @@ int hotspot_init(struct hotspot *hs, const struct java_mem *m, const struct vmst
 	if (!hs->thread_list || hs->tl_length < 0 || hs->tl_threads < 0 || hs->jt_osthread < 0 ||
 	    hs->os_tid < 0 || hs->jt_threadobj < 0 || hs->jt_state < 0 || hs->jt_pending < 0 ||
 	    hs->om_owner < 0 || hs->om_object < 0 || hs->klass_name < 0 || hs->sym_length < 0 ||
-	    hs->sym_body < 0 || hs->oop_klass < 0)
+	    hs->sym_body < 0)
 		return -ENOENT;
 	java_fields(hs, m, lib);
+	if (hs->compact_headers) {
+		int64_t shift;
+
+		if (!vmstructs__constant(vs, "markWord::klass_shift", &shift) || shift <= 0 ||
+		    shift >= 64)
+			return -ENOENT;
+		hs->mark_klass_shift = (int)shift;
+	} else if (hs->oop_klass < 0) {
+		hs->oop_klass = 8;	/* the klass word after the mark (not in 28's table) */
+	}
 	if (hs->f_thread_name <= 0 || hs->f_string_value <= 0)
 		return -EAGAIN;
 	encodings(hs, m, vs);
@@ -163,9 +175,13 @@ int32_t hotspot_int_field(const struct hotspot *hs, uint64_t obj, int32_t off)
 
 uint64_t hotspot_klass(const struct hotspot *hs, uint64_t obj)
 {
-	/* compact headers keep the klass in the mark word: not read */
-	if (!obj || hs->compact_headers)
+	if (!obj)
 		return 0;
+	if (hs->compact_headers) {	/* the narrow klass in the mark word's top bits */
+		uint64_t n = java_read_u64(&hs->mem, obj) >> hs->mark_klass_shift;
+
+		return n ? hs->klass_base + (n << hs->klass_shift) : 0;
+	}
 	if (hs->compressed_klass) {
 		uint32_t n = java_read_u32(&hs->mem, obj + hs->oop_klass);
 

@@ -38,6 +38,7 @@ struct hotspot {
 	bool compressed_oops, compressed_klass, compact_headers;
 	uint64_t oop_base, klass_base;
 	int oop_shift, klass_shift;
+	int mark_klass_shift;		/* compact headers: narrow klass = mark >> this */
 	int64_t thread_blocked;		/* the _thread_blocked state */
 	enum monitor_owner_kind owner_kind;
 	int64_t anonymous_owner;	/* owner value of an LM_LIGHTWEIGHT holder */
