@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Goroutine tracing for one Go process: walks of runtime.allgs (+ uprobes with --precise). */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include "goroutines.h"
 #include "goroutines.skel.h"
 #include "collect/go/go_binary.h"
+#include "collect/go/go_heap.h"
 #include "collect/go/go_offsets.h"
 #include "collect/go/go_tracer.h"
 #include "util/arena.h"
@@ -1327,4 +1329,23 @@ void go_snapshot__free(struct go_snapshot *s)
 	free(s->parked);
 	s->parked = NULL;
 	s->n_parked = 0;
+}
+
+void go_tracer__target(const struct go_tracer *t, struct go_tracer_target *out)
+{
+	*out = (struct go_tracer_target){ .pid = t->pid, .bin = t->bin, .off = &t->off,
+					  .bias = t->bias, .allgs = t->allgs,
+					  .semtable = t->semtable };
+	snprintf(out->exe, sizeof(out->exe), "/proc/%d/exe", t->pid);
+}
+
+_Static_assert(sizeof(struct go_mem_span) == sizeof(struct mem_span) &&
+	       offsetof(struct go_mem_span, ok) == offsetof(struct mem_span, ok),
+	       "go_heap.h's span is the tracer's");
+
+void go_tracer__read(void *tracer, struct go_mem_span *s, size_t n)
+{
+	const struct go_tracer *t = tracer;
+
+	t->read_batch(t, (struct mem_span *)s, n);
 }
