@@ -15,7 +15,7 @@
 #define PAGE_SHIFT	13		/* 8 KiB pages */
 #define ARENA_SHIFT	26		/* 64 MiB arenas (linux/amd64) */
 #define ARENA_PAGES	(1u << (ARENA_SHIFT - PAGE_SHIFT))
-#define MAX_ARENAS	4096		/* 256 GiB of heap */
+#define MAX_ARENAS	1024		/* 64 GiB of heap */
 #define MAX_MODULES	32
 #define MAX_SPECIALS	(1u << 16)	/* finalizer list nodes visited */
 #define SPAN_IN_USE	1		/* mSpanInUse; 2 is mSpanManual (stacks) */
@@ -453,6 +453,10 @@ int go_heap__read(struct go_heap *h, struct go_reader *r, const struct go_heap_o
 		return r->cut ? -E2BIG : -EFAULT;
 	if (!hdr[0] || hdr[1] > hdr[2] || hdr[1] > MAX_SPANS)
 		return -EPROTO;
+	if (r->max_bytes && r->bytes + hdr[1] * (8 + SPAN_READ) > r->max_bytes) {
+		r->cut = true;	/* not even the spans fit the budget */
+		return -E2BIG;
+	}
 	ptrs = malloc((hdr[1] + 1) * sizeof(*ptrs));
 	if (!ptrs)
 		return -ENOMEM;

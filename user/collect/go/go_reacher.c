@@ -121,7 +121,8 @@ int go_reacher__update(struct go_reacher *r, const struct go_snapshot *snap, uin
 	r->n_proofs = 0;
 	err = go_reach__pass(&t, NULL, &r->proofs, &r->n_proofs, &r->stats);
 	*cut = r->stats.cut;
-	r->ran = true;
+	/* a pass that failed (the heap moved under it) is tried again next report */
+	r->ran = !err;
 	r->last_ns = now_ns;
 	r->last_set = set;
 	if (r->verbose)
