@@ -25,6 +25,9 @@
 #define MAX_COND_CHAIN	4096
 #define LOCK_SPAN	24		/* a sema word lies this far at most into its lock */
 #define MAX_CYCLE_NODES	256
+#define SEEN_MAX	16384		/* words a lock waiter sees */
+#define SEEN_HOPS	64		/* objects its stack points to, read */
+#define SEEN_OBJ_MAX	512
 #define GO_G_LEAKED	10		/* _Gleaked, Go 1.26+ */
 
 enum go_wait_kind go_reach__wait_kind(const char *reason)
@@ -588,29 +591,58 @@ static int recheck(struct pass *p)
 	return p->r->cut ? -E2BIG : err;
 }
 
-/* Does the proven sema waiter a hold what b waits for? Its stack keeps a
- * pointer to the lock that holds b's semaphore word. */
-static bool holds(const struct pass *p, const uint8_t *stack, uint64_t len, const struct gor *a,
+/* Does the proven sema waiter a hold what b waits for? Some word it can
+ * see points to the lock that holds b's semaphore word. */
+static bool holds(const struct pass *p, const uint64_t *seen, size_t n, const struct gor *a,
 		  const struct gor *b)
 {
 	uint64_t want = p->objs[b->obj_at], mine = p->objs[a->obj_at];
 
 	if (want == mine)
 		return false;
-	for (uint64_t i = 0; i + 8 <= len; i += 8) {
-		uint64_t w = word(stack, i);
-
-		if (w <= want && want - w <= LOCK_SPAN)
+	for (size_t i = 0; i < n; i++)
+		if (seen[i] <= want && want - seen[i] <= LOCK_SPAN)
 			return true;
-	}
 	return false;
 }
 
+/* The words a waiter sees: its stack from sp up, and one hop further the
+ * small objects its stack points to (a closure's captured locks). At most
+ * SEEN_MAX words. */
+static size_t seen_words(struct pass *p, const struct gor *g, uint64_t *seen)
+{
+	uint64_t len = g->hi > g->sp && g->sp >= g->lo ? g->hi - g->sp : 0, base, bit;
+	size_t n = 0, span, hops = 0;
+	uint8_t obj[SEEN_OBJ_MAX];
+
+	if (len > COND_STACK_READ)
+		len = COND_STACK_READ;
+	if (!len || go_reader__read1(p->r, g->sp, p->buf, len))
+		return 0;
+	for (uint64_t i = 0; i + 8 <= len && n < SEEN_MAX; i += 8)
+		seen[n++] = word(p->buf, i);
+	for (size_t i = 0, stack_n = n; i < stack_n && hops < SEEN_HOPS; i++) {
+		const struct go_span *s;
+
+		if (!go_heap__slot(&p->h, seen[i], &span, &base, &bit))
+			continue;
+		s = &p->h.spans[span];
+		if (s->noscan || s->elemsize > SEEN_OBJ_MAX ||
+		    go_reader__read1(p->r, base, obj, s->elemsize))
+			continue;
+		hops++;
+		for (uint64_t k = 0; k + 8 <= s->elemsize && n < SEEN_MAX; k += 8)
+			seen[n++] = word(obj, k);
+	}
+	return n;
+}
+
 /* Lock waiters in a cycle of holds (AB-BA, A-B-C-A): a deadlock. Small
- * sets only (MAX_CYCLE_NODES); edges from each waiter's own stack. */
+ * sets only (MAX_CYCLE_NODES); edges from what each waiter sees. */
 static void find_cycles(struct pass *p, struct go_proof *pr, size_t n)
 {
 	static uint8_t edge[MAX_CYCLE_NODES][MAX_CYCLE_NODES];
+	static uint64_t seen[SEEN_MAX];
 	size_t idx[MAX_CYCLE_NODES], m = 0;
 
 	for (size_t i = 0; i < n && m < MAX_CYCLE_NODES; i++)
@@ -619,16 +651,12 @@ static void find_cycles(struct pass *p, struct go_proof *pr, size_t n)
 	memset(edge, 0, sizeof(edge));
 	for (size_t a = 0; a < m; a++) {
 		const struct gor *ga = (const struct gor *)(uintptr_t)pr[idx[a]].wait_object;
-		uint64_t len = ga->hi > ga->sp && ga->sp >= ga->lo ? ga->hi - ga->sp : 0;
+		size_t k = seen_words(p, ga, seen);
 
-		if (len > COND_STACK_READ)
-			len = COND_STACK_READ;
-		if (!len || go_reader__read1(p->r, ga->sp, p->buf, len))
-			continue;
 		for (size_t b = 0; b < m; b++) {
 			const struct gor *gb = (const struct gor *)(uintptr_t)pr[idx[b]].wait_object;
 
-			edge[a][b] = a != b && holds(p, p->buf, len, ga, gb);
+			edge[a][b] = a != b && holds(p, seen, k, ga, gb);
 		}
 	}
 	/* transitive closure: a is in a cycle when it reaches itself */
