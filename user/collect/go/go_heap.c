@@ -148,6 +148,35 @@ int go_heap__locate(const struct go_binary *bin, uint64_t bias, struct go_reader
 			  module_plausible, firstmoduledata);
 }
 
+#define MAX_PROCS 4096
+
+/* A []*p whose i-th P has id i. */
+static bool allp_plausible(struct go_reader *r, const struct go_heap_offsets *o, uint64_t a)
+{
+	uint64_t hdr[3], ps[64];
+	int32_t id;
+
+	(void)o;
+	if (a % 8 || go_reader__read1(r, a, hdr, sizeof(hdr)) || !hdr[0] || hdr[0] % 8 ||
+	    !hdr[1] || hdr[1] > hdr[2] || hdr[2] > MAX_PROCS)
+		return false;
+	for (uint64_t i = 0; i < hdr[1] && i < 64; i++) {
+		if (!i && go_reader__read1(r, hdr[0], ps, (hdr[1] < 64 ? hdr[1] : 64) * 8))
+			return false;
+		if (!ps[i] || go_reader__read1(r, ps[i], &id, sizeof(id)) || id != (int32_t)i)
+			return false;
+	}
+	return true;
+}
+
+int go_heap__locate_allp(const struct go_binary *bin, uint64_t bias, struct go_reader *r,
+			 uint64_t *allp)
+{
+	static const char *const funcs[] = { "runtime.procresize", NULL };
+
+	return locate_one(bin, bias, r, NULL, "runtime.allp", funcs, allp_plausible, allp);
+}
+
 /* ---- spans ---- */
 
 static int cmp_span(const void *a, const void *b)
@@ -320,7 +349,15 @@ bool go_heap__slot(const struct go_heap *h, uint64_t p, size_t *span, uint64_t *
 
 	if (p < h->lo || p >= h->hi)
 		return false;
-	pages = arena_pages((struct go_heap *)h, p >> ARENA_SHIFT, false);
+	if (h->last_pages && h->last_arena == p >> ARENA_SHIFT) {
+		pages = h->last_pages;
+	} else {
+		struct go_heap *mh = (struct go_heap *)h;	/* the cache only */
+
+		pages = arena_pages(mh, p >> ARENA_SHIFT, false);
+		mh->last_arena = p >> ARENA_SHIFT;
+		mh->last_pages = pages;
+	}
 	if (!pages || !(idx = pages[(p >> PAGE_SHIFT) & (ARENA_PAGES - 1)]))
 		return false;
 	s = &h->spans[idx - 1];

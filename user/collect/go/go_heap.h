@@ -72,6 +72,8 @@ struct go_heap {
 	uint64_t *arenas;		/* arena numbers (addr >> 26), sorted */
 	uint32_t **pages;
 	size_t n_arenas;
+	uint64_t last_arena;		/* lookup cache: most pointers stay in one arena */
+	uint32_t *last_pages;
 	struct go_range ranges[GO_HEAP_MAX_RANGES];	/* module data and bss */
 	size_t n_ranges;
 	uint64_t *fin_roots;		/* objects and funcs finalizers keep */
@@ -84,6 +86,11 @@ struct go_heap {
  * code that references them and checked against live memory. */
 int go_heap__locate(const struct go_binary *bin, uint64_t bias, struct go_reader *r,
 		    const struct go_heap_offsets *o, uint64_t *mheap, uint64_t *firstmoduledata);
+
+/* Where runtime.allp (the []*p of the scheduler's Ps) is: .symtab, else
+ * the data runtime.procresize references whose Ps carry their own index. */
+int go_heap__locate_allp(const struct go_binary *bin, uint64_t bias, struct go_reader *r,
+			 uint64_t *allp);
 
 /* Reads the spans, their allocation bits, the module ranges and the
  * finalizer roots. 0, -ENOMEM, -EFAULT (the runtime's structures could not

@@ -414,6 +414,7 @@ out:
 #define SPECIAL_124 .special_kind = 16, .special_offset = 8, .specialfinalizer_fn = 24
 #define MODULE(next) .md_data = 208, .md_edata = 216, .md_bss = 224, .md_ebss = 232, .md_next = next
 #define WAITS(c, elem) .sudog_c_word = c, .sudog_elem_word = elem, .cond_notify = 16, .notify_head = 16
+#define WBBUF(off) .p_wbbuf = off, .p_wbbuf_size = 4112
 
 struct heap_row {
 	int minor;
@@ -421,13 +422,13 @@ struct heap_row {
 };
 
 static const struct heap_row heap_rows[] = {
-	{19, {SPAN_119, SPECIAL_119, MODULE(544), WAITS(80, 24)}},
-	{21, {SPAN_121, SPECIAL_119, MODULE(584), WAITS(80, 24)}},
-	{22, {SPAN_122, SPECIAL_119, MODULE(584), WAITS(80, 24)}},
-	{23, {SPAN_122, SPECIAL_119, MODULE(576), WAITS(80, 24)}},
-	{24, {SPAN_122, SPECIAL_124, MODULE(576), WAITS(80, 24)}},
-	{26, {SPAN_122, SPECIAL_124, MODULE(584), WAITS(96, 32)}},
-	{27, {SPAN_122, SPECIAL_124, MODULE(560), WAITS(96, 32)}},
+	{19, {SPAN_119, SPECIAL_119, MODULE(544), WAITS(80, 24), WBBUF(4712)}},
+	{21, {SPAN_121, SPECIAL_119, MODULE(584), WAITS(80, 24), WBBUF(4712)}},
+	{22, {SPAN_122, SPECIAL_119, MODULE(584), WAITS(80, 24), WBBUF(4744)}},
+	{23, {SPAN_122, SPECIAL_119, MODULE(576), WAITS(80, 24), WBBUF(4720)}},
+	{24, {SPAN_122, SPECIAL_124, MODULE(576), WAITS(80, 24), WBBUF(4720)}},
+	{26, {SPAN_122, SPECIAL_124, MODULE(584), WAITS(96, 32), WBBUF(9552)}},
+	{27, {SPAN_122, SPECIAL_124, MODULE(560), WAITS(96, 32), WBBUF(9552)}},
 };
 
 int go_heap_offsets__from_table(int minor, struct go_heap_offsets *h)
@@ -475,12 +476,13 @@ static const struct heap_field heap_fields[] = {
 	HF("sudog.elem", "runtime.sudog", "elem", sudog_elem_word),
 	HF("Cond.notify", "sync.Cond", "notify", cond_notify),
 	HF("notifyList.head", "runtime.notifyList", "head", notify_head),
+	HF("p.wbBuf", "runtime.p", "wbBuf", p_wbbuf),
 };
 
-#define N_HEAP_STRUCTS 8
+#define N_HEAP_STRUCTS 9
 static const char *const heap_structs[N_HEAP_STRUCTS] = {
 	"runtime.mheap", "runtime.mspan", "runtime.special", "runtime.specialfinalizer",
-	"runtime.moduledata", "runtime.sudog", "sync.Cond", "runtime.notifyList",
+	"runtime.moduledata", "runtime.sudog", "sync.Cond", "runtime.notifyList", "runtime.p",
 };
 
 /* The named structs' DIEs, found in one pass over the CUs. */
@@ -536,6 +538,7 @@ static long heap_member(Dwarf_Die *s, const char *name, int *size)
 static int heap_fields_fill(Dwarf_Die *dies, const bool *found, struct go_heap_offsets *h)
 {
 	h->cond_notify = 16;
+	h->notify_head = 16;
 	for (size_t i = 0; i < N(heap_fields); i++) {
 		const struct heap_field *f = &heap_fields[i];
 		int k = 0, size = 0;
@@ -543,15 +546,18 @@ static int heap_fields_fill(Dwarf_Die *dies, const bool *found, struct go_heap_o
 
 		while (k < N_HEAP_STRUCTS && strcmp(heap_structs[k], f->strct))
 			k++;
-		/* sync.Cond is described only in programs that use it: its
-		 * notifyList follows the Locker interface (16) in every version */
-		if (k < N_HEAP_STRUCTS && !found[k] && !strcmp(f->strct, "sync.Cond"))
+		/* sync.Cond and notifyList are described only in programs that
+		 * use them: 16 in every version (the defaults set above) */
+		if (k < N_HEAP_STRUCTS && !found[k] &&
+		    (!strcmp(f->strct, "sync.Cond") || !strcmp(f->strct, "runtime.notifyList")))
 			continue;
 		if (k == N_HEAP_STRUCTS || !found[k] || (v = heap_member(&dies[k], f->member, &size)) < 0)
 			return -ENOENT;
 		*(uint32_t *)((char *)h + f->at) = (uint32_t)v;
 		if (f->at == offsetof(struct go_heap_offsets, span_freeindex))
 			h->span_index_size = (uint8_t)size;
+		if (f->at == offsetof(struct go_heap_offsets, p_wbbuf))
+			h->p_wbbuf_size = (uint32_t)size;
 	}
 	return h->span_index_size == 2 || h->span_index_size == 8 ? 0 : -ENOENT;
 }

@@ -116,6 +116,9 @@ struct go_heap_offsets {
 	uint32_t sudog_c_word, sudog_elem_word;
 	uint32_t cond_notify;	/* sync.Cond.notify (runtime notifyList) */
 	uint32_t notify_head;	/* notifyList.head *sudog */
+	/* p.wbBuf: the write barrier's buffer of pointers seen during the last
+	 * GC, stale afterwards: not scanned */
+	uint32_t p_wbbuf, p_wbbuf_size;
 };
 
 /* Fills h from the table for Go 1.minor; -ENOTSUP without a row. */

@@ -76,6 +76,15 @@ struct pass {
 	size_t n_objs, cap_objs;
 	uint64_t *opaque;		/* sorted: slots marked but never scanned */
 	size_t n_opaque, cap_opaque;
+	uint8_t *span_opaque;		/* per span: holds an opaque slot */
+	/* small-object spans with marked slots not scanned yet: read whole
+	 * (one 8 KiB+ read instead of one per object) */
+	uint32_t *dirty;
+	size_t n_dirty, cap_dirty;
+	uint8_t *queued;		/* per span: in dirty */
+	uint8_t *scanned;		/* a bit per slot */
+	uint64_t *ps;			/* the Ps (allp), sorted: their wbBuf is skipped */
+	size_t n_ps;
 	struct item *work;
 	size_t n_work, cap_work;
 	struct sema_wait *sema;		/* sorted by g */
@@ -356,10 +365,31 @@ static int read_sync_waits(struct pass *p)
 	return err;
 }
 
+/* The Ps of allp, sorted (none when allp is unknown or unreadable). */
+static int read_ps(struct pass *p)
+{
+	uint64_t hdr[3];
+
+	if (!p->t->allp || go_reader__read1(p->r, p->t->allp, hdr, sizeof(hdr)) ||
+	    !hdr[1] || hdr[1] > hdr[2] || hdr[1] > 4096)
+		return 0;
+	p->ps = malloc(hdr[1] * sizeof(*p->ps));
+	if (!p->ps)
+		return -ENOMEM;
+	if (go_reader__read1(p->r, hdr[0], p->ps, hdr[1] * sizeof(*p->ps)))
+		return 0;
+	p->n_ps = hdr[1];
+	qsort(p->ps, p->n_ps, sizeof(*p->ps), cmp_u64);
+	return 0;
+}
+
 /* A wait whose object was not found is not judged: the goroutine is a root. */
 static int read_wait_objects(struct pass *p)
 {
-	int err = read_semtable(p);
+	int err = read_ps(p);
+
+	if (!err)
+		err = read_semtable(p);
 
 	if (!err)
 		err = read_chan_waits(p);
@@ -375,6 +405,21 @@ static int read_wait_objects(struct pass *p)
 	}
 	if (!err)
 		qsort(p->opaque, p->n_opaque, sizeof(*p->opaque), cmp_u64);
+	/* most slots are in spans without any opaque one: skip the search */
+	p->span_opaque = err ? NULL : calloc(p->h.n_spans + 1, 1);
+	p->queued = err ? NULL : calloc(p->h.n_spans + 1, 1);
+	p->scanned = p->queued ? calloc(p->h.n_bits / 8 + 16, 1) : NULL;
+	if (!p->scanned) {	/* one read per object then */
+		free(p->queued);
+		p->queued = NULL;
+	}
+	for (size_t i = 0; p->span_opaque && i < p->n_opaque; i++) {
+		uint64_t base, bit;
+		size_t span;
+
+		if (go_heap__slot(&p->h, p->opaque[i], &span, &base, &bit))
+			p->span_opaque[span] = 1;
+	}
 	return err;
 }
 
@@ -401,8 +446,10 @@ static int push_range(struct pass *p, uint64_t addr, uint64_t len)
 	return 0;
 }
 
-static bool is_opaque(const struct pass *p, uint64_t base)
+static bool is_opaque(const struct pass *p, size_t span, uint64_t base)
 {
+	if (p->span_opaque && !p->span_opaque[span])
+		return false;
 	return sorted_find(p->opaque, p->n_opaque, sizeof(base), &base, cmp_u64) != NULL;
 }
 
@@ -423,9 +470,85 @@ static int mark(struct pass *p, uint64_t w, bool force)
 	p->h.marks[bit / 8] |= 1u << (bit % 8);
 	p->marked += !was;
 	s = &p->h.spans[span];
-	if (s->noscan || (!force && is_opaque(p, base)))
+	if (s->noscan || (!force && is_opaque(p, span, base)))
 		return 0;
-	return push_range(p, base, s->elemsize);
+	if (force || s->nelems == 1 || !p->queued)
+		return push_range(p, base, s->elemsize);
+	if (p->queued[span])
+		return 0;
+	if (ARRAY_RESERVE(p->dirty, p->cap_dirty, p->n_dirty + 1))
+		return -ENOMEM;
+	p->queued[span] = 1;
+	p->dirty[p->n_dirty++] = (uint32_t)span;
+	return 0;
+}
+
+static int scan_words(struct pass *p, const uint8_t *b, uint64_t len);
+
+/* An object (or the start of one) at addr read into b: a P's write
+ * barrier buffer, stale pointers of the last GC, is left out. */
+static int scan_object(struct pass *p, uint64_t addr, const uint8_t *b, uint64_t len)
+{
+	uint64_t off = p->t->heap->p_wbbuf, end = off + p->t->heap->p_wbbuf_size;
+	int err;
+
+	if (!p->n_ps || !off || len < end ||
+	    !sorted_find(p->ps, p->n_ps, sizeof(addr), &addr, cmp_u64))
+		return scan_words(p, b, len);
+	err = scan_words(p, b, off);
+	return err ? err : scan_words(p, b + end, len - end);
+}
+
+/* The marked, unscanned, non-opaque slots of a span read whole. */
+static int scan_span(struct pass *p, size_t span, const uint8_t *b)
+{
+	const struct go_span *s = &p->h.spans[span];
+	int err = 0;
+
+	for (uint32_t e = 0; e < s->nelems && !err; e++) {
+		uint64_t bit = s->bit + e, base = s->start + e * s->elemsize;
+		uint8_t m = 1u << (bit % 8);
+
+		if (!(p->h.marks[bit / 8] & m) || (p->scanned[bit / 8] & m))
+			continue;
+		p->scanned[bit / 8] |= m;
+		if (!p->span_opaque || !p->span_opaque[span] || !is_opaque(p, span, base))
+			err = scan_object(p, base, b + e * s->elemsize, s->elemsize);
+	}
+	return err;
+}
+
+/* Reads and scans dirty spans, 1 MiB at a time. */
+static int drain_spans(struct pass *p)
+{
+	struct go_mem_span ms[BATCH_ITEMS];
+	uint32_t idx[BATCH_ITEMS];
+	int err = 0;
+
+	while (!err && p->n_dirty && !over_budget(p)) {
+		size_t k = 0, used = 0;
+
+		while (p->n_dirty && k < BATCH_ITEMS) {
+			const struct go_span *s = &p->h.spans[p->dirty[p->n_dirty - 1]];
+			uint64_t len = s->limit - s->start;
+
+			if (used + len > BATCH_BYTES && k)
+				break;
+			idx[k] = p->dirty[--p->n_dirty];
+			p->queued[idx[k]] = 0;
+			if (len > BATCH_BYTES) {	/* a multi-page span of small slots */
+				err = push_range(p, s->start, len);
+				continue;
+			}
+			ms[k++] = (struct go_mem_span){ s->start, p->buf + used, len, false };
+			used += len;
+		}
+		go_reader__read(p->r, ms, k);
+		for (size_t j = 0; j < k && !err; j++)
+			if (ms[j].ok)
+				err = scan_span(p, idx[j], ms[j].buf);
+	}
+	return err;
 }
 
 static int scan_words(struct pass *p, const uint8_t *b, uint64_t len)
@@ -447,7 +570,11 @@ static int drain(struct pass *p)
 	struct go_mem_span ms[BATCH_ITEMS];
 	int err = 0;
 
-	while (!err && p->n_work && !over_budget(p)) {
+	while (!err && (p->n_work || p->n_dirty) && !over_budget(p)) {
+		if (!p->n_work) {
+			err = drain_spans(p);
+			continue;
+		}
 		size_t k = 0, used = 0;
 
 		while (p->n_work && k < BATCH_ITEMS &&
@@ -460,7 +587,7 @@ static int drain(struct pass *p)
 		go_reader__read(p->r, ms, k);
 		for (size_t j = 0; j < k && !err; j++)
 			if (ms[j].ok)
-				err = scan_words(p, ms[j].buf, ms[j].len);
+				err = scan_object(p, ms[j].addr, ms[j].buf, ms[j].len);
 	}
 	return err ? err : over_budget(p) ? -E2BIG : 0;
 }
@@ -719,6 +846,11 @@ static void pass_free(struct pass *p)
 	free(p->gs);
 	free(p->objs);
 	free(p->opaque);
+	free(p->span_opaque);
+	free(p->dirty);
+	free(p->queued);
+	free(p->scanned);
+	free(p->ps);
 	free(p->work);
 	free(p->sema);
 	free(p->buf);

@@ -55,6 +55,7 @@ struct go_reach_target {
 	const struct go_offsets *g;		/* struct g, sudog, wait reason names */
 	const struct go_heap_offsets *heap;
 	uint64_t mheap, firstmoduledata, allgs, semtable;
+	uint64_t allp;		/* 0 = unknown: Ps scanned whole, write barrier buffers too */
 };
 
 struct go_reach_opts {

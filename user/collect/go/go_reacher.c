@@ -15,7 +15,7 @@ struct go_reacher {
 	struct go_tracer_target tt;
 	struct go_heap_offsets heap;
 	struct go_reader reader;
-	uint64_t mheap, firstmoduledata;
+	uint64_t mheap, firstmoduledata, allp;
 	bool verbose, ran;
 	uint64_t last_ns, last_set;
 	struct go_proof *proofs;
@@ -60,10 +60,12 @@ struct go_reacher *go_reacher__new(struct go_tracer *t, bool verbose, char *err,
 			 strerror(-ret));
 		goto fail;
 	}
+	if (go_heap__locate_allp(r->tt.bin, r->tt.bias, &r->reader, &r->allp))
+		r->allp = 0;	/* stale write barrier buffers can hide proofs */
 	if (verbose)
 		fprintf(stderr, "go: pid %d reachability: heap offsets from %s, mheap_ at %#" PRIx64
-			", firstmoduledata at %#" PRIx64 "\n", r->tt.pid, r->heap.source, r->mheap,
-			r->firstmoduledata);
+			", firstmoduledata at %#" PRIx64 ", allp at %#" PRIx64 "\n", r->tt.pid,
+			r->heap.source, r->mheap, r->firstmoduledata, r->allp);
 	return r;
 fail:
 	free(r);
@@ -101,7 +103,7 @@ int go_reacher__update(struct go_reacher *r, const struct go_snapshot *snap, uin
 	struct go_reach_target t = {
 		.reader = &r->reader, .g = r->tt.off, .heap = &r->heap, .mheap = r->mheap,
 		.firstmoduledata = r->firstmoduledata, .allgs = r->tt.allgs,
-		.semtable = r->tt.semtable,
+		.semtable = r->tt.semtable, .allp = r->allp,
 	};
 	uint64_t set = candidate_set(snap);
 	int err;
