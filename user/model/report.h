@@ -63,7 +63,7 @@ struct thread_report {
 	int n_user;
 	struct frame *kernel_stack;
 	int n_kernel;
-	int stack_err;			/* 0, or -errno of a failed capture (README
+	int stack_err;			/* 0, or -errno of a failed capture (docs/outputs.md
 					 * "Drops": -EAGAIN over the cap, -ESTALE ran,
 					 * -ESRCH exited, -ENODATA no frame) */
 	bool stack_deferred;		/* not captured for the per-report cap:
