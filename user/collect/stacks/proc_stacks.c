@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect/stacks/proc_stacks.h"
+#include "collect/threads/lockgraph.h"
+#include "util/foreign_file.h"
+
+int proc_kstack_parse(const char *text, char **frames, int max)
+{
+	int n = 0;
+
+	for (const char *line = text; line && *line && n < max;) {
+		const char *eol = strchr(line, '\n'), *sym = strstr(line, "] ");
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+
+		if (sym && sym < line + len) {
+			const char *end;
+
+			sym += 2;
+			end = memchr(sym, '/', len - (sym - line));	/* "+0xoff/0xsize" */
+			if (!end)
+				end = line + len;
+			if (end > sym && (frames[n] = strndup(sym, end - sym)))
+				n++;
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	return n;
+}
+
+/* A /proc text of tid, read whole (bounded), or NULL with *err set. */
+static char *task_text(uint32_t pid, uint32_t tid, const char *name, int *err)
+{
+	char path[80], *buf = NULL;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/task/%" PRIu32 "/%s", pid, tid, name);
+	*err = foreign_read(path, FOREIGN_PROC_TEXT, 0, &buf, &len, NULL, NULL, 0);
+	if (*err) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The voluntary switch count of tid, or -errno. */
+static int64_t task_nvcsw(uint32_t pid, uint32_t tid)
+{
+	int err;
+	char *text = task_text(pid, tid, "status", &err), *at;
+	int64_t v = -EINVAL;
+
+	if (!text)
+		return err == -ENOENT ? -ESRCH : err;
+	at = strstr(text, "\nvoluntary_ctxt_switches:");
+	if (at)
+		v = strtoll(at + sizeof("\nvoluntary_ctxt_switches:") - 1, NULL, 10);
+	free(text);
+	return v;
+}
+
+/* Fill rec's registers from the syscall file; 0 or -errno. */
+static int task_regs(const struct proc_stack_want *w, struct lt_stack_rec *rec)
+{
+	int err;
+	char *text = task_text(w->pid, w->tid, "syscall", &err);
+	uint64_t sp, pc;
+
+	if (!text)
+		return err == -ENOENT ? -ESRCH : err;
+	err = parse_syscall_sp_pc(text, &sp, &pc);
+	free(text);
+	if (err)
+		return err == -EAGAIN ? -ESTALE : err;
+	memset(rec, 0, sizeof(*rec));
+	rec->type = LT_REC_STACK;
+	rec->tid = w->tid;
+	rec->tgid = w->pid;
+	rec->nvcsw = w->nvcsw;
+	rec->ip = pc;
+	rec->sp = sp;
+	rec->kstack_err = -EOPNOTSUPP;	/* the frames come as text */
+	return 0;
+}
+
+/* The stack of one thread; 0 or its miss code. */
+static int read_one(const struct proc_stack_want *w, bool kernel, int max_depth,
+		    struct lt_stack_rec *rec, char **kframes, int *n_kframes)
+{
+	int64_t before = task_nvcsw(w->pid, w->tid), after;
+	int err;
+
+	*n_kframes = 0;
+	if (before < 0)
+		return (int)before;
+	if ((uint64_t)before != w->nvcsw)
+		return -ESTALE;
+	err = task_regs(w, rec);
+	if (err)
+		return err;
+	if (kernel) {
+		char *text = task_text(w->pid, w->tid, "stack", &err);
+
+		if (text)	/* unreadable (no CONFIG_STACKTRACE): user stack only */
+			*n_kframes = proc_kstack_parse(text, kframes, max_depth);
+		free(text);
+	}
+	after = task_nvcsw(w->pid, w->tid);
+	if (after != before) {
+		for (int i = 0; i < *n_kframes; i++)
+			free(kframes[i]);
+		*n_kframes = 0;
+		return after < 0 ? (int)after : -ESTALE;
+	}
+	return 0;
+}
+
+int proc_stacks_read(const struct proc_stack_want *w, size_t n, bool kernel, int max_depth,
+		     proc_stack_cb cb, void *ctx, int *miss)
+{
+	struct lt_stack_rec *rec = malloc(sizeof(*rec));
+	char **kframes = calloc(max_depth > 0 ? max_depth : 1, sizeof(*kframes));
+
+	if (!rec || !kframes) {
+		free(rec);
+		free(kframes);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int n_k;
+
+		miss[i] = read_one(&w[i], kernel, max_depth, rec, kframes, &n_k);
+		if (miss[i])
+			continue;
+		cb(ctx, rec, kframes, n_k);
+		for (int k = 0; k < n_k; k++)
+			free(kframes[k]);
+	}
+	free(rec);
+	free(kframes);
+	return 0;
+}
