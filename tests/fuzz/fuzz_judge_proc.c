@@ -25,12 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)parse_syscall_line(s, &w);
 	{
 		uint64_t sp, pc;
-		char *frames[8];
-		int n = proc_kstack_parse(s, frames, 8);
+		struct frame_builder b = {};
 
+		(void)proc_kstack_parse(s, &b, 8);
+		frame_builder__free(&b);
 		(void)parse_syscall_sp_pc(s, &sp, &pc);
-		for (int i = 0; i < n; i++)
-			free(frames[i]);
 	}
 	(void)socket_inode(s);
 	{

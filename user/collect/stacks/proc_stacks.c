@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,23 +10,42 @@
 #include "collect/threads/lockgraph.h"
 #include "util/foreign_file.h"
 
-int proc_kstack_parse(const char *text, char **frames, int max)
+#define KSYM_NAME_MAX	512	/* the kernel's own is 512 since 6.1 */
+
+/* "name+0xoff/0xsize" of one line into fr (name copied into buf). */
+static bool kstack_line(const char *line, size_t len, char *buf, size_t size, struct frame *fr)
 {
+	const char *sym = memmem(line, len, "] ", 2), *plus, *end = line + len;
+	char *after;
+
+	if (!sym)
+		return false;
+	sym += 2;
+	plus = memchr(sym, '+', end - sym);
+	if (!plus || plus == sym || (size_t)(plus - sym) >= size)
+		return false;
+	memcpy(buf, sym, plus - sym);
+	buf[plus - sym] = '\0';
+	errno = 0;
+	*fr = (struct frame){ .kind = FRAME_KERNEL, .function = buf,
+			      .offset = strtoull(plus + 1, &after, 16) };
+	return !errno && after > plus + 1 && after <= end;
+}
+
+int proc_kstack_parse(const char *text, struct frame_builder *b, int max)
+{
+	char name[KSYM_NAME_MAX];
 	int n = 0;
 
 	for (const char *line = text; line && *line && n < max;) {
-		const char *eol = strchr(line, '\n'), *sym = strstr(line, "] ");
+		const char *eol = strchr(line, '\n');
 		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+		struct frame fr;
 
-		if (sym && sym < line + len) {
-			const char *end;
-
-			sym += 2;
-			end = memchr(sym, '/', len - (sym - line));	/* "+0xoff/0xsize" */
-			if (!end)
-				end = line + len;
-			if (end > sym && (frames[n] = strndup(sym, end - sym)))
-				n++;
+		if (kstack_line(line, len, name, sizeof(name), &fr)) {
+			if (frame_builder__push(b, &fr))
+				return -ENOMEM;
+			n++;
 		}
 		line = eol ? eol + 1 : NULL;
 	}
@@ -89,12 +109,12 @@ static int task_regs(const struct proc_stack_want *w, struct lt_stack_rec *rec)
 
 /* The stack of one thread; 0 or its miss code. */
 static int read_one(const struct proc_stack_want *w, bool kernel, int max_depth,
-		    struct lt_stack_rec *rec, char **kframes, int *n_kframes)
+		    struct lt_stack_rec *rec, struct frame_builder *b)
 {
 	int64_t before = task_nvcsw(w->pid, w->tid), after;
 	int err;
 
-	*n_kframes = 0;
+	frame_builder__reset(b);
 	if (before < 0)
 		return (int)before;
 	if ((uint64_t)before != w->nvcsw)
@@ -105,17 +125,14 @@ static int read_one(const struct proc_stack_want *w, bool kernel, int max_depth,
 	if (kernel) {
 		char *text = task_text(w->pid, w->tid, "stack", &err);
 
-		if (text)	/* unreadable (no CONFIG_STACKTRACE): user stack only */
-			*n_kframes = proc_kstack_parse(text, kframes, max_depth);
+		/* unreadable (CAP_SYS_ADMIN, CONFIG_STACKTRACE): user stack only */
+		if (text && proc_kstack_parse(text, b, max_depth) < 0)
+			frame_builder__reset(b);
 		free(text);
 	}
 	after = task_nvcsw(w->pid, w->tid);
-	if (after != before) {
-		for (int i = 0; i < *n_kframes; i++)
-			free(kframes[i]);
-		*n_kframes = 0;
+	if (after != before)
 		return after < 0 ? (int)after : -ESTALE;
-	}
 	return 0;
 }
 
@@ -123,24 +140,16 @@ int proc_stacks_read(const struct proc_stack_want *w, size_t n, bool kernel, int
 		     proc_stack_cb cb, void *ctx, int *miss)
 {
 	struct lt_stack_rec *rec = malloc(sizeof(*rec));
-	char **kframes = calloc(max_depth > 0 ? max_depth : 1, sizeof(*kframes));
+	struct frame_builder b = {};
 
-	if (!rec || !kframes) {
-		free(rec);
-		free(kframes);
+	if (!rec)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < n; i++) {
-		int n_k;
-
-		miss[i] = read_one(&w[i], kernel, max_depth, rec, kframes, &n_k);
-		if (miss[i])
-			continue;
-		cb(ctx, rec, kframes, n_k);
-		for (int k = 0; k < n_k; k++)
-			free(kframes[k]);
+		miss[i] = read_one(&w[i], kernel, max_depth, rec, &b);
+		if (!miss[i])
+			cb(ctx, rec, b.n ? b.frames : NULL, b.n);
 	}
+	frame_builder__free(&b);
 	free(rec);
-	free(kframes);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "leaktrace.h"
+#include "model/frame.h"
 
 struct proc_stack_want {
 	uint32_t pid, tid;
@@ -22,10 +23,10 @@ struct proc_stack_want {
 
 /* One thread's stack: rec as the capture iterator makes it, with no stack
  * bytes (the unwinder reads /proc/PID/mem) and no kernel addresses; the
- * kernel frames ("func+0xoff") in kframes[0..n_kframes), the callee's to
- * keep (it frees them, and may take them by setting them to NULL). */
-typedef void (*proc_stack_cb)(void *ctx, const struct lt_stack_rec *rec, char **kframes,
-			      int n_kframes);
+ * kernel frames in kframes[0..n_kframes) (valid during the call; NULL
+ * when kernel stacks were not asked for or not readable). */
+typedef void (*proc_stack_cb)(void *ctx, const struct lt_stack_rec *rec,
+			      const struct frame *kframes, int n_kframes);
 
 /* Read the stacks of w[0..n) (kernel stacks when kernel is set, at most
  * max_depth frames), calling cb for each one read. miss[i] gets 0, or why
@@ -35,8 +36,9 @@ int proc_stacks_read(const struct proc_stack_want *w, size_t n, bool kernel, int
 		     proc_stack_cb cb, void *ctx, int *miss);
 
 /* Parse /proc/PID/task/TID/stack text ("[<0>] futex_wait_queue_me+0xc4/0x120"
- * per line) into at most max malloc'ed "futex_wait_queue_me+0xc4" frames.
- * Returns their number (lines that are not frames are skipped). */
-int proc_kstack_parse(const char *text, char **frames, int max);
+ * per line) into at most max kernel frames (function, offset) appended to
+ * b. Returns their number (lines that are not frames are skipped), or
+ * -ENOMEM. */
+int proc_kstack_parse(const char *text, struct frame_builder *b, int max);
 
 #endif
