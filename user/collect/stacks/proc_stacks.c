@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collect/procfs/procfs.h"
 #include "collect/stacks/proc_stacks.h"
 #include "collect/threads/lockgraph.h"
-#include "util/foreign_file.h"
 
 #define KSYM_NAME_MAX	512	/* the kernel's own is 512 since 6.1 */
 
@@ -52,48 +52,36 @@ int proc_kstack_parse(const char *text, struct frame_builder *b, int max)
 	return n;
 }
 
-/* A /proc text of tid, read whole (bounded), or NULL with *err set. */
-static char *task_text(uint32_t pid, uint32_t tid, const char *name, int *err)
-{
-	char path[80], *buf = NULL;
-	size_t len;
-
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/task/%" PRIu32 "/%s", pid, tid, name);
-	*err = foreign_read(path, FOREIGN_PROC_TEXT, 0, &buf, &len, NULL, NULL, 0);
-	if (*err) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
-/* The voluntary switch count of tid, or -errno. */
+/* The voluntary switch count of tid, or -errno (-ESRCH: gone). */
 static int64_t task_nvcsw(uint32_t pid, uint32_t tid)
 {
-	int err;
-	char *text = task_text(pid, tid, "status", &err), *at;
-	int64_t v = -EINVAL;
+	char status[4096];
+	ssize_t n = procfs__read_buf(pid, tid, "status", status, sizeof(status));
+	const char *v;
+	char *end;
+	int64_t nv;
 
-	if (!text)
-		return err == -ENOENT ? -ESRCH : err;
-	at = strstr(text, "\nvoluntary_ctxt_switches:");
-	if (at)
-		v = strtoll(at + sizeof("\nvoluntary_ctxt_switches:") - 1, NULL, 10);
-	free(text);
-	return v;
+	if (n < 0)
+		return n;
+	v = procfs__status_field(status, "voluntary_ctxt_switches");
+	if (!v)
+		return -EINVAL;
+	errno = 0;
+	nv = strtoll(v, &end, 10);
+	return errno || end == v || nv < 0 ? -EINVAL : nv;
 }
 
 /* Fill rec's registers from the syscall file; 0 or -errno. */
 static int task_regs(const struct proc_stack_want *w, struct lt_stack_rec *rec)
 {
-	int err;
-	char *text = task_text(w->pid, w->tid, "syscall", &err);
+	char text[256];
+	ssize_t n = procfs__read_buf(w->pid, w->tid, "syscall", text, sizeof(text));
 	uint64_t sp, pc;
+	int err;
 
-	if (!text)
-		return err == -ENOENT ? -ESRCH : err;
+	if (n < 0)
+		return n;
 	err = parse_syscall_sp_pc(text, &sp, &pc);
-	free(text);
 	if (err)
 		return err == -EAGAIN ? -ESTALE : err;
 	memset(rec, 0, sizeof(*rec));
@@ -123,10 +111,12 @@ static int read_one(const struct proc_stack_want *w, bool kernel, int max_depth,
 	if (err)
 		return err;
 	if (kernel) {
-		char *text = task_text(w->pid, w->tid, "stack", &err);
+		char *text = NULL;
+		size_t len;
 
 		/* unreadable (CAP_SYS_ADMIN, CONFIG_STACKTRACE): user stack only */
-		if (text && proc_kstack_parse(text, b, max_depth) < 0)
+		if (!procfs__read(w->pid, w->tid, "stack", &text, &len) &&
+		    proc_kstack_parse(text, b, max_depth) < 0)
 			frame_builder__reset(b);
 		free(text);
 	}
