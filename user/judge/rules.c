@@ -76,6 +76,15 @@ static bool leak_growing(const struct judged *j)
 	return !j->f->objects_known && j->f->kind == UNIT_GOROUTINE && !j->s->departures;
 }
 
+/* Threads grouped by their wait only because their stacks wait for the
+ * next report (over the per-report capture cap, or its deadline): their
+ * shape is no evidence, since the sites their stacks give are not known
+ * yet (a fixed pool of 30,000 threads read as "arrived over time"). */
+static bool awaiting_stacks(const struct judged *j)
+{
+	return j->s->stacks_deferred && j->s->stacks_deferred >= j->s->n_threads;
+}
+
 static bool leak_spread(const struct judged *j)
 {
 	return leak_common(j) && j->private_objs && spread(j);
@@ -215,6 +224,7 @@ static const struct rule rules[] = {
 	{ VERDICT_IDLE, "joins threads that are still running", joining_running },
 	{ VERDICT_IDLE, "waits for signals", signal_wait },
 	{ VERDICT_IDLE, "waits for its child", child_wait },
+	{ VERDICT_IDLE, "stacks not captured yet (over the per-report cap): judged by its stacks next report", awaiting_stacks },
 	{ VERDICT_LEAK, "parked units keep arriving on private objects, more than leave", leak_growing },
 	{ VERDICT_LEAK, "parked units arrived over time on private objects and none left", leak_spread },
 	{ VERDICT_LEAK, "a pile of parked units, each on a private object, none leaving", leak_pile },
