@@ -28,6 +28,7 @@ enum drop_reason {
 	DROP_PYTHON_WALKS_CUT,	/* Python frame chains longer than PY_MAX_FRAMES */
 	DROP_DEADLINE_CUT,	/* left for the next report: its deadline passed */
 	DROP_JAVA_WALKS_FAILED,	/* JVMs whose thread list could not be read */
+	DROP_JAVA_FRAMES_UNAVAILABLE,	/* Java stacks not walked (marker frame left) */
 	DROP_MAX,
 };
 

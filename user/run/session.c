@@ -248,6 +248,8 @@ static int open_consumers(struct session *s)
 		fprintf(stderr, "leaktrace: out of memory\n");
 		return -ENOMEM;
 	}
+	if (s->stacks)
+		stack_capture__set_java(s->stacks, s->java);
 	if (o->go_mode >= 0) {
 		struct go_report_opts gopts = {
 			.pids = o->pids, .n_pids = o->n_pids, .force = o->go_mode > 0,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "collect/java/hotspot_threads.h"
+#include "collect/java/java_frames.h"
 #include "collect/java/java_proc.h"
 #include "collect/java/java_report.h"
 #include "collect/java/jvm_lib.h"
@@ -29,6 +30,8 @@ struct jvm {
 	struct jvm_lib lib;
 	struct vmstructs *vs;
 	struct hotspot hs;
+	struct java_frame_offsets fo;
+	bool frames_ok;			/* fo resolved: Java frames can be walked */
 	struct java_thread *threads;	/* this report's walk, by tid */
 	size_t n_threads;
 	bool walked;
@@ -130,6 +133,8 @@ static void jvm_probe(struct jvm *j)
 	err = hotspot_init(&j->hs, &m, j->vs, &j->lib);
 	if (err != -EAGAIN)
 		j->status = err ? JVM_NONE : JVM_READY;
+	if (!err)
+		j->frames_ok = !java_frames_init(&j->fo, &j->hs, j->vs);
 }
 
 static int cmp_tid(const void *a, const void *b)
@@ -333,4 +338,66 @@ int java_report__collect(struct java_report *jr, struct report *r)
 	if (r->n_threads != before)
 		report_sort(r);
 	return mark_threads(jr, r);
+}
+
+/* A native frame the unwinder left unnamed: "0x7f..." in the code cache. */
+static bool code_frame(const struct jvm *j, const char *f)
+{
+	char *end;
+	unsigned long long a;
+
+	if (strncmp(f, "0x", 2))
+		return false;
+	a = strtoull(f + 2, &end, 16);
+	return *end == '\0' && java_frames_in_code(&j->fo, a);
+}
+
+/* frames with [from, to) replaced by ins[0..m) (strings copied). */
+static int splice(char ***frames, int *n, int from, int to, char ins[][JAVA_FRAME_LEN], int m)
+{
+	int len = *n - (to - from) + m;
+	char **out = calloc((size_t)len + 1, sizeof(*out));
+
+	if (!out)
+		return -ENOMEM;
+	for (int i = 0; i < m; i++)
+		if (!(out[from + i] = strdup(ins[i]))) {
+			for (int k = 0; k < i; k++)
+				free(out[from + k]);
+			free(out);
+			return -ENOMEM;
+		}
+	memcpy(out, *frames, (size_t)from * sizeof(*out));
+	memcpy(out + from + m, *frames + to, (size_t)(*n - to) * sizeof(*out));
+	for (int i = from; i < to; i++)
+		free((*frames)[i]);
+	free(*frames);
+	*frames = out;
+	*n = len;
+	return 0;
+}
+
+int java_report__merge_frames(struct java_report *jr, uint32_t pid, uint32_t tid, char ***frames,
+			      int *n)
+{
+	static char java[JAVA_MAX_FRAMES][JAVA_FRAME_LEN];
+	const struct jvm *j = jr ? walked_jvm(jr, pid) : NULL;
+	const struct java_thread *jt = j ? java_thread_of(j, tid) : NULL;
+	const char *why = "this JVM's tables lack the frame layout";
+	int first = 0, end, m = -ENOENT;
+
+	if (!jt || !*frames)
+		return 0;
+	while (first < *n && !code_frame(j, (*frames)[first]))
+		first++;
+	if (first == *n)
+		return 0;	/* no Java code in the native stack */
+	for (end = first; end < *n && code_frame(j, (*frames)[end]); end++)
+		;
+	if (j->frames_ok)
+		m = java_frames_walk(&j->hs, &j->fo, jt->jt, java, JAVA_MAX_FRAMES, &why);
+	if (m > 0)
+		return splice(frames, n, first, end, java, m);
+	snprintf(java[0], sizeof(java[0]), "[java frames unavailable: %s]", why);
+	return splice(frames, n, first, first, java, 1) ?: 1;
 }

@@ -5,6 +5,7 @@
 
 #include "collect/stacks/capture_plan.h"
 #include "collect/stacks/perfmap.h"
+#include "collect/java/java_report.h"
 #include "collect/python/python.h"
 #include "collect/stacks/stack_capture.h"
 #include "util/array.h"
@@ -30,6 +31,7 @@ struct stack_capture {
 	struct stack_resolver *resolver;
 	struct python_stacks *python;	/* NULL: --no-python */
 	struct perf_maps *perf_maps;	/* JIT names; NULL: none */
+	struct java_report *java;	/* Java frames; NULL: none (not owned) */
 	bool user, kernel;
 	int max_depth;
 	struct cached_stack *cache;	/* sorted by tid */
@@ -90,6 +92,11 @@ void stack_capture__forget(struct stack_capture *sc, int pid)
 	perf_maps__forget(sc->perf_maps, pid);
 }
 
+void stack_capture__set_java(struct stack_capture *sc, struct java_report *java)
+{
+	sc->java = java;
+}
+
 void stack_capture__set_python(struct stack_capture *sc, bool on)
 {
 	if (!on) {
@@ -133,6 +140,7 @@ struct run_ctx {
 	size_t n_fresh;
 	uint64_t captures;
 	uint64_t python_failures;
+	uint64_t java_failures;
 	uint64_t python_cut;
 	uint64_t python_ns;
 };
@@ -169,6 +177,13 @@ static void on_stack(void *ctx, const struct lt_stack_rec *rec)
 	}
 	if (c->sc->user)
 		e->user = resolve(c->sc, rec, true, &e->n_user);
+	/* Java frames first: they replace the code cache's unnamed addresses */
+	if (e->user && c->sc->java) {
+		int rc = java_report__merge_frames(c->sc->java, rec->tgid, rec->tid, &e->user,
+						   &e->n_user);
+
+		c->java_failures += rc == 1;
+	}
 	if (e->user)
 		perf_maps__name_frames(c->sc->perf_maps, rec->tgid, e->user, e->n_user);
 	if (e->user && c->sc->python) {
@@ -317,6 +332,7 @@ int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report
 	r->python_failures = c.python_failures;
 	r->lost[DROP_PYTHON_WALKS_FAILED] += c.python_failures;
 	r->lost[DROP_PYTHON_WALKS_CUT] += c.python_cut;
+	r->lost[DROP_JAVA_FRAMES_UNAVAILABLE] += c.java_failures;
 	r->python_ns = c.python_ns;
 out:
 	free(c.fresh);
