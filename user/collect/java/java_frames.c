@@ -49,7 +49,9 @@ static void method_offsets(struct java_frame_offsets *fo, const struct vmstructs
 	fo->cp_size = vmstructs__size(vs, "ConstantPool");
 	fo->cp_source = vmstructs__offset(vs, "ConstantPool", "_source_file_name_index");
 	fo->ik_source = vmstructs__offset(vs, "InstanceKlass", "_source_file_name_index");
-	if (!vmstructs__constant(vs, "ConstMethod::_has_linenumber_table", &fo->has_line_table))
+	if (!vmstructs__constant(vs, "ConstMethod::_has_linenumber_table", &fo->has_line_table) &&
+	    !vmstructs__constant(vs, "ConstMethodFlags::_misc_has_linenumber_table",
+				 &fo->has_line_table))	/* 21+ */
 		fo->has_line_table = 0;
 }
 
