@@ -9,6 +9,7 @@
 
 #include "leaktrace.h"
 #include "model/drops.h"
+#include "model/frame.h"
 #include "model/identity.h"
 #include "model/wait.h"
 #include "util/hash.h"
@@ -56,10 +57,11 @@ struct thread_report {
 	bool wakeups_known;		/* precise mode: wakeups is counted */
 	uint64_t nvcsw;
 	struct wait_info wait;
-	/* stacks, filled when captured */
-	char **user_stack;
+	/* stacks, filled when captured: innermost first, each one block
+	 * (model/frame.h) */
+	struct frame *user_stack;
 	int n_user;
-	char **kernel_stack;
+	struct frame *kernel_stack;
 	int n_kernel;
 	int stack_err;			/* 0, or -errno of a failed capture (README
 					 * "Drops": -EAGAIN over the cap, -ESTALE ran,
@@ -165,7 +167,7 @@ struct site_report {
 	uint32_t departures;		/* threads that left (ran or exited) */
 	uint32_t reports_seen;
 	double observed_seconds;
-	double growth_per_min;
+	double growth_per_min;		/* net arrivals per minute observed (rules.c) */
 	enum verdict verdict;
 	const char *reason;		/* static, one phrase */
 	size_t first_thread;		/* index of a thread of the site (stacks) */

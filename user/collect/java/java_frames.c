@@ -190,31 +190,26 @@ static int method_line(const struct hotspot *hs, const struct java_frame_offsets
 	return java_line_of(table, len, (int)(bcp - code), fo->unsigned5_excluded);
 }
 
-/* "pkg.Class.method (File.java:42)"; bcp 0: no line (compiled). */
+/* Class, method, file and line; bcp 0: no line (compiled). */
 static bool method_frame(const struct hotspot *hs, const struct java_frame_offsets *fo,
-			 uint64_t method, uint64_t bcp, char *out)
+			 uint64_t method, uint64_t bcp, struct java_frame *out)
 {
 	uint64_t cm = java_read_u64(&hs->mem, method + fo->method_const), cp, holder;
-	char cls[128] = "?", name[96], file[96] = "";
+	char cls[96] = "?", name[60];
 	uint16_t idx;
-	int line;
 
 	if (!cm || !(cp = java_read_u64(&hs->mem, cm + fo->cm_constants)) ||
 	    java_read(&hs->mem, cm + fo->cm_name, &idx, 2) || !cp_symbol(hs, fo, cp, idx, name, sizeof(name)))
 		return false;
 	holder = java_read_u64(&hs->mem, cp + fo->cp_holder);
 	hotspot_klass_name(hs, holder, cls, sizeof(cls));
+	out->file[0] = '\0';
 	if (fo->cp_source >= 0 && !java_read(&hs->mem, cp + fo->cp_source, &idx, 2))
-		cp_symbol(hs, fo, cp, idx, file, sizeof(file));
+		cp_symbol(hs, fo, cp, idx, out->file, sizeof(out->file));
 	else if (fo->ik_source >= 0 && holder && !java_read(&hs->mem, holder + fo->ik_source, &idx, 2))
-		cp_symbol(hs, fo, cp, idx, file, sizeof(file));
-	line = bcp ? method_line(hs, fo, cm, bcp) : 0;
-	if (file[0] && line)
-		snprintf(out, JAVA_FRAME_LEN, "%s.%s (%s:%d)", cls, name, file, line);
-	else if (file[0])
-		snprintf(out, JAVA_FRAME_LEN, "%s.%s (%s)", cls, name, file);
-	else
-		snprintf(out, JAVA_FRAME_LEN, "%s.%s", cls, name);
+		cp_symbol(hs, fo, cp, idx, out->file, sizeof(out->file));
+	out->line = bcp ? (uint32_t)method_line(hs, fo, cm, bcp) : 0;
+	snprintf(out->function, sizeof(out->function), "%s.%s", cls, name);
 	return true;
 }
 
@@ -258,7 +253,7 @@ struct walk {
 
 /* A compiled frame at w: named, and w moved to its caller. */
 static int compiled_frame(const struct hotspot *hs, const struct java_frame_offsets *fo,
-			  struct walk *w, char *out, const char **why)
+			  struct walk *w, struct java_frame *out, const char **why)
 {
 	uint64_t blob = find_blob(hs, fo, w->pc), name_ptr, method;
 	int32_t size;
@@ -275,11 +270,12 @@ static int compiled_frame(const struct hotspot *hs, const struct java_frame_offs
 	if (!strncmp(kind, "nmethod", 7) || !strncmp(kind, "native nmethod", 14)) {
 		method = fo->nm_method >= 0 ? java_read_u64(&hs->mem, blob + fo->nm_method) : 0;
 		if (!method || !method_frame(hs, fo, method, 0, out))
-			snprintf(out, JAVA_FRAME_LEN, "[compiled java]");
+			*out = (struct java_frame){ .function = "[compiled java]" };
 	} else {
 		for (char *p = kind; *p; p++)
 			*p = (unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e ? '?' : *p;
-		snprintf(out, JAVA_FRAME_LEN, "[java stub %s]", kind[0] ? kind : "?");
+		*out = (struct java_frame){ 0 };
+		snprintf(out->function, sizeof(out->function), "[java stub %s]", kind[0] ? kind : "?");
 	}
 	if (size <= 0 || size > 4096) {
 		*why = "compiled frame without a size";
@@ -294,7 +290,7 @@ static int compiled_frame(const struct hotspot *hs, const struct java_frame_offs
 /* An interpreted frame at w (x86_64 frame_x86.hpp: fp[-3] Method*,
  * fp[-8] bcp, fp[0] caller's fp, fp[1] return pc, fp[-1] sender sp). */
 static int interpreted_frame(const struct hotspot *hs, const struct java_frame_offsets *fo,
-			     struct walk *w, char *out, const char **why)
+			     struct walk *w, struct java_frame *out, const char **why)
 {
 	uint64_t slots[10];
 
@@ -314,7 +310,7 @@ static int interpreted_frame(const struct hotspot *hs, const struct java_frame_o
 }
 
 int java_frames_walk(const struct hotspot *hs, const struct java_frame_offsets *fo, uint64_t jt,
-		     char out[][JAVA_FRAME_LEN], int max, const char **why)
+		     struct java_frame *out, int max, const char **why)
 {
 	uint64_t a = jt + (uint64_t)fo->jt_anchor;
 	struct walk w = { java_read_u64(&hs->mem, a + fo->anchor_sp),
@@ -329,9 +325,9 @@ int java_frames_walk(const struct hotspot *hs, const struct java_frame_offsets *
 		w.pc = java_read_u64(&hs->mem, w.sp - 8);
 	while (n < max && w.pc && w.pc != fo->call_stub_return) {
 		if (w.pc >= fo->interp_lo && w.pc < fo->interp_hi)
-			err = interpreted_frame(hs, fo, &w, out[n], why);
+			err = interpreted_frame(hs, fo, &w, &out[n], why);
 		else if (w.pc >= fo->cache_lo && w.pc < fo->cache_hi)
-			err = compiled_frame(hs, fo, &w, out[n], why);
+			err = compiled_frame(hs, fo, &w, &out[n], why);
 		else
 			break;	/* native code: the segment ends */
 		if (err)

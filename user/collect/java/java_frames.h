@@ -5,7 +5,7 @@
  * line from the method's line number table) and compiled ones (code
  * cache segment map -> nmethod -> Method*, frame size; inlined scopes are
  * not read: the outer method is named, without a line) up to the entry
- * frame (the call stub). Frames are "pkg.Class.method (File.java:42)". */
+ * frame (the call stub). */
 #ifndef LT_JAVA_FRAMES_H
 #define LT_JAVA_FRAMES_H
 
@@ -16,7 +16,14 @@
 #include "collect/java/vmstructs.h"
 
 #define JAVA_MAX_FRAMES		64
-#define JAVA_FRAME_LEN		192
+
+/* One Java frame: "pkg.Class.method", "File.java", line (0 = unknown:
+ * compiled code). A stub is "[java stub NAME]" with no file. */
+struct java_frame {
+	char function[160];
+	char file[96];
+	uint32_t line;
+};
 
 /* What the walk needs beyond struct hotspot, from the same tables. */
 struct java_frame_offsets {
@@ -46,7 +53,7 @@ bool java_frames_in_code(const struct java_frame_offsets *fo, uint64_t addr);
  * is clear), -EFAULT (a read failed: the thread ran, or garbage). *why is a
  * static reason on failure. */
 int java_frames_walk(const struct hotspot *hs, const struct java_frame_offsets *fo, uint64_t jt,
-		     char out[][JAVA_FRAME_LEN], int max, const char **why);
+		     struct java_frame *out, int max, const char **why);
 
 /* The line of bci in a line number table (JDK 17's or 20+'s UNSIGNED5
  * encoding), 0 when not found. Pure: for the fuzz harness. */

@@ -8,25 +8,14 @@
 #include <unistd.h>
 
 #include "collect/java/java_proc.h"
+#include "collect/procfs/procfs.h"
 #include "collect/threads/identity_cache.h"
 #include "collect/threads/lockgraph.h"
 
+/* A file of /proc/PID/task/TID through the procfs module (target-controlled). */
 static ssize_t read_task_file(uint32_t pid, uint32_t tid, const char *name, char *buf, size_t size)
 {
-	char path[80];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%u/task/%u/%s", pid, tid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return n;
+	return procfs__read_buf((int)pid, (int)tid, name, buf, size);
 }
 
 /* State letter and voluntary switches from the status file. */
@@ -58,7 +47,7 @@ static uint64_t thread_age_ns(uint32_t pid, uint32_t tid)
 	uint64_t now, born;
 
 	if (read_task_file(pid, tid, "stat", buf, sizeof(buf)) < 0 ||
-	    proc_stat_start_time(buf, &start) || hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &ts))
+	    procfs__stat_start_time(buf, &start) || hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &ts))
 		return 0;
 	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	born = start * (1000000000ull / (uint64_t)hz);

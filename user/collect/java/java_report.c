@@ -44,6 +44,7 @@ struct java_report {
 	size_t n, cap;
 	struct java_info *infos;	/* pointed to by this report's threads */
 	size_t cap_infos;
+	struct frame_builder merged;	/* a stack being merged, reused */
 };
 
 struct java_report *java_report__new(void)
@@ -66,6 +67,7 @@ void java_report__free(struct java_report *jr)
 		jvm_clear(&jr->jvms[i]);
 	free(jr->jvms);
 	free(jr->infos);
+	frame_builder__free(&jr->merged);
 	free(jr);
 }
 
@@ -340,64 +342,63 @@ int java_report__collect(struct java_report *jr, struct report *r)
 	return mark_threads(jr, r);
 }
 
-/* A native frame the unwinder left unnamed: "0x7f..." in the code cache. */
-static bool code_frame(const struct jvm *j, const char *f)
+/* A native frame the unwinder left unnamed, in the code cache. */
+static bool code_frame(const struct jvm *j, const struct frame *f)
 {
-	char *end;
-	unsigned long long a;
-
-	if (strncmp(f, "0x", 2))
-		return false;
-	a = strtoull(f + 2, &end, 16);
-	return *end == '\0' && java_frames_in_code(&j->fo, a);
+	return !f->function && f->pc && java_frames_in_code(&j->fo, f->pc);
 }
 
-/* frames with [from, to) replaced by ins[0..m) (strings copied). */
-static int splice(char ***frames, int *n, int from, int to, char ins[][JAVA_FRAME_LEN], int m)
+/* b's frames with [from, to) replaced by the Java frames in[0..m) (or by
+ * the marker alone when m is 0), built in out. */
+static int splice(const struct frame_builder *b, int from, int to, const struct java_frame *in,
+		  int m, const char *marker, struct frame_builder *out)
 {
-	int len = *n - (to - from) + m;
-	char **out = calloc((size_t)len + 1, sizeof(*out));
+	int err = 0;
 
-	if (!out)
-		return -ENOMEM;
-	for (int i = 0; i < m; i++)
-		if (!(out[from + i] = strdup(ins[i]))) {
-			for (int k = 0; k < i; k++)
-				free(out[from + k]);
-			free(out);
-			return -ENOMEM;
-		}
-	memcpy(out, *frames, (size_t)from * sizeof(*out));
-	memcpy(out + from + m, *frames + to, (size_t)(*n - to) * sizeof(*out));
-	for (int i = from; i < to; i++)
-		free((*frames)[i]);
-	free(*frames);
-	*frames = out;
-	*n = len;
-	return 0;
+	for (int i = 0; !err && i < from; i++)
+		err = frame_builder__push(out, &b->frames[i]);
+	if (!err && marker)
+		err = frame_builder__push(out, &(struct frame){ .function = marker,
+								 .kind = FRAME_MARKER });
+	for (int i = 0; !err && i < m; i++)
+		err = frame_builder__push(out, &(struct frame){
+			.function = in[i].function, .file = in[i].file[0] ? in[i].file : NULL,
+			.line = in[i].line, .kind = FRAME_JAVA });
+	for (int i = to; !err && i < b->n; i++)
+		err = frame_builder__push(out, &b->frames[i]);
+	return err;
 }
 
-int java_report__merge_frames(struct java_report *jr, uint32_t pid, uint32_t tid, char ***frames,
-			      int *n)
+int java_report__merge_frames(struct java_report *jr, uint32_t pid, uint32_t tid,
+			      struct frame_builder *b)
 {
-	static char java[JAVA_MAX_FRAMES][JAVA_FRAME_LEN];
+	static struct java_frame java[JAVA_MAX_FRAMES];
 	const struct jvm *j = jr ? walked_jvm(jr, pid) : NULL;
 	const struct java_thread *jt = j ? java_thread_of(j, tid) : NULL;
 	const char *why = "this JVM's tables lack the frame layout";
-	int first = 0, end, m = -ENOENT;
+	char marker[160];
+	struct frame_builder swap;
+	int first = 0, end, m = -ENOENT, err;
 
-	if (!jt || !*frames)
+	if (!jt)
 		return 0;
-	while (first < *n && !code_frame(j, (*frames)[first]))
+	while (first < b->n && !code_frame(j, &b->frames[first]))
 		first++;
-	if (first == *n)
+	if (first == b->n)
 		return 0;	/* no Java code in the native stack */
-	for (end = first; end < *n && code_frame(j, (*frames)[end]); end++)
+	for (end = first; end < b->n && code_frame(j, &b->frames[end]); end++)
 		;
 	if (j->frames_ok)
 		m = java_frames_walk(&j->hs, &j->fo, jt->jt, java, JAVA_MAX_FRAMES, &why);
-	if (m > 0)
-		return splice(frames, n, first, end, java, m);
-	snprintf(java[0], sizeof(java[0]), "[java frames unavailable: %s]", why);
-	return splice(frames, n, first, first, java, 1) ?: 1;
+	snprintf(marker, sizeof(marker), "[java frames unavailable: %s]", why);
+	frame_builder__reset(&jr->merged);
+	err = m > 0 ? splice(b, first, end, java, m, NULL, &jr->merged) :
+		      splice(b, first, first, java, 0, marker, &jr->merged);
+	if (err)
+		return err;
+	swap = *b;
+	*b = jr->merged;
+	jr->merged = swap;
+	frame_builder__reset(&jr->merged);
+	return m > 0 ? 0 : 1;
 }
