@@ -121,10 +121,11 @@ static int32_t signed_u5(int64_t v)
 
 int java_line_of(const uint8_t *t, size_t len, int bci, int x)
 {
-	int cur_bci = 0, line = 0, found = 0;
+	int64_t cur_bci = 0, line = 0, found = 0;
 	size_t i = 0;
 
-	while (i < len) {
+	/* garbage deltas add up: 64-bit sums, cut at 65535 (a method's bytecode) */
+	while (i < len && cur_bci >= 0 && cur_bci <= 65535 && line >= 0 && line <= INT32_MAX) {
 		uint8_t b = t[i++];
 
 		if (b == 0)
@@ -144,7 +145,7 @@ int java_line_of(const uint8_t *t, size_t len, int bci, int x)
 			break;
 		found = line;
 	}
-	return found > 0 ? found : 0;
+	return found > 0 && found <= INT32_MAX ? (int)found : 0;
 }
 
 /* The Symbol at constant pool index idx, into buf. */
