@@ -33,7 +33,7 @@ from ltlib import LEAKTRACE, ROOT, Tap, final_records, json_records
 WL_SRC = os.path.join(ROOT, "tools", "workloads", "go")
 LT_ARGS = ["-t", "1s", "-i", "2s", "-d", "6s", "-f", "json"]
 CYCLES = {"abba_mutex", "abc_mutex", "rw_mutex_abba"}
-PROOFS = {"reachability", "wait_reason"}
+PROOFS = {"reachability", "wait_reason", "runtime_leak_status"}
 
 
 def start(binary, name):

@@ -28,7 +28,6 @@
 #define SEEN_MAX	16384		/* words a lock waiter sees */
 #define SEEN_HOPS	64		/* objects its stack points to, read */
 #define SEEN_OBJ_MAX	512
-#define GO_G_LEAKED	10		/* _Gleaked, Go 1.26+ */
 
 enum go_wait_kind go_reach__wait_kind(const char *reason)
 {
