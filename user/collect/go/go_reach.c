@@ -26,7 +26,7 @@
 #define LOCK_SPAN	24		/* a sema word lies this far at most into its lock */
 #define MAX_CYCLE_NODES	256
 #define SEEN_MAX	16384		/* words a lock waiter sees */
-#define SEEN_HOPS	64		/* objects its stack points to, read */
+#define SEEN_HOPS	256		/* objects its stack points to, read */
 #define SEEN_OBJ_MAX	512
 
 enum go_wait_kind go_reach__wait_kind(const char *reason)
