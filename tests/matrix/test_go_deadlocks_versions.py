@@ -24,13 +24,17 @@ def main():
         (have if os.access(go, os.X_OK) else missing).append((v, go))
     env = dict(os.environ, GO_DEADLOCK_ONLY_EXTRA="1",
                GO_DEADLOCK_TOOLCHAINS=" ".join("%s=%s" % vg for vg in have))
-    p = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "e2e", "test_go_deadlocks.py")],
-                       cwd=os.path.join(ROOT, "tests", "e2e"), env=env, stdout=subprocess.PIPE,
-                       text=True)
-    lines = [l for l in p.stdout.splitlines() if not l.startswith("1..")]
-    n = sum(1 for l in lines if l.startswith(("ok ", "not ok ")))
-    for l in lines:
-        print(l)
+    # streamed: a toolchain's lines show as soon as it is done
+    p = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "e2e", "test_go_deadlocks.py")],
+                         cwd=os.path.join(ROOT, "tests", "e2e"), env=env, stdout=subprocess.PIPE,
+                         text=True)
+    n = 0
+    for line in p.stdout:
+        if line.startswith("1.."):
+            continue
+        n += line.startswith(("ok ", "not ok "))
+        print(line, end="", flush=True)
+    p.wait()
     skip = os.environ.get("LEAKTRACE_GO_OFFLINE") == "1"
     for v, go in missing:
         n += 1
