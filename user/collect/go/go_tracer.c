@@ -1218,7 +1218,9 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 			if (status == GO_G_DEAD || status == GO_G_IDLE)
 				continue;
 			system = pc_text(t, field64(g, t->off.startpc), PC_SYSTEM)[0] != '\0';
-			if (out && !system)
+			/* the runtime's own too: they are reported parked as well,
+			 * and parked must stay within live */
+			if (out)
 				out->live++;
 			if (status != GO_G_WAITING)
 				continue;
@@ -1317,20 +1319,23 @@ void go_tracer__target(const struct go_tracer *t, struct go_tracer_target *out)
 	snprintf(out->exe, sizeof(out->exe), "/proc/%d/exe", t->pid);
 }
 
-/* go_heap.h's spans through the tracer's procmem reader, PROCMEM_IOV_BATCH
- * at a time. */
+/* go_heap's reader seam over the tracer's memory reader (its batches,
+ * its fuzz seam). */
 void go_tracer__read(void *tracer, struct go_mem_span *s, size_t n)
 {
 	const struct go_tracer *t = tracer;
-	struct procmem_span ps[PROCMEM_IOV_BATCH];
+	struct procmem_span spans[256];
 
-	for (size_t i = 0; i < n; i += PROCMEM_IOV_BATCH) {
-		size_t k = n - i < PROCMEM_IOV_BATCH ? n - i : PROCMEM_IOV_BATCH;
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < 256 ? n - done : 256;
 
-		for (size_t j = 0; j < k; j++)
-			ps[j] = (struct procmem_span){ s[i + j].addr, s[i + j].buf, s[i + j].len, 0 };
-		procmem__read_batch(&t->mem, ps, k);
-		for (size_t j = 0; j < k; j++)
-			s[i + j].ok = !ps[j].err;
+		for (size_t i = 0; i < k; i++)
+			spans[i] = (struct procmem_span){ .addr = s[done + i].addr,
+							  .buf = s[done + i].buf,
+							  .len = s[done + i].len };
+		procmem__read_batch(&t->mem, spans, k);
+		for (size_t i = 0; i < k; i++)
+			s[done + i].ok = spans[i].err == 0;
+		done += k;
 	}
 }
