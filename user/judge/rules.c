@@ -272,6 +272,8 @@ static const char *reason_of(const struct rule *r, const struct judged *j)
 		return leak_reasons[j->f->kind][1];
 	if (r->match == leak_pile)
 		return leak_reasons[j->f->kind][2];
+	if (r->match == proven && j->f->runtime_leaked)
+		return "blocked forever: the program's own Go runtime found it leaked (goroutineleak profile)";
 	if (r->match == proven && j->f->proven_channel)
 		return "blocked forever: no running goroutine or global can reach the channel it waits on";
 	if (r->match == proven && j->f->locking)
@@ -284,10 +286,12 @@ static const char *reason_of(const struct rule *r, const struct judged *j)
 }
 
 /* The proof kind a rule rests on (evidence.proof), NULL for a shape. */
-static const char *proof_of(const struct rule *r)
+static const char *proof_of(const struct rule *r, const struct judged *j)
 {
 	if (r->match == blocked_forever)
 		return "wait_reason";
+	if (r->match == proven && j->f->runtime_leaked)
+		return "runtime_leak_status";
 	if (r->match == proven || r->match == proven_cycle)
 		return "reachability";
 	return NULL;
@@ -312,7 +316,7 @@ void rules_judge(const struct rule_opts *o, struct site_report *s, const struct 
 		if (rules[i].match(&j)) {
 			s->verdict = rules[i].verdict;
 			s->reason = reason_of(&rules[i], &j);
-			s->proof = proof_of(&rules[i]);
+			s->proof = proof_of(&rules[i], &j);
 			return;
 		}
 	}

@@ -95,6 +95,8 @@ enum goroutine_flags {
 	GOROUTINE_UNREACHABLE = 1 << 8,
 	GOROUTINE_WAITS_CHANNEL = 1 << 9,	/* a channel or select */
 	GOROUTINE_LOCK_CYCLE = 1 << 10,	/* a lock held by a waiter of one it holds */
+	GOROUTINE_RUNTIME_LEAKED = 1 << 11,	/* the program's own Go 1.26+ leak
+					 * detector marked it leaked (_Gleaked) */
 };
 
 /* One parked goroutine (collect/go/go_report.c); g points into the snapshot the
