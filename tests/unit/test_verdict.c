@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Unit tests of the verdict rules and the lock graph: synthetic reports fed
- * to verdict_engine__judge over successive reports, mutex owners from a fake
- * memory reader. Lock owners must be live threads of the process (lockgraph
- * checks /proc/PID/task/TID), so those tests use this process's pid and the
- * tids of a few parked helper threads. */
+/* Unit tests of the verdict rules and the owner graph: synthetic reports
+ * fed to verdict_engine__judge over successive reports, their facts
+ * (mutex owners, joins, regions, peers) collected first by the collectors'
+ * own code with fake readers. Lock owners must be live threads of the
+ * process (lockgraph checks /proc/PID/task/TID), so those tests use this
+ * process's pid and the tids of a few parked helper threads. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -20,9 +21,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "collect/threads/lockgraph.h"
-#include "collect/threads/regions.h"
+#include "collect/sockets/peers.h"
+#include "collect/threads/thread_facts.h"
 #include "model/report.h"
+#include "judge/owner_graph.h"
 #include "judge/verdict.h"
 
 #define NS		1000000000ULL
@@ -348,7 +350,7 @@ static void test_history_counters(void **state)
 	s = site_of(&r, 10);
 	assert_int_equal(s->reports_seen, 1);
 	assert_int_equal(s->arrivals, 0);
-	assert_int_equal(s->n_threads, 2);
+	assert_int_equal(s->n_units, 2);
 	assert_int_equal(s->distinct_wait_objects, 2);
 	assert_true(s->no_timeout);
 	build(&r, OTHER_PID, 1, b, 3);
@@ -378,7 +380,7 @@ static void test_sites_per_process(void **state)
 	assert_int_equal(r.n_sites, 2);
 	assert_ptr_not_equal(site_of(&r, 10), site_of(&r, 12));
 	assert_int_equal(site_of(&r, 12)->verdict, VERDICT_STUCK);
-	assert_int_equal(site_of(&r, 10)->n_threads, 2);
+	assert_int_equal(site_of(&r, 10)->n_units, 2);
 	report_free(&r);
 	verdict_engine__free(e);
 }
@@ -453,7 +455,7 @@ static void test_deferred_are_no_arrivals(void **state)
 	assert_int_equal(verdict_engine__judge(e, &r), 0);
 	build(&r, OTHER_PID, 1, later, 6);
 	assert_int_equal(verdict_engine__judge(e, &r), 0);
-	assert_int_equal(site_of(&r, 15)->n_threads, 6);
+	assert_int_equal(site_of(&r, 15)->n_units, 6);
 	assert_int_equal(site_of(&r, 15)->arrivals, 1);
 	report_free(&r);
 	verdict_engine__free(e);
@@ -557,15 +559,38 @@ static int helpers_teardown(void **state)
 #define M2 0x10040
 #define M3 0x10080
 
+/* The facts of r collected with fo's readers (peer: the peer seam, NULL
+ * = none), then r judged: what the session's collectors and judge do. */
+static int judge_facts(struct verdict_engine *e, struct report *r,
+		       const struct thread_facts_opts *fo, peer_wait_fn peer)
+{
+	int err = thread_facts_collect(fo, r);
+
+	if (!err && peer)
+		peer_facts_collect(r, peer, NULL);
+	return err ? err : verdict_engine__judge(e, r);
+}
+
 /* One report of this process judged with the fake memory. */
 static void judge_mem(struct report *r, struct fake_mem *m, const struct tspec *ts, size_t n)
 {
-	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = m };
-	struct verdict_engine *e = verdict_engine__new(&o);
+	struct thread_facts_opts fo = { .read_mem = fake_read, .read_ctx = m };
+	struct verdict_engine *e = verdict_engine__new(NULL);
 
 	build(r, (uint32_t)getpid(), 0, ts, n);
-	assert_int_equal(verdict_engine__judge(e, r), 0);
+	assert_int_equal(judge_facts(e, r, &fo, NULL), 0);
 	verdict_engine__free(e);
+}
+
+/* The cycle through thread i of r, as the judge searches it. */
+static int cycle_of(struct report *r, size_t i, uint64_t *ids, int max)
+{
+	struct unit_ref start = { r->threads[i].pid, UNIT_THREAD, r->threads[i].tid };
+	struct owner_graph g;
+	uint8_t edges[LT_MAX_CYCLE];
+
+	owner_graph__init(&g, r);
+	return owner_graph__cycle(&g, &start, OWNER_LOCKS, ids, edges, max);
 }
 
 static uint32_t owner_of(const struct report *r, uint32_t tid)
@@ -616,19 +641,19 @@ static void test_lock_deadline(void **state)
 {
 	uint32_t a = helper_tid[0], b = helper_tid[1];
 	struct tspec ts[] = { TS(a, 1, 5.0, W_MUTEX, M1), TS(b, 2, 5.0, W_MUTEX, M2) };
-	struct verdict_opts o;
+	struct thread_facts_opts fo;
 	struct verdict_engine *e;
 	struct fake_mem m = {};
 	struct report r = {};
 
 	(void)state;
-	o = (struct verdict_opts){ .read_mem = fake_read, .read_ctx = &m };
-	e = verdict_engine__new(&o);
+	fo = (struct thread_facts_opts){ .read_mem = fake_read, .read_ctx = &m };
+	e = verdict_engine__new(NULL);
 	fake_set(&m, M1, 2, (int32_t)b);
 	fake_set(&m, M2, 2, (int32_t)a);
 	build(&r, (uint32_t)getpid(), 0, ts, 2);
 	r.deadline_ns = 1;	/* long past */
-	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(judge_facts(e, &r, &fo, NULL), 0);
 	assert_int_equal(m.reads, 0);
 	assert_int_equal(owner_of(&r, a), 0);
 	assert_int_equal(owner_of(&r, b), 0);
@@ -646,7 +671,7 @@ static void test_lock_three_cycle(void **state)
 			      TS(c, 1, 5.0, W_MUTEX, M3), TS(d, 2, 5.0, W_MUTEX, M3 + 0x40) };
 	struct fake_mem m = {};
 	struct report r = {};
-	uint32_t cyc[LT_MAX_CYCLE];
+	uint64_t cyc[LT_MAX_CYCLE];
 
 	(void)state;
 	fake_set(&m, M1, 2, (int32_t)b);
@@ -659,11 +684,11 @@ static void test_lock_three_cycle(void **state)
 	assert_true(cycle_has(site_of(&r, a), c));
 	/* d only waits on the cycle: stuck, and not part of it */
 	assert_int_equal(owner_of(&r, d), a);
-	assert_int_equal(lockgraph_cycle(&r, 3, cyc, LT_MAX_CYCLE), 0);
+	assert_int_equal(cycle_of(&r, 3, cyc, LT_MAX_CYCLE), 0);
 	assert_int_equal(site_of(&r, d)->verdict, VERDICT_STUCK);
 	/* a cycle longer than max is not reported */
-	assert_int_equal(lockgraph_cycle(&r, 0, cyc, 2), 0);
-	assert_int_equal(lockgraph_cycle(&r, 1, cyc, 3), 3);
+	assert_int_equal(cycle_of(&r, 0, cyc, 2), 0);
+	assert_int_equal(cycle_of(&r, 1, cyc, 3), 3);
 	assert_int_equal(cyc[0], b);
 	report_free(&r);
 }
@@ -842,12 +867,12 @@ static enum mem_region fake_region(void *ctx, uint32_t pid, uint64_t addr)
 static void judge_regions(struct report *r, struct fake_mem *m, enum mem_region other,
 			  const struct tspec *ts, size_t n)
 {
-	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = m, .region = fake_region,
-				  .region_ctx = &other };
-	struct verdict_engine *e = verdict_engine__new(&o);
+	struct thread_facts_opts fo = { .read_mem = fake_read, .read_ctx = m,
+					.region = fake_region, .region_ctx = &other };
+	struct verdict_engine *e = verdict_engine__new(NULL);
 
 	build(r, (uint32_t)getpid(), 0, ts, n);
-	assert_int_equal(verdict_engine__judge(e, r), 0);
+	assert_int_equal(judge_facts(e, r, &fo, NULL), 0);
 	verdict_engine__free(e);
 }
 
@@ -893,22 +918,22 @@ static void test_main_thread(void **state)
 	struct fake_mem m = {};
 	struct report r = {};
 	struct proc_report *p;
-	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = &m };
-	struct verdict_engine *e = verdict_engine__new(&o);
+	struct thread_facts_opts fo = { .read_mem = fake_read, .read_ctx = &m };
+	struct verdict_engine *e = verdict_engine__new(NULL);
 
 	(void)state;
 	build(&r, pid, 0, ts, 2);
 	p = report_proc(&r, pid);
 	assert_non_null(p);
 	p->live_threads = 5;
-	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(judge_facts(e, &r, &fo, NULL), 0);
 	assert_int_equal(verdict_of(&r, pid), VERDICT_IDLE);
 	assert_non_null(strstr(site_of(&r, pid)->reason, "main thread"));
 	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
 	/* a single-threaded process's main thread alone on a read: stuck */
 	build(&r, pid, 1, ts, 1);
 	report_proc(&r, pid)->live_threads = 1;
-	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(judge_facts(e, &r, &fo, NULL), 0);
 	assert_int_equal(verdict_of(&r, pid), VERDICT_STUCK);
 	verdict_engine__free(e);
 	report_free(&r);
@@ -944,31 +969,32 @@ static void test_started_with_process(void **state)
 	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
 	assert_false(site_of(&r, a)->started_with_process);	/* start unknown */
 	struct fake_mem m2 = {};
-	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = &m2, .region = fake_region,
-				  .region_ctx = &(enum mem_region){ REGION_HEAP } };
-	struct verdict_engine *e = verdict_engine__new(&o);
+	struct thread_facts_opts fo = { .read_mem = fake_read, .read_ctx = &m2,
+					.region = fake_region,
+					.region_ctx = &(enum mem_region){ REGION_HEAP } };
+	struct verdict_engine *e = verdict_engine__new(NULL);
 
 	build(&r, (uint32_t)getpid(), 0, heap, 1);
 	report_proc(&r, (uint32_t)getpid())->start_ns = 965 * NS;
-	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(judge_facts(e, &r, &fo, NULL), 0);
 	assert_int_equal(verdict_of(&r, a), VERDICT_IDLE);
 	assert_true(site_of(&r, a)->started_with_process);
 	assert_non_null(strstr(site_of(&r, a)->reason, "since its process started"));
 	verdict_engine__free(e);
-	e = verdict_engine__new(&o);
+	e = verdict_engine__new(NULL);
 	build(&r, (uint32_t)getpid(), 0, heap, 1);
 	report_proc(&r, (uint32_t)getpid())->start_ns = 900 * NS;	/* born 69 s later */
-	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(judge_facts(e, &r, &fo, NULL), 0);
 	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
 	assert_false(site_of(&r, a)->started_with_process);
 	/* a lone read (not a condition) of a start-up thread: still stuck */
 	struct tspec pipe_read[] = { TS(a, 1, 30.0, W_READ, 5) };
 
 	verdict_engine__free(e);
-	e = verdict_engine__new(&o);
+	e = verdict_engine__new(NULL);
 	build(&r, (uint32_t)getpid(), 0, pipe_read, 1);
 	report_proc(&r, (uint32_t)getpid())->start_ns = 965 * NS;
-	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(judge_facts(e, &r, &fo, NULL), 0);
 	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
 	verdict_engine__free(e);
 	report_free(&r);
@@ -1012,11 +1038,11 @@ static bool fake_peer(void *ctx, uint64_t report_ns, uint32_t pid, const struct 
 static void judge_peers(struct report *r, const struct tspec *ts, size_t n)
 {
 	struct fake_mem m = {};
-	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = &m, .peer_wait = fake_peer };
-	struct verdict_engine *e = verdict_engine__new(&o);
+	struct thread_facts_opts fo = { .read_mem = fake_read, .read_ctx = &m };
+	struct verdict_engine *e = verdict_engine__new(NULL);
 
 	build(r, OTHER_PID, 0, ts, n);
-	assert_int_equal(verdict_engine__judge(e, r), 0);
+	assert_int_equal(judge_facts(e, r, &fo, fake_peer), 0);
 	verdict_engine__free(e);
 }
 

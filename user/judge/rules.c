@@ -16,7 +16,13 @@ struct rule {
 	enum verdict verdict;
 	const char *reason;
 	bool (*match)(const struct judged *j);
+	const char *name;	/* evidence.heuristic: the match function's name */
+	enum proof proof;	/* what a match proves (PROOF_NONE: a heuristic) */
 };
+
+/* A rule decided by a heuristic, and one decided by a proof. */
+#define RULE(v, reason, match) { v, reason, match, #match, PROOF_NONE }
+#define PROVEN(v, reason, match, proof) { v, reason, match, #match, proof }
 
 static bool in_cycle(const struct judged *j) { return j->s->cycle_len; }
 static bool go_runtime(const struct judged *j) { return j->f->go_runtime; }
@@ -51,7 +57,7 @@ static bool grew(const struct judged *j)
 /* Parked over a span on first sight, none left: arrived over time. */
 static bool spread(const struct judged *j)
 {
-	return !j->s->departures && j->s->n_threads >= j->o->leak_min_threads &&
+	return !j->s->departures && j->s->n_units >= j->o->leak_min_threads &&
 	       j->span_s >= j->o->leak_min_span_s;
 }
 
@@ -88,7 +94,7 @@ static bool leak_pile(const struct judged *j)
 {
 	return j->f->kind == UNIT_GOROUTINE && !j->f->resting && leak_common(j) &&
 	       j->private_objs && j->s->reports_seen >= 2 && !j->s->departures &&
-	       j->s->n_threads >= j->o->leak_min_pile;
+	       j->s->n_units >= j->o->leak_min_pile;
 }
 
 static bool blocked_forever(const struct judged *j) { return j->f->blocked_forever; }
@@ -106,7 +112,7 @@ static bool awaiting_peer(const struct judged *j) { return j->s->awaiting_peer; 
 static bool send_pile(const struct judged *j)
 {
 	return j->f->sending && leak_common(j) && j->private_objs && j->s->reports_seen >= 2 &&
-	       !j->s->departures && j->s->n_threads >= j->o->leak_min_threads;
+	       !j->s->departures && j->s->n_units >= j->o->leak_min_threads;
 }
 
 /* Goroutines waiting, each for a mutex of its own, none getting it: whoever
@@ -115,7 +121,7 @@ static bool send_pile(const struct judged *j)
 static bool lock_pile(const struct judged *j)
 {
 	return j->f->locking && leak_common(j) && j->private_objs && j->s->reports_seen >= 2 &&
-	       !j->s->departures && j->s->n_threads >= j->o->leak_min_threads;
+	       !j->s->departures && j->s->n_units >= j->o->leak_min_threads;
 }
 
 /* A crowd (leak_min_pile) of goroutines blocked sending or waiting for a
@@ -127,7 +133,7 @@ static bool lock_pile(const struct judged *j)
 static bool crowd(const struct judged *j)
 {
 	return (j->f->sending || j->f->locking) && leak_common(j) && j->s->reports_seen >= 2 &&
-	       !j->s->departures && j->s->n_threads >= j->o->leak_min_pile;
+	       !j->s->departures && j->s->n_units >= j->o->leak_min_pile;
 }
 
 /* Goroutines each waiting for an event on an object of its own, none
@@ -143,20 +149,20 @@ static bool crowd(const struct judged *j)
 static bool sparse_rest(const struct judged *j)
 {
 	return j->f->resting && leak_common(j) && j->private_objs && j->s->reports_seen >= 2 &&
-	       !j->s->departures && j->s->n_threads >= j->o->leak_min_threads &&
-	       j->f->interleaved * 2 >= j->s->n_threads - 1;
+	       !j->s->departures && j->s->n_units >= j->o->leak_min_threads &&
+	       j->f->interleaved * 2 >= j->s->n_units - 1;
 }
 
 /* One goroutine waiting for an event (a receive, a select, a WaitGroup):
  * what every service loop looks like, at rest. */
 static bool lone_rest(const struct judged *j)
 {
-	return j->f->resting && j->s->n_threads == 1;
+	return j->f->resting && j->s->n_units == 1;
 }
 
 static bool alone(const struct judged *j)
 {
-	return j->s->n_threads == 1 && j->s->no_timeout && !j->s->woken_since_park;
+	return j->s->n_units == 1 && j->s->no_timeout && !j->s->woken_since_park;
 }
 
 static bool signal_wait(const struct judged *j) { return j->s->signal_wait; }
@@ -184,36 +190,36 @@ static bool shared_object(const struct judged *j) { return j->s->distinct_wait_o
 static bool any(const struct judged *j) { return true; }
 
 static const struct rule rules[] = {
-	{ VERDICT_DEADLOCK, "threads wait in a cycle for mutexes held by each other", in_cycle },
-	{ VERDICT_LEAK, "blocked forever: a nil channel or a select with no cases", blocked_forever },
-	{ VERDICT_STUCK, "stopped by a signal (SIGSTOP, job control): nothing runs it until SIGCONT", stopped },
-	{ VERDICT_IDLE, "Go runtime (idle M or runtime goroutine)", go_runtime },
-	{ VERDICT_IDLE, "sleep, timer or GC wait", idle_wait },
-	{ VERDICT_IDLE, "listener waiting for connections", listener },
-	{ VERDICT_IDLE, "main goroutine waiting", main_goroutine },
-	{ VERDICT_IDLE, "event-loop wait", event_loop },
-	{ VERDICT_IDLE, "waits for connections (accept)", accepting },
-	{ VERDICT_IDLE, "timed wait", timed },
-	{ VERDICT_IDLE, "joins threads that are still running", joining_running },
-	{ VERDICT_IDLE, "waits for signals", signal_wait },
-	{ VERDICT_LEAK, "parked units keep arriving on private objects, more than leave", leak_growing },
-	{ VERDICT_LEAK, "parked units arrived over time on private objects and none left", leak_spread },
-	{ VERDICT_LEAK, "a pile of parked units, each on a private object, none leaving", leak_pile },
-	{ VERDICT_LEAK, "goroutines blocked sending on private channels, none leaving: no receiver is left", send_pile },
-	{ VERDICT_LEAK, "goroutines waiting each for a mutex of its own, none getting it: the holders never unlock", lock_pile },
-	{ VERDICT_LEAK, "a crowd of goroutines blocked sending or locking and none got through: the receiver or holder is gone", crowd },
-	{ VERDICT_LEAK, "goroutines each on its own channel or WaitGroup, none leaving, started among goroutines now gone: per-request work that never finished", sparse_rest },
-	{ VERDICT_STUCK, "waits for a reply its TCP peer has not sent", awaiting_peer },
-	{ VERDICT_STUCK, "uninterruptible sleep (D) past the threshold", disk },
-	{ VERDICT_IDLE, "waits for a mutex its owner holds while resting in an event loop", owner_resting },
-	{ VERDICT_STUCK, "waits for a mutex another thread holds", lock_wait },
-	{ VERDICT_IDLE, "the main thread waits while the process's other threads work", main_thread },
-	{ VERDICT_IDLE, "alone on a process-global condition (a service worker at rest)", alone_global },
-	{ VERDICT_IDLE, "alone on a condition since its process started (a service's background thread at rest)", alone_startup },
-	{ VERDICT_IDLE, "a lone goroutine waiting for an event (a service loop at rest)", lone_rest },
-	{ VERDICT_STUCK, "alone, no timeout, never woken", alone },
-	{ VERDICT_IDLE, "group sharing one wait object (pool)", shared_object },
-	{ VERDICT_IDLE, "fixed group with no growth", any },
+	PROVEN(VERDICT_DEADLOCK, "threads wait in a cycle for mutexes held by each other", in_cycle, PROOF_OWNER_CYCLE),
+	PROVEN(VERDICT_LEAK, "blocked forever: a nil channel or a select with no cases", blocked_forever, PROOF_WAIT_REASON),
+	RULE(VERDICT_STUCK, "stopped by a signal (SIGSTOP, job control): nothing runs it until SIGCONT", stopped),
+	RULE(VERDICT_IDLE, "Go runtime (idle M or runtime goroutine)", go_runtime),
+	RULE(VERDICT_IDLE, "sleep, timer or GC wait", idle_wait),
+	RULE(VERDICT_IDLE, "listener waiting for connections", listener),
+	RULE(VERDICT_IDLE, "main goroutine waiting", main_goroutine),
+	RULE(VERDICT_IDLE, "event-loop wait", event_loop),
+	RULE(VERDICT_IDLE, "waits for connections (accept)", accepting),
+	RULE(VERDICT_IDLE, "timed wait", timed),
+	RULE(VERDICT_IDLE, "joins threads that are still running", joining_running),
+	RULE(VERDICT_IDLE, "waits for signals", signal_wait),
+	RULE(VERDICT_LEAK, "parked units keep arriving on private objects, more than leave", leak_growing),
+	RULE(VERDICT_LEAK, "parked units arrived over time on private objects and none left", leak_spread),
+	RULE(VERDICT_LEAK, "a pile of parked units, each on a private object, none leaving", leak_pile),
+	RULE(VERDICT_LEAK, "goroutines blocked sending on private channels, none leaving: no receiver is left", send_pile),
+	RULE(VERDICT_LEAK, "goroutines waiting each for a mutex of its own, none getting it: the holders never unlock", lock_pile),
+	RULE(VERDICT_LEAK, "a crowd of goroutines blocked sending or locking and none got through: the receiver or holder is gone", crowd),
+	RULE(VERDICT_LEAK, "goroutines each on its own channel or WaitGroup, none leaving, started among goroutines now gone: per-request work that never finished", sparse_rest),
+	RULE(VERDICT_STUCK, "waits for a reply its TCP peer has not sent", awaiting_peer),
+	RULE(VERDICT_STUCK, "uninterruptible sleep (D) past the threshold", disk),
+	RULE(VERDICT_IDLE, "waits for a mutex its owner holds while resting in an event loop", owner_resting),
+	RULE(VERDICT_STUCK, "waits for a mutex another thread holds", lock_wait),
+	RULE(VERDICT_IDLE, "the main thread waits while the process's other threads work", main_thread),
+	RULE(VERDICT_IDLE, "alone on a process-global condition (a service worker at rest)", alone_global),
+	RULE(VERDICT_IDLE, "alone on a condition since its process started (a service's background thread at rest)", alone_startup),
+	RULE(VERDICT_IDLE, "a lone goroutine waiting for an event (a service loop at rest)", lone_rest),
+	RULE(VERDICT_STUCK, "alone, no timeout, never woken", alone),
+	RULE(VERDICT_IDLE, "group sharing one wait object (pool)", shared_object),
+	RULE(VERDICT_IDLE, "fixed group with no growth", any),
 };
 
 /* "parked units ..." reads "parked threads ..." or "parked goroutines ...". */
@@ -254,17 +260,18 @@ void rules_judge(const struct rule_opts *o, struct site_report *s, const struct 
 		.net = s->arrivals > s->departures ? s->arrivals - s->departures : 0,
 		.span_s = (s->max_parked_ns - s->min_parked_ns) / 1e9,
 		.private_objs = s->distinct_wait_objects >= 2 &&
-				s->distinct_wait_objects * 4 >= s->n_threads * 3,
+				s->distinct_wait_objects * 4 >= s->n_units * 3,
 	};
 
 	if (s->reports_seen >= 2 && s->observed_seconds >= 1)
 		s->growth_per_min = j.net * 60.0 / s->observed_seconds;
-	else if (s->n_threads >= 2 && j.span_s > 0)
-		s->growth_per_min = (s->n_threads - 1) * 60.0 / j.span_s;
+	else if (s->n_units >= 2 && j.span_s > 0)
+		s->growth_per_min = (s->n_units - 1) * 60.0 / j.span_s;
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		if (rules[i].match(&j)) {
 			s->verdict = rules[i].verdict;
 			s->reason = reason_of(&rules[i], &j);
+			s->evidence = (struct evidence){ rules[i].proof, rules[i].name };
 			return;
 		}
 	}

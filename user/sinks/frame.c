@@ -4,7 +4,6 @@
 
 #include "model/report.h"
 #include "judge/units.h"
-#include "collect/go/go_tracer.h"
 #include "sinks/frame.h"
 
 /* "func (file.go:12[, inlined])": fill file and line, return the end of func */
@@ -55,7 +54,7 @@ void unit_frames_of_thread(const struct thread_report *t, struct unit_frames *u)
 	u->n[1] = t->user_stack ? t->n_user : 0;
 }
 
-void unit_frames_of_goroutine(const struct go_goroutine *g, struct unit_frames *u)
+void unit_frames_of_goroutine(const struct goroutine_report *g, struct unit_frames *u)
 {
 	u->part[0] = NULL;
 	u->n[0] = 0;
@@ -105,10 +104,10 @@ static bool is_go_runtime_frame(const char *frame)
 
 const char *site_headline_frame(const struct report *r, const struct site_report *s)
 {
-	if (s->kind == UNIT_THREAD && s->first_thread < r->n_threads)
-		return thread_headline_frame(&r->threads[s->first_thread]);
-	if (s->kind == UNIT_GOROUTINE && s->first_thread < r->n_goroutines) {
-		const struct go_goroutine *g = r->goroutines[s->first_thread].g;
+	if (s->kind == UNIT_THREAD && s->first_unit < r->n_threads)
+		return thread_headline_frame(&r->threads[s->first_unit]);
+	if (s->kind == UNIT_GOROUTINE && s->first_unit < r->n_goroutines) {
+		const struct goroutine_report *g = &r->goroutines[s->first_unit];
 
 		for (int i = 0; i < g->stack_len; i++)
 			if (!is_go_runtime_frame(g->stack[i]))

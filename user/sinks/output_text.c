@@ -8,7 +8,6 @@
 #include "sinks/escape.h"
 #include "sinks/frame.h"
 #include "model/identity.h"
-#include "collect/go/go_tracer.h"
 #include "sinks/out_file.h"
 #include "sinks/output.h"
 #include "sinks/sink.h"
@@ -125,19 +124,25 @@ static void print_thread(FILE *f, const struct thread_report *t)
 	fputc('\n', f);
 }
 
+/* ", proven" beside a verdict a proof decided (model/facts.h), not a heuristic */
+static const char *proven(const struct site_report *s)
+{
+	return s->evidence.proof ? ", proven" : "";
+}
+
 static void print_site(FILE *f, const struct report *r, const struct site_report *s)
 {
-	const struct thread_report *t = &r->threads[s->first_thread];
+	const struct thread_report *t = &r->threads[s->first_unit];
 	char lo[32], hi[32];
 
 	format_duration(lo, sizeof(lo), s->min_parked_ns);
 	format_duration(hi, sizeof(hi), s->max_parked_ns);
-	fprintf(f, "  [%s] %" PRIu32 " thread%s parked %s%s%s at ", verdict_name(s->verdict),
-		s->n_threads, s->n_threads == 1 ? "" : "s", lo, s->n_threads > 1 ? "-" : "",
-		s->n_threads > 1 ? hi : "");
+	fprintf(f, "  [%s%s] %" PRIu32 " thread%s parked %s%s%s at ", verdict_name(s->verdict),
+		proven(s), s->n_units, s->n_units == 1 ? "" : "s", lo, s->n_units > 1 ? "-" : "",
+		s->n_units > 1 ? hi : "");
 	text_write(f, thread_headline_frame(t), SIZE_MAX);
 	fprintf(f, ": %s (site %016" PRIx64 ")\n", s->reason ? s->reason : "", s->group);
-	if (s->verdict >= VERDICT_LEAK || s->n_threads > 1)
+	if (s->verdict >= VERDICT_LEAK || s->n_units > 1)
 		fprintf(f, "    evidence: growth %.1f/min, %" PRIu32 " arrived, %" PRIu32 " left, %" PRIu32
 			" distinct wait objects, %s\n", s->growth_per_min, s->arrivals, s->departures,
 			s->distinct_wait_objects, s->no_timeout ? "no timeout" : "timeouts");
@@ -147,7 +152,7 @@ static void print_site(FILE *f, const struct report *r, const struct site_report
 		fprintf(f, " unanswered for %.1f s\n", s->peer_silent_ms / 1e3);
 	}
 	for (uint32_t i = 0; i < s->cycle_len; i++) {
-		const struct thread_report *c = report_find_thread(r, s->pid, s->cycle[i]);
+		const struct thread_report *c = report_find_thread(r, s->pid, (uint32_t)s->cycle[i]);
 
 		if (c)
 			fprintf(f, "    cycle: tid %" PRIu32 " waits for mutex 0x%" PRIx64 " held by tid %" PRIu32 "\n",
@@ -164,7 +169,7 @@ static void print_site(FILE *f, const struct report *r, const struct site_report
 
 static void print_goroutine_site(FILE *f, const struct report *r, const struct site_report *s)
 {
-	const struct go_goroutine *g = r->goroutines[s->first_thread].g;
+	const struct goroutine_report *g = &r->goroutines[s->first_unit];
 	char lo[32], hi[32], reason[4 * 32 + 1], by[4 * 160 + 1];
 	size_t shown = 0;
 
@@ -172,20 +177,20 @@ static void print_goroutine_site(FILE *f, const struct report *r, const struct s
 	format_duration(hi, sizeof(hi), s->max_parked_ns);
 	text_escape(reason, sizeof(reason), g->wait_reason, SIZE_MAX);
 	text_escape(by, sizeof(by), g->created_by, SIZE_MAX);
-	fprintf(f, "  [%s] %" PRIu32 " goroutine%s parked %s%s%s on %s, created by %s: %s (site %016" PRIx64 ")\n",
-		verdict_name(s->verdict), s->n_threads, s->n_threads == 1 ? "" : "s", lo,
-		s->n_threads > 1 ? "-" : "", s->n_threads > 1 ? hi : "", reason, by,
+	fprintf(f, "  [%s%s] %" PRIu32 " goroutine%s parked %s%s%s on %s, created by %s: %s (site %016" PRIx64 ")\n",
+		verdict_name(s->verdict), proven(s), s->n_units, s->n_units == 1 ? "" : "s", lo,
+		s->n_units > 1 ? "-" : "", s->n_units > 1 ? hi : "", reason, by,
 		s->reason ? s->reason : "", s->group);
 	print_stack(f, "stack ", g->stack, g->stack_len);
 	fputs("    goids:", f);
 	for (size_t i = 0; i < r->n_goroutines && shown < 20; i++) {
 		if (r->goroutines[i].site_index != (size_t)(s - r->sites))
 			continue;
-		fprintf(f, " %" PRIu64 "%s", r->goroutines[i].g->goid,
-			r->goroutines[i].g->parked_estimated ? "~" : "");
+		fprintf(f, " %" PRIu64 "%s", r->goroutines[i].goid,
+			r->goroutines[i].parked_estimated ? "~" : "");
 		shown++;
 	}
-	fprintf(f, "%s\n", s->n_threads > shown ? " ..." : "");
+	fprintf(f, "%s\n", s->n_units > shown ? " ..." : "");
 }
 
 static void print_conn_site(FILE *f, const struct report *r, const struct site_report *s)
@@ -194,11 +199,11 @@ static void print_conn_site(FILE *f, const struct report *r, const struct site_r
 
 	format_duration(lo, sizeof(lo), s->min_parked_ns);
 	format_duration(hi, sizeof(hi), s->max_parked_ns);
-	fprintf(f, "  [%s] %" PRIu32 " request%s to ", verdict_name(s->verdict), s->n_threads,
-		s->n_threads == 1 ? "" : "s");
+	fprintf(f, "  [%s%s] %" PRIu32 " request%s to ", verdict_name(s->verdict), proven(s), s->n_units,
+		s->n_units == 1 ? "" : "s");
 	text_write(f, s->peer, sizeof(s->peer));
 	fprintf(f, " unanswered for %s%s%s: %s (site %016" PRIx64 ")\n", lo,
-		s->n_threads > 1 ? "-" : "", s->n_threads > 1 ? hi : "", s->reason ? s->reason : "",
+		s->n_units > 1 ? "-" : "", s->n_units > 1 ? hi : "", s->reason ? s->reason : "",
 		s->group);
 	for (size_t i = 0; i < r->n_conns; i++) {
 		const struct conn_report *c = &r->conns[i];
@@ -242,8 +247,8 @@ static int cmp_site_idx(const void *a, const void *b)
 		return (x->pid > y->pid) - (x->pid < y->pid);
 	if (x->verdict != y->verdict)
 		return x->verdict < y->verdict ? 1 : -1;
-	if (x->n_threads != y->n_threads)
-		return x->n_threads < y->n_threads ? 1 : -1;
+	if (x->n_units != y->n_units)
+		return x->n_units < y->n_units ? 1 : -1;
 	return (x->max_parked_ns < y->max_parked_ns) - (x->max_parked_ns > y->max_parked_ns);
 }
 

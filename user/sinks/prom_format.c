@@ -430,7 +430,7 @@ static int write_leaking_sites(FILE *f, const struct report *r, bool pid_label)
 		if (s->verdict >= VERDICT_LEAK && p)
 			v[n++] = (struct leak_series){ p, unit_noun(s->kind, false),
 						       site_headline_frame(r, s), s->verdict,
-						       s->n_threads };
+						       s->n_units };
 	}
 	/* one series per label set: sites of one service and culprit summed */
 	qsort_r(v, n, sizeof(*v), cmp_leak_key, &pid_label);
