@@ -1392,6 +1392,122 @@ static void test_units_together(void **state)
 	report_free(&r);
 }
 
+/* ---- facts from any collector: owner edges of every kind, proofs ---- */
+
+static void add_edge(struct report *r, uint32_t pid, uint8_t kind, uint64_t waiter,
+		     uint8_t owner_kind, uint64_t owner, uint8_t edge)
+{
+	struct owner_edge e = { .waiter = { pid, kind, waiter }, .owner_kind = owner_kind,
+				.owner = owner, .kind = edge };
+
+	assert_non_null(report_add_owner(r, &e));
+}
+
+static int cycle_from(struct report *r, uint8_t kind, uint64_t id, unsigned mask,
+		      uint64_t *ids, uint8_t *edges)
+{
+	struct unit_ref start = { OTHER_PID, kind, id };
+	struct owner_graph g;
+
+	owner_graph__init(&g, r);
+	return owner_graph__cycle(&g, &start, mask, ids, edges, LT_MAX_CYCLE);
+}
+
+/* The graph takes edges of any kind between units of any kind; the mask
+ * says which kinds make a cycle (a deadlock takes the lock kinds only). */
+static void test_owner_graph_kinds(void **state)
+{
+	struct report r = {};
+	uint64_t ids[LT_MAX_CYCLE];
+	uint8_t edges[LT_MAX_CYCLE];
+
+	(void)state;
+	/* goroutines 1 <-> 2 by a Java-style monitor and an AQS lock */
+	add_edge(&r, OTHER_PID, UNIT_GOROUTINE, 1, UNIT_GOROUTINE, 2, OWNER_JAVA_MONITOR);
+	add_edge(&r, OTHER_PID, UNIT_GOROUTINE, 2, UNIT_GOROUTINE, 1, OWNER_AQS_LOCK);
+	/* thread 10 joins 11, which waits for a mutex 10 holds */
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 10, UNIT_THREAD, 11, OWNER_JOIN);
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 11, UNIT_THREAD, 10, OWNER_FUTEX_MUTEX);
+	/* thread 20 waits for 21 (running, no edge of its own) and for 22; 22 for 20 */
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 20, UNIT_THREAD, 21, OWNER_FUTEX_MUTEX);
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 20, UNIT_THREAD, 22, OWNER_JAVA_MONITOR);
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 22, UNIT_THREAD, 20, OWNER_FUTEX_MUTEX);
+	/* the same ids in a thread and a goroutine are two units */
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 1, UNIT_GOROUTINE, 2, OWNER_FUTEX_MUTEX);
+
+	assert_int_equal(cycle_from(&r, UNIT_GOROUTINE, 1, OWNER_LOCKS, ids, edges), 2);
+	assert_int_equal(ids[0], 1);
+	assert_int_equal(ids[1], 2);
+	assert_int_equal(edges[0], OWNER_JAVA_MONITOR);
+	assert_int_equal(edges[1], OWNER_AQS_LOCK);
+	assert_int_equal(cycle_from(&r, UNIT_THREAD, 10, OWNER_LOCKS, ids, edges), 0);
+	assert_int_equal(cycle_from(&r, UNIT_THREAD, 10, ~0u, ids, edges), 2);
+	assert_int_equal(edges[0], OWNER_JOIN);
+	assert_int_equal(edges[1], OWNER_FUTEX_MUTEX);
+	assert_int_equal(cycle_from(&r, UNIT_THREAD, 20, OWNER_LOCKS, ids, edges), 2);
+	assert_int_equal(ids[1], 22);
+	/* thread 1 waits on goroutine 2's cycle: not part of it */
+	assert_int_equal(cycle_from(&r, UNIT_THREAD, 1, OWNER_LOCKS, ids, edges), 0);
+	report_free(&r);
+}
+
+/* Verdicts say what decided them: the deadlock rule proves by its owner
+ * cycle (a Java monitor's as a mutex's), a heuristic names its rule. */
+static void test_evidence(void **state)
+{
+	struct verdict_engine *e = verdict_engine__new(NULL);
+	struct tspec ts[] = { TS(31, 1, 5.0, W_MUTEX, M1), TS(32, 2, 5.0, W_MUTEX, M2),
+			      TS(33, 3, 9.0, W_READ, 4) };
+	struct report r = {};
+
+	(void)state;
+	build(&r, OTHER_PID, 0, ts, 3);
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 31, UNIT_THREAD, 32, OWNER_JAVA_MONITOR);
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 32, UNIT_THREAD, 31, OWNER_JAVA_MONITOR);
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(verdict_of(&r, 31), VERDICT_DEADLOCK);
+	assert_int_equal(site_of(&r, 31)->evidence.proof, PROOF_OWNER_CYCLE);
+	assert_string_equal(site_of(&r, 31)->evidence.heuristic, "in_cycle");
+	assert_int_equal(site_of(&r, 31)->cycle_edge[0], OWNER_JAVA_MONITOR);
+	assert_int_equal(verdict_of(&r, 33), VERDICT_STUCK);
+	assert_int_equal(site_of(&r, 33)->evidence.proof, PROOF_NONE);
+	assert_string_equal(site_of(&r, 33)->evidence.heuristic, "alone");
+	assert_string_equal(proof_name(PROOF_REACHABILITY), "reachability");
+	assert_string_equal(proof_name(PROOF_KINDS), "none");
+	verdict_engine__free(e);
+	report_free(&r);
+}
+
+/* A proof every unit of a site carries decides it; one unit without it
+ * leaves the site to the heuristics. */
+static void test_proven_units(void **state)
+{
+	struct verdict_engine *e = verdict_engine__new(NULL);
+	struct gspec gs[] = { GS(40, 9, 30.0, 0xd000), GS(41, 9, 30.0, 0xd000),
+			      GS(50, 10, 30.0, 0xe000), GS(51, 10, 30.0, 0xe000) };
+	struct report r = {};
+
+	(void)state;
+	build(&r, OTHER_PID, 0, NULL, 0);
+	add_goroutines(&r, OTHER_PID, gs, 4);
+	for (uint64_t goid = 40; goid <= 50; goid += goid == 41 ? 9 : 1) {
+		struct unit_proof p = { { OTHER_PID, UNIT_GOROUTINE, goid }, PROOF_REACHABILITY,
+					"channel unreachable" };
+
+		assert_non_null(report_add_proof(&r, &p));
+	}
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(goroutine_verdict(&r, 40), VERDICT_LEAK);
+	assert_int_equal(goroutine_site(&r, 40)->evidence.proof, PROOF_REACHABILITY);
+	assert_string_equal(goroutine_site(&r, 40)->evidence.heuristic, "proven_leak");
+	assert_non_null(strstr(goroutine_site(&r, 40)->reason, "can reach"));
+	/* 51 has no proof: a pool on one channel, as without proofs */
+	assert_int_equal(goroutine_verdict(&r, 50), VERDICT_IDLE);
+	assert_int_equal(goroutine_site(&r, 50)->evidence.proof, PROOF_NONE);
+	verdict_engine__free(e);
+	report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest rules[] = {
@@ -1407,6 +1523,9 @@ int main(void)
 		cmocka_unit_test(test_goroutine_send_crowd),
 		cmocka_unit_test(test_goroutine_sparse_rest),
 		cmocka_unit_test(test_units_together),
+		cmocka_unit_test(test_owner_graph_kinds),
+		cmocka_unit_test(test_evidence),
+		cmocka_unit_test(test_proven_units),
 	};
 	const struct CMUnitTest locks[] = {
 		cmocka_unit_test(test_lock_two_cycle),

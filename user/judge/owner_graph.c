@@ -9,11 +9,7 @@
 
 static int ref_cmp(const struct unit_ref *a, const struct unit_ref *b)
 {
-	if (a->pid != b->pid)
-		return a->pid < b->pid ? -1 : 1;
-	if (a->kind != b->kind)
-		return a->kind < b->kind ? -1 : 1;
-	return (a->id > b->id) - (a->id < b->id);
+	return unit_ref_cmp(a, b);
 }
 
 static int edge_cmp(const void *a, const void *b)

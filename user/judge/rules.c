@@ -20,9 +20,11 @@ struct rule {
 	enum proof proof;	/* what a match proves (PROOF_NONE: a heuristic) */
 };
 
-/* A rule decided by a heuristic, and one decided by a proof. */
+/* A rule decided by a heuristic, one decided by a proof, and one decided
+ * by the proof the units' facts carry. */
 #define RULE(v, reason, match) { v, reason, match, #match, PROOF_NONE }
 #define PROVEN(v, reason, match, proof) { v, reason, match, #match, proof }
+#define PROOF_OF_FACTS PROOF_KINDS
 
 static bool in_cycle(const struct judged *j) { return j->s->cycle_len; }
 static bool go_runtime(const struct judged *j) { return j->f->go_runtime; }
@@ -98,6 +100,13 @@ static bool leak_pile(const struct judged *j)
 }
 
 static bool blocked_forever(const struct judged *j) { return j->f->blocked_forever; }
+/* a collector proved that every unit of the site never wakes */
+static bool proven_leak(const struct judged *j)
+{
+	return j->f->proof && j->f->proof != PROOF_OWNER_CYCLE;
+}
+
+static bool proven_deadlock(const struct judged *j) { return j->f->proof == PROOF_OWNER_CYCLE; }
 static bool stopped(const struct judged *j) { return j->s->stopped; }
 
 /* A request sent on a connection the process opened, no answer for longer
@@ -191,6 +200,8 @@ static bool any(const struct judged *j) { return true; }
 
 static const struct rule rules[] = {
 	PROVEN(VERDICT_DEADLOCK, "threads wait in a cycle for mutexes held by each other", in_cycle, PROOF_OWNER_CYCLE),
+	PROVEN(VERDICT_DEADLOCK, "units wait in a cycle for each other (the runtime's owners)", proven_deadlock, PROOF_OF_FACTS),
+	PROVEN(VERDICT_LEAK, "proven never to wake", proven_leak, PROOF_OF_FACTS),
 	PROVEN(VERDICT_LEAK, "blocked forever: a nil channel or a select with no cases", blocked_forever, PROOF_WAIT_REASON),
 	RULE(VERDICT_STUCK, "stopped by a signal (SIGSTOP, job control): nothing runs it until SIGCONT", stopped),
 	RULE(VERDICT_IDLE, "Go runtime (idle M or runtime goroutine)", go_runtime),
@@ -235,8 +246,18 @@ static const char *const leak_reasons[UNIT_KINDS][3] = {
 			      "a pile of unanswered requests, none leaving" },
 };
 
+/* What each proof a collector gives says, for the proven_leak rule. */
+static const char *const proof_reasons[PROOF_KINDS] = {
+	[PROOF_REACHABILITY] = "proven never to wake: nothing that could wake them can reach what they wait on",
+	[PROOF_WAIT_REASON] = "proven never to wake: their wait cannot end",
+	[PROOF_WAKER_CHAIN] = "proven never to wake: every unit that could wake them is itself stuck or gone",
+	[PROOF_RUNTIME_LEAK_STATUS] = "proven never to wake: the runtime reports them leaked",
+};
+
 static const char *reason_of(const struct rule *r, const struct judged *j)
 {
+	if (r->match == proven_leak && j->f->proof < PROOF_KINDS && proof_reasons[j->f->proof])
+		return proof_reasons[j->f->proof];
 	if (r->match == leak_growing && !j->private_objs)
 		return j->f->kind == UNIT_GOROUTINE ?
 		       "goroutines keep parking at this site after attach and none leave" : r->reason;
@@ -271,7 +292,9 @@ void rules_judge(const struct rule_opts *o, struct site_report *s, const struct 
 		if (rules[i].match(&j)) {
 			s->verdict = rules[i].verdict;
 			s->reason = reason_of(&rules[i], &j);
-			s->evidence = (struct evidence){ rules[i].proof, rules[i].name };
+			s->evidence = (struct evidence){
+				rules[i].proof == PROOF_OF_FACTS ? f->proof : rules[i].proof,
+				rules[i].name };
 			return;
 		}
 	}

@@ -186,6 +186,16 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 	f->go_runtime &= t->go_runtime;
 }
 
+/* The proof a collector gave for unit u (model/facts.h), PROOF_NONE if none. */
+static uint8_t unit_proof(const struct report *r, const struct unit *u)
+{
+	struct unit_ref key = { u->pid, u->kind, u->id };
+	const struct unit_proof *p = sorted_find(r->proofs, r->n_proofs, sizeof(*p), &key,
+						 unit_ref_cmp);
+
+	return p ? p->proof : PROOF_NONE;
+}
+
 static void describe_goroutine(const struct goroutine_report *g, struct site_report *s,
 			       struct site_facts *f)
 {
@@ -295,6 +305,9 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 			describe_connection(&r->conns[u[k].idx], s, f);
 		if (unit_object(r, &u[k], &objs[n_obj], &slack))
 			n_obj++;
+		uint8_t proof = unit_proof(r, &u[k]);
+
+		f->proof = !k || f->proof == proof ? proof : PROOF_NONE;
 	}
 	if (f->kind != UNIT_GOROUTINE)
 		f->idle_wait = f->listener = f->blocked_forever = f->sending = f->resting =
@@ -370,6 +383,8 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 	struct judging j = { .e = e, .r = r, .by_id = by_id, .n = n };
 
 	owner_graph__init(&j.owners, r);
+	/* the units' proofs, looked up by unit (a unit_proof starts with its ref) */
+	qsort(r->proofs, r->n_proofs, sizeof(*r->proofs), unit_ref_cmp);
 
 	for (size_t a = 0, b; a < n; a = b) {
 		struct site_observation obs;

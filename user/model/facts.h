@@ -37,6 +37,9 @@ struct unit_ref {
 	uint64_t id;		/* tid, goid, socket inode */
 };
 
+/* Order of unit refs (pid, kind, id): qsort/sorted_find over facts. */
+int unit_ref_cmp(const void *a, const void *b);
+
 /* waiter waits for owner (a unit of the same process, parked or not). */
 struct owner_edge {
 	struct unit_ref waiter;

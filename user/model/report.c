@@ -132,6 +132,17 @@ struct unit_proof *report_add_proof(struct report *r, const struct unit_proof *p
 	return o;
 }
 
+int unit_ref_cmp(const void *a, const void *b)
+{
+	const struct unit_ref *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
 const char *proof_name(enum proof p)
 {
 	static const char *const names[PROOF_KINDS] = {
