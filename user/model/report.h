@@ -13,6 +13,8 @@
 #include "model/identity.h"
 #include "model/wait.h"
 
+struct frame;	/* model/frame.h: a report only points at stacks */
+
 /* Ordered by severity: --min-verdict and --fail-on-leak compare them. */
 enum verdict {
 	VERDICT_NONE = 0,	/* not judged yet */
@@ -45,10 +47,11 @@ struct thread_report {
 	bool wakeups_known;		/* precise mode: wakeups is counted */
 	uint64_t nvcsw;
 	struct wait_info wait;
-	/* stacks, filled when captured */
-	char **user_stack;
+	/* stacks, filled when captured: innermost first, each one block
+	 * (model/frame.h) */
+	struct frame *user_stack;
 	int n_user;
-	char **kernel_stack;
+	struct frame *kernel_stack;
 	int n_kernel;
 	int stack_err;			/* 0, or -errno of a failed capture (README
 					 * "Drops": -EAGAIN over the cap, -ESTALE ran,
@@ -98,7 +101,7 @@ struct goroutine_report {
 	const char *wait_reason;	/* the runtime's words: "chan send" */
 	const char *created_by;		/* "main.handler at /path/main.go:14", or NULL */
 	const char *start_func;		/* "main.handler.func1", or NULL */
-	char **stack;			/* "runtime.gopark (proc.go:363)", innermost first */
+	const struct frame *const *stack;	/* innermost first: FRAME_GO frames */
 	int stack_len;
 	uint32_t flags;			/* enum goroutine_flags */
 	uint64_t site;			/* hash of creation site and stack */
@@ -165,7 +168,7 @@ struct site_report {
 	uint32_t departures;		/* threads that left (ran or exited) */
 	uint32_t reports_seen;
 	double observed_seconds;
-	double growth_per_min;
+	double growth_per_min;		/* net arrivals per minute observed (rules.c) */
 	enum verdict verdict;
 	const char *reason;		/* static, one phrase */
 	struct evidence evidence;	/* the proof or the rule that decided */
