@@ -265,6 +265,19 @@ static void describe_connection(const struct conn_report *c, struct site_report 
 	note_peer(s, c->silent_ns / 1000000, c->peer);
 }
 
+/* A lock cycle through one of the units u[0..n) of s: the owners of what
+ * they wait for (mutexes, monitors...) wait, in turn, for them. */
+static void find_cycle(const struct judging *j, struct site_report *s, const struct unit *u,
+		       size_t n)
+{
+	for (size_t k = 0; k < n && !s->cycle_len; k++) {
+		struct unit_ref start = { u[k].pid, u[k].kind, u[k].id };
+
+		s->cycle_len = owner_graph__cycle(&j->owners, &start, OWNER_LOCKS, s->cycle,
+						  s->cycle_edge, LT_MAX_CYCLE);
+	}
+}
+
 /* Shape of a site from its units u[0..n). objs: scratch of n entries. */
 static void describe_site(const struct judging *j, struct site_report *s, struct site_facts *f,
 			  const struct unit *u, size_t n, uint64_t *objs)
@@ -326,12 +339,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 		s->distinct_wait_objects += !k || objs[k] - objs[k - 1] > slack;
 	if (f->kind == UNIT_THREAD)
 		s->site = r->threads[u[0].idx].site;
-	for (size_t k = 0; k < n && !s->cycle_len; k++) {
-		struct unit_ref start = { u[k].pid, u[k].kind, u[k].id };
-
-		s->cycle_len = owner_graph__cycle(&j->owners, &start, OWNER_LOCKS, s->cycle,
-						  s->cycle_edge, LT_MAX_CYCLE);
-	}
+	find_cycle(j, s, u, n);
 	p = report_find_proc(r, s->pid);
 	if (p)
 		memcpy(s->comm, p->comm, sizeof(s->comm));
