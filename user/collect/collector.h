@@ -41,7 +41,7 @@ struct collector_type {
 };
 
 /* The collector types, each defined in its own folder. */
-extern const struct collector_type collector_stacks, collector_goroutines;
+extern const struct collector_type collector_java, collector_stacks, collector_goroutines;
 extern const struct collector_type collector_identities, collector_thread_facts;
 extern const struct collector_type collector_sockets, collector_exe_keys;
 

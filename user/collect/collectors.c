@@ -9,6 +9,7 @@
 /* Every collector, in the order they fill a report: what one reads, the
  * ones before it have added (sockets look at the Go processes found). */
 static const struct collector_type *const collector_types[] = {
+	&collector_java,		/* adds Java threads blocked on monitors: before stacks */
 	&collector_stacks,
 	&collector_goroutines,
 	&collector_identities,		/* before judging: baselines are kept per service */

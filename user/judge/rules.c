@@ -28,6 +28,7 @@ struct rule {
 
 static bool in_cycle(const struct judged *j) { return j->s->cycle_len; }
 static bool go_runtime(const struct judged *j) { return j->f->go_runtime; }
+static bool java_runtime(const struct judged *j) { return j->f->java_runtime; }
 static bool idle_wait(const struct judged *j) { return j->f->idle_wait; }
 static bool listener(const struct judged *j) { return j->f->listener; }
 static bool main_goroutine(const struct judged *j)
@@ -110,6 +111,17 @@ static bool proven_leak(const struct judged *j)
 }
 
 static bool proven_deadlock(const struct judged *j) { return j->f->proof == PROOF_OWNER_CYCLE; }
+
+/* No running goroutine, global or finalizer can reach what these wait on
+ * (collect/go/go_reach.c): nothing can ever wake them. The runtime's own
+ * goroutines and the main goroutine (`<-make(chan struct{})` is how a
+ * server's main blocks on purpose) are left to the rules below. */
+static bool proven(const struct judged *j)
+{
+	return j->f->proven && !j->f->go_runtime && !j->f->main_unit;
+}
+
+static bool proven_cycle(const struct judged *j) { return proven(j) && j->f->proven_cycle; }
 static bool stopped(const struct judged *j) { return j->s->stopped; }
 
 /* A request sent on a connection the process opened, no answer for longer
@@ -206,8 +218,11 @@ static const struct rule rules[] = {
 	PROVEN(VERDICT_DEADLOCK, "units wait in a cycle for each other (the runtime's owners)", proven_deadlock, PROOF_OF_FACTS),
 	PROVEN(VERDICT_LEAK, "proven never to wake", proven_leak, PROOF_OF_FACTS),
 	PROVEN(VERDICT_LEAK, "blocked forever: a nil channel or a select with no cases", blocked_forever, PROOF_WAIT_REASON),
+	PROVEN(VERDICT_DEADLOCK, "blocked forever: each waits for a lock another of them holds, and no running goroutine or global can reach those locks", proven_cycle, PROOF_REACHABILITY),
+	PROVEN(VERDICT_LEAK, "blocked forever: no running goroutine or global can reach what it waits on", proven, PROOF_REACHABILITY),
 	RULE(VERDICT_STUCK, "stopped by a signal (SIGSTOP, job control): nothing runs it until SIGCONT", stopped),
 	RULE(VERDICT_IDLE, "Go runtime (idle M or runtime goroutine)", go_runtime),
+	RULE(VERDICT_IDLE, "JVM runtime thread (GC, compiler, VM, reference handler, finalizer)", java_runtime),
 	RULE(VERDICT_IDLE, "sleep, timer or GC wait", idle_wait),
 	RULE(VERDICT_IDLE, "listener waiting for connections", listener),
 	RULE(VERDICT_IDLE, "main goroutine waiting", main_goroutine),
@@ -274,6 +289,10 @@ static const char *reason_of(const struct rule *r, const struct judged *j)
 		return leak_reasons[j->f->kind][1];
 	if (r->match == leak_pile)
 		return leak_reasons[j->f->kind][2];
+	if (r->match == proven && j->f->proven_channel)
+		return "blocked forever: no running goroutine or global can reach the channel it waits on";
+	if (r->match == proven && j->f->locking)
+		return "blocked forever: no running goroutine or global can reach the mutex it waits for";
 	if (r->match == crowd)
 		return j->f->sending ?
 		       "a crowd of goroutines blocked sending and none got through: the receiver is gone" :

@@ -33,6 +33,19 @@ int verdict_parse(const char *s, enum verdict *v);
 /* Where a wait object lives in its process (collect/threads/regions.c). */
 enum object_region { OBJECT_REGION_UNKNOWN, OBJECT_REGION_GLOBAL, OBJECT_REGION_HEAP };
 
+/* What HotSpot says of a thread of a JVM (collect/java), as jstack would:
+ * owned by the Java collector until its next report. */
+#define JAVA_INFO_NAME_LEN 64
+struct java_info {
+	char name[JAVA_INFO_NAME_LEN];			/* java.lang.Thread name, or the OS name of
+					 * a JVM thread that is no Java thread */
+	const char *state;		/* "BLOCKED", "WAITING"...; NULL: no Java thread */
+	const char *waits;		/* "monitor enter", "Object.wait", "park", NULL */
+	char lock_class[96];		/* class of what it waits for, "" = none */
+	uint32_t owner;			/* tid holding it, 0 = none or unknown */
+	bool runtime;			/* the JVM's own: GC, compiler, VM, reference handler */
+};
+
 struct thread_report {
 	uint32_t pid, tid;
 	char comm[LT_COMM_LEN];		/* process name */
@@ -53,7 +66,7 @@ struct thread_report {
 	int n_user;
 	struct frame *kernel_stack;
 	int n_kernel;
-	int stack_err;			/* 0, or -errno of a failed capture (README
+	int stack_err;			/* 0, or -errno of a failed capture (docs/outputs.md
 					 * "Drops": -EAGAIN over the cap, -ESTALE ran,
 					 * -ESRCH exited, -ENODATA no frame) */
 	bool stack_deferred;		/* not captured for the per-report cap:
@@ -61,6 +74,7 @@ struct thread_report {
 	bool stacks_borrowed;		/* frames belong to the stack cache, not to us */
 	uint64_t site;			/* hash of the stack, 0 = no stack */
 	bool go_runtime;		/* an OS thread of the Go runtime: set by the Go collector */
+	const struct java_info *java;	/* a thread of a HotSpot JVM, NULL = none */
 	/* facts (collectors, before the judge: model/facts.h) */
 	uint32_t lock_owner;		/* tid holding the mutex it waits for, 0 = none */
 	uint8_t object_region;		/* enum object_region of a condition wait's object */
@@ -85,6 +99,11 @@ enum goroutine_flags {
 	GOROUTINE_REST = 1 << 6,	/* waits for something to happen: receive, select,
 					 * sync.Cond, WaitGroup (not a lock, not a send) */
 	GOROUTINE_LOCK = 1 << 7,	/* waits for a sync.Mutex or RWMutex */
+	/* proven blocked forever: no root can reach what it waits on
+	 * (collect/go/go_reach.c); the kind of that object: */
+	GOROUTINE_UNREACHABLE = 1 << 8,
+	GOROUTINE_WAITS_CHANNEL = 1 << 9,	/* a channel or select */
+	GOROUTINE_LOCK_CYCLE = 1 << 10,	/* a lock held by a waiter of one it holds */
 };
 
 /* One parked goroutine (collect/go/go_report.c). Its strings and frames
@@ -198,7 +217,7 @@ struct proc_report {
 	/* Go processes (go_report.c) */
 	bool is_go;
 	char go_version[32];
-	uint64_t go_live;			/* goroutines, runtime ones excluded */
+	uint64_t go_live;			/* goroutines, the runtime's included (as in go_parked) */
 	uint64_t go_created, go_exited;		/* during this interval, UINT64_MAX = unknown */
 	uint64_t go_created_total, go_exited_total;	/* since attach, UINT64_MAX = unknown */
 	uint32_t go_parked;			/* goroutines in this report */

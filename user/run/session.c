@@ -23,7 +23,7 @@
 /* The slow collectors' share of a report: half the interval, at least
  * REPORT_BUDGET_MIN_NS (a report must still be able to unwind some stacks
  * at -i 100ms). A collector stalled in a read does not stop the loop for
- * longer than that plus the one read (README "Security"). */
+ * longer than that plus the one read (docs/security.md). */
 #define REPORT_BUDGET_MIN_NS	1000000000ULL
 
 static uint64_t report_budget_ns(const struct lt_options *o)

@@ -80,6 +80,24 @@ static void write_process(FILE *f, const struct report *r, uint32_t pid, const c
 	write_identity(f, report_identity(r, pid));
 }
 
+/* "java":{...}: what HotSpot says of a JVM's thread (collect/java). */
+static void write_java(FILE *f, const struct java_info *j)
+{
+	fputs(",\"java\":{\"name\":", f);
+	json_write_string(f, j->name, sizeof(j->name));
+	if (j->state)
+		fprintf(f, ",\"state\":\"%s\"", j->state);
+	if (j->waits)
+		fprintf(f, ",\"waits\":\"%s\"", j->waits);
+	if (j->lock_class[0]) {
+		fputs(",\"lock_class\":", f);
+		json_write_string(f, j->lock_class, sizeof(j->lock_class));
+	}
+	if (j->owner)
+		fprintf(f, ",\"owner\":%" PRIu32, j->owner);
+	fprintf(f, ",\"runtime\":%s}", j->runtime ? "true" : "false");
+}
+
 static void write_wait(FILE *f, const struct wait_info *w)
 {
 	fprintf(f, "\"wait\":{\"kind\":\"%s\"", wait_kind_name(w->kind));
@@ -197,6 +215,8 @@ static void write_thread(FILE *f, const struct report *r, const struct thread_re
 		fprintf(f, ",\"verdict\":\"%s\"", verdict_name(t->verdict));
 	if (t->lock_owner)
 		fprintf(f, ",\"lock_owner\":%" PRIu32, t->lock_owner);
+	if (t->java)
+		write_java(f, t->java);
 	if (t->stack_err)
 		fprintf(f, ",\"stack_error\":%d", t->stack_err);
 	if (t->stack_deferred)
@@ -278,6 +298,8 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 		(s->max_parked_ns - s->min_parked_ns) / 1e9,
 		s->no_timeout ? "true" : "false");
 	/* threads grouped by their wait until their stacks come (capture cap) */
+	if (s->evidence.proof)	/* a proof, not a shape: "reachability", "wait_reason" */
+		fprintf(f, "\"proof\":\"%s\",", proof_name(s->evidence.proof));
 	if (s->stacks_deferred)
 		fprintf(f, "\"stacks_deferred\":%" PRIu32 ",", s->stacks_deferred);
 	if (s->wakeups_known)
@@ -303,9 +325,8 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 		fprintf(f, ",\"object_region\":\"%s\"",
 			s->object_region == OBJECT_REGION_GLOBAL ? "global" : "heap");
 	/* what decided the verdict: a proof, or the heuristic rule's name */
-	if (s->evidence.heuristic)
-		fprintf(f, ",\"proof\":\"%s\",\"heuristic\":\"%s\"", proof_name(s->evidence.proof),
-			s->evidence.heuristic);
+	if (s->evidence.heuristic)	/* the rule that decided */
+		fprintf(f, ",\"heuristic\":\"%s\"", s->evidence.heuristic);
 	fputc('}', f);
 	if (s->kind != UNIT_CONNECTION)
 		write_culprit(f, site_culprit(r, s));
@@ -334,6 +355,8 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 			if (c)
 				fprintf(f, ",\"waits_for\":\"0x%" PRIx64 "\",\"held_by\":%" PRIu32,
 					c->wait.futex_addr, c->lock_owner);
+			if (c && c->java)
+				write_java(f, c->java);
 			fputc('}', f);
 		}
 		fputc(']', f);

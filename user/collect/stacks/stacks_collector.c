@@ -28,11 +28,10 @@ static int stacks_open(const struct collect_env *env, void **state, char *msg, s
 
 	(void)msg;
 	(void)size;
-	if (!tracer__can_capture(env->tracer)) {
-		fprintf(stderr, "leaktrace: warning: this kernel cannot capture stacks "
-			"(needs 5.18); reporting without them\n");
-		return 0;
-	}
+	if (!tracer__can_capture(env->tracer))
+		fprintf(stderr, "leaktrace: warning: this kernel cannot capture stacks in BPF "
+			"(needs 5.18); user stacks unwound from /proc/PID/task/TID/syscall, kernel "
+			"stacks where /proc/PID/task/TID/stack is readable (CAP_SYS_ADMIN)\n");
 	c = calloc(1, sizeof(*c));
 	if (c)
 		c->sc = stack_capture__new(o->stacks_user, o->stacks_kernel, o->stack_depth);

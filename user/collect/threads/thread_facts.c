@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "collect/collector.h"
 #include "collect/threads/thread_facts.h"
@@ -29,7 +30,10 @@ static int add_edges(const struct thread_facts_opts *o, struct report *r, size_t
 	uint32_t target;
 
 	if (t->lock_owner) {
-		e.kind = OWNER_FUTEX_MUTEX;
+		/* a Java monitor's or lock's owner came from the JVM (collect/java) */
+		e.kind = !t->java || !t->java->owner ? OWNER_FUTEX_MUTEX :
+			 t->java->waits && !strcmp(t->java->waits, "park") ? OWNER_AQS_LOCK :
+			 OWNER_JAVA_MONITOR;
 		e.owner = t->lock_owner;
 		e.object = t->wait.futex_addr;
 		e.owner_event_loop = owner_event_loop(o, r, t);
