@@ -46,6 +46,9 @@ struct site_facts {
 	 * apart) that no parked goroutine holds: each started beside
 	 * short-lived goroutines that have finished (verdict.c) */
 	uint32_t interleaved;
+	/* a proof every unit carries (model/facts.h unit_proof: reachability,
+	 * waker chain...), PROOF_NONE when one has none or they differ */
+	uint8_t proof;
 };
 
 /* Set s->verdict, s->reason and s->growth_per_min (net arrivals per minute

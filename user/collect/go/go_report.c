@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collect/collector.h"
 #include "collect/go/go_reacher.h"
 #include "collect/go/go_report.h"
 #include "collect/go/go_tracer.h"
 #include "util/array.h"
 #include "util/clock.h"
+#include "util/hash.h"
 
 #define GO_REPORT_MAX_NOT_GO 65536
 #define GO_REACH_GRACE_NS 1000000000ull	/* passes may overrun the deadline this much */
@@ -215,6 +217,25 @@ static uint32_t goroutine_flags(const struct go_goroutine *gr)
 	return f;
 }
 
+/* The model's record of goroutine g of pid: what the judge and the sinks
+ * read, so that none of them includes this collector's headers. */
+static void goroutine_record(struct goroutine_report *gr, int pid, const struct go_goroutine *g)
+{
+	/* computed once per park: the tracer zeroes the memo of a new one */
+	if (!g->memo[0]) {
+		g->memo[0] = goroutine_site(g);
+		g->memo[1] = goroutine_flags(g);
+	}
+	*gr = (struct goroutine_report){
+		.pid = pid, .goid = g->goid, .status = g->status, .system = g->system,
+		.parked_ns = g->parked_seconds * 1e9, .parked_seconds = g->parked_seconds,
+		.parked_estimated = g->parked_estimated, .wait_object = g->wait_object,
+		.wait_reason = g->wait_reason, .created_by = g->created_by,
+		.start_func = g->start_func, .stack = g->stack, .stack_len = g->stack_len,
+		.site = g->memo[0], .flags = g->memo[1],
+	};
+}
+
 /* Is the process under p->pid still the one attached to? The scan saw it
  * (not seen: gone; with --pid, a newcomer under the pid is not even
  * scanned) with the same start time (else its pid was reused). A reader of
@@ -238,7 +259,7 @@ static void add_proofs(struct go_proc *p, struct report *r, size_t first)
 	bool cut = false;
 
 	for (size_t i = first; i < r->n_goroutines; i++)
-		if (r->goroutines[i].g->status == GO_G_LEAKED)
+		if (r->goroutines[i].status == GO_G_LEAKED)
 			r->goroutines[i].flags |= GOROUTINE_RUNTIME_LEAKED;
 	if (!p->reach)
 		return;
@@ -249,7 +270,8 @@ static void add_proofs(struct go_proc *p, struct report *r, size_t first)
 		r->lost[DROP_GO_REACH_CUT]++;
 	for (size_t i = first; i < first + p->n_parked; i++) {
 		struct goroutine_report *gr = &r->goroutines[i];
-		const struct go_proof *pf = go_reacher__proof(p->reach, gr->g);
+		/* the records follow the snapshot's order (collect_proc) */
+		const struct go_proof *pf = go_reacher__proof(p->reach, &p->snap.parked[i - first]);
 
 		if (!pf)
 			continue;
@@ -311,19 +333,7 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 
 		if (!gr)
 			return -ENOMEM;
-		gr->pid = p->pid;
-		gr->g = &p->snap.parked[i];
-		gr->goid = gr->g->goid;
-		gr->parked_ns = gr->g->parked_seconds * 1e9;
-		gr->parked_estimated = gr->g->parked_estimated;
-		gr->wait_object = gr->g->wait_object;
-		/* computed once per park: the tracer zeroes the memo of a new one */
-		if (!gr->g->memo[0]) {
-			gr->g->memo[0] = goroutine_site(gr->g);
-			gr->g->memo[1] = goroutine_flags(gr->g);
-		}
-		gr->site = gr->g->memo[0];
-		gr->flags = gr->g->memo[1];
+		goroutine_record(gr, p->pid, &p->snap.parked[i]);
 	}
 	pr->go_parked = r->n_goroutines - first;
 	p->first = first;
@@ -472,3 +482,39 @@ int go_report__collect(struct go_report *g, struct report *r)
 			add_proofs(&g->procs[i], r, g->procs[i].first);
 	return first_err;
 }
+
+static bool goroutines_wanted(const struct lt_options *o)
+{
+	return o->go_mode >= 0;
+}
+
+static int goroutines_open(const struct collect_env *env, void **state, char *msg, size_t size)
+{
+	const struct lt_options *o = env->o;
+	struct go_report_opts gopts = {
+		.pids = o->pids, .n_pids = o->n_pids, .force = o->go_mode > 0,
+		.verbose = o->verbose, .precise = o->precise,
+		.system_wide = o->n_pids == 0 || o->cgroup || o->unit || o->container,
+	};
+
+	*state = go_report__new(&gopts, msg, size);
+	return *state ? 0 : LT_EXIT_FAILURE;
+}
+
+static int goroutines_collect(void *state, struct report *r)
+{
+	return go_report__collect(state, r);
+}
+
+static void goroutines_close(void *state)
+{
+	go_report__free(state);
+}
+
+const struct collector_type collector_goroutines = {
+	.name = "goroutine snapshot",
+	.wanted = goroutines_wanted,
+	.open = goroutines_open,
+	.collect = goroutines_collect,
+	.close = goroutines_close,
+};

@@ -129,6 +129,20 @@ bool peer_finder_wait(void *finder, uint64_t report_ns, uint32_t pid, const stru
 	return true;
 }
 
+void peer_facts_collect(struct report *r, peer_wait_fn peer_wait, void *ctx)
+{
+	for (size_t i = 0; i < r->n_threads; i++) {
+		struct thread_report *t = &r->threads[i];
+		struct peer_wait pw;
+
+		if (!peer_wait(ctx, r->mono_ns, t->pid, &t->wait, &pw))
+			continue;
+		t->awaiting_peer = true;
+		t->peer_silent_ms = pw.silent_ms;
+		snprintf(t->peer, sizeof(t->peer), "%s", pw.peer);
+	}
+}
+
 /* Inodes that parked threads of pid wait on themselves, sorted. */
 static size_t thread_inodes(struct peer_finder *f, const struct report *r, uint32_t pid,
 			    uint64_t *out, size_t max)
