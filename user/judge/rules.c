@@ -39,18 +39,34 @@ static bool joining_running(const struct judged *j) { return j->f->joining_runni
 static bool disk(const struct judged *j) { return j->s->disk; }
 static bool lock_wait(const struct judged *j) { return j->s->lock_wait; }
 
-/* More arrive than leave, by leak_min_arrivals, and most who arrived stay:
- * a slow backend's requests arrive and leave at the same pace, only
- * lagging by the threshold. */
+/* Net growth counts only against this share of the site: 2 net arrivals
+ * over 184 parked threads (a pool's churn, measured on Varnish) is none. */
+#define GROWTH_SHARE 8
+
+/* Growth kept up over several reports: more arrived than left in at least
+ * two of them. A burst (a LIFO pool growing once under a spike, a batch of
+ * requests handled together) grows in one report and then rests. */
+static bool sustained(const struct judged *j) { return j->s->growth_reports >= 2; }
+
+/* More arrive than leave, by leak_min_arrivals and by a share of the
+ * site, sustained, and most who arrived stay: a slow backend's requests
+ * arrive and leave at the same pace, only lagging by the threshold. A
+ * site of threads started with their process never arrived over time. */
 static bool grew(const struct judged *j)
 {
 	return j->s->reports_seen >= 2 && j->net >= j->o->leak_min_arrivals &&
-	       j->s->departures * 2 <= j->s->arrivals;
+	       j->net * GROWTH_SHARE >= j->s->n_threads && sustained(j) &&
+	       j->s->departures * 2 <= j->s->arrivals && !j->s->started_with_process;
 }
 
-/* Parked over a span on first sight, none left: arrived over time. */
+/* Parked over a span on first sight, none left: arrived over time. For
+ * threads only where growth is seen too: a pool of workers each on its
+ * own condvar or Parker (Varnish, a JVM's executor) rests spread out after
+ * a burst, in LIFO order, exactly so. */
 static bool spread(const struct judged *j)
 {
+	if (j->f->kind == UNIT_THREAD && !grew(j))
+		return false;
 	return !j->s->departures && j->s->n_threads >= j->o->leak_min_threads &&
 	       j->span_s >= j->o->leak_min_span_s;
 }

@@ -406,6 +406,7 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 		s->arrivals = obs.arrivals;
 		s->departures = obs.departures;
 		s->reports_seen = obs.reports_seen;
+		s->growth_reports = obs.growth_reports;
 		s->woken_since_park = obs.woken;
 		s->observed_seconds = (r->mono_ns - obs.first_seen_ns) / 1e9;
 		rules_judge(&e->rules, s, &facts);
