@@ -34,6 +34,7 @@ import sys
 import threading
 import time
 import urllib.request
+from http import server as http_server
 
 from ltlib import Tap
 import test_servers as ts
@@ -91,11 +92,28 @@ class GoServer(ts.Server):
         super().stop()
 
 
+class WebhookSink(http_server.BaseHTTPRequestHandler):
+    """A webhook receiver that takes every notification (200)."""
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
 class Alertmanager(GoServer):
     name, binary = "alertmanager", "prometheus-alertmanager"
 
     def start(self):
-        self.hook_port = self.up.ok_port
+        # the harness's upstream answers POST with 501: every notification
+        # would fail and be retried (a fault of its own, see docs/wakers.md)
+        self.sink = http_server.ThreadingHTTPServer(("127.0.0.1", 0), WebhookSink)
+        threading.Thread(target=self.sink.serve_forever, daemon=True).start()
         self.gossip = ts.free_port()
         conf = self.write("am.yml", """route:
   receiver: ok
@@ -113,7 +131,7 @@ receivers:
     webhook_configs: [ { url: 'http://127.0.0.1:%d/', send_resolved: false } ]
   - name: hole
     webhook_configs: [ { url: 'http://127.0.0.1:%d/', send_resolved: false } ]
-""" % (self.up.ok_port, self.up.hole_port))
+""" % (self.sink.server_address[1], self.up.hole_port))
         self.spawn([self.binary, "--config.file", conf, "--storage.path", self.dir,
                     "--web.listen-address", "127.0.0.1:%d" % self.port,
                     "--cluster.listen-address", "127.0.0.1:%d" % self.gossip,
@@ -129,6 +147,12 @@ receivers:
     def request(self):
         http(self.port, "/api/v2/alerts")
         http(self.port, "/api/v2/status")
+
+    def stop(self):
+        if getattr(self, "sink", None):
+            self.sink.shutdown()
+            self.sink.server_close()
+        super().stop()
 
     def inject_fault(self):
         self.alerts(1, stall="yes")

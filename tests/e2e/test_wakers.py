@@ -7,9 +7,10 @@ Timers: tools/workloads/go/timerwait starts goroutines one by one (every
 closes, so a shape rule sees parked goroutines keep arriving on private
 objects. With -timer, one case of each select is its own time.Timer's
 channel: the runtime timer wakes it (idle, reason "sleep, timer or GC
-wait"); without, the healthy twin's leak stays a leak. With -ticker, a
-goroutine per start ranges over its own time.Ticker (a receive on a timer's
-channel). Built by the system's Go (before Go 1.23: a timer's channel told by
+wait"); without, the twin's leak stays a leak. With -ticker, a goroutine per
+start loops on a select over its own time.Ticker and a quit channel. (A plain
+receive on a timer's channel is left to the shape rules: ranging over a
+stopped Ticker blocks forever, tests/e2e/test_gobugs.py ticker_stop_range.) Built by the system's Go (before Go 1.23: a timer's channel told by
 its capacity and element) and by Go 1.26 from .output/cache/go (hchan.timer),
 DWARF and stripped, and with GODEBUG=asynctimerchan=0 (the timer
 channels of Go 1.23+, hchan.timer set); a toolchain missing from the cache is a `not ok` naming
@@ -64,7 +65,7 @@ def sites_of(binary, args, env=None):
 def check(t, tag, binary, env=None):
     sites = sites_of(binary, ["-timer", "-ticker"], env)
     for fn, what in (("main.waitTimer", "select with a timer case"),
-                     ("main.tick", "range over a ticker")):
+                     ("main.tick", "select loop over a ticker")):
         mine = [s for s in sites if s["start_func"] == fn]
         t.ok(mine and all(s["verdict"] == "idle" and "timer" in s["reason"] for s in mine),
              "%s: %s is idle (a timer wakes it)" % (tag, what),

@@ -39,6 +39,10 @@ struct site_facts {
 	 * apart) that no parked goroutine holds: each started beside
 	 * short-lived goroutines that have finished (verdict.c) */
 	uint32_t interleaved;
+	/* threads: units that parked within leak_min_span of their creation
+	 * and never ran since (a thread started for a request that blocked
+	 * at once); a pool's worker parks after serving, long after */
+	uint32_t fresh;
 };
 
 /* Set s->verdict, s->reason and s->growth_per_min from s and f. */

@@ -197,6 +197,8 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 					  born - p->start_ns < STARTUP_WINDOW_NS;
 	}
 	f->main_unit &= t->tid == t->pid;
+	f->fresh += t->age_ns && t->age_ns >= t->parked_ns &&
+		    t->age_ns - t->parked_ns <= j->e->rules.leak_min_span_s * 1e9;
 	f->accepting &= wait_has(&t->wait, WAIT_F_ACCEPT);
 	f->go_runtime &= t->go_runtime;
 	if (f->joining_running) {

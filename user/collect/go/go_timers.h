@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Whether a parked goroutine's channel wait has a timer for a waker: a
  * select with a case on a time.Timer/Ticker channel (time.After,
- * time.NewTimer, time.NewTicker), or a receive from one. The runtime timer
+ * time.NewTimer, time.NewTicker). The runtime timer
  * behind such a channel fires and sends (or, since Go 1.23, readies the
  * channel): the goroutine wakes by itself, whoever else is gone. */
 #ifndef LT_GO_TIMERS_H

@@ -1025,13 +1025,13 @@ static int read_for_timers(const void *ctx, uint64_t addr, void *buf, size_t len
 	return read_mem(ctx, addr, buf, len);
 }
 
-/* A select or receive with a timer's channel among its cases: it wakes
- * by itself (collect/go/go_timers.c). Read once per park. */
+/* A select with a timer's channel among its cases: it wakes by itself
+ * (collect/go/go_timers.c). Not a plain receive: ranging over a Ticker
+ * after Stop (which closes nothing) blocks forever on the same channel.
+ * Read once per park. */
 static bool timer_wait(struct go_tracer *t, const struct park *p, uint64_t sudog)
 {
-	const char *reason = wait_reason_text(t, p->reason);
-
-	if (strcmp(reason, "select") && strcmp(reason, "chan receive"))
+	if (strcmp(wait_reason_text(t, p->reason), "select"))
 		return false;
 	return go_wait_has_timer(read_for_timers, t, &t->off, t->hchan_timer, sudog);
 }

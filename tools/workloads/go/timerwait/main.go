@@ -2,9 +2,9 @@
 // waiting in a select on channels of its own that nobody ever sends on or
 // closes. With -timer, one case of each select is its own time.Timer's
 // channel (1 h): the timer is its waker, healthy. Without, nothing can ever
-// wake them: a leak. -ticker adds a goroutine per start ranging over its
-// own time.Ticker (a receive on a timer's channel). Prints "ready" once all
-// are started.
+// wake them: a leak. -ticker adds a goroutine per start looping on a select
+// over its own time.Ticker and a quit channel of its own. Prints "ready"
+// once all are started.
 package main
 
 import (
@@ -32,9 +32,14 @@ func waitForever(done chan struct{}, quit chan int) {
 	}
 }
 
-func tick() {
+func tick(quit chan int) {
 	t := time.NewTicker(time.Hour)
-	for range t.C {
+	for {
+		select {
+		case <-t.C:
+		case <-quit:
+			return
+		}
 	}
 }
 
@@ -51,7 +56,7 @@ func main() {
 			go waitForever(done, quit)
 		}
 		if *ticker {
-			go tick()
+			go tick(make(chan int))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
