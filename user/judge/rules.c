@@ -20,6 +20,7 @@ struct rule {
 
 static bool in_cycle(const struct judged *j) { return j->s->cycle_len; }
 static bool go_runtime(const struct judged *j) { return j->f->go_runtime; }
+static bool java_runtime(const struct judged *j) { return j->f->java_runtime; }
 static bool idle_wait(const struct judged *j) { return j->f->idle_wait; }
 static bool listener(const struct judged *j) { return j->f->listener; }
 static bool main_goroutine(const struct judged *j)
@@ -34,6 +35,9 @@ static bool main_thread(const struct judged *j)
 /* a poll of the one socket a request waits on is no event loop at rest */
 static bool event_loop(const struct judged *j) { return j->s->event_loop && !j->s->awaiting_peer; }
 static bool accepting(const struct judged *j) { return j->f->accepting; }
+/* The child's own threads carry its verdict: a child stuck forever is
+ * reported as such, its parent only waits for it. */
+static bool child_wait(const struct judged *j) { return j->f->child_wait; }
 static bool timed(const struct judged *j) { return j->s->timed && !j->s->awaiting_peer; }
 static bool joining_running(const struct judged *j) { return j->f->joining_running; }
 static bool disk(const struct judged *j) { return j->s->disk; }
@@ -115,6 +119,17 @@ static bool leak_pile(const struct judged *j)
 }
 
 static bool blocked_forever(const struct judged *j) { return j->f->blocked_forever; }
+
+/* No running goroutine, global or finalizer can reach what these wait on
+ * (collect/go/go_reach.c): nothing can ever wake them. The runtime's own
+ * goroutines and the main goroutine (`<-make(chan struct{})` is how a
+ * server's main blocks on purpose) are left to the rules below. */
+static bool proven(const struct judged *j)
+{
+	return j->f->proven && !j->f->go_runtime && !j->f->main_unit;
+}
+
+static bool proven_cycle(const struct judged *j) { return proven(j) && j->f->proven_cycle; }
 static bool stopped(const struct judged *j) { return j->s->stopped; }
 
 /* A request sent on a connection the process opened, no answer for longer
@@ -209,8 +224,11 @@ static bool any(const struct judged *j) { return true; }
 static const struct rule rules[] = {
 	{ VERDICT_DEADLOCK, "threads wait in a cycle for mutexes held by each other", in_cycle },
 	{ VERDICT_LEAK, "blocked forever: a nil channel or a select with no cases", blocked_forever },
+	{ VERDICT_DEADLOCK, "blocked forever: each waits for a lock another of them holds, and no running goroutine or global can reach those locks", proven_cycle },
+	{ VERDICT_LEAK, "blocked forever: no running goroutine or global can reach what it waits on", proven },
 	{ VERDICT_STUCK, "stopped by a signal (SIGSTOP, job control): nothing runs it until SIGCONT", stopped },
 	{ VERDICT_IDLE, "Go runtime (idle M or runtime goroutine)", go_runtime },
+	{ VERDICT_IDLE, "JVM runtime thread (GC, compiler, VM, reference handler, finalizer)", java_runtime },
 	{ VERDICT_IDLE, "sleep, timer or GC wait", idle_wait },
 	{ VERDICT_IDLE, "listener waiting for connections", listener },
 	{ VERDICT_IDLE, "main goroutine waiting", main_goroutine },
@@ -219,6 +237,7 @@ static const struct rule rules[] = {
 	{ VERDICT_IDLE, "timed wait", timed },
 	{ VERDICT_IDLE, "joins threads that are still running", joining_running },
 	{ VERDICT_IDLE, "waits for signals", signal_wait },
+	{ VERDICT_IDLE, "waits for its child", child_wait },
 	{ VERDICT_LEAK, "parked units keep arriving on private objects, more than leave", leak_growing },
 	{ VERDICT_LEAK, "parked units arrived over time on private objects and none left", leak_spread },
 	{ VERDICT_LEAK, "a pile of parked units, each on a private object, none leaving", leak_pile },
@@ -254,6 +273,9 @@ static const char *const leak_reasons[UNIT_KINDS][3] = {
 
 static const char *reason_of(const struct rule *r, const struct judged *j)
 {
+	/* the default mode does not see wake-ups: say only what it saw */
+	if (r->match == alone && !j->s->wakeups_known)
+		return "alone, no timeout";
 	if (r->match == leak_growing && !j->private_objs)
 		return j->f->kind == UNIT_GOROUTINE ?
 		       "goroutines keep parking at this site after attach and none leave" : r->reason;
@@ -263,11 +285,25 @@ static const char *reason_of(const struct rule *r, const struct judged *j)
 		return leak_reasons[j->f->kind][1];
 	if (r->match == leak_pile)
 		return leak_reasons[j->f->kind][2];
+	if (r->match == proven && j->f->proven_channel)
+		return "blocked forever: no running goroutine or global can reach the channel it waits on";
+	if (r->match == proven && j->f->locking)
+		return "blocked forever: no running goroutine or global can reach the mutex it waits for";
 	if (r->match == crowd)
 		return j->f->sending ?
 		       "a crowd of goroutines blocked sending and none got through: the receiver is gone" :
 		       "a crowd of goroutines waiting for a lock and none got it: the holder never unlocks";
 	return r->reason;
+}
+
+/* The proof kind a rule rests on (evidence.proof), NULL for a shape. */
+static const char *proof_of(const struct rule *r)
+{
+	if (r->match == blocked_forever)
+		return "wait_reason";
+	if (r->match == proven || r->match == proven_cycle)
+		return "reachability";
+	return NULL;
 }
 
 void rules_judge(const struct rule_opts *o, struct site_report *s, const struct site_facts *f)
@@ -280,14 +316,16 @@ void rules_judge(const struct rule_opts *o, struct site_report *s, const struct 
 				s->distinct_wait_objects * 4 >= s->n_threads * 3,
 	};
 
+	/* arrivals over the time observed only: a spread of park times on
+	 * first sight is no rate of arrival (the outputs show it as such) */
+	s->growth_per_min = 0;
 	if (s->reports_seen >= 2 && s->observed_seconds >= 1)
 		s->growth_per_min = j.net * 60.0 / s->observed_seconds;
-	else if (s->n_threads >= 2 && j.span_s > 0)
-		s->growth_per_min = (s->n_threads - 1) * 60.0 / j.span_s;
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		if (rules[i].match(&j)) {
 			s->verdict = rules[i].verdict;
 			s->reason = reason_of(&rules[i], &j);
+			s->proof = proof_of(&rules[i]);
 			return;
 		}
 	}

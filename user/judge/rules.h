@@ -23,8 +23,11 @@ struct site_facts {
 	enum unit_kind kind;
 	bool objects_known;	/* some unit's wait object is known */
 	bool accepting;		/* every unit in accept(): a server waiting for clients */
+	bool child_wait;	/* every unit in wait4/waitid: a shell, make or sudo
+				 * waiting for its child (which is judged itself) */
 	bool joining_running;	/* every unit joins a thread that is not parked */
 	bool go_runtime;	/* Go runtime units: idle Ms, runtime goroutines */
+	bool java_runtime;	/* a JVM's own threads: GC, compiler, VM, finalizer */
 	bool idle_wait;		/* goroutines: sleep, timer or GC wait */
 	bool listener;		/* goroutines: IO wait in Accept */
 	bool main_unit;		/* the main goroutine; the main thread of a process
@@ -34,6 +37,9 @@ struct site_facts {
 	bool sending;		/* goroutines: every one blocked on a channel send */
 	bool resting;		/* goroutines: every one waits for an event (receive...) */
 	bool locking;		/* goroutines: every one waits for a sync.Mutex/RWMutex */
+	/* goroutines: every one proven blocked forever by reachability
+	 * (collect/go/go_reach.c); waiting on channels; for locks held in a cycle */
+	bool proven, proven_channel, proven_cycle;
 	/* goroutines: pairs of the site's goroutines next to each other in
 	 * goid order with a few goids between them (2..GOID_INTERLEAVE_MAX
 	 * apart) that no parked goroutine holds: each started beside
@@ -45,7 +51,8 @@ struct site_facts {
 	uint32_t fresh;
 };
 
-/* Set s->verdict, s->reason and s->growth_per_min from s and f. */
+/* Set s->verdict, s->reason and s->growth_per_min (net arrivals per minute
+ * observed, 0 before two reports) from s and f. */
 void rules_judge(const struct rule_opts *o, struct site_report *s, const struct site_facts *f);
 
 #endif

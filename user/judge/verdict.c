@@ -200,7 +200,9 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 	f->fresh += t->age_ns && t->age_ns >= t->parked_ns &&
 		    t->age_ns - t->parked_ns <= j->e->rules.leak_min_span_s * 1e9;
 	f->accepting &= wait_has(&t->wait, WAIT_F_ACCEPT);
+	f->child_wait &= wait_has(&t->wait, WAIT_F_CHILD);
 	f->go_runtime &= t->go_runtime;
+	f->java_runtime &= t->java && t->java->runtime;
 	if (f->joining_running) {
 		target = lockgraph_join_target(t, j->e->o.read_mem, j->e->o.read_ctx);
 		f->joining_running = target && !parked_thread(j, t->pid, target);
@@ -216,6 +218,7 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 	s->wakeups_known = false;	/* nothing counts goroutine wake-ups */
 	f->accepting = f->joining_running = f->condition_wait = false;
 	f->go_runtime &= !!(g->flags & GOROUTINE_RUNTIME);
+	f->java_runtime = false;
 	f->idle_wait &= !!(g->flags & GOROUTINE_IDLE_WAIT);
 	f->listener &= !!(g->flags & GOROUTINE_LISTENER);
 	f->main_unit &= !!(g->flags & GOROUTINE_MAIN);
@@ -223,6 +226,9 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 	f->sending &= !!(g->flags & GOROUTINE_SEND);
 	f->resting &= !!(g->flags & GOROUTINE_REST);
 	f->locking &= !!(g->flags & GOROUTINE_LOCK);
+	f->proven &= !!(g->flags & GOROUTINE_UNREACHABLE);
+	f->proven_channel &= !!(g->flags & GOROUTINE_WAITS_CHANNEL);
+	f->proven_cycle &= !!(g->flags & GOROUTINE_LOCK_CYCLE);
 }
 
 /* Goroutines started one per iteration or request beside a few helpers
@@ -271,7 +277,7 @@ static void describe_connection(const struct conn_report *c, struct site_report 
 	s->no_timeout = s->timed = s->signal_wait = s->stopped = false;
 	s->started_with_process = s->wakeups_known = false;
 	f->accepting = f->joining_running = f->condition_wait = f->main_unit = false;
-	f->go_runtime = false;
+	f->go_runtime = f->java_runtime = false;
 	note_peer(s, c->silent_ns / 1000000, c->peer);
 }
 
@@ -285,10 +291,12 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	const struct proc_report *p;
 
 	*f = (struct site_facts){ .kind = u[0].kind, .accepting = true, .joining_running = true,
-				  .go_runtime = true, .idle_wait = true, .listener = true,
+				  .child_wait = u[0].kind == UNIT_THREAD,
+				  .go_runtime = true, .java_runtime = true, .idle_wait = true, .listener = true,
 				  .condition_wait = true, .blocked_forever = true,
 				  .sending = true, .resting = true, .locking = true,
-				  .main_unit = true };
+				  .main_unit = true, .proven = true, .proven_channel = true,
+				  .proven_cycle = true };
 	s->pid = u[0].pid;
 	s->kind = u[0].kind;
 	s->group = s->site = u[0].group;
@@ -319,7 +327,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	}
 	if (f->kind != UNIT_GOROUTINE)
 		f->idle_wait = f->listener = f->blocked_forever = f->sending = f->resting =
-			f->locking = false;
+			f->locking = f->proven = f->proven_channel = f->proven_cycle = false;
 	else	/* u[] is in goid order within a site */
 		f->interleaved = goroutines_interleaved(j, u, n);
 	f->objects_known = n_obj > 0;

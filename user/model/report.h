@@ -9,6 +9,7 @@
 
 #include "leaktrace.h"
 #include "model/drops.h"
+#include "model/frame.h"
 #include "model/identity.h"
 #include "model/wait.h"
 #include "util/hash.h"
@@ -29,6 +30,19 @@ int verdict_parse(const char *s, enum verdict *v);
 
 #define LT_MAX_CYCLE 8
 
+/* What HotSpot says of a thread of a JVM (collect/java), as jstack would:
+ * owned by the Java collector until its next report. */
+#define JAVA_INFO_NAME_LEN 64
+struct java_info {
+	char name[JAVA_INFO_NAME_LEN];			/* java.lang.Thread name, or the OS name of
+					 * a JVM thread that is no Java thread */
+	const char *state;		/* "BLOCKED", "WAITING"...; NULL: no Java thread */
+	const char *waits;		/* "monitor enter", "Object.wait", "park", NULL */
+	char lock_class[96];		/* class of what it waits for, "" = none */
+	uint32_t owner;			/* tid holding it, 0 = none or unknown */
+	bool runtime;			/* the JVM's own: GC, compiler, VM, reference handler */
+};
+
 struct thread_report {
 	uint32_t pid, tid;
 	char comm[LT_COMM_LEN];		/* process name */
@@ -43,10 +57,11 @@ struct thread_report {
 	bool wakeups_known;		/* precise mode: wakeups is counted */
 	uint64_t nvcsw;
 	struct wait_info wait;
-	/* stacks, filled when captured */
-	char **user_stack;
+	/* stacks, filled when captured: innermost first, each one block
+	 * (model/frame.h) */
+	struct frame *user_stack;
 	int n_user;
-	char **kernel_stack;
+	struct frame *kernel_stack;
 	int n_kernel;
 	int stack_err;			/* 0, or -errno of a failed capture (README
 					 * "Drops": -EAGAIN over the cap, -ESTALE ran,
@@ -56,6 +71,7 @@ struct thread_report {
 	bool stacks_borrowed;		/* frames belong to the stack cache, not to us */
 	uint64_t site;			/* hash of the stack, 0 = no stack */
 	bool go_runtime;		/* an OS thread of the Go runtime: set by the Go collector */
+	const struct java_info *java;	/* a thread of a HotSpot JVM, NULL = none */
 	/* judge */
 	uint64_t group;			/* site, or the wait's shape when no stack */
 	uint32_t lock_owner;		/* tid holding the mutex it waits for, 0 = none */
@@ -74,6 +90,11 @@ enum goroutine_flags {
 	GOROUTINE_REST = 1 << 6,	/* waits for something to happen: receive, select,
 					 * sync.Cond, WaitGroup (not a lock, not a send) */
 	GOROUTINE_LOCK = 1 << 7,	/* waits for a sync.Mutex or RWMutex */
+	/* proven blocked forever: no root can reach what it waits on
+	 * (collect/go/go_reach.c); the kind of that object: */
+	GOROUTINE_UNREACHABLE = 1 << 8,
+	GOROUTINE_WAITS_CHANNEL = 1 << 9,	/* a channel or select */
+	GOROUTINE_LOCK_CYCLE = 1 << 10,	/* a lock held by a waiter of one it holds */
 };
 
 /* One parked goroutine (collect/go/go_report.c); g points into the snapshot the
@@ -152,9 +173,12 @@ struct site_report {
 	uint32_t reports_seen;
 	uint32_t growth_reports;	/* reports in which more arrived than left */
 	double observed_seconds;
-	double growth_per_min;
+	double growth_per_min;		/* net arrivals per minute observed (rules.c) */
 	enum verdict verdict;
 	const char *reason;		/* static, one phrase */
+	const char *proof;		/* static: the proof kind behind a leak or
+					 * deadlock ("reachability", "wait_reason",
+					 * "owner_cycle"), NULL = a shape rule */
 	size_t first_thread;		/* index of a thread of the site (stacks) */
 	uint32_t cycle[LT_MAX_CYCLE];	/* deadlock: tids in the cycle */
 	uint32_t cycle_len;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collect/go/go_reacher.h"
 #include "collect/go/go_report.h"
 #include "collect/go/go_tracer.h"
 #include "util/array.h"
@@ -13,6 +14,7 @@
 struct go_proc {
 	int pid;
 	struct go_tracer *tracer;
+	struct go_reacher *reach;	/* NULL: heap layout unknown, shapes only */
 	struct go_snapshot snap;	/* kept until the next report */
 	bool have_snap, gone;
 	uint64_t start_ns;		/* the process's start, from its first report; 0 = not yet */
@@ -51,6 +53,9 @@ static bool attach(struct go_report *g, int pid, bool quiet, char *err, size_t e
 		return false;
 	}
 	p->pid = pid;
+	p->reach = go_reacher__new(p->tracer, g->o.verbose, err, errlen);
+	if (!p->reach && g->o.verbose)
+		fprintf(stderr, "leaktrace: go: pid %d: no reachability proofs: %s\n", pid, err);
 	if (g->o.verbose)
 		fprintf(stderr, "leaktrace: go: attached to pid %d (offsets: %s, allgs: %s)\n",
 			pid, go_tracer__offsets_source(p->tracer), go_tracer__allgs_source(p->tracer));
@@ -90,6 +95,7 @@ void go_report__free(struct go_report *g)
 	for (size_t i = 0; i < g->n_procs; i++) {
 		if (g->procs[i].have_snap)
 			go_snapshot__free(&g->procs[i].snap);
+		go_reacher__free(g->procs[i].reach);
 		go_tracer__free(g->procs[i].tracer);
 	}
 	free(g->procs);
@@ -104,8 +110,10 @@ static uint64_t goroutine_site(const struct go_goroutine *gr)
 
 	h = hash_string(h, gr->created_by);
 	h = hash_string(h, gr->wait_reason);
+	bool in_jit = false;
+
 	for (int i = 0; i < gr->stack_len; i++)
-		h = hash_string(h, gr->stack[i]);
+		h = frame__hash(h, gr->stack[i], &in_jit);
 	return h ? h : 1;
 }
 
@@ -127,11 +135,15 @@ static bool idle_reason(const char *reason)
 	return false;
 }
 
-static bool stack_has(const struct go_goroutine *gr, const char *needle)
+/* Whether a function of gr's stack contains needle (exact: is needle). */
+static bool stack_has(const struct go_goroutine *gr, const char *needle, bool exact)
 {
-	for (int i = 0; i < gr->stack_len; i++)
-		if (strstr(gr->stack[i], needle))
+	for (int i = 0; i < gr->stack_len; i++) {
+		const char *fn = gr->stack[i]->function;
+
+		if (fn && (exact ? !strcmp(fn, needle) : !!strstr(fn, needle)))
 			return true;
+	}
 	return false;
 }
 
@@ -152,8 +164,8 @@ static bool rest_reason(const struct go_goroutine *gr)
 	 * a gossip listener); a request its peer leaves unanswered is a
 	 * connection unit of its own (collect/sockets/peers.c) */
 	if (!strcmp(gr->wait_reason, "IO wait"))
-		return stack_has(gr, "(*pollDesc).waitRead");
-	return !strcmp(gr->wait_reason, "semacquire") && stack_has(gr, "sync.(*WaitGroup).Wait");
+		return stack_has(gr, "(*pollDesc).waitRead", false);
+	return !strcmp(gr->wait_reason, "semacquire") && stack_has(gr, "sync.(*WaitGroup).Wait", false);
 }
 
 /* Waits for a sync.Mutex or RWMutex: the runtime's words since Go 1.20,
@@ -170,8 +182,8 @@ static bool lock_reason(const struct go_goroutine *gr)
 		if (!strcmp(gr->wait_reason, lock[i]))
 			return true;
 	return !strcmp(gr->wait_reason, "semacquire") &&
-	       (stack_has(gr, "sync.runtime_SemacquireMutex") ||
-		stack_has(gr, "sync.(*Mutex).lockSlow"));
+	       (stack_has(gr, "sync.runtime_SemacquireMutex", false) ||
+		stack_has(gr, "sync.(*Mutex).lockSlow", false));
 }
 
 /* What the judge needs to know of a goroutine's wait, from the runtime's
@@ -185,7 +197,7 @@ static uint32_t goroutine_flags(const struct go_goroutine *gr)
 	/* a timer's channel among its cases wakes it, whoever else is gone */
 	if (idle_reason(gr->wait_reason) || gr->timer_case)
 		f |= GOROUTINE_IDLE_WAIT;
-	if (!strcmp(gr->wait_reason, "IO wait") && stack_has(gr, ").Accept"))
+	if (!strcmp(gr->wait_reason, "IO wait") && stack_has(gr, ").Accept", false))
 		f |= GOROUTINE_LISTENER;
 	if (!strcmp(gr->wait_reason, "chan send"))
 		f |= GOROUTINE_SEND;
@@ -194,7 +206,7 @@ static uint32_t goroutine_flags(const struct go_goroutine *gr)
 	if (lock_reason(gr))
 		f |= GOROUTINE_LOCK;
 	/* the main goroutine waiting (serve loop, signal wait) keeps the program up */
-	if (gr->goid == 1 || stack_has(gr, "runtime.main ("))
+	if (gr->goid == 1 || stack_has(gr, "runtime.main", true))
 		f |= GOROUTINE_MAIN;
 	/* nothing can ever send to or receive from a nil channel, nor wake an
 	 * empty select: the runtime's own words prove it */
@@ -219,6 +231,30 @@ static bool same_process(struct go_proc *p, const struct report *r)
 	else if (seen && !p->start_ns)
 		p->start_ns = seen->start_ns;
 	return !p->gone;
+}
+
+/* Reachability proofs (collect/go/go_reach.c) for this report's goroutines
+ * of p, from r->goroutines[first] on: a pass runs when due. */
+static void add_proofs(struct go_proc *p, struct report *r, size_t first)
+{
+	bool cut;
+
+	if (!p->reach)
+		return;
+	if (go_reacher__update(p->reach, &p->snap, r->mono_ns, &cut) < 0 && cut)
+		r->lost[DROP_GO_REACH_CUT]++;
+	for (size_t i = first; i < r->n_goroutines; i++) {
+		struct goroutine_report *gr = &r->goroutines[i];
+		const struct go_proof *pf = go_reacher__proof(p->reach, gr->g);
+
+		if (!pf)
+			continue;
+		gr->flags |= GOROUTINE_UNREACHABLE;
+		if (pf->kind == GO_WAIT_CHAN)
+			gr->flags |= GOROUTINE_WAITS_CHANNEL;
+		if (pf->cycle)
+			gr->flags |= GOROUTINE_LOCK_CYCLE;
+	}
 }
 
 static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r)
@@ -285,6 +321,7 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 		gr->flags = gr->g->memo[1];
 	}
 	pr->go_parked = r->n_goroutines - first;
+	add_proofs(p, r, first);
 	return 0;
 }
 
@@ -308,7 +345,8 @@ static void mark_runtime_threads(const struct go_report *g, struct report *r)
 		if (!traced_go_pid(g, t->pid))
 			continue;
 		for (int k = 0; k < t->n_user && !runtime; k++)
-			runtime = !strncmp(t->user_stack[k], "runtime.", 8);
+			runtime = t->user_stack[k].function &&
+				  !strncmp(t->user_stack[k].function, "runtime.", 8);
 		t->go_runtime = runtime;
 	}
 }
@@ -385,6 +423,7 @@ static void reap(struct go_report *g)
 		}
 		if (p->have_snap)
 			go_snapshot__free(&p->snap);
+		go_reacher__free(p->reach);
 		go_tracer__free(p->tracer);
 	}
 	g->n_procs = n;

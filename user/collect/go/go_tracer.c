@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Goroutine tracing for one Go process: walks of runtime.allgs (+ uprobes with --precise). */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -18,9 +19,12 @@
 #include "goroutines.h"
 #include "goroutines.skel.h"
 #include "collect/go/go_binary.h"
+#include "collect/go/go_heap.h"
 #include "collect/go/go_offsets.h"
 #include "collect/go/go_timers.h"
 #include "collect/go/go_tracer.h"
+#include "collect/procfs/procfs.h"
+#include "collect/procfs/procmem.h"
 #include "util/arena.h"
 #include "util/array.h"
 #include "util/clock.h"
@@ -41,7 +45,6 @@
 #define MAX_FRAMES_READ		(1u << 21)	/* stack frames kept, all goroutines */
 #define G_READ_MAX		1024
 #define SUDOG_READ_MAX		128	/* the sudog fields the semaphore walk reads */
-#define IOV_BATCH		1024		/* spans per process_vm_readv (UIO_MAXIOV) */
 #define G_CHUNK			512		/* g structs read per batch */
 #define STACK_READ_MAX		(64u * 1024)	/* bytes of one stack read, from sched.sp up */
 #define STACK_BATCH_BYTES	(1u << 20)	/* stack bytes read per batch */
@@ -62,16 +65,9 @@ enum pc_kind { PC_FRAME, PC_RET_FRAME, PC_CREATED_BY, PC_START, PC_SYSTEM, PC_KI
 
 struct pc_text {
 	uint64_t key;			/* pc * PC_KINDS + kind + 1; 0 = empty */
-	const char *const *texts;	/* in the tracer's arena */
+	const void *items;		/* texts (const char *) or, for PC_FRAME and
+					 * PC_RET_FRAME, frames: in the tracer's arena */
 	uint32_t n;
-};
-
-/* One span of the target's memory to read into buf; ok once read whole. */
-struct mem_span {
-	uint64_t addr;
-	void *buf;
-	size_t len;
-	bool ok;
 };
 
 /*
@@ -94,19 +90,16 @@ struct park {
 	uint64_t since_ns;		/* first seen, or the gopark probe's stamp */
 	uint64_t wait_object;
 	const char *created_by, *start_func;
-	char **stack;			/* exact size, texts in the arena */
+	const struct frame **stack;	/* exact size, frames in the arena */
 	int stack_len;
 	uint64_t memo[2];		/* the consumer's, see struct go_goroutine */
 };
 
-struct go_tracer;
-typedef void (*read_batch_fn)(const struct go_tracer *t, struct mem_span *s, size_t n);
 static void free_tracer_memory(struct go_tracer *t);
 
 struct go_tracer {
 	int pid;
-	int mem_fd;
-	read_batch_fn read_batch;
+	struct procmem mem;		/* the reader seam: tests/fuzz/fuzz_go_runtime.c */
 	struct go_binary *bin;
 	struct go_offsets off;
 	struct goroutines_bpf *skel;	/* --precise only */
@@ -146,61 +139,9 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * The reader seam: every read of the target's memory goes through
- * t->read_batch, many spans per call. The tracer uses process_vm_readv
- * (up to IOV_BATCH spans per system call); the fuzz harness reads a memory
- * file with pread instead. A span that cannot be read whole is marked !ok.
- */
-static void pread_batch(const struct go_tracer *t, struct mem_span *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		s[i].ok = pread(t->mem_fd, s[i].buf, s[i].len, (off_t)s[i].addr) ==
-			  (ssize_t)s[i].len;
-}
-
-static void vm_read_batch(const struct go_tracer *t, struct mem_span *s, size_t n)
-{
-	struct iovec local[IOV_BATCH], remote[IOV_BATCH];
-	size_t i = 0;
-
-	while (i < n) {
-		size_t k = n - i < IOV_BATCH ? n - i : IOV_BATCH, j = 0;
-		ssize_t got;
-
-		for (size_t m = 0; m < k; m++) {
-			local[m] = (struct iovec){ s[i + m].buf, s[i + m].len };
-			remote[m] = (struct iovec){ (void *)(uintptr_t)s[i + m].addr, s[i + m].len };
-		}
-		got = process_vm_readv(t->pid, local, k, remote, k, 0);
-		if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
-			pread_batch(t, s + i, k);	/* /proc/PID/mem still works */
-			i += k;
-			continue;
-		}
-		if (got < 0 && errno == ESRCH) {	/* the process is gone: nothing reads */
-			for (; i < n; i++)
-				s[i].ok = false;
-			break;
-		}
-		/* transfers stop at the first span that fails, never inside one */
-		while (got > 0 && j < k && (size_t)got >= s[i + j].len) {
-			s[i + j].ok = true;
-			got -= s[i + j].len;
-			j++;
-		}
-		if (j < k)
-			s[i + j++].ok = false;
-		i += j;
-	}
-}
-
 static int read_mem(const struct go_tracer *t, uint64_t addr, void *buf, size_t len)
 {
-	struct mem_span s = { .addr = addr, .buf = buf, .len = len };
-
-	t->read_batch(t, &s, 1);
-	return s.ok ? 0 : -EFAULT;
+	return procmem__read(&t->mem, addr, buf, len);
 }
 
 static int read_u64(const struct go_tracer *t, uint64_t addr, uint64_t *v)
@@ -227,20 +168,17 @@ static uint32_t field32(const uint8_t *g, uint32_t off)
 /* Load bias of a PIE: start of the file's first mapping minus its vaddr. */
 static int find_bias(struct go_tracer *t)
 {
-	char path[64], line[512], exe[4096];
+	char line[512], exe[4096];
 	ssize_t n;
 	FILE *f;
 
 	t->bias = 0;
 	if (!go_binary__is_pie(t->bin))
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
-	n = readlink(path, exe, sizeof(exe) - 1);
+	n = procfs__readlink(t->pid, 0, "exe", exe, sizeof(exe));
 	if (n <= 0)
-		return -errno;
-	exe[n] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/maps", t->pid);
-	f = foreign_fopen(path, FOREIGN_PROC_TEXT, 0);
+		return n < 0 ? (int)n : -ENOENT;
+	f = procfs__fopen(t->pid, 0, "maps");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
@@ -712,9 +650,10 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 				      size_t errlen)
 {
 	static const struct go_tracer_opts defaults;
-	char exe[64], mem[64], msg[256];
+	char exe[PROCFS_PATH_MAX], msg[256];
 	struct go_tracer *t;
 	uint64_t walked;
+	int ret;
 
 	if (!opts)
 		opts = &defaults;
@@ -724,14 +663,12 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 		return NULL;
 	}
 	t->pid = pid;
-	t->mem_fd = -1;
-	t->read_batch = vm_read_batch;
+	procmem__init(&t->mem, pid);
 	t->texts.max_bytes = TEXT_ARENA_MAX;
 	t->max_stack = opts->max_stack > 0 ? opts->max_stack : DEFAULT_MAX_STACK;
 	t->verbose = opts->verbose;
 	t->precise = opts->precise;
-	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
-	snprintf(mem, sizeof(mem), "/proc/%d/mem", pid);
+	procfs__path(exe, sizeof(exe), pid, 0, "exe");
 	t->bin = go_binary__open(exe, msg, sizeof(msg));
 	if (!t->bin) {
 		set_err(err, errlen, "pid %d: not a Go program we can read: %s", pid, msg);
@@ -747,9 +684,10 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 		go_binary__version_num(t->bin, &major, &minor);
 		t->hchan_timer = major > 1 || (major == 1 && minor >= 23);
 	}
-	t->mem_fd = open(mem, O_RDONLY | O_CLOEXEC);
-	if (t->mem_fd < 0) {
-		set_err(err, errlen, "pid %d: cannot open %s: %s", pid, mem, strerror(errno));
+	ret = procmem__open(&t->mem, pid, 0);
+	if (ret) {
+		set_err(err, errlen, "pid %d: cannot open /proc/%d/mem: %s", pid, pid,
+			strerror(-ret));
 		goto fail;
 	}
 	if (find_bias(t) || find_allgs(t, msg, sizeof(msg))) {
@@ -830,8 +768,7 @@ void go_tracer__free(struct go_tracer *t)
 		forget_pid(t->skel, t->pid);
 		shared_put();
 	}
-	if (t->mem_fd >= 0)
-		close(t->mem_fd);
+	procmem__close(&t->mem);
 	go_binary__close(t->bin);
 	free_tracer_memory(t);
 	free(t);
@@ -847,116 +784,137 @@ const char *go_tracer__allgs_source(const struct go_tracer *t)
 	return t->allgs_source;
 }
 
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
-}
-
 static bool is_system_func(const char *func)
 {
 	return !strncmp(func, "runtime.", 8) && strcmp(func, "runtime.main");
 }
 
 /*
- * Uncached: the texts of one kind for pc, into texts (n returned). A frame
- * pc yields one text per function it stands for, innermost first: inlined
- * calls ("main.waitOn (main.go:5, inlined)") before the physical function.
- * No text ends a stack walk (runtime.goexit).
+ * Uncached: the frames of pc into a (one per function it stands for,
+ * innermost first: inlined calls before the physical function; strings in
+ * t->texts). No frame ends a stack walk (runtime.goexit). -ENOMEM when the
+ * arena is full.
  */
-static int pc_text_compute(const struct go_tracer *t, uint64_t pc, enum pc_kind kind,
-			   char texts[][256])
+static int pc_frames_compute(struct go_tracer *t, uint64_t pc, bool is_return,
+			     struct frame *out)
+{
+	struct go_frame f[PC_MAX_TEXTS];
+	int n = pc ? go_binary__frames(t->bin, pc - t->bias, is_return, f, PC_MAX_TEXTS) : -ENOENT;
+
+	if (n <= 0) {
+		out[0] = (struct frame){ .kind = FRAME_NATIVE, .pc = pc };
+		return 1;
+	}
+	if (!strcmp(f[n - 1].func, "runtime.goexit"))
+		return 0;
+	for (int i = 0; i < n; i++) {
+		out[i] = (struct frame){
+			.kind = FRAME_GO, .pc = pc, .inlined = f[i].inlined,
+			.function = arena_strndup(&t->texts, f[i].func, strlen(f[i].func)),
+			.file = arena_strndup(&t->texts, f[i].file, strlen(f[i].file)),
+			.line = f[i].line > 0 ? (uint32_t)f[i].line : 0,
+			.offset = f[i].inlined ? 0 : pc - t->bias - f[i].entry,
+		};
+		if (!out[i].function || !out[i].file)
+			return -ENOMEM;
+	}
+	return n;
+}
+
+/* Uncached: the text of a non-frame kind for pc, into text. */
+static void pc_text_compute(const struct go_tracer *t, uint64_t pc, enum pc_kind kind,
+			    char *text, size_t len)
 {
 	struct go_frame f[PC_MAX_TEXTS];
 	const char *name;
-	size_t len = sizeof(texts[0]);
 	int n;
 
 	switch (kind) {
-	case PC_FRAME:
-	case PC_RET_FRAME:
-		n = pc ? go_binary__frames(t->bin, pc - t->bias, kind == PC_RET_FRAME, f,
-					   PC_MAX_TEXTS) : -ENOENT;
-		if (n <= 0) {
-			snprintf(texts[0], len, "%#" PRIx64, pc);
-			return 1;
-		}
-		if (!strcmp(f[n - 1].func, "runtime.goexit"))
-			return 0;
-		for (int i = 0; i < n; i++)
-			snprintf(texts[i], len, "%s (%s:%d%s)", f[i].func, base_name(f[i].file),
-				 f[i].line, f[i].inlined ? ", inlined" : "");
-		return n;
 	case PC_CREATED_BY:
 		/* the go statement's own function, also when inlined into another */
 		n = pc ? go_binary__frames(t->bin, pc - t->bias, true, f, PC_MAX_TEXTS) : -ENOENT;
 		if (n > 0)
-			snprintf(texts[0], len, "%s at %s:%d", f[0].func, f[0].file, f[0].line);
+			snprintf(text, len, "%s at %s:%d", f[0].func, f[0].file, f[0].line);
 		else
-			snprintf(texts[0], len, pc ? "%#" PRIx64 : "?", pc);
-		return 1;
+			snprintf(text, len, pc ? "%#" PRIx64 : "?", pc);
+		return;
 	case PC_START:
 		/* the function the go statement called, not the compiler's wrapper */
 		if (pc && !go_binary__go_target(t->bin, pc - t->bias, &name))
-			snprintf(texts[0], len, "%s", name);
+			snprintf(text, len, "%s", name);
 		else if (pc && go_binary__frames(t->bin, pc - t->bias, false, f, 1) > 0)
-			snprintf(texts[0], len, "%s", f[0].func);
+			snprintf(text, len, "%s", f[0].func);
 		else
-			snprintf(texts[0], len, pc ? "%#" PRIx64 : "?", pc);
-		return 1;
+			snprintf(text, len, pc ? "%#" PRIx64 : "?", pc);
+		return;
 	default:
 		n = pc ? go_binary__frames(t->bin, pc - t->bias, false, f, 1) : -ENOENT;
-		snprintf(texts[0], len, "%s", n > 0 && is_system_func(f[0].func) ? "1" : "");
-		return 1;
+		snprintf(text, len, "%s", n > 0 && is_system_func(f[0].func) ? "1" : "");
 	}
 }
 
-/* The texts for pc, interned in t->texts; *n of them. */
-static const char *const *pc_texts(struct go_tracer *t, uint64_t pc, enum pc_kind kind, int *n)
+/* The cache slot of key, or the empty slot to fill (NULL when none). */
+static struct pc_text *pc_slot(struct go_tracer *t, uint64_t key, bool *hit)
 {
-	static const char *const unknown[] = { "?" };	/* the arena is full */
-	uint64_t key = pc * PC_KINDS + kind + 1;
-	struct pc_text *slot = NULL;
-	char buf[PC_MAX_TEXTS][256];
-	const char **texts;
-
+	*hit = false;
 	if (!t->pcs)
 		t->pcs = calloc(PC_CACHE_SIZE, sizeof(*t->pcs));
 	/* a garbage pc whose key wraps to 0 (= empty slot) is not cached */
 	for (unsigned i = 0; t->pcs && key && i < PC_CACHE_PROBES; i++) {
 		struct pc_text *e = &t->pcs[(hash_bytes(0, &key, sizeof(key)) + i) % PC_CACHE_SIZE];
 
-		if (e->key == key) {
-			*n = e->n;
-			return e->texts;
-		}
-		if (!e->key) {
-			slot = e;
-			break;
+		if (e->key == key || !e->key) {
+			*hit = e->key == key;
+			return e;
 		}
 	}
-	*n = pc_text_compute(t, pc, kind, buf);
-	texts = arena_alloc(&t->texts, (*n ? *n : 1) * sizeof(*texts));
-	for (int i = 0; texts && i < *n; i++)
-		if (!(texts[i] = arena_strndup(&t->texts, buf[i], strlen(buf[i]))))
-			texts = NULL;
-	if (!texts) {
-		*n = 1;
-		return unknown;
-	}
-	if (slot)
-		*slot = (struct pc_text){ .key = key, .texts = texts, .n = *n };
-	return texts;
+	return NULL;
 }
 
-/* The one text of a non-frame kind. */
+/* The frames of a stack pc, interned in t->texts; *n of them. */
+static const struct frame *pc_frames(struct go_tracer *t, uint64_t pc, bool is_return, int *n)
+{
+	static const struct frame unknown = { .kind = FRAME_MARKER, .function = "?" };
+	enum pc_kind kind = is_return ? PC_RET_FRAME : PC_FRAME;
+	uint64_t key = pc * PC_KINDS + kind + 1;
+	struct frame buf[PC_MAX_TEXTS], *frames;
+	bool hit;
+	struct pc_text *slot = pc_slot(t, key, &hit);
+
+	if (hit) {
+		*n = slot->n;
+		return slot->items;
+	}
+	*n = pc_frames_compute(t, pc, is_return, buf);
+	frames = *n >= 0 ? arena_alloc(&t->texts, (*n ? *n : 1) * sizeof(*frames)) : NULL;
+	if (!frames) {	/* the arena is full */
+		*n = 1;
+		return &unknown;
+	}
+	memcpy(frames, buf, *n * sizeof(*frames));
+	if (slot)
+		*slot = (struct pc_text){ .key = key, .items = frames, .n = *n };
+	return frames;
+}
+
+/* The one text of a non-frame kind, interned in t->texts. */
 static const char *pc_text(struct go_tracer *t, uint64_t pc, enum pc_kind kind)
 {
-	int n;
-	const char *const *texts = pc_texts(t, pc, kind, &n);
+	uint64_t key = pc * PC_KINDS + kind + 1;
+	char buf[512];
+	const char *text;
+	bool hit;
+	struct pc_text *slot = pc_slot(t, key, &hit);
 
-	return n ? texts[0] : "";
+	if (hit)
+		return slot->items;
+	pc_text_compute(t, pc, kind, buf, sizeof(buf));
+	text = arena_strndup(&t->texts, buf, strlen(buf));
+	if (!text)
+		return "?";	/* the arena is full */
+	if (slot)
+		*slot = (struct pc_text){ .key = key, .items = text, .n = 1 };
+	return text;
 }
 
 static const char *wait_reason_text(struct go_tracer *t, uint8_t reason)
@@ -991,20 +949,20 @@ static void walk_stack(struct go_tracer *t, const struct fill *f, struct park *p
 {
 	uint64_t pc = field64(f->g, t->off.sched_pc), bp = field64(f->g, t->off.sched_bp);
 	uint64_t base = f->stack_base, end = f->stack_base + f->stack_len;
-	const char *frames[DEFAULT_MAX_STACK * 4];
+	const struct frame *frames[DEFAULT_MAX_STACK * 4];
 	int max = t->max_stack < (int)(sizeof(frames) / sizeof(frames[0])) ?
 		  t->max_stack : (int)(sizeof(frames) / sizeof(frames[0]));
 	int n = 0;
 
 	for (int depth = 0; n < max && pc; depth++) {
 		int k;
-		const char *const *texts = pc_texts(t, pc, depth ? PC_RET_FRAME : PC_FRAME, &k);
+		const struct frame *fs = pc_frames(t, pc, depth != 0, &k);
 		uint64_t next[2];
 
 		if (!k)
 			break;
 		for (int i = 0; i < k && n < max; i++)
-			frames[n++] = texts[i];
+			frames[n++] = &fs[i];
 		if (!f->stack || bp < base || bp + 16 > end || bp % 8)
 			break;
 		memcpy(next, f->stack + (bp - base), sizeof(next));
@@ -1040,7 +998,7 @@ static bool timer_wait(struct go_tracer *t, const struct park *p, uint64_t sudog
 static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
 		       const struct sema_wait *sema, size_t nsema)
 {
-	struct mem_span *spans = calloc(n ? n : 1, sizeof(*spans));
+	struct procmem_span *spans = calloc(n ? n : 1, sizeof(*spans));
 	uint8_t *buf = malloc(STACK_BATCH_BYTES);
 	size_t i = 0;
 
@@ -1062,13 +1020,13 @@ static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
 			fills[j].stack = NULL;
 			fills[j].stack_len = len;
 			if (len)
-				spans[k++] = (struct mem_span){ .addr = sp, .buf = buf + used, .len = len };
+				spans[k++] = (struct procmem_span){ .addr = sp, .buf = buf + used, .len = len };
 			used += len;
 			end = j + 1;
 		}
-		t->read_batch(t, spans, k);
+		procmem__read_batch(&t->mem, spans, k);
 		for (size_t j = i, m = 0; j < end; j++) {
-			if (fills[j].stack_len && spans[m++].ok)
+			if (fills[j].stack_len && !spans[m++].err)
 				fills[j].stack = spans[m - 1].buf;
 			walk_stack(t, &fills[j], &t->parks[fills[j].idx]);
 		}
@@ -1079,18 +1037,18 @@ static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
 		uint64_t sudog = field64(fills[j].g, t->off.waiting);
 
 		fills[j].sudog_c = 0;
-		spans[j] = (struct mem_span){ .addr = sudog + t->off.sudog_c, .buf = &fills[j].sudog_c,
+		spans[j] = (struct procmem_span){ .addr = sudog + t->off.sudog_c, .buf = &fills[j].sudog_c,
 					      .len = sizeof(uint64_t) };
 		if (!sudog)
 			spans[j].addr = 0;	/* fails to read: no channel */
 	}
 	if (spans)
-		t->read_batch(t, spans, n);
+		procmem__read_batch(&t->mem, spans, n);
 	for (size_t j = 0; j < n; j++) {
 		struct park *p = &t->parks[fills[j].idx];
 		const uint8_t *g = fills[j].g;
 
-		if (spans && spans[j].ok && spans[j].addr && fills[j].sudog_c) {
+		if (spans && !spans[j].err && spans[j].addr && fills[j].sudog_c) {
 			p->wait_object = fills[j].sudog_c;
 		} else {
 			/* else the semaphore it is queued on (sync.Mutex, WaitGroup...) */
@@ -1198,7 +1156,7 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 {
 	size_t rs = t->off.read_size, cap = 0, nsema = 0;
 	struct sema_wait *sema = NULL;
-	struct mem_span *spans = NULL;
+	struct procmem_span *spans = NULL;
 	struct fill *fills = NULL;
 	uint8_t *gbuf = NULL;
 	uint64_t *gs = NULL, n = 0, cut = 0, now, frames = 0;
@@ -1248,8 +1206,8 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 		}
 
 		for (size_t j = 0; j < k; j++)
-			spans[j] = (struct mem_span){ .addr = gs[c + j], .buf = gbuf + j * rs, .len = rs };
-		t->read_batch(t, spans, k);
+			spans[j] = (struct procmem_span){ .addr = gs[c + j], .buf = gbuf + j * rs, .len = rs };
+		procmem__read_batch(&t->mem, spans, k);
 		for (size_t j = 0; j < k; j++) {
 			const uint8_t *g = gbuf + j * rs;
 			uint32_t status;
@@ -1257,7 +1215,7 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 			bool system;
 
 			/* a g that vanished mid-walk is skipped, not fatal */
-			if (!gs[c + j] || !spans[j].ok) {
+			if (!gs[c + j] || spans[j].err) {
 				park_clear(&t->parks[c + j]);
 				continue;
 			}
@@ -1353,4 +1311,33 @@ void go_snapshot__free(struct go_snapshot *s)
 	free(s->parked);
 	s->parked = NULL;
 	s->n_parked = 0;
+}
+
+void go_tracer__target(const struct go_tracer *t, struct go_tracer_target *out)
+{
+	*out = (struct go_tracer_target){ .pid = t->pid, .bin = t->bin, .off = &t->off,
+					  .bias = t->bias, .allgs = t->allgs,
+					  .semtable = t->semtable };
+	snprintf(out->exe, sizeof(out->exe), "/proc/%d/exe", t->pid);
+}
+
+/* go_heap's reader seam over the tracer's memory reader (its batches,
+ * its fuzz seam). */
+void go_tracer__read(void *tracer, struct go_mem_span *s, size_t n)
+{
+	const struct go_tracer *t = tracer;
+	struct procmem_span spans[256];
+
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < 256 ? n - done : 256;
+
+		for (size_t i = 0; i < k; i++)
+			spans[i] = (struct procmem_span){ .addr = s[done + i].addr,
+							  .buf = s[done + i].buf,
+							  .len = s[done + i].len };
+		procmem__read_batch(&t->mem, spans, k);
+		for (size_t i = 0; i < k; i++)
+			s[done + i].ok = spans[i].err == 0;
+		done += k;
+	}
 }

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/frame.h"
+
 #define GO_COUNT_UNKNOWN UINT64_MAX
 
 /*
@@ -34,7 +36,8 @@ struct go_goroutine {
 	const char *wait_reason;	/* the runtime's words: "chan send" */
 	const char *created_by;		/* "main.handler at /path/main.go:14" */
 	const char *start_func;		/* "main.handler.func1" */
-	char **stack;			/* "runtime.gopark (proc.go:363)", innermost first */
+	const struct frame *const *stack;	/* innermost first: FRAME_GO frames
+					 * (runtime.gopark, /usr/lib/go/src/runtime/proc.go:363) */
 	int stack_len;
 	uint64_t g_addr;		/* address of the g struct in the target */
 	/*
@@ -94,5 +97,23 @@ void go_tracer__free(struct go_tracer *t);
 const char *go_tracer__offsets_source(const struct go_tracer *t);
 /* Whether allgs came from .symtab or was recovered from code. */
 const char *go_tracer__allgs_source(const struct go_tracer *t);
+
+/*
+ * What the tracer found about its process, for the reachability pass
+ * (collect/go/go_reach.c): pointers stay valid until go_tracer__free().
+ */
+struct go_binary;
+struct go_offsets;
+struct go_mem_span;
+struct go_tracer_target {
+	int pid;
+	char exe[32];			/* /proc/PID/exe */
+	const struct go_binary *bin;
+	const struct go_offsets *off;
+	uint64_t bias, allgs, semtable;
+};
+void go_tracer__target(const struct go_tracer *t, struct go_tracer_target *out);
+/* The tracer's batched reader, as a go_reader's read (ctx: the tracer). */
+void go_tracer__read(void *tracer, struct go_mem_span *s, size_t n);
 
 #endif /* GO_TRACER_H */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "collect/procfs/procfs.h"
 #include "collect/stacks/perfmap.h"
 #include "util/array.h"
 #include "util/clock.h"
@@ -255,24 +256,12 @@ void perf_maps__free(struct perf_maps *pm)
 
 int perf_map_nspid(int pid)
 {
-	char path[64], line[256];
-	int ns = pid;
-	FILE *f;
+	char status[4096];
+	int ns;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = foreign_fopen(path, FOREIGN_PROC_TEXT, 0);
-	if (!f)
+	if (procfs__read_buf(pid, 0, "status", status, sizeof(status)) < 0)
 		return pid;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "NSpid:", 6))
-			continue;
-		char *s = line + 6, *tok, *save = NULL;
-
-		for (tok = strtok_r(s, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
-			ns = atoi(tok);
-		break;
-	}
-	fclose(f);
+	ns = procfs__status_nspid(status);
 	return ns > 0 ? ns : pid;
 }
 
@@ -313,6 +302,7 @@ static bool refresh(struct perf_proc *p)
 static struct perf_proc *proc_for(struct perf_maps *pm, int pid)
 {
 	struct perf_proc *p = NULL;
+	char name[48];
 
 	for (size_t i = 0; i < pm->n; i++)
 		if (pm->procs[i].pid == pid)
@@ -327,31 +317,22 @@ static struct perf_proc *proc_for(struct perf_maps *pm, int pid)
 		proc_forget(pm, p);
 	}
 	p->pid = pid;
-	snprintf(p->path, sizeof(p->path), "/proc/%d/root/tmp/perf-%d.map", pid, perf_map_nspid(pid));
+	/* the JIT writes it in its own /tmp, named by its own pid */
+	snprintf(name, sizeof(name), "root/tmp/perf-%d.map", perf_map_nspid(pid));
+	procfs__path(p->path, sizeof(p->path), pid, 0, name);
 	return p;
 }
 
-/* "0x7f00..." and nothing else: a frame in no mapped file */
-static bool bare_address(const char *f, uint64_t *addr)
-{
-	const char *s = f, *end = f + strlen(f);
-
-	if (strncmp(f, "0x", 2))
-		return false;
-	return parse_hex(&s, end, addr) && s == end;
-}
-
-int perf_maps__name_frames(struct perf_maps *pm, int pid, char **frames, int n)
+int perf_maps__name_frames(struct perf_maps *pm, int pid, struct frame_builder *b)
 {
 	struct perf_proc *p = NULL;
 	int named = 0;
 
-	for (int i = 0; pm && i < n; i++) {
+	for (int i = 0; pm && i < b->n; i++) {
+		struct frame *f = &b->frames[i];
 		const struct perf_map_entry *e;
-		uint64_t addr;
-		char *s;
 
-		if (!frames[i] || !bare_address(frames[i], &addr))
+		if (f->kind != FRAME_JIT || f->function)
 			continue;
 		if (!p) {
 			p = proc_for(pm, pid);
@@ -360,11 +341,10 @@ int perf_maps__name_frames(struct perf_maps *pm, int pid, char **frames, int n)
 				return 0;
 			proc_account(pm, p);
 		}
-		e = perf_map_find(p->entries, p->n, addr);
-		if (!e || asprintf(&s, "%s+0x%" PRIx64, e->name, addr - e->start) < 0)
+		e = perf_map_find(p->entries, p->n, f->pc);
+		if (!e || frame_builder__name(b, i, e->name))
 			continue;
-		free(frames[i]);
-		frames[i] = s;
+		b->frames[i].offset = b->frames[i].pc - e->start;
 		named++;
 	}
 	return named;
