@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* The verdict rules: one table, tried in order, each with its verdict and
- * reason (README "Verdicts" lists it). A new rule is one function and one
+ * reason (docs/verdicts.md lists it). A new rule is one function and one
  * line of the table in rules.c. */
 #ifndef LT_JUDGE_RULES_H
 #define LT_JUDGE_RULES_H

@@ -63,7 +63,7 @@ struct thread_report {
 	int n_user;
 	struct frame *kernel_stack;
 	int n_kernel;
-	int stack_err;			/* 0, or -errno of a failed capture (README
+	int stack_err;			/* 0, or -errno of a failed capture (docs/outputs.md
 					 * "Drops": -EAGAIN over the cap, -ESTALE ran,
 					 * -ESRCH exited, -ENODATA no frame) */
 	bool stack_deferred;		/* not captured for the per-report cap:
@@ -199,7 +199,7 @@ struct proc_report {
 	/* Go processes (go_report.c) */
 	bool is_go;
 	char go_version[32];
-	uint64_t go_live;			/* goroutines, runtime ones excluded */
+	uint64_t go_live;			/* goroutines, the runtime's included (as in go_parked) */
 	uint64_t go_created, go_exited;		/* during this interval, UINT64_MAX = unknown */
 	uint64_t go_created_total, go_exited_total;	/* since attach, UINT64_MAX = unknown */
 	uint32_t go_parked;			/* goroutines in this report */
