@@ -96,6 +96,7 @@ struct tspec {
 	uint64_t nvcsw;		/* 0 = tid (a stable per-thread value) */
 	uint64_t wakeups;
 	int64_t jitter_ns;	/* added to parked_since (task clock correction noise) */
+	double age_s;		/* since created; 0 = parked_s + 1 (parked on creation) */
 };
 
 #define JOIN_ADDR 0x7000
@@ -180,7 +181,7 @@ static void build(struct report *r, uint32_t pid, int step, const struct tspec *
 		t->parked_ns = (uint64_t)(ts[i].parked_s * NS);
 		t->parked_since_ns = r->real_ns - t->parked_ns + ts[i].jitter_ns;
 		t->park_seen = true;
-		t->age_ns = t->parked_ns + NS;
+		t->age_ns = ts[i].age_s ? (uint64_t)(ts[i].age_s * NS) : t->parked_ns + NS;
 		t->nvcsw = ts[i].nvcsw ? ts[i].nvcsw : ts[i].tid;
 		t->wakeups = ts[i].wakeups;
 		t->site = ts[i].site;
@@ -207,7 +208,7 @@ static enum verdict verdict_of(const struct report *r, uint32_t tid)
 
 /* ---- table-driven rules over successive reports ---- */
 
-#define MAX_T 10
+#define MAX_T 24
 #define MAX_STEPS 4
 
 struct step {
@@ -227,13 +228,50 @@ struct rule_case {
 static const struct rule_case rule_cases[] = {
 	{ "one parked thread alone, then arrivals on private condvars: stuck, then leak", {
 		{ { CV(10, 2.5, 0x1000) }, VERDICT_STUCK, "alone" },
-		{ { CV(10, 3.5, 0x1000), CV(11, 2.9, 0x1100), CV(12, 2.1, 0x1200) }, VERDICT_LEAK, "arriving" },
+		{ { CV(10, 3.5, 0x1000), CV(11, 2.9, 0x1100), CV(12, 2.1, 0x1200) }, VERDICT_LEAK, NULL },
 		{ { CV(10, 4.5, 0x1000), CV(11, 3.9, 0x1100), CV(12, 3.1, 0x1200),
 		    CV(13, 2.2, 0x1300) }, VERDICT_LEAK, "arriving" },
 	} },
 	{ "first sighting: spread park times on private objects is a leak", {
 		{ { CV(10, 6.0, 0x1000), CV(11, 4.5, 0x1100), CV(12, 3.0, 0x1200) }, VERDICT_LEAK,
 		  "arrived over time" },
+	} },
+#define PW(tid, s, obj) TS(tid, SITE, s, W_CONDVAR, obj, .age_s = 60)
+	{ "a pool's workers (created long before) spread on private condvars after a burst: no leak", {
+		{ { PW(10, 6.0, 0x1000), PW(11, 4.5, 0x1100), PW(12, 3.0, 0x1200) }, VERDICT_IDLE,
+		  "fixed group" },
+	} },
+	{ "a burst (growth in one report), then rest: no leak", {
+		{ { PW(10, 6.0, 0x1000), PW(11, 5.9, 0x1100) }, VERDICT_IDLE, NULL },
+		{ { PW(10, 7.0, 0x1000), PW(11, 6.9, 0x1100), PW(12, 2.5, 0x1200), PW(13, 2.4, 0x1300),
+		    PW(14, 2.3, 0x1400), PW(15, 2.2, 0x1500), PW(16, 2.1, 0x1600) }, VERDICT_IDLE, NULL },
+		{ { PW(10, 8.0, 0x1000), PW(11, 7.9, 0x1100), PW(12, 3.5, 0x1200), PW(13, 3.4, 0x1300),
+		    PW(14, 3.3, 0x1400), PW(15, 3.2, 0x1500), PW(16, 3.1, 0x1600) }, VERDICT_IDLE,
+		  "fixed group" },
+	} },
+	{ "2 net arrivals over 20 parked threads, one a report: not significant growth", {
+		{ { PW(1, 9, 0x100), PW(2, 9, 0x200), PW(3, 9, 0x300), PW(4, 9, 0x400), PW(5, 9, 0x500),
+		    PW(6, 9, 0x600), PW(7, 9, 0x700), PW(8, 9, 0x800), PW(9, 9, 0x900),
+		    PW(10, 9, 0xa00), PW(11, 9, 0xb00), PW(12, 9, 0xc00), PW(13, 9, 0xd00),
+		    PW(14, 9, 0xe00), PW(15, 9, 0xf00), PW(16, 9, 0x1000), PW(17, 9, 0x1100),
+		    PW(18, 9, 0x1200) }, VERDICT_IDLE, NULL },
+		{ { PW(1, 9, 0x100), PW(2, 9, 0x200), PW(3, 9, 0x300), PW(4, 9, 0x400), PW(5, 9, 0x500),
+		    PW(6, 9, 0x600), PW(7, 9, 0x700), PW(8, 9, 0x800), PW(9, 9, 0x900),
+		    PW(10, 9, 0xa00), PW(11, 9, 0xb00), PW(12, 9, 0xc00), PW(13, 9, 0xd00),
+		    PW(14, 9, 0xe00), PW(15, 9, 0xf00), PW(16, 9, 0x1000), PW(17, 9, 0x1100),
+		    PW(18, 9, 0x1200), PW(19, 2.5, 0x1300) }, VERDICT_IDLE, NULL },
+		{ { PW(1, 9, 0x100), PW(2, 9, 0x200), PW(3, 9, 0x300), PW(4, 9, 0x400), PW(5, 9, 0x500),
+		    PW(6, 9, 0x600), PW(7, 9, 0x700), PW(8, 9, 0x800), PW(9, 9, 0x900),
+		    PW(10, 9, 0xa00), PW(11, 9, 0xb00), PW(12, 9, 0xc00), PW(13, 9, 0xd00),
+		    PW(14, 9, 0xe00), PW(15, 9, 0xf00), PW(16, 9, 0x1000), PW(17, 9, 0x1100),
+		    PW(18, 9, 0x1200), PW(19, 3.5, 0x1300), PW(20, 2.5, 0x1400) }, VERDICT_IDLE,
+		  "fixed group" },
+	} },
+	{ "a pool's workers arriving report after report, enough of the site: a leak", {
+		{ { PW(10, 6.0, 0x1000), PW(11, 5.9, 0x1100) }, VERDICT_IDLE, NULL },
+		{ { PW(10, 7.0, 0x1000), PW(11, 6.9, 0x1100), PW(12, 2.5, 0x1200) }, VERDICT_IDLE, NULL },
+		{ { PW(10, 8.0, 0x1000), PW(11, 7.9, 0x1100), PW(12, 3.5, 0x1200), PW(13, 2.4, 0x1300) },
+		  VERDICT_LEAK, "more than leave" },
 	} },
 	{ "first sighting: 3 private waits parked together is a fixed group", {
 		{ { CV(10, 5.0, 0x1000), CV(11, 5.0, 0x1100), CV(12, 4.8, 0x1200) }, VERDICT_IDLE,
@@ -255,10 +293,12 @@ static const struct rule_case rule_cases[] = {
 		{ { CV(12, 2.6, 0x1200), CV(13, 2.2, 0x1300) }, VERDICT_IDLE, "fixed group" },
 		{ { CV(14, 2.6, 0x1400), CV(15, 2.2, 0x1500) }, VERDICT_IDLE, "fixed group" },
 	} },
-	{ "net growth despite one departure is a leak", {
+	{ "net growth despite one departure, sustained over two reports, is a leak", {
 		{ { CV(10, 3.0, 0x1000), CV(11, 2.9, 0x1100) }, VERDICT_IDLE, NULL },
 		{ { CV(11, 3.9, 0x1100), CV(12, 2.8, 0x1200), CV(13, 2.4, 0x1300),
-		    CV(14, 2.1, 0x1400) }, VERDICT_LEAK, "more than leave" },
+		    CV(14, 2.1, 0x1400) }, VERDICT_IDLE, NULL },
+		{ { CV(11, 4.9, 0x1100), CV(12, 3.8, 0x1200), CV(13, 3.4, 0x1300),
+		    CV(14, 3.1, 0x1400), CV(15, 2.2, 0x1500) }, VERDICT_LEAK, "more than leave" },
 	} },
 	{ "park-time jitter of an old park is not a departure (nvcsw unchanged)", {
 		{ { CV(10, 6.0, 0x1000), CV(11, 4.5, 0x1100), CV(12, 3.0, 0x1200) }, VERDICT_LEAK,

@@ -182,6 +182,8 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 					  born - p->start_ns < STARTUP_WINDOW_NS;
 	}
 	f->main_unit &= t->tid == t->pid;
+	f->fresh += t->age_ns && t->age_ns >= t->parked_ns &&
+		    t->age_ns - t->parked_ns <= j->e->rules.leak_min_span_s * 1e9;
 	f->accepting &= wait_has(&t->wait, WAIT_F_ACCEPT);
 	f->child_wait &= wait_has(&t->wait, WAIT_F_CHILD);
 	f->go_runtime &= t->go_runtime;
@@ -420,6 +422,7 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 		s->arrivals = obs.arrivals;
 		s->departures = obs.departures;
 		s->reports_seen = obs.reports_seen;
+		s->growth_reports = obs.growth_reports;
 		s->woken_since_park = obs.woken;
 		s->observed_seconds = (r->mono_ns - obs.first_seen_ns) / 1e9;
 		rules_judge(&e->rules, s, &facts);

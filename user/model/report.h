@@ -188,6 +188,7 @@ struct site_report {
 	uint32_t arrivals;		/* threads that joined while observed */
 	uint32_t departures;		/* threads that left (ran or exited) */
 	uint32_t reports_seen;
+	uint32_t growth_reports;	/* reports in which more arrived than left */
 	double observed_seconds;
 	double growth_per_min;		/* net arrivals per minute observed (rules.c) */
 	enum verdict verdict;

@@ -304,6 +304,7 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 		fprintf(f, "\"stacks_deferred\":%" PRIu32 ",", s->stacks_deferred);
 	if (s->wakeups_known)
 		fprintf(f, "\"woken_since_park\":%s,", s->woken_since_park ? "true" : "false");
+	fprintf(f, "\"growth_reports\":%" PRIu32 ",", s->growth_reports);
 	fprintf(f, "\"distinct_wait_addrs\":%" PRIu32 ",\"arrivals\":%" PRIu32 ",\"departures\":%" PRIu32
 		",\"reports_seen\":%" PRIu32 ",\"observed_seconds\":%.1f,\"event_loop\":%s,"
 		"\"timed_wait\":%s,\"uninterruptible\":%s,\"lock_wait\":%s,\"owner_resting\":%s,"

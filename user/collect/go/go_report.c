@@ -166,6 +166,11 @@ static bool rest_reason(const struct go_goroutine *gr)
 	for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++)
 		if (!strcmp(gr->wait_reason, rest[i]))
 			return true;
+	/* a connection read: the peer's turn to speak (a keep-alive client,
+	 * a gossip listener); a request its peer leaves unanswered is a
+	 * connection unit of its own (collect/sockets/peers.c) */
+	if (!strcmp(gr->wait_reason, "IO wait"))
+		return stack_has(gr, "(*pollDesc).waitRead", false);
 	return !strcmp(gr->wait_reason, "semacquire") && stack_has(gr, "sync.(*WaitGroup).Wait", false);
 }
 
@@ -195,7 +200,8 @@ static uint32_t goroutine_flags(const struct go_goroutine *gr)
 
 	if (gr->system)
 		f |= GOROUTINE_RUNTIME;
-	if (idle_reason(gr->wait_reason))
+	/* a timer's channel among its cases wakes it, whoever else is gone */
+	if (idle_reason(gr->wait_reason) || gr->timer_case)
 		f |= GOROUTINE_IDLE_WAIT;
 	if (!strcmp(gr->wait_reason, "IO wait") && stack_has(gr, ").Accept", false))
 		f |= GOROUTINE_LISTENER;
