@@ -66,11 +66,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int n = py_proc__walk(p, tid, frames, PY_MAX_FRAMES, &reason);
 
 		for (int k = 0; k < n; k++) {
-			if (strnlen(frames[k].text, PY_FRAME_TEXT) == PY_FRAME_TEXT)
+			if (strnlen(frames[k].function, PY_FUNC_TEXT) == PY_FUNC_TEXT ||
+			    strnlen(frames[k].file, PY_FILE_TEXT) == PY_FILE_TEXT || frames[k].line < 0)
 				abort();	/* every frame text is terminated */
 			if (verbose)
-				fprintf(stderr, "frame %d: %s%s\n", k, frames[k].text,
-					frames[k].entry ? " [entry]" : "");
+				fprintf(stderr, "frame %d: %s (%s:%d)%s\n", k, frames[k].function,
+					frames[k].file, frames[k].line, frames[k].entry ? " [entry]" : "");
 		}
 		if (verbose)
 			fprintf(stderr, "walk %d: %d (%s)\n", i, n, n < 0 ? reason : "frames");

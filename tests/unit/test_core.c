@@ -589,16 +589,45 @@ static void test_privileges_parsers(void **state)
 
 static void test_site_id(void **state)
 {
-	char *a[] = { "pthread_cond_wait+0x1c9", "leak_condvar_worker+0x12" };
-	char *b[] = { "pthread_cond_wait+0x1c9", "leak_other+0x12" };
-	char *split1[] = { "ab", "c" };
-	char *split2[] = { "a", "bc" };
-	char *k[] = { "futex_wait_queue+0x55" };
+	const struct frame a[] = {
+		{ .function = "pthread_cond_wait", .offset = 0x1c9, .module = "/lib/libc.so.6" },
+		{ .function = "leak_condvar_worker", .offset = 0x12, .module = "/usr/bin/leaky" },
+	};
+	/* the same functions at other offsets (another call site, another build) */
+	const struct frame a2[] = {
+		{ .function = "pthread_cond_wait", .offset = 0x1d0, .module = "/lib/libc.so.6" },
+		{ .function = "leak_condvar_worker", .offset = 0x40, .module = "/opt/bin/leaky" },
+	};
+	const struct frame b[] = {
+		{ .function = "pthread_cond_wait", .offset = 0x1c9, .module = "/lib/libc.so.6" },
+		{ .function = "leak_other", .offset = 0x12, .module = "/usr/bin/leaky" },
+	};
+	const struct frame split1[] = { { .function = "ab" }, { .function = "c" } };
+	const struct frame split2[] = { { .function = "a" }, { .function = "bc" } };
+	const struct frame k[] = { { .kind = FRAME_KERNEL, .function = "futex_wait_queue" } };
+	/* JIT code: every isolate's at its own address, named or not */
+	const struct frame jit1[] = {
+		{ .function = "futex_wait", .module = "/lib/libc.so.6" },
+		{ .kind = FRAME_JIT, .pc = 0x7f0000001000 },
+		{ .kind = FRAME_JIT, .pc = 0x7f0000002000 },
+		{ .function = "main", .module = "/usr/bin/node" },
+	};
+	const struct frame jit2[] = {
+		{ .function = "futex_wait", .module = "/lib/libc.so.6" },
+		{ .kind = FRAME_JIT, .pc = 0x7f9900005000, .function = "JS:*blockForever" },
+		{ .function = "main", .module = "/usr/bin/node" },
+	};
+	const struct frame unnamed1[] = { { .module = "/usr/bin/python3.11", .offset = 0x1899af } };
+	const struct frame unnamed2[] = { { .module = "/usr/bin/python3.11", .offset = 0x1899b0 } };
 
+	(void)state;
 	assert_int_equal(stack_site_id(a, 2, k, 1), stack_site_id(a, 2, k, 1));
+	assert_int_equal(stack_site_id(a, 2, k, 1), stack_site_id(a2, 2, k, 1));
 	assert_int_not_equal(stack_site_id(a, 2, k, 1), stack_site_id(b, 2, k, 1));
 	assert_int_not_equal(stack_site_id(split1, 2, NULL, 0), stack_site_id(split2, 2, NULL, 0));
 	assert_int_not_equal(stack_site_id(a, 2, NULL, 0), stack_site_id(NULL, 0, a, 2));
+	assert_int_equal(stack_site_id(jit1, 4, k, 1), stack_site_id(jit2, 3, k, 1));
+	assert_int_not_equal(stack_site_id(unnamed1, 1, NULL, 0), stack_site_id(unnamed2, 1, NULL, 0));
 	assert_int_equal(stack_site_id(NULL, 0, NULL, 0), 0);
 }
 

@@ -131,7 +131,10 @@ static void test_miss_reasons(void **state)
 	assert_int_equal(capture_drop_errno(DROP_CAPTURE_NO_FRAMES), -ENODATA);
 }
 
-static char *frames[] = { "park_forever+0x10", "start_thread+0x9" };
+static struct frame frames[] = {
+	{ .function = "park_forever", .offset = 0x10, .module = "/usr/bin/leaky" },
+	{ .function = "start_thread", .offset = 0x9, .module = "/usr/lib/libc.so.6" },
+};
 
 /* 3 threads of pid 42 parked at one stack; the first `deferred` of them
  * not captured yet (the cap), grouped by their wait as the judge does. */

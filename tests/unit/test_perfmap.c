@@ -100,8 +100,14 @@ static void test_garbage(void **state)
  * get names, other frames stay. */
 static void test_name_frames(void **state)
 {
-	char path[64], *frames[3];
+	char path[64];
 	struct perf_maps *pm = perf_maps__new();
+	struct frame_builder b = {};
+	const struct frame in[] = {
+		{ .kind = FRAME_JIT, .pc = 0x7010 },
+		{ .module = "/lib/libc.so.6", .offset = 0x10, .pc = 0x7020 },
+		{ .kind = FRAME_JIT, .pc = 0x9000 },
+	};
 	FILE *f;
 
 	(void)state;
@@ -111,15 +117,15 @@ static void test_name_frames(void **state)
 	assert_non_null(f);
 	fprintf(f, "7000 100 JS:*hot\n");
 	fclose(f);
-	frames[0] = strdup("0x7010");
-	frames[1] = strdup("libc.so.6+0x10");
-	frames[2] = strdup("0x9000");
-	assert_int_equal(perf_maps__name_frames(pm, getpid(), frames, 3), 1);
-	assert_string_equal(frames[0], "JS:*hot+0x10");
-	assert_string_equal(frames[1], "libc.so.6+0x10");
-	assert_string_equal(frames[2], "0x9000");
 	for (int i = 0; i < 3; i++)
-		free(frames[i]);
+		assert_int_equal(frame_builder__push(&b, &in[i]), 0);
+	assert_int_equal(perf_maps__name_frames(pm, getpid(), &b), 1);
+	assert_string_equal(b.frames[0].function, "JS:*hot");
+	assert_int_equal(b.frames[0].offset, 0x10);
+	assert_int_equal(b.frames[0].kind, FRAME_JIT);
+	assert_null(b.frames[1].function);
+	assert_null(b.frames[2].function);
+	frame_builder__free(&b);
 	unlink(path);
 	perf_maps__free(pm);
 }
@@ -129,19 +135,21 @@ static void test_name_frames(void **state)
  * it changes. */
 static void test_fifo_map(void **state)
 {
-	char path[64], *frames[1];
+	char path[64];
 	struct perf_maps *pm = perf_maps__new();
+	struct frame_builder b = {};
+	const struct frame jit = { .kind = FRAME_JIT, .pc = 0x7010 };
 
 	(void)state;
 	snprintf(path, sizeof(path), "/tmp/perf-%d.map", getpid());
 	unlink(path);
 	assert_int_equal(mkfifo(path, 0600), 0);
-	frames[0] = strdup("0x7010");
-	assert_int_equal(perf_maps__name_frames(pm, getpid(), frames, 1), 0);
-	assert_string_equal(frames[0], "0x7010");
+	assert_int_equal(frame_builder__push(&b, &jit), 0);
+	assert_int_equal(perf_maps__name_frames(pm, getpid(), &b), 0);
+	assert_null(b.frames[0].function);
 	usleep(150000);	/* past the recheck interval: stat says unchanged */
-	assert_int_equal(perf_maps__name_frames(pm, getpid(), frames, 1), 0);
-	free(frames[0]);
+	assert_int_equal(perf_maps__name_frames(pm, getpid(), &b), 0);
+	frame_builder__free(&b);
 	unlink(path);
 	perf_maps__free(pm);
 }

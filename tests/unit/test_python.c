@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 
 #include "collect/python/python_linetable.h"
 #include "collect/python/python_merge.h"
+#include "sinks/frame.h"
 #include "collect/python/python_offsets.h"
 #include "collect/python/python_runtime.h"
 #include "collect/python/python_walk.h"
@@ -186,27 +188,62 @@ static void test_tables_present(void **state)
 	assert_null(py_offsets_table(0x030d));	/* 3.13+: debug offsets only */
 }
 
+/* A Python frame from "function (file:line)". */
 static struct py_frame pf(const char *text, bool entry)
 {
 	struct py_frame f = { .entry = entry };
+	const char *open = strstr(text, " ("), *colon = strrchr(text, ':');
 
-	strcpy(f.text, text);
+	snprintf(f.function, sizeof(f.function), "%.*s", (int)(open - text), text);
+	snprintf(f.file, sizeof(f.file), "%.*s", (int)(colon - open - 2), open + 2);
+	f.line = atoi(colon + 1);
 	return f;
 }
 
-static void expect_frames(char **got, int n, const char *const *want, int n_want)
+/* Native frames from "function+0xOFF", or "module+0xOFF [build-id ..]" for
+ * a frame without a symbol (in a python3.X module). */
+static struct frame *natives(char *const *texts, int n)
 {
+	struct frame *out = calloc(n, sizeof(*out));
+
+	for (int i = 0; i < n; i++) {
+		char *plus = strstr(texts[i], "+0x");
+
+		out[i].offset = strtoull(plus + 3, NULL, 16);
+		if (!strncmp(texts[i], "python3", 7)) {
+			out[i].module = strndup(texts[i], plus - texts[i]);
+			out[i].build_id = strdup("00");
+		} else {
+			out[i].function = strndup(texts[i], plus - texts[i]);
+		}
+	}
+	return out;
+}
+
+static void natives_free(struct frame *f, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free((char *)f[i].function);
+		free((char *)f[i].module);
+		free((char *)f[i].build_id);
+	}
+	free(f);
+}
+
+static void expect_frames(struct frame_builder *got, int n, const char *const *want, int n_want)
+{
+	char buf[256];
+
 	assert_int_equal(n, n_want);
+	assert_int_equal(got->n, n_want);
 	for (int i = 0; i < n; i++)
-		assert_string_equal(got[i], want[i]);
-	for (int i = 0; i < n; i++)
-		free(got[i]);
-	free(got);
+		assert_string_equal(frame_display(&got->frames[i], buf, sizeof(buf)), want[i]);
+	frame_builder__reset(got);
 }
 
 static void test_merge(void **state)
 {
-	char *native[] = { "futex_wait+0x1", "lock_acquire+0x2", "_PyEval_EvalFrameDefault+0x10",
+	char *native_text[] = { "futex_wait+0x1", "lock_acquire+0x2", "_PyEval_EvalFrameDefault+0x10",
 			   "_PyFunction_Vectorcall+0x3", "_PyEval_EvalFrameDefault.cold+0x4",
 			   "start_thread+0x5" };
 	struct py_frame py[] = { pf("Condition.wait (threading.py:320)", false),
@@ -223,43 +260,52 @@ static void test_merge(void **state)
 	const char *cut[] = { "futex_wait+0x1", "lock_acquire+0x2",
 			      "Condition.wait (threading.py:320)", "wait_for_reply (app.py:33)",
 			      "Thread.run (threading.py:975)", "Thread._bootstrap (threading.py:995)" };
-	char **out;
+	struct frame *native = natives(native_text, 6);
+	struct frame_builder out = {};
 	int n;
 
 	(void)state;
 	n = python_merge_frames(native, 6, false, py, 4, NULL, &out);
-	expect_frames(out, n, want, 8);
+	expect_frames(&out, n, want, 8);
 	n = python_merge_frames(native, 6, false, py, 4, "[python frames unavailable: x]", &out);
-	expect_frames(out, n, marked, 7);
+	expect_frames(&out, n, marked, 7);
 	/* native stack cut after the first eval frame: outer Python frames follow */
 	n = python_merge_frames(native, 3, true, py, 4, NULL, &out);
-	expect_frames(out, n, cut, 6);
+	expect_frames(&out, n, cut, 6);
 	/* fewer Python frames than eval frames: the extra eval frame stays */
 	n = python_merge_frames(native, 6, false, py, 2, NULL, &out);
 	assert_int_equal(n, 7);
-	assert_string_equal(out[5], "_PyEval_EvalFrameDefault.cold+0x4");
-	for (int i = 0; i < n; i++)
-		free(out[i]);
-	free(out);
+	assert_string_equal(out.frames[5].function, "_PyEval_EvalFrameDefault.cold");
+	assert_int_equal(out.frames[3].kind, FRAME_PYTHON);
+	assert_string_equal(out.frames[3].file, "app.py");
+	assert_int_equal(out.frames[3].line, 33);
+	frame_builder__reset(&out);
 	/* no eval frame named (3.14's loop in unnamed functions): appended */
 	{
-		char *unnamed[] = { "futex_wait+0x1", "_PySemaphore_Wait+0x23",
+		char *unnamed_text[] = { "futex_wait+0x1", "_PySemaphore_Wait+0x23",
 				    "python3.14+0x1cdca4 [build-id 00]", "start_thread+0x5" };
 		const char *appended[] = { "futex_wait+0x1", "_PySemaphore_Wait+0x23",
 					   "python3.14+0x1cdca4 [build-id 00]", "start_thread+0x5",
 					   PYTHON_APPENDED_MARKER, "Condition.wait (threading.py:320)",
 					   "wait_for_reply (app.py:33)" };
 
+		struct frame *unnamed = natives(unnamed_text, 4);
+
 		n = python_merge_frames(unnamed, 4, false, py, 2, NULL, &out);
-		expect_frames(out, n, appended, 7);
-		assert_true(python_is_interpreter_frame(unnamed[1]));
-		assert_true(python_is_interpreter_frame(unnamed[2]));
-		assert_false(python_is_interpreter_frame(unnamed[0]));
+		expect_frames(&out, n, appended, 7);
+		assert_true(python_is_interpreter_frame(&unnamed[1]));
+		assert_true(python_is_interpreter_frame(&unnamed[2]));
+		assert_false(python_is_interpreter_frame(&unnamed[0]));
+		natives_free(unnamed, 4);
 	}
-	assert_true(python_is_eval_frame("_PyEval_EvalFrameDefault+0x8f0"));
-	assert_false(python_is_eval_frame("_PyEval_EvalFrameDefaultX+0x1"));
-	assert_false(python_is_eval_frame("PyEval_EvalFrame+0x1"));
+	assert_true(python_is_eval_frame(&native[2]));
+	assert_true(python_is_eval_frame(&native[4]));	/* .cold */
+	assert_false(python_is_eval_frame(&(struct frame){ .function = "_PyEval_EvalFrameDefaultX" }));
+	assert_false(python_is_eval_frame(&(struct frame){ .function = "PyEval_EvalFrame" }));
+	assert_false(python_is_eval_frame(&(struct frame){ .module = "/usr/bin/python3.11" }));
 	assert_false(python_is_eval_frame(NULL));
+	natives_free(native, 6);
+	frame_builder__free(&out);
 }
 
 static void test_names(void **state)

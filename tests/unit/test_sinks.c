@@ -122,43 +122,100 @@ static void test_format_options(void **state)
 	assert_int_equal(options_parse(3, bad, &o), LT_EXIT_USAGE);
 }
 
-static void test_frame_parse(void **state)
+#define LIBC "/usr/lib/x86_64-linux-gnu/libc.so.6"
+
+/* Each kind of frame in its display form and its culprit text. */
+static void test_frame_display(void **state)
 {
 	static const struct {
-		const char *frame, *func, *file;
-		long line;
+		struct frame f;
+		const char *display, *culprit;
 	} cases[] = {
-		{ "leak_worker+0x1a", "leak_worker", NULL, 0 },
-		{ "main.leak (leak.go:42)", "main.leak", "leak.go", 42 },
-		{ "main.(*T).run (t.go:7, inlined)", "main.(*T).run", "t.go", 7 },
-		{ "libc.so.6+0x1234 [build-id ab12]", "libc.so.6+0x1234 [build-id ab12]", NULL, 0 },
-		{ "0x7f0012345678", "0x7f0012345678", NULL, 0 },
-		{ "odd (no position)", "odd (no position)", NULL, 0 },
-		{ "f (x.go:)", "f (x.go:)", NULL, 0 },
-		{ "", "", NULL, 0 },
+		{ { .function = "leak_worker", .offset = 0x1a, .module = "/usr/bin/leaky" },
+		  "leak_worker+0x1a", "leak_worker" },
+		{ { .function = "worker", .offset = 0x1a, .module = "/usr/bin/leaky",
+		    .file = "/src/leaky.c", .line = 42 },
+		  "worker+0x1a (leaky.c:42)", "worker (leaky.c:42)" },
+		{ { .kind = FRAME_GO, .function = "main.leak", .file = "/src/leak.go", .line = 42 },
+		  "main.leak (leak.go:42)", "main.leak (leak.go:42)" },
+		{ { .kind = FRAME_GO, .function = "main.(*T).run", .file = "/src/t.go", .line = 7,
+		    .inlined = true, .module = "/usr/bin/t" },
+		  "main.(*T).run (t.go:7, inlined)", "main.(*T).run (t.go:7)" },
+		{ { .kind = FRAME_PYTHON, .function = "wait_for_payment", .file = "/srv/orders.py",
+		    .line = 12 },
+		  "wait_for_payment (/srv/orders.py:12)", "wait_for_payment (orders.py:12)" },
+		{ { .module = LIBC, .offset = 0x1234, .build_id = "ab12" },
+		  "libc.so.6+0x1234 [build-id ab12]", "libc.so.6+0x1234 [build-id ab12]" },
+		{ { .kind = FRAME_JIT, .pc = 0x7f0012345678 }, "0x7f0012345678", "0x7f0012345678" },
+		{ { .kind = FRAME_JIT, .pc = 0x7010, .function = "JS:*hot", .offset = 0x10 },
+		  "JS:*hot+0x10", "JS:*hot" },
+		{ { .kind = FRAME_MARKER, .function = "[python frames]" }, "[python frames]",
+		  "[python frames]" },
+		{ { .kind = FRAME_KERNEL, .function = "futex_wait", .offset = 5 }, "futex_wait+0x5",
+		  "futex_wait" },
+	};
+	char buf[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_string_equal(frame_display(&cases[i].f, buf, sizeof(buf)), cases[i].display);
+		assert_string_equal(frame_culprit_text(&cases[i].f, buf, sizeof(buf)),
+				    cases[i].culprit);
+	}
+	/* truncated, still terminated */
+	assert_string_equal(frame_display(&cases[1].f, buf, 8), "worker+");
+}
+
+/* The culprit: the first frame past libc, the interpreter and the runtimes. */
+static void test_culprit(void **state)
+{
+	const struct frame python[] = {
+		{ .function = "__futex_abstimed_wait_common", .module = LIBC },
+		{ .function = "PyThread_acquire_lock_timed", .module = "/usr/bin/python3.11" },
+		{ .kind = FRAME_PYTHON, .function = "Condition.wait",
+		  .file = "/usr/lib/python3.11/threading.py", .line = 320 },
+		{ .kind = FRAME_PYTHON, .function = "Queue.get", .file = "/usr/lib/python3.11/queue.py" },
+		{ .kind = FRAME_PYTHON, .function = "wait_for_payment", .file = "/srv/orders.py",
+		  .line = 12 },
+		{ .kind = FRAME_PYTHON, .function = "Thread.run",
+		  .file = "/usr/lib/python3.11/threading.py" },
+	};
+	const struct frame go[] = {
+		{ .kind = FRAME_GO, .function = "runtime.gopark" },
+		{ .kind = FRAME_GO, .function = "runtime.chanrecv1" },
+		{ .kind = FRAME_GO, .function = "net/http.(*persistConn).roundTrip" },
+		{ .kind = FRAME_GO, .function = "main.handler" },
+	};
+	const struct frame gomod[] = {
+		{ .kind = FRAME_GO, .function = "sync.(*WaitGroup).Wait" },
+		{ .kind = FRAME_GO, .function = "github.com/acme/app/pool.(*P).get" },
+	};
+	const struct frame c[] = {
+		{ .function = "pthread_cond_wait", .module = LIBC },
+		{ .function = "worker", .module = "/usr/bin/leaky", .file = "/src/leaky.c", .line = 9 },
+	};
+	const struct frame runtime_only[] = {
+		{ .kind = FRAME_KERNEL, .function = "futex_wait" },
+		{ .function = "epoll_wait", .module = LIBC },
+		{ .module = "/usr/lib/jvm/lib/server/libjvm.so", .offset = 0x10 },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct frame_parts p;
-
-		frame_parse(cases[i].frame, &p);
-		assert_int_equal(p.func_len, strlen(cases[i].func));
-		assert_memory_equal(p.func, cases[i].func, p.func_len);
-		if (cases[i].file) {
-			assert_non_null(p.file);
-			assert_int_equal(p.file_len, strlen(cases[i].file));
-			assert_memory_equal(p.file, cases[i].file, p.file_len);
-		} else {
-			assert_null(p.file);
-		}
-		assert_int_equal(p.line, cases[i].line);
-	}
+	(void)state;
+	assert_int_equal(frames__culprit(python, 6), 4);
+	assert_int_equal(frames__culprit(go, 4), 3);
+	assert_int_equal(frames__culprit(gomod, 2), 1);
+	assert_int_equal(frames__culprit(c, 2), 1);
+	assert_int_equal(frames__culprit(runtime_only, 3), -1);
 }
 
 /* A report of one process: n_leak threads at a leak site with a stack, one
  * stuck thread without a stack, named hostile. */
-static char *user_frames[] = { "pthread_cond_wait+0x10", "leak_worker+0x1a", "start_thread+0x9" };
-static char *kernel_frames[] = { "futex_wait+0x5" };
+static struct frame user_frames[] = {
+	{ .function = "pthread_cond_wait", .offset = 0x10, .module = LIBC },
+	{ .function = "leak_worker", .offset = 0x1a, .module = "/usr/bin/leaky" },
+	{ .function = "start_thread", .offset = 0x9, .module = LIBC },
+};
+static struct frame kernel_frames[] = { { .kind = FRAME_KERNEL, .function = "futex_wait", .offset = 5 } };
 
 static void build_report(struct report *r, int n_leak)
 {
@@ -574,8 +631,12 @@ static void assert_no_control(const char *what, const char *buf, size_t len, boo
 
 /* A symbol name as objcopy --redefine-sym can make one: terminal colour
  * escapes, a newline, the folded separator, a quote, C1 CSI. */
-static char evil_frame[] = "\x1b[31mevil\x1b[0m\n;\"\xc2\x9b" "2J+0x10";
-static char *evil_frames[] = { "pthread_cond_wait+0x10", evil_frame, "start_thread+0x9" };
+static char evil_frame[] = "\x1b[31mevil\x1b[0m\n;\"\xc2\x9b" "2J";
+static struct frame evil_frames[] = {
+	{ .function = "pthread_cond_wait", .offset = 0x10, .module = LIBC },
+	{ .function = evil_frame, .offset = 0x10, .module = "/usr/bin/evil" },
+	{ .function = "start_thread", .offset = 0x9, .module = LIBC },
+};
 static const char evil_name[] = "\x1b]0;pwn\x07\x9b";
 
 static void build_evil_report(struct report *r)
@@ -609,7 +670,7 @@ static void test_no_control_byte_in_any_output(void **state)
 	fclose(f);
 	assert_no_control("text", buf, len, false);
 	/* the site's "at FRAME" line and the stack: the name as \xNN */
-	assert_non_null(strstr(buf, "at \\x1b[31mevil\\x1b[0m\\x0a;\"\\xc2\\x9b2J+0x10: grows"));
+	assert_non_null(strstr(buf, "at \\x1b[31mevil\\x1b[0m\\x0a;\"\\xc2\\x9b2J: grows"));
 	assert_non_null(strstr(buf, "<- \\x1b[31mevil"));
 	free(buf);
 
@@ -659,7 +720,8 @@ int main(void)
 		cmocka_unit_test(test_no_control_byte_in_any_output),
 		cmocka_unit_test(test_sink_list),
 		cmocka_unit_test(test_format_options),
-		cmocka_unit_test(test_frame_parse),
+		cmocka_unit_test(test_frame_display),
+		cmocka_unit_test(test_culprit),
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_json_events),
 		cmocka_unit_test(test_pprof_roundtrip),

@@ -24,6 +24,7 @@
 
 #include "collect/stacks/stacks.h"
 #include "collect/stacks/unwind.h"
+#include "sinks/frame.h"
 
 #define MAX_FRAMES	64
 
@@ -122,6 +123,40 @@ static struct lt_stack_rec *self_rec(void)
 	return rec;
 }
 
+/* The stacks in their display form (sinks/frame.h), as malloc'ed strings:
+ * what the assertions below read. The file:line of frames of this -g
+ * build is checked on the structured frames (test_self_snapshot). */
+static struct frame_builder last;
+
+static int to_texts(int n, char **frames)
+{
+	char buf[512];
+
+	for (int i = 0; n > 0 && i < last.n; i++)
+		frames[i] = strdup(frame_display(&last.frames[i], buf, sizeof(buf)));
+	return n > 0 ? last.n : n;
+}
+
+static int user_stack_text(struct stack_resolver *r, const struct lt_stack_rec *rec, char **frames,
+			   int max)
+{
+	frame_builder__reset(&last);
+	return to_texts(stack_resolver__user_stack(r, rec, &last, max), frames);
+}
+
+static int kernel_stack_text(struct stack_resolver *r, const struct lt_stack_rec *rec,
+			     char **frames, int max)
+{
+	frame_builder__reset(&last);
+	return to_texts(stack_resolver__kernel_stack(r, rec, &last, max), frames);
+}
+
+static void stack_frames__free(char **frames, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(frames[i]);
+}
+
 static bool has_frame(char **frames, int n, const char *func)
 {
 	size_t len = strlen(func);
@@ -154,7 +189,7 @@ static void test_self_snapshot(void **state)
 	assert_non_null(r);
 	assert_non_null(rec);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	n = stack_resolver__user_stack(r, rec, frames, MAX_FRAMES);
+	n = user_stack_text(r, rec, frames, MAX_FRAMES);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	print_frames("self", frames, n);
 	print_message("first unwind+symbolize of a process: %.1f us\n", elapsed_us(&t0, &t1));
@@ -164,10 +199,18 @@ static void test_self_snapshot(void **state)
 	assert_true(has_frame(frames, n, "test_self_snapshot"));
 	assert_true(has_frame(frames, n, "main"));
 	stack_frames__free(frames, n);
+	/* this file is built with -g: its frames carry file and line (DWARF) */
+	for (i = 0; i < last.n && strcmp(last.frames[i].function ?: "", "unit_snapshot_fn"); i++)
+		;
+	assert_true(i < last.n);
+	assert_non_null(last.frames[i].file);
+	assert_non_null(strstr(last.frames[i].file, "test_unwind.c"));
+	assert_true(last.frames[i].line > 0);
+	assert_non_null(last.frames[i].module);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < iters; i++) {
-		n = stack_resolver__user_stack(r, rec, frames, MAX_FRAMES);
+		n = user_stack_text(r, rec, frames, MAX_FRAMES);
 		assert_true(n > 0);
 		stack_frames__free(frames, n);
 	}
@@ -177,7 +220,7 @@ static void test_self_snapshot(void **state)
 	if (getenv("LT_BENCH_LOOPS")) {
 		iters = atoi(getenv("LT_BENCH_LOOPS"));
 		for (i = 0; i < iters; i++) {
-			n = stack_resolver__user_stack(r, rec, frames, MAX_FRAMES);
+			n = user_stack_text(r, rec, frames, MAX_FRAMES);
 			stack_frames__free(frames, n);
 		}
 	}
@@ -305,7 +348,7 @@ static void test_blocked_thread(void **state)
 	r = stack_resolver__new(&opts);
 	assert_non_null(r);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	n = stack_resolver__user_stack(r, blocked_rec, frames, MAX_FRAMES);
+	n = user_stack_text(r, blocked_rec, frames, MAX_FRAMES);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	print_frames("blocked thread", frames, n);
 	print_message("first unwind+symbolize: %.1f us\n", elapsed_us(&t0, &t1));
@@ -321,7 +364,7 @@ static void test_blocked_thread(void **state)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < iters; i++) {
-		n = stack_resolver__user_stack(r, blocked_rec, frames, MAX_FRAMES);
+		n = user_stack_text(r, blocked_rec, frames, MAX_FRAMES);
 		assert_true(n > 0);
 		stack_frames__free(frames, n);
 	}
@@ -332,7 +375,7 @@ static void test_blocked_thread(void **state)
 	/* frames that are only addresses: no CFI walk past a zeroed stack */
 	memset(blocked_rec->ustack, 0, sizeof(blocked_rec->ustack));
 	blocked_rec->ip = 0x1000;	/* in no mapping */
-	n = stack_resolver__user_stack(r, blocked_rec, frames, MAX_FRAMES);
+	n = user_stack_text(r, blocked_rec, frames, MAX_FRAMES);
 	assert_int_equal(n, 1);
 	assert_string_equal(frames[0], "0x1000");
 	stack_frames__free(frames, n);
@@ -414,7 +457,7 @@ static void test_exec_and_exit(void **state)
 	close(go[0]);
 	rec->tgid = child;
 	rec->tid = child;
-	n = stack_resolver__user_stack(r, rec, frames, MAX_FRAMES);
+	n = user_stack_text(r, rec, frames, MAX_FRAMES);
 	assert_true(has_frame(frames, n, "unit_snapshot_fn"));
 	stack_frames__free(frames, n);
 
@@ -430,7 +473,7 @@ static void test_exec_and_exit(void **state)
 		usleep(1000);
 	}
 	usleep(20000);
-	n = stack_resolver__user_stack(r, rec, frames, MAX_FRAMES);
+	n = user_stack_text(r, rec, frames, MAX_FRAMES);
 	/* our addresses mean nothing in sleep: whatever comes back is not us */
 	assert_true(n >= 0);
 	assert_false(has_frame(frames, n, "unit_snapshot_fn"));
@@ -439,7 +482,7 @@ static void test_exec_and_exit(void **state)
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	close(go[1]);
-	assert_int_equal(stack_resolver__user_stack(r, rec, frames, MAX_FRAMES), -ESRCH);
+	assert_int_equal(user_stack_text(r, rec, frames, MAX_FRAMES), -ESRCH);
 	stack_resolver__forget(r, child);
 	stack_resolver__free(r);
 	free(rec);
@@ -500,7 +543,7 @@ static void test_new_library(void **state)
 
 	assert_non_null(r);
 	assert_non_null(rec);
-	n = stack_resolver__user_stack(r, rec, frames, MAX_FRAMES);
+	n = user_stack_text(r, rec, frames, MAX_FRAMES);
 	stack_frames__free(frames, n);
 	for (i = 0; i < sizeof(cand) / sizeof(cand[0]) && !fn; i++) {
 		h = dlopen(cand[i][0], RTLD_NOW | RTLD_NOLOAD);
@@ -519,7 +562,7 @@ static void test_new_library(void **state)
 	}
 	usleep(150000);		/* past the maps re-read rate limit */
 	rec->ip = (uintptr_t)fn;
-	n = stack_resolver__user_stack(r, rec, frames, MAX_FRAMES);
+	n = user_stack_text(r, rec, frames, MAX_FRAMES);
 	assert_true(n >= 1);
 	print_message("frame 0 in %s: %s\n", cand[i - 1][0], frames[0]);
 	assert_true(strncmp(frames[0], "0x", 2) != 0);
@@ -557,7 +600,7 @@ static void test_kernel_stack(void **state)
 	rec->kstack[0] = addr + 0x10;
 	rec->kstack[1] = 0x10;
 	rec->kstack_len = 2;
-	n = stack_resolver__kernel_stack(r, rec, frames, LT_KSTACK_DEPTH);
+	n = kernel_stack_text(r, rec, frames, LT_KSTACK_DEPTH);
 	assert_int_equal(n, 2);
 	print_message("kernel: %s | %s\n", frames[0], frames[1]);
 	if (addr)
@@ -565,11 +608,11 @@ static void test_kernel_stack(void **state)
 	assert_string_equal(frames[1], "0x10");
 	stack_frames__free(frames, n);
 	rec->kstack_len = 1000;		/* garbage length is clamped */
-	n = stack_resolver__kernel_stack(r, rec, frames, LT_KSTACK_DEPTH);
+	n = kernel_stack_text(r, rec, frames, LT_KSTACK_DEPTH);
 	assert_int_equal(n, LT_KSTACK_DEPTH);
 	stack_frames__free(frames, n);
 	rec->kstack_err = -EFAULT;
-	assert_int_equal(stack_resolver__kernel_stack(r, rec, frames, 4), -EFAULT);
+	assert_int_equal(kernel_stack_text(r, rec, frames, 4), -EFAULT);
 	stack_resolver__free(r);
 	free(rec);
 }

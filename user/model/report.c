@@ -7,18 +7,11 @@
 #include "util/array.h"
 #include "util/clock.h"
 
-static void free_frames(char **frames, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(frames[i]);
-	free(frames);
-}
-
 static void free_thread_stacks(struct thread_report *t)
 {
 	if (!t->stacks_borrowed) {
-		free_frames(t->user_stack, t->n_user);
-		free_frames(t->kernel_stack, t->n_kernel);
+		free(t->user_stack);
+		free(t->kernel_stack);
 	}
 	t->user_stack = t->kernel_stack = NULL;
 	t->n_user = t->n_kernel = 0;

@@ -9,6 +9,7 @@
 
 #include "leaktrace.h"
 #include "model/drops.h"
+#include "model/frame.h"
 #include "model/identity.h"
 #include "model/wait.h"
 #include "util/hash.h"
@@ -43,10 +44,11 @@ struct thread_report {
 	bool wakeups_known;		/* precise mode: wakeups is counted */
 	uint64_t nvcsw;
 	struct wait_info wait;
-	/* stacks, filled when captured */
-	char **user_stack;
+	/* stacks, filled when captured: innermost first, each one block
+	 * (model/frame.h) */
+	struct frame *user_stack;
 	int n_user;
-	char **kernel_stack;
+	struct frame *kernel_stack;
 	int n_kernel;
 	int stack_err;			/* 0, or -errno of a failed capture (README
 					 * "Drops": -EAGAIN over the cap, -ESTALE ran,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <stdlib.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "model/report.h"
@@ -7,113 +8,139 @@
 #include "collect/go/go_tracer.h"
 #include "sinks/frame.h"
 
-/* "func (file.go:12[, inlined])": fill file and line, return the end of func */
-static const char *parse_go_position(const char *frame, struct frame_parts *p)
-{
-	const char *open = strstr(frame, " (");
-	const char *colon, *close;
-	char *end;
-	long line;
-
-	if (!open || !(close = strchr(open, ')')) || close[1])
-		return NULL;
-	colon = memrchr(open, ':', close - open);
-	if (!colon || colon == open + 2)
-		return NULL;
-	line = strtol(colon + 1, &end, 10);
-	if (end == colon + 1 || (*end != ')' && *end != ',') || line <= 0)
-		return NULL;
-	p->file = open + 2;
-	p->file_len = colon - p->file;
-	p->line = line;
-	return open;
-}
-
-void frame_parse(const char *frame, struct frame_parts *p)
-{
-	const char *end, *plus;
-
-	memset(p, 0, sizeof(*p));
-	end = parse_go_position(frame, p);
-	p->func = frame;
-	if (end) {
-		p->func_len = end - frame;
-		return;
-	}
-	plus = strstr(frame, "+0x");
-	/* "mod+0x1a [build-id ..]" and bare "0x..." keep their address: it is all
-	 * that tells two such frames apart */
-	p->func_len = plus && plus > frame && !strchr(plus, ' ') ? (size_t)(plus - frame) :
-		      strlen(frame);
-}
-
 void unit_frames_of_thread(const struct thread_report *t, struct unit_frames *u)
 {
-	u->part[0] = t->kernel_stack;
-	u->n[0] = t->kernel_stack ? t->n_kernel : 0;
-	u->part[1] = t->user_stack;
-	u->n[1] = t->user_stack ? t->n_user : 0;
+	*u = (struct unit_frames){
+		.part = { t->kernel_stack, t->user_stack },
+		.n = { t->kernel_stack ? t->n_kernel : 0, t->user_stack ? t->n_user : 0 },
+	};
 }
 
 void unit_frames_of_goroutine(const struct go_goroutine *g, struct unit_frames *u)
 {
-	u->part[0] = NULL;
-	u->n[0] = 0;
-	u->part[1] = g->stack;
-	u->n[1] = g->stack ? g->stack_len : 0;
+	*u = (struct unit_frames){ .refs = g->stack, .n_refs = g->stack ? g->stack_len : 0 };
 }
 
-/* Blocking entry points of libc and the runtime: a site is named after the
- * first frame past them, the program's own function. */
-static bool is_wrapper_frame(const char *frame)
+static const char *base_name(const char *path)
 {
-	static const char *const prefixes[] = {
-		"__", "pthread_", "sem_", "read+", "write+", "recv", "send", "accept", "connect+",
-		"poll+", "ppoll+", "epoll_", "select+", "pselect", "nanosleep+", "clock_nanosleep+",
-		"sleep+", "usleep+", "syscall+", "futex", "wait+", "waitpid+", "pause+", "sigwait",
-		"std::", "PyThread_", "lock_PyThread", "_Py", "take_gil", "drop_gil",
-	};
+	const char *s = strrchr(path, '/');
 
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (!strncmp(frame, prefixes[i], strlen(prefixes[i])))
-			return true;
-	return false;
+	return s ? s + 1 : path;
 }
 
-const char *thread_headline_frame(const struct thread_report *t)
+/* " (file:line[, inlined])" for frames that have a source position */
+static void put_position(const struct frame *f, const char *file, char *buf, size_t size)
 {
-	for (int i = 0; i < t->n_user; i++)
-		if (!is_wrapper_frame(t->user_stack[i]))
-			return t->user_stack[i];
-	return t->n_user ? t->user_stack[0] : t->n_kernel ? t->kernel_stack[0] :
-	       wait_kind_name(t->wait.kind);
+	size_t len = strlen(buf);
+
+	if (len + 1 >= size)
+		return;
+	if (f->line)
+		snprintf(buf + len, size - len, " (%s:%" PRIu32 "%s)", file, f->line,
+			 f->inlined ? ", inlined" : "");
+	else
+		snprintf(buf + len, size - len, " (%s:?%s)", file, f->inlined ? ", inlined" : "");
 }
 
-/* Go's own packages, where a goroutine blocks on behalf of the program */
-static bool is_go_runtime_frame(const char *frame)
+const char *frame_display(const struct frame *f, char *buf, size_t size)
 {
-	static const char *const prefixes[] = {
-		"runtime.", "sync.", "internal/", "time.Sleep", "net.", "net/http.", "io.", "bufio.",
-		"crypto/tls.", "os.", "syscall.",
-	};
+	bool script = f->kind == FRAME_PYTHON || f->kind == FRAME_JAVA;
 
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (!strncmp(frame, prefixes[i], strlen(prefixes[i])))
-			return true;
-	return false;
+	if (!size)
+		return buf;
+	buf[0] = '\0';
+	if (f->kind == FRAME_MARKER || (f->function && (script || (f->kind == FRAME_GO && !f->module) ||
+							f->inlined))) {
+		/* no code address of its own to show */
+		snprintf(buf, size, "%s", f->function ? f->function : "?");
+	} else if (f->function) {
+		snprintf(buf, size, "%s+0x%" PRIx64, f->function, f->offset);
+	} else if (f->module) {
+		snprintf(buf, size, "%s+0x%" PRIx64, frame_module_base(f), f->offset);
+		if (f->build_id && strlen(buf) + 1 < size)
+			snprintf(buf + strlen(buf), size - strlen(buf), " [build-id %s]", f->build_id);
+		return buf;
+	} else {
+		snprintf(buf, size, "0x%" PRIx64, f->pc);
+		return buf;
+	}
+	/* a script's file as its runtime names it; a compiled one's base name */
+	if (f->file)
+		put_position(f, script ? f->file : base_name(f->file), buf, size);
+	else if (script && f->kind != FRAME_MARKER)
+		put_position(f, "?", buf, size);
+	return buf;
 }
 
-const char *site_headline_frame(const struct report *r, const struct site_report *s)
+const char *frame_culprit_text(const struct frame *f, char *buf, size_t size)
+{
+	if (!f->function || !size)
+		return frame_display(f, buf, size);
+	if (f->file && f->line)
+		snprintf(buf, size, "%s (%s:%" PRIu32 ")", f->function, base_name(f->file), f->line);
+	else if (f->file)
+		snprintf(buf, size, "%s (%s)", f->function, base_name(f->file));
+	else
+		snprintf(buf, size, "%s", f->function);
+	return buf;
+}
+
+const struct frame *unit_frames_culprit(const struct unit_frames *u)
+{
+	for (int i = 0; i < unit_frames_count(u); i++)
+		if (!frame__is_runtime(unit_frame(u, i)))
+			return unit_frame(u, i);
+	return NULL;
+}
+
+const struct frame *site_culprit(const struct report *r, const struct site_report *s)
+{
+	struct unit_frames u;
+
+	if (s->kind == UNIT_THREAD && s->first_thread < r->n_threads)
+		unit_frames_of_thread(&r->threads[s->first_thread], &u);
+	else if (s->kind == UNIT_GOROUTINE && s->first_thread < r->n_goroutines)
+		unit_frames_of_goroutine(r->goroutines[s->first_thread].g, &u);
+	else
+		return NULL;
+	return unit_frames_culprit(&u);
+}
+
+const char *thread_headline_frame(const struct thread_report *t, char *buf, size_t size)
+{
+	struct unit_frames u;
+	const struct frame *c;
+
+	unit_frames_of_thread(t, &u);
+	if ((c = unit_frames_culprit(&u)))
+		return frame_culprit_text(c, buf, size);
+	if (t->n_user && t->user_stack)
+		return frame_display(&t->user_stack[0], buf, size);
+	if (t->n_kernel && t->kernel_stack)
+		return frame_display(&t->kernel_stack[0], buf, size);
+	snprintf(buf, size, "%s", wait_kind_name(t->wait.kind));
+	return buf;
+}
+
+const char *site_headline_frame(const struct report *r, const struct site_report *s, char *buf,
+				size_t size)
 {
 	if (s->kind == UNIT_THREAD && s->first_thread < r->n_threads)
-		return thread_headline_frame(&r->threads[s->first_thread]);
+		return thread_headline_frame(&r->threads[s->first_thread], buf, size);
 	if (s->kind == UNIT_GOROUTINE && s->first_thread < r->n_goroutines) {
 		const struct go_goroutine *g = r->goroutines[s->first_thread].g;
+		const struct frame *c = site_culprit(r, s);
 
-		for (int i = 0; i < g->stack_len; i++)
-			if (!is_go_runtime_frame(g->stack[i]))
-				return g->stack[i];
-		return g->start_func ? g->start_func : g->stack_len ? g->stack[0] : "";
+		if (c)
+			return frame_culprit_text(c, buf, size);
+		if (g->start_func)
+			snprintf(buf, size, "%s", g->start_func);
+		else if (g->stack_len)
+			frame_display(g->stack[0], buf, size);
+		else
+			snprintf(buf, size, "%s", "");
+		return buf;
 	}
-	return s->peer;	/* a connection: its upstream */
+	snprintf(buf, size, "%s", s->peer);	/* a connection: its upstream */
+	return buf;
 }

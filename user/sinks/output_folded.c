@@ -3,6 +3,7 @@
  * inferno and speedscope: one line per site, "comm;root;...;leaf VALUE". */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "collect/go/go_tracer.h"
@@ -13,18 +14,33 @@
 #include "sinks/output.h"
 #include "sinks/sink.h"
 
+/* A folded frame: the function (no offset, so equal functions merge),
+ * else module+offset, else the address; "_[k]" marks kernel frames (as
+ * flamegraph.pl colours them). */
+static void write_frame(FILE *f, const struct frame *fr)
+{
+	char buf[64];
+
+	fputc(';', f);
+	if (fr->function) {
+		escape_write(f, fr->function, SIZE_MAX, ESCAPE_FOLDED);
+	} else if (fr->module) {
+		escape_write(f, frame_module_base(fr), SIZE_MAX, ESCAPE_FOLDED);
+		fprintf(f, "+0x%" PRIx64, fr->offset);
+	} else if (fr->kind == FRAME_JIT) {
+		fputs("[jit]", f);	/* its address differs in every process */
+	} else {
+		snprintf(buf, sizeof(buf), "0x%" PRIx64, fr->pc);
+		fputs(buf, f);
+	}
+	if (fr->kind == FRAME_KERNEL)
+		fputs("_[k]", f);
+}
+
 static void write_frames(FILE *f, const struct unit_frames *u)
 {
-	for (int i = unit_frames_count(u); i-- > 0;) {
-		struct frame_parts fp;
-		int kernel;
-
-		frame_parse(unit_frame(u, i, &kernel), &fp);
-		fputc(';', f);
-		escape_write(f, fp.func, fp.func_len, ESCAPE_FOLDED);
-		if (kernel)
-			fputs("_[k]", f);	/* flamegraph.pl colours these as kernel */
-	}
+	for (int i = unit_frames_count(u); i-- > 0;)
+		write_frame(f, unit_frame(u, i));
 }
 
 /* Parked seconds of the threads or goroutines of site si, whole seconds. */

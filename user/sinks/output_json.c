@@ -11,6 +11,7 @@
 #include "collect/go/go_tracer.h"
 #include "sinks/findings.h"
 #include "sinks/findings_state.h"
+#include "sinks/frame.h"
 #include "sinks/out_file.h"
 #include "sinks/output.h"
 #include "sinks/sink.h"
@@ -98,15 +99,68 @@ static void write_wait(FILE *f, const struct wait_info *w)
 	fputc('}', f);
 }
 
-static void write_frames(FILE *f, const char *key, char **frames, int n)
+/* A stack as an array of frames in their display form (sinks/frame.h). */
+static void write_frames(FILE *f, const char *key, const struct unit_frames *u)
 {
+	char buf[1024];
+
 	fprintf(f, ",\"%s\":[", key);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < unit_frames_count(u); i++) {
 		if (i)
 			fputc(',', f);
-		json_write_string(f, frames[i], SIZE_MAX);
+		json_write_string(f, frame_display(unit_frame(u, i), buf, sizeof(buf)), SIZE_MAX);
 	}
 	fputc(']', f);
+}
+
+static void write_stack(FILE *f, const char *key, const struct frame *frames, int n)
+{
+	struct unit_frames u = { .part = { frames }, .n = { frames ? n : 0 } };
+
+	write_frames(f, key, &u);
+}
+
+static void write_culprit(FILE *f, const struct frame *c);
+
+static void write_goroutine_stack(FILE *f, const struct go_goroutine *g, bool culprit)
+{
+	struct unit_frames u;
+
+	unit_frames_of_goroutine(g, &u);
+	write_frames(f, "stack", &u);
+	if (culprit)
+		write_culprit(f, unit_frames_culprit(&u));
+}
+
+/* "culprit":{"function","file","line","module"} (null when unknown), or
+ * null: the first frame of the program's own code (docs/frames.md). */
+static void write_culprit(FILE *f, const struct frame *c)
+{
+	fputs(",\"culprit\":", f);
+	if (!c) {
+		fputs("null", f);
+		return;
+	}
+	fputs("{\"function\":", f);
+	if (c->function)
+		json_write_string(f, c->function, SIZE_MAX);
+	else
+		fputs("null", f);
+	fputs(",\"file\":", f);
+	if (c->file)
+		json_write_string(f, c->file, SIZE_MAX);
+	else
+		fputs("null", f);
+	if (c->line)
+		fprintf(f, ",\"line\":%" PRIu32, c->line);
+	else
+		fputs(",\"line\":null", f);
+	fputs(",\"module\":", f);
+	if (c->module)
+		json_write_string(f, c->module, SIZE_MAX);
+	else
+		fputs("null", f);
+	fputc('}', f);
 }
 
 static void write_thread(FILE *f, const struct report *r, const struct thread_report *t,
@@ -129,8 +183,12 @@ static void write_thread(FILE *f, const struct report *r, const struct thread_re
 	else
 		fputs(",\"created_by_tid\":null", f);
 	if (t->user_stack || t->kernel_stack) {
-		write_frames(f, "user_stack", t->user_stack, t->n_user);
-		write_frames(f, "kernel_stack", t->kernel_stack, t->n_kernel);
+		struct unit_frames u;
+
+		write_stack(f, "user_stack", t->user_stack, t->n_user);
+		write_stack(f, "kernel_stack", t->kernel_stack, t->n_kernel);
+		unit_frames_of_thread(t, &u);
+		write_culprit(f, unit_frames_culprit(&u));
 	}
 	/* a thread whose capture was deferred joins its stack's site next
 	 * report: the wait-shaped group it is in for now is no site to follow */
@@ -161,7 +219,7 @@ static void write_goroutine_site_tail(FILE *f, const struct report *r, const str
 	json_write_string(f, g->created_by, SIZE_MAX);
 	fputs(",\"start_func\":", f);
 	json_write_string(f, g->start_func, SIZE_MAX);
-	write_frames(f, "stack", g->stack, g->stack_len);
+	write_goroutine_stack(f, g, false);
 	fputs("}\n", f);
 }
 
@@ -182,7 +240,7 @@ static void write_goroutine(FILE *f, const struct report *r, const struct gorout
 	json_write_string(f, g->created_by, SIZE_MAX);
 	fputs(",\"start_func\":", f);
 	json_write_string(f, g->start_func, SIZE_MAX);
-	write_frames(f, "stack", g->stack, g->stack_len);
+	write_goroutine_stack(f, g, true);
 	fprintf(f, ",\"site\":\"%016" PRIx64 "\",\"verdict\":\"%s\"}\n", gr->site,
 		verdict_name(gr->verdict));
 }
@@ -245,6 +303,8 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 		fprintf(f, ",\"object_region\":\"%s\"",
 			s->object_region == OBJECT_REGION_GLOBAL ? "global" : "heap");
 	fputc('}', f);
+	if (s->kind != UNIT_CONNECTION)
+		write_culprit(f, site_culprit(r, s));
 	if (s->kind == UNIT_GOROUTINE) {
 		write_goroutine_site_tail(f, r, s);
 		return;
@@ -275,8 +335,8 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 		fputc(']', f);
 	}
 	if (t->user_stack || t->kernel_stack) {
-		write_frames(f, "user_stack", t->user_stack, t->n_user);
-		write_frames(f, "kernel_stack", t->kernel_stack, t->n_kernel);
+		write_stack(f, "user_stack", t->user_stack, t->n_user);
+		write_stack(f, "kernel_stack", t->kernel_stack, t->n_kernel);
 	}
 	fputs("}\n", f);
 }

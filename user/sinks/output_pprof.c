@@ -22,13 +22,16 @@
 
 /* profile.proto field numbers */
 enum {
-	PROFILE_SAMPLE_TYPE = 1, PROFILE_SAMPLE = 2, PROFILE_LOCATION = 4, PROFILE_FUNCTION = 5,
+	PROFILE_SAMPLE_TYPE = 1, PROFILE_SAMPLE = 2, PROFILE_MAPPING = 3, PROFILE_LOCATION = 4,
+	PROFILE_FUNCTION = 5,
 	PROFILE_STRING_TABLE = 6, PROFILE_TIME_NANOS = 9, PROFILE_DURATION_NANOS = 10,
 	PROFILE_PERIOD_TYPE = 11, PROFILE_PERIOD = 12, PROFILE_DEFAULT_SAMPLE_TYPE = 14,
 	VALUE_TYPE_TYPE = 1, VALUE_TYPE_UNIT = 2,
 	SAMPLE_LOCATION_ID = 1, SAMPLE_VALUE = 2, SAMPLE_LABEL = 3,
 	LABEL_KEY = 1, LABEL_STR = 2, LABEL_NUM = 3,
-	LOCATION_ID = 1, LOCATION_LINE = 4,
+	LOCATION_ID = 1, LOCATION_MAPPING_ID = 2, LOCATION_LINE = 4,
+	MAPPING_ID = 1, MAPPING_FILENAME = 5, MAPPING_BUILD_ID = 6, MAPPING_HAS_FUNCTIONS = 7,
+	MAPPING_HAS_FILENAMES = 8, MAPPING_HAS_LINE_NUMBERS = 9,
 	LINE_FUNCTION_ID = 1, LINE_LINE = 2,
 	FUNCTION_ID = 1, FUNCTION_NAME = 2, FUNCTION_SYSTEM_NAME = 3, FUNCTION_FILENAME = 4,
 };
@@ -104,7 +107,7 @@ static int64_t intern(struct intern *in, const char *s, size_t len, bool *added)
 
 struct profile {
 	struct pb out;
-	struct intern strings, functions, locations;
+	struct intern strings, functions, locations, mappings;
 	struct pb sub, line, packed;	/* scratch */
 	bool failed;
 };
@@ -163,53 +166,94 @@ static uint64_t key_id(struct profile *p, struct intern *table, bool *added, con
 	return id + 1;
 }
 
-/* Function id of a parsed frame, written when new. */
-static uint64_t function_id(struct profile *p, const struct frame_parts *fp)
+/* What pprof calls a function: the frame's function, or without one its
+ * module and offset (all that tells such frames apart), or its address;
+ * kernel functions marked "_[k]" as perf and flame graphs do. */
+static const char *function_name(const struct frame *f, char *buf, size_t size)
 {
-	bool added;
-	uint64_t id = key_id(p, &p->functions, &added, "%.*s\n%.*s", (int)fp->func_len, fp->func,
-			     fp->file ? (int)fp->file_len : 0, fp->file ? fp->file : "");
-	uint64_t name;
+	const char *mark = f->kind == FRAME_KERNEL ? "_[k]" : "";
 
+	if (f->function)
+		snprintf(buf, size, "%s%s", f->function, mark);
+	else if (f->module)
+		snprintf(buf, size, "%s+0x%" PRIx64 "%s", frame_module_base(f), f->offset, mark);
+	else if (f->kind == FRAME_JIT)
+		snprintf(buf, size, "[jit]");	/* its address differs in every process */
+	else
+		snprintf(buf, size, "0x%" PRIx64 "%s", f->pc, mark);
+	return buf;
+}
+
+/* Function id of a frame (by name and source file), written when new. */
+static uint64_t function_id(struct profile *p, const struct frame *f)
+{
+	char name[600];
+	bool added;
+	uint64_t id, sname;
+
+	function_name(f, name, sizeof(name));
+	id = key_id(p, &p->functions, &added, "%s\n%s", name, f->file ? f->file : "");
 	if (!added)
 		return id;
-	name = str(p, fp->func, fp->func_len);
+	sname = cstr(p, name);
 	pb_reset(&p->sub);
 	pb_uint(&p->sub, FUNCTION_ID, id);
-	pb_uint(&p->sub, FUNCTION_NAME, name);
-	pb_uint(&p->sub, FUNCTION_SYSTEM_NAME, name);
-	if (fp->file)
-		pb_uint(&p->sub, FUNCTION_FILENAME, str(p, fp->file, fp->file_len));
+	pb_uint(&p->sub, FUNCTION_NAME, sname);
+	pb_uint(&p->sub, FUNCTION_SYSTEM_NAME, sname);
+	if (f->file)
+		pb_uint(&p->sub, FUNCTION_FILENAME, cstr(p, f->file));
 	pb_message(&p->out, PROFILE_FUNCTION, &p->sub);
 	return id;
 }
 
-/* Location id of one frame, written when new. */
-static uint64_t location_id(struct profile *p, const char *frame, int kernel)
+/* Mapping id of a module (by path), written when new; 0 for none. */
+static uint64_t mapping_id(struct profile *p, const char *module, const char *build_id)
 {
-	struct frame_parts fp;
-	char name[600];
 	bool added;
-	uint64_t id = key_id(p, &p->locations, &added, "%d%s", kernel, frame);
-	uint64_t fn;
-	int n;
+	uint64_t id;
 
+	if (!module)
+		return 0;
+	id = key_id(p, &p->mappings, &added, "%s", module);
 	if (!added)
 		return id;
-	frame_parse(frame, &fp);
-	if (kernel) {
-		/* as perf and flame graphs mark them */
-		n = snprintf(name, sizeof(name), "%.*s_[k]", (int)fp.func_len, fp.func);
-		fp.func = name;
-		fp.func_len = n < (int)sizeof(name) ? (size_t)n : sizeof(name) - 1;
-	}
-	fn = function_id(p, &fp);
+	pb_reset(&p->sub);
+	pb_uint(&p->sub, MAPPING_ID, id);
+	pb_uint(&p->sub, MAPPING_FILENAME, cstr(p, module));
+	if (build_id)
+		pb_uint(&p->sub, MAPPING_BUILD_ID, cstr(p, build_id));
+	/* frames come symbolized: pprof must not look the addresses up again */
+	pb_uint(&p->sub, MAPPING_HAS_FUNCTIONS, 1);
+	pb_uint(&p->sub, MAPPING_HAS_FILENAMES, 1);
+	pb_uint(&p->sub, MAPPING_HAS_LINE_NUMBERS, 1);
+	pb_message(&p->out, PROFILE_MAPPING, &p->sub);
+	return id;
+}
+
+/* Location id of one frame, written when new: one per function and line
+ * (not per address), so equal functions merge. */
+static uint64_t location_id(struct profile *p, const struct frame *f)
+{
+	char name[600];
+	bool added;
+	uint64_t id, fn, map;
+
+	function_name(f, name, sizeof(name));
+	id = key_id(p, &p->locations, &added, "%s\n%s\n%" PRIu32 "\n%s", name,
+		    f->file ? f->file : "", f->line, f->module ? f->module : "");
+	if (!added)
+		return id;
+	/* both write their own message through p->sub: before this one */
+	fn = function_id(p, f);
+	map = mapping_id(p, f->module, f->build_id);
 	pb_reset(&p->line);
 	pb_uint(&p->line, LINE_FUNCTION_ID, fn);
-	if (fp.line)
-		pb_uint(&p->line, LINE_LINE, fp.line);
+	if (f->line)
+		pb_uint(&p->line, LINE_LINE, f->line);
 	pb_reset(&p->sub);
 	pb_uint(&p->sub, LOCATION_ID, id);
+	if (map)
+		pb_uint(&p->sub, LOCATION_MAPPING_ID, map);
 	pb_message(&p->sub, LOCATION_LINE, &p->line);
 	pb_message(&p->out, PROFILE_LOCATION, &p->sub);
 	return id;
@@ -258,12 +302,8 @@ static void sample_begin(struct profile *p, struct pb *s, const struct unit *u)
 	char site[17];
 
 	pb_reset(&p->packed);
-	for (int i = 0; i < unit_frames_count(&u->frames); i++) {
-		int kernel;
-		const char *frame = unit_frame(&u->frames, i, &kernel);
-
-		pb_varint(&p->packed, location_id(p, frame, kernel));
-	}
+	for (int i = 0; i < unit_frames_count(&u->frames); i++)
+		pb_varint(&p->packed, location_id(p, unit_frame(&u->frames, i)));
 	pb_message(s, SAMPLE_LOCATION_ID, &p->packed);
 	pb_reset(&p->packed);
 	pb_varint(&p->packed, 1);
@@ -326,6 +366,7 @@ static void profile_free(struct profile *p)
 	intern_free(&p->strings);
 	intern_free(&p->functions);
 	intern_free(&p->locations);
+	intern_free(&p->mappings);
 }
 
 static int build(struct profile *p, const struct report *r)

@@ -95,17 +95,26 @@ static void print_proc_line(FILE *f, const struct proc_report *p)
 		p->parked, p->alive ? "" : " (exited)");
 }
 
-static void print_stack(FILE *f, const char *label, char **frames, int n)
+static void print_frames(FILE *f, const char *label, const struct unit_frames *u)
 {
-	if (!n)
+	char buf[1024];
+
+	if (!unit_frames_count(u))
 		return;
 	fprintf(f, "    %s: ", label);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < unit_frames_count(u); i++) {
 		if (i)
 			fputs(" <- ", f);
-		text_write(f, frames[i], SIZE_MAX);
+		text_write(f, frame_display(unit_frame(u, i), buf, sizeof(buf)), SIZE_MAX);
 	}
 	fputc('\n', f);
+}
+
+static void print_stack(FILE *f, const char *label, const struct frame *frames, int n)
+{
+	struct unit_frames u = { .part = { frames }, .n = { frames ? n : 0 } };
+
+	print_frames(f, label, &u);
 }
 
 static void print_thread(FILE *f, const struct thread_report *t)
@@ -128,14 +137,14 @@ static void print_thread(FILE *f, const struct thread_report *t)
 static void print_site(FILE *f, const struct report *r, const struct site_report *s)
 {
 	const struct thread_report *t = &r->threads[s->first_thread];
-	char lo[32], hi[32];
+	char lo[32], hi[32], headline[512];
 
 	format_duration(lo, sizeof(lo), s->min_parked_ns);
 	format_duration(hi, sizeof(hi), s->max_parked_ns);
 	fprintf(f, "  [%s] %" PRIu32 " thread%s parked %s%s%s at ", verdict_name(s->verdict),
 		s->n_threads, s->n_threads == 1 ? "" : "s", lo, s->n_threads > 1 ? "-" : "",
 		s->n_threads > 1 ? hi : "");
-	text_write(f, thread_headline_frame(t), SIZE_MAX);
+	text_write(f, thread_headline_frame(t, headline, sizeof(headline)), SIZE_MAX);
 	fprintf(f, ": %s (site %016" PRIx64 ")\n", s->reason ? s->reason : "", s->group);
 	if (s->verdict >= VERDICT_LEAK || s->n_threads > 1)
 		fprintf(f, "    evidence: growth %.1f/min, %" PRIu32 " arrived, %" PRIu32 " left, %" PRIu32
@@ -166,6 +175,7 @@ static void print_goroutine_site(FILE *f, const struct report *r, const struct s
 {
 	const struct go_goroutine *g = r->goroutines[s->first_thread].g;
 	char lo[32], hi[32], reason[4 * 32 + 1], by[4 * 160 + 1];
+	struct unit_frames u;
 	size_t shown = 0;
 
 	format_duration(lo, sizeof(lo), s->min_parked_ns);
@@ -176,7 +186,8 @@ static void print_goroutine_site(FILE *f, const struct report *r, const struct s
 		verdict_name(s->verdict), s->n_threads, s->n_threads == 1 ? "" : "s", lo,
 		s->n_threads > 1 ? "-" : "", s->n_threads > 1 ? hi : "", reason, by,
 		s->reason ? s->reason : "", s->group);
-	print_stack(f, "stack ", g->stack, g->stack_len);
+	unit_frames_of_goroutine(g, &u);
+	print_frames(f, "stack ", &u);
 	fputs("    goids:", f);
 	for (size_t i = 0; i < r->n_goroutines && shown < 20; i++) {
 		if (r->goroutines[i].site_index != (size_t)(s - r->sites))

@@ -392,7 +392,8 @@ static void write_global_metrics(FILE *f, const struct report *r, const struct p
 
 struct leak_series {
 	const struct proc_report *p;
-	const char *kind, *frame;
+	const char *kind;
+	char frame[256];		/* the culprit (sinks/frame.h) */
 	enum verdict verdict;
 	uint32_t units;
 };
@@ -427,10 +428,12 @@ static int write_leaking_sites(FILE *f, const struct report *r, bool pid_label)
 		const struct site_report *s = &r->sites[i];
 		const struct proc_report *p = report_find_proc(r, s->pid);
 
-		if (s->verdict >= VERDICT_LEAK && p)
-			v[n++] = (struct leak_series){ p, unit_noun(s->kind, false),
-						       site_headline_frame(r, s), s->verdict,
-						       s->n_threads };
+		if (s->verdict >= VERDICT_LEAK && p) {
+			v[n] = (struct leak_series){ .p = p, .kind = unit_noun(s->kind, false),
+						     .verdict = s->verdict, .units = s->n_threads };
+			site_headline_frame(r, s, v[n].frame, sizeof(v[n].frame));
+			n++;
+		}
 	}
 	/* one series per label set: sites of one service and culprit summed */
 	qsort_r(v, n, sizeof(*v), cmp_leak_key, &pid_label);

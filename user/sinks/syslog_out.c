@@ -139,7 +139,7 @@ static void log_site(enum finding_event ev, const struct finding *f, const struc
 {
 	struct site_report gone = { .pid = f->pid, .group = f->site, .kind = f->unit_kind };
 	const struct site_report *s = &gone;
-	char line[SYSLOG_LINE_MAX];
+	char line[SYSLOG_LINE_MAX], headline[256];
 
 	if (ev == FINDING_GONE)
 		memcpy(gone.comm, f->comm, sizeof(gone.comm));
@@ -148,7 +148,8 @@ static void log_site(enum finding_event ev, const struct finding *f, const struc
 	syslog_format_site(line, sizeof(line), event_name(ev), s,
 			   ev == FINDING_GONE ? 0 : f->site_threads, f->verdict,
 			   report_identity(r, s->pid));
-	put_tail(line, sizeof(line), r, ev != FINDING_GONE ? site_headline_frame(r, s) : NULL);
+	put_tail(line, sizeof(line), r,
+		 ev != FINDING_GONE ? site_headline_frame(r, s, headline, sizeof(headline)) : NULL);
 	syslog(ev == FINDING_GONE ? LOG_INFO : LOG_WARNING, "%s", line);
 }
 

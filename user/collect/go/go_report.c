@@ -104,8 +104,10 @@ static uint64_t goroutine_site(const struct go_goroutine *gr)
 
 	h = hash_string(h, gr->created_by);
 	h = hash_string(h, gr->wait_reason);
+	bool in_jit = false;
+
 	for (int i = 0; i < gr->stack_len; i++)
-		h = hash_string(h, gr->stack[i]);
+		h = frame__hash(h, gr->stack[i], &in_jit);
 	return h ? h : 1;
 }
 
@@ -127,11 +129,15 @@ static bool idle_reason(const char *reason)
 	return false;
 }
 
-static bool stack_has(const struct go_goroutine *gr, const char *needle)
+/* Whether a function of gr's stack contains needle (exact: is needle). */
+static bool stack_has(const struct go_goroutine *gr, const char *needle, bool exact)
 {
-	for (int i = 0; i < gr->stack_len; i++)
-		if (strstr(gr->stack[i], needle))
+	for (int i = 0; i < gr->stack_len; i++) {
+		const char *fn = gr->stack[i]->function;
+
+		if (fn && (exact ? !strcmp(fn, needle) : !!strstr(fn, needle)))
 			return true;
+	}
 	return false;
 }
 
@@ -148,7 +154,7 @@ static bool rest_reason(const struct go_goroutine *gr)
 	for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++)
 		if (!strcmp(gr->wait_reason, rest[i]))
 			return true;
-	return !strcmp(gr->wait_reason, "semacquire") && stack_has(gr, "sync.(*WaitGroup).Wait");
+	return !strcmp(gr->wait_reason, "semacquire") && stack_has(gr, "sync.(*WaitGroup).Wait", false);
 }
 
 /* Waits for a sync.Mutex or RWMutex: the runtime's words since Go 1.20,
@@ -165,8 +171,8 @@ static bool lock_reason(const struct go_goroutine *gr)
 		if (!strcmp(gr->wait_reason, lock[i]))
 			return true;
 	return !strcmp(gr->wait_reason, "semacquire") &&
-	       (stack_has(gr, "sync.runtime_SemacquireMutex") ||
-		stack_has(gr, "sync.(*Mutex).lockSlow"));
+	       (stack_has(gr, "sync.runtime_SemacquireMutex", false) ||
+		stack_has(gr, "sync.(*Mutex).lockSlow", false));
 }
 
 /* What the judge needs to know of a goroutine's wait, from the runtime's
@@ -179,7 +185,7 @@ static uint32_t goroutine_flags(const struct go_goroutine *gr)
 		f |= GOROUTINE_RUNTIME;
 	if (idle_reason(gr->wait_reason))
 		f |= GOROUTINE_IDLE_WAIT;
-	if (!strcmp(gr->wait_reason, "IO wait") && stack_has(gr, ").Accept"))
+	if (!strcmp(gr->wait_reason, "IO wait") && stack_has(gr, ").Accept", false))
 		f |= GOROUTINE_LISTENER;
 	if (!strcmp(gr->wait_reason, "chan send"))
 		f |= GOROUTINE_SEND;
@@ -188,7 +194,7 @@ static uint32_t goroutine_flags(const struct go_goroutine *gr)
 	if (lock_reason(gr))
 		f |= GOROUTINE_LOCK;
 	/* the main goroutine waiting (serve loop, signal wait) keeps the program up */
-	if (gr->goid == 1 || stack_has(gr, "runtime.main ("))
+	if (gr->goid == 1 || stack_has(gr, "runtime.main", true))
 		f |= GOROUTINE_MAIN;
 	/* nothing can ever send to or receive from a nil channel, nor wake an
 	 * empty select: the runtime's own words prove it */
@@ -302,7 +308,8 @@ static void mark_runtime_threads(const struct go_report *g, struct report *r)
 		if (!traced_go_pid(g, t->pid))
 			continue;
 		for (int k = 0; k < t->n_user && !runtime; k++)
-			runtime = !strncmp(t->user_stack[k], "runtime.", 8);
+			runtime = t->user_stack[k].function &&
+				  !strncmp(t->user_stack[k].function, "runtime.", 8);
 		t->go_runtime = runtime;
 	}
 }

@@ -84,34 +84,29 @@ static struct go_binary *lookup(const char *path)
 	return slot->bin;
 }
 
-int go_symbols__frames(const char *path, uint64_t vaddr, uint64_t ret_delta, char **frames,
-		       int max)
+int go_symbols__frames(const char *path, uint64_t vaddr, uint64_t ret_delta, uint64_t pc,
+		       struct frame_builder *b, int max)
 {
-	struct go_binary *b = lookup(path);
+	struct go_binary *bin = lookup(path);
 	struct go_frame f[GO_SYMBOLS_FRAMES_MAX];
 	int n;
 
-	if (max <= 0 || !b)
+	if (max <= 0 || !bin)
 		return -ENOENT;
-	n = go_binary__frames(b, vaddr, false, f, max < GO_SYMBOLS_FRAMES_MAX ? max : GO_SYMBOLS_FRAMES_MAX);
+	n = go_binary__frames(bin, vaddr, false, f, max < GO_SYMBOLS_FRAMES_MAX ? max : GO_SYMBOLS_FRAMES_MAX);
 	if (n < 0)
 		return -ENOENT;
 	for (int i = 0; i < n; i++) {
-		const char *file = strrchr(f[i].file, '/');
-		int len;
+		struct frame fr = {
+			.module = path, .function = f[i].func, .file = f[i].file,
+			.line = f[i].line > 0 ? (uint32_t)f[i].line : 0, .kind = FRAME_GO,
+			.inlined = f[i].inlined, .pc = pc,
+			/* an inlined call has no code, hence no offset, of its own */
+			.offset = f[i].inlined ? 0 : vaddr - f[i].entry + ret_delta,
+		};
 
-		file = file ? file + 1 : f[i].file;
-		/* an inlined call has no code, hence no offset, of its own */
-		if (f[i].inlined)
-			len = asprintf(&frames[i], "%s (%s:%d, inlined)", f[i].func, file, f[i].line);
-		else
-			len = asprintf(&frames[i], "%s+0x%" PRIx64 " (%s:%d)", f[i].func,
-				       vaddr - f[i].entry + ret_delta, file, f[i].line);
-		if (len < 0) {
-			while (i--)
-				free(frames[i]);
+		if (frame_builder__push(b, &fr))
 			return -ENOMEM;
-		}
 	}
 	return n;
 }
@@ -132,17 +127,18 @@ void go_symbols__forget(int pid)
 			slot_close(&files[i]);
 }
 
-bool go_symbols__is_outermost(const char *frame)
+bool go_symbols__is_outermost(const struct frame *f)
 {
 	static const char *const tops[] = {
 		"runtime.mstart", "runtime.mcall", "runtime.goexit", "runtime.rt0_go",
 	};
 
-	for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]); i++) {
+	for (size_t i = 0; f->function && i < sizeof(tops) / sizeof(tops[0]); i++) {
 		size_t n = strlen(tops[i]);
 
-		/* "runtime.mcall+0x53", "runtime.mcall.abi0+0x53", "runtime.mcall+0x53 (asm...)" */
-		if (!strncmp(frame, tops[i], n) && (frame[n] == '+' || !strncmp(frame + n, ".abi0+", 6)))
+		/* "runtime.mcall", "runtime.mcall.abi0" */
+		if (!strncmp(f->function, tops[i], n) &&
+		    (!f->function[n] || !strcmp(f->function + n, ".abi0")))
 			return true;
 	}
 	return false;

@@ -13,24 +13,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/*
- * The frames at the link-time address vaddr of the Go executable at path,
- * innermost first, as malloc'ed strings in frames: one per call the
- * compiler inlined there, "main.waitOn (main.go:5, inlined)", then the
- * function itself, "runtime.futex+0x23 (sys_linux_amd64.s:557)", with
- * ret_delta added to the printed offset (a return address looked up at
- * pc - 1). Returns the count (1 to max), -ENOENT when path is not Go or the
- * address is in no Go function, -ENOMEM.
- */
-int go_symbols__frames(const char *path, uint64_t vaddr, uint64_t ret_delta, char **frames,
-		       int max);
+#include "model/frame.h"
 
 /*
- * True when a formatted frame is one where the Go runtime's own traceback
- * stops (runtime.mstart, mcall, goexit, rt0_go): nothing real is above it,
- * a native unwinder only finds stack words there.
+ * The frames at the link-time address vaddr (the process's pc) of the Go
+ * executable at path, innermost first, pushed to b: one per call the
+ * compiler inlined there (inlined, no offset), then the function itself
+ * with its offset plus ret_delta (a return address looked up at pc - 1),
+ * each FRAME_GO with its full source path and line. Returns the count (1 to
+ * max), -ENOENT when path is not Go or the address is in no Go function,
+ * -ENOMEM.
  */
-bool go_symbols__is_outermost(const char *frame);
+int go_symbols__frames(const char *path, uint64_t vaddr, uint64_t ret_delta, uint64_t pc,
+		       struct frame_builder *b, int max);
+
+/*
+ * True when a frame is one where the Go runtime's own traceback stops
+ * (runtime.mstart, mcall, goexit, rt0_go): nothing real is above it, a
+ * native unwinder only finds stack words there.
+ */
+bool go_symbols__is_outermost(const struct frame *f);
 
 /* Closes the files cached under /proc/PID/ (its process is gone). */
 void go_symbols__forget(int pid);

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/frame.h"
+
 #define GO_COUNT_UNKNOWN UINT64_MAX
 
 /*
@@ -34,7 +36,8 @@ struct go_goroutine {
 	const char *wait_reason;	/* the runtime's words: "chan send" */
 	const char *created_by;		/* "main.handler at /path/main.go:14" */
 	const char *start_func;		/* "main.handler.func1" */
-	char **stack;			/* "runtime.gopark (proc.go:363)", innermost first */
+	const struct frame *const *stack;	/* innermost first: FRAME_GO frames
+					 * (runtime.gopark, /usr/lib/go/src/runtime/proc.go:363) */
 	int stack_len;
 	uint64_t g_addr;		/* address of the g struct in the target */
 	/*

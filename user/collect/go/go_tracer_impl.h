@@ -25,6 +25,7 @@
 #include "collect/go/go_offsets.h"
 #include "collect/go/go_tracer.h"
 #include "collect/procfs/procmem.h"
+#include "model/frame.h"
 #include "util/arena.h"
 
 #define MAX_ALLGS		(1u << 20)	/* goroutines read per walk; the rest counted */
@@ -61,7 +62,8 @@ enum pc_kind { PC_FRAME, PC_RET_FRAME, PC_CREATED_BY, PC_START, PC_SYSTEM, PC_KI
 
 struct pc_text {
 	uint64_t key;			/* pc * PC_KINDS + kind + 1; 0 = empty */
-	const char *const *texts;	/* in the tracer's arena */
+	const void *items;		/* texts (const char *) or, for PC_FRAME and
+					 * PC_RET_FRAME, frames: in the tracer's arena */
 	uint32_t n;
 };
 
@@ -84,7 +86,7 @@ struct park {
 	uint64_t since_ns;		/* first seen, or the gopark probe's stamp */
 	uint64_t wait_object;
 	const char *created_by, *start_func;
-	char **stack;			/* exact size, texts in the arena */
+	const struct frame **stack;	/* exact size, frames in the arena */
 	int stack_len;
 	uint64_t memo[2];		/* the consumer's, see struct go_goroutine */
 };
@@ -177,11 +179,11 @@ void go_tracer__bpf_counts(const struct go_tracer *t, struct go_snapshot *out);
 int go_tracer__bpf_park_stamp(const struct go_tracer *t, uint64_t g, uint8_t reason,
 			      uint64_t *parked_ns);
 
-/* go_tracer_pctext.c: the texts of pc, interned in t->texts (*n of them;
- * 0 for a frame pc ends a stack walk); the one text of a non-frame kind;
- * a wait reason's text. Valid until go_tracer__free_memory(). */
-const char *const *go_tracer__pc_texts(struct go_tracer *t, uint64_t pc, enum pc_kind kind,
-				       int *n);
+/* go_tracer_pctext.c: the frames of a stack pc, interned in t->texts (*n
+ * of them; 0 ends a stack walk); the one text of a non-frame kind; a wait
+ * reason's text. Valid until go_tracer__free_memory(). */
+const struct frame *go_tracer__pc_frames(struct go_tracer *t, uint64_t pc, bool is_return,
+					 int *n);
 const char *go_tracer__pc_text(struct go_tracer *t, uint64_t pc, enum pc_kind kind);
 const char *go_tracer__wait_reason(struct go_tracer *t, uint8_t reason);
 

@@ -10,116 +10,137 @@
 #include "collect/go/go_tracer_impl.h"
 #include "util/hash.h"
 
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
-}
-
 static bool is_system_func(const char *func)
 {
 	return !strncmp(func, "runtime.", 8) && strcmp(func, "runtime.main");
 }
 
 /*
- * Uncached: the texts of one kind for pc, into texts (n returned). A frame
- * pc yields one text per function it stands for, innermost first: inlined
- * calls ("main.waitOn (main.go:5, inlined)") before the physical function.
- * No text ends a stack walk (runtime.goexit).
+ * Uncached: the frames of pc into a (one per function it stands for,
+ * innermost first: inlined calls before the physical function; strings in
+ * t->texts). No frame ends a stack walk (runtime.goexit). -ENOMEM when the
+ * arena is full.
  */
-static int pc_text_compute(const struct go_tracer *t, uint64_t pc, enum pc_kind kind,
-			   char texts[][256])
+static int pc_frames_compute(struct go_tracer *t, uint64_t pc, bool is_return,
+			     struct frame *out)
+{
+	struct go_frame f[PC_MAX_TEXTS];
+	int n = pc ? go_binary__frames(t->bin, pc - t->bias, is_return, f, PC_MAX_TEXTS) : -ENOENT;
+
+	if (n <= 0) {
+		out[0] = (struct frame){ .kind = FRAME_NATIVE, .pc = pc };
+		return 1;
+	}
+	if (!strcmp(f[n - 1].func, "runtime.goexit"))
+		return 0;
+	for (int i = 0; i < n; i++) {
+		out[i] = (struct frame){
+			.kind = FRAME_GO, .pc = pc, .inlined = f[i].inlined,
+			.function = arena_strndup(&t->texts, f[i].func, strlen(f[i].func)),
+			.file = arena_strndup(&t->texts, f[i].file, strlen(f[i].file)),
+			.line = f[i].line > 0 ? (uint32_t)f[i].line : 0,
+			.offset = f[i].inlined ? 0 : pc - t->bias - f[i].entry,
+		};
+		if (!out[i].function || !out[i].file)
+			return -ENOMEM;
+	}
+	return n;
+}
+
+/* Uncached: the text of a non-frame kind for pc, into text. */
+static void pc_text_compute(const struct go_tracer *t, uint64_t pc, enum pc_kind kind,
+			    char *text, size_t len)
 {
 	struct go_frame f[PC_MAX_TEXTS];
 	const char *name;
-	size_t len = sizeof(texts[0]);
 	int n;
 
 	switch (kind) {
-	case PC_FRAME:
-	case PC_RET_FRAME:
-		n = pc ? go_binary__frames(t->bin, pc - t->bias, kind == PC_RET_FRAME, f,
-					   PC_MAX_TEXTS) : -ENOENT;
-		if (n <= 0) {
-			snprintf(texts[0], len, "%#" PRIx64, pc);
-			return 1;
-		}
-		if (!strcmp(f[n - 1].func, "runtime.goexit"))
-			return 0;
-		for (int i = 0; i < n; i++)
-			snprintf(texts[i], len, "%s (%s:%d%s)", f[i].func, base_name(f[i].file),
-				 f[i].line, f[i].inlined ? ", inlined" : "");
-		return n;
 	case PC_CREATED_BY:
 		/* the go statement's own function, also when inlined into another */
 		n = pc ? go_binary__frames(t->bin, pc - t->bias, true, f, PC_MAX_TEXTS) : -ENOENT;
 		if (n > 0)
-			snprintf(texts[0], len, "%s at %s:%d", f[0].func, f[0].file, f[0].line);
+			snprintf(text, len, "%s at %s:%d", f[0].func, f[0].file, f[0].line);
 		else
-			snprintf(texts[0], len, pc ? "%#" PRIx64 : "?", pc);
-		return 1;
+			snprintf(text, len, pc ? "%#" PRIx64 : "?", pc);
+		return;
 	case PC_START:
 		/* the function the go statement called, not the compiler's wrapper */
 		if (pc && !go_binary__go_target(t->bin, pc - t->bias, &name))
-			snprintf(texts[0], len, "%s", name);
+			snprintf(text, len, "%s", name);
 		else if (pc && go_binary__frames(t->bin, pc - t->bias, false, f, 1) > 0)
-			snprintf(texts[0], len, "%s", f[0].func);
+			snprintf(text, len, "%s", f[0].func);
 		else
-			snprintf(texts[0], len, pc ? "%#" PRIx64 : "?", pc);
-		return 1;
+			snprintf(text, len, pc ? "%#" PRIx64 : "?", pc);
+		return;
 	default:
 		n = pc ? go_binary__frames(t->bin, pc - t->bias, false, f, 1) : -ENOENT;
-		snprintf(texts[0], len, "%s", n > 0 && is_system_func(f[0].func) ? "1" : "");
-		return 1;
+		snprintf(text, len, "%s", n > 0 && is_system_func(f[0].func) ? "1" : "");
 	}
 }
 
-/* The texts for pc, interned in t->texts; *n of them. */
-const char *const *go_tracer__pc_texts(struct go_tracer *t, uint64_t pc, enum pc_kind kind, int *n)
+/* The cache slot of key, or the empty slot to fill (NULL when none). */
+static struct pc_text *pc_slot(struct go_tracer *t, uint64_t key, bool *hit)
 {
-	static const char *const unknown[] = { "?" };	/* the arena is full */
-	uint64_t key = pc * PC_KINDS + kind + 1;
-	struct pc_text *slot = NULL;
-	char buf[PC_MAX_TEXTS][256];
-	const char **texts;
-
+	*hit = false;
 	if (!t->pcs)
 		t->pcs = calloc(PC_CACHE_SIZE, sizeof(*t->pcs));
 	/* a garbage pc whose key wraps to 0 (= empty slot) is not cached */
 	for (unsigned i = 0; t->pcs && key && i < PC_CACHE_PROBES; i++) {
 		struct pc_text *e = &t->pcs[(hash_bytes(0, &key, sizeof(key)) + i) % PC_CACHE_SIZE];
 
-		if (e->key == key) {
-			*n = e->n;
-			return e->texts;
-		}
-		if (!e->key) {
-			slot = e;
-			break;
+		if (e->key == key || !e->key) {
+			*hit = e->key == key;
+			return e;
 		}
 	}
-	*n = pc_text_compute(t, pc, kind, buf);
-	texts = arena_alloc(&t->texts, (*n ? *n : 1) * sizeof(*texts));
-	for (int i = 0; texts && i < *n; i++)
-		if (!(texts[i] = arena_strndup(&t->texts, buf[i], strlen(buf[i]))))
-			texts = NULL;
-	if (!texts) {
-		*n = 1;
-		return unknown;
-	}
-	if (slot)
-		*slot = (struct pc_text){ .key = key, .texts = texts, .n = *n };
-	return texts;
+	return NULL;
 }
 
-/* The one text of a non-frame kind. */
+/* The frames of a stack pc, interned in t->texts; *n of them. */
+const struct frame *go_tracer__pc_frames(struct go_tracer *t, uint64_t pc, bool is_return, int *n)
+{
+	static const struct frame unknown = { .kind = FRAME_MARKER, .function = "?" };
+	enum pc_kind kind = is_return ? PC_RET_FRAME : PC_FRAME;
+	uint64_t key = pc * PC_KINDS + kind + 1;
+	struct frame buf[PC_MAX_TEXTS], *frames;
+	bool hit;
+	struct pc_text *slot = pc_slot(t, key, &hit);
+
+	if (hit) {
+		*n = slot->n;
+		return slot->items;
+	}
+	*n = pc_frames_compute(t, pc, is_return, buf);
+	frames = *n >= 0 ? arena_alloc(&t->texts, (*n ? *n : 1) * sizeof(*frames)) : NULL;
+	if (!frames) {	/* the arena is full */
+		*n = 1;
+		return &unknown;
+	}
+	memcpy(frames, buf, *n * sizeof(*frames));
+	if (slot)
+		*slot = (struct pc_text){ .key = key, .items = frames, .n = *n };
+	return frames;
+}
+
+/* The one text of a non-frame kind, interned in t->texts. */
 const char *go_tracer__pc_text(struct go_tracer *t, uint64_t pc, enum pc_kind kind)
 {
-	int n;
-	const char *const *texts = go_tracer__pc_texts(t, pc, kind, &n);
+	uint64_t key = pc * PC_KINDS + kind + 1;
+	char buf[512];
+	const char *text;
+	bool hit;
+	struct pc_text *slot = pc_slot(t, key, &hit);
 
-	return n ? texts[0] : "";
+	if (hit)
+		return slot->items;
+	pc_text_compute(t, pc, kind, buf, sizeof(buf));
+	text = arena_strndup(&t->texts, buf, strlen(buf));
+	if (!text)
+		return "?";	/* the arena is full */
+	if (slot)
+		*slot = (struct pc_text){ .key = key, .items = text, .n = 1 };
+	return text;
 }
 
 const char *go_tracer__wait_reason(struct go_tracer *t, uint8_t reason)
@@ -133,4 +154,3 @@ const char *go_tracer__wait_reason(struct go_tracer *t, uint8_t reason)
 	r = arena_strndup(&t->texts, r, strlen(r));
 	return r ? (t->reasons[reason] = r) : "?";
 }
-

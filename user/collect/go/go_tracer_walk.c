@@ -30,20 +30,20 @@ static void walk_stack(struct go_tracer *t, const struct fill *f, struct park *p
 {
 	uint64_t pc = field64(f->g, t->off.sched_pc), bp = field64(f->g, t->off.sched_bp);
 	uint64_t base = f->stack_base, end = f->stack_base + f->stack_len;
-	const char *frames[DEFAULT_MAX_STACK * 4];
+	const struct frame *frames[DEFAULT_MAX_STACK * 4];
 	int max = t->max_stack < (int)(sizeof(frames) / sizeof(frames[0])) ?
 		  t->max_stack : (int)(sizeof(frames) / sizeof(frames[0]));
 	int n = 0;
 
 	for (int depth = 0; n < max && pc; depth++) {
 		int k;
-		const char *const *texts = go_tracer__pc_texts(t, pc, depth ? PC_RET_FRAME : PC_FRAME, &k);
+		const struct frame *fs = go_tracer__pc_frames(t, pc, depth != 0, &k);
 		uint64_t next[2];
 
 		if (!k)
 			break;
 		for (int i = 0; i < k && n < max; i++)
-			frames[n++] = texts[i];
+			frames[n++] = &fs[i];
 		if (!f->stack || bp < base || bp + 16 > end || bp % 8)
 			break;
 		memcpy(next, f->stack + (bp - base), sizeof(next));

@@ -31,6 +31,7 @@ struct python_stacks {
 	struct py_target *targets;	/* sorted by pid */
 	size_t n, cap;
 	struct py_frame *frames;	/* PY_MAX_FRAMES, reused */
+	struct frame_builder merged;	/* reused */
 };
 
 struct python_stacks *python_stacks__new(void)
@@ -55,6 +56,7 @@ void python_stacks__free(struct python_stacks *ps)
 		py_proc__free(ps->targets[i].proc);
 	free(ps->targets);
 	free(ps->frames);
+	frame_builder__free(&ps->merged);
 	free(ps);
 }
 
@@ -168,19 +170,20 @@ static struct py_target *target(struct python_stacks *ps, uint32_t pid)
 	return t;
 }
 
-int python_stacks__merge(struct python_stacks *ps, int pid, int tid, char ***frames, int *n,
+int python_stacks__merge(struct python_stacks *ps, int pid, int tid, struct frame_builder *b,
 			 bool truncated)
 {
-	char marker[128], **merged;
+	struct frame_builder swap;
+	char marker[128];
 	const char *reason = NULL;
 	bool interp = false, eval = false, cut;
 	struct py_target *t;
 	int m = 0, k;
 
 	/* only threads in the interpreter: others cost nothing here */
-	for (int i = 0; i < *n; i++) {
-		eval |= python_is_eval_frame((*frames)[i]);
-		interp |= python_is_interpreter_frame((*frames)[i]);
+	for (int i = 0; i < b->n; i++) {
+		eval |= python_is_eval_frame(&b->frames[i]);
+		interp |= python_is_interpreter_frame(&b->frames[i]);
 	}
 	if (!ps || !interp)
 		return 0;
@@ -211,13 +214,14 @@ int python_stacks__merge(struct python_stacks *ps, int pid, int tid, char ***fra
 		return 0;
 	if (reason)
 		snprintf(marker, sizeof(marker), "[python frames unavailable: %s]", reason);
-	k = python_merge_frames(*frames, *n, truncated, ps->frames, m > 0 ? m : 0, reason ? marker : NULL,
-				&merged);
+	frame_builder__reset(&ps->merged);
+	k = python_merge_frames(b->frames, b->n, truncated, ps->frames, m > 0 ? m : 0,
+				reason ? marker : NULL, &ps->merged);
 	if (k < 0)
 		return k;
-	stack_frames__free(*frames, *n);
-	free(*frames);
-	*frames = merged;
-	*n = k;
+	swap = *b;
+	*b = ps->merged;
+	ps->merged = swap;
+	frame_builder__reset(&ps->merged);
 	return reason ? 1 : cut ? 2 : 0;
 }

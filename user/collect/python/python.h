@@ -11,19 +11,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "model/frame.h"
+
 struct python_stacks;
 
 struct python_stacks *python_stacks__new(void);
 void python_stacks__free(struct python_stacks *ps);
 
-/* Merge the Python frames of thread tid of pid into *frames (n of them,
- * malloc'ed strings in a malloc'ed array, both replaced when merged).
+/* Merge the Python frames of thread tid of pid into b (its native frames,
+ * replaced by the merged stack).
  * truncated: the native stack stopped at the depth limit (Python frames of
  * the eval frames beyond it are appended).
  * Returns 0 (merged, or no interpreter frame in the stack), 1 when the walk
  * failed and a marker frame was inserted, 2 when merged but the Python
  * frames were cut at PY_MAX_FRAMES (the outermost lost), -ENOMEM. */
-int python_stacks__merge(struct python_stacks *ps, int pid, int tid, char ***frames, int *n,
+int python_stacks__merge(struct python_stacks *ps, int pid, int tid, struct frame_builder *b,
 			 bool truncated);
 
 /* Drop what is known about pid (exited). */

@@ -385,17 +385,10 @@ static int frame_line(const struct py_proc *p, const struct code_entry *c, uint6
 
 static void format_frame(struct py_frame *out, const struct code_entry *c, int line)
 {
-	char num[16];
-
-	out->text[0] = '\0';
-	py_escape(out->text, sizeof(out->text), c->name, strlen(c->name));
-	py_escape(out->text, sizeof(out->text), " (", 2);
-	py_escape(out->text, sizeof(out->text), c->file, strlen(c->file));
-	if (line >= 0)
-		snprintf(num, sizeof(num), ":%d)", line);
-	else
-		snprintf(num, sizeof(num), ":?)");
-	py_escape(out->text, sizeof(out->text), num, strlen(num));
+	out->function[0] = out->file[0] = '\0';
+	py_escape(out->function, sizeof(out->function), c->name, strlen(c->name));
+	py_escape(out->file, sizeof(out->file), c->file, strlen(c->file));
+	out->line = line > 0 ? line : 0;
 }
 
 int py_proc__walk(struct py_proc *p, uint32_t tid, struct py_frame *out, int max,

@@ -15,11 +15,14 @@
 
 #include "collect/python/python_offsets.h"
 
-#define PY_FRAME_TEXT		320	/* "function (file:line)", truncated */
+#define PY_FUNC_TEXT		128	/* qualified name, truncated */
+#define PY_FILE_TEXT		256	/* co_filename, truncated */
 #define PY_MAX_FRAMES		128	/* frames per thread */
 
 struct py_frame {
-	char text[PY_FRAME_TEXT];
+	char function[PY_FUNC_TEXT];	/* printable: other bytes as \xNN */
+	char file[PY_FILE_TEXT];
+	int line;			/* 0 = unknown */
 	bool entry;		/* outermost frame of one native eval frame */
 };
 

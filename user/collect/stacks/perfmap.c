@@ -323,27 +323,16 @@ static struct perf_proc *proc_for(struct perf_maps *pm, int pid)
 	return p;
 }
 
-/* "0x7f00..." and nothing else: a frame in no mapped file */
-static bool bare_address(const char *f, uint64_t *addr)
-{
-	const char *s = f, *end = f + strlen(f);
-
-	if (strncmp(f, "0x", 2))
-		return false;
-	return parse_hex(&s, end, addr) && s == end;
-}
-
-int perf_maps__name_frames(struct perf_maps *pm, int pid, char **frames, int n)
+int perf_maps__name_frames(struct perf_maps *pm, int pid, struct frame_builder *b)
 {
 	struct perf_proc *p = NULL;
 	int named = 0;
 
-	for (int i = 0; pm && i < n; i++) {
+	for (int i = 0; pm && i < b->n; i++) {
+		struct frame *f = &b->frames[i];
 		const struct perf_map_entry *e;
-		uint64_t addr;
-		char *s;
 
-		if (!frames[i] || !bare_address(frames[i], &addr))
+		if (f->kind != FRAME_JIT || f->function)
 			continue;
 		if (!p) {
 			p = proc_for(pm, pid);
@@ -352,11 +341,10 @@ int perf_maps__name_frames(struct perf_maps *pm, int pid, char **frames, int n)
 				return 0;
 			proc_account(pm, p);
 		}
-		e = perf_map_find(p->entries, p->n, addr);
-		if (!e || asprintf(&s, "%s+0x%" PRIx64, e->name, addr - e->start) < 0)
+		e = perf_map_find(p->entries, p->n, f->pc);
+		if (!e || frame_builder__name(b, i, e->name))
 			continue;
-		free(frames[i]);
-		frames[i] = s;
+		b->frames[i].offset = b->frames[i].pc - e->start;
 		named++;
 	}
 	return named;

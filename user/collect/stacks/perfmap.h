@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/frame.h"
+
 #define PERF_MAP_MAX_NAME	256
 
 struct perf_map_entry {
@@ -33,10 +35,10 @@ struct perf_maps;
 struct perf_maps *perf_maps__new(void);
 void perf_maps__free(struct perf_maps *pm);
 
-/* Rename pid's frames that are bare addresses ("0x7f..."), innermost
- * first, to "name+0xOFF" from its perf map. Returns how many were named;
- * 0 when the process has no map. frames[i] are malloc'ed and replaced. */
-int perf_maps__name_frames(struct perf_maps *pm, int pid, char **frames, int n);
+/* Name pid's FRAME_JIT frames in b that have no function from its perf
+ * map (function and offset from the entry's start). Returns how many were
+ * named; 0 when the process has no map. */
+int perf_maps__name_frames(struct perf_maps *pm, int pid, struct frame_builder *b);
 
 /* Drop pid's map (its process is gone). */
 void perf_maps__forget(struct perf_maps *pm, int pid);

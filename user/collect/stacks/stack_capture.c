@@ -19,7 +19,7 @@
 struct cached_stack {
 	uint32_t tid, pid;
 	uint64_t nvcsw;
-	char **user, **kernel;
+	struct frame *user, *kernel;	/* one block each (model/frame.h) */
 	int n_user, n_kernel;
 	uint64_t site;
 	int rec_err;		/* a record came without stack: kstack_err, or -ENODATA */
@@ -32,6 +32,7 @@ struct stack_capture {
 	struct perf_maps *perf_maps;	/* JIT names; NULL: none */
 	bool user, kernel;
 	int max_depth;
+	struct frame_builder frames;	/* the stack being resolved, reused */
 	struct cached_stack *cache;	/* sorted by tid */
 	size_t n_cache;
 };
@@ -59,9 +60,6 @@ struct stack_capture *stack_capture__new(bool user, bool kernel, int max_depth)
 
 static void cached_free(struct cached_stack *c)
 {
-	/* stack_frames__free() frees the strings, the arrays are ours */
-	stack_frames__free(c->user, c->n_user);
-	stack_frames__free(c->kernel, c->n_kernel);
 	free(c->user);
 	free(c->kernel);
 	c->user = c->kernel = NULL;
@@ -77,6 +75,7 @@ void stack_capture__free(struct stack_capture *sc)
 	free(sc->cache);
 	python_stacks__free(sc->python);
 	perf_maps__free(sc->perf_maps);
+	frame_builder__free(&sc->frames);
 	stack_resolver__free(sc->resolver);
 	free(sc);
 }
@@ -98,17 +97,19 @@ void stack_capture__set_python(struct stack_capture *sc, bool on)
 	}
 }
 
-uint64_t stack_site_id(char *const *user, int n_user, char *const *kernel, int n_kernel)
+uint64_t stack_site_id(const struct frame *user, int n_user, const struct frame *kernel,
+		       int n_kernel)
 {
 	uint64_t h = HASH_SEED;
+	bool in_jit = false;
 
 	if (n_user <= 0 && n_kernel <= 0)
 		return 0;
 	for (int i = 0; i < n_user; i++)
-		h = hash_string(h, user[i]);
+		h = frame__hash(h, &user[i], &in_jit);
 	h = hash_string(h, "|");
 	for (int i = 0; i < n_kernel; i++)
-		h = hash_string(h, kernel[i]);
+		h = frame__hash(h, &kernel[i], &in_jit);
 	return h ? h : 1;
 }
 
@@ -137,21 +138,33 @@ struct run_ctx {
 	uint64_t python_ns;
 };
 
-static char **resolve(struct stack_capture *sc, const struct lt_stack_rec *rec, bool user, int *n)
+/* Unwind and name rec's user or kernel stack into one block; NULL (*n 0)
+ * when it has no frame. The user stack gets JIT names from perf maps and
+ * the Python frames of its interpreter frames. */
+static struct frame *resolve(struct run_ctx *c, const struct lt_stack_rec *rec, bool user, int *n)
 {
-	char **frames = calloc(sc->max_depth, sizeof(char *));
+	struct stack_capture *sc = c->sc;
+	struct frame_builder *b = &sc->frames;
+	struct frame *out;
 
-	*n = 0;
-	if (!frames)
-		return NULL;
-	*n = user ? stack_resolver__user_stack(sc->resolver, rec, frames, sc->max_depth) :
-		    stack_resolver__kernel_stack(sc->resolver, rec, frames, sc->max_depth);
-	if (*n <= 0) {
-		free(frames);
-		*n = 0;
-		return NULL;
+	frame_builder__reset(b);
+	*n = user ? stack_resolver__user_stack(sc->resolver, rec, b, sc->max_depth) :
+		    stack_resolver__kernel_stack(sc->resolver, rec, b, sc->max_depth);
+	if (*n > 0 && user) {
+		perf_maps__name_frames(sc->perf_maps, rec->tgid, b);
+		if (sc->python) {
+			uint64_t t0 = mono_ns();
+			int rc = python_stacks__merge(sc->python, rec->tgid, rec->tid, b,
+						      b->n >= sc->max_depth);
+
+			c->python_failures += rc == 1;
+			c->python_cut += rc == 2;
+			c->python_ns += mono_ns() - t0;
+		}
 	}
-	return frames;
+	out = *n > 0 ? frames__copy(b->frames, b->n) : NULL;
+	*n = out ? b->n : 0;
+	return out;
 }
 
 static void on_stack(void *ctx, const struct lt_stack_rec *rec)
@@ -168,20 +181,9 @@ static void on_stack(void *ctx, const struct lt_stack_rec *rec)
 		return;
 	}
 	if (c->sc->user)
-		e->user = resolve(c->sc, rec, true, &e->n_user);
-	if (e->user)
-		perf_maps__name_frames(c->sc->perf_maps, rec->tgid, e->user, e->n_user);
-	if (e->user && c->sc->python) {
-		uint64_t t0 = mono_ns();
-		int rc = python_stacks__merge(c->sc->python, rec->tgid, rec->tid, &e->user,
-					      &e->n_user, e->n_user >= c->sc->max_depth);
-
-		c->python_failures += rc == 1;
-		c->python_cut += rc == 2;
-		c->python_ns += mono_ns() - t0;
-	}
+		e->user = resolve(c, rec, true, &e->n_user);
 	if (c->sc->kernel)
-		e->kernel = resolve(c->sc, rec, false, &e->n_kernel);
+		e->kernel = resolve(c, rec, false, &e->n_kernel);
 	e->site = stack_site_id(e->user, e->n_user, e->kernel, e->n_kernel);
 	if (rec->kstack_err < 0 && rec->ustack_err < 0)
 		e->rec_err = rec->kstack_err;	/* the kernel refused both */

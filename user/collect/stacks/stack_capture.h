@@ -29,8 +29,10 @@ void stack_capture__set_python(struct stack_capture *sc, bool on);
  * asked for again next report too. */
 int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report *r);
 
-/* Stable identifier of a stack: FNV-1a over the frame strings (symbol+offset,
- * so it does not depend on load addresses). 0 for an empty stack. */
-uint64_t stack_site_id(char *const *user, int n_user, char *const *kernel, int n_kernel);
+/* Stable identifier of a stack: FNV-1a over its frames' identities
+ * (frame__hash: functions, not offsets or load addresses; JIT code as one
+ * "[jit]" per run). 0 for an empty stack. */
+uint64_t stack_site_id(const struct frame *user, int n_user, const struct frame *kernel,
+		       int n_kernel);
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Facade: unwinding, symbol tables and kallsyms turned into frame strings. */
+/* Facade: unwinding, symbol tables and kallsyms turned into structured frames. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -73,29 +73,6 @@ void stack_resolver__forget(struct stack_resolver *r, int pid)
 	go_symbols__forget(pid);
 }
 
-void stack_frames__free(char **frames, int n)
-{
-	int i;
-
-	for (i = 0; frames && i < n; i++) {
-		free(frames[i]);
-		frames[i] = NULL;
-	}
-}
-
-/* "libc.so.6" from "/usr/lib/x86_64-linux-gnu/libc.so.6 (deleted)" */
-static void module_name(const char *path, char *buf, size_t size)
-{
-	const char *base = strrchr(path, '/');
-	size_t len, sl = strlen(DELETED_SUFFIX);
-
-	base = base ? base + 1 : path;
-	len = strlen(base);
-	if (len > sl && !strcmp(base + len - sl, DELETED_SUFFIX))
-		len -= sl;
-	snprintf(buf, size, "%.*s", (int)len, base);
-}
-
 /* libstdc++'s demangler, through its C ABI */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
@@ -118,65 +95,67 @@ static const char *demangle(const char *name, char **owned)
 	return d;
 }
 
-/* One frame, or none when out of memory. */
-static int one_frame(char **frames, int n, char *s)
+/* "/usr/lib/libc.so.6" of "/usr/lib/libc.so.6 (deleted)", into buf */
+static const char *module_path(const char *path, char *buf, size_t size)
 {
-	frames[0] = s;
-	return n < 0 || !s ? -ENOMEM : 1;
+	size_t len = strlen(path), sl = strlen(DELETED_SUFFIX);
+
+	if (len > sl && !strcmp(path + len - sl, DELETED_SUFFIX))
+		len -= sl;
+	snprintf(buf, size, "%.*s", (int)len, path);
+	return buf;
 }
 
 /*
- * The frames of one unwound pc into frames[0..max): one, or for Go
- * executables the calls inlined there first (from .gopclntab, which also
- * names the functions of stripped ones). Returns the count or -ENOMEM.
+ * The frames of one unwound pc pushed to b: one, or for Go executables the
+ * calls inlined there first (from .gopclntab, which also names the
+ * functions of stripped ones). Returns the count or -ENOMEM.
  */
-static int format_uframe(const struct uframe *f, char **frames, int max)
+static int push_uframe(const struct uframe *f, struct frame_builder *b, int max)
 {
-	__u64 ra_delta = f->pc - f->lookup_pc;	/* print the pc, not pc - 1 */
+	__u64 ra_delta = f->pc - f->lookup_pc;	/* the pc's offset, not pc - 1's */
+	struct frame fr = { .pc = f->pc, .kind = FRAME_NATIVE };
 	const struct sym *sym = NULL;
-	char mod[256], *s = NULL;
+	char mod[4096], *owned = NULL;
 	__u64 vaddr;
 	int n;
 
 	if (!f->path) {
-		n = asprintf(&s, "0x%llx", (unsigned long long)f->pc);
-		return one_frame(frames, n, s);
+		fr.kind = FRAME_JIT;	/* anonymous code: named later by a perf map, if any */
+		return frame_builder__push(b, &fr) ? -ENOMEM : 1;
 	}
+	fr.module = module_path(f->path, mod, sizeof(mod));
 	bool vaddr_ok = f->symtab && !symtab__off_to_vaddr(f->symtab, f->file_off, &vaddr);
 
 	/* Go executables, stripped or not: symbols lack inlined calls and lines */
 	if (vaddr_ok && (symtab__is_go(f->symtab) || !symtab__count(f->symtab))) {
-		n = go_symbols__frames(f->path, vaddr, ra_delta, frames, max);
+		n = go_symbols__frames(fr.module, vaddr, ra_delta, f->pc, b, max);
 		if (n > 0 || n == -ENOMEM)
 			return n;
 	}
 	if (vaddr_ok)
 		sym = symtab__find(f->symtab, vaddr);
-	if (sym) {
-		char *owned;
-
-		n = asprintf(&s, "%s+0x%llx", demangle(sym->name, &owned),
-			     (unsigned long long)(vaddr - sym->addr + ra_delta));
-		free(owned);
-		return one_frame(frames, n, s);
-	}
-	module_name(f->path, mod, sizeof(mod));
 	if (f->symtab && symtab__build_id(f->symtab)[0])
-		n = asprintf(&s, "%s+0x%llx [build-id %s]", mod,
-			     (unsigned long long)(f->file_off + ra_delta),
-			     symtab__build_id(f->symtab));
-	else
-		n = asprintf(&s, "%s+0x%llx", mod,
-			     (unsigned long long)(f->file_off + ra_delta));
-	return one_frame(frames, n, s);
+		fr.build_id = symtab__build_id(f->symtab);
+	if (sym) {
+		fr.function = demangle(sym->name, &owned);
+		fr.offset = vaddr - sym->addr + ra_delta;
+		fr.file = f->src_file;
+		fr.line = f->src_line > 0 ? (uint32_t)f->src_line : 0;
+	} else {
+		fr.offset = f->file_off + ra_delta;
+	}
+	n = frame_builder__push(b, &fr);
+	free(owned);
+	return n ? -ENOMEM : 1;
 }
 
 int stack_resolver__user_stack(struct stack_resolver *r, const struct lt_stack_rec *rec,
-			       char **frames, int max)
+			       struct frame_builder *b, int max)
 {
 	int i, n, out = 0;
 
-	if (!r || !rec || !frames || max < 0)
+	if (!r || !rec || !b || max < 0)
 		return -EINVAL;
 	if (max > r->max_depth)
 		max = r->max_depth;
@@ -190,26 +169,23 @@ int stack_resolver__user_stack(struct stack_resolver *r, const struct lt_stack_r
 	while (n > 1 && !r->uframes[n - 1].path && r->uframes[n - 1].pc < 0x10000)
 		n--;
 	for (i = 0; i < n && out < max; i++) {
-		int k = format_uframe(&r->uframes[i], frames + out, max - out);
+		int k = push_uframe(&r->uframes[i], b, max - out);
 
-		if (k < 0) {
-			stack_frames__free(frames, out);
+		if (k < 0)
 			return -ENOMEM;
-		}
 		out += k;
-		if (go_symbols__is_outermost(frames[out - 1]))
+		if (go_symbols__is_outermost(&b->frames[b->n - 1]))
 			break;
 	}
 	return out;
 }
 
 int stack_resolver__kernel_stack(struct stack_resolver *r, const struct lt_stack_rec *rec,
-				 char **frames, int max)
+				 struct frame_builder *b, int max)
 {
-	char buf[512];
 	int i, n;
 
-	if (!r || !rec || !frames || max < 0)
+	if (!r || !rec || !b || max < 0)
 		return -EINVAL;
 	if (rec->kstack_err < 0)
 		return rec->kstack_err;
@@ -226,20 +202,17 @@ int stack_resolver__kernel_stack(struct stack_resolver *r, const struct lt_stack
 	for (i = 0; i < n; i++) {
 		__u64 addr = rec->kstack[i];
 		const struct ksym *ks = NULL;
+		struct frame fr = { .kind = FRAME_KERNEL, .pc = addr };
 
 		/* saved stack entries are return addresses: look up addr - 1 */
 		if (r->ksyms && addr)
 			ks = ksyms__resolve(r->ksyms, addr - 1);
-		if (ks)
-			snprintf(buf, sizeof(buf), "%s+0x%llx", ks->name,
-				 (unsigned long long)(addr - ks->addr));
-		else
-			snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)addr);
-		frames[i] = strdup(buf);
-		if (!frames[i]) {
-			stack_frames__free(frames, i);
-			return -ENOMEM;
+		if (ks) {
+			fr.function = ks->name;
+			fr.offset = addr - ks->addr;
 		}
+		if (frame_builder__push(b, &fr))
+			return -ENOMEM;
 	}
 	return n;
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "leaktrace.h"
+#include "model/frame.h"
 
 struct stack_resolver_opts {
 	int max_depth;		/* frames per stack; 0: 32 */
@@ -25,29 +26,26 @@ struct stack_resolver;
 struct stack_resolver *stack_resolver__new(const struct stack_resolver_opts *opts);
 void stack_resolver__free(struct stack_resolver *r);
 
-/* Unwind rec's user stack and symbolize it: frames[i] gets a malloc'ed
- * string, innermost first. Returns the number of frames (>= 0) or -errno
- * (-ESRCH: the process is gone). Named frames are "func+0xoff", e.g.
- * "pthread_cond_wait+0x1c9"; frames without a symbol are
- * "module_basename+0xFILEOFF" plus " [build-id HEX]" when the module has one;
- * addresses in no module (JIT, anonymous) "0xADDR"; frames of Go executables
- * "func+0xoff (file.go:LINE)", preceded by one "func (file.go:LINE, inlined)"
- * per call the compiler inlined at that pc. Offsets are those of the
- * frame's pc: the return address for every frame but the first, so an
- * offline symbolizer should look up FILEOFF - 1 for those. */
+/* Unwind rec's user stack and symbolize it: frames pushed to b, innermost
+ * first. Returns the number pushed (>= 0) or -errno (-ESRCH: the process
+ * is gone). A frame in a file carries module (full path), build_id and,
+ * when the file has a symbol there, function and the offset from its
+ * start (plus file and line from a DWARF line table); without one, the
+ * offset in the file. A frame in no file is FRAME_JIT with its pc only.
+ * Go executables give FRAME_GO frames from .gopclntab, each call inlined at
+ * that pc first (inlined, no offset). Offsets are those of the frame's pc:
+ * the return address for every frame but the first, so an offline
+ * symbolizer should look up offset - 1 for those. */
 int stack_resolver__user_stack(struct stack_resolver *r, const struct lt_stack_rec *rec,
-			       char **frames, int max);
+			       struct frame_builder *b, int max);
 
-/* Symbolize rec->kstack via /proc/kallsyms: "futex_wait_queue+0x55", or
- * "0xADDR" when the kernel hides its addresses. Returns the number of
- * frames, or rec->kstack_err when the capture failed. */
+/* Symbolize rec->kstack via /proc/kallsyms into b: FRAME_KERNEL frames, named
+ * with offset, or only pc when the kernel hides its addresses. Returns the
+ * number pushed, or rec->kstack_err when the capture failed. */
 int stack_resolver__kernel_stack(struct stack_resolver *r, const struct lt_stack_rec *rec,
-				 char **frames, int max);
+				 struct frame_builder *b, int max);
 
 /* Drop cached state of a process (exited or exec'ed). */
 void stack_resolver__forget(struct stack_resolver *r, int pid);
-
-/* Free the n strings of frames (not the array, which is the caller's). */
-void stack_frames__free(char **frames, int n);
 
 #endif

@@ -631,6 +631,20 @@ static struct symtab *file_symtab(struct proc *p, struct ufile *uf)
 	return uf->symtab;
 }
 
+/* The source file and line of f's lookup_pc from the module's DWARF line
+ * table, when it has one (a -g build, or a debug file under debug_root). */
+static void locate_source(struct proc *p, struct uframe *f)
+{
+	Dwfl_Module *mod = p->dwfl ? dwfl_addrmodule(p->dwfl, f->lookup_pc) : NULL;
+	Dwfl_Line *line = mod ? dwfl_module_getsrc(mod, f->lookup_pc) : NULL;
+
+	f->src_file = line ? dwfl_lineinfo(line, NULL, &f->src_line, NULL, NULL, NULL) : NULL;
+	if (!f->src_file || f->src_line <= 0) {
+		f->src_file = NULL;
+		f->src_line = 0;
+	}
+}
+
 /* Returns the number of frames in no file mapping. */
 static int locate_frames(struct proc *p, struct uframe *f, int n)
 {
@@ -646,6 +660,8 @@ static int locate_frames(struct proc *p, struct uframe *f, int n)
 			f[i].path = NULL;
 			f[i].file_off = 0;
 			f[i].symtab = NULL;
+			f[i].src_file = NULL;
+			f[i].src_line = 0;
 			misses++;
 			continue;
 		}
@@ -653,6 +669,7 @@ static int locate_frames(struct proc *p, struct uframe *f, int n)
 		f[i].path = uf->path;
 		f[i].file_off = f[i].lookup_pc - m->start + m->off;
 		f[i].symtab = file_symtab(p, uf);
+		locate_source(p, &f[i]);
 	}
 	return misses;
 }

@@ -27,6 +27,8 @@ struct uframe {
 	const char *path;	/* as in /proc/PID/maps, may end in " (deleted)" */
 	__u64 file_off;		/* file offset of lookup_pc */
 	struct symtab *symtab;	/* NULL when the file could not be read */
+	const char *src_file;	/* DWARF line table's source of lookup_pc, NULL = none */
+	int src_line;
 };
 
 struct unwinder;
