@@ -15,7 +15,6 @@ FUZZ_DEFS      = -DFUZZ_TARGET='"$*"' -DFUZZ_GO_BINARY='"$(abspath $(FUZZ_GO_BIN
 # harnesses that include a module's source to reach its static parser or
 # its reader seam: that module's object is left out of their link
 fuzz_includes_maps        := collect/stacks/unwind.o
-fuzz_includes_go_runtime  := collect/go/go_tracer.o
 fuzz_includes_python_walk := collect/python/python_walk.o
 fuzz_objs      = $(if $(fuzz_includes_$2),$(filter-out %/$(fuzz_includes_$2),$1),$1)
 FUZZ_BINS     := $(patsubst %,$(OUTPUT)/fuzz/fuzz_%,$(FUZZ_TARGETS))

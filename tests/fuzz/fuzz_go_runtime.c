@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Go runtime structures read from a process's memory (collect/go/go_tracer.c):
+/* Go runtime structures read from a process's memory (collect/go/go_tracer*.c):
  * runtime.allgs, each g, the goroutine stacks. A process can forge all of
- * them. go_tracer.c reads memory through the procfs reader's seam
- * (t->mem.read_batch, collect/procfs/procmem.h): the harness includes the
- * source, plugs in procmem__pread_batch and points the reader's
- * descriptor at a memory file holding the input: a target address is an
+ * them. the tracer reads memory through the procfs reader's seam
+ * (t->mem.read_batch, collect/procfs/procmem.h): the harness builds a
+ * tracer from its inside (go_tracer_impl.h), plugs in procmem__pread_batch
+ * and points the reader's descriptor at a memory file holding the input: a target address is an
  * offset into the input. Two snapshots per input, so the second reuses
  * the parks (stacks, texts) the first recorded. The binary (pclntab, version,
  * offsets) is a real Go program: FUZZ_GO_BINARY, or $LT_FUZZ_GO_BINARY.
  * Input: [0..7] allgs's address, [8..15] runtime.semtable's, anything. */
-#include "../../user/collect/go/go_tracer.c"
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "collect/go/go_tracer_impl.h"
+#include "util/clock.h"
 
 #include "fuzz.h"
 
@@ -57,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < 2; i++)
 		if (!go_tracer__snapshot(&t, 0, &snap))
 			go_snapshot__free(&snap);
-	free_tracer_memory(&t);	/* parks and texts the tracer keeps */
+	go_tracer__free_memory(&t);	/* parks and texts the tracer keeps */
 	close(t.mem.fd);
 	return 0;
 }

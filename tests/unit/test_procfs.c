@@ -43,6 +43,11 @@ static void test_paths(void **state)
 	procfs__path(buf, sizeof(buf), 0, 0, "status");
 	assert_string_equal(buf, "/proc/self/status");
 	assert_int_equal(procfs__path(buf, 12, 42, 0, "status"), -ENAMETOOLONG);
+	assert_int_equal(procfs__pathf(buf, sizeof(buf), 42, "map_files/%x-%x", 0x1000, 0x2000),
+			 28);
+	assert_string_equal(buf, "/proc/42/map_files/1000-2000");
+	assert_int_equal(procfs__pathf(buf, 20, 42, "root%s", "/usr/lib/libx.so"), -ENAMETOOLONG);
+	assert_int_equal(procfs__pathf(buf, 5, 42, "root"), -ENAMETOOLONG);
 }
 
 static void test_small_files(void **state)

@@ -119,6 +119,43 @@ static void classify_futex(const uint64_t args[6], struct wait_info *w)
 	}
 }
 
+/* The event-loop waits (poll, epoll, select, io_uring): true when nr is
+ * one, w filled. */
+static bool classify_event_loop(long nr, const uint64_t args[6], struct wait_info *w)
+{
+	switch (nr) {
+	case LT_NR_poll:	/* poll(fds, n, ms) */
+		w->timeout = ms_timeout(args[2]);
+		w->flags |= WAIT_F_EVENT_LOOP;
+		if (args[1] == 1)	/* one fd: a blocking read or write with a timeout */
+			w->pollfd_addr = args[0];
+		return true;
+	case LT_NR_epoll_wait: case LT_NR_epoll_pwait:	/* (epfd, events, max, ms) */
+		w->timeout = ms_timeout(args[3]);
+		w->flags |= WAIT_F_EVENT_LOOP;
+		return true;
+	case LT_NR_epoll_pwait2:	/* (..., const struct timespec *) */
+		w->timeout = ptr_timeout(args[3]);
+		w->flags |= WAIT_F_EVENT_LOOP;
+		return true;
+	case LT_NR_select: case LT_NR_pselect6:	/* (n, r, w, e, timeout) */
+		w->timeout = ptr_timeout(args[4]);
+		w->flags |= WAIT_F_EVENT_LOOP;
+		return true;
+	case LT_NR_ppoll:	/* ppoll(fds, n, tsp, ...) */
+		w->timeout = ptr_timeout(args[2]);
+		w->flags |= WAIT_F_EVENT_LOOP;
+		if (args[1] == 1)
+			w->pollfd_addr = args[0];
+		return true;
+	case LT_NR_io_uring_enter:	/* the wait timeout lives in the ring */
+		w->flags |= WAIT_F_EVENT_LOOP;
+		return true;
+	default:
+		return false;
+	}
+}
+
 void wait_classify(long nr, const uint64_t args[6], struct wait_info *w)
 {
 	*w = (struct wait_info){ .kind = WAIT_KERNEL, .timeout = TIMEOUT_UNKNOWN, .syscall_nr = -1 };
@@ -126,6 +163,8 @@ void wait_classify(long nr, const uint64_t args[6], struct wait_info *w)
 		return;
 	w->kind = WAIT_SYSCALL;
 	w->syscall_nr = nr;
+	if (classify_event_loop(nr, args, w))
+		return;
 	switch (nr) {
 	case LT_NR_futex:
 		classify_futex(args, w);
@@ -159,33 +198,6 @@ void wait_classify(long nr, const uint64_t args[6], struct wait_info *w)
 	case LT_NR_write: case LT_NR_writev: case LT_NR_sendto: case LT_NR_sendmsg:
 		/* the call itself has no timeout (socket SO_RCVTIMEO is not visible) */
 		w->timeout = TIMEOUT_NONE;
-		break;
-	case LT_NR_poll:	/* poll(fds, n, ms) */
-		w->timeout = ms_timeout(args[2]);
-		w->flags |= WAIT_F_EVENT_LOOP;
-		if (args[1] == 1)	/* one fd: a blocking read or write with a timeout */
-			w->pollfd_addr = args[0];
-		break;
-	case LT_NR_epoll_wait: case LT_NR_epoll_pwait:	/* (epfd, events, max, ms) */
-		w->timeout = ms_timeout(args[3]);
-		w->flags |= WAIT_F_EVENT_LOOP;
-		break;
-	case LT_NR_epoll_pwait2:	/* (..., const struct timespec *) */
-		w->timeout = ptr_timeout(args[3]);
-		w->flags |= WAIT_F_EVENT_LOOP;
-		break;
-	case LT_NR_select: case LT_NR_pselect6:	/* (n, r, w, e, timeout) */
-		w->timeout = ptr_timeout(args[4]);
-		w->flags |= WAIT_F_EVENT_LOOP;
-		break;
-	case LT_NR_ppoll:	/* ppoll(fds, n, tsp, ...) */
-		w->timeout = ptr_timeout(args[2]);
-		w->flags |= WAIT_F_EVENT_LOOP;
-		if (args[1] == 1)
-			w->pollfd_addr = args[0];
-		break;
-	case LT_NR_io_uring_enter:	/* the wait timeout lives in the ring */
-		w->flags |= WAIT_F_EVENT_LOOP;
 		break;
 	case LT_NR_nanosleep: case LT_NR_clock_nanosleep:
 		w->timeout = TIMEOUT_SET;

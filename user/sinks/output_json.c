@@ -282,6 +282,34 @@ static void write_conn_site_tail(FILE *f, const struct report *r, const struct s
 	fputs("]}\n", f);
 }
 
+/* A thread site's tids and, for a deadlock, its cycle. */
+static void write_thread_site_tail(FILE *f, const struct report *r, const struct site_report *s)
+{
+	fprintf(f, ",\"tids\":[");
+	for (size_t i = 0, n = 0; i < r->n_threads; i++) {
+		if (r->threads[i].site_index != (size_t)(s - r->sites))
+			continue;
+		fprintf(f, "%s%" PRIu32, n++ ? "," : "", r->threads[i].tid);
+	}
+	fputc(']', f);
+	if (s->cycle_len) {
+		fputs(",\"cycle\":[", f);
+		for (uint32_t i = 0; i < s->cycle_len; i++) {
+			const struct thread_report *c =
+				report_find_thread(r, s->pid, (uint32_t)s->cycle[i]);
+
+			fprintf(f, "%s{\"tid\":%" PRIu64, i ? "," : "", s->cycle[i]);
+			if (c)
+				fprintf(f, ",\"waits_for\":\"0x%" PRIx64 "\",\"held_by\":%" PRIu32,
+					c->wait.futex_addr, c->lock_owner);
+			if (c && c->java)
+				write_java(f, c->java);
+			fputc('}', f);
+		}
+		fputc(']', f);
+	}
+}
+
 static void write_site(FILE *f, const struct report *r, const struct site_report *s,
 		       const char *event)
 {
@@ -339,29 +367,7 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 		write_conn_site_tail(f, r, s);
 		return;
 	}
-	fprintf(f, ",\"tids\":[");
-	for (size_t i = 0, n = 0; i < r->n_threads; i++) {
-		if (r->threads[i].site_index != (size_t)(s - r->sites))
-			continue;
-		fprintf(f, "%s%" PRIu32, n++ ? "," : "", r->threads[i].tid);
-	}
-	fputc(']', f);
-	if (s->cycle_len) {
-		fputs(",\"cycle\":[", f);
-		for (uint32_t i = 0; i < s->cycle_len; i++) {
-			const struct thread_report *c =
-				report_find_thread(r, s->pid, (uint32_t)s->cycle[i]);
-
-			fprintf(f, "%s{\"tid\":%" PRIu64, i ? "," : "", s->cycle[i]);
-			if (c)
-				fprintf(f, ",\"waits_for\":\"0x%" PRIx64 "\",\"held_by\":%" PRIu32,
-					c->wait.futex_addr, c->lock_owner);
-			if (c && c->java)
-				write_java(f, c->java);
-			fputc('}', f);
-		}
-		fputc(']', f);
-	}
+	write_thread_site_tail(f, r, s);
 	if (t->user_stack || t->kernel_stack) {
 		write_stack(f, "user_stack", t->user_stack, t->n_user);
 		write_stack(f, "kernel_stack", t->kernel_stack, t->n_kernel);

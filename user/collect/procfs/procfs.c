@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,19 @@ int procfs__path(char *buf, size_t size, int pid, int tid, const char *name)
 	else
 		n = snprintf(buf, size, "/proc/%d/%s", pid, name);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n;
+}
+
+int procfs__pathf(char *buf, size_t size, int pid, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(buf, size, "/proc/%d/", pid), m;
+
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	va_start(ap, fmt);
+	m = vsnprintf(buf + n, size - n, fmt, ap);
+	va_end(ap);
+	return m < 0 || (size_t)m >= size - n ? -ENAMETOOLONG : n + m;
 }
 
 ssize_t procfs__read_buf(int pid, int tid, const char *name, char *buf, size_t size)

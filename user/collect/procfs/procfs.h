@@ -30,6 +30,12 @@
  * buf; the length, or -ENAMETOOLONG when it does not fit. */
 int procfs__path(char *buf, size_t size, int pid, int tid, const char *name);
 
+/* "/proc/PID/" followed by a formatted name, for the paths that carry an
+ * address or a target's own path ("map_files/%lx-%lx", "root%s"): the
+ * length, or -ENAMETOOLONG. */
+int procfs__pathf(char *buf, size_t size, int pid, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* The file into buf (NUL-terminated, at most size - 1 bytes: the rest is
  * cut). The length or -errno. For the files a caller reads often and keeps
  * small (status, stat, syscall): no allocation. */

@@ -143,10 +143,10 @@ int py_runtime_find(int pid, struct py_runtime *out)
 		snprintf(tried, sizeof(tried), "%s", file);
 		/* the mapping itself (any mount namespace), else the path as the
 		 * process sees it (maps shows it relative to our root), else ours */
-		snprintf(full, sizeof(full), "/proc/%d/map_files/%llx-%llx", pid, start, end);
+		procfs__pathf(full, sizeof(full), pid, "map_files/%llx-%llx", start, end);
 		err = elf_symbols(full, FOREIGN_FOLLOW, &s);
 		if (err == -ENOENT || err == -EPERM || err == -EACCES) {
-			snprintf(full, sizeof(full), "/proc/%d/root%s", pid, file);
+			procfs__pathf(full, sizeof(full), pid, "root%s", file);
 			err = elf_symbols(full, 0, &s);
 		}
 		if (err && err != -ENOEXEC)

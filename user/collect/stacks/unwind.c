@@ -235,12 +235,12 @@ static bool file_candidate(const struct proc *p, const struct ufile *uf, int i,
 				m = &p->maps[k];
 		if (!m)
 			return false;
-		n = snprintf(buf, size, "/proc/%d/map_files/%llx-%llx", p->pid,
-			     (unsigned long long)m->start, (unsigned long long)m->end);
+		n = procfs__pathf(buf, size, p->pid, "map_files/%llx-%llx",
+				  (unsigned long long)m->start, (unsigned long long)m->end);
 		break;
 	}
 	case 1:
-		n = snprintf(buf, size, "/proc/%d/root%.*s", p->pid, (int)len, uf->path);
+		n = procfs__pathf(buf, size, p->pid, "root%.*s", (int)len, uf->path);
 		break;
 	case 2:
 		if (deleted)

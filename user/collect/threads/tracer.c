@@ -261,10 +261,67 @@ static void pin_targets(struct tracer *t, const struct pin_ctx *c)
 static int run_iter(struct tracer *t, struct bpf_link *link,
 		    int (*fn)(void *ctx, const void *rec, size_t len), void *ctx);
 
+/* Open the BPF object, configure it from opts and the kernel's features,
+ * load it: 0 or -errno with a message in errbuf. */
+static int load_skel(struct tracer *t, const struct tracer_opts *opts,
+		     const struct features *feat, char *errbuf, size_t errlen)
+{
+	int err;
+
+	t->skel = leaktrace_bpf__open();
+	if (!t->skel) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot open BPF object: %s", strerror(-err));
+		return err;
+	}
+	t->skel->rodata->system_wide = opts->n_pids == 0 && !opts->cgroup_id;
+	t->skel->rodata->filter_cgroup_id = opts->cgroup_id;
+	t->skel->rodata->filter_cgroup_level = opts->cgroup_level;
+	t->skel->rodata->self_tgid = getpid();
+	t->skel->rodata->include_kthreads = opts->kernel_threads;
+	t->skel->rodata->have_task_pt_regs = feat->task_pt_regs;
+	select_state_variant(t->skel, feat->task_storage);
+	select_mode(t->skel, opts->precise);
+	t->task_storage = feat->task_storage;
+	t->proc_syscall = !feat->task_pt_regs;
+	if (!opts->capture_stacks || !feat->capture || !feat->task_pt_regs)
+		bpf_program__set_autoload(t->skel->progs.capture_stacks, false);
+	warn_missing(feat);
+
+	err = leaktrace_bpf__load(t->skel);
+	if (err)
+		snprintf(errbuf, errlen, "cannot load BPF programs: %s%s", strerror(-err),
+			 err == -EPERM ? " (run as root or with CAP_BPF and CAP_PERFMON)" :
+			 " (run with -v for the verifier log)");
+	return err;
+}
+
+/* A first scan measures the clock lag and, in precise mode, creates task
+ * storage for every traced thread (so the hot path stamps their next
+ * park); park_cutoff_ns is 0: no thread passes the filter, the --pid
+ * processes' summaries give their start times. */
+static int first_scan(struct tracer *t, char *errbuf, size_t errlen)
+{
+	struct pin_ctx *pin = calloc(1, sizeof(*pin));
+	int err;
+
+	if (!pin) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	pin->t = t;
+	err = run_iter(t, t->scan_link, pin_record, pin);
+	if (err)
+		snprintf(errbuf, errlen, "cannot run task iterator: %s", strerror(-err));
+	else
+		pin_targets(t, pin);
+	free(pin);
+	return err;
+}
+
 int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbuf, size_t errlen)
 {
 	struct features feat = {};
-	struct pin_ctx *pin = NULL;
 	struct tracer *t;
 	int err;
 
@@ -274,33 +331,9 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbu
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	t->skel = leaktrace_bpf__open();
-	if (!t->skel) {
-		err = -errno;
-		snprintf(errbuf, errlen, "cannot open BPF object: %s", strerror(-err));
+	err = load_skel(t, opts, &feat, errbuf, errlen);
+	if (err)
 		goto fail;
-	}
-	t->skel->rodata->system_wide = opts->n_pids == 0 && !opts->cgroup_id;
-	t->skel->rodata->filter_cgroup_id = opts->cgroup_id;
-	t->skel->rodata->filter_cgroup_level = opts->cgroup_level;
-	t->skel->rodata->self_tgid = getpid();
-	t->skel->rodata->include_kthreads = opts->kernel_threads;
-	t->skel->rodata->have_task_pt_regs = feat.task_pt_regs;
-	select_state_variant(t->skel, feat.task_storage);
-	select_mode(t->skel, opts->precise);
-	t->task_storage = feat.task_storage;
-	t->proc_syscall = !feat.task_pt_regs;
-	if (!opts->capture_stacks || !feat.capture || !feat.task_pt_regs)
-		bpf_program__set_autoload(t->skel->progs.capture_stacks, false);
-	warn_missing(&feat);
-
-	err = leaktrace_bpf__load(t->skel);
-	if (err) {
-		snprintf(errbuf, errlen, "cannot load BPF programs: %s%s", strerror(-err),
-			 err == -EPERM ? " (run as root or with CAP_BPF and CAP_PERFMON)" :
-			 " (run with -v for the verifier log)");
-		goto fail;
-	}
 	err = setup_targets(t, opts->pids, opts->n_pids);
 	if (err) {
 		snprintf(errbuf, errlen, "cannot set up pid filter: %s", strerror(-err));
@@ -326,28 +359,12 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbu
 			goto fail;
 		}
 	}
-	/* a first scan measures the clock lag and, in precise mode, creates
-	 * task storage for every traced thread (so the hot path stamps their
-	 * next park); park_cutoff_ns is 0: no thread passes the filter, the
-	 * --pid processes' summaries give their start times */
-	pin = calloc(1, sizeof(*pin));
-	if (!pin) {
-		err = -ENOMEM;
-		snprintf(errbuf, errlen, "out of memory");
+	err = first_scan(t, errbuf, errlen);
+	if (err)
 		goto fail;
-	}
-	pin->t = t;
-	err = run_iter(t, t->scan_link, pin_record, pin);
-	if (err) {
-		snprintf(errbuf, errlen, "cannot run task iterator: %s", strerror(-err));
-		goto fail;
-	}
-	pin_targets(t, pin);
-	free(pin);
 	*out = t;
 	return 0;
 fail:
-	free(pin);
 	tracer__free(t);
 	return err;
 }

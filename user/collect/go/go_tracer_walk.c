@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The walk of runtime.allgs for a Go tracer (go_tracer_impl.h): g structs
+ * read in batches, parks tracked, and the records of the parked goroutines
+ * filled (stack, wait object, texts) the first time they are reported. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect/go/go_timers.h"
+#include "collect/go/go_tracer_impl.h"
+#include "util/array.h"
+#include "util/clock.h"
+
+/* One parked goroutine being filled: its g and its stack as read. */
+struct fill {
+	size_t idx;			/* into allgs and t->parks */
+	const uint8_t *g;
+	uint64_t stack_base;		/* target address of stack[0] */
+	uint8_t *stack;
+	size_t stack_len;
+	uint64_t sudog_c;
+};
+
+/*
+ * Frame-pointer walk of a parked goroutine from its saved g.sched, on the
+ * copy of its stack read from sched.sp up: each frame's bp points at the
+ * caller's saved bp, the return address above it. Every step stays inside
+ * the copy and moves up, so a forged stack cannot loop or read outside.
+ */
+static void walk_stack(struct go_tracer *t, const struct fill *f, struct park *p)
+{
+	uint64_t pc = field64(f->g, t->off.sched_pc), bp = field64(f->g, t->off.sched_bp);
+	uint64_t base = f->stack_base, end = f->stack_base + f->stack_len;
+	const struct frame *frames[DEFAULT_MAX_STACK * 4];
+	int max = t->max_stack < (int)(sizeof(frames) / sizeof(frames[0])) ?
+		  t->max_stack : (int)(sizeof(frames) / sizeof(frames[0]));
+	int n = 0;
+
+	for (int depth = 0; n < max && pc; depth++) {
+		int k;
+		const struct frame *fs = go_tracer__pc_frames(t, pc, depth != 0, &k);
+		uint64_t next[2];
+
+		if (!k)
+			break;
+		for (int i = 0; i < k && n < max; i++)
+			frames[n++] = &fs[i];
+		if (!f->stack || bp < base || bp + 16 > end || bp % 8)
+			break;
+		memcpy(next, f->stack + (bp - base), sizeof(next));
+		if (next[0] <= bp && next[0])
+			break;
+		pc = next[1];
+		bp = next[0];
+	}
+	p->stack = n ? malloc(n * sizeof(*p->stack)) : NULL;
+	if (!p->stack)
+		return;
+	memcpy(p->stack, frames, n * sizeof(*p->stack));
+	p->stack_len = n;
+}
+
+/* Reads what the goroutine records of fills[0..n) need, in batches. */
+static int read_for_timers(const void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	const struct go_tracer *t = ctx;
+
+	return procmem__read(&t->mem, addr, buf, len);
+}
+
+/* A select with a timer's channel among its cases: it wakes by itself
+ * (collect/go/go_timers.c). Not a plain receive: ranging over a Ticker
+ * after Stop (which closes nothing) blocks forever on the same channel.
+ * Read once per park. */
+static bool timer_wait(struct go_tracer *t, const struct park *p, uint64_t sudog)
+{
+	if (strcmp(go_tracer__wait_reason(t, p->reason), "select"))
+		return false;
+	return go_wait_has_timer(read_for_timers, t, &t->off, t->hchan_timer, sudog);
+}
+
+/* Go 1.26+: a goroutine the program's own leak detector caught (the
+ * goroutineleak profile sets _Gleaked) is parked for good: walked like a
+ * waiting one, reported with status GO_G_LEAKED. */
+static uint32_t g_status(const struct go_tracer *t, const uint8_t *g, bool *leaked)
+{
+	uint32_t s = field32(g, t->off.atomicstatus) & ~GO_G_SCAN;
+
+	*leaked = s == GO_G_LEAKED && t->leak_status;
+	return *leaked ? GO_G_WAITING : s;
+}
+
+static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
+		       const struct sema_wait *sema, size_t nsema)
+{
+	struct procmem_span *spans = calloc(n ? n : 1, sizeof(*spans));
+	uint8_t *buf = malloc(STACK_BATCH_BYTES);
+	size_t i = 0;
+
+	while (spans && buf && i < n) {
+		size_t k = 0, used = 0, end = i;
+
+		/* the used part of each stack, from the saved sp up, bounded */
+		for (size_t j = i; j < n; j++) {
+			const uint8_t *g = fills[j].g;
+			uint64_t sp = field64(g, t->off.sched_sp), hi = field64(g, t->off.stack_hi);
+			uint64_t lo = field64(g, t->off.stack_lo);
+			size_t len = sp >= lo && sp < hi ? hi - sp : 0;
+
+			if (len > STACK_READ_MAX)
+				len = STACK_READ_MAX;
+			if (used + len > STACK_BATCH_BYTES)
+				break;
+			fills[j].stack_base = sp;
+			fills[j].stack = NULL;
+			fills[j].stack_len = len;
+			if (len)
+				spans[k++] = (struct procmem_span){ .addr = sp, .buf = buf + used, .len = len };
+			used += len;
+			end = j + 1;
+		}
+		procmem__read_batch(&t->mem, spans, k);
+		for (size_t j = i, m = 0; j < end; j++) {
+			if (fills[j].stack_len && !spans[m++].err)
+				fills[j].stack = spans[m - 1].buf;
+			walk_stack(t, &fills[j], &t->parks[fills[j].idx]);
+		}
+		i = end;
+	}
+	/* the channel of each first sudog (channel operations and select) */
+	for (size_t j = 0; spans && j < n; j++) {
+		uint64_t sudog = field64(fills[j].g, t->off.waiting);
+
+		fills[j].sudog_c = 0;
+		spans[j] = (struct procmem_span){ .addr = sudog + t->off.sudog_c, .buf = &fills[j].sudog_c,
+					      .len = sizeof(uint64_t) };
+		if (!sudog)
+			spans[j].addr = 0;	/* fails to read: no channel */
+	}
+	if (spans)
+		procmem__read_batch(&t->mem, spans, n);
+	for (size_t j = 0; j < n; j++) {
+		struct park *p = &t->parks[fills[j].idx];
+		const uint8_t *g = fills[j].g;
+
+		if (spans && !spans[j].err && spans[j].addr && fills[j].sudog_c) {
+			p->wait_object = fills[j].sudog_c;
+		} else {
+			/* else the semaphore it is queued on (sync.Mutex, WaitGroup...) */
+			p->wait_object = sema_waits__find(sema, nsema, p->g_addr);
+		}
+		p->created_by = go_tracer__pc_text(t, field64(g, t->off.gopc), PC_CREATED_BY);
+		p->start_func = go_tracer__pc_text(t, field64(g, t->off.startpc), PC_START);
+		p->timer_case = timer_wait(t, p, field64(g, t->off.waiting));
+		p->filled = true;
+	}
+	free(buf);
+	free(spans);
+}
+
+/* Before reading a chunk: is the snapshot's budget spent? */
+static bool out_of_budget(const struct go_snapshot *out, uint64_t frames, uint64_t start_ns)
+{
+	return out->n_parked >= MAX_PARKED_READ || frames >= MAX_FRAMES_READ ||
+	       mono_ns() - start_ns > SNAPSHOT_BUDGET_NS;
+}
+
+/* One walk in progress: what it read, where its records go. */
+struct walk {
+	struct go_tracer *t;
+	double min_parked_seconds;
+	struct go_snapshot *out;	/* NULL: the walk at attach, parks only */
+	uint64_t *gs, n;		/* allgs as read */
+	struct sema_wait *sema;
+	size_t nsema;
+	struct procmem_span *spans;	/* G_CHUNK of each */
+	struct fill *fills;
+	uint8_t *gbuf;
+	size_t cap;			/* of out->parked */
+	uint64_t now, frames, read;
+};
+
+/* allgs, the semaphore waits, room for the parks and the chunk buffers. */
+static int walk_begin(struct walk *w)
+{
+	struct go_tracer *t = w->t;
+	uint64_t cut = 0;
+	int err = go_tracer__read_allgs(t, &w->gs, &w->n, &cut);
+
+	if (err)
+		return err;
+	if (w->out) {
+		w->out->cut += cut;
+		if (go_tracer__read_sema_waits(t, &w->sema, &w->nsema, &w->out->cut))
+			w->nsema = 0;	/* wait objects of sync waits unknown, the rest still read */
+	}
+	if ((err = go_tracer__resize_parks(t, w->n)))
+		return err;
+	w->spans = calloc(G_CHUNK, sizeof(*w->spans));
+	w->fills = calloc(G_CHUNK, sizeof(*w->fills));
+	w->gbuf = malloc(G_CHUNK * t->off.read_size);
+	if (!w->spans || !w->fills || !w->gbuf)
+		return -ENOMEM;
+	/* about as many parked as last time: no copies while the array grows */
+	if (w->out && t->last_parked &&
+	    (err = ARRAY_RESERVE(w->out->parked, w->cap, t->last_parked)))
+		return err;
+	w->now = mono_ns();
+	if (w->now < t->last_walk_ns)
+		t->last_walk_ns = w->now;
+	return 0;
+}
+
+static void walk_end(struct walk *w)
+{
+	free(w->gbuf);
+	free(w->fills);
+	free(w->spans);
+	free(w->sema);
+	free(w->gs);
+}
+
+/* The k gs of allgs from index c read in one batch and their parks
+ * tracked; the parks to fill (old enough, not reported yet) listed in
+ * w->fills: how many. */
+static size_t walk_chunk(struct walk *w, uint64_t c, size_t k)
+{
+	struct go_tracer *t = w->t;
+	size_t rs = t->off.read_size, nfill = 0;
+
+	for (size_t j = 0; j < k; j++)
+		w->spans[j] = (struct procmem_span){ .addr = w->gs[c + j], .buf = w->gbuf + j * rs,
+						     .len = rs };
+	procmem__read_batch(&t->mem, w->spans, k);
+	for (size_t j = 0; j < k; j++) {
+		const uint8_t *g = w->gbuf + j * rs;
+		uint32_t status;
+		struct park *p;
+		bool system, leaked;
+
+		/* a g that vanished mid-walk is skipped, not fatal */
+		if (!w->gs[c + j] || w->spans[j].err) {
+			park__clear(&t->parks[c + j]);
+			continue;
+		}
+		w->read++;
+		status = g_status(t, g, &leaked);
+		if (status != GO_G_WAITING)
+			park__clear(&t->parks[c + j]);
+		if (status == GO_G_DEAD || status == GO_G_IDLE)
+			continue;
+		system = go_tracer__pc_text(t, field64(g, t->off.startpc), PC_SYSTEM)[0] != '\0';
+		/* the runtime's own too: they are reported parked as well,
+		 * and parked must stay within live */
+		if (w->out)
+			w->out->live++;
+		if (status != GO_G_WAITING)
+			continue;
+		p = go_tracer__track_park(t, c + j, w->gs[c + j], g, system, w->now);
+		if (w->out && !p->filled &&
+		    go_tracer__park_seconds(t, p, g, w->now) >= w->min_parked_seconds)
+			w->fills[nfill++] = (struct fill){ .idx = c + j, .g = g };
+	}
+	return nfill;
+}
+
+/* The records of the chunk's parks old enough, into w->out. */
+static int walk_emit(struct walk *w, uint64_t c, size_t k)
+{
+	struct go_tracer *t = w->t;
+	struct go_snapshot *out = w->out;
+	int err;
+
+	for (size_t j = 0; j < k; j++) {
+		struct park *p = &t->parks[c + j];
+		double age;
+		bool leaked;
+
+		if (!p->g_addr)
+			continue;
+		age = go_tracer__park_seconds(t, p, w->gbuf + j * t->off.read_size, w->now);
+		if (age < w->min_parked_seconds || !p->filled)
+			continue;
+		if (out->n_parked >= MAX_PARKED_READ) {
+			out->cut++;
+			continue;
+		}
+		if ((err = ARRAY_RESERVE(out->parked, w->cap, out->n_parked + 1)))
+			return err;
+		go_tracer__emit(t, p, age, &out->parked[out->n_parked++]);
+		g_status(t, w->gbuf + j * t->off.read_size, &leaked);
+		if (leaked)
+			out->parked[out->n_parked - 1].status = GO_G_LEAKED;
+		w->frames += p->stack_len;
+	}
+	return 0;
+}
+
+/*
+ * One walk of allgs: g structs read G_CHUNK at a time in one batch, parks
+ * tracked by key, and (with out) the records of those parked at least
+ * min_parked_seconds, read only for parks not reported before. Without
+ * out, records only the parks (the walk at attach).
+ */
+int go_tracer__walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_snapshot *out,
+			  uint64_t *read)
+{
+	struct walk w = { .t = t, .min_parked_seconds = min_parked_seconds, .out = out };
+	int err = walk_begin(&w);
+
+	for (uint64_t c = 0; !err && c < w.n; c += G_CHUNK) {
+		size_t k = w.n - c < G_CHUNK ? w.n - c : G_CHUNK, nfill;
+
+		if (out && out_of_budget(out, w.frames, w.now)) {
+			out->cut += w.n - c;
+			break;
+		}
+		nfill = walk_chunk(&w, c, k);
+		if (!out)
+			continue;
+		fill_parks(t, w.fills, nfill, w.sema, w.nsema);
+		err = walk_emit(&w, c, k);
+	}
+	if (!err) {
+		t->last_walk_ns = w.now;
+		if (out)
+			t->last_parked = out->n_parked;
+	}
+	*read = w.read;
+	walk_end(&w);
+	return err;
+}
