@@ -21,6 +21,7 @@
 #include "judge/verdict.h"
 #include "util/mem_budget.h"
 #include "util/self_rss.h"
+#include "util/log.h"
 
 /* The slow collectors' share of a report: half the interval, at least
  * REPORT_BUDGET_MIN_NS (a report must still be able to unwind some stacks
@@ -111,13 +112,13 @@ static int resolve_cgroup(const struct lt_options *o, struct tracer_opts *topts,
 		return 0;
 	err = cgroup_target_resolve(o->cgroup, o->unit, o->container, &target, msg, sizeof(msg));
 	if (err) {
-		fprintf(stderr, "leaktrace: %s\n", msg);
+		lt_err(NULL, "%s", msg);
 		*exit_code = err == -EINVAL || err == -ENOTUNIQ ? LT_EXIT_USAGE :
 			     err == -EOPNOTSUPP ? LT_EXIT_UNSUPPORTED : LT_EXIT_NO_PROCESS;
 		return err;
 	}
 	if (o->verbose)
-		fprintf(stderr, "leaktrace: tracing cgroup %s (id %llu, level %u)\n", target.path,
+		lt_info(NULL, "tracing cgroup %s (id %llu, level %u)", target.path,
 			(unsigned long long)target.id, target.level);
 	topts->cgroup_id = target.id;
 	topts->cgroup_level = target.level;
@@ -142,7 +143,7 @@ static int open_tracer(struct session *s, int *exit_code)
 		return err;
 	err = tracer__new(&topts, &s->tracer, msg, sizeof(msg));
 	if (err) {
-		fprintf(stderr, "leaktrace: %s\n", msg);
+		lt_err(NULL, "%s", msg);
 		*exit_code = err == -EPERM ? LT_EXIT_PERMISSION :
 			     err == -EOPNOTSUPP ? LT_EXIT_UNSUPPORTED : LT_EXIT_FAILURE;
 		return err;
@@ -150,15 +151,15 @@ static int open_tracer(struct session *s, int *exit_code)
 	if (!topts.capture_stacks)
 		return 0;
 	if (!tracer__can_capture(s->tracer)) {
-		fprintf(stderr, "leaktrace: warning: this kernel cannot capture stacks "
-			"(needs 5.18); reporting without them\n");
+		lt_warn(NULL, "this kernel cannot capture stacks "
+			"(needs 5.18); reporting without them");
 		return 0;
 	}
 	s->stacks = stack_capture__new(o->stacks_user, o->stacks_kernel, o->stack_depth);
 	if (s->stacks)
 		stack_capture__set_python(s->stacks, !o->no_python);
 	if (!s->stacks)
-		fprintf(stderr, "leaktrace: warning: stack symbolization unavailable: %s\n",
+		lt_warn(NULL, "stack symbolization unavailable: %s",
 			strerror(errno));
 	return 0;
 }
@@ -179,7 +180,7 @@ static int open_state_dir(const struct lt_options *o, int *exit_code)
 		return 0;
 	err = state_dir_open(o->state_dir, msg, sizeof(msg));
 	if (err) {
-		fprintf(stderr, "leaktrace: %s\n", msg);
+		lt_err(NULL, "%s", msg);
 		*exit_code = LT_EXIT_USAGE;
 	}
 	return err;
@@ -199,7 +200,7 @@ static void load_state(struct session *s)
 		err = baselines__load(b, buf, len);
 	free(buf);
 	if (err && err != -ENOENT)
-		fprintf(stderr, "leaktrace: warning: state %s/%s ignored: %s\n", s->o->state_dir,
+		lt_warn(NULL, "state %s/%s ignored: %s", s->o->state_dir,
 			BASELINES_FILE, err == -EINVAL ? "not a baseline file of this version, or corrupt" :
 			strerror(-err));
 }
@@ -219,7 +220,7 @@ static void save_state(struct session *s)
 		return;
 	err = state_dir_write(BASELINES_FILE, fill_baselines, b);
 	if (err && err != s->state_err)
-		fprintf(stderr, "leaktrace: warning: cannot save baselines to %s: %s\n",
+		lt_warn(NULL, "cannot save baselines to %s: %s",
 			s->o->state_dir, strerror(-err));
 	s->state_err = err;
 }
@@ -241,7 +242,7 @@ static int open_consumers(struct session *s)
 	s->verdicts = verdict_engine__new(&vopts);
 	s->identities = identity_cache__new();
 	if (!s->verdicts || !s->identities) {
-		fprintf(stderr, "leaktrace: out of memory\n");
+		lt_err(NULL, "out of memory");
 		return -ENOMEM;
 	}
 	if (o->go_mode >= 0) {
@@ -253,7 +254,7 @@ static int open_consumers(struct session *s)
 
 		s->goroutines = go_report__new(&gopts, msg, sizeof(msg));
 		if (!s->goroutines) {
-			fprintf(stderr, "leaktrace: %s\n", msg);
+			lt_err(NULL, "%s", msg);
 			return -EINVAL;
 		}
 	}
@@ -266,7 +267,7 @@ struct session *session__open(const struct lt_options *o, int *exit_code)
 
 	*exit_code = LT_EXIT_FAILURE;
 	if (!s) {
-		fprintf(stderr, "leaktrace: out of memory\n");
+		lt_err(NULL, "out of memory");
 		return NULL;
 	}
 	s->o = o;
@@ -339,13 +340,13 @@ int session__report(struct session *s, bool final)
 
 	err = tracer__scan(s->tracer, r);
 	if (err) {
-		fprintf(stderr, "leaktrace: scan failed: %s\n", strerror(-err));
+		lt_err(NULL, "scan failed: %s", strerror(-err));
 		return err;
 	}
 	/* what exited processes left is freed before anything new is cached */
 	gone = live_procs__update(&s->live, r, forget_process, s);
 	if (gone < 0)
-		fprintf(stderr, "leaktrace: warning: out of memory tracking exited processes\n");
+		lt_warn(NULL, "out of memory tracking exited processes");
 	t1 = clock_ns(CLOCK_MONOTONIC);
 	r->scan_ns = t1 - r->mono_ns;
 	if (s->stacks)
@@ -354,14 +355,14 @@ int session__report(struct session *s, bool final)
 	r->capture_ns = t2 - t1;
 	err = go_report__collect(s->goroutines, r);
 	if (err)
-		fprintf(stderr, "leaktrace: warning: goroutine snapshot failed: %s\n", strerror(-err));
+		lt_warn(NULL, "goroutine snapshot failed: %s", strerror(-err));
 	/* identities before judging: baselines are kept per service */
 	if (identity_cache__fill(s->identities, r))
-		fprintf(stderr, "leaktrace: warning: out of memory reading process identities\n");
+		lt_warn(NULL, "out of memory reading process identities");
 	/* every collector has run: judge once, nothing changes a verdict after */
 	err = verdict_engine__judge(s->verdicts, r);
 	if (err) {
-		fprintf(stderr, "leaktrace: cannot judge report: %s\n", strerror(-err));
+		lt_err(NULL, "cannot judge report: %s", strerror(-err));
 		return err;
 	}
 	r->judge_ns = clock_ns(CLOCK_MONOTONIC) - t2;

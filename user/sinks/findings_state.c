@@ -6,6 +6,7 @@
 
 #include "sinks/findings_state.h"
 #include "util/state_dir.h"
+#include "util/log.h"
 
 /* 65,536 findings of ~90 bytes each, with room */
 #define FINDINGS_FILE_MAX (16u << 20)
@@ -42,7 +43,7 @@ void findings_state_load(struct findings *fs, const char *name)
 		err = findings__load(fs, buf, len, boot_id());
 	free(buf);
 	if (err && err != -ENOENT)
-		fprintf(stderr, "leaktrace: warning: state %s ignored: %s\n", name,
+		lt_warn(NULL, "state %s ignored: %s", name,
 			err == -EINVAL ? "not findings of this version and boot, or corrupt" :
 			strerror(-err));
 }
@@ -61,7 +62,7 @@ void findings_state_save(struct findings *fs, const char *name)
 		return;
 	err = state_dir_write(name, fill, fs);
 	if (err && err != last_err)
-		fprintf(stderr, "leaktrace: warning: cannot save %s to the state directory: %s\n",
+		lt_warn(NULL, "cannot save %s to the state directory: %s",
 			name, strerror(-err));
 	last_err = err;
 }

@@ -7,6 +7,7 @@
 #include "model/config.h"
 #include "sinks/out_file.h"
 #include "util/safe_open.h"
+#include "util/log.h"
 
 int out_file__open(struct out_file *of, const char *path, bool replace, char *msg, size_t size)
 {
@@ -58,7 +59,7 @@ FILE *out_file__begin(struct out_file *of)
 
 	of->f = safe_open_replace(of->path, why, sizeof(why));
 	if (!of->f)
-		fprintf(stderr, "leaktrace: cannot write %s\n", why);
+		lt_err(NULL, "cannot write %s", why);
 	return of->f;
 }
 
@@ -73,7 +74,7 @@ int out_file__commit(struct out_file *of)
 		err = -EIO;
 	if (!of->replace || !of->path) {
 		if (err)
-			fprintf(stderr, "leaktrace: cannot write report: %s\n", strerror(errno));
+			lt_err(NULL, "cannot write report: %s", strerror(errno));
 		return err;
 	}
 	if (fclose(of->f))
@@ -84,7 +85,7 @@ int out_file__commit(struct out_file *of)
 	else
 		err = safe_replace_commit(of->path, why, sizeof(why));
 	if (err) {
-		fprintf(stderr, "leaktrace: cannot write %s\n", why);
+		lt_err(NULL, "cannot write %s", why);
 		safe_replace_abort(of->path);
 	}
 	return err;
@@ -109,7 +110,7 @@ void out_file__reopen(struct out_file *of)
 
 	f = safe_open_append(of->path, why, sizeof(why));
 	if (!f) {
-		fprintf(stderr, "leaktrace: cannot reopen %s\n", why);
+		lt_err(NULL, "cannot reopen %s", why);
 		return;
 	}
 	fclose(of->f);

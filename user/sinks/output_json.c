@@ -15,6 +15,7 @@
 #include "sinks/out_file.h"
 #include "sinks/output.h"
 #include "sinks/sink.h"
+#include "util/log.h"
 
 static void write_time_field(FILE *f, const char *key, uint64_t real_ns)
 {
@@ -530,7 +531,7 @@ static int json_emit(void *state, const struct report *r)
 	if (!js->events)
 		output_json(f, r);
 	else if (output_json_events(f, r, js->events))
-		fprintf(stderr, "leaktrace: warning: out of memory following findings\n");
+		lt_warn(NULL, "out of memory following findings");
 	else
 		findings_state_save(js->events, "findings-events");
 	return out_file__commit(&js->of);

@@ -19,6 +19,7 @@
 #include "sinks/sink.h"
 #include "util/array.h"
 #include "util/hash.h"
+#include "util/log.h"
 
 /* profile.proto field numbers */
 enum {
@@ -458,7 +459,7 @@ static int pprof_emit(void *state, const struct report *r)
 	err = output_pprof(f, r);
 	if (err == -ENOMEM) {
 		/* best effort: the file keeps the previous profile */
-		fprintf(stderr, "leaktrace: warning: out of memory building the profile\n");
+		lt_warn(NULL, "out of memory building the profile");
 		out_file__abort(of);
 		return 0;
 	}

@@ -7,6 +7,7 @@
 #include "collect/go/go_report.h"
 #include "collect/go/go_tracer.h"
 #include "util/array.h"
+#include "util/log.h"
 
 #define GO_REPORT_MAX_NOT_GO 65536
 
@@ -47,12 +48,12 @@ static bool attach(struct go_report *g, int pid, bool quiet, char *err, size_t e
 	p->tracer = go_tracer__new_opts(pid, &topts, err, errlen);
 	if (!p->tracer) {
 		if (!quiet)
-			fprintf(stderr, "leaktrace: warning: goroutines not traced: %s\n", err);
+			lt_warn("go", "goroutines not traced: %s", err);
 		return false;
 	}
 	p->pid = pid;
 	if (g->o.verbose)
-		fprintf(stderr, "leaktrace: go: attached to pid %d (offsets: %s, allgs: %s)\n",
+		lt_info("go", "attached to pid %d (offsets: %s, allgs: %s)",
 			pid, go_tracer__offsets_source(p->tracer), go_tracer__allgs_source(p->tracer));
 	g->n_procs++;
 	return true;

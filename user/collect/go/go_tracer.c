@@ -11,6 +11,7 @@
 #include "collect/go/go_tracer_impl.h"
 #include "collect/procfs/procfs.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 /* Where the runtime keeps what a walk reads, found in the binary and
  * checked against the process's memory: 0, or -1 with a message in err. */
@@ -46,8 +47,8 @@ static int discover(struct go_tracer *t, const char *exe, char *err, size_t errl
 				go_binary__version(t->bin), go_offsets__supported(), msg);
 			return -1;
 		}
-		fprintf(stderr, "leaktrace: warning: go: pid %d %s is newer than the offsets tables "
-			"(%s): using %s, checked on a first walk\n", pid, go_binary__version(t->bin),
+		lt_warn("go", "pid %d %s is newer than the offsets tables "
+			"(%s): using %s, checked on a first walk", pid, go_binary__version(t->bin),
 			go_offsets__supported(), t->off.source);
 	}
 	go_tracer__find_semtable(t);
@@ -57,12 +58,12 @@ static int discover(struct go_tracer *t, const char *exe, char *err, size_t errl
 /* -v: what discovery found. */
 static void print_discovery(const struct go_tracer *t)
 {
-	fprintf(stderr, "go: pid %d %s, struct g from %s, allgs at %#" PRIx64 " (%s), "
-		"semtable at %#" PRIx64 ", %s mode\n", t->pid, go_binary__version(t->bin),
+	lt_verbose("go", "pid %d %s, struct g from %s, allgs at %#" PRIx64 " (%s), "
+		"semtable at %#" PRIx64 ", %s mode", t->pid, go_binary__version(t->bin),
 		t->off.source, t->allgs, t->allgs_source, t->semtable,
 		t->precise ? "precise (uprobes)" : "default (no uprobes)");
-	fprintf(stderr, "go: pid %d offsets check: %s\n", t->pid, t->offsets_check);
-	fprintf(stderr, "go: pid %d wait reasons: %u from %s, %s\n", t->pid,
+	lt_verbose("go", "pid %d offsets check: %s", t->pid, t->offsets_check);
+	lt_verbose("go", "pid %d wait reasons: %u from %s, %s", t->pid,
 		t->off.n_wait_reasons, t->wait_reasons_source, t->wait_reasons_check);
 }
 
@@ -162,8 +163,8 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 	if (err && err != -ENOMEM)
 		err = kill(t->pid, 0) ? -ESRCH : err;
 	if (t->verbose && !err)
-		fprintf(stderr, "go: pid %d snapshot: %" PRIu64 " goroutines read, %zu parked, "
-			"%" PRIu64 " cut, %.1f ms (%.1f ms CPU)\n", t->pid, read, out->n_parked,
+		lt_verbose("go", "pid %d snapshot: %" PRIu64 " goroutines read, %zu parked, "
+			   "%" PRIu64 " cut, %.1f ms (%.1f ms CPU)", t->pid, read, out->n_parked,
 			out->cut, (mono_ns() - start_ns) / 1e6,
 			(clock_ns(CLOCK_THREAD_CPUTIME_ID) - start_cpu) / 1e6);
 	if (err)

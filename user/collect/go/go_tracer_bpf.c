@@ -13,6 +13,7 @@
 #include "goroutines.h"
 #include "goroutines.skel.h"
 #include "collect/go/go_tracer_impl.h"
+#include "util/log.h"
 
 static struct bpf_link *attach_probe(struct go_tracer *t, struct bpf_program *prog,
 				     const char *exe, const char *func, bool verbose)
@@ -25,13 +26,13 @@ static struct bpf_link *attach_probe(struct go_tracer *t, struct bpf_program *pr
 	    go_binary__probe_addr(t->bin, func, &addr, &cheap) ||
 	    go_binary__vaddr_to_offset(t->bin, addr, &off)) {
 		if (verbose)
-			fprintf(stderr, "go: %s not found\n", func);
+			lt_verbose("go", "%s not found", func);
 		errno = ENOENT;
 		return NULL;
 	}
 	link = bpf_program__attach_uprobe(prog, false, t->pid, exe, off);
 	if (verbose)
-		fprintf(stderr, "go: uprobe %s+%" PRIu64 " (file offset %#" PRIx64 ")%s: %s\n",
+		lt_verbose("go", "uprobe %s+%" PRIu64 " (file offset %#" PRIx64 ")%s: %s",
 			func, addr - entry, off,
 			cheap ? "" : " prologue not recognised, slow entry probe",
 			link ? "attached" : strerror(errno));

@@ -18,6 +18,7 @@
 #include "collect/threads/tracer.h"
 #include "collect/threads/lockgraph.h"
 #include "util/array.h"
+#include "util/log.h"
 
 struct proc_totals {
 	uint32_t pid;
@@ -168,11 +169,11 @@ static int probe_features(struct features *f, char *errbuf, size_t errlen)
 static void warn_missing(const struct features *f)
 {
 	if (!f->task_storage)
-		fprintf(stderr, "leaktrace: warning: no BPF task storage (needs 5.11): per-thread "
-			"state in a hash map of %d threads\n", LT_MAX_THREADS);
+		lt_warn(NULL, "no BPF task storage (needs 5.11): per-thread "
+			"state in a hash map of %d threads", LT_MAX_THREADS);
 	if (!f->task_pt_regs)
-		fprintf(stderr, "leaktrace: warning: no bpf_task_pt_regs (needs 5.15): wait "
-			"syscalls read from /proc/PID/task/TID/syscall\n");
+		lt_warn(NULL, "no bpf_task_pt_regs (needs 5.15): wait "
+			"syscalls read from /proc/PID/task/TID/syscall");
 }
 
 /* Who each --pid is now: the same process while a process with its pid
