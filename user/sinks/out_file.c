@@ -9,7 +9,7 @@
 #include "util/safe_open.h"
 #include "util/log.h"
 
-int out_file__open(struct out_file *of, const char *path, bool replace, char *msg, size_t size)
+int out_file__open(struct out_file *of, const char *path, bool replace, char *err, size_t errlen)
 {
 	memset(of, 0, sizeof(*of));
 	of->path = path;
@@ -19,11 +19,11 @@ int out_file__open(struct out_file *of, const char *path, bool replace, char *ms
 		return 0;
 	}
 	/* the same rules for every format, now, not at the first report */
-	if (safe_output_check(path, msg, size)) {
+	if (safe_output_check(path, err, errlen)) {
 		char why[512];
 
-		snprintf(why, sizeof(why), "%s", msg);
-		snprintf(msg, size, "cannot %s %s", replace ? "write" : "open", why);
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "cannot %s %s", replace ? "write" : "open", why);
 		return LT_EXIT_USAGE;
 	}
 	if (replace) {
@@ -33,19 +33,19 @@ int out_file__open(struct out_file *of, const char *path, bool replace, char *ms
 		/* fail now, not at the first report, when the place is wrong */
 		probe = safe_open_replace(path, why, sizeof(why));
 		if (!probe) {
-			snprintf(msg, size, "cannot write %s", why);
+			snprintf(err, errlen, "cannot write %s", why);
 			return LT_EXIT_USAGE;
 		}
 		fclose(probe);
 		safe_replace_abort(path);
 		return 0;
 	}
-	of->f = safe_open_append(path, msg, size);
+	of->f = safe_open_append(path, err, errlen);
 	if (!of->f) {
 		char why[512];
 
-		snprintf(why, sizeof(why), "%s", msg);
-		snprintf(msg, size, "cannot open %s", why);
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "cannot open %s", why);
 		return LT_EXIT_USAGE;
 	}
 	return 0;
@@ -124,17 +124,17 @@ void out_file__close(struct out_file *of)
 	of->f = NULL;
 }
 
-void *out_file_sink_new(size_t state_size, const char *path, bool replace, int *code, char *msg,
-			size_t size)
+void *out_file_sink_new(size_t state_size, const char *path, bool replace, int *code, char *err,
+			size_t errlen)
 {
 	struct out_file *of = calloc(1, state_size);
 
 	*code = LT_EXIT_FAILURE;
 	if (!of) {
-		snprintf(msg, size, "out of memory");
+		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	*code = out_file__open(of, path, replace, msg, size);
+	*code = out_file__open(of, path, replace, err, errlen);
 	if (*code) {
 		out_file__close(of);
 		free(of);

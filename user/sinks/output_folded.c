@@ -86,12 +86,12 @@ struct folded_sink {
 	bool seconds;
 };
 
-static int folded_open(const struct lt_options *o, void **state, char *msg, size_t size)
+static int folded_open(const struct lt_options *o, void **state, char *err, size_t errlen)
 {
 	struct folded_sink *fs;
 	int code;
 
-	fs = out_file_sink_new(sizeof(*fs), o->output, true, &code, msg, size);
+	fs = out_file_sink_new(sizeof(*fs), o->output, true, &code, err, errlen);
 	if (fs)
 		fs->seconds = o->folded_seconds;
 	*state = fs;

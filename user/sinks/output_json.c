@@ -502,19 +502,19 @@ struct json_sink {
 	struct findings *events;	/* --events, else NULL */
 };
 
-static int json_open(const struct lt_options *o, void **state, char *msg, size_t size)
+static int json_open(const struct lt_options *o, void **state, char *err, size_t errlen)
 {
 	struct json_sink *js;
 	int code;
 
-	js = out_file_sink_new(sizeof(*js), o->output, false, &code, msg, size);
+	js = out_file_sink_new(sizeof(*js), o->output, false, &code, err, errlen);
 	if (!js)
 		return code;
 	if (o->events) {
 		js->events = findings__new_kinds(FINDINGS_ALL);
 		if (!js->events) {
 			out_file_sink_free(js);
-			snprintf(msg, size, "out of memory");
+			snprintf(err, errlen, "out of memory");
 			return LT_EXIT_FAILURE;
 		}
 		findings_state_load(js->events, "findings-events");

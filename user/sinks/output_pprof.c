@@ -433,15 +433,15 @@ int output_pprof(FILE *f, const struct report *r)
 
 /* -f pprof: with -o, each report replaces the file; to a pipe, only the
  * final report is written (profiles do not concatenate). */
-static int pprof_open(const struct lt_options *o, void **state, char *msg, size_t size)
+static int pprof_open(const struct lt_options *o, void **state, char *err, size_t errlen)
 {
 	int code;
 
 	if (!o->output && isatty(STDOUT_FILENO)) {
-		snprintf(msg, size, "-f pprof writes a binary profile: use -o FILE or a pipe");
+		snprintf(err, errlen, "-f pprof writes a binary profile: use -o FILE or a pipe");
 		return LT_EXIT_USAGE;
 	}
-	*state = out_file_sink_new(sizeof(struct out_file), o->output, true, &code, msg, size);
+	*state = out_file_sink_new(sizeof(struct out_file), o->output, true, &code, err, errlen);
 	return code;
 }
 

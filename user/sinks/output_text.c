@@ -326,11 +326,11 @@ void output_text(FILE *f, const struct report *r)
 }
 
 /* -f text: the report to stdout or -o FILE (appended). */
-static int text_open(const struct lt_options *o, void **state, char *msg, size_t size)
+static int text_open(const struct lt_options *o, void **state, char *err, size_t errlen)
 {
 	int code;
 
-	*state = out_file_sink_new(sizeof(struct out_file), o->output, false, &code, msg, size);
+	*state = out_file_sink_new(sizeof(struct out_file), o->output, false, &code, err, errlen);
 	return code;
 }
 

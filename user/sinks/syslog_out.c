@@ -168,12 +168,12 @@ static bool syslog_wanted(const struct lt_options *o)
 	return o->syslog;
 }
 
-static int syslog_open(const struct lt_options *o, void **state, char *msg, size_t size)
+static int syslog_open(const struct lt_options *o, void **state, char *err, size_t errlen)
 {
 	struct findings *fs = findings__new_kinds(1u << FINDING_THREAD | 1u << FINDING_SITE);
 
 	if (!fs) {
-		snprintf(msg, size, "out of memory");
+		snprintf(err, errlen, "out of memory");
 		return LT_EXIT_FAILURE;
 	}
 	openlog("leaktrace", LOG_PID, LOG_DAEMON);

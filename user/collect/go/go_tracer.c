@@ -22,26 +22,26 @@ static int discover(struct go_tracer *t, const char *exe, char *err, size_t errl
 
 	t->bin = go_binary__open(exe, msg, sizeof(msg));
 	if (!t->bin) {
-		set_err(err, errlen, "pid %d: not a Go program we can read: %s", pid, msg);
+		lt_set_err(err, errlen, "pid %d: not a Go program we can read: %s", pid, msg);
 		return -1;
 	}
 	if (go_tracer__find_offsets(t, exe, msg, sizeof(msg))) {
-		set_err(err, errlen, "pid %d (%s): %s", pid, go_binary__version(t->bin), msg);
+		lt_set_err(err, errlen, "pid %d (%s): %s", pid, go_binary__version(t->bin), msg);
 		return -1;
 	}
 	ret = procmem__open(&t->mem, pid, 0);
 	if (ret) {
-		set_err(err, errlen, "pid %d: cannot open /proc/%d/mem: %s", pid, pid,
+		lt_set_err(err, errlen, "pid %d: cannot open /proc/%d/mem: %s", pid, pid,
 			strerror(-ret));
 		return -1;
 	}
 	if (go_tracer__find_bias(t) || go_tracer__find_allgs(t, msg, sizeof(msg))) {
-		set_err(err, errlen, "pid %d (%s): %s", pid, go_binary__version(t->bin), msg);
+		lt_set_err(err, errlen, "pid %d (%s): %s", pid, go_binary__version(t->bin), msg);
 		return -1;
 	}
 	if (t->unverified) {
 		if (go_tracer__verify_walk(t, msg, sizeof(msg))) {
-			set_err(err, errlen,
+			lt_set_err(err, errlen,
 				"pid %d (%s): newer than the offsets tables (%s), no DWARF, and the "
 				"newest table does not fit this binary: %s", pid,
 				go_binary__version(t->bin), go_offsets__supported(), msg);
@@ -79,7 +79,7 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 		opts = &defaults;
 	t = calloc(1, sizeof(*t));
 	if (!t) {
-		set_err(err, errlen, "out of memory");
+		lt_set_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	t->pid = pid;
@@ -94,12 +94,12 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 	/* stamps of the gopark probe are trusted from here on */
 	t->attach_ns = mono_ns();
 	if (opts->precise && go_tracer__attach_bpf(t, opts, exe, msg, sizeof(msg))) {
-		set_err(err, errlen, "pid %d: %s", pid, msg);
+		lt_set_err(err, errlen, "pid %d: %s", pid, msg);
 		goto fail;
 	}
 	/* the parks present now: their age is known only since attach */
 	if (go_tracer__walk_allgs(t, 0, NULL, &walked) == -ENOMEM) {
-		set_err(err, errlen, "pid %d: out of memory", pid);
+		lt_set_err(err, errlen, "pid %d: out of memory", pid);
 		goto fail;
 	}
 	t->walked = true;

@@ -27,6 +27,7 @@
 #include "collect/procfs/procmem.h"
 #include "model/frame.h"
 #include "util/arena.h"
+#include "util/log.h"
 
 #define MAX_ALLGS		(1u << 20)	/* goroutines read per walk; the rest counted */
 #define MAX_SEMA_NODES		(1u << 16)	/* sudogs visited in the semaphore table */
@@ -121,17 +122,6 @@ struct go_tracer {
 	uint64_t last_walk_ns;		/* when the last walk read the gs */
 	size_t last_parked;		/* records of the last snapshot */
 };
-
-static inline void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static inline int go_tracer__read(const struct go_tracer *t, uint64_t addr, void *buf, size_t len)
 {
