@@ -35,7 +35,7 @@ struct verdict_engine *verdict_engine__new(const struct verdict_opts *opts)
 	if (!e->o.leak_min_pile)
 		e->o.leak_min_pile = 10;
 	if (!e->o.read_mem)
-		e->o.read_mem = procmem_read;
+		e->o.read_mem = procmem__read_pid;
 	if (!e->o.region)
 		e->o.region = procmaps_region;
 	if (!e->o.read_wait)
@@ -46,7 +46,7 @@ struct verdict_engine *verdict_engine__new(const struct verdict_opts *opts)
 			free(e);
 			return NULL;
 		}
-		e->o.peer_wait = peer_finder_wait;
+		e->o.peer_wait = peer_finder__wait;
 		e->o.peer_ctx = e->peers;
 	}
 	e->rules = (struct rule_opts){ e->o.leak_min_threads, e->o.leak_min_span_s,
@@ -375,7 +375,7 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 
 	lockgraph_resolve_owners(r, e->o.read_mem, e->o.read_ctx);
 	/* requests stalled on their peer in event loops: units of their own */
-	if (e->peers && peer_finder_collect(e->peers, r))
+	if (e->peers && peer_finder__collect(e->peers, r))
 		return -ENOMEM;
 	units = units_collect(r, &n);
 	if (!units)

@@ -20,7 +20,7 @@ struct verdict_opts {
 	uint32_t leak_min_arrivals;	/* or this net growth (arrivals - departures) while observed (2) */
 	uint32_t leak_min_pile;		/* or this many on private objects, none leaving (10) */
 	size_t max_sites;		/* history entries kept (4096) */
-	mem_reader_fn read_mem;		/* mutex owners; NULL = procmem_read */
+	mem_reader_fn read_mem;		/* mutex owners; NULL = procmem__read_pid */
 	void *read_ctx;
 	region_fn region;		/* where wait objects live; NULL = procmaps_region */
 	void *region_ctx;
@@ -28,7 +28,7 @@ struct verdict_opts {
 	void *wait_ctx;
 	bool baseline;			/* --baseline: judge against each service's normal */
 	struct baseline_opts baseline_opts;
-	peer_wait_fn peer_wait;		/* TCP peers that do not answer; NULL = peer_finder_wait */
+	peer_wait_fn peer_wait;		/* TCP peers that do not answer; NULL = peer_finder__wait */
 	void *peer_ctx;
 };
 

@@ -274,7 +274,7 @@ struct session *session__open(const struct lt_options *o, int *exit_code)
 	s->rep.summarize_all = o->n_pids > 0;
 	read_origin(s);
 	mem_budget__set_limit(mem_budget__shared(),
-			      o->memory_budget ? o->memory_budget : mem_budget_default(""));
+			      o->memory_budget ? o->memory_budget : mem_budget__default(""));
 	foreign_file_verbose(o->verbose);	/* what a target's files made us refuse */
 	/* the outputs and the state directory first: a wrong path fails
 	 * before BPF is loaded */

@@ -30,7 +30,7 @@ static const char *boot_id(void)
 	return id;
 }
 
-void findings_state_load(struct findings *fs, const char *name)
+void findings_state__load(struct findings *fs, const char *name)
 {
 	char *buf;
 	size_t len;
@@ -53,7 +53,7 @@ static int fill(void *ctx, FILE *f)
 	return findings__save(ctx, f, boot_id());
 }
 
-void findings_state_save(struct findings *fs, const char *name)
+void findings_state__save(struct findings *fs, const char *name)
 {
 	static int last_err;
 	int err;

@@ -124,7 +124,7 @@ void out_file__close(struct out_file *of)
 	of->f = NULL;
 }
 
-void *out_file_sink_new(size_t state_size, const char *path, bool replace, int *code, char *err,
+void *out_file_sink__new(size_t state_size, const char *path, bool replace, int *code, char *err,
 			size_t errlen)
 {
 	struct out_file *of = calloc(1, state_size);
@@ -143,12 +143,12 @@ void *out_file_sink_new(size_t state_size, const char *path, bool replace, int *
 	return of;
 }
 
-void out_file_sink_reopen(void *state)
+void out_file_sink__reopen(void *state)
 {
 	out_file__reopen(state);
 }
 
-void out_file_sink_free(void *state)
+void out_file_sink__free(void *state)
 {
 	if (!state)
 		return;

@@ -41,10 +41,10 @@ void out_file__close(struct out_file *of);
 /* For the format sinks, whose state begins with a struct out_file: allocate
  * a zeroed state of state_size bytes and open its file. NULL with *code
  * (enum lt_exit) and err set on failure. */
-void *out_file_sink_new(size_t state_size, const char *path, bool replace, int *code, char *err,
+void *out_file_sink__new(size_t state_size, const char *path, bool replace, int *code, char *err,
 			size_t errlen);
 /* sink_type.reopen and .close of such a state */
-void out_file_sink_reopen(void *state);
-void out_file_sink_free(void *state);
+void out_file_sink__reopen(void *state);
+void out_file_sink__free(void *state);
 
 #endif

@@ -25,7 +25,7 @@ static void write_frame(FILE *f, const struct frame *fr)
 	if (fr->function) {
 		escape_write(f, fr->function, SIZE_MAX, ESCAPE_FOLDED);
 	} else if (fr->module) {
-		escape_write(f, frame_module_base(fr), SIZE_MAX, ESCAPE_FOLDED);
+		escape_write(f, frame__module_base(fr), SIZE_MAX, ESCAPE_FOLDED);
 		fprintf(f, "+0x%" PRIx64, fr->offset);
 	} else if (fr->kind == FRAME_JIT) {
 		fputs("[jit]", f);	/* its address differs in every process */
@@ -91,7 +91,7 @@ static int folded_open(const struct lt_options *o, void **state, char *err, size
 	struct folded_sink *fs;
 	int code;
 
-	fs = out_file_sink_new(sizeof(*fs), o->output, true, &code, err, errlen);
+	fs = out_file_sink__new(sizeof(*fs), o->output, true, &code, err, errlen);
 	if (fs)
 		fs->seconds = o->folded_seconds;
 	*state = fs;
@@ -111,5 +111,5 @@ static int folded_emit(void *state, const struct report *r)
 
 const struct sink_type sink_folded = {
 	.name = "folded", .is_format = true, .open = folded_open, .emit = folded_emit,
-	.close = out_file_sink_free,
+	.close = out_file_sink__free,
 };

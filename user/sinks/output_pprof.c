@@ -177,7 +177,7 @@ static const char *function_name(const struct frame *f, char *buf, size_t size)
 	if (f->function)
 		snprintf(buf, size, "%s%s", f->function, mark);
 	else if (f->module)
-		snprintf(buf, size, "%s+0x%" PRIx64 "%s", frame_module_base(f), f->offset, mark);
+		snprintf(buf, size, "%s+0x%" PRIx64 "%s", frame__module_base(f), f->offset, mark);
 	else if (f->kind == FRAME_JIT)
 		snprintf(buf, size, "[jit]");	/* its address differs in every process */
 	else
@@ -441,7 +441,7 @@ static int pprof_open(const struct lt_options *o, void **state, char *err, size_
 		snprintf(err, errlen, "-f pprof writes a binary profile: use -o FILE or a pipe");
 		return LT_EXIT_USAGE;
 	}
-	*state = out_file_sink_new(sizeof(struct out_file), o->output, true, &code, err, errlen);
+	*state = out_file_sink__new(sizeof(struct out_file), o->output, true, &code, err, errlen);
 	return code;
 }
 
@@ -468,5 +468,5 @@ static int pprof_emit(void *state, const struct report *r)
 
 const struct sink_type sink_pprof = {
 	.name = "pprof", .is_format = true, .open = pprof_open, .emit = pprof_emit,
-	.close = out_file_sink_free,
+	.close = out_file_sink__free,
 };
