@@ -168,16 +168,16 @@ static void test_default_from_cgroup(void **state)
 
 	assert_non_null(mkdtemp(root));
 	/* no /proc/self/cgroup: the fixed default */
-	assert_int_equal(mem_budget_default(root), MEM_BUDGET_DEFAULT);
+	assert_int_equal(mem_budget__default(root), MEM_BUDGET_DEFAULT);
 
 	/* v2: the smallest limit of the cgroup and its ancestors, 60% of it */
 	mkdirs(root, "/proc/self");
 	mkdirs(root, "/sys/fs/cgroup/a/b");
 	write_file(strcat(strcpy(dir, root), "/proc/self"), "cgroup", "0::/a/b\n");
 	write_file(strcat(strcpy(dir, root), "/sys/fs/cgroup/a/b"), "memory.max", "max\n");
-	assert_int_equal(mem_budget_default(root), MEM_BUDGET_DEFAULT);
+	assert_int_equal(mem_budget__default(root), MEM_BUDGET_DEFAULT);
 	write_file(strcat(strcpy(dir, root), "/sys/fs/cgroup/a"), "memory.max", "536870912\n");
-	assert_int_equal(mem_budget_default(root), 536870912ULL / 100 * 60);
+	assert_int_equal(mem_budget__default(root), 536870912ULL / 100 * 60);
 
 	/* v1 memory controller beside v2 (hybrid): its limit counts too */
 	mkdirs(root, "/sys/fs/cgroup/memory/lt");
@@ -185,10 +185,10 @@ static void test_default_from_cgroup(void **state)
 		   "4:memory:/lt\n0::/a/b\n");
 	write_file(strcat(strcpy(dir, root), "/sys/fs/cgroup/memory/lt"),
 		   "memory.limit_in_bytes", "268435456\n");
-	assert_int_equal(mem_budget_default(root), 268435456ULL / 100 * 60);
+	assert_int_equal(mem_budget__default(root), 268435456ULL / 100 * 60);
 	write_file(strcat(strcpy(dir, root), "/sys/fs/cgroup/memory/lt"),
 		   "memory.limit_in_bytes", "9223372036854771712\n");	/* v1's "none" */
-	assert_int_equal(mem_budget_default(root), 536870912ULL / 100 * 60);
+	assert_int_equal(mem_budget__default(root), 536870912ULL / 100 * 60);
 
 	snprintf(dir, sizeof(dir), "rm -rf '%s'", root);
 	assert_int_equal(system(dir), 0);

@@ -228,7 +228,7 @@ static void test_host_table(void **state)
 /* A thread's wait as the BPF side records it: read(fd), poll of one fd. */
 static void test_finder(void **state)
 {
-	struct peer_finder *f = peer_finder__new(procmem_read, NULL);
+	struct peer_finder *f = peer_finder__new(procmem__read_pid, NULL);
 	struct pollfd pfd;
 	struct peer_wait pw;
 	struct wait_info w;
@@ -240,29 +240,29 @@ static void test_finder(void **state)
 	open_conns(&c);
 	args[0] = c.client;
 	wait_classify(0 /* read */, args, &w);
-	assert_true(peer_finder_wait(f, 1, getpid(), &w, &pw));
+	assert_true(peer_finder__wait(f, 1, getpid(), &w, &pw));
 	assert_non_null(strstr(pw.peer, "127.0.0.1:"));
 	args[0] = c.answered;
 	wait_classify(0, args, &w);
-	assert_false(peer_finder_wait(f, 1, getpid(), &w, &pw));
+	assert_false(peer_finder__wait(f, 1, getpid(), &w, &pw));
 	/* poll(&pfd, 1, 600000) on the unanswered socket: read through memory */
 	pfd = (struct pollfd){ .fd = c.client, .events = POLLIN };
 	args[0] = (uintptr_t)&pfd;
 	args[1] = 1;
 	args[2] = 600000;
 	wait_classify(7 /* poll */, args, &w);
-	assert_true(peer_finder_wait(f, 2, getpid(), &w, &pw));
+	assert_true(peer_finder__wait(f, 2, getpid(), &w, &pw));
 	/* a poll of several fds is an event loop: no single peer */
 	args[1] = 2;
 	wait_classify(7, args, &w);
-	assert_false(peer_finder_wait(f, 3, getpid(), &w, &pw));
+	assert_false(peer_finder__wait(f, 3, getpid(), &w, &pw));
 	/* a pipe is no socket */
 	int p[2];
 
 	assert_int_equal(pipe(p), 0);
 	args[0] = p[0];
 	wait_classify(0, args, &w);
-	assert_false(peer_finder_wait(f, 4, getpid(), &w, &pw));
+	assert_false(peer_finder__wait(f, 4, getpid(), &w, &pw));
 	close(p[0]);
 	close(p[1]);
 	close_conns(&c);

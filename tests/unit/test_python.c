@@ -237,7 +237,7 @@ static void expect_frames(struct frame_builder *got, int n, const char *const *w
 	assert_int_equal(n, n_want);
 	assert_int_equal(got->n, n_want);
 	for (int i = 0; i < n; i++)
-		assert_string_equal(frame_display(&got->frames[i], buf, sizeof(buf)), want[i]);
+		assert_string_equal(frame__display(&got->frames[i], buf, sizeof(buf)), want[i]);
 	frame_builder__reset(got);
 }
 

@@ -158,12 +158,12 @@ static void test_frame_display(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_string_equal(frame_display(&cases[i].f, buf, sizeof(buf)), cases[i].display);
-		assert_string_equal(frame_culprit_text(&cases[i].f, buf, sizeof(buf)),
+		assert_string_equal(frame__display(&cases[i].f, buf, sizeof(buf)), cases[i].display);
+		assert_string_equal(frame__culprit_text(&cases[i].f, buf, sizeof(buf)),
 				    cases[i].culprit);
 	}
 	/* truncated, still terminated */
-	assert_string_equal(frame_display(&cases[1].f, buf, 8), "worker+");
+	assert_string_equal(frame__display(&cases[1].f, buf, 8), "worker+");
 }
 
 /* The culprit: the first frame past libc, the interpreter and the runtimes. */

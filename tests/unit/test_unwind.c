@@ -135,7 +135,7 @@ static int to_texts(int n, char **frames)
 	char buf[512];
 
 	for (int i = 0; n > 0 && i < last.n; i++)
-		frames[i] = strdup(frame_display(&last.frames[i], buf, sizeof(buf)));
+		frames[i] = strdup(frame__display(&last.frames[i], buf, sizeof(buf)));
 	return n > 0 ? last.n : n;
 }
 

@@ -9,7 +9,7 @@
 
 #define FRAME_STRINGS	4	/* module, build_id, function, file */
 
-const char *frame_module_base(const struct frame *f)
+const char *frame__module_base(const struct frame *f)
 {
 	const char *s;
 
@@ -176,7 +176,7 @@ uint64_t frame__hash(uint64_t h, const struct frame *f, bool *in_jit)
 		return h;
 	}
 	*in_jit = false;
-	h = hash_string(h, frame_module_base(f));
+	h = hash_string(h, frame__module_base(f));
 	if (f->function) {
 		h = hash_string(h, f->function);
 		/* two Python or Java functions of one name in different files */

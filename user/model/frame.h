@@ -44,7 +44,7 @@ struct frame {
 };
 
 /* "libc.so.6" of "/usr/lib/x86_64-linux-gnu/libc.so.6"; "" for NULL. */
-const char *frame_module_base(const struct frame *f);
+const char *frame__module_base(const struct frame *f);
 
 /* A stack being built: frames whose strings live in the builder's arena
  * (valid until reset). Push copies the strings. */

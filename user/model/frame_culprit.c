@@ -69,7 +69,7 @@ static bool rule_matches(const struct runtime_rule *r, const struct frame *f)
 
 	switch (r->match) {
 	case BY_MODULE:
-		s = frame_module_base(f);
+		s = frame__module_base(f);
 		return *s && !strncmp(s, r->text, strlen(r->text));
 	case BY_FUNCTION:
 		return f->function && !strncmp(f->function, r->text, strlen(r->text));

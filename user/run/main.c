@@ -19,6 +19,7 @@
 #include "run/supervisor.h"
 #include "util/clock.h"
 #include "util/safe_open.h"
+#include "util/log.h"
 
 static volatile sig_atomic_t exiting, reopen;
 
@@ -81,12 +82,12 @@ static int resolve_pids(struct lt_options *o)
 		struct proc_stat_info info;
 
 		if (tgid < 0 || proc_stat_read(tgid, &info)) {
-			fprintf(stderr, "leaktrace: no such process: %d\n", o->pids[i]);
+			lt_err(NULL, "no such process: %d", o->pids[i]);
 			return LT_EXIT_NO_PROCESS;
 		}
 		if ((info.flags & PROC_PF_KTHREAD) && !o->kernel_threads) {
-			fprintf(stderr, "leaktrace: %d is a kernel thread, not a process (add "
-				"--kernel-threads to trace it)\n", o->pids[i]);
+			lt_err(NULL, "%d is a kernel thread, not a process (add "
+				"--kernel-threads to trace it)", o->pids[i]);
 			return LT_EXIT_NO_PROCESS;
 		}
 		o->pids[i] = tgid;
@@ -106,11 +107,12 @@ int main(int argc, char **argv)
 	if (err)
 		return err < 0 ? LT_EXIT_OK : err;
 	verbose = o.verbose;
+	lt_log_set_verbose(o.verbose);
 	libbpf_set_print(libbpf_print);
 
 	if (!have_bpf_privileges()) {
-		fprintf(stderr, "leaktrace: permission denied: run as root (needs CAP_BPF and CAP_PERFMON, "
-			"or CAP_SYS_ADMIN)\n");
+		lt_err(NULL, "permission denied: run as root (needs CAP_BPF and CAP_PERFMON, "
+			"or CAP_SYS_ADMIN)");
 		return LT_EXIT_PERMISSION;
 	}
 	err = resolve_pids(&o);
@@ -122,7 +124,7 @@ int main(int argc, char **argv)
 	if (!session)
 		goto cleanup;
 	if (o.verbose)
-		fprintf(stderr, "leaktrace: tracing %s\n", o.n_pids ? "selected processes" : "all processes");
+		lt_info(NULL, "tracing %s", o.n_pids ? "selected processes" : "all processes");
 	/* loaded, attached, outputs open: from here on, least privilege
 	 * (system-wide with --precise, Go processes that start later get
 	 * uprobes later; the default Go mode only reads their memory) */
@@ -155,13 +157,13 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 		if (all_gone)
-			fprintf(stderr, "leaktrace: all traced processes have exited\n");
+			lt_info(NULL, "all traced processes have exited");
 		if (final)
 			break;
 	}
 	ret = LT_EXIT_OK;
 	if (o.fail_on_leak && session__worst(session) >= VERDICT_LEAK) {
-		fprintf(stderr, "leaktrace: %s reported: failing (--fail-on-leak)\n",
+		lt_info(NULL, "%s reported: failing (--fail-on-leak)",
 			verdict_name(session__worst(session)));
 		ret = LT_EXIT_LEAK;
 	}

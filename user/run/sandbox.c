@@ -31,6 +31,7 @@
 #include "run/sandbox.h"
 #include "util/safe_open.h"
 #include "util/state_dir.h"
+#include "util/log.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -422,7 +423,7 @@ int sandbox_enter(bool attach_later)
 	selftest_forbidden_call();
 	return 0;
 fail:
-	fprintf(stderr, "leaktrace: cannot enter the sandbox: %s (--no-sandbox runs without it)\n",
+	lt_err(NULL, "cannot enter the sandbox: %s (--no-sandbox runs without it)",
 		strerror(-err));
 	return err;
 }

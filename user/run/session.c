@@ -19,6 +19,7 @@
 #include "judge/verdict.h"
 #include "util/mem_budget.h"
 #include "util/self_rss.h"
+#include "util/log.h"
 
 /* The slow collectors' share of a report: half the interval, at least
  * REPORT_BUDGET_MIN_NS (a report must still be able to unwind some stacks
@@ -111,13 +112,13 @@ static int resolve_cgroup(const struct lt_options *o, struct tracer_opts *topts,
 		return 0;
 	err = cgroup_target_resolve(o->cgroup, o->unit, o->container, &target, msg, sizeof(msg));
 	if (err) {
-		fprintf(stderr, "leaktrace: %s\n", msg);
+		lt_err(NULL, "%s", msg);
 		*exit_code = err == -EINVAL || err == -ENOTUNIQ ? LT_EXIT_USAGE :
 			     err == -EOPNOTSUPP ? LT_EXIT_UNSUPPORTED : LT_EXIT_NO_PROCESS;
 		return err;
 	}
 	if (o->verbose)
-		fprintf(stderr, "leaktrace: tracing cgroup %s (id %llu, level %u)\n", target.path,
+		lt_info(NULL, "tracing cgroup %s (id %llu, level %u)", target.path,
 			(unsigned long long)target.id, target.level);
 	topts->cgroup_id = target.id;
 	topts->cgroup_level = target.level;
@@ -142,7 +143,7 @@ static int open_tracer(struct session *s, int *exit_code)
 		return err;
 	err = tracer__new(&topts, &s->tracer, msg, sizeof(msg));
 	if (err) {
-		fprintf(stderr, "leaktrace: %s\n", msg);
+		lt_err(NULL, "%s", msg);
 		*exit_code = err == -EPERM ? LT_EXIT_PERMISSION :
 			     err == -EOPNOTSUPP ? LT_EXIT_UNSUPPORTED : LT_EXIT_FAILURE;
 	}
@@ -165,7 +166,7 @@ static int open_state_dir(const struct lt_options *o, int *exit_code)
 		return 0;
 	err = state_dir_open(o->state_dir, msg, sizeof(msg));
 	if (err) {
-		fprintf(stderr, "leaktrace: %s\n", msg);
+		lt_err(NULL, "%s", msg);
 		*exit_code = LT_EXIT_USAGE;
 	}
 	return err;
@@ -185,7 +186,7 @@ static void load_state(struct session *s)
 		err = baselines__load(b, buf, len);
 	free(buf);
 	if (err && err != -ENOENT)
-		fprintf(stderr, "leaktrace: warning: state %s/%s ignored: %s\n", s->o->state_dir,
+		lt_warn(NULL, "state %s/%s ignored: %s", s->o->state_dir,
 			BASELINES_FILE, err == -EINVAL ? "not a baseline file of this version, or corrupt" :
 			strerror(-err));
 }
@@ -205,7 +206,7 @@ static void save_state(struct session *s)
 		return;
 	err = state_dir_write(BASELINES_FILE, fill_baselines, b);
 	if (err && err != s->state_err)
-		fprintf(stderr, "leaktrace: warning: cannot save baselines to %s: %s\n",
+		lt_warn(NULL, "cannot save baselines to %s: %s",
 			s->o->state_dir, strerror(-err));
 	s->state_err = err;
 }
@@ -239,14 +240,14 @@ struct session *session__open(const struct lt_options *o, int *exit_code)
 
 	*exit_code = LT_EXIT_FAILURE;
 	if (!s) {
-		fprintf(stderr, "leaktrace: out of memory\n");
+		lt_err(NULL, "out of memory");
 		return NULL;
 	}
 	s->o = o;
 	s->rep.summarize_all = o->n_pids > 0;
 	read_origin(s);
 	mem_budget__set_limit(mem_budget__shared(),
-			      o->memory_budget ? o->memory_budget : mem_budget_default(""));
+			      o->memory_budget ? o->memory_budget : mem_budget__default(""));
 	foreign_file_verbose(o->verbose);	/* what a target's files made us refuse */
 	/* the outputs and the state directory first: a wrong path fails
 	 * before BPF is loaded */
@@ -310,13 +311,13 @@ int session__report(struct session *s, bool final)
 
 	err = tracer__scan(s->tracer, r);
 	if (err) {
-		fprintf(stderr, "leaktrace: scan failed: %s\n", strerror(-err));
+		lt_err(NULL, "scan failed: %s", strerror(-err));
 		return err;
 	}
 	/* what exited processes left is freed before anything new is cached */
 	gone = live_procs__update(&s->live, r, forget_process, s);
 	if (gone < 0)
-		fprintf(stderr, "leaktrace: warning: out of memory tracking exited processes\n");
+		lt_warn(NULL, "out of memory tracking exited processes");
 	t1 = clock_ns(CLOCK_MONOTONIC);
 	r->scan_ns = t1 - r->mono_ns;
 	r->capture_ns = 0;	/* the stack collector's share (stacks_collector.c) */
@@ -324,7 +325,7 @@ int session__report(struct session *s, bool final)
 	/* every collector has run: judge once, nothing changes a verdict after */
 	err = verdict_engine__judge(s->verdicts, r);
 	if (err) {
-		fprintf(stderr, "leaktrace: cannot judge report: %s\n", strerror(-err));
+		lt_err(NULL, "cannot judge report: %s", strerror(-err));
 		return err;
 	}
 	/* the other collectors' time counts with the judge's, as it always did */

@@ -6,6 +6,7 @@
 
 #include "sinks/findings_state.h"
 #include "util/state_dir.h"
+#include "util/log.h"
 
 /* 65,536 findings of ~90 bytes each, with room */
 #define FINDINGS_FILE_MAX (16u << 20)
@@ -29,7 +30,7 @@ static const char *boot_id(void)
 	return id;
 }
 
-void findings_state_load(struct findings *fs, const char *name)
+void findings_state__load(struct findings *fs, const char *name)
 {
 	char *buf;
 	size_t len;
@@ -42,7 +43,7 @@ void findings_state_load(struct findings *fs, const char *name)
 		err = findings__load(fs, buf, len, boot_id());
 	free(buf);
 	if (err && err != -ENOENT)
-		fprintf(stderr, "leaktrace: warning: state %s ignored: %s\n", name,
+		lt_warn(NULL, "state %s ignored: %s", name,
 			err == -EINVAL ? "not findings of this version and boot, or corrupt" :
 			strerror(-err));
 }
@@ -52,7 +53,7 @@ static int fill(void *ctx, FILE *f)
 	return findings__save(ctx, f, boot_id());
 }
 
-void findings_state_save(struct findings *fs, const char *name)
+void findings_state__save(struct findings *fs, const char *name)
 {
 	static int last_err;
 	int err;
@@ -61,7 +62,7 @@ void findings_state_save(struct findings *fs, const char *name)
 		return;
 	err = state_dir_write(name, fill, fs);
 	if (err && err != last_err)
-		fprintf(stderr, "leaktrace: warning: cannot save %s to the state directory: %s\n",
+		lt_warn(NULL, "cannot save %s to the state directory: %s",
 			name, strerror(-err));
 	last_err = err;
 }

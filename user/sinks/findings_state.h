@@ -10,10 +10,10 @@
 
 /* Follow the findings saved under NAME by a former run of this boot; a
  * foreign, corrupt or other boot's file is one warning and ignored. */
-void findings_state_load(struct findings *fs, const char *name);
+void findings_state__load(struct findings *fs, const char *name);
 
 /* Save fs under NAME when an update announced something since the last
  * save; a failure is one warning per cause. */
-void findings_state_save(struct findings *fs, const char *name);
+void findings_state__save(struct findings *fs, const char *name);
 
 #endif

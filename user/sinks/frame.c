@@ -41,7 +41,7 @@ static void put_position(const struct frame *f, const char *file, char *buf, siz
 		snprintf(buf + len, size - len, " (%s:?%s)", file, f->inlined ? ", inlined" : "");
 }
 
-const char *frame_display(const struct frame *f, char *buf, size_t size)
+const char *frame__display(const struct frame *f, char *buf, size_t size)
 {
 	bool script = f->kind == FRAME_PYTHON || f->kind == FRAME_JAVA;
 
@@ -55,7 +55,7 @@ const char *frame_display(const struct frame *f, char *buf, size_t size)
 	} else if (f->function) {
 		snprintf(buf, size, "%s+0x%" PRIx64, f->function, f->offset);
 	} else if (f->module) {
-		snprintf(buf, size, "%s+0x%" PRIx64, frame_module_base(f), f->offset);
+		snprintf(buf, size, "%s+0x%" PRIx64, frame__module_base(f), f->offset);
 		if (f->build_id && strlen(buf) + 1 < size)
 			snprintf(buf + strlen(buf), size - strlen(buf), " [build-id %s]", f->build_id);
 		return buf;
@@ -71,10 +71,10 @@ const char *frame_display(const struct frame *f, char *buf, size_t size)
 	return buf;
 }
 
-const char *frame_culprit_text(const struct frame *f, char *buf, size_t size)
+const char *frame__culprit_text(const struct frame *f, char *buf, size_t size)
 {
 	if (!f->function || !size)
-		return frame_display(f, buf, size);
+		return frame__display(f, buf, size);
 	if (f->file && f->line)
 		snprintf(buf, size, "%s (%s:%" PRIu32 ")", f->function, base_name(f->file), f->line);
 	else if (f->file)
@@ -112,11 +112,11 @@ const char *thread_headline_frame(const struct thread_report *t, char *buf, size
 
 	unit_frames_of_thread(t, &u);
 	if ((c = unit_frames_culprit(&u)))
-		return frame_culprit_text(c, buf, size);
+		return frame__culprit_text(c, buf, size);
 	if (t->n_user && t->user_stack)
-		return frame_display(&t->user_stack[0], buf, size);
+		return frame__display(&t->user_stack[0], buf, size);
 	if (t->n_kernel && t->kernel_stack)
-		return frame_display(&t->kernel_stack[0], buf, size);
+		return frame__display(&t->kernel_stack[0], buf, size);
 	snprintf(buf, size, "%s", wait_kind_name(t->wait.kind));
 	return buf;
 }
@@ -131,11 +131,11 @@ const char *site_headline_frame(const struct report *r, const struct site_report
 		const struct frame *c = site_culprit(r, s);
 
 		if (c)
-			return frame_culprit_text(c, buf, size);
+			return frame__culprit_text(c, buf, size);
 		if (g->start_func)
 			snprintf(buf, size, "%s", g->start_func);
 		else if (g->stack_len)
-			frame_display(g->stack[0], buf, size);
+			frame__display(g->stack[0], buf, size);
 		else
 			snprintf(buf, size, "%s", "");
 		return buf;

@@ -41,12 +41,12 @@ static inline const struct frame *unit_frame(const struct unit_frames *u, int i)
  * inlined)", "wait_for_payment (/srv/orders.py:12)", "libfoo.so+0x1234
  * [build-id ab..]", "0x7f00..." (JIT code without a name), a marker's text:
  * unescaped, into buf (truncated, NUL-terminated). Returns buf. */
-const char *frame_display(const struct frame *f, char *buf, size_t size);
+const char *frame__display(const struct frame *f, char *buf, size_t size);
 
 /* The culprit's short form: "wait_for_payment (orders.py:12)", the
- * function and the source's base name; frame_display() without a
+ * function and the source's base name; frame__display() without a
  * function. Returns buf. */
-const char *frame_culprit_text(const struct frame *f, char *buf, size_t size);
+const char *frame__culprit_text(const struct frame *f, char *buf, size_t size);
 
 /* The culprit of a unit's frames (model/frame.h frame__is_runtime): the
  * first frame of the program's own code, NULL when none. */

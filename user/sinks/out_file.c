@@ -7,8 +7,9 @@
 #include "model/config.h"
 #include "sinks/out_file.h"
 #include "util/safe_open.h"
+#include "util/log.h"
 
-int out_file__open(struct out_file *of, const char *path, bool replace, char *msg, size_t size)
+int out_file__open(struct out_file *of, const char *path, bool replace, char *err, size_t errlen)
 {
 	memset(of, 0, sizeof(*of));
 	of->path = path;
@@ -18,11 +19,11 @@ int out_file__open(struct out_file *of, const char *path, bool replace, char *ms
 		return 0;
 	}
 	/* the same rules for every format, now, not at the first report */
-	if (safe_output_check(path, msg, size)) {
+	if (safe_output_check(path, err, errlen)) {
 		char why[512];
 
-		snprintf(why, sizeof(why), "%s", msg);
-		snprintf(msg, size, "cannot %s %s", replace ? "write" : "open", why);
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "cannot %s %s", replace ? "write" : "open", why);
 		return LT_EXIT_USAGE;
 	}
 	if (replace) {
@@ -32,19 +33,19 @@ int out_file__open(struct out_file *of, const char *path, bool replace, char *ms
 		/* fail now, not at the first report, when the place is wrong */
 		probe = safe_open_replace(path, why, sizeof(why));
 		if (!probe) {
-			snprintf(msg, size, "cannot write %s", why);
+			snprintf(err, errlen, "cannot write %s", why);
 			return LT_EXIT_USAGE;
 		}
 		fclose(probe);
 		safe_replace_abort(path);
 		return 0;
 	}
-	of->f = safe_open_append(path, msg, size);
+	of->f = safe_open_append(path, err, errlen);
 	if (!of->f) {
 		char why[512];
 
-		snprintf(why, sizeof(why), "%s", msg);
-		snprintf(msg, size, "cannot open %s", why);
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "cannot open %s", why);
 		return LT_EXIT_USAGE;
 	}
 	return 0;
@@ -58,7 +59,7 @@ FILE *out_file__begin(struct out_file *of)
 
 	of->f = safe_open_replace(of->path, why, sizeof(why));
 	if (!of->f)
-		fprintf(stderr, "leaktrace: cannot write %s\n", why);
+		lt_err(NULL, "cannot write %s", why);
 	return of->f;
 }
 
@@ -73,7 +74,7 @@ int out_file__commit(struct out_file *of)
 		err = -EIO;
 	if (!of->replace || !of->path) {
 		if (err)
-			fprintf(stderr, "leaktrace: cannot write report: %s\n", strerror(errno));
+			lt_err(NULL, "cannot write report: %s", strerror(errno));
 		return err;
 	}
 	if (fclose(of->f))
@@ -84,7 +85,7 @@ int out_file__commit(struct out_file *of)
 	else
 		err = safe_replace_commit(of->path, why, sizeof(why));
 	if (err) {
-		fprintf(stderr, "leaktrace: cannot write %s\n", why);
+		lt_err(NULL, "cannot write %s", why);
 		safe_replace_abort(of->path);
 	}
 	return err;
@@ -109,7 +110,7 @@ void out_file__reopen(struct out_file *of)
 
 	f = safe_open_append(of->path, why, sizeof(why));
 	if (!f) {
-		fprintf(stderr, "leaktrace: cannot reopen %s\n", why);
+		lt_err(NULL, "cannot reopen %s", why);
 		return;
 	}
 	fclose(of->f);
@@ -123,17 +124,17 @@ void out_file__close(struct out_file *of)
 	of->f = NULL;
 }
 
-void *out_file_sink_new(size_t state_size, const char *path, bool replace, int *code, char *msg,
-			size_t size)
+void *out_file_sink__new(size_t state_size, const char *path, bool replace, int *code, char *err,
+			size_t errlen)
 {
 	struct out_file *of = calloc(1, state_size);
 
 	*code = LT_EXIT_FAILURE;
 	if (!of) {
-		snprintf(msg, size, "out of memory");
+		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	*code = out_file__open(of, path, replace, msg, size);
+	*code = out_file__open(of, path, replace, err, errlen);
 	if (*code) {
 		out_file__close(of);
 		free(of);
@@ -142,12 +143,12 @@ void *out_file_sink_new(size_t state_size, const char *path, bool replace, int *
 	return of;
 }
 
-void out_file_sink_reopen(void *state)
+void out_file_sink__reopen(void *state)
 {
 	out_file__reopen(state);
 }
 
-void out_file_sink_free(void *state)
+void out_file_sink__free(void *state)
 {
 	if (!state)
 		return;

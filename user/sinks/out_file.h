@@ -18,8 +18,8 @@ struct out_file {
 };
 
 /* Open (append mode) or check that the directory of path is writable
- * (replace mode). Returns 0, or LT_EXIT_USAGE with a reason in msg. */
-int out_file__open(struct out_file *of, const char *path, bool replace, char *msg, size_t size);
+ * (replace mode). Returns 0, or LT_EXIT_USAGE with a reason in err. */
+int out_file__open(struct out_file *of, const char *path, bool replace, char *err, size_t errlen);
 
 /* The stream to write one report to; NULL (with a message on stderr) if
  * the temporary file cannot be created. */
@@ -40,11 +40,11 @@ void out_file__close(struct out_file *of);
 
 /* For the format sinks, whose state begins with a struct out_file: allocate
  * a zeroed state of state_size bytes and open its file. NULL with *code
- * (enum lt_exit) and msg set on failure. */
-void *out_file_sink_new(size_t state_size, const char *path, bool replace, int *code, char *msg,
-			size_t size);
+ * (enum lt_exit) and err set on failure. */
+void *out_file_sink__new(size_t state_size, const char *path, bool replace, int *code, char *err,
+			size_t errlen);
 /* sink_type.reopen and .close of such a state */
-void out_file_sink_reopen(void *state);
-void out_file_sink_free(void *state);
+void out_file_sink__reopen(void *state);
+void out_file_sink__free(void *state);
 
 #endif

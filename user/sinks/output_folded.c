@@ -24,7 +24,7 @@ static void write_frame(FILE *f, const struct frame *fr)
 	if (fr->function) {
 		escape_write(f, fr->function, SIZE_MAX, ESCAPE_FOLDED);
 	} else if (fr->module) {
-		escape_write(f, frame_module_base(fr), SIZE_MAX, ESCAPE_FOLDED);
+		escape_write(f, frame__module_base(fr), SIZE_MAX, ESCAPE_FOLDED);
 		fprintf(f, "+0x%" PRIx64, fr->offset);
 	} else if (fr->kind == FRAME_JIT) {
 		fputs("[jit]", f);	/* its address differs in every process */
@@ -85,12 +85,12 @@ struct folded_sink {
 	bool seconds;
 };
 
-static int folded_open(const struct lt_options *o, void **state, char *msg, size_t size)
+static int folded_open(const struct lt_options *o, void **state, char *err, size_t errlen)
 {
 	struct folded_sink *fs;
 	int code;
 
-	fs = out_file_sink_new(sizeof(*fs), o->output, true, &code, msg, size);
+	fs = out_file_sink__new(sizeof(*fs), o->output, true, &code, err, errlen);
 	if (fs)
 		fs->seconds = o->folded_seconds;
 	*state = fs;
@@ -110,5 +110,5 @@ static int folded_emit(void *state, const struct report *r)
 
 const struct sink_type sink_folded = {
 	.name = "folded", .is_format = true, .open = folded_open, .emit = folded_emit,
-	.close = out_file_sink_free,
+	.close = out_file_sink__free,
 };

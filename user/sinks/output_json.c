@@ -14,6 +14,7 @@
 #include "sinks/out_file.h"
 #include "sinks/output.h"
 #include "sinks/sink.h"
+#include "util/log.h"
 
 static void write_time_field(FILE *f, const char *key, uint64_t real_ns)
 {
@@ -125,7 +126,7 @@ static void write_frames(FILE *f, const char *key, const struct unit_frames *u)
 	for (int i = 0; i < unit_frames_count(u); i++) {
 		if (i)
 			fputc(',', f);
-		json_write_string(f, frame_display(unit_frame(u, i), buf, sizeof(buf)), SIZE_MAX);
+		json_write_string(f, frame__display(unit_frame(u, i), buf, sizeof(buf)), SIZE_MAX);
 	}
 	fputc(']', f);
 }
@@ -537,22 +538,22 @@ struct json_sink {
 	struct findings *events;	/* --events, else NULL */
 };
 
-static int json_open(const struct lt_options *o, void **state, char *msg, size_t size)
+static int json_open(const struct lt_options *o, void **state, char *err, size_t errlen)
 {
 	struct json_sink *js;
 	int code;
 
-	js = out_file_sink_new(sizeof(*js), o->output, false, &code, msg, size);
+	js = out_file_sink__new(sizeof(*js), o->output, false, &code, err, errlen);
 	if (!js)
 		return code;
 	if (o->events) {
 		js->events = findings__new_kinds(FINDINGS_ALL);
 		if (!js->events) {
-			out_file_sink_free(js);
-			snprintf(msg, size, "out of memory");
+			out_file_sink__free(js);
+			snprintf(err, errlen, "out of memory");
 			return LT_EXIT_FAILURE;
 		}
-		findings_state_load(js->events, "findings-events");
+		findings_state__load(js->events, "findings-events");
 	}
 	*state = js;
 	return 0;
@@ -566,9 +567,9 @@ static int json_emit(void *state, const struct report *r)
 	if (!js->events)
 		output_json(f, r);
 	else if (output_json_events(f, r, js->events))
-		fprintf(stderr, "leaktrace: warning: out of memory following findings\n");
+		lt_warn(NULL, "out of memory following findings");
 	else
-		findings_state_save(js->events, "findings-events");
+		findings_state__save(js->events, "findings-events");
 	return out_file__commit(&js->of);
 }
 
@@ -577,10 +578,10 @@ static void json_close(void *state)
 	struct json_sink *js = state;
 
 	findings__free(js->events);
-	out_file_sink_free(js);
+	out_file_sink__free(js);
 }
 
 const struct sink_type sink_json = {
 	.name = "json", .is_format = true, .open = json_open, .emit = json_emit,
-	.reopen = out_file_sink_reopen, .close = json_close,
+	.reopen = out_file_sink__reopen, .close = json_close,
 };

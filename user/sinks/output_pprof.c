@@ -18,6 +18,7 @@
 #include "sinks/sink.h"
 #include "util/array.h"
 #include "util/hash.h"
+#include "util/log.h"
 
 /* profile.proto field numbers */
 enum {
@@ -175,7 +176,7 @@ static const char *function_name(const struct frame *f, char *buf, size_t size)
 	if (f->function)
 		snprintf(buf, size, "%s%s", f->function, mark);
 	else if (f->module)
-		snprintf(buf, size, "%s+0x%" PRIx64 "%s", frame_module_base(f), f->offset, mark);
+		snprintf(buf, size, "%s+0x%" PRIx64 "%s", frame__module_base(f), f->offset, mark);
 	else if (f->kind == FRAME_JIT)
 		snprintf(buf, size, "[jit]");	/* its address differs in every process */
 	else
@@ -431,15 +432,15 @@ int output_pprof(FILE *f, const struct report *r)
 
 /* -f pprof: with -o, each report replaces the file; to a pipe, only the
  * final report is written (profiles do not concatenate). */
-static int pprof_open(const struct lt_options *o, void **state, char *msg, size_t size)
+static int pprof_open(const struct lt_options *o, void **state, char *err, size_t errlen)
 {
 	int code;
 
 	if (!o->output && isatty(STDOUT_FILENO)) {
-		snprintf(msg, size, "-f pprof writes a binary profile: use -o FILE or a pipe");
+		snprintf(err, errlen, "-f pprof writes a binary profile: use -o FILE or a pipe");
 		return LT_EXIT_USAGE;
 	}
-	*state = out_file_sink_new(sizeof(struct out_file), o->output, true, &code, msg, size);
+	*state = out_file_sink__new(sizeof(struct out_file), o->output, true, &code, err, errlen);
 	return code;
 }
 
@@ -457,7 +458,7 @@ static int pprof_emit(void *state, const struct report *r)
 	err = output_pprof(f, r);
 	if (err == -ENOMEM) {
 		/* best effort: the file keeps the previous profile */
-		fprintf(stderr, "leaktrace: warning: out of memory building the profile\n");
+		lt_warn(NULL, "out of memory building the profile");
 		out_file__abort(of);
 		return 0;
 	}
@@ -466,5 +467,5 @@ static int pprof_emit(void *state, const struct report *r)
 
 const struct sink_type sink_pprof = {
 	.name = "pprof", .is_format = true, .open = pprof_open, .emit = pprof_emit,
-	.close = out_file_sink_free,
+	.close = out_file_sink__free,
 };

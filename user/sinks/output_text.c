@@ -105,7 +105,7 @@ static void print_frames(FILE *f, const char *label, const struct unit_frames *u
 	for (int i = 0; i < unit_frames_count(u); i++) {
 		if (i)
 			fputs(" <- ", f);
-		text_write(f, frame_display(unit_frame(u, i), buf, sizeof(buf)), SIZE_MAX);
+		text_write(f, frame__display(unit_frame(u, i), buf, sizeof(buf)), SIZE_MAX);
 	}
 	fputc('\n', f);
 }
@@ -607,12 +607,12 @@ struct text_sink {
 	struct text_layout layout;
 };
 
-static int text_open(const struct lt_options *o, void **state, char *msg, size_t size)
+static int text_open(const struct lt_options *o, void **state, char *err, size_t errlen)
 {
 	struct text_sink *ts;
 	int code;
 
-	ts = out_file_sink_new(sizeof(struct text_sink), o->output, false, &code, msg, size);
+	ts = out_file_sink__new(sizeof(struct text_sink), o->output, false, &code, err, errlen);
 	if (ts)
 		ts->layout = (struct text_layout){ .rows = o->rows, .summary_only = o->summary_only };
 	*state = ts;
@@ -629,5 +629,5 @@ static int text_emit(void *state, const struct report *r)
 
 const struct sink_type sink_text = {
 	.name = "text", .is_format = true, .open = text_open, .emit = text_emit,
-	.reopen = out_file_sink_reopen, .close = out_file_sink_free,
+	.reopen = out_file_sink__reopen, .close = out_file_sink__free,
 };

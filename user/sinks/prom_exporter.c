@@ -372,17 +372,17 @@ static int listen_socket(const struct sockaddr_storage *ss, socklen_t len)
 }
 
 int prom_exporter__new(const char *addr, bool pid_label, bool precise, uint64_t interval_ns,
-		       struct prom_exporter **out, char *err_msg, size_t err_size)
+		       struct prom_exporter **out, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	struct prom_exporter *e;
 	struct report empty = {};
 	socklen_t len;
-	int fd, err;
+	int fd, ret;
 
 	*out = NULL;
 	if (prom_parse_listen(addr, &ss, &len)) {
-		snprintf(err_msg, err_size, "invalid --prometheus address '%s'", addr);
+		snprintf(err, errlen, "invalid --prometheus address '%s'", addr);
 		return -EINVAL;
 	}
 	e = calloc(1, sizeof(*e));
@@ -395,16 +395,16 @@ int prom_exporter__new(const char *addr, bool pid_label, bool precise, uint64_t 
 	e->interval_ns = interval_ns;
 	uname(&e->uts);
 	/* scrapes before the first report get the global series at zero */
-	err = prom_exporter__update(e, &empty);
-	if (err) {
-		snprintf(err_msg, err_size, "cannot render metrics: %s", strerror(-err));
+	ret = prom_exporter__update(e, &empty);
+	if (ret) {
+		snprintf(err, errlen, "cannot render metrics: %s", strerror(-ret));
 		goto fail;
 	}
 	/* our own socket: MHD_start_daemon() does not say why a bind failed */
 	fd = listen_socket(&ss, len);
 	if (fd < 0) {
-		err = fd;
-		snprintf(err_msg, err_size, "cannot listen on %s: %s", addr, strerror(-err));
+		ret = fd;
+		snprintf(err, errlen, "cannot listen on %s: %s", addr, strerror(-ret));
 		goto fail;
 	}
 	/* polled by serve(), not by a thread of MHD's: the deadlines are cut
@@ -419,18 +419,18 @@ int prom_exporter__new(const char *addr, bool pid_label, bool precise, uint64_t 
 				  MHD_OPTION_END);
 	if (!e->mhd) {
 		close(fd);
-		err = -EIO;
-		snprintf(err_msg, err_size, "cannot start the metrics server on %s", addr);
+		ret = -EIO;
+		snprintf(err, errlen, "cannot start the metrics server on %s", addr);
 		goto fail;
 	}
 	if (pipe2(e->stop_pipe, O_CLOEXEC)) {
-		err = -errno;
-		snprintf(err_msg, err_size, "cannot start the metrics server: %s", strerror(-err));
+		ret = -errno;
+		snprintf(err, errlen, "cannot start the metrics server: %s", strerror(-ret));
 		goto fail;
 	}
-	err = -pthread_create(&e->thread, NULL, serve, e);
-	if (err) {
-		snprintf(err_msg, err_size, "cannot start the metrics thread: %s", strerror(-err));
+	ret = -pthread_create(&e->thread, NULL, serve, e);
+	if (ret) {
+		snprintf(err, errlen, "cannot start the metrics thread: %s", strerror(-ret));
 		goto fail;
 	}
 	e->thread_started = true;
@@ -438,7 +438,7 @@ int prom_exporter__new(const char *addr, bool pid_label, bool precise, uint64_t 
 	return 0;
 fail:
 	prom_exporter__free(e);
-	return err;
+	return ret;
 }
 
 void prom_exporter__free(struct prom_exporter *e)
@@ -468,10 +468,10 @@ static bool prom_wanted(const struct lt_options *o)
 	return o->prometheus != NULL;
 }
 
-static int prom_open(const struct lt_options *o, void **state, char *msg, size_t size)
+static int prom_open(const struct lt_options *o, void **state, char *err, size_t errlen)
 {
 	return prom_exporter__new(o->prometheus, o->prometheus_pid, o->precise, o->interval_ns,
-				  (struct prom_exporter **)state, msg, size) ?
+				  (struct prom_exporter **)state, err, errlen) ?
 	       LT_EXIT_FAILURE : 0;
 }
 

@@ -33,9 +33,9 @@ int prom_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len
  * pid_label: per-process series carry a pid label (prom_render); precise:
  * leaktrace_build_info says mode "precise" (else "default"); interval_ns:
  * the report interval, /healthz's measure. Also serves GET /healthz. On
- * failure returns -errno and writes a one-line reason to err_msg. */
+ * failure returns -errno and writes a one-line reason to err. */
 int prom_exporter__new(const char *addr, bool pid_label, bool precise, uint64_t interval_ns,
-		       struct prom_exporter **out, char *err_msg, size_t err_size);
+		       struct prom_exporter **out, char *err, size_t errlen);
 
 /* /healthz (a Kubernetes probe): the report loop is alive while its last
  * report (or the start) is at most 3 intervals and 30 s old. */

@@ -18,9 +18,9 @@ struct sink_type {
 	bool is_format;		/* selected by -f; exactly one format runs */
 	/* Not a format: is it asked for by o? */
 	bool (*wanted)(const struct lt_options *o);
-	/* Make an instance in *state. On failure write a one-line reason to msg
+	/* Make an instance in *state. On failure write a one-line reason to err
 	 * and return the exit code (enum lt_exit). */
-	int (*open)(const struct lt_options *o, void **state, char *msg, size_t msg_size);
+	int (*open)(const struct lt_options *o, void **state, char *err, size_t errlen);
 	/* Write one report. Returns 0, or -errno when the report stream failed
 	 * (the run stops); best-effort sinks log their own failures and return 0. */
 	int (*emit)(void *state, const struct report *r);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sinks/sink.h"
+#include "util/log.h"
 
 /* Every output, formats first (their order is the one --help names). */
 static const struct sink_type *const sink_types[] = {
@@ -70,7 +71,7 @@ struct sinks *sinks__open(const struct lt_options *o, int *exit_code)
 
 	*exit_code = LT_EXIT_FAILURE;
 	if (!ss) {
-		fprintf(stderr, "leaktrace: out of memory\n");
+		lt_err(NULL, "out of memory");
 		return NULL;
 	}
 	for (size_t i = 0; i < N_TYPES; i++) {
@@ -82,7 +83,7 @@ struct sinks *sinks__open(const struct lt_options *o, int *exit_code)
 		msg[0] = '\0';
 		code = sink_types[i]->open(o, &sk->state, msg, sizeof(msg));
 		if (code) {
-			fprintf(stderr, "leaktrace: %s\n", msg[0] ? msg : "cannot open an output");
+			lt_err(NULL, "%s", msg[0] ? msg : "cannot open an output");
 			*exit_code = code;
 			sinks__close(ss);
 			return NULL;

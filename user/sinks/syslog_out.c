@@ -168,16 +168,16 @@ static bool syslog_wanted(const struct lt_options *o)
 	return o->syslog;
 }
 
-static int syslog_open(const struct lt_options *o, void **state, char *msg, size_t size)
+static int syslog_open(const struct lt_options *o, void **state, char *err, size_t errlen)
 {
 	struct findings *fs = findings__new_kinds(1u << FINDING_THREAD | 1u << FINDING_SITE);
 
 	if (!fs) {
-		snprintf(msg, size, "out of memory");
+		snprintf(err, errlen, "out of memory");
 		return LT_EXIT_FAILURE;
 	}
 	openlog("leaktrace", LOG_PID, LOG_DAEMON);
-	findings_state_load(fs, "findings-syslog");
+	findings_state__load(fs, "findings-syslog");
 	*state = fs;
 	return 0;
 }
@@ -190,7 +190,7 @@ static int syslog_emit(void *state, const struct report *r)
 
 	if (findings__update(fs, r, log_finding, (void *)r))
 		return 0;
-	findings_state_save(fs, "findings-syslog");
+	findings_state__save(fs, "findings-syslog");
 	if (findings__dropped(fs) > dropped)
 		syslog(LOG_WARNING, "findings_dropped=%" PRIu64 " max=%d",
 		       findings__dropped(fs), FINDINGS_MAX);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "util/foreign_file.h"
+#include "util/log.h"
 
 static bool verbose;
 
@@ -53,7 +54,7 @@ static int refuse(const char *path, int err, const char *reason, char *why, size
 	if (why && whylen)
 		snprintf(why, whylen, "%s", reason);
 	if (verbose)
-		fprintf(stderr, "leaktrace: not reading %s: %s\n", path, reason);
+		lt_err(NULL, "not reading %s: %s", path, reason);
 	return err;
 }
 

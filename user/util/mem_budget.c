@@ -214,7 +214,7 @@ static uint64_t min_nonzero(uint64_t a, uint64_t b)
 	return !a ? b : !b ? a : a < b ? a : b;
 }
 
-uint64_t mem_budget_default(const char *root)
+uint64_t mem_budget__default(const char *root)
 {
 	char path[4096], line[4096];
 	uint64_t limit = 0;

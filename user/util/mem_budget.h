@@ -87,6 +87,6 @@ struct mem_cache_stats mem_budget__stats(const struct mem_budget *b, int i);
  * libbpf and the allocator's slack; MEM_BUDGET_DEFAULT when unlimited or
  * unreadable. root is "" (the real /proc and /sys; tests pass a fake tree).
  */
-uint64_t mem_budget_default(const char *root);
+uint64_t mem_budget__default(const char *root);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/safe_open.h"
+#include "util/log.h"
 
 /* Why a file (its stat) is not one leaktrace may write reports to, or NULL. */
 static const char *stat_refusal(const struct stat *st, char *buf, size_t size)
@@ -192,7 +193,7 @@ static void terminate_last_line(int fd)
 
 	if (!fstat(fd, &st) && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 &&
 	    last != '\n' && write(fd, "\n", 1) != 1)
-		fprintf(stderr, "leaktrace: warning: cannot end the cut last line: %s\n",
+		lt_warn(NULL, "cannot end the cut last line: %s",
 			strerror(errno));
 }
 

@@ -12,6 +12,7 @@
 #include "util/array.h"
 #include "util/clock.h"
 #include "util/hash.h"
+#include "util/log.h"
 
 #define GO_REPORT_MAX_NOT_GO 65536
 #define GO_REACH_GRACE_NS 1000000000ull	/* passes may overrun the deadline this much */
@@ -55,7 +56,7 @@ static bool attach(struct go_report *g, int pid, bool quiet, char *err, size_t e
 	p->tracer = go_tracer__new_opts(pid, &topts, err, errlen);
 	if (!p->tracer) {
 		if (!quiet)
-			fprintf(stderr, "leaktrace: warning: goroutines not traced: %s\n", err);
+			lt_warn("go", "goroutines not traced: %s", err);
 		return false;
 	}
 	p->pid = pid;
@@ -63,7 +64,7 @@ static bool attach(struct go_report *g, int pid, bool quiet, char *err, size_t e
 	if (!p->reach && g->o.verbose)
 		fprintf(stderr, "leaktrace: go: pid %d: no reachability proofs: %s\n", pid, err);
 	if (g->o.verbose)
-		fprintf(stderr, "leaktrace: go: attached to pid %d (offsets: %s, allgs: %s)\n",
+		lt_info("go", "attached to pid %d (offsets: %s, allgs: %s)",
 			pid, go_tracer__offsets_source(p->tracer), go_tracer__allgs_source(p->tracer));
 	g->n_procs++;
 	return true;

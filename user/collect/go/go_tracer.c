@@ -12,6 +12,7 @@
 #include "collect/go/go_tracer_impl.h"
 #include "collect/procfs/procfs.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 /* Where the runtime keeps what a walk reads, found in the binary and
  * checked against the process's memory: 0, or -1 with a message in err. */
@@ -22,11 +23,11 @@ static int discover(struct go_tracer *t, const char *exe, char *err, size_t errl
 
 	t->bin = go_binary__open(exe, msg, sizeof(msg));
 	if (!t->bin) {
-		set_err(err, errlen, "pid %d: not a Go program we can read: %s", pid, msg);
+		lt_set_err(err, errlen, "pid %d: not a Go program we can read: %s", pid, msg);
 		return -1;
 	}
 	if (go_tracer__find_offsets(t, exe, msg, sizeof(msg))) {
-		set_err(err, errlen, "pid %d (%s): %s", pid, go_binary__version(t->bin), msg);
+		lt_set_err(err, errlen, "pid %d (%s): %s", pid, go_binary__version(t->bin), msg);
 		return -1;
 	}
 	{
@@ -38,24 +39,24 @@ static int discover(struct go_tracer *t, const char *exe, char *err, size_t errl
 	}
 	ret = procmem__open(&t->mem, pid, 0);
 	if (ret) {
-		set_err(err, errlen, "pid %d: cannot open /proc/%d/mem: %s", pid, pid,
+		lt_set_err(err, errlen, "pid %d: cannot open /proc/%d/mem: %s", pid, pid,
 			strerror(-ret));
 		return -1;
 	}
 	if (go_tracer__find_bias(t) || go_tracer__find_allgs(t, msg, sizeof(msg))) {
-		set_err(err, errlen, "pid %d (%s): %s", pid, go_binary__version(t->bin), msg);
+		lt_set_err(err, errlen, "pid %d (%s): %s", pid, go_binary__version(t->bin), msg);
 		return -1;
 	}
 	if (t->unverified) {
 		if (go_tracer__verify_walk(t, msg, sizeof(msg))) {
-			set_err(err, errlen,
+			lt_set_err(err, errlen,
 				"pid %d (%s): newer than the offsets tables (%s), no DWARF, and the "
 				"newest table does not fit this binary: %s", pid,
 				go_binary__version(t->bin), go_offsets__supported(), msg);
 			return -1;
 		}
-		fprintf(stderr, "leaktrace: warning: go: pid %d %s is newer than the offsets tables "
-			"(%s): using %s, checked on a first walk\n", pid, go_binary__version(t->bin),
+		lt_warn("go", "pid %d %s is newer than the offsets tables "
+			"(%s): using %s, checked on a first walk", pid, go_binary__version(t->bin),
 			go_offsets__supported(), t->off.source);
 	}
 	go_tracer__find_semtable(t);
@@ -65,12 +66,12 @@ static int discover(struct go_tracer *t, const char *exe, char *err, size_t errl
 /* -v: what discovery found. */
 static void print_discovery(const struct go_tracer *t)
 {
-	fprintf(stderr, "go: pid %d %s, struct g from %s, allgs at %#" PRIx64 " (%s), "
-		"semtable at %#" PRIx64 ", %s mode\n", t->pid, go_binary__version(t->bin),
+	lt_verbose("go", "pid %d %s, struct g from %s, allgs at %#" PRIx64 " (%s), "
+		"semtable at %#" PRIx64 ", %s mode", t->pid, go_binary__version(t->bin),
 		t->off.source, t->allgs, t->allgs_source, t->semtable,
 		t->precise ? "precise (uprobes)" : "default (no uprobes)");
-	fprintf(stderr, "go: pid %d offsets check: %s\n", t->pid, t->offsets_check);
-	fprintf(stderr, "go: pid %d wait reasons: %u from %s, %s\n", t->pid,
+	lt_verbose("go", "pid %d offsets check: %s", t->pid, t->offsets_check);
+	lt_verbose("go", "pid %d wait reasons: %u from %s, %s", t->pid,
 		t->off.n_wait_reasons, t->wait_reasons_source, t->wait_reasons_check);
 }
 
@@ -86,7 +87,7 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 		opts = &defaults;
 	t = calloc(1, sizeof(*t));
 	if (!t) {
-		set_err(err, errlen, "out of memory");
+		lt_set_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	t->pid = pid;
@@ -101,12 +102,12 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 	/* stamps of the gopark probe are trusted from here on */
 	t->attach_ns = mono_ns();
 	if (opts->precise && go_tracer__attach_bpf(t, opts, exe, msg, sizeof(msg))) {
-		set_err(err, errlen, "pid %d: %s", pid, msg);
+		lt_set_err(err, errlen, "pid %d: %s", pid, msg);
 		goto fail;
 	}
 	/* the parks present now: their age is known only since attach */
 	if (go_tracer__walk_allgs(t, 0, NULL, &walked) == -ENOMEM) {
-		set_err(err, errlen, "pid %d: out of memory", pid);
+		lt_set_err(err, errlen, "pid %d: out of memory", pid);
 		goto fail;
 	}
 	t->walked = true;
@@ -170,8 +171,8 @@ int go_tracer__snapshot(struct go_tracer *t, double min_parked_seconds, struct g
 	if (err && err != -ENOMEM)
 		err = kill(t->pid, 0) ? -ESRCH : err;
 	if (t->verbose && !err)
-		fprintf(stderr, "go: pid %d snapshot: %" PRIu64 " goroutines read, %zu parked, "
-			"%" PRIu64 " cut, %.1f ms (%.1f ms CPU)\n", t->pid, read, out->n_parked,
+		lt_verbose("go", "pid %d snapshot: %" PRIu64 " goroutines read, %zu parked, "
+			   "%" PRIu64 " cut, %.1f ms (%.1f ms CPU)", t->pid, read, out->n_parked,
 			out->cut, (mono_ns() - start_ns) / 1e6,
 			(clock_ns(CLOCK_THREAD_CPUTIME_ID) - start_cpu) / 1e6);
 	if (err)

@@ -13,6 +13,7 @@
 #include "goroutines.h"
 #include "goroutines.skel.h"
 #include "collect/go/go_tracer_impl.h"
+#include "util/log.h"
 
 static struct bpf_link *attach_probe(struct go_tracer *t, struct bpf_program *prog,
 				     const char *exe, const char *func, bool verbose)
@@ -25,13 +26,13 @@ static struct bpf_link *attach_probe(struct go_tracer *t, struct bpf_program *pr
 	    go_binary__probe_addr(t->bin, func, &addr, &cheap) ||
 	    go_binary__vaddr_to_offset(t->bin, addr, &off)) {
 		if (verbose)
-			fprintf(stderr, "go: %s not found\n", func);
+			lt_verbose("go", "%s not found", func);
 		errno = ENOENT;
 		return NULL;
 	}
 	link = bpf_program__attach_uprobe(prog, false, t->pid, exe, off);
 	if (verbose)
-		fprintf(stderr, "go: uprobe %s+%" PRIu64 " (file offset %#" PRIx64 ")%s: %s\n",
+		lt_verbose("go", "uprobe %s+%" PRIu64 " (file offset %#" PRIx64 ")%s: %s",
 			func, addr - entry, off,
 			cheap ? "" : " prologue not recognised, slow entry probe",
 			link ? "attached" : strerror(errno));
@@ -55,14 +56,14 @@ static int shared_get(const struct go_tracer_opts *opts, char *err, size_t errle
 	shared_skel = goroutines_bpf__open();
 	if (!shared_skel) {
 		ret = -errno;
-		set_err(err, errlen, "cannot open the goroutine BPF object: %s", strerror(-ret));
+		lt_set_err(err, errlen, "cannot open the goroutine BPF object: %s", strerror(-ret));
 		return ret;
 	}
 	bpf_map__set_max_entries(shared_skel->maps.go_parked,
 				 opts->max_parked ? opts->max_parked : GO_MAX_PARKED);
 	ret = goroutines_bpf__load(shared_skel);
 	if (ret) {
-		set_err(err, errlen, "cannot load the goroutine BPF programs: %s", strerror(-ret));
+		lt_set_err(err, errlen, "cannot load the goroutine BPF programs: %s", strerror(-ret));
 		goroutines_bpf__destroy(shared_skel);
 		shared_skel = NULL;
 		return ret;
@@ -111,7 +112,7 @@ int go_tracer__attach_bpf(struct go_tracer *t, const struct go_tracer_opts *opts
 	t->skel = shared_skel;
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.go_counts), &pid, &zero, BPF_ANY)) {
 		ret = -errno;
-		set_err(err, errlen, "cannot count goroutines of one more process: %s",
+		lt_set_err(err, errlen, "cannot count goroutines of one more process: %s",
 			strerror(-ret));
 		return ret;
 	}
@@ -119,7 +120,7 @@ int go_tracer__attach_bpf(struct go_tracer *t, const struct go_tracer_opts *opts
 				   opts->verbose);
 	if (!t->links[0]) {
 		ret = errno ? -errno : -ENOENT;
-		set_err(err, errlen, "cannot attach a uprobe to runtime.gopark: %s",
+		lt_set_err(err, errlen, "cannot attach a uprobe to runtime.gopark: %s",
 			strerror(-ret));
 		return ret;
 	}

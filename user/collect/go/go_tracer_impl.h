@@ -27,6 +27,7 @@
 #include "collect/procfs/procmem.h"
 #include "model/frame.h"
 #include "util/arena.h"
+#include "util/log.h"
 
 #define MAX_ALLGS		(1u << 20)	/* goroutines read per walk; the rest counted */
 #define MAX_SEMA_NODES		(1u << 16)	/* sudogs visited in the semaphore table */
@@ -191,7 +192,8 @@ const char *go_tracer__pc_text(struct go_tracer *t, uint64_t pc, enum pc_kind ki
 const char *go_tracer__wait_reason(struct go_tracer *t, uint8_t reason);
 
 /* go_tracer_parks.c */
-void park__clear(struct park *p);
+/* The park at allgs index i forgotten (its stack freed). */
+void go_tracer__forget_park(struct go_tracer *t, size_t i);
 /* The park of the waiting g at allgs index i: last walk's when its key is
  * unchanged, else a new one (its start stamped by park_begin). */
 struct park *go_tracer__track_park(struct go_tracer *t, size_t i, uint64_t gaddr, const uint8_t *g,

@@ -7,10 +7,10 @@
 
 #include "collect/go/go_tracer_impl.h"
 
-void park__clear(struct park *p)
+void go_tracer__forget_park(struct go_tracer *t, size_t i)
 {
-	free(p->stack);
-	memset(p, 0, sizeof(*p));
+	free(t->parks[i].stack);
+	memset(&t->parks[i], 0, sizeof(t->parks[i]));
 }
 
 /*
@@ -66,7 +66,7 @@ struct park *go_tracer__track_park(struct go_tracer *t, size_t i, uint64_t gaddr
 	if (p->g_addr == key.g_addr && p->goid == key.goid && p->pc == key.pc &&
 	    p->sp == key.sp && p->reason == key.reason && p->seq == key.seq)
 		return p;
-	park__clear(p);
+	go_tracer__forget_park(t, i);
 	*p = key;
 	p->system = system;
 	park_begin(t, p, now);
@@ -97,6 +97,6 @@ int go_tracer__resize_parks(struct go_tracer *t, size_t n)
 		t->n_parks = n;
 	}
 	for (size_t i = n; i < t->n_parks; i++)	/* a shorter allgs: forged or a new process */
-		park__clear(&t->parks[i]);
+		go_tracer__forget_park(t, i);
 	return 0;
 }

@@ -71,7 +71,7 @@ int go_tracer__find_allgs(struct go_tracer *t, char *err, size_t errlen)
 	int n;
 
 	if (go_binary__func(t->bin, "runtime.main", &main_entry, &size)) {
-		set_err(err, errlen, "runtime.main not found in the function table");
+		lt_set_err(err, errlen, "runtime.main not found in the function table");
 		return -ENOENT;
 	}
 	main_entry += t->bias;
@@ -80,7 +80,7 @@ int go_tracer__find_allgs(struct go_tracer *t, char *err, size_t errlen)
 		t->allgs_source = "symtab";
 		if (allgs_plausible(t, t->allgs, main_entry))
 			return 0;
-		set_err(err, errlen, "runtime.allgs does not match the struct g layout (%s)",
+		lt_set_err(err, errlen, "runtime.allgs does not match the struct g layout (%s)",
 			t->off.source);
 		return -EPROTO;
 	}
@@ -92,7 +92,7 @@ int go_tracer__find_allgs(struct go_tracer *t, char *err, size_t errlen)
 			return 0;
 		}
 	}
-	set_err(err, errlen, "cannot locate runtime.allgs (stripped binary, %d candidates, %s)",
+	lt_set_err(err, errlen, "cannot locate runtime.allgs (stripped binary, %d candidates, %s)",
 		n < 0 ? 0 : n, t->off.source);
 	return -ENOENT;
 }
@@ -150,7 +150,7 @@ int go_tracer__verify_walk(const struct go_tracer *t, char *err, size_t errlen)
 			continue;
 		status = field32(g, t->off.atomicstatus) & ~GO_G_SCAN;
 		if (status > GO_G_STATUS_MAX) {
-			set_err(err, errlen, "status %u out of range", status);
+			lt_set_err(err, errlen, "status %u out of range", status);
 			ret = -EPROTO;
 			break;
 		}
@@ -161,7 +161,7 @@ int go_tracer__verify_walk(const struct go_tracer *t, char *err, size_t errlen)
 		lo = field64(g, t->off.stack_lo);
 		hi = field64(g, t->off.stack_hi);
 		if (status == GO_G_WAITING && (sp < lo || sp >= hi)) {
-			set_err(err, errlen, "goroutine %" PRIu64 " saved sp outside its stack",
+			lt_set_err(err, errlen, "goroutine %" PRIu64 " saved sp outside its stack",
 				goids[ngoids - 1]);
 			ret = -EPROTO;
 		}
@@ -170,7 +170,7 @@ int go_tracer__verify_walk(const struct go_tracer *t, char *err, size_t errlen)
 		qsort(goids, ngoids, sizeof(*goids), cmp_u64);
 		for (size_t i = 1; i < ngoids; i++) {
 			if (goids[i] == goids[i - 1]) {
-				set_err(err, errlen, "goid %" PRIu64 " seen twice", goids[i]);
+				lt_set_err(err, errlen, "goid %" PRIu64 " seen twice", goids[i]);
 				ret = -EPROTO;
 				break;
 			}
@@ -286,9 +286,9 @@ int go_tracer__find_offsets(struct go_tracer *t, const char *exe, char *err, siz
 		return 0;
 	}
 	if (tab_err == -ENOENT)
-		set_err(err, errlen, "unknown Go version (no build info) and no DWARF");
+		lt_set_err(err, errlen, "unknown Go version (no build info) and no DWARF");
 	else
-		set_err(err, errlen, "%s, and the binary has no DWARF", tab_msg);
+		lt_set_err(err, errlen, "%s, and the binary has no DWARF", tab_msg);
 	return -ENOTSUP;
 }
 

@@ -240,13 +240,13 @@ static size_t walk_chunk(struct walk *w, uint64_t c, size_t k)
 
 		/* a g that vanished mid-walk is skipped, not fatal */
 		if (!w->gs[c + j] || w->spans[j].err) {
-			park__clear(&t->parks[c + j]);
+			go_tracer__forget_park(t, c + j);
 			continue;
 		}
 		w->read++;
 		status = g_status(t, g, &leaked);
 		if (status != GO_G_WAITING)
-			park__clear(&t->parks[c + j]);
+			go_tracer__forget_park(t, c + j);
 		if (status == GO_G_DEAD || status == GO_G_IDLE)
 			continue;
 		system = go_tracer__pc_text(t, field64(g, t->off.startpc), PC_SYSTEM)[0] != '\0';

@@ -139,6 +139,12 @@ int procmem__read_once(int pid, uint64_t addr, void *buf, size_t len)
 	return done < 0 ? (int)done : s.err;
 }
 
+int procmem__read_pid(void *ctx, uint32_t pid, uint64_t addr, void *buf, size_t len)
+{
+	(void)ctx;
+	return procmem__read_once((int)pid, addr, buf, len);
+}
+
 bool procmem__same_mm(const struct procmem *m, uint64_t addr)
 {
 	char c;

@@ -76,6 +76,10 @@ int procmem__read(const struct procmem *m, uint64_t addr, void *buf, size_t len)
  * owner, a version number): process_vm_readv, else /proc/PID/mem. */
 int procmem__read_once(int pid, uint64_t addr, void *buf, size_t len);
 
+/* procmem__read_once as a mem_reader_fn (collect/threads/lockgraph.h): ctx
+ * unused. */
+int procmem__read_pid(void *ctx, uint32_t pid, uint64_t addr, void *buf, size_t len);
+
 /* Still the address space m->fd was opened on? A read through it returns
  * 0 bytes once that mm is gone: the process exited, exec'ed, or the pid
  * now names another process. An unmapped addr (-EIO) still counts as the

@@ -18,7 +18,7 @@ bool python_is_eval_frame(const struct frame *f)
 
 bool python_is_interpreter_frame(const struct frame *f)
 {
-	const char *mod = f ? frame_module_base(f) : "";
+	const char *mod = f ? frame__module_base(f) : "";
 
 	if (!f)
 		return false;

@@ -107,7 +107,7 @@ static uint64_t fd_inode(uint32_t pid, int fd)
 	return link_inode(AT_FDCWD, path);
 }
 
-bool peer_finder_wait(void *finder, uint64_t report_ns, uint32_t pid, const struct wait_info *w,
+bool peer_finder__wait(void *finder, uint64_t report_ns, uint32_t pid, const struct wait_info *w,
 		      struct peer_wait *out)
 {
 	struct peer_finder *f = finder;
@@ -220,7 +220,7 @@ static int collect_proc(struct peer_finder *f, struct report *r, uint32_t pid,
 	return err;
 }
 
-int peer_finder_collect(struct peer_finder *f, struct report *r)
+int peer_finder__collect(struct peer_finder *f, struct report *r)
 {
 	struct candidates cand = { .budget = COLLECT_FDS_PER_REPORT };
 	int err = 0;

@@ -31,7 +31,7 @@ void peer_finder__free(struct peer_finder *f);
 
 /* The default peer_wait_fn: /proc/PID/fd/N names the socket, the host's
  * TCP table (sock_diag, loaded at most once per report) its state. */
-bool peer_finder_wait(void *finder, uint64_t report_ns, uint32_t pid,
+bool peer_finder__wait(void *finder, uint64_t report_ns, uint32_t pid,
 		      const struct wait_info *w, struct peer_wait *out);
 
 /* Connection units (model/report.h struct conn_report): the connections
@@ -41,7 +41,7 @@ bool peer_finder_wait(void *finder, uint64_t report_ns, uint32_t pid,
  * on itself (that thread is the unit, by the peer rule). A stalled request
  * of an event loop holds no thread: this is how it is seen. Bounded:
  * 4,096 fds a process, 16,384 a report. 0 or -ENOMEM. */
-int peer_finder_collect(struct peer_finder *f, struct report *r);
+int peer_finder__collect(struct peer_finder *f, struct report *r);
 
 /* Facts of r's parked threads (awaiting_peer, peer_silent_ms, peer): each
  * one whose wait is on a connection awaiting its peer, by peer_wait. The

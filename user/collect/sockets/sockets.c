@@ -10,7 +10,7 @@
 static int sockets_open(const struct collect_env *env, void **state, char *msg, size_t size)
 {
 	(void)env;
-	*state = peer_finder__new(procmem_read, NULL);
+	*state = peer_finder__new(procmem__read_pid, NULL);
 	if (!*state)
 		snprintf(msg, size, "out of memory");
 	return *state ? 0 : LT_EXIT_FAILURE;
@@ -18,8 +18,8 @@ static int sockets_open(const struct collect_env *env, void **state, char *msg, 
 
 static int sockets_collect(void *state, struct report *r)
 {
-	peer_facts_collect(r, peer_finder_wait, state);
-	return peer_finder_collect(state, r);
+	peer_facts_collect(r, peer_finder__wait, state);
+	return peer_finder__collect(state, r);
 }
 
 static void sockets_close(void *state)

@@ -159,16 +159,16 @@ static int unit_name(const char *unit, char *buf, size_t size)
 }
 
 int cgroup_target_resolve(const char *cgroup, const char *unit, const char *container,
-			  struct cgroup_target *t, char *errbuf, size_t errlen)
+			  struct cgroup_target *t, char *err, size_t errlen)
 {
 	const char *root = cgroup2_root();
 	struct walk w = {};
 	char name[ID_UNIT_MAX], rel[PATH_MAX] = "";
 	size_t root_len;
-	int err;
+	int ret;
 
 	if (!root) {
-		snprintf(errbuf, errlen, "cgroup v2 is not mounted at %s or its unified/: "
+		snprintf(err, errlen, "cgroup v2 is not mounted at %s or its unified/: "
 			 "--cgroup, --unit and --container need it",
 			 getenv("LEAKTRACE_CGROUP2_ROOT") ? getenv("LEAKTRACE_CGROUP2_ROOT") :
 			 "/sys/fs/cgroup");
@@ -179,21 +179,21 @@ int cgroup_target_resolve(const char *cgroup, const char *unit, const char *cont
 		/* an absolute path into the mount, or a path below its root */
 		if (!strncmp(cgroup, root, root_len) && (!cgroup[root_len] || cgroup[root_len] == '/'))
 			cgroup += root_len;
-		err = target_from_dir(root, cgroup, t);
-		if (err)
-			snprintf(errbuf, errlen, "no cgroup '%s' in the cgroup v2 hierarchy (%s)",
+		ret = target_from_dir(root, cgroup, t);
+		if (ret)
+			snprintf(err, errlen, "no cgroup '%s' in the cgroup v2 hierarchy (%s)",
 				 cgroup, root);
-		return err;
+		return ret;
 	}
 	if (unit) {
 		if (unit_name(unit, name, sizeof(name))) {
-			snprintf(errbuf, errlen, "invalid unit name '%s'", unit);
+			snprintf(err, errlen, "invalid unit name '%s'", unit);
 			return -EINVAL;
 		}
 		w.unit = name;
 	} else {
 		if (!valid_prefix(container)) {
-			snprintf(errbuf, errlen, "invalid container id prefix '%s' (lower-case hex)",
+			snprintf(err, errlen, "invalid container id prefix '%s' (lower-case hex)",
 				 container);
 			return -EINVAL;
 		}
@@ -201,18 +201,18 @@ int cgroup_target_resolve(const char *cgroup, const char *unit, const char *cont
 	}
 	walk_dir(&w, root, rel, 0, 0);
 	if (w.ambiguous) {
-		snprintf(errbuf, errlen, "container id prefix '%s' matches several containers",
+		snprintf(err, errlen, "container id prefix '%s' matches several containers",
 			 container);
 		return -ENOTUNIQ;
 	}
 	if (!w.best[0]) {
-		snprintf(errbuf, errlen, "no %s '%s' in the cgroup v2 hierarchy (%s)",
+		snprintf(err, errlen, "no %s '%s' in the cgroup v2 hierarchy (%s)",
 			 unit ? "unit" : "container", unit ? name : container, root);
 		return -ENOENT;
 	}
-	err = target_from_dir(root, w.best, t);
-	if (err)
-		snprintf(errbuf, errlen, "%s '%s' went away", unit ? "unit" : "container",
+	ret = target_from_dir(root, w.best, t);
+	if (ret)
+		snprintf(err, errlen, "%s '%s' went away", unit ? "unit" : "container",
 			 unit ? name : container);
-	return err;
+	return ret;
 }

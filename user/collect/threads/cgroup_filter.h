@@ -29,9 +29,9 @@ const char *cgroup2_root(void);
  * Exactly one of them is non-NULL. Returns 0; -ENOENT when it does not
  * exist; -EINVAL for a malformed name; -ENOTUNIQ when a container prefix
  * matches several containers; -EOPNOTSUPP without cgroup v2. A one-line
- * reason goes to errbuf.
+ * reason goes to err.
  */
 int cgroup_target_resolve(const char *cgroup, const char *unit, const char *container,
-			  struct cgroup_target *t, char *errbuf, size_t errlen);
+			  struct cgroup_target *t, char *err, size_t errlen);
 
 #endif

@@ -5,17 +5,10 @@
 #include <string.h>
 
 #include "collect/procfs/procfs.h"
-#include "collect/procfs/procmem.h"
 #include "collect/threads/lockgraph.h"
 
 #define FUTEX_TID_MASK		0x3fffffff
 #define GLIBC_MUTEX_OWNER_OFF	8
-
-int procmem_read(void *ctx, uint32_t pid, uint64_t addr, void *buf, size_t len)
-{
-	(void)ctx;
-	return procmem__read_once((int)pid, addr, buf, len);
-}
 
 /* "NR A0..A5 SP PC", "-1 SP PC" or "running": nr, args (when nr >= 0),
  * then sp and pc when sp_pc is not NULL. */

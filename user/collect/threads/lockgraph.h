@@ -7,13 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collect/procfs/procmem.h"
 #include "model/report.h"
 
 /* Reads len bytes of process pid's memory at addr; 0 or -errno. */
 typedef int (*mem_reader_fn)(void *ctx, uint32_t pid, uint64_t addr, void *buf, size_t len);
 
-/* Read target memory (collect/procfs/procmem.h): no ptrace stop, no signal. */
-int procmem_read(void *ctx, uint32_t pid, uint64_t addr, void *buf, size_t len);
+/* The reader of target memory is procmem__read_pid (collect/procfs/procmem.h). */
 
 /* What thread tid of pid waits on now, for a lock owner that is not among
  * the parked threads (it may run now and then). 0 or -errno. */

@@ -105,7 +105,7 @@ int thread_facts_collect(const struct thread_facts_opts *opts, struct report *r)
 	int err;
 
 	if (!o.read_mem)
-		o.read_mem = procmem_read;
+		o.read_mem = procmem__read_pid;
 	if (!o.region)
 		o.region = procmaps_region;
 	if (!o.read_wait)

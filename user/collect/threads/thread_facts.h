@@ -13,7 +13,7 @@
 
 /* The readers (tests pass their own); NULL = the /proc ones. */
 struct thread_facts_opts {
-	mem_reader_fn read_mem;		/* futex words; NULL = procmem_read */
+	mem_reader_fn read_mem;		/* futex words; NULL = procmem__read_pid */
 	void *read_ctx;
 	region_fn region;		/* NULL = procmaps_region */
 	void *region_ctx;

@@ -18,6 +18,7 @@
 #include "collect/threads/tracer.h"
 #include "collect/threads/lockgraph.h"
 #include "util/array.h"
+#include "util/log.h"
 
 struct proc_totals {
 	uint32_t pid;
@@ -132,12 +133,12 @@ static void select_mode(struct leaktrace_bpf *skel, bool precise)
 		bpf_program__set_autoload(hot_path[i], false);
 }
 
-static int probe_features(struct features *f, char *errbuf, size_t errlen)
+static int probe_features(struct features *f, char *err, size_t errlen)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 
 	if (!btf) {
-		snprintf(errbuf, errlen, "kernel BTF not available (/sys/kernel/btf/vmlinux): "
+		snprintf(err, errlen, "kernel BTF not available (/sys/kernel/btf/vmlinux): "
 			 "leaktrace needs CONFIG_DEBUG_INFO_BTF=y");
 		return -EOPNOTSUPP;
 	}
@@ -158,7 +159,7 @@ static int probe_features(struct features *f, char *errbuf, size_t errlen)
 	btf__free(btf);
 	disable_features(f);
 	if (!f->task_iter) {
-		snprintf(errbuf, errlen, "kernel too old: leaktrace needs BPF task iterators (5.8)");
+		snprintf(err, errlen, "kernel too old: leaktrace needs BPF task iterators (5.8)");
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -168,11 +169,11 @@ static int probe_features(struct features *f, char *errbuf, size_t errlen)
 static void warn_missing(const struct features *f)
 {
 	if (!f->task_storage)
-		fprintf(stderr, "leaktrace: warning: no BPF task storage (needs 5.11): per-thread "
-			"state in a hash map of %d threads\n", LT_MAX_THREADS);
+		lt_warn(NULL, "no BPF task storage (needs 5.11): per-thread "
+			"state in a hash map of %d threads", LT_MAX_THREADS);
 	if (!f->task_pt_regs)
-		fprintf(stderr, "leaktrace: warning: no bpf_task_pt_regs (needs 5.15): wait "
-			"syscalls read from /proc/PID/task/TID/syscall\n");
+		lt_warn(NULL, "no bpf_task_pt_regs (needs 5.15): wait "
+			"syscalls read from /proc/PID/task/TID/syscall");
 }
 
 /* Who each --pid is now: the same process while a process with its pid
@@ -262,17 +263,17 @@ static int run_iter(struct tracer *t, struct bpf_link *link,
 		    int (*fn)(void *ctx, const void *rec, size_t len), void *ctx);
 
 /* Open the BPF object, configure it from opts and the kernel's features,
- * load it: 0 or -errno with a message in errbuf. */
+ * load it: 0 or -errno with a message in err. */
 static int load_skel(struct tracer *t, const struct tracer_opts *opts,
-		     const struct features *feat, char *errbuf, size_t errlen)
+		     const struct features *feat, char *err, size_t errlen)
 {
-	int err;
+	int ret;
 
 	t->skel = leaktrace_bpf__open();
 	if (!t->skel) {
-		err = -errno;
-		snprintf(errbuf, errlen, "cannot open BPF object: %s", strerror(-err));
-		return err;
+		ret = -errno;
+		snprintf(err, errlen, "cannot open BPF object: %s", strerror(-ret));
+		return ret;
 	}
 	t->skel->rodata->system_wide = opts->n_pids == 0 && !opts->cgroup_id;
 	t->skel->rodata->filter_cgroup_id = opts->cgroup_id;
@@ -288,85 +289,85 @@ static int load_skel(struct tracer *t, const struct tracer_opts *opts,
 		bpf_program__set_autoload(t->skel->progs.capture_stacks, false);
 	warn_missing(feat);
 
-	err = leaktrace_bpf__load(t->skel);
-	if (err)
-		snprintf(errbuf, errlen, "cannot load BPF programs: %s%s", strerror(-err),
-			 err == -EPERM ? " (run as root or with CAP_BPF and CAP_PERFMON)" :
+	ret = leaktrace_bpf__load(t->skel);
+	if (ret)
+		snprintf(err, errlen, "cannot load BPF programs: %s%s", strerror(-ret),
+			 ret == -EPERM ? " (run as root or with CAP_BPF and CAP_PERFMON)" :
 			 " (run with -v for the verifier log)");
-	return err;
+	return ret;
 }
 
 /* A first scan measures the clock lag and, in precise mode, creates task
  * storage for every traced thread (so the hot path stamps their next
  * park); park_cutoff_ns is 0: no thread passes the filter, the --pid
  * processes' summaries give their start times. */
-static int first_scan(struct tracer *t, char *errbuf, size_t errlen)
+static int first_scan(struct tracer *t, char *err, size_t errlen)
 {
 	struct pin_ctx *pin = calloc(1, sizeof(*pin));
-	int err;
+	int ret;
 
 	if (!pin) {
-		snprintf(errbuf, errlen, "out of memory");
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	pin->t = t;
-	err = run_iter(t, t->scan_link, pin_record, pin);
-	if (err)
-		snprintf(errbuf, errlen, "cannot run task iterator: %s", strerror(-err));
+	ret = run_iter(t, t->scan_link, pin_record, pin);
+	if (ret)
+		snprintf(err, errlen, "cannot run task iterator: %s", strerror(-ret));
 	else
 		pin_targets(t, pin);
 	free(pin);
-	return err;
+	return ret;
 }
 
-int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbuf, size_t errlen)
+int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *err, size_t errlen)
 {
 	struct features feat = {};
 	struct tracer *t;
-	int err;
+	int ret;
 
-	err = probe_features(&feat, errbuf, errlen);
-	if (err)
-		return err;
+	ret = probe_features(&feat, err, errlen);
+	if (ret)
+		return ret;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	err = load_skel(t, opts, &feat, errbuf, errlen);
-	if (err)
+	ret = load_skel(t, opts, &feat, err, errlen);
+	if (ret)
 		goto fail;
-	err = setup_targets(t, opts->pids, opts->n_pids);
-	if (err) {
-		snprintf(errbuf, errlen, "cannot set up pid filter: %s", strerror(-err));
+	ret = setup_targets(t, opts->pids, opts->n_pids);
+	if (ret) {
+		snprintf(err, errlen, "cannot set up pid filter: %s", strerror(-ret));
 		goto fail;
 	}
-	err = leaktrace_bpf__attach(t->skel);
-	if (err) {
-		snprintf(errbuf, errlen, "cannot attach BPF programs: %s", strerror(-err));
+	ret = leaktrace_bpf__attach(t->skel);
+	if (ret) {
+		snprintf(err, errlen, "cannot attach BPF programs: %s", strerror(-ret));
 		goto fail;
 	}
 	t->scan_link = bpf_program__attach_iter(feat.task_storage ? t->skel->progs.dump_threads :
 						 t->skel->progs.dump_threads_hash, NULL);
 	if (!t->scan_link) {
-		err = -errno;
-		snprintf(errbuf, errlen, "cannot attach task iterator: %s", strerror(-err));
+		ret = -errno;
+		snprintf(err, errlen, "cannot attach task iterator: %s", strerror(-ret));
 		goto fail;
 	}
 	if (bpf_program__autoload(t->skel->progs.capture_stacks)) {
 		t->capture_link = bpf_program__attach_iter(t->skel->progs.capture_stacks, NULL);
 		if (!t->capture_link) {
-			err = -errno;
-			snprintf(errbuf, errlen, "cannot attach capture iterator: %s", strerror(-err));
+			ret = -errno;
+			snprintf(err, errlen, "cannot attach capture iterator: %s", strerror(-ret));
 			goto fail;
 		}
 	}
-	err = first_scan(t, errbuf, errlen);
-	if (err)
+	ret = first_scan(t, err, errlen);
+	if (ret)
 		goto fail;
 	*out = t;
 	return 0;
 fail:
 	tracer__free(t);
-	return err;
+	return ret;
 }
 
 void tracer__free(struct tracer *t)

@@ -22,9 +22,9 @@ struct tracer_opts {
 struct tracer;
 
 /* Probe, open, load and attach. On failure returns -errno and writes a
- * one-line reason to errbuf; -EPERM means missing privileges, -EOPNOTSUPP
+ * one-line reason to err; -EPERM means missing privileges, -EOPNOTSUPP
  * a kernel without a required feature. */
-int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *errbuf, size_t errlen);
+int tracer__new(const struct tracer_opts *opts, struct tracer **out, char *err, size_t errlen);
 void tracer__free(struct tracer *t);
 
 /* Walk all threads: fill r (whose mono_ns, real_ns, threshold_ns are set)
