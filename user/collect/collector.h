@@ -35,8 +35,8 @@ struct collector_type {
 	bool (*wanted)(const struct lt_options *o);
 	/* Make an instance in *state; *state = NULL (after a warning of its
 	 * own) when this host cannot give what it collects. On failure write
-	 * a one-line reason to msg and return the exit code (enum lt_exit). */
-	int (*open)(const struct collect_env *env, void **state, char *msg, size_t msg_size);
+	 * a one-line reason to err and return the exit code (enum lt_exit). */
+	int (*open)(const struct collect_env *env, void **state, char *err, size_t errlen);
 	/* Add units and facts to r. 0, or -errno: the report goes on without
 	 * them (one warning). Slow collectors stop at r's deadline. */
 	int (*collect)(void *state, struct report *r);

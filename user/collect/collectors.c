@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "collect/collector.h"
+#include "util/log.h"
 
 /* Every collector, in the order they fill a report: what one reads, the
  * ones before it have added (sockets look at the Go processes found). */
@@ -38,7 +39,7 @@ struct collectors *collectors__open(const struct collect_env *given, int *exit_c
 
 	*exit_code = LT_EXIT_FAILURE;
 	if (!cs) {
-		fprintf(stderr, "leaktrace: out of memory\n");
+		lt_err(NULL, "out of memory");
 		return NULL;
 	}
 	env->opened = cs;
@@ -52,7 +53,7 @@ struct collectors *collectors__open(const struct collect_env *given, int *exit_c
 		msg[0] = '\0';
 		code = t->open(env, &state, msg, sizeof(msg));
 		if (code) {
-			fprintf(stderr, "leaktrace: %s\n", msg[0] ? msg : "cannot open a collector");
+			lt_err(NULL, "%s", msg[0] ? msg : "cannot open a collector");
 			*exit_code = code;
 			collectors__close(cs);
 			return NULL;
@@ -78,7 +79,7 @@ void collectors__collect(struct collectors *cs, struct report *r)
 		int err = cs->c[i].type->collect(cs->c[i].state, r);
 
 		if (err)
-			fprintf(stderr, "leaktrace: warning: %s failed: %s\n", cs->c[i].type->name,
+			lt_warn(NULL, "%s failed: %s", cs->c[i].type->name,
 				strerror(-err));
 	}
 }

@@ -227,7 +227,7 @@ static int open_consumers(struct session *s, int *exit_code)
 
 	s->verdicts = verdict_engine__new(&vopts);
 	if (!s->verdicts) {
-		fprintf(stderr, "leaktrace: out of memory\n");
+		lt_err(NULL, "out of memory");
 		return -ENOMEM;
 	}
 	s->collectors = collectors__open(&env, exit_code);

@@ -9,6 +9,7 @@
 #include "collect/go/go_binary.h"
 #include "collect/go/go_reacher.h"
 #include "util/hash.h"
+#include "util/log.h"
 
 struct go_reacher {
 	struct go_tracer *tracer;
@@ -37,10 +38,10 @@ static int heap_offsets(struct go_reacher *r, char *err, size_t errlen)
 	if (go_binary__has_dwarf(r->tt.bin) && !go_heap_offsets__from_dwarf(r->tt.exe, &r->heap)) {
 		if (r->verbose && have_table && go_heap_offsets__compare(&table, &r->heap, diff,
 									 sizeof(diff)))
-			fprintf(stderr, "go: pid %d heap offsets check: %s MISMATCH (table/DWARF): %s\n",
+			lt_info("go", "pid %d heap offsets check: %s MISMATCH (table/DWARF): %s",
 				r->tt.pid, table.source, diff);
 		else if (r->verbose && have_table)
-			fprintf(stderr, "go: pid %d heap offsets check: %s agrees\n", r->tt.pid,
+			lt_info("go", "pid %d heap offsets check: %s agrees", r->tt.pid,
 				table.source);
 		return 0;
 	}
@@ -78,8 +79,8 @@ struct go_reacher *go_reacher__new(struct go_tracer *t, bool verbose, char *err,
 	if (go_heap__locate_allp(r->tt.bin, r->tt.bias, &r->reader, &r->allp))
 		r->allp = 0;	/* stale write barrier buffers can hide proofs */
 	if (verbose)
-		fprintf(stderr, "go: pid %d reachability: heap offsets from %s, mheap_ at %#" PRIx64
-			", firstmoduledata at %#" PRIx64 ", allp at %#" PRIx64 "\n", r->tt.pid,
+		lt_info("go", "pid %d reachability: heap offsets from %s, mheap_ at %#" PRIx64
+			", firstmoduledata at %#" PRIx64 ", allp at %#" PRIx64 "", r->tt.pid,
 			r->heap.source, r->mheap, r->firstmoduledata, r->allp);
 	return r;
 fail:
@@ -143,10 +144,10 @@ int go_reacher__update(struct go_reacher *r, const struct go_snapshot *snap, uin
 	r->last_ns = now_ns;
 	r->last_set = set;
 	if (r->verbose)
-		fprintf(stderr, "go: pid %d reachability pass: %s, %" PRIu64 " goroutines, %" PRIu64
+		lt_info("go", "pid %d reachability pass: %s, %" PRIu64 " goroutines, %" PRIu64
 			" candidates, %zu proven, %" PRIu64 " roots added in %" PRIu64 " rounds, "
 			"%" PRIu64 " objects marked, heap %.1f MB, read %.1f MB, %.1f ms CPU, "
-			"%.1f MB extra\n", r->tt.pid, err ? strerror(-err) : "ok",
+			"%.1f MB extra", r->tt.pid, err ? strerror(-err) : "ok",
 			r->stats.goroutines, r->stats.candidates, r->n_proofs, r->stats.roots_added,
 			r->stats.rounds, r->stats.objects_marked, r->stats.heap_bytes / 1e6,
 			r->stats.bytes_read / 1e6, r->stats.cpu_ns / 1e6, r->stats.extra_bytes / 1e6);

@@ -62,7 +62,7 @@ static bool attach(struct go_report *g, int pid, bool quiet, char *err, size_t e
 	p->pid = pid;
 	p->reach = go_reacher__new(p->tracer, g->o.verbose, err, errlen);
 	if (!p->reach && g->o.verbose)
-		fprintf(stderr, "leaktrace: go: pid %d: no reachability proofs: %s\n", pid, err);
+		lt_info("go", "pid %d: no reachability proofs: %s", pid, err);
 	if (g->o.verbose)
 		lt_info("go", "attached to pid %d (offsets: %s, allgs: %s)",
 			pid, go_tracer__offsets_source(p->tracer), go_tracer__allgs_source(p->tracer));
@@ -495,7 +495,7 @@ static bool goroutines_wanted(const struct lt_options *o)
 	return o->go_mode >= 0;
 }
 
-static int goroutines_open(const struct collect_env *env, void **state, char *msg, size_t size)
+static int goroutines_open(const struct collect_env *env, void **state, char *err, size_t errlen)
 {
 	const struct lt_options *o = env->o;
 	struct go_report_opts gopts = {
@@ -504,7 +504,7 @@ static int goroutines_open(const struct collect_env *env, void **state, char *ms
 		.system_wide = o->n_pids == 0 || o->cgroup || o->unit || o->container,
 	};
 
-	*state = go_report__new(&gopts, msg, size);
+	*state = go_report__new(&gopts, err, errlen);
 	return *state ? 0 : LT_EXIT_FAILURE;
 }
 

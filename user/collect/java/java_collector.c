@@ -10,12 +10,12 @@
 #include "collect/java/java_report.h"
 #include "util/clock.h"
 
-static int java_open(const struct collect_env *env, void **state, char *msg, size_t size)
+static int java_open(const struct collect_env *env, void **state, char *err, size_t errlen)
 {
 	(void)env;
 	*state = java_report__new();
 	if (!*state)
-		snprintf(msg, size, "out of memory");
+		snprintf(err, errlen, "out of memory");
 	return *state ? 0 : LT_EXIT_FAILURE;
 }
 

@@ -7,12 +7,12 @@
 #include "collect/collector.h"
 #include "collect/sockets/peers.h"
 
-static int sockets_open(const struct collect_env *env, void **state, char *msg, size_t size)
+static int sockets_open(const struct collect_env *env, void **state, char *err, size_t errlen)
 {
 	(void)env;
 	*state = peer_finder__new(procmem__read_pid, NULL);
 	if (!*state)
-		snprintf(msg, size, "out of memory");
+		snprintf(err, errlen, "out of memory");
 	return *state ? 0 : LT_EXIT_FAILURE;
 }
 

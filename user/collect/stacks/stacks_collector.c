@@ -10,6 +10,7 @@
 #include "collect/stacks/stack_capture.h"
 #include "collect/threads/tracer.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 struct stacks_collector {
 	struct stack_capture *sc;
@@ -21,22 +22,22 @@ static bool stacks_wanted(const struct lt_options *o)
 	return o->stacks_user || o->stacks_kernel;
 }
 
-static int stacks_open(const struct collect_env *env, void **state, char *msg, size_t size)
+static int stacks_open(const struct collect_env *env, void **state, char *err, size_t errlen)
 {
 	const struct lt_options *o = env->o;
 	struct stacks_collector *c;
 
-	(void)msg;
-	(void)size;
+	(void)err;
+	(void)errlen;
 	if (!tracer__can_capture(env->tracer))
-		fprintf(stderr, "leaktrace: warning: this kernel cannot capture stacks in BPF "
+		lt_warn(NULL, "this kernel cannot capture stacks in BPF "
 			"(needs 5.18); user stacks unwound from /proc/PID/task/TID/syscall, kernel "
 			"stacks where /proc/PID/task/TID/stack is readable (CAP_SYS_ADMIN)\n");
 	c = calloc(1, sizeof(*c));
 	if (c)
 		c->sc = stack_capture__new(o->stacks_user, o->stacks_kernel, o->stack_depth);
 	if (!c || !c->sc) {
-		fprintf(stderr, "leaktrace: warning: stack symbolization unavailable: %s\n",
+		lt_warn(NULL, "stack symbolization unavailable: %s",
 			strerror(errno));
 		free(c);
 		return 0;

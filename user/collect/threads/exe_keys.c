@@ -75,12 +75,12 @@ static bool exe_keys_wanted(const struct lt_options *o)
 	return o->baseline;
 }
 
-static int exe_keys_open(const struct collect_env *env, void **state, char *msg, size_t size)
+static int exe_keys_open(const struct collect_env *env, void **state, char *err, size_t errlen)
 {
 	(void)env;
 	*state = calloc(1, sizeof(struct exe_keys));
 	if (!*state)
-		snprintf(msg, size, "out of memory");
+		snprintf(err, errlen, "out of memory");
 	return *state ? 0 : LT_EXIT_FAILURE;
 }
 

@@ -6,12 +6,12 @@
 #include "collect/collector.h"
 #include "collect/threads/identity_cache.h"
 
-static int identities_open(const struct collect_env *env, void **state, char *msg, size_t size)
+static int identities_open(const struct collect_env *env, void **state, char *err, size_t errlen)
 {
 	(void)env;
 	*state = identity_cache__new();
 	if (!*state)
-		snprintf(msg, size, "out of memory");
+		snprintf(err, errlen, "out of memory");
 	return *state ? 0 : LT_EXIT_FAILURE;
 }
 
