@@ -31,6 +31,7 @@ struct lt_options {
 	const char *output;	/* NULL = stdout */
 	bool events;		/* --events: -f json writes findings, not snapshots */
 	bool folded_seconds;	/* --folded-value seconds: parked seconds, not threads */
+	bool folded_verdict;	/* --folded-verdict: the site's verdict as root frame */
 	bool verbose;
 	bool kernel_threads;
 	bool precise;		/* --precise: programs on sched_switch/sched_wakeup */

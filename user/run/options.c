@@ -101,6 +101,7 @@ enum {
 	OPT_NO_SANDBOX,
 	OPT_EVENTS,
 	OPT_FOLDED_VALUE,
+	OPT_FOLDED_VERDICT,
 	OPT_PRECISE,
 	OPT_CGROUP,
 	OPT_UNIT,
@@ -120,6 +121,7 @@ static const struct argp_option argp_opts[] = {
 	{ "format", 'f', "FORMAT", 0, "Output format: text (default), json (JSON lines), folded (flame graph stacks) or pprof (gzipped profile, needs -o or a pipe)", 0 },
 	{ "events", OPT_EVENTS, NULL, 0, "With -f json: write new, changed and gone findings instead of every parked thread each interval", 0 },
 	{ "folded-value", OPT_FOLDED_VALUE, "threads|seconds", 0, "With -f folded: count parked threads (default) or their parked seconds", 0 },
+	{ "folded-verdict", OPT_FOLDED_VERDICT, NULL, 0, "With -f folded: each stack's root frame is its site's verdict (leak;comm;...)", 0 },
 	{ "output", 'o', "FILE", 0, "Write reports to FILE instead of stdout (reopened on SIGHUP)", 0 },
 	{ "go", OPT_GO, NULL, 0, "Trace goroutines of the --pid processes (default: when they are Go programs)", 0 },
 	{ "no-go", OPT_NO_GO, NULL, 0, "Do not trace goroutines", 0 },
@@ -240,6 +242,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			o->folded_seconds = !strcmp(arg, "seconds");
 		else
 			usage_error(state, "invalid --folded-value '%s': use threads or seconds", arg);
+		break;
+	case OPT_FOLDED_VERDICT:
+		o->folded_verdict = true;
 		break;
 	case 'o':
 		if (!*arg)
@@ -408,6 +413,7 @@ static const struct {
 } requirements[] = {
 	{ OPT_EVENTS, "json", 0 },
 	{ OPT_FOLDED_VALUE, "folded", 0 },
+	{ OPT_FOLDED_VERDICT, "folded", 0 },
 	{ OPT_PROMETHEUS_PID, NULL, OPT_PROMETHEUS },
 };
 

@@ -57,7 +57,7 @@ static uint64_t site_seconds(const struct report *r, size_t si)
 	return (uint64_t)(sum + 0.5);
 }
 
-void output_folded(FILE *f, const struct report *r, bool seconds)
+void output_folded(FILE *f, const struct report *r, bool seconds, bool verdict)
 {
 	for (size_t si = 0; si < r->n_sites; si++) {
 		const struct site_report *s = &r->sites[si];
@@ -65,6 +65,8 @@ void output_folded(FILE *f, const struct report *r, bool seconds)
 
 		if (s->verdict < r->min_verdict || s->kind == UNIT_CONNECTION)
 			continue;	/* connections have no stack */
+		if (verdict)
+			fprintf(f, "%s;", verdict_name(s->verdict));
 		escape_write(f, s->comm, sizeof(s->comm), ESCAPE_FOLDED);
 		if (s->kind == UNIT_GOROUTINE)
 			unit_frames_of_goroutine(r->goroutines[s->first_thread].g, &u);
@@ -83,7 +85,7 @@ void output_folded(FILE *f, const struct report *r, bool seconds)
  * lines, so a file of several reports would count a thread once per report. */
 struct folded_sink {
 	struct out_file of;		/* first: out_file_sink_* use it */
-	bool seconds;
+	bool seconds, verdict;
 };
 
 static int folded_open(const struct lt_options *o, void **state, char *msg, size_t size)
@@ -92,8 +94,10 @@ static int folded_open(const struct lt_options *o, void **state, char *msg, size
 	int code;
 
 	fs = out_file_sink_new(sizeof(*fs), o->output, true, &code, msg, size);
-	if (fs)
+	if (fs) {
 		fs->seconds = o->folded_seconds;
+		fs->verdict = o->folded_verdict;
+	}
 	*state = fs;
 	return code;
 }
@@ -105,7 +109,7 @@ static int folded_emit(void *state, const struct report *r)
 
 	if (!f)
 		return -EIO;
-	output_folded(f, r, fs->seconds);
+	output_folded(f, r, fs->seconds, fs->verdict);
 	return out_file__commit(&fs->of);
 }
 

@@ -652,11 +652,19 @@ static void locate_source(struct proc *p, struct uframe *f)
 	Dwfl_Module *mod = p->dwfl ? dwfl_addrmodule(p->dwfl, f->lookup_pc) : NULL;
 	Dwfl_Line *line = mod ? dwfl_module_getsrc(mod, f->lookup_pc) : NULL;
 
+	const char *dir;
+
 	f->src_file = line ? dwfl_lineinfo(line, NULL, &f->src_line, NULL, NULL, NULL) : NULL;
 	if (!f->src_file || f->src_line <= 0) {
 		f->src_file = NULL;
 		f->src_line = 0;
+		return;
 	}
+	/* a relative name is relative to the unit's compile directory */
+	dir = f->src_file[0] != '/' ? dwfl_line_comp_dir(line) : NULL;
+	if (dir && (size_t)snprintf(f->src_path, sizeof(f->src_path), "%s/%s", dir,
+				    f->src_file) < sizeof(f->src_path))
+		f->src_file = f->src_path;
 }
 
 /* Returns the number of frames in no file mapping. */

@@ -27,8 +27,10 @@ struct uframe {
 	const char *path;	/* as in /proc/PID/maps, may end in " (deleted)" */
 	__u64 file_off;		/* file offset of lookup_pc */
 	struct symtab *symtab;	/* NULL when the file could not be read */
-	const char *src_file;	/* DWARF line table's source of lookup_pc, NULL = none */
+	const char *src_file;	/* DWARF line table's source of lookup_pc (full
+				 * path), NULL = none */
 	int src_line;
+	char src_path[256];	/* src_file when joined to its compile directory */
 };
 
 struct unwinder;
