@@ -338,13 +338,13 @@ go_snapshot_bench() {
 	kill "$wl"; wait "$wl" 2>/dev/null
 	# "... N ms (M ms CPU)" per snapshot: the first reads every park, later
 	# ones only what changed
-	echo "$log" | awk -v n="$n" -v load="$(cut -d' ' -f1 /proc/loadavg)" '
+	echo "$log" | awk -v n="$n" -v loadavg="$(cut -d' ' -f1 /proc/loadavg)" '
 		/snapshot:/ { w = $(NF - 4); c = $(NF - 2); sub(/^\(/, "", c)
 			if (!k++) { fw = w; fc = c } else { lw += w; lc += c } }
 		/^RSS/ { rss = $2 / 1024 }
 		END { if (!k) { printf "  %6d goroutines: no snapshot\n", n; exit }
 			printf "  %6d goroutines: first snapshot %.0f ms (%.0f ms CPU), later %.0f ms (%.0f ms CPU, mean of %d); peak RSS %.1f MiB; load %s\n",
-				n, fw, fc, (k > 1 ? lw / (k - 1) : 0), (k > 1 ? lc / (k - 1) : 0), k - 1, rss, load }'
+				n, fw, fc, (k > 1 ? lw / (k - 1) : 0), (k > 1 ? lc / (k - 1) : 0), k - 1, rss, loadavg }'
 }
 
 part_goroutines() {

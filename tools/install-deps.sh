@@ -4,7 +4,7 @@
 set -e
 PKGS="make gcc g++ clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 libdw-dev libcmocka-dev libmicrohttpd-dev libseccomp-dev libsystemd-dev libc6-dbg golang-go python3 prometheus
-libbpf-tools linux-perf procps iproute2 curl valgrind debootstrap
+libbpf-tools linux-perf procps iproute2 curl valgrind debootstrap gawk mawk
 podman runc busybox-static python3-yaml libclang-rt-14-dev prometheus-alertmanager
 postgresql apache2 haproxy squid nginx-light memcached redis-server
 qemu-system-x86"

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Go runtime structures read from a process's memory (collect/go/go_tracer.c):
  * runtime.allgs, each g, the goroutine stacks. A process can forge all of
- * them. go_tracer.c reads memory through its reader seam (t->read_batch):
- * the harness includes the source, plugs in pread_batch and points the
+ * them. go_tracer.c reads memory through the procfs reader's seam
+ * (t->mem.read_batch, collect/procfs/procmem.h): the harness includes the
+ * source, plugs in procmem__pread_batch and points the reader's
  * descriptor at a memory file holding the input: a target address is an
  * offset into the input. Two snapshots per input, so the second reuses
  * the parks (stacks, texts) the first recorded. The binary (pclntab, version,
@@ -35,7 +36,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct go_tracer t = { .pid = getpid(), .bin = bin, .off = off, .read_batch = pread_batch,
+	struct go_tracer t = { .pid = getpid(), .bin = bin, .off = off,
+			       .mem = { .pid = getpid(), .read_batch = procmem__pread_batch },
 			       .max_stack = DEFAULT_MAX_STACK, .walked = true };
 	struct go_snapshot snap;
 	char path[64];
@@ -49,13 +51,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the semaphore table's treaps of sudogs, when bytes 8..15 point at one */
 	t.semtable = semtable % size;
 	t.attach_ns = mono_ns();
-	t.mem_fd = fuzz_memfile(data, size, path, sizeof(path));
-	if (t.mem_fd < 0)
+	t.mem.fd = fuzz_memfile(data, size, path, sizeof(path));
+	if (t.mem.fd < 0)
 		return 0;
 	for (int i = 0; i < 2; i++)
 		if (!go_tracer__snapshot(&t, 0, &snap))
 			go_snapshot__free(&snap);
 	free_tracer_memory(&t);	/* parks and texts the tracer keeps */
-	close(t.mem_fd);
+	close(t.mem.fd);
 	return 0;
 }

@@ -18,7 +18,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct proc p = { .pid = getpid(), .mem_fd = -1, .u = u };
+	struct proc p = { .pid = getpid(), .memory = { .fd = -1, .read_batch = procmem__pread_batch }, .u = u };
 	char *text = fuzz_string(data, size);
 	struct uframe f[4] = { { .pc = 0x400000 }, { .pc = 0x7f0000001000ULL },
 			       { .pc = 1 }, { .pc = ~0ULL } };

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The CPython structure walk (collect/python/python_walk.c): interpreters, thread
  * states, frame chains, code objects, str and bytes objects, all read from
- * a process that can forge them. The walk reads through its /proc/PID/mem
- * descriptor when it has one (the reader seam of python_mem.h): the harness
- * includes the source and points that descriptor at a memory file holding
- * the input, so a target address is an offset into the input.
+ * a process that can forge them. The walk reads through its procfs memory
+ * reader (collect/procfs/procmem.h): the harness includes the source, points
+ * the reader's descriptor at a memory file holding the input and plugs in
+ * procmem__pread_batch, so a target address is an offset into the input.
  * Input: [0] the layout (3.9 to 3.12 tables, or the input's own
  * _Py_DebugOffsets at the runtime address), [1..8] _PyRuntime's address,
  * [9..12] the tid looked up, then anything. */
@@ -58,9 +58,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		close(fd);
 		return 0;
 	}
-	if (p->mem_fd >= 0)
-		close(p->mem_fd);
-	p->mem_fd = fd;
+	procmem__close(&p->mem);
+	p->mem.fd = fd;
+	p->mem.read_batch = procmem__pread_batch;
 	/* twice: the second walk goes through the code object cache */
 	for (int i = 0; i < 2; i++) {
 		int n = py_proc__walk(p, tid, frames, PY_MAX_FRAMES, &reason);

@@ -3,8 +3,8 @@
 trixie 6.12, sid) booted under qemu by tests/kernels/kernels.py, and on the
 host's kernel. In each, tests/kernels/guest_checks.py runs the workloads and
 leaktrace once; the checks are judged here, printed as TAP lines and as a
-kernel x check table, and the run is saved for the README's "Kernel
-support" table (--readme rewrites it from the last run without booting).
+kernel x check table, and the run is saved for the "Kernel support" table of
+docs/internals.md (--readme rewrites it from the last run without booting).
 
 A kernel that cannot be fetched is `not ok`, or `ok # SKIP offline` with
 LEAKTRACE_KERNELS_OFFLINE=1. LEAKTRACE_KERNELS=bullseye,host limits the run.
@@ -251,7 +251,7 @@ def table(rows):
 
 
 def readme_table(run):
-    """Markdown for README "Kernel support", from a saved run."""
+    """Markdown for "Kernel support" (docs/internals.md), from a saved run."""
     out = ["| kernel | features detected | degrades | checks | time |", "|---|---|---|---|---|"]
     for r in run["rows"]:
         if r.get("unavailable"):
@@ -301,11 +301,11 @@ README_END = "<!-- kernel-support:end -->"
 
 
 def write_readme(run):
-    path = os.path.join(ROOT, "README.md")
+    path = os.path.join(ROOT, "docs", "internals.md")
     text = open(path).read()
     a, b = text.find(README_BEGIN), text.find(README_END)
     if a < 0 or b < a:
-        print("README.md has no %s ... %s markers" % (README_BEGIN, README_END), file=sys.stderr)
+        print("%s has no %s ... %s markers" % (path, README_BEGIN, README_END), file=sys.stderr)
         return 1
     text = text[:a + len(README_BEGIN)] + "\n" + readme_table(run) + "\n" + text[b:]
     open(path, "w").write(text)

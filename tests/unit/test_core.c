@@ -15,6 +15,7 @@
 #include "sinks/escape.h"
 #include "run/options.h"
 #include "sinks/output.h"
+#include "collect/procfs/procfs.h"
 #include "collect/threads/privileges.h"
 #include "model/report.h"
 #include "collect/stacks/stack_capture.h"
@@ -576,14 +577,14 @@ static void test_privileges_parsers(void **state)
 {
 	uint64_t caps = 0;
 
-	assert_int_equal(parse_cap_eff("Name:\tx\nCapEff:\t000001ffffffffff\n", &caps), 0);
+	assert_int_equal(procfs__status_cap_eff("Name:\tx\nCapEff:\t000001ffffffffff\n", &caps), 0);
 	assert_int_equal(caps, 0x1ffffffffffULL);
-	assert_int_equal(parse_cap_eff("CapEff:\tzz\n", &caps), -EINVAL);
-	assert_int_equal(parse_cap_eff("Name:\tCapEff:\t1\n", &caps), -EINVAL);
-	assert_int_equal(parse_status_tgid("Name:\ta\nTgid:\t4242\nPid:\t4243\n"), 4242);
-	assert_int_equal(parse_status_tgid("Tgid:\t-3\n"), -EINVAL);
-	assert_int_equal(parse_status_tgid("Tgid:\t\n"), -EINVAL);
-	assert_int_equal(parse_status_tgid("garbage"), -EINVAL);
+	assert_int_equal(procfs__status_cap_eff("CapEff:\tzz\n", &caps), -EINVAL);
+	assert_int_equal(procfs__status_cap_eff("Name:\tCapEff:\t1\n", &caps), -EINVAL);
+	assert_int_equal(procfs__status_tgid("Name:\ta\nTgid:\t4242\nPid:\t4243\n"), 4242);
+	assert_int_equal(procfs__status_tgid("Tgid:\t-3\n"), -EINVAL);
+	assert_int_equal(procfs__status_tgid("Tgid:\t\n"), -EINVAL);
+	assert_int_equal(procfs__status_tgid("garbage"), -EINVAL);
 }
 
 static void test_site_id(void **state)

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "model/identity.h"
+#include "collect/procfs/procfs.h"
 #include "collect/threads/identity_cache.h"
 #include "model/report.h"
 #include "sinks/output.h"
@@ -413,7 +414,7 @@ static void test_proc_stat_start_time(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t start = 0;
 
-		assert_int_equal(proc_stat_start_time(cases[i].stat, &start), cases[i].err);
+		assert_int_equal(procfs__stat_start_time(cases[i].stat, &start), cases[i].err);
 		if (!cases[i].err)
 			assert_int_equal(start, cases[i].start);
 	}
@@ -426,19 +427,19 @@ static void test_proc_stat_flags(void **state)
 	struct proc_stat_info self;
 	uint64_t flags;
 
-	assert_int_equal(proc_stat_field("2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 "
+	assert_int_equal(procfs__stat_field("2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 "
 					 "0 3 0 0\n", 9, &flags), 0);
 	assert_true(flags & PROC_PF_KTHREAD);
-	assert_int_equal(proc_stat_field("7 (a) 2129984 (b) S 1 7 7 0 -1 4194560 0 0\n", 9,
+	assert_int_equal(procfs__stat_field("7 (a) 2129984 (b) S 1 7 7 0 -1 4194560 0 0\n", 9,
 					 &flags), 0);
 	assert_false(flags & PROC_PF_KTHREAD);
-	assert_int_equal(proc_stat_field("7 (a) S 1 7 7 0 -1 0x200000 0\n", 9, &flags), -EINVAL);
-	assert_int_equal(proc_stat_field("7 (a) S 1\n", 9, &flags), -EINVAL);
-	assert_int_equal(proc_stat_field("7 (a) S 1\n", 2, &flags), -EINVAL);
+	assert_int_equal(procfs__stat_field("7 (a) S 1 7 7 0 -1 0x200000 0\n", 9, &flags), -EINVAL);
+	assert_int_equal(procfs__stat_field("7 (a) S 1\n", 9, &flags), -EINVAL);
+	assert_int_equal(procfs__stat_field("7 (a) S 1\n", 2, &flags), -EINVAL);
 	assert_int_equal(proc_stat_read(getpid(), &self), 0);
 	assert_false(self.flags & PROC_PF_KTHREAD);
 	assert_true(self.start > 0);
-	assert_int_equal(proc_stat_read(0x7fffffff, &self), -ENOENT);
+	assert_int_equal(proc_stat_read(0x7fffffff, &self), -ESRCH);
 }
 
 int main(void)

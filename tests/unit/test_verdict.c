@@ -81,6 +81,7 @@ enum wait_shape {
 	W_ACCEPT,
 	W_SIGWAIT,	/* rt_sigtimedwait(set, info, NULL) */
 	W_POLL1,	/* poll(obj, 1, 600000): one socket, with a timeout */
+	W_WAIT4,	/* wait4(-1, status, 0, NULL): a shell waiting for its child */
 };
 
 struct tspec {
@@ -142,6 +143,10 @@ static void classify(const struct tspec *s, struct wait_info *w)
 		break;
 	case W_SIGWAIT:
 		nr = 128;
+		break;
+	case W_WAIT4:
+		nr = 61;
+		a[0] = (uint64_t)-1;
 		break;
 	case W_POLL1:
 		nr = 7;
@@ -283,6 +288,11 @@ static const struct rule_case rule_cases[] = {
 	{ "accept() waits for clients", {
 		{ { TS(10, SITE, 30.0, W_ACCEPT, 3) }, VERDICT_IDLE, "accept" },
 	} },
+	{ "wait4 for a child is idle (the child is judged itself), alone or not", {
+		{ { TS(10, SITE, 30.0, W_WAIT4, 0) }, VERDICT_IDLE, "waits for its child" },
+		{ { TS(10, SITE, 31.0, W_WAIT4, 0), TS(11, SITE, 3.0, W_WAIT4, 0),
+		    TS(12, SITE, 2.5, W_WAIT4, 0) }, VERDICT_IDLE, "waits for its child" },
+	} },
 	{ "D state alone past the threshold is stuck", {
 		{ { TS(10, SITE, 5.0, W_READ, 7, .state = 'D') }, VERDICT_STUCK, "uninterruptible" },
 	} },
@@ -333,6 +343,30 @@ static void test_rules(void **state)
 	}
 }
 
+/* "never woken" only where wake-ups are counted (--precise): the default
+ * mode does not see them, and its reasons do not claim them. */
+static void test_alone_reason(void **state)
+{
+	struct tspec a[] = { CV(10, 30.0, 0x1000) };
+	struct report r = {};
+
+	(void)state;
+	for (int precise = 0; precise <= 1; precise++) {
+		struct verdict_engine *e = verdict_engine__new(NULL);
+		const struct site_report *s;
+
+		build(&r, OTHER_PID, 0, a, 1);
+		r.threads[0].wakeups_known = precise;
+		assert_int_equal(verdict_engine__judge(e, &r), 0);
+		s = site_of(&r, 10);
+		assert_int_equal(s->verdict, VERDICT_STUCK);
+		assert_non_null(strstr(s->reason, "alone, no timeout"));
+		assert_true(!strstr(s->reason, "never woken") == !precise);
+		verdict_engine__free(e);
+	}
+	report_free(&r);
+}
+
 /* Evidence counters over successive reports. */
 static void test_history_counters(void **state)
 {
@@ -351,6 +385,8 @@ static void test_history_counters(void **state)
 	assert_int_equal(s->n_threads, 2);
 	assert_int_equal(s->distinct_wait_objects, 2);
 	assert_true(s->no_timeout);
+	/* first sight, parks 0.1 s apart: nothing arrived while observed */
+	assert_true(s->growth_per_min == 0);
 	build(&r, OTHER_PID, 1, b, 3);
 	assert_int_equal(verdict_engine__judge(e, &r), 0);
 	s = site_of(&r, 12);
@@ -1371,6 +1407,7 @@ int main(void)
 	const struct CMUnitTest rules[] = {
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_history_counters),
+		cmocka_unit_test(test_alone_reason),
 		cmocka_unit_test(test_sites_per_process),
 		cmocka_unit_test(test_group_without_stacks),
 		cmocka_unit_test(test_options),

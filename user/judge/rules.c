@@ -34,6 +34,9 @@ static bool main_thread(const struct judged *j)
 /* a poll of the one socket a request waits on is no event loop at rest */
 static bool event_loop(const struct judged *j) { return j->s->event_loop && !j->s->awaiting_peer; }
 static bool accepting(const struct judged *j) { return j->f->accepting; }
+/* The child's own threads carry its verdict: a child stuck forever is
+ * reported as such, its parent only waits for it. */
+static bool child_wait(const struct judged *j) { return j->f->child_wait; }
 static bool timed(const struct judged *j) { return j->s->timed && !j->s->awaiting_peer; }
 static bool joining_running(const struct judged *j) { return j->f->joining_running; }
 static bool disk(const struct judged *j) { return j->s->disk; }
@@ -196,6 +199,7 @@ static const struct rule rules[] = {
 	{ VERDICT_IDLE, "timed wait", timed },
 	{ VERDICT_IDLE, "joins threads that are still running", joining_running },
 	{ VERDICT_IDLE, "waits for signals", signal_wait },
+	{ VERDICT_IDLE, "waits for its child", child_wait },
 	{ VERDICT_LEAK, "parked units keep arriving on private objects, more than leave", leak_growing },
 	{ VERDICT_LEAK, "parked units arrived over time on private objects and none left", leak_spread },
 	{ VERDICT_LEAK, "a pile of parked units, each on a private object, none leaving", leak_pile },
@@ -231,6 +235,9 @@ static const char *const leak_reasons[UNIT_KINDS][3] = {
 
 static const char *reason_of(const struct rule *r, const struct judged *j)
 {
+	/* the default mode does not see wake-ups: say only what it saw */
+	if (r->match == alone && !j->s->wakeups_known)
+		return "alone, no timeout";
 	if (r->match == leak_growing && !j->private_objs)
 		return j->f->kind == UNIT_GOROUTINE ?
 		       "goroutines keep parking at this site after attach and none leave" : r->reason;
@@ -257,10 +264,11 @@ void rules_judge(const struct rule_opts *o, struct site_report *s, const struct 
 				s->distinct_wait_objects * 4 >= s->n_threads * 3,
 	};
 
+	/* arrivals over the time observed only: a spread of park times on
+	 * first sight is no rate of arrival (the outputs show it as such) */
+	s->growth_per_min = 0;
 	if (s->reports_seen >= 2 && s->observed_seconds >= 1)
 		s->growth_per_min = j.net * 60.0 / s->observed_seconds;
-	else if (s->n_threads >= 2 && j.span_s > 0)
-		s->growth_per_min = (s->n_threads - 1) * 60.0 / j.span_s;
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		if (rules[i].match(&j)) {
 			s->verdict = rules[i].verdict;

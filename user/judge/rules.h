@@ -23,6 +23,8 @@ struct site_facts {
 	enum unit_kind kind;
 	bool objects_known;	/* some unit's wait object is known */
 	bool accepting;		/* every unit in accept(): a server waiting for clients */
+	bool child_wait;	/* every unit in wait4/waitid: a shell, make or sudo
+				 * waiting for its child (which is judged itself) */
 	bool joining_running;	/* every unit joins a thread that is not parked */
 	bool go_runtime;	/* Go runtime units: idle Ms, runtime goroutines */
 	bool idle_wait;		/* goroutines: sleep, timer or GC wait */
@@ -41,7 +43,8 @@ struct site_facts {
 	uint32_t interleaved;
 };
 
-/* Set s->verdict, s->reason and s->growth_per_min from s and f. */
+/* Set s->verdict, s->reason and s->growth_per_min (net arrivals per minute
+ * observed, 0 before two reports) from s and f. */
 void rules_judge(const struct rule_opts *o, struct site_report *s, const struct site_facts *f);
 
 #endif

@@ -198,6 +198,7 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 	}
 	f->main_unit &= t->tid == t->pid;
 	f->accepting &= wait_has(&t->wait, WAIT_F_ACCEPT);
+	f->child_wait &= wait_has(&t->wait, WAIT_F_CHILD);
 	f->go_runtime &= t->go_runtime;
 	if (f->joining_running) {
 		target = lockgraph_join_target(t, j->e->o.read_mem, j->e->o.read_ctx);
@@ -283,6 +284,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	const struct proc_report *p;
 
 	*f = (struct site_facts){ .kind = u[0].kind, .accepting = true, .joining_running = true,
+				  .child_wait = u[0].kind == UNIT_THREAD,
 				  .go_runtime = true, .idle_wait = true, .listener = true,
 				  .condition_wait = true, .blocked_forever = true,
 				  .sending = true, .resting = true, .locking = true,

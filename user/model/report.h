@@ -153,7 +153,7 @@ struct site_report {
 	uint32_t departures;		/* threads that left (ran or exited) */
 	uint32_t reports_seen;
 	double observed_seconds;
-	double growth_per_min;
+	double growth_per_min;		/* net arrivals per minute observed (rules.c) */
 	enum verdict verdict;
 	const char *reason;		/* static, one phrase */
 	size_t first_thread;		/* index of a thread of the site (stacks) */

@@ -140,8 +140,13 @@ void wait_classify(long nr, const uint64_t args[6], struct wait_info *w)
 		w->flags |= WAIT_F_SIGNALS;
 		w->timeout = TIMEOUT_NONE;
 		break;
-	case LT_NR_connect: case LT_NR_wait4: case LT_NR_semop: case LT_NR_msgsnd:
-	case LT_NR_msgrcv: case LT_NR_fcntl: case LT_NR_flock: case LT_NR_waitid:
+	case LT_NR_wait4: case LT_NR_waitid:
+		/* parked, so WNOHANG is not set and a child of it has not exited */
+		w->flags |= WAIT_F_CHILD;
+		w->timeout = TIMEOUT_NONE;
+		break;
+	case LT_NR_connect: case LT_NR_semop: case LT_NR_msgsnd:
+	case LT_NR_msgrcv: case LT_NR_fcntl: case LT_NR_flock:
 	case LT_NR_write: case LT_NR_writev: case LT_NR_sendto: case LT_NR_sendmsg:
 		/* the call itself has no timeout (socket SO_RCVTIMEO is not visible) */
 		w->timeout = TIMEOUT_NONE;

@@ -38,6 +38,7 @@ enum wait_flags {
 	WAIT_F_FUTEX_PRIVATE = 1 << 3,	/* FUTEX_PRIVATE_FLAG */
 	WAIT_F_FUTEX_REALTIME = 1 << 4,	/* FUTEX_CLOCK_REALTIME */
 	WAIT_F_HAS_OBJECT = 1 << 5,	/* object is known */
+	WAIT_F_CHILD = 1 << 6,		/* wait4/waitid: waits for a child to change state */
 };
 
 struct wait_info {

@@ -26,4 +26,47 @@ int options_parse(int argc, char **argv, struct lt_options *opts);
 
 void options_defaults(struct lt_options *opts);
 
+/* Groups of options, in the order --help and the man page show them. */
+enum option_group_id {
+	OG_TARGET = 1,	/* what to trace */
+	OG_REPORT,	/* when to report */
+	OG_OUTPUT,	/* the outputs */
+	OG_VERDICT,	/* the judge's settings */
+	OG_COLLECT,	/* stacks, runtimes, cost */
+	OG_RUN,		/* the run itself, help, version */
+	OG_N,
+};
+
+struct option_group {
+	const char *title;
+};
+
+/* One row of the option table (options.c): argp's options, --help, and
+ * the man page's SYNOPSIS and OPTIONS (options_write_man) all come from
+ * it, so they cannot drift apart. */
+struct option_spec {
+	const char *name;	/* long name, without "--" */
+	int key;		/* short letter, or a long-only key above 0xff */
+	const char *arg;	/* the argument's name; NULL: takes none */
+	enum option_group_id group;
+	int alt;		/* synopsis: rows sharing a nonzero alt are one [a | b] */
+	const char *help;	/* --help: one sentence; NULL: a hidden option */
+	const char *man;	/* the man page: plain text; NULL means help */
+};
+
+extern const struct option_group option_groups[OG_N];
+extern const struct option_spec option_table[];
+extern const size_t option_table_len;
+
+/* A row's help or man text with its placeholders filled (the formats of
+ * sinks/sinks.c); valid until the call after next. */
+const char *option_text(const char *text);
+
+/* The row of key (a short letter or long-only key), NULL when none. */
+const struct option_spec *option_find(int key);
+
+/* The man page's SYNOPSIS and OPTIONS sections, in roff, from the table
+ * (`leaktrace --help-man`; tools/gen-man.sh puts them in dist/leaktrace.8). */
+void options_write_man(FILE *f);
+
 #endif

@@ -11,7 +11,19 @@
 /* Write "1h2m", "3.2s", "450ms". */
 void format_duration(char *buf, size_t size, uint64_t ns);
 
+/* The text layout (README "Text"): thread rows and goroutine ids shown per
+ * site (0: all; the others are counted in one "... N more" line), and
+ * whether only the summary (a line per service) is printed. JSON is never
+ * capped. */
+#define TEXT_ROWS_DEFAULT 10
+struct text_layout {
+	uint32_t rows;
+	bool summary_only;
+};
+
+/* output_text_layout() with TEXT_ROWS_DEFAULT rows and every site. */
 void output_text(FILE *f, const struct report *r);
+void output_text_layout(FILE *f, const struct report *r, const struct text_layout *l);
 void output_json(FILE *f, const struct report *r);
 
 /* --events: new, changed and gone threads, goroutines and sites since the

@@ -273,9 +273,10 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 	write_process(f, r, s->pid, s->comm);
 	fprintf(f, ",\"site\":\"%016" PRIx64 "\",\"verdict\":\"%s\",\"reason\":\"%s\","
 		"\"threads\":%" PRIu32 ",\"parked_min_seconds\":%.3f,\"parked_max_seconds\":%.3f,"
-		"\"evidence\":{\"growth_per_min\":%.2f,\"no_timeout\":%s,",
+		"\"evidence\":{\"growth_per_min\":%.2f,\"spread_seconds\":%.3f,\"no_timeout\":%s,",
 		s->group, verdict_name(s->verdict), s->reason ? s->reason : "", s->n_threads,
 		s->min_parked_ns / 1e9, s->max_parked_ns / 1e9, s->growth_per_min,
+		(s->max_parked_ns - s->min_parked_ns) / 1e9,
 		s->no_timeout ? "true" : "false");
 	/* threads grouped by their wait until their stacks come (capture cap) */
 	if (s->stacks_deferred)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,8 +135,35 @@ static void print_thread(FILE *f, const struct thread_report *t)
 	fputc('\n', f);
 }
 
-static void print_site(FILE *f, const struct report *r, const struct site_report *s)
+/* "... N more" after the rows a site shows (--rows). */
+static void print_more(FILE *f, size_t more, const char *what)
 {
+	if (more)
+		fprintf(f, "    ... %zu more %s (--rows N or -f json for all)\n", more, what);
+}
+
+/* Growth only over the time observed; on first sight, the spread of the
+ * park times (what the spread rule reads), never as a rate. */
+static void print_evidence(FILE *f, const struct site_report *s)
+{
+	char span[32];
+
+	format_duration(span, sizeof(span), s->max_parked_ns - s->min_parked_ns);
+	fputs("    evidence: ", f);
+	if (s->reports_seen >= 2 && s->observed_seconds >= 1)
+		fprintf(f, "growth %.1f/min over %.0fs observed, ", s->growth_per_min,
+			s->observed_seconds);
+	else
+		fputs("first sight, ", f);
+	fprintf(f, "%" PRIu32 " arrived, %" PRIu32 " left, parks spread over %s, %" PRIu32
+		" distinct wait objects, %s\n", s->arrivals, s->departures, span,
+		s->distinct_wait_objects, s->no_timeout ? "no timeout" : "timeouts");
+}
+
+static void print_site(FILE *f, const struct report *r, const struct site_report *s,
+		       uint32_t rows)
+{
+	size_t shown = 0, more = 0;
 	const struct thread_report *t = &r->threads[s->first_thread];
 	char lo[32], hi[32], headline[512];
 
@@ -147,9 +175,7 @@ static void print_site(FILE *f, const struct report *r, const struct site_report
 	text_write(f, thread_headline_frame(t, headline, sizeof(headline)), SIZE_MAX);
 	fprintf(f, ": %s (site %016" PRIx64 ")\n", s->reason ? s->reason : "", s->group);
 	if (s->verdict >= VERDICT_LEAK || s->n_threads > 1)
-		fprintf(f, "    evidence: growth %.1f/min, %" PRIu32 " arrived, %" PRIu32 " left, %" PRIu32
-			" distinct wait objects, %s\n", s->growth_per_min, s->arrivals, s->departures,
-			s->distinct_wait_objects, s->no_timeout ? "no timeout" : "timeouts");
+		print_evidence(f, s);
 	if (s->awaiting_peer) {
 		fputs("    evidence: request to ", f);
 		text_write(f, s->peer, sizeof(s->peer));
@@ -166,12 +192,20 @@ static void print_site(FILE *f, const struct report *r, const struct site_report
 	print_stack(f, "kernel", t->kernel_stack, t->n_kernel);
 	fprintf(f, "    %-8s %-16s %-5s %-9s %-44s %-9s %s\n", "TID", "THREAD", "STATE",
 		"PARKED", "WAIT", "AGE", "WAKEUPS");
-	for (size_t i = 0; i < r->n_threads; i++)
-		if (r->threads[i].site_index == (size_t)(s - r->sites))
+	for (size_t i = 0; i < r->n_threads; i++) {
+		if (r->threads[i].site_index != (size_t)(s - r->sites))
+			continue;
+		if (rows && shown >= rows)
+			more++;
+		else
 			print_thread(f, &r->threads[i]);
+		shown++;
+	}
+	print_more(f, more, more == 1 ? "thread" : "threads");
 }
 
-static void print_goroutine_site(FILE *f, const struct report *r, const struct site_report *s)
+static void print_goroutine_site(FILE *f, const struct report *r, const struct site_report *s,
+				 uint32_t rows)
 {
 	const struct go_goroutine *g = r->goroutines[s->first_thread].g;
 	char lo[32], hi[32], reason[4 * 32 + 1], by[4 * 160 + 1];
@@ -189,19 +223,22 @@ static void print_goroutine_site(FILE *f, const struct report *r, const struct s
 	unit_frames_of_goroutine(g, &u);
 	print_frames(f, "stack ", &u);
 	fputs("    goids:", f);
-	for (size_t i = 0; i < r->n_goroutines && shown < 20; i++) {
+	for (size_t i = 0; i < r->n_goroutines && (!rows || shown < rows); i++) {
 		if (r->goroutines[i].site_index != (size_t)(s - r->sites))
 			continue;
 		fprintf(f, " %" PRIu64 "%s", r->goroutines[i].g->goid,
 			r->goroutines[i].g->parked_estimated ? "~" : "");
 		shown++;
 	}
-	fprintf(f, "%s\n", s->n_threads > shown ? " ..." : "");
+	fputc('\n', f);
+	print_more(f, s->n_threads - shown, "goroutines");
 }
 
-static void print_conn_site(FILE *f, const struct report *r, const struct site_report *s)
+static void print_conn_site(FILE *f, const struct report *r, const struct site_report *s,
+			    uint32_t rows)
 {
 	char lo[32], hi[32];
+	size_t shown = 0;
 
 	format_duration(lo, sizeof(lo), s->min_parked_ns);
 	format_duration(hi, sizeof(hi), s->max_parked_ns);
@@ -214,7 +251,7 @@ static void print_conn_site(FILE *f, const struct report *r, const struct site_r
 	for (size_t i = 0; i < r->n_conns; i++) {
 		const struct conn_report *c = &r->conns[i];
 
-		if (c->site_index != (size_t)(s - r->sites))
+		if (c->site_index != (size_t)(s - r->sites) || (rows && shown++ >= rows))
 			continue;
 		fputs("    connection ", f);
 		text_write(f, c->local, sizeof(c->local));
@@ -222,6 +259,7 @@ static void print_conn_site(FILE *f, const struct report *r, const struct site_r
 		text_write(f, c->peer, sizeof(c->peer));
 		fprintf(f, " (socket inode %" PRIu64 ")\n", c->inode);
 	}
+	print_more(f, shown > rows && rows ? shown - rows : 0, "connections");
 }
 
 static void print_go_line(FILE *f, const struct proc_report *p)
@@ -240,22 +278,6 @@ static void print_go_line(FILE *f, const struct proc_report *p)
 	if (p->go_cut)
 		fprintf(f, ", %" PRIu64 " not read (walk bounds, time or memory budget)", p->go_cut);
 	fputc('\n', f);
-}
-
-static const struct report *cmp_sites_report;
-
-static int cmp_site_idx(const void *a, const void *b)
-{
-	const struct site_report *x = &cmp_sites_report->sites[*(const size_t *)a];
-	const struct site_report *y = &cmp_sites_report->sites[*(const size_t *)b];
-
-	if (x->pid != y->pid)
-		return (x->pid > y->pid) - (x->pid < y->pid);
-	if (x->verdict != y->verdict)
-		return x->verdict < y->verdict ? 1 : -1;
-	if (x->n_threads != y->n_threads)
-		return x->n_threads < y->n_threads ? 1 : -1;
-	return (x->max_parked_ns < y->max_parked_ns) - (x->max_parked_ns > y->max_parked_ns);
 }
 
 /* This report's losses, one note per cause naming it; then the totals
@@ -279,67 +301,295 @@ static void print_drops(FILE *f, const struct report *r)
 		fputc('\n', f);
 }
 
-void output_text(FILE *f, const struct report *r)
+/* What the layout needs of each process: its sites (by verdict) and its
+ * service, the key its summary line is merged under. */
+struct proc_view {
+	const struct proc_report *p;
+	uint32_t sites[VERDICT_DEADLOCK + 1];	/* by verdict */
+	uint32_t units;				/* parked threads, goroutines, requests */
+	enum verdict worst;
+	char service[4 * ID_CGROUP_MAX + 32];
+};
+
+struct layout {
+	const struct report *r;
+	struct proc_view *procs;	/* r->procs' order (by pid) */
+	size_t *site_order;		/* by pid, then worst first */
+	size_t *proc_order;		/* worst first, then by pid */
+};
+
+/* "unit U", "container RUNTIME ID12", or the process name. */
+static void service_name(char *buf, size_t size, const struct proc_report *p)
 {
-	size_t *order = NULL, si = 0;
+	const struct identity *id = p->identity;
+	char esc[4 * ID_CGROUP_MAX + 1];
+
+	if (id && id->unit[0]) {
+		text_escape(esc, sizeof(esc), id->unit, sizeof(id->unit));
+		snprintf(buf, size, "unit %s", esc);
+	} else if (id && id->container_id[0]) {
+		snprintf(buf, size, "container %s %.12s", container_runtime_name(id->runtime),
+			 id->container_id);
+	} else {
+		text_escape(esc, sizeof(esc), p->comm, sizeof(p->comm));
+		snprintf(buf, size, "%s", esc);
+	}
+}
+
+static const struct report *cmp_report;
+static const struct proc_view *cmp_views;
+
+static int cmp_site_idx(const void *a, const void *b)
+{
+	const struct site_report *x = &cmp_report->sites[*(const size_t *)a];
+	const struct site_report *y = &cmp_report->sites[*(const size_t *)b];
+
+	if (x->pid != y->pid)
+		return (x->pid > y->pid) - (x->pid < y->pid);
+	if (x->verdict != y->verdict)
+		return x->verdict < y->verdict ? 1 : -1;
+	if (x->n_threads != y->n_threads)
+		return x->n_threads < y->n_threads ? 1 : -1;
+	return (x->max_parked_ns < y->max_parked_ns) - (x->max_parked_ns > y->max_parked_ns);
+}
+
+/* Worst verdict first, then more sites of it, then by pid. */
+static int cmp_proc_idx(const void *a, const void *b)
+{
+	const struct proc_view *x = &cmp_views[*(const size_t *)a];
+	const struct proc_view *y = &cmp_views[*(const size_t *)b];
+
+	if (x->worst != y->worst)
+		return x->worst < y->worst ? 1 : -1;
+	if (x->sites[x->worst] != y->sites[y->worst])
+		return x->sites[x->worst] < y->sites[y->worst] ? 1 : -1;
+	return (x->p->pid > y->p->pid) - (x->p->pid < y->p->pid);
+}
+
+static void layout_free(struct layout *l)
+{
+	free(l->procs);
+	free(l->site_order);
+	free(l->proc_order);
+}
+
+/* Count each process's sites by verdict, name its service, and order
+ * processes and sites worst first. -ENOMEM when out of memory. */
+static int layout_build(struct layout *l, const struct report *r)
+{
+	*l = (struct layout){ .r = r };
+	l->procs = calloc(r->n_procs + 1, sizeof(*l->procs));
+	l->site_order = malloc((r->n_sites + 1) * sizeof(*l->site_order));
+	l->proc_order = malloc((r->n_procs + 1) * sizeof(*l->proc_order));
+	if (!l->procs || !l->site_order || !l->proc_order) {
+		layout_free(l);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < r->n_procs; i++) {
+		l->procs[i].p = &r->procs[i];
+		service_name(l->procs[i].service, sizeof(l->procs[i].service), &r->procs[i]);
+		l->proc_order[i] = i;
+	}
+	for (size_t i = 0; i < r->n_sites; i++) {
+		const struct site_report *s = &r->sites[i];
+		const struct proc_report *p = report_find_proc(r, s->pid);
+		struct proc_view *v = p ? &l->procs[p - r->procs] : NULL;
+
+		l->site_order[i] = i;
+		if (!v || s->verdict > VERDICT_DEADLOCK)
+			continue;
+		v->sites[s->verdict]++;
+		v->units += s->n_threads;
+		if (s->verdict > v->worst)
+			v->worst = s->verdict;
+	}
+	cmp_report = r;
+	cmp_views = l->procs;
+	qsort(l->site_order, r->n_sites, sizeof(*l->site_order), cmp_site_idx);
+	qsort(l->proc_order, r->n_procs, sizeof(*l->proc_order), cmp_proc_idx);
+	return 0;
+}
+
+static bool proc_shown(const struct report *r, const struct proc_view *v)
+{
+	return v->p->parked || v->units || r->summarize_all;
+}
+
+/* ": 1 leak, 2 idle sites" or ": no site". */
+static void print_verdict_counts(FILE *f, const uint32_t *sites)
+{
+	bool any = false;
+
+	for (int v = VERDICT_DEADLOCK; v >= VERDICT_IDLE; v--) {
+		if (!sites[v])
+			continue;
+		fprintf(f, "%s %" PRIu32 " %s", any ? "," : ":", sites[v], verdict_name(v));
+		any = true;
+	}
+	fputs(any ? " sites\n" : ": no site\n", f);
+}
+
+/* The processes of one service, merged. */
+struct service_view {
+	const struct proc_view *first;	/* its worst process */
+	uint32_t procs, units;
+	uint32_t sites[VERDICT_DEADLOCK + 1];
+};
+
+static int cmp_by_service(const void *a, const void *b)
+{
+	const struct proc_view *x = &cmp_views[*(const size_t *)a];
+	const struct proc_view *y = &cmp_views[*(const size_t *)b];
+	int c = strcmp(x->service, y->service);
+
+	return c ? c : cmp_proc_idx(a, b);
+}
+
+static int cmp_service(const void *a, const void *b)
+{
+	const struct service_view *x = a, *y = b;
+
+	for (int v = VERDICT_DEADLOCK; v >= VERDICT_IDLE; v--)
+		if (x->sites[v] != y->sites[v])
+			return x->sites[v] < y->sites[v] ? 1 : -1;
+	return strcmp(x->first->service, y->first->service);
+}
+
+/* One line per service (unit, container or process name), worst first:
+ * its processes, parked units and sites by verdict. */
+static void print_services(FILE *f, const struct layout *l)
+{
+	const struct report *r = l->r;
+	struct service_view *sv = calloc(r->n_procs + 1, sizeof(*sv));
+	size_t *idx = malloc((r->n_procs + 1) * sizeof(*idx)), n = 0, n_sv = 0;
+
+	for (size_t i = 0; sv && idx && i < r->n_procs; i++)
+		if (proc_shown(r, &l->procs[i]))
+			idx[n++] = i;
+	if (n)
+		qsort(idx, n, sizeof(*idx), cmp_by_service);
+	for (size_t i = 0; i < n; i++) {
+		const struct proc_view *v = &l->procs[idx[i]];
+		struct service_view *s = &sv[n_sv];
+
+		if (i && !strcmp(v->service, l->procs[idx[i - 1]].service)) {
+			s = &sv[n_sv - 1];
+		} else {
+			s->first = v;
+			n_sv++;
+		}
+		s->procs++;
+		s->units += v->units;
+		for (int vd = 0; vd <= VERDICT_DEADLOCK; vd++)
+			s->sites[vd] += v->sites[vd];
+	}
+	qsort(sv, n_sv, sizeof(*sv), cmp_service);
+	if (n_sv)
+		fputs("services, worst first:\n", f);
+	for (size_t i = 0; i < n_sv; i++) {
+		fprintf(f, "  %s", sv[i].first->service);
+		if (sv[i].procs == 1)
+			fprintf(f, " (PID %" PRIu32 ")", sv[i].first->p->pid);
+		else
+			fprintf(f, " (%" PRIu32 " processes)", sv[i].procs);
+		fprintf(f, ": %" PRIu32 " parked", sv[i].units);
+		print_verdict_counts(f, sv[i].sites);
+	}
+	free(sv);
+	free(idx);
+}
+
+/* The sites of one process, worst first. */
+static void print_proc_sites(FILE *f, const struct layout *l, const struct proc_report *p,
+			     const struct text_layout *tl)
+{
+	const struct report *r = l->r;
+	size_t lo = 0, hi = r->n_sites;
+
+	while (lo < hi) {	/* the first site of p in site_order */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->sites[l->site_order[mid]].pid < p->pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < r->n_sites && r->sites[l->site_order[i]].pid == p->pid; i++) {
+		const struct site_report *st = &r->sites[l->site_order[i]];
+
+		if (st->verdict < r->min_verdict)
+			continue;
+		if (st->kind == UNIT_GOROUTINE)
+			print_goroutine_site(f, r, st, tl->rows);
+		else if (st->kind == UNIT_CONNECTION)
+			print_conn_site(f, r, st, tl->rows);
+		else
+			print_site(f, r, st, tl->rows);
+	}
+}
+
+void output_text_layout(FILE *f, const struct report *r, const struct text_layout *tl)
+{
+	struct layout l;
 	char thr[32];
 
 	format_duration(thr, sizeof(thr), r->threshold_ns);
 	print_clock(f, r->real_ns);
 	fprintf(f, " %sthreads parked >= %s: %zu in %zu sites\n", r->final ? "final report: " : "", thr,
 		r->n_threads, r->n_sites);
-	if (r->n_sites) {
-		order = malloc(r->n_sites * sizeof(*order));
-		for (size_t i = 0; order && i < r->n_sites; i++)
-			order[i] = i;
-		cmp_sites_report = r;
-		if (order)
-			qsort(order, r->n_sites, sizeof(*order), cmp_site_idx);
+	if (layout_build(&l, r)) {
+		fputs("note: out of memory: report left out\n", f);
+		goto out;
 	}
-	for (size_t i = 0; i < r->n_procs; i++) {
-		const struct proc_report *p = &r->procs[i];
+	print_services(f, &l);
+	for (size_t i = 0; i < r->n_procs && !tl->summary_only; i++) {
+		const struct proc_report *p = l.procs[l.proc_order[i]].p;
 
-		if (!p->parked && !r->summarize_all)
+		if (!proc_shown(r, &l.procs[l.proc_order[i]]))
 			continue;
 		print_proc_line(f, p);
-		while (order && si < r->n_sites && r->sites[order[si]].pid < p->pid)
-			si++;
 		if (p->is_go)
 			print_go_line(f, p);
-		for (; order && si < r->n_sites && r->sites[order[si]].pid == p->pid; si++) {
-			const struct site_report *st = &r->sites[order[si]];
-
-			if (st->verdict < r->min_verdict)
-				continue;
-			if (st->kind == UNIT_GOROUTINE)
-				print_goroutine_site(f, r, st);
-			else if (st->kind == UNIT_CONNECTION)
-				print_conn_site(f, r, st);
-			else
-				print_site(f, r, st);
-		}
+		print_proc_sites(f, &l, p, tl);
 	}
-	free(order);
+	layout_free(&l);
+out:
 	print_drops(f, r);
 	fputc('\n', f);
 	fflush(f);
 }
 
+void output_text(FILE *f, const struct report *r)
+{
+	const struct text_layout tl = { .rows = TEXT_ROWS_DEFAULT };
+
+	output_text_layout(f, r, &tl);
+}
+
 /* -f text: the report to stdout or -o FILE (appended). */
+struct text_sink {
+	struct out_file of;	/* first: out_file_sink_* take the state as one */
+	struct text_layout layout;
+};
+
 static int text_open(const struct lt_options *o, void **state, char *msg, size_t size)
 {
+	struct text_sink *ts;
 	int code;
 
-	*state = out_file_sink_new(sizeof(struct out_file), o->output, false, &code, msg, size);
+	ts = out_file_sink_new(sizeof(struct text_sink), o->output, false, &code, msg, size);
+	if (ts)
+		ts->layout = (struct text_layout){ .rows = o->rows, .summary_only = o->summary_only };
+	*state = ts;
 	return code;
 }
 
 static int text_emit(void *state, const struct report *r)
 {
-	struct out_file *of = state;
+	struct text_sink *ts = state;
 
-	output_text(out_file__begin(of), r);
-	return out_file__commit(of);
+	output_text_layout(out_file__begin(&ts->of), r, &ts->layout);
+	return out_file__commit(&ts->of);
 }
 
 const struct sink_type sink_text = {

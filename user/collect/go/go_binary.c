@@ -14,6 +14,7 @@
 
 #include "arch.h"
 #include "collect/go/go_binary.h"
+#include "collect/procfs/procfs.h"
 #include "util/array.h"
 #include "util/foreign_file.h"
 
@@ -1352,10 +1353,10 @@ int go_binary__go_target(const struct go_binary *b, uint64_t entry, const char *
 
 bool go_binary__is_go(int pid)
 {
-	char path[64], err[256];
+	char path[PROCFS_PATH_MAX], err[256];
 	struct go_binary *b;
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	procfs__path(path, sizeof(path), pid, 0, "exe");
 	b = go_binary__open(path, err, sizeof(err));
 	if (!b)
 		return false;

@@ -20,6 +20,8 @@
 #include "collect/go/go_binary.h"
 #include "collect/go/go_offsets.h"
 #include "collect/go/go_tracer.h"
+#include "collect/procfs/procfs.h"
+#include "collect/procfs/procmem.h"
 #include "util/arena.h"
 #include "util/array.h"
 #include "util/clock.h"
@@ -40,7 +42,6 @@
 #define MAX_FRAMES_READ		(1u << 21)	/* stack frames kept, all goroutines */
 #define G_READ_MAX		1024
 #define SUDOG_READ_MAX		128	/* the sudog fields the semaphore walk reads */
-#define IOV_BATCH		1024		/* spans per process_vm_readv (UIO_MAXIOV) */
 #define G_CHUNK			512		/* g structs read per batch */
 #define STACK_READ_MAX		(64u * 1024)	/* bytes of one stack read, from sched.sp up */
 #define STACK_BATCH_BYTES	(1u << 20)	/* stack bytes read per batch */
@@ -64,14 +65,6 @@ struct pc_text {
 	const void *items;		/* texts (const char *) or, for PC_FRAME and
 					 * PC_RET_FRAME, frames: in the tracer's arena */
 	uint32_t n;
-};
-
-/* One span of the target's memory to read into buf; ok once read whole. */
-struct mem_span {
-	uint64_t addr;
-	void *buf;
-	size_t len;
-	bool ok;
 };
 
 /*
@@ -98,14 +91,11 @@ struct park {
 	uint64_t memo[2];		/* the consumer's, see struct go_goroutine */
 };
 
-struct go_tracer;
-typedef void (*read_batch_fn)(const struct go_tracer *t, struct mem_span *s, size_t n);
 static void free_tracer_memory(struct go_tracer *t);
 
 struct go_tracer {
 	int pid;
-	int mem_fd;
-	read_batch_fn read_batch;
+	struct procmem mem;		/* the reader seam: tests/fuzz/fuzz_go_runtime.c */
 	struct go_binary *bin;
 	struct go_offsets off;
 	struct goroutines_bpf *skel;	/* --precise only */
@@ -144,61 +134,9 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * The reader seam: every read of the target's memory goes through
- * t->read_batch, many spans per call. The tracer uses process_vm_readv
- * (up to IOV_BATCH spans per system call); the fuzz harness reads a memory
- * file with pread instead. A span that cannot be read whole is marked !ok.
- */
-static void pread_batch(const struct go_tracer *t, struct mem_span *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		s[i].ok = pread(t->mem_fd, s[i].buf, s[i].len, (off_t)s[i].addr) ==
-			  (ssize_t)s[i].len;
-}
-
-static void vm_read_batch(const struct go_tracer *t, struct mem_span *s, size_t n)
-{
-	struct iovec local[IOV_BATCH], remote[IOV_BATCH];
-	size_t i = 0;
-
-	while (i < n) {
-		size_t k = n - i < IOV_BATCH ? n - i : IOV_BATCH, j = 0;
-		ssize_t got;
-
-		for (size_t m = 0; m < k; m++) {
-			local[m] = (struct iovec){ s[i + m].buf, s[i + m].len };
-			remote[m] = (struct iovec){ (void *)(uintptr_t)s[i + m].addr, s[i + m].len };
-		}
-		got = process_vm_readv(t->pid, local, k, remote, k, 0);
-		if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
-			pread_batch(t, s + i, k);	/* /proc/PID/mem still works */
-			i += k;
-			continue;
-		}
-		if (got < 0 && errno == ESRCH) {	/* the process is gone: nothing reads */
-			for (; i < n; i++)
-				s[i].ok = false;
-			break;
-		}
-		/* transfers stop at the first span that fails, never inside one */
-		while (got > 0 && j < k && (size_t)got >= s[i + j].len) {
-			s[i + j].ok = true;
-			got -= s[i + j].len;
-			j++;
-		}
-		if (j < k)
-			s[i + j++].ok = false;
-		i += j;
-	}
-}
-
 static int read_mem(const struct go_tracer *t, uint64_t addr, void *buf, size_t len)
 {
-	struct mem_span s = { .addr = addr, .buf = buf, .len = len };
-
-	t->read_batch(t, &s, 1);
-	return s.ok ? 0 : -EFAULT;
+	return procmem__read(&t->mem, addr, buf, len);
 }
 
 static int read_u64(const struct go_tracer *t, uint64_t addr, uint64_t *v)
@@ -225,20 +163,17 @@ static uint32_t field32(const uint8_t *g, uint32_t off)
 /* Load bias of a PIE: start of the file's first mapping minus its vaddr. */
 static int find_bias(struct go_tracer *t)
 {
-	char path[64], line[512], exe[4096];
+	char line[512], exe[4096];
 	ssize_t n;
 	FILE *f;
 
 	t->bias = 0;
 	if (!go_binary__is_pie(t->bin))
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
-	n = readlink(path, exe, sizeof(exe) - 1);
+	n = procfs__readlink(t->pid, 0, "exe", exe, sizeof(exe));
 	if (n <= 0)
-		return -errno;
-	exe[n] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/maps", t->pid);
-	f = foreign_fopen(path, FOREIGN_PROC_TEXT, 0);
+		return n < 0 ? (int)n : -ENOENT;
+	f = procfs__fopen(t->pid, 0, "maps");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
@@ -710,9 +645,10 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 				      size_t errlen)
 {
 	static const struct go_tracer_opts defaults;
-	char exe[64], mem[64], msg[256];
+	char exe[PROCFS_PATH_MAX], msg[256];
 	struct go_tracer *t;
 	uint64_t walked;
+	int ret;
 
 	if (!opts)
 		opts = &defaults;
@@ -722,14 +658,12 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 		return NULL;
 	}
 	t->pid = pid;
-	t->mem_fd = -1;
-	t->read_batch = vm_read_batch;
+	procmem__init(&t->mem, pid);
 	t->texts.max_bytes = TEXT_ARENA_MAX;
 	t->max_stack = opts->max_stack > 0 ? opts->max_stack : DEFAULT_MAX_STACK;
 	t->verbose = opts->verbose;
 	t->precise = opts->precise;
-	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
-	snprintf(mem, sizeof(mem), "/proc/%d/mem", pid);
+	procfs__path(exe, sizeof(exe), pid, 0, "exe");
 	t->bin = go_binary__open(exe, msg, sizeof(msg));
 	if (!t->bin) {
 		set_err(err, errlen, "pid %d: not a Go program we can read: %s", pid, msg);
@@ -739,9 +673,10 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 		set_err(err, errlen, "pid %d (%s): %s", pid, go_binary__version(t->bin), msg);
 		goto fail;
 	}
-	t->mem_fd = open(mem, O_RDONLY | O_CLOEXEC);
-	if (t->mem_fd < 0) {
-		set_err(err, errlen, "pid %d: cannot open %s: %s", pid, mem, strerror(errno));
+	ret = procmem__open(&t->mem, pid, 0);
+	if (ret) {
+		set_err(err, errlen, "pid %d: cannot open /proc/%d/mem: %s", pid, pid,
+			strerror(-ret));
 		goto fail;
 	}
 	if (find_bias(t) || find_allgs(t, msg, sizeof(msg))) {
@@ -822,8 +757,7 @@ void go_tracer__free(struct go_tracer *t)
 		forget_pid(t->skel, t->pid);
 		shared_put();
 	}
-	if (t->mem_fd >= 0)
-		close(t->mem_fd);
+	procmem__close(&t->mem);
 	go_binary__close(t->bin);
 	free_tracer_memory(t);
 	free(t);
@@ -1037,7 +971,7 @@ static void walk_stack(struct go_tracer *t, const struct fill *f, struct park *p
 static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
 		       const struct sema_wait *sema, size_t nsema)
 {
-	struct mem_span *spans = calloc(n ? n : 1, sizeof(*spans));
+	struct procmem_span *spans = calloc(n ? n : 1, sizeof(*spans));
 	uint8_t *buf = malloc(STACK_BATCH_BYTES);
 	size_t i = 0;
 
@@ -1059,13 +993,13 @@ static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
 			fills[j].stack = NULL;
 			fills[j].stack_len = len;
 			if (len)
-				spans[k++] = (struct mem_span){ .addr = sp, .buf = buf + used, .len = len };
+				spans[k++] = (struct procmem_span){ .addr = sp, .buf = buf + used, .len = len };
 			used += len;
 			end = j + 1;
 		}
-		t->read_batch(t, spans, k);
+		procmem__read_batch(&t->mem, spans, k);
 		for (size_t j = i, m = 0; j < end; j++) {
-			if (fills[j].stack_len && spans[m++].ok)
+			if (fills[j].stack_len && !spans[m++].err)
 				fills[j].stack = spans[m - 1].buf;
 			walk_stack(t, &fills[j], &t->parks[fills[j].idx]);
 		}
@@ -1076,18 +1010,18 @@ static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
 		uint64_t sudog = field64(fills[j].g, t->off.waiting);
 
 		fills[j].sudog_c = 0;
-		spans[j] = (struct mem_span){ .addr = sudog + t->off.sudog_c, .buf = &fills[j].sudog_c,
+		spans[j] = (struct procmem_span){ .addr = sudog + t->off.sudog_c, .buf = &fills[j].sudog_c,
 					      .len = sizeof(uint64_t) };
 		if (!sudog)
 			spans[j].addr = 0;	/* fails to read: no channel */
 	}
 	if (spans)
-		t->read_batch(t, spans, n);
+		procmem__read_batch(&t->mem, spans, n);
 	for (size_t j = 0; j < n; j++) {
 		struct park *p = &t->parks[fills[j].idx];
 		const uint8_t *g = fills[j].g;
 
-		if (spans && spans[j].ok && spans[j].addr && fills[j].sudog_c) {
+		if (spans && !spans[j].err && spans[j].addr && fills[j].sudog_c) {
 			p->wait_object = fills[j].sudog_c;
 		} else {
 			/* else the semaphore it is queued on (sync.Mutex, WaitGroup...) */
@@ -1194,7 +1128,7 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 {
 	size_t rs = t->off.read_size, cap = 0, nsema = 0;
 	struct sema_wait *sema = NULL;
-	struct mem_span *spans = NULL;
+	struct procmem_span *spans = NULL;
 	struct fill *fills = NULL;
 	uint8_t *gbuf = NULL;
 	uint64_t *gs = NULL, n = 0, cut = 0, now, frames = 0;
@@ -1244,8 +1178,8 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 		}
 
 		for (size_t j = 0; j < k; j++)
-			spans[j] = (struct mem_span){ .addr = gs[c + j], .buf = gbuf + j * rs, .len = rs };
-		t->read_batch(t, spans, k);
+			spans[j] = (struct procmem_span){ .addr = gs[c + j], .buf = gbuf + j * rs, .len = rs };
+		procmem__read_batch(&t->mem, spans, k);
 		for (size_t j = 0; j < k; j++) {
 			const uint8_t *g = gbuf + j * rs;
 			uint32_t status;
@@ -1253,7 +1187,7 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 			bool system;
 
 			/* a g that vanished mid-walk is skipped, not fatal */
-			if (!gs[c + j] || !spans[j].ok) {
+			if (!gs[c + j] || spans[j].err) {
 				park_clear(&t->parks[c + j]);
 				continue;
 			}

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "collect/python/python.h"
-#include "collect/python/python_mem.h"
+#include "collect/procfs/procmem.h"
 #include "collect/python/python_merge.h"
 #include "collect/python/python_offsets.h"
 #include "collect/python/python_runtime.h"
@@ -87,7 +87,7 @@ static int offsets_for(int pid, const struct py_runtime *rt, struct py_offsets *
 	uint8_t buf[DEBUG_OFFSETS_BYTES];
 	int err;
 
-	if (!py_mem_read(pid, rt->runtime_addr, buf, sizeof(buf))) {
+	if (!procmem__read_once(pid, rt->runtime_addr, buf, sizeof(buf))) {
 		err = py_offsets_from_debug(buf, sizeof(buf), o);
 		if (!err)
 			return 0;

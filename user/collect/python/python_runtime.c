@@ -10,7 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collect/python/python_mem.h"
+#include "collect/procfs/procfs.h"
+#include "collect/procfs/procmem.h"
 #include "collect/python/python_runtime.h"
 #include "util/foreign_file.h"
 
@@ -108,7 +109,7 @@ static uint32_t read_version(int pid, uint64_t addr, const char *base)
 {
 	uint32_t hex;
 
-	if (addr && !py_mem_read(pid, addr, &hex, sizeof(hex)) && (hex >> 24) == 3)
+	if (addr && !procmem__read_once(pid, addr, &hex, sizeof(hex)) && (hex >> 24) == 3)
 		return hex >> 16;
 	return py_version_from_name(base);
 }
@@ -120,14 +121,13 @@ static bool is_python_file(const char *base)
 
 int py_runtime_find(int pid, struct py_runtime *out)
 {
-	char path[64], line[4096], tried[4096] = "";
+	char line[4096], tried[4096] = "";
 	int err = -ENOENT, lines = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = foreign_fopen(path, FOREIGN_PROC_TEXT, 0);
+	f = procfs__fopen(pid, 0, "maps");
 	if (!f)
-		return errno == ENOENT ? -ESRCH : -errno;
+		return -errno;
 	while (fgets(line, sizeof(line), f) && lines++ < MAX_MAPS_LINES) {
 		unsigned long long start, end, off;
 		char file[4096], full[4200];

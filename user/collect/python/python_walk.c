@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collect/python/python_mem.h"
+#include "collect/procfs/procmem.h"
 #include "collect/python/python_walk.h"
 #include "util/array.h"
 #include "util/clock.h"
@@ -40,7 +40,7 @@ struct code_entry {
 
 struct py_proc {
 	int pid;
-	int mem_fd;		/* /proc/PID/mem, -1: process_vm_readv */
+	struct procmem mem;	/* /proc/PID/mem, else process_vm_readv */
 	uint64_t runtime;
 	struct py_offsets o;
 	struct tstate_ref *tstates;	/* sorted by tid */
@@ -62,7 +62,7 @@ struct py_proc *py_proc__new(int pid, uint64_t runtime_addr, const struct py_off
 		return NULL;
 	}
 	p->pid = pid;
-	p->mem_fd = py_mem_open(pid);
+	procmem__open(&p->mem, pid, PROCMEM_PREAD);
 	p->runtime = runtime_addr;
 	p->o = *o;
 	return p;
@@ -77,8 +77,7 @@ void py_proc__free(struct py_proc *p)
 	for (size_t w = 0; w < MAX_CODE_CACHE / 64; w++)
 		for (uint64_t bits = p->used[w]; bits; bits &= bits - 1)
 			free(p->codes[w * 64 + __builtin_ctzll(bits)].linetable);
-	if (p->mem_fd >= 0)
-		close(p->mem_fd);
+	procmem__close(&p->mem);
 	free(p->codes);
 	free(p->tstates);
 	free(p);
@@ -102,9 +101,7 @@ static uint32_t get_u32(const uint8_t *b, int off)
 
 static int mem_read(const struct py_proc *p, uint64_t addr, void *buf, size_t len)
 {
-	if (p->mem_fd >= 0)
-		return py_mem_pread(p->mem_fd, addr, buf, len);
-	return py_mem_read(p->pid, addr, buf, len);
+	return procmem__read(&p->mem, addr, buf, len);
 }
 
 static int read_ptr(const struct py_proc *p, uint64_t addr, uint64_t *v)

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "collect/procfs/procfs.h"
 #include "collect/stacks/perfmap.h"
 #include "util/array.h"
 #include "util/clock.h"
@@ -255,24 +256,12 @@ void perf_maps__free(struct perf_maps *pm)
 
 int perf_map_nspid(int pid)
 {
-	char path[64], line[256];
-	int ns = pid;
-	FILE *f;
+	char status[4096];
+	int ns;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = foreign_fopen(path, FOREIGN_PROC_TEXT, 0);
-	if (!f)
+	if (procfs__read_buf(pid, 0, "status", status, sizeof(status)) < 0)
 		return pid;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "NSpid:", 6))
-			continue;
-		char *s = line + 6, *tok, *save = NULL;
-
-		for (tok = strtok_r(s, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
-			ns = atoi(tok);
-		break;
-	}
-	fclose(f);
+	ns = procfs__status_nspid(status);
 	return ns > 0 ? ns : pid;
 }
 
@@ -313,6 +302,7 @@ static bool refresh(struct perf_proc *p)
 static struct perf_proc *proc_for(struct perf_maps *pm, int pid)
 {
 	struct perf_proc *p = NULL;
+	char name[48];
 
 	for (size_t i = 0; i < pm->n; i++)
 		if (pm->procs[i].pid == pid)
@@ -327,7 +317,9 @@ static struct perf_proc *proc_for(struct perf_maps *pm, int pid)
 		proc_forget(pm, p);
 	}
 	p->pid = pid;
-	snprintf(p->path, sizeof(p->path), "/proc/%d/root/tmp/perf-%d.map", pid, perf_map_nspid(pid));
+	/* the JIT writes it in its own /tmp, named by its own pid */
+	snprintf(name, sizeof(name), "root/tmp/perf-%d.map", perf_map_nspid(pid));
+	procfs__path(p->path, sizeof(p->path), pid, 0, name);
 	return p;
 }
 

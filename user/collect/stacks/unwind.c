@@ -15,6 +15,8 @@
 
 #include "collect/stacks/unwind.h"
 #include "util/clock.h"
+#include "collect/procfs/procfs.h"
+#include "collect/procfs/procmem.h"
 #include "util/foreign_file.h"
 #include "util/lru.h"
 #include "util/mem_budget.h"
@@ -42,7 +44,7 @@ struct ufile {
 
 struct proc {
 	int pid;
-	int mem_fd;
+	struct procmem memory;	/* /proc/PID/mem, pinning the mm it was opened on */
 	struct unwinder *u;
 	Dwfl *dwfl;
 	bool attached;
@@ -77,12 +79,6 @@ struct unwinder {
 	struct mem_budget *budget;
 	int budget_id;
 };
-
-/* Whole file into a NUL-terminated buffer: /proc files have no size. */
-static int read_file(const char *path, char **buf, size_t *len)
-{
-	return foreign_read(path, FOREIGN_PROC_TEXT, 0, buf, len, NULL, NULL, 0);
-}
 
 static __u64 fnv1a(__u64 h, const char *s, size_t len)
 {
@@ -360,10 +356,7 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *a
 			return true;
 		}
 	}
-	if (addr >> 63)
-		return false;	/* a negative offset: pread says EINVAL anyway */
-	return pread(p->mem_fd, result, sizeof(*result), (off_t)addr) ==
-	       (ssize_t)sizeof(*result);
+	return !procmem__read(&p->memory, addr, result, sizeof(*result));
 }
 
 /* Dwfl_Callbacks.find_debuginfo: the build-id file under the debug root
@@ -434,15 +427,14 @@ static int proc_build_dwfl(struct proc *p, char *maps, size_t len)
 static int proc_refresh(struct proc *p)
 {
 	struct proc tmp = { .pid = p->pid };
-	char path[64], *buf = NULL;
+	char *buf = NULL;
 	size_t len = 0;
 	int err;
 
 	p->refreshed_ns = clock_ns(CLOCK_MONOTONIC_COARSE);
-	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
-	err = read_file(path, &buf, &len);
+	err = procfs__read(p->pid, 0, "maps", &buf, &len);
 	if (err)
-		return err == -ENOENT ? -ESRCH : err;
+		return err;
 	if (!len) {
 		free(buf);
 		return -ESRCH;	/* zombie or kernel thread */
@@ -473,8 +465,7 @@ static int proc_refresh(struct proc *p)
 static void proc_free(struct proc *p)
 {
 	proc_clear_maps(p);
-	if (p->mem_fd >= 0)
-		close(p->mem_fd);
+	procmem__close(&p->memory);
 	free(p);
 }
 
@@ -515,7 +506,6 @@ static void proc_account(struct unwinder *u, struct proc *p)
 static int proc_new(struct unwinder *u, int pid, struct proc **out)
 {
 	struct proc *p;
-	char path[64];
 	int err;
 
 	p = calloc(1, sizeof(*p));
@@ -525,10 +515,8 @@ static int proc_new(struct unwinder *u, int pid, struct proc **out)
 	p->u = u;
 	p->mem.cache = -1;
 	/* opened once: it pins this mm, so reads return 0 after exit or exec */
-	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
-	p->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (p->mem_fd < 0) {
-		err = errno == ENOENT ? -ESRCH : -errno;
+	err = procmem__open(&p->memory, pid, PROCMEM_PREAD);
+	if (err) {
 		free(p);
 		return err;
 	}
@@ -546,9 +534,7 @@ static int proc_new(struct unwinder *u, int pid, struct proc **out)
  * or the pid now belongs to another process. -EIO (unmapped) is fine. */
 static bool proc_same_mm(const struct proc *p, const struct lt_stack_rec *rec)
 {
-	char c;
-
-	return pread(p->mem_fd, &c, 1, (off_t)(rec->sp >> 63 ? 0 : rec->sp)) != 0;
+	return procmem__same_mm(&p->memory, rec->sp);
 }
 
 static int proc_get(struct unwinder *u, const struct lt_stack_rec *rec,

@@ -25,17 +25,8 @@ int identity_cache__fill(struct identity_cache *c, struct report *r);
 /* The identity of pid in r, NULL when unknown. */
 const struct identity *report_identity(const struct report *r, uint32_t pid);
 
-/* Read /proc/PID/cgroup into id. 0, or -errno (-ENOENT: gone or no cgroup). */
+/* Read /proc/PID/cgroup into id. 0, or -errno (-ESRCH: gone). */
 int identity_read(uint32_t pid, struct identity *id);
-
-/* Field 22 (start time, clock ticks after boot) of a /proc/PID/stat text,
- * NUL-terminated. The comm before it is the process's own choice and may
- * hold ") " or digits: fields are counted from the last ')'. 0 or -EINVAL. */
-int proc_stat_start_time(const char *stat, uint64_t *start);
-
-/* Field `field` (>= 3, numbered as in proc(5)) of a /proc/PID/stat text,
- * an unsigned decimal, counted from the last ')' as above. 0 or -EINVAL. */
-int proc_stat_field(const char *stat, int field, uint64_t *value);
 
 /* What /proc/PID/stat says about who a pid is now: a reused pid has
  * another start time; flags tell a kernel thread (PF_KTHREAD). */
@@ -48,8 +39,9 @@ struct proc_stat_info {
 
 /* Read the stat record of pid's own task (/proc/PID/task/PID/stat: for a
  * process, its leader's, which has the process's start time without the
- * walk over every thread /proc/PID/stat makes). 0 or -errno (-ENOENT: no
- * such pid), -EINVAL when malformed. */
+ * walk over every thread /proc/PID/stat makes; parsed by
+ * collect/procfs/procfs.h). 0 or -errno (-ESRCH: no such pid), -EINVAL
+ * when malformed. */
 int proc_stat_read(uint32_t pid, struct proc_stat_info *info);
 
 #endif

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdbool.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "collect/procfs/procfs.h"
+#include "collect/procfs/procmem.h"
 #include "collect/threads/lockgraph.h"
 
 #define FUTEX_TID_MASK		0x3fffffff
@@ -14,19 +13,8 @@
 
 int procmem_read(void *ctx, uint32_t pid, uint64_t addr, void *buf, size_t len)
 {
-	char path[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%u/mem", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = pread(fd, buf, len, (off_t)addr);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	return (size_t)n == len ? 0 : -EFAULT;
+	(void)ctx;
+	return procmem__read_once((int)pid, addr, buf, len);
 }
 
 int parse_syscall_line(const char *line, struct wait_info *w)
@@ -55,29 +43,14 @@ int parse_syscall_line(const char *line, struct wait_info *w)
 
 int procsyscall_wait(void *ctx, uint32_t pid, uint32_t tid, struct wait_info *w)
 {
-	char path[64], line[256];
+	char line[256];
 	ssize_t n;
-	int fd;
 
 	(void)ctx;
-	snprintf(path, sizeof(path), "/proc/%u/task/%u/syscall", pid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
+	n = procfs__read_buf((int)pid, (int)tid, "syscall", line, sizeof(line));
 	if (n <= 0)
-		return n < 0 ? -errno : -EINVAL;
-	line[n] = '\0';
+		return n < 0 ? (int)n : -EINVAL;
 	return parse_syscall_line(line, w);
-}
-
-static bool thread_exists(uint32_t pid, uint32_t tid)
-{
-	char path[48];
-
-	snprintf(path, sizeof(path), "/proc/%u/task/%u", pid, tid);
-	return access(path, F_OK) == 0;
 }
 
 /* A wait on a mutex whose owner can be read from the futex word. */
@@ -110,7 +83,7 @@ static uint32_t mutex_owner(const struct thread_report *t, mem_reader_fn read, v
 		owner = (uint32_t)word[GLIBC_MUTEX_OWNER_OFF / 4];
 	if (!owner || owner == t->tid || (int32_t)owner < 0)
 		return 0;
-	if (!thread_exists(t->pid, owner))
+	if (!procfs__task_exists((int)t->pid, (int)owner))
 		return 0;
 	return owner;
 }
@@ -128,7 +101,7 @@ uint32_t lockgraph_join_target(const struct thread_report *t, mem_reader_fn read
 		return 0;
 	if (read(ctx, t->pid, w->futex_addr, &word, sizeof(word)) || word != w->futex_val)
 		return 0;
-	return thread_exists(t->pid, word) ? word : 0;
+	return procfs__task_exists((int)t->pid, (int)word) ? word : 0;
 }
 
 void lockgraph_resolve_owners(struct report *r, mem_reader_fn read, void *ctx)

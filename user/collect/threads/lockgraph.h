@@ -11,7 +11,7 @@
 /* Reads len bytes of process pid's memory at addr; 0 or -errno. */
 typedef int (*mem_reader_fn)(void *ctx, uint32_t pid, uint64_t addr, void *buf, size_t len);
 
-/* Read target memory through /proc/PID/mem: no ptrace stop, no signal. */
+/* Read target memory (collect/procfs/procmem.h): no ptrace stop, no signal. */
 int procmem_read(void *ctx, uint32_t pid, uint64_t addr, void *buf, size_t len);
 
 /* What thread tid of pid waits on now, for a lock owner that is not among

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <fcntl.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "collect/procfs/procfs.h"
 #include "collect/threads/regions.h"
 
 #define MAPS_MAX (64 * 1024)
@@ -64,23 +64,15 @@ enum mem_region maps_region(const char *maps, size_t len, uint64_t addr)
 
 enum mem_region procmaps_region(void *ctx, uint32_t pid, uint64_t addr)
 {
-	char path[32], *buf;
 	enum mem_region r = REGION_UNKNOWN;
-	ssize_t n, len = 0;
-	int fd;
+	char *buf = malloc(MAPS_MAX);
+	ssize_t len;
 
 	(void)ctx;
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/maps", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return REGION_UNKNOWN;
-	buf = malloc(MAPS_MAX);
-	while (buf && len < MAPS_MAX && (n = read(fd, buf + len, MAPS_MAX - len)) > 0)
-		len += n;
-	if (buf)
+	len = buf ? procfs__read_buf((int)pid, 0, "maps", buf, MAPS_MAX) : -ENOMEM;
+	if (len >= 0)
 		r = maps_region(buf, len, addr);
 	free(buf);
-	close(fd);
 	return r;
 }
 
