@@ -85,6 +85,10 @@ uint64_t frame__hash(uint64_t h, const struct frame *f, bool *in_jit);
  */
 bool frame__is_runtime(const struct frame *f);
 
+/* Whether a mapped file (full path) is one of the runtimes' by module:
+ * libc, the loader, the interpreters and VMs. */
+bool frame_module_is_runtime(const char *module);
+
 /* The culprit among frames[0..n), innermost first: the first frame of the
  * program's own code; -1 when every frame is a runtime's. */
 int frames__culprit(const struct frame *frames, int n);

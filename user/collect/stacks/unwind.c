@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "collect/stacks/unwind.h"
+#include "model/frame.h"
 #include "util/clock.h"
 #include "collect/procfs/procfs.h"
 #include "collect/procfs/procmem.h"
@@ -677,7 +678,13 @@ static int locate_frames(struct proc *p, struct uframe *f, int n)
 		f[i].path = uf->path;
 		f[i].file_off = f[i].lookup_pc - m->start + m->off;
 		f[i].symtab = file_symtab(p, uf);
-		locate_source(p, &f[i]);
+		f[i].src_file = NULL;
+		f[i].src_line = 0;
+		/* lines for the program's own code (its culprit): the runtimes'
+		 * debug files (libc, python, node) cost tens of MB of line
+		 * tables; Go code has its lines in .gopclntab */
+		if (!frame_module_is_runtime(uf->path) && !(f[i].symtab && symtab__is_go(f[i].symtab)))
+			locate_source(p, &f[i]);
 	}
 	return misses;
 }
