@@ -20,6 +20,7 @@ struct rule {
 
 static bool in_cycle(const struct judged *j) { return j->s->cycle_len; }
 static bool go_runtime(const struct judged *j) { return j->f->go_runtime; }
+static bool java_runtime(const struct judged *j) { return j->f->java_runtime; }
 static bool idle_wait(const struct judged *j) { return j->f->idle_wait; }
 static bool listener(const struct judged *j) { return j->f->listener; }
 static bool main_goroutine(const struct judged *j)
@@ -191,6 +192,7 @@ static const struct rule rules[] = {
 	{ VERDICT_LEAK, "blocked forever: a nil channel or a select with no cases", blocked_forever },
 	{ VERDICT_STUCK, "stopped by a signal (SIGSTOP, job control): nothing runs it until SIGCONT", stopped },
 	{ VERDICT_IDLE, "Go runtime (idle M or runtime goroutine)", go_runtime },
+	{ VERDICT_IDLE, "JVM runtime thread (GC, compiler, VM, reference handler, finalizer)", java_runtime },
 	{ VERDICT_IDLE, "sleep, timer or GC wait", idle_wait },
 	{ VERDICT_IDLE, "listener waiting for connections", listener },
 	{ VERDICT_IDLE, "main goroutine waiting", main_goroutine },

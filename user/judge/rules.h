@@ -27,6 +27,7 @@ struct site_facts {
 				 * waiting for its child (which is judged itself) */
 	bool joining_running;	/* every unit joins a thread that is not parked */
 	bool go_runtime;	/* Go runtime units: idle Ms, runtime goroutines */
+	bool java_runtime;	/* a JVM's own threads: GC, compiler, VM, finalizer */
 	bool idle_wait;		/* goroutines: sleep, timer or GC wait */
 	bool listener;		/* goroutines: IO wait in Accept */
 	bool main_unit;		/* the main goroutine; the main thread of a process

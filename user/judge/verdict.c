@@ -200,6 +200,7 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 	f->accepting &= wait_has(&t->wait, WAIT_F_ACCEPT);
 	f->child_wait &= wait_has(&t->wait, WAIT_F_CHILD);
 	f->go_runtime &= t->go_runtime;
+	f->java_runtime &= t->java && t->java->runtime;
 	if (f->joining_running) {
 		target = lockgraph_join_target(t, j->e->o.read_mem, j->e->o.read_ctx);
 		f->joining_running = target && !parked_thread(j, t->pid, target);
@@ -215,6 +216,7 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 	s->wakeups_known = false;	/* nothing counts goroutine wake-ups */
 	f->accepting = f->joining_running = f->condition_wait = false;
 	f->go_runtime &= !!(g->flags & GOROUTINE_RUNTIME);
+	f->java_runtime = false;
 	f->idle_wait &= !!(g->flags & GOROUTINE_IDLE_WAIT);
 	f->listener &= !!(g->flags & GOROUTINE_LISTENER);
 	f->main_unit &= !!(g->flags & GOROUTINE_MAIN);
@@ -270,7 +272,7 @@ static void describe_connection(const struct conn_report *c, struct site_report 
 	s->no_timeout = s->timed = s->signal_wait = s->stopped = false;
 	s->started_with_process = s->wakeups_known = false;
 	f->accepting = f->joining_running = f->condition_wait = f->main_unit = false;
-	f->go_runtime = false;
+	f->go_runtime = f->java_runtime = false;
 	note_peer(s, c->silent_ns / 1000000, c->peer);
 }
 
@@ -285,7 +287,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 
 	*f = (struct site_facts){ .kind = u[0].kind, .accepting = true, .joining_running = true,
 				  .child_wait = u[0].kind == UNIT_THREAD,
-				  .go_runtime = true, .idle_wait = true, .listener = true,
+				  .go_runtime = true, .java_runtime = true, .idle_wait = true, .listener = true,
 				  .condition_wait = true, .blocked_forever = true,
 				  .sending = true, .resting = true, .locking = true,
 				  .main_unit = true };

@@ -40,6 +40,8 @@ const struct drop_desc drop_table[DROP_MAX] = {
 		"Python stacks cut at their frame limit (the outermost frames lost)" },
 	[DROP_DEADLINE_CUT] = { "deadline_cut",
 		"stacks, Go processes or lock owners left for the next report (its deadline passed)" },
+	[DROP_JAVA_WALKS_FAILED] = { "java_walks_failed",
+		"JVMs whose threads could not be read (Java names, states and lock owners missing)" },
 };
 
 void drop_totals_add(struct drop_totals *t, const uint64_t lost[DROP_MAX], uint64_t drops[DROP_MAX])

@@ -27,6 +27,7 @@ enum drop_reason {
 	DROP_GO_PARK_TIMES,	/* --precise: goroutine park times not recorded (map full) */
 	DROP_PYTHON_WALKS_CUT,	/* Python frame chains longer than PY_MAX_FRAMES */
 	DROP_DEADLINE_CUT,	/* left for the next report: its deadline passed */
+	DROP_JAVA_WALKS_FAILED,	/* JVMs whose thread list could not be read */
 	DROP_MAX,
 };
 

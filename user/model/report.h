@@ -30,6 +30,19 @@ int verdict_parse(const char *s, enum verdict *v);
 
 #define LT_MAX_CYCLE 8
 
+/* What HotSpot says of a thread of a JVM (collect/java), as jstack would:
+ * owned by the Java collector until its next report. */
+#define JAVA_INFO_NAME_LEN 64
+struct java_info {
+	char name[JAVA_INFO_NAME_LEN];			/* java.lang.Thread name, or the OS name of
+					 * a JVM thread that is no Java thread */
+	const char *state;		/* "BLOCKED", "WAITING"...; NULL: no Java thread */
+	const char *waits;		/* "monitor enter", "Object.wait", "park", NULL */
+	char lock_class[96];		/* class of what it waits for, "" = none */
+	uint32_t owner;			/* tid holding it, 0 = none or unknown */
+	bool runtime;			/* the JVM's own: GC, compiler, VM, reference handler */
+};
+
 struct thread_report {
 	uint32_t pid, tid;
 	char comm[LT_COMM_LEN];		/* process name */
@@ -58,6 +71,7 @@ struct thread_report {
 	bool stacks_borrowed;		/* frames belong to the stack cache, not to us */
 	uint64_t site;			/* hash of the stack, 0 = no stack */
 	bool go_runtime;		/* an OS thread of the Go runtime: set by the Go collector */
+	const struct java_info *java;	/* a thread of a HotSpot JVM, NULL = none */
 	/* judge */
 	uint64_t group;			/* site, or the wait's shape when no stack */
 	uint32_t lock_owner;		/* tid holding the mutex it waits for, 0 = none */

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 
 #include "collect/go/go_report.h"
+#include "collect/java/java_report.h"
 #include "collect/threads/cgroup_filter.h"
 #include "collect/threads/identity_cache.h"
 #include "collect/threads/live_procs.h"
@@ -39,6 +40,7 @@ struct session {
 	struct stack_capture *stacks;
 	struct verdict_engine *verdicts;
 	struct go_report *goroutines;
+	struct java_report *java;	/* HotSpot JVMs: Java states and lock owners */
 	struct sinks *sinks;
 	struct identity_cache *identities;
 	struct live_procs live;		/* traced processes of the last report */
@@ -76,6 +78,7 @@ static void forget_process(uint32_t pid, void *ctx)
 	struct session *s = ctx;
 
 	stack_capture__forget(s->stacks, (int)pid);
+	java_report__forget(s->java, pid);
 }
 
 /* freed: true when something was freed this report (exits, evictions) */
@@ -240,7 +243,8 @@ static int open_consumers(struct session *s)
 
 	s->verdicts = verdict_engine__new(&vopts);
 	s->identities = identity_cache__new();
-	if (!s->verdicts || !s->identities) {
+	s->java = java_report__new();
+	if (!s->verdicts || !s->identities || !s->java) {
 		fprintf(stderr, "leaktrace: out of memory\n");
 		return -ENOMEM;
 	}
@@ -303,6 +307,7 @@ void session__close(struct session *s)
 	if (!s)
 		return;
 	go_report__free(s->goroutines);
+	java_report__free(s->java);
 	sinks__close(s->sinks);
 	verdict_engine__free(s->verdicts);
 	identity_cache__free(s->identities);
@@ -346,6 +351,9 @@ int session__report(struct session *s, bool final)
 	gone = live_procs__update(&s->live, r, forget_process, s);
 	if (gone < 0)
 		fprintf(stderr, "leaktrace: warning: out of memory tracking exited processes\n");
+	/* before stacks: it adds Java threads blocked on monitors */
+	if (java_report__collect(s->java, r))
+		fprintf(stderr, "leaktrace: warning: out of memory reading JVMs\n");
 	t1 = clock_ns(CLOCK_MONOTONIC);
 	r->scan_ns = t1 - r->mono_ns;
 	if (s->stacks)

@@ -81,6 +81,24 @@ static void write_process(FILE *f, const struct report *r, uint32_t pid, const c
 	write_identity(f, report_identity(r, pid));
 }
 
+/* "java":{...}: what HotSpot says of a JVM's thread (collect/java). */
+static void write_java(FILE *f, const struct java_info *j)
+{
+	fputs(",\"java\":{\"name\":", f);
+	json_write_string(f, j->name, sizeof(j->name));
+	if (j->state)
+		fprintf(f, ",\"state\":\"%s\"", j->state);
+	if (j->waits)
+		fprintf(f, ",\"waits\":\"%s\"", j->waits);
+	if (j->lock_class[0]) {
+		fputs(",\"lock_class\":", f);
+		json_write_string(f, j->lock_class, sizeof(j->lock_class));
+	}
+	if (j->owner)
+		fprintf(f, ",\"owner\":%" PRIu32, j->owner);
+	fprintf(f, ",\"runtime\":%s}", j->runtime ? "true" : "false");
+}
+
 static void write_wait(FILE *f, const struct wait_info *w)
 {
 	fprintf(f, "\"wait\":{\"kind\":\"%s\"", wait_kind_name(w->kind));
@@ -198,6 +216,8 @@ static void write_thread(FILE *f, const struct report *r, const struct thread_re
 		fprintf(f, ",\"verdict\":\"%s\"", verdict_name(t->verdict));
 	if (t->lock_owner)
 		fprintf(f, ",\"lock_owner\":%" PRIu32, t->lock_owner);
+	if (t->java)
+		write_java(f, t->java);
 	if (t->stack_err)
 		fprintf(f, ",\"stack_error\":%d", t->stack_err);
 	if (t->stack_deferred)
@@ -331,6 +351,8 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 			if (c)
 				fprintf(f, ",\"waits_for\":\"0x%" PRIx64 "\",\"held_by\":%" PRIu32,
 					c->wait.futex_addr, c->lock_owner);
+			if (c && c->java)
+				write_java(f, c->java);
 			fputc('}', f);
 		}
 		fputc(']', f);

@@ -118,6 +118,32 @@ static void print_stack(FILE *f, const char *label, const struct frame *frames, 
 	print_frames(f, label, &u);
 }
 
+/* java "name" STATE (waits CLASS): what HotSpot says of the thread. */
+static void print_java(FILE *f, const struct java_info *j)
+{
+	fputs("  java \"", f);
+	text_write(f, j->name, sizeof(j->name));
+	fprintf(f, "\" %s", j->state ? j->state : "(JVM thread)");
+	if (j->lock_class[0]) {
+		fprintf(f, " %s ", j->waits ? j->waits : "on");
+		text_write(f, j->lock_class, sizeof(j->lock_class));
+	}
+}
+
+/* cycle: "a" (tid 1) waits for CLASS held by "b" (tid 2) */
+static void print_java_cycle(FILE *f, const struct report *r, const struct thread_report *c)
+{
+	const struct thread_report *o = report_find_thread(r, c->pid, c->lock_owner);
+
+	fputs("    cycle: \"", f);
+	text_write(f, c->java->name, sizeof(c->java->name));
+	fprintf(f, "\" (tid %" PRIu32 ") waits for ", c->tid);
+	text_write(f, c->java->lock_class[0] ? c->java->lock_class : "?", sizeof(c->java->lock_class));
+	fputs(" held by \"", f);
+	text_write(f, o && o->java ? o->java->name : "?", JAVA_INFO_NAME_LEN);
+	fprintf(f, "\" (tid %" PRIu32 ")\n", c->lock_owner);
+}
+
 static void print_thread(FILE *f, const struct thread_report *t)
 {
 	char name[4 * LT_COMM_LEN + 1], parked[32], age[32], wait[96], wakeups[24] = "-";
@@ -131,7 +157,9 @@ static void print_thread(FILE *f, const struct thread_report *t)
 	fprintf(f, "    %-8" PRIu32 " %-16s %-5c %-9s %-44s %-9s %s", t->tid, name,
 		t->state, parked, wait, age, wakeups);
 	if (t->lock_owner)
-		fprintf(f, "  (mutex held by %" PRIu32 ")", t->lock_owner);
+		fprintf(f, "  (%s held by %" PRIu32 ")", t->java ? "lock" : "mutex", t->lock_owner);
+	if (t->java)
+		print_java(f, t->java);
 	fputc('\n', f);
 }
 
@@ -184,7 +212,9 @@ static void print_site(FILE *f, const struct report *r, const struct site_report
 	for (uint32_t i = 0; i < s->cycle_len; i++) {
 		const struct thread_report *c = report_find_thread(r, s->pid, s->cycle[i]);
 
-		if (c)
+		if (c && c->java)
+			print_java_cycle(f, r, c);
+		else if (c)
 			fprintf(f, "    cycle: tid %" PRIu32 " waits for mutex 0x%" PRIx64 " held by tid %" PRIu32 "\n",
 				c->tid, c->wait.futex_addr, c->lock_owner);
 	}

@@ -107,6 +107,11 @@ uint32_t lockgraph_join_target(const struct thread_report *t, mem_reader_fn read
 void lockgraph_resolve_owners(struct report *r, mem_reader_fn read, void *ctx)
 {
 	for (size_t i = 0; i < r->n_threads; i++) {
+		/* a Java monitor's or lock's owner: the Java collector's */
+		if (r->threads[i].java && r->threads[i].java->owner) {
+			r->threads[i].lock_owner = r->threads[i].java->owner;
+			continue;
+		}
 		/* past the deadline the owner is unknown: counted, read next time */
 		if (mutex_wait(&r->threads[i].wait) && report_past_deadline(r)) {
 			r->threads[i].lock_owner = 0;

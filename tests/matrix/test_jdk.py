@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Matrix: Java waits judged by Java state on real HotSpot JVMs (issue 25):
+the host's OpenJDK 17 (bookworm), and the JDKs tools/jdk-fetch.sh unpacks
+into .output/cache/jdk (21 from trixie, the newest from sid: run through
+their suite's ld.so and glibc), plus any
+listed in LEAKTRACE_JDKS="/path/to/jdk ...". Each JDK runs
+tools/workloads/java/JavaBugs.java (compiled once by the host's javac,
+--release 17) with every bug at once, under `leaktrace -p PID -f json`:
+- synchronized AB-BA -> deadlock, the cycle naming both Java threads and
+  both lock classes; ReentrantLock AB-BA -> deadlock;
+- a thread per request on a fresh CountDownLatch -> leak;
+- a thread BLOCKED on a monitor whose owner sleeps -> stuck, owner named;
+- idle fixed pool and ForkJoinPool workers, JVM threads -> idle.
+A JDK that cannot be fetched is `not ok` with the reason (`# SKIP offline`
+with LEAKTRACE_JDK_OFFLINE=1)."""
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+from ltlib import ROOT, Tap, Workload, final_records, json_records, leftovers, run  # noqa: E402
+
+SRC = os.path.join(ROOT, "tools", "workloads", "java")
+CACHE = os.path.join(ROOT, ".output", "cache", "jdk")
+HOST_JDK = "/usr/lib/jvm/java-17-openjdk-amd64"
+OFFLINE = os.environ.get("LEAKTRACE_JDK_OFFLINE") == "1"
+MODES = ["sync-deadlock", "lock-deadlock", "latch-leak", "monitor-stuck", "pool-idle"]
+
+
+def compile_workloads(out):
+    srcs = [os.path.join(SRC, f) for f in ("JavaBugs.java", "Bank.java")]
+    p = subprocess.run(["javac", "--release", "17", "-g", "-d", out] + srcs,
+                       capture_output=True, text=True)
+    return p.returncode == 0, p.stderr
+
+
+def fetched_jdks(t):
+    """(name, java command or None, message) of the JDKs jdk-fetch.sh provides."""
+    env = dict(os.environ)
+    if OFFLINE:
+        env["JDK_OFFLINE"] = "1"
+    p = subprocess.run([os.path.join(ROOT, "tools", "jdk-fetch.sh"), CACHE], env=env,
+                       capture_output=True, text=True, timeout=1200)
+    jdks = []
+    for line in p.stdout.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) == 3:
+            jdks.append((parts[0], parts[2] if parts[1] == "OK" else None, parts[2]))
+    if not jdks:
+        t.ok(False, "tools/jdk-fetch.sh lists JDKs", p.stderr)
+    return jdks
+
+
+def tids_by_name(pid):
+    """OS thread name (the Java name, cut to 15) -> tids."""
+    names = {}
+    for d in glob.glob("/proc/%d/task/*" % pid):
+        try:
+            with open(d + "/comm") as f:
+                names.setdefault(f.read().strip(), []).append(int(os.path.basename(d)))
+        except OSError:
+            pass
+    return names
+
+
+def java_version(java):
+    p = subprocess.run([java, "-version"], capture_output=True, text=True)
+    return (p.stderr.splitlines() or ["?"])[0]
+
+
+def site_of(sites, tid):
+    for s in sites:
+        if tid in s.get("tids", []):
+            return s
+    return {}
+
+
+def check_deadlock(t, name, sites, threads, tids, a, b, classes):
+    ta, tb = tids.get(a, [0])[0], tids.get(b, [0])[0]
+    s = site_of(sites, ta)
+    cyc = s.get("cycle", [])
+    names = sorted(c.get("java", {}).get("name", "") for c in cyc)
+    got = sorted(c.get("java", {}).get("lock_class", "") for c in cyc)
+    t.ok(s.get("verdict") == "deadlock" and sorted(c["tid"] for c in cyc) == sorted([ta, tb]),
+         "%s: %s/%s (tids %d, %d) -> deadlock with both in the cycle" % (name, a, b, ta, tb), s)
+    t.ok(names == [a, b] and all(c in got for c in classes) if len(classes) == 2 else
+         names == [a, b] and got and all(g == classes[0] for g in got),
+         "%s: the cycle names %s and %s and lock classes %s" % (name, a, b, classes), cyc)
+
+
+def check_jdk(t, name, java, classes):
+    w = Workload([java, "-cp", classes, "JavaBugs"] + MODES, timeout=60)
+    try:
+        rc, out, err = run(["-p", str(w.pid), "-t", "2s", "-i", "2s", "-d", "7s", "-f", "json"],
+                           timeout=90)
+        t.ok(rc == 0, "%s: leaktrace exits 0" % name, err[-2000:])
+        recs = final_records(json_records(out))
+        sites = [r for r in recs if r.get("type") == "site" and r.get("pid") == w.pid]
+        threads = {r["tid"]: r for r in recs if r.get("type") == "thread" and r.get("pid") == w.pid}
+        tids = tids_by_name(w.pid)
+        check_deadlock(t, name, sites, threads, tids, "sync-a", "sync-b",
+                       ["JavaBugs$LockA", "JavaBugs$LockB"])
+        check_deadlock(t, name, sites, threads, tids, "rl-a", "rl-b",
+                       ["java.util.concurrent.locks.ReentrantLock$NonfairSync"])
+        reqs = [x for n, v in tids.items() if n.startswith("req-") for x in v]
+        verdicts = {site_of(sites, x).get("verdict") for x in reqs}
+        t.ok(len(reqs) == 6 and verdicts == {"leak"},
+             "%s: 6 requests parked on fresh CountDownLatches -> leak" % name, verdicts)
+        waiter, holder = tids.get("waiter", [0])[0], tids.get("holder", [0])[0]
+        wr = threads.get(waiter, {})
+        t.ok(site_of(sites, waiter).get("verdict") == "stuck" and wr.get("lock_owner") == holder and
+             wr.get("java", {}).get("state") == "BLOCKED" and
+             wr.get("java", {}).get("lock_class") == "JavaBugs$StuckMonitor",
+             "%s: waiter BLOCKED on StuckMonitor held by the sleeping holder -> stuck" % name, wr)
+        pool = [x for n, v in tids.items() if n.startswith("pool-1-thread-") for x in v]
+        fj = [x for n, v in tids.items() if n.startswith("ForkJoinPool-1-") for x in v]
+        pv = {site_of(sites, x).get("verdict") for x in pool + fj}
+        # a ForkJoinPool starts workers as work comes: 1 to 3 of them
+        t.ok(len(pool) == 4 and 1 <= len(fj) <= 3 and pv == {"idle"},
+             "%s: idle fixed pool (4) and ForkJoinPool (%d) workers -> idle" % (name, len(fj)),
+             (len(pool), len(fj), pv))
+        rt = [threads[x] for n in ("Reference Handl", "Finalizer", "Signal Dispatch")
+              for x in tids.get(n, []) if x in threads]
+        t.ok(rt and all(r.get("java", {}).get("runtime") and r.get("verdict") == "idle" for r in rt),
+             "%s: Reference Handler, Finalizer, Signal Dispatcher are idle JVM runtime threads"
+             % name, [(r.get("thread"), r.get("verdict"), r.get("java")) for r in rt])
+        bad = [s for s in sites if s.get("verdict") in ("leak", "deadlock", "stuck") and
+               not set(s.get("tids", [])) & set(reqs + [waiter] + tids.get("sync-a", []) +
+                                                tids.get("rl-a", []))]
+        t.ok(not bad, "%s: no other site judged stuck, leak or deadlock" % name,
+             [(s.get("verdict"), s.get("user_stack", [])[:4]) for s in bad])
+    finally:
+        w.stop()
+
+
+t = Tap()
+tmp = tempfile.mkdtemp(prefix="lt-jdk-")
+ok, msg = compile_workloads(tmp)
+t.ok(ok, "javac --release 17 compiles the Java workloads", msg)
+jdks = [("17-host", HOST_JDK + "/bin/java" if os.path.exists(HOST_JDK + "/bin/java") else None,
+         "installed" if os.path.exists(HOST_JDK) else "openjdk-17 not installed")]
+jdks += fetched_jdks(t)
+jdks += [("extra:" + h, h + "/bin/java", "LEAKTRACE_JDKS") for h in os.environ.get("LEAKTRACE_JDKS", "").split()]
+table = []
+for name, java, msg in jdks:
+    if java is None:
+        if OFFLINE:
+            print("ok %d - %s: # SKIP offline (%s)" % (t.n + 1, name, msg))
+            t.n += 1
+        else:
+            t.ok(False, "%s: JDK available" % name, msg)
+        table.append((name, "-", "-", msg))
+        continue
+    before = t.failed
+    version = java_version(java)
+    t.diag("%s: %s (%s)" % (name, version, java))
+    if ok:
+        check_jdk(t, name, java, tmp)
+    table.append((name, version, "pass" if t.failed == before else "FAIL", msg))
+t.diag("jdk        version                                   result  source")
+for row in table:
+    t.diag("%-10s %-41s %-7s %s" % row)
+t.ok(not leftovers(), "no BPF programs or maps left", leftovers(0))
+t.done()
