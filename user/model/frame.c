@@ -149,22 +149,6 @@ out:
 	return out;
 }
 
-size_t frames__bytes(const struct frame *frames, int n)
-{
-	const char *end = (const char *)(frames + (n > 0 ? n : 0));
-	size_t bytes = (size_t)(n > 0 ? n : 0) * sizeof(*frames);
-
-	/* the strings follow the frames: the last byte used is the furthest end */
-	for (int i = 0; i < n; i++)
-		for (int k = 0; k < FRAME_STRINGS; k++) {
-			const char *s = *frame_string((struct frame *)&frames[i], k);
-
-			if (s && s + strlen(s) + 1 > end)
-				end = s + strlen(s) + 1;
-		}
-	return frames ? (size_t)(end - (const char *)frames) : bytes;
-}
-
 uint64_t frame__hash(uint64_t h, const struct frame *f, bool *in_jit)
 {
 	char off[24];

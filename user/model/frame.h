@@ -64,8 +64,6 @@ void frame_builder__free(struct frame_builder *b);
 /* frames[0..n) as one malloc'ed block (frames, then their strings, each
  * distinct string once); free() it. NULL when n <= 0 or out of memory. */
 struct frame *frames__copy(const struct frame *frames, int n);
-/* The bytes such a block takes. */
-size_t frames__bytes(const struct frame *frames, int n);
 
 /*
  * What a frame contributes to a site id (FNV-1a, chained from h): its
