@@ -72,6 +72,17 @@ int frame_builder__name(struct frame_builder *b, int i, const char *function)
 	return 0;
 }
 
+int frame_builder__set_source(struct frame_builder *b, int i, const char *file, uint32_t line)
+{
+	const char *s = file;
+
+	if (i < 0 || i >= b->n || copy_string(&b->strings, &s))
+		return -ENOMEM;
+	b->frames[i].file = s;
+	b->frames[i].line = line;
+	return 0;
+}
+
 void frame_builder__reset(struct frame_builder *b)
 {
 	b->n = 0;

@@ -58,6 +58,8 @@ struct frame_builder {
 int frame_builder__push(struct frame_builder *b, const struct frame *f);
 /* Give frame i a function name (a perf map's), copied: 0 or -ENOMEM. */
 int frame_builder__name(struct frame_builder *b, int i, const char *function);
+/* Give frame i a source position, file copied: 0 or -ENOMEM. */
+int frame_builder__set_source(struct frame_builder *b, int i, const char *file, uint32_t line);
 void frame_builder__reset(struct frame_builder *b);
 void frame_builder__free(struct frame_builder *b);
 

@@ -79,6 +79,7 @@ struct unwinder {
 	struct lru procs;
 	struct mem_budget *budget;
 	int budget_id;
+	struct proc *last;	/* of the last unwind: unwinder__source() */
 };
 
 static __u64 fnv1a(__u64 h, const char *s, size_t len)
@@ -680,11 +681,6 @@ static int locate_frames(struct proc *p, struct uframe *f, int n)
 		f[i].symtab = file_symtab(p, uf);
 		f[i].src_file = NULL;
 		f[i].src_line = 0;
-		/* lines for the program's own code (its culprit): the runtimes'
-		 * debug files (libc, python, node) cost tens of MB of line
-		 * tables; Go code has its lines in .gopclntab */
-		if (!frame_module_is_runtime(uf->path) && !(f[i].symtab && symtab__is_go(f[i].symtab)))
-			locate_source(p, &f[i]);
 	}
 	return misses;
 }
@@ -697,6 +693,7 @@ int unwinder__unwind(struct unwinder *u, const struct lt_stack_rec *rec,
 
 	if (!u || !rec || !frames || max <= 0)
 		return -EINVAL;
+	u->last = NULL;
 	err = proc_get(u, rec, &p);
 	if (err)
 		return err;
@@ -710,7 +707,20 @@ int unwinder__unwind(struct unwinder *u, const struct lt_stack_rec *rec,
 		locate_frames(p, frames, n);
 	}
 	proc_account(u, p);
+	u->last = p;
 	return n;
+}
+
+void unwinder__source(struct unwinder *u, struct uframe *f)
+{
+	f->src_file = NULL;
+	f->src_line = 0;
+	/* the runtimes' debug files (libc, python, node) cost tens of MB of
+	 * line tables; Go code has its lines in .gopclntab */
+	if (!u || !u->last || !f->path || frame_module_is_runtime(f->path) ||
+	    (f->symtab && symtab__is_go(f->symtab)))
+		return;
+	locate_source(u->last, f);
 }
 
 void unwinder__forget(struct unwinder *u, int pid)
