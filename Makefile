@@ -47,7 +47,7 @@ $(OUTPUT):
 	$(Q)mkdir -p $@
 
 # CO-RE: generated from the build machine's BTF; the relocations make the
-# object run on any kernel with BTF (see README "Building").
+# object run on any kernel with BTF (see docs/internals.md "Building").
 $(OUTPUT)/vmlinux.h: | $(OUTPUT)
 	$(call msg,GEN,$@)
 	$(Q)test -r /sys/kernel/btf/vmlinux || { echo "error: /sys/kernel/btf/vmlinux missing: leaktrace needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF=y)" >&2; exit 1; }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The floors of user/, lowest first: a module may include headers of its own
-# floor or of floors below it, never above (README "Source layout").
+# floor or of floors below it, never above (docs/internals.md "Source layout").
 # Prints every include that runs back up and exits 1 if there is one.
 # Usage: tools/check-layers.sh [--fan-in]   (--fan-in: modules including each header)
 cd "$(dirname "$0")/.." || exit 2

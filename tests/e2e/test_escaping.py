@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """End-to-end: a target's symbol names and thread names are the target's
-to choose (README "Threat model"); no output carries their control bytes
+to choose (docs/security.md "Threat model"); no output carries their control bytes
 raw (issue 22). A C program whose parking function is renamed with
 objcopy --redefine-sym to terminal escapes, a newline, ';' and '"', its
 process and thread named with escapes too: text, folded, JSON, pprof,

@@ -37,17 +37,25 @@ LT_ARGS = ["-t", "2s", "-i", "2s", "-d", "8s", "-f", "json"]
 SEVERE = ("stuck", "leak", "deadlock")
 
 # Patterns whose TODO check fails with today's verdict rules (measured:
-# tests print the table); remove a name when a rule lands. wg_missing_done
-# has consecutive goids (one loop starts its handlers; the handlers start the
-# workers), so sparse_rest, which looks for neighbours started among helpers
-# now gone, does not see it.
-TODO_BUGS = {
-    "abba_mutex", "abc_mutex_cycle", "callback_reentry",
-    "cond_close_no_broadcast", "cond_lost_wakeup", "conn_read_no_deadline",
-    "done_never_closed", "mutex_chan_abba", "runlock_missing", "rwmutex_recursive_rlock",
-    "timer_stop_drain", "wg_missing_done", "wg_off_by_one", "wg_self_wait",
-    "wg_waiter_holds_lock",
+# tests print the table); remove a name when a rule lands.
+# conn_read_no_deadline: 20 clients read sockets whose peer (this same
+# program, holding the accepted conns in a global) never writes; an IO
+# wait can be woken by the peer at any time, so no proof can say "forever",
+# and the shapes see a fixed group (issue 24: a peer-silence rule for Go).
+TODO_BUGS = {"conn_read_no_deadline"}
+# Small bugs (1-5 goroutines) that only a reachability proof catches. The
+# marking is conservative: a stale pointer in an unwritten slot of a live
+# stack frame (goroutine stacks are reused) or a 16-byte tiny-allocator
+# block shared with a live object can make the wait object look reachable,
+# and then no proof is claimed (never a false one). Measured on go1.19.8:
+# each run, 0 to 2 of these miss their proof (a different one each time);
+# precise stack maps (pclntab FUNCDATA_LocalsPointerMaps) would close it.
+PROOF_ONLY = {
+    "abba_mutex", "abc_mutex_cycle", "callback_reentry", "cond_close_no_broadcast",
+    "cond_lost_wakeup", "mutex_chan_abba", "runlock_missing", "rwmutex_recursive_rlock",
+    "wg_self_wait", "wg_waiter_holds_lock",
 }
+PROOF_REASON = "conservative marking can miss a proof (stale stack slots)"
 TODO_HEALTHY = set()
 TODO_REASON = "goroutine leak rules (issue 18)"
 
@@ -117,6 +125,8 @@ class Outcome:
         self.sites = [r for r in recs if r.get("type") == "site" and r["pid"] == pid]
         self.truth_sites = [s for s in self.sites if s.get("kind") == "goroutine"
                             and self.truth_goids & set(s.get("goids", []))]
+        self.proofs = sorted({s.get("evidence", {}).get("proof") or "shape"
+                              for s in self.truth_sites})
 
     def missing(self):
         return sorted(self.truth_goids - self.found)
@@ -167,7 +177,8 @@ def check_toolchain(t, binary, tag):
             recall += judged
             t.ok(judged, "%s %s: blocked goroutines judged leak or deadlock (got %s)"
                  % (tag, name, o.verdict_text()), None,
-                 TODO_REASON if name in TODO_BUGS else None)
+                 TODO_REASON if name in TODO_BUGS else
+                 PROOF_REASON if name in PROOF_ONLY and not judged else None)
         else:
             healthy_n += 1
             severe = o.severe_sites()
@@ -177,6 +188,10 @@ def check_toolchain(t, binary, tag):
                  "\n".join("%s %s %s: %s" % (s["kind"], s["site"], s["verdict"], s["reason"])
                            for s in severe),
                  TODO_REASON if name in TODO_HEALTHY else None)
+    proven = sum(1 for o in outcomes if kinds[o.pat.name] == "bug" and o.all_leak_or_deadlock()
+                 and o.proofs and "shape" not in o.proofs)
+    t.diag("%s figures: bugs judged with a proof (reachability or wait reason) %d/%d"
+           % (tag, proven, bugs))
     rules = collections.Counter(r for o in outcomes if kinds[o.pat.name] == "bug"
                                 and o.all_leak_or_deadlock() for r in o.reasons())
     for reason, n in sorted(rules.items(), key=lambda kv: -kv[1]):
@@ -188,11 +203,12 @@ def check_toolchain(t, binary, tag):
 
 
 def print_table(t, tag, outcomes, kinds):
-    t.diag("%s: pattern | kind | parked (ground truth) | found | verdicts of those | sites" % tag)
+    t.diag("%s: pattern | kind | parked (ground truth) | found | verdicts of those | proof | sites"
+           % tag)
     for o in outcomes:
-        t.diag("  %-26s %-7s %5d %5d  %-22s %s" % (
+        t.diag("  %-26s %-7s %5d %5d  %-22s %-14s %s" % (
             o.pat.name, kinds[o.pat.name], len(o.truth_goids), len(o.found), o.verdict_text(),
-            "; ".join(o.reasons())))
+            ",".join(o.proofs) or "-", "; ".join(o.reasons())))
 
 
 def build(go, outdir):

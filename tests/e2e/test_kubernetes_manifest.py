@@ -22,7 +22,7 @@ from ltlib import LEAKTRACE, ROOT, Tap, free_port, http_get, wait_for
 t = Tap()
 MANIFEST = os.path.join(ROOT, "dist", "kubernetes", "leaktrace-daemonset.yaml")
 UNIT = os.path.join(ROOT, "dist", "leaktrace.service")
-# measured peak RSS, system-wide on the development VM (README "Kubernetes")
+# measured peak RSS, system-wide on the development VM (docs/fleet.md "Kubernetes")
 MEASURED_RSS_MIB = 88
 
 

@@ -126,7 +126,7 @@ def test_events_threads():
     recs = records(out)
     t.ok(ok and lt.returncode == 0, "events: leaktrace followed the three phases and exited 0", err)
     mine = lambda tid: steps(recs, lambda r: r["type"] == "thread" and r["tid"] == tid)
-    # alone and never woken: idle or stuck, as the verdict rules have it (README "Verdicts")
+    # alone and never woken: idle or stuck, as the verdict rules have it (docs/verdicts.md)
     alone = mine(first)[0][1] if mine(first) else None
     t.ok(alone in ("idle", "stuck") and
          mine(first) == [("new", alone, None), ("changed", "leak", None), ("gone", "leak", None)],

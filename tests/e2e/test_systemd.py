@@ -23,7 +23,7 @@ t = Tap()
 TMP = tempfile.mkdtemp(prefix="lt-systemd-")
 UNIT = os.path.join(ROOT, "dist", "leaktrace.service")
 # `systemd-analyze security` of dist/leaktrace.service when it was measured
-# (README "Fleet mode"): a change to the unit may lower it, not raise it
+# (docs/fleet.md): a change to the unit may lower it, not raise it
 MAX_EXPOSURE = 3.1
 
 

@@ -167,7 +167,7 @@ int site_history__observe(struct site_history *h, const struct report *r, const 
 				cur->departures++;
 	} else if (u[0].kind == UNIT_GOROUTINE) {
 		/* the gopark probe saw these parks happen while we watched; a
-		 * thread site's first sighting counts none (README "Verdicts") */
+		 * thread site's first sighting counts none (docs/verdicts.md) */
 		for (size_t k = 0; k < n; k++)
 			cur->arrivals += mem[k].park.after_attach;
 	}

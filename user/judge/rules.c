@@ -96,6 +96,17 @@ static bool leak_pile(const struct judged *j)
 }
 
 static bool blocked_forever(const struct judged *j) { return j->f->blocked_forever; }
+
+/* No running goroutine, global or finalizer can reach what these wait on
+ * (collect/go/go_reach.c): nothing can ever wake them. The runtime's own
+ * goroutines and the main goroutine (`<-make(chan struct{})` is how a
+ * server's main blocks on purpose) are left to the rules below. */
+static bool proven(const struct judged *j)
+{
+	return j->f->proven && !j->f->go_runtime && !j->f->main_unit;
+}
+
+static bool proven_cycle(const struct judged *j) { return proven(j) && j->f->proven_cycle; }
 static bool stopped(const struct judged *j) { return j->s->stopped; }
 
 /* A request sent on a connection the process opened, no answer for longer
@@ -190,6 +201,8 @@ static bool any(const struct judged *j) { return true; }
 static const struct rule rules[] = {
 	{ VERDICT_DEADLOCK, "threads wait in a cycle for mutexes held by each other", in_cycle },
 	{ VERDICT_LEAK, "blocked forever: a nil channel or a select with no cases", blocked_forever },
+	{ VERDICT_DEADLOCK, "blocked forever: each waits for a lock another of them holds, and no running goroutine or global can reach those locks", proven_cycle },
+	{ VERDICT_LEAK, "blocked forever: no running goroutine or global can reach what it waits on", proven },
 	{ VERDICT_STUCK, "stopped by a signal (SIGSTOP, job control): nothing runs it until SIGCONT", stopped },
 	{ VERDICT_IDLE, "Go runtime (idle M or runtime goroutine)", go_runtime },
 	{ VERDICT_IDLE, "JVM runtime thread (GC, compiler, VM, reference handler, finalizer)", java_runtime },
@@ -249,11 +262,25 @@ static const char *reason_of(const struct rule *r, const struct judged *j)
 		return leak_reasons[j->f->kind][1];
 	if (r->match == leak_pile)
 		return leak_reasons[j->f->kind][2];
+	if (r->match == proven && j->f->proven_channel)
+		return "blocked forever: no running goroutine or global can reach the channel it waits on";
+	if (r->match == proven && j->f->locking)
+		return "blocked forever: no running goroutine or global can reach the mutex it waits for";
 	if (r->match == crowd)
 		return j->f->sending ?
 		       "a crowd of goroutines blocked sending and none got through: the receiver is gone" :
 		       "a crowd of goroutines waiting for a lock and none got it: the holder never unlocks";
 	return r->reason;
+}
+
+/* The proof kind a rule rests on (evidence.proof), NULL for a shape. */
+static const char *proof_of(const struct rule *r)
+{
+	if (r->match == blocked_forever)
+		return "wait_reason";
+	if (r->match == proven || r->match == proven_cycle)
+		return "reachability";
+	return NULL;
 }
 
 void rules_judge(const struct rule_opts *o, struct site_report *s, const struct site_facts *f)
@@ -275,6 +302,7 @@ void rules_judge(const struct rule_opts *o, struct site_report *s, const struct 
 		if (rules[i].match(&j)) {
 			s->verdict = rules[i].verdict;
 			s->reason = reason_of(&rules[i], &j);
+			s->proof = proof_of(&rules[i]);
 			return;
 		}
 	}

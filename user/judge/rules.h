@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* The verdict rules: one table, tried in order, each with its verdict and
- * reason (README "Verdicts" lists it). A new rule is one function and one
+ * reason (docs/verdicts.md lists it). A new rule is one function and one
  * line of the table in rules.c. */
 #ifndef LT_JUDGE_RULES_H
 #define LT_JUDGE_RULES_H
@@ -37,6 +37,9 @@ struct site_facts {
 	bool sending;		/* goroutines: every one blocked on a channel send */
 	bool resting;		/* goroutines: every one waits for an event (receive...) */
 	bool locking;		/* goroutines: every one waits for a sync.Mutex/RWMutex */
+	/* goroutines: every one proven blocked forever by reachability
+	 * (collect/go/go_reach.c); waiting on channels; for locks held in a cycle */
+	bool proven, proven_channel, proven_cycle;
 	/* goroutines: pairs of the site's goroutines next to each other in
 	 * goid order with a few goids between them (2..GOID_INTERLEAVE_MAX
 	 * apart) that no parked goroutine holds: each started beside

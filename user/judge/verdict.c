@@ -224,6 +224,9 @@ static void describe_goroutine(const struct goroutine_report *g, struct site_rep
 	f->sending &= !!(g->flags & GOROUTINE_SEND);
 	f->resting &= !!(g->flags & GOROUTINE_REST);
 	f->locking &= !!(g->flags & GOROUTINE_LOCK);
+	f->proven &= !!(g->flags & GOROUTINE_UNREACHABLE);
+	f->proven_channel &= !!(g->flags & GOROUTINE_WAITS_CHANNEL);
+	f->proven_cycle &= !!(g->flags & GOROUTINE_LOCK_CYCLE);
 }
 
 /* Goroutines started one per iteration or request beside a few helpers
@@ -290,7 +293,8 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 				  .go_runtime = true, .java_runtime = true, .idle_wait = true, .listener = true,
 				  .condition_wait = true, .blocked_forever = true,
 				  .sending = true, .resting = true, .locking = true,
-				  .main_unit = true };
+				  .main_unit = true, .proven = true, .proven_channel = true,
+				  .proven_cycle = true };
 	s->pid = u[0].pid;
 	s->kind = u[0].kind;
 	s->group = s->site = u[0].group;
@@ -321,7 +325,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	}
 	if (f->kind != UNIT_GOROUTINE)
 		f->idle_wait = f->listener = f->blocked_forever = f->sending = f->resting =
-			f->locking = false;
+			f->locking = f->proven = f->proven_channel = f->proven_cycle = false;
 	else	/* u[] is in goid order within a site */
 		f->interleaved = goroutines_interleaved(j, u, n);
 	f->objects_known = n_obj > 0;

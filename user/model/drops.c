@@ -42,6 +42,8 @@ const struct drop_desc drop_table[DROP_MAX] = {
 		"stacks, Go processes or lock owners left for the next report (its deadline passed)" },
 	[DROP_JAVA_WALKS_FAILED] = { "java_walks_failed",
 		"JVMs whose threads could not be read (Java names, states and lock owners missing)" },
+	[DROP_GO_REACH_CUT] = { "go_reach_cut",
+		"Go reachability passes cut by their byte or CPU budget (no proof from them)" },
 };
 
 void drop_totals_add(struct drop_totals *t, const uint64_t lost[DROP_MAX], uint64_t drops[DROP_MAX])

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Every bound leaktrace keeps, and what it lost to it, under one name per
  * cause. One table: the JSON "drops" object, the Prometheus
- * leaktrace_drops_total{kind} series, the text notes and README iterate it,
+ * leaktrace_drops_total{kind} series, the text notes and docs/outputs.md iterate it,
  * so a new cap is one enum value and one table row. */
 #ifndef LT_DROPS_H
 #define LT_DROPS_H
@@ -28,11 +28,12 @@ enum drop_reason {
 	DROP_PYTHON_WALKS_CUT,	/* Python frame chains longer than PY_MAX_FRAMES */
 	DROP_DEADLINE_CUT,	/* left for the next report: its deadline passed */
 	DROP_JAVA_WALKS_FAILED,	/* JVMs whose thread list could not be read */
+	DROP_GO_REACH_CUT,	/* Go reachability passes cut by their budget: no proof */
 	DROP_MAX,
 };
 
 struct drop_desc {
-	const char *name;	/* JSON key, Prometheus kind label, README row */
+	const char *name;	/* JSON key, Prometheus kind label, docs row */
 	const char *note;	/* "N <note>" in the text report, for this report's losses */
 };
 

@@ -63,7 +63,7 @@ struct thread_report {
 	int n_user;
 	struct frame *kernel_stack;
 	int n_kernel;
-	int stack_err;			/* 0, or -errno of a failed capture (README
+	int stack_err;			/* 0, or -errno of a failed capture (docs/outputs.md
 					 * "Drops": -EAGAIN over the cap, -ESTALE ran,
 					 * -ESRCH exited, -ENODATA no frame) */
 	bool stack_deferred;		/* not captured for the per-report cap:
@@ -90,6 +90,11 @@ enum goroutine_flags {
 	GOROUTINE_REST = 1 << 6,	/* waits for something to happen: receive, select,
 					 * sync.Cond, WaitGroup (not a lock, not a send) */
 	GOROUTINE_LOCK = 1 << 7,	/* waits for a sync.Mutex or RWMutex */
+	/* proven blocked forever: no root can reach what it waits on
+	 * (collect/go/go_reach.c); the kind of that object: */
+	GOROUTINE_UNREACHABLE = 1 << 8,
+	GOROUTINE_WAITS_CHANNEL = 1 << 9,	/* a channel or select */
+	GOROUTINE_LOCK_CYCLE = 1 << 10,	/* a lock held by a waiter of one it holds */
 };
 
 /* One parked goroutine (collect/go/go_report.c); g points into the snapshot the
@@ -170,6 +175,9 @@ struct site_report {
 	double growth_per_min;		/* net arrivals per minute observed (rules.c) */
 	enum verdict verdict;
 	const char *reason;		/* static, one phrase */
+	const char *proof;		/* static: the proof kind behind a leak or
+					 * deadlock ("reachability", "wait_reason",
+					 * "owner_cycle"), NULL = a shape rule */
 	size_t first_thread;		/* index of a thread of the site (stacks) */
 	uint32_t cycle[LT_MAX_CYCLE];	/* deadlock: tids in the cycle */
 	uint32_t cycle_len;
@@ -190,7 +198,7 @@ struct proc_report {
 	/* Go processes (go_report.c) */
 	bool is_go;
 	char go_version[32];
-	uint64_t go_live;			/* goroutines, runtime ones excluded */
+	uint64_t go_live;			/* goroutines, the runtime's included (as in go_parked) */
 	uint64_t go_created, go_exited;		/* during this interval, UINT64_MAX = unknown */
 	uint64_t go_created_total, go_exited_total;	/* since attach, UINT64_MAX = unknown */
 	uint32_t go_parked;			/* goroutines in this report */

@@ -45,7 +45,7 @@
 
 /* System calls of the steady state with no argument rule, measured with
  * strace -f over system-wide, --pid, Go, --prometheus, --syslog and SIGHUP
- * runs (README "Security"). */
+ * runs (docs/security.md). */
 static const int allowed[] = {
 	/* files already chosen: /proc, /sys, binaries, the -o file */
 	SCMP_SYS(read), SCMP_SYS(pread64), SCMP_SYS(readv), SCMP_SYS(preadv),

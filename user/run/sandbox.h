@@ -3,7 +3,7 @@
  * attached and the outputs are open, leaktrace keeps only the capabilities
  * its reports need, clears the bounding and ambient sets, sets no_new_privs
  * and installs a seccomp allowlist of the system calls of its steady state
- * (README "Security"). */
+ * (docs/security.md). */
 #ifndef LT_CORE_SANDBOX_H
 #define LT_CORE_SANDBOX_H
 

@@ -26,7 +26,7 @@
 /* The slow collectors' share of a report: half the interval, at least
  * REPORT_BUDGET_MIN_NS (a report must still be able to unwind some stacks
  * at -i 100ms). A collector stalled in a read does not stop the loop for
- * longer than that plus the one read (README "Security"). */
+ * longer than that plus the one read (docs/security.md). */
 #define REPORT_BUDGET_MIN_NS	1000000000ULL
 
 static uint64_t report_budget_ns(const struct lt_options *o)
@@ -152,11 +152,10 @@ static int open_tracer(struct session *s, int *exit_code)
 	}
 	if (!topts.capture_stacks)
 		return 0;
-	if (!tracer__can_capture(s->tracer)) {
-		fprintf(stderr, "leaktrace: warning: this kernel cannot capture stacks "
-			"(needs 5.18); reporting without them\n");
-		return 0;
-	}
+	if (!tracer__can_capture(s->tracer))
+		fprintf(stderr, "leaktrace: warning: this kernel cannot capture stacks in BPF "
+			"(needs 5.18); user stacks unwound from /proc/PID/task/TID/syscall, kernel "
+			"stacks where /proc/PID/task/TID/stack is readable (CAP_SYS_ADMIN)\n");
 	s->stacks = stack_capture__new(o->stacks_user, o->stacks_kernel, o->stack_depth);
 	if (s->stacks)
 		stack_capture__set_python(s->stacks, !o->no_python);

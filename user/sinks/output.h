@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Report formats: text, JSON lines, folded stacks, pprof (README "Output"). */
+/* Report formats: text, JSON lines, folded stacks, pprof (docs/outputs.md). */
 #ifndef LT_OUTPUT_H
 #define LT_OUTPUT_H
 
@@ -11,7 +11,7 @@
 /* Write "1h2m", "3.2s", "450ms". */
 void format_duration(char *buf, size_t size, uint64_t ns);
 
-/* The text layout (README "Text"): thread rows and goroutine ids shown per
+/* The text layout (docs/outputs.md "Text"): thread rows and goroutine ids shown per
  * site (0: all; the others are counted in one "... N more" line), and
  * whether only the summary (a line per service) is printed. JSON is never
  * capped. */

@@ -299,6 +299,8 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 		(s->max_parked_ns - s->min_parked_ns) / 1e9,
 		s->no_timeout ? "true" : "false");
 	/* threads grouped by their wait until their stacks come (capture cap) */
+	if (s->proof)	/* a proof, not a shape: "reachability", "wait_reason" */
+		fprintf(f, "\"proof\":\"%s\",", s->proof);
 	if (s->stacks_deferred)
 		fprintf(f, "\"stacks_deferred\":%" PRIu32 ",", s->stacks_deferred);
 	if (s->wakeups_known)

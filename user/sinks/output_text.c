@@ -246,8 +246,8 @@ static void print_goroutine_site(FILE *f, const struct report *r, const struct s
 	format_duration(hi, sizeof(hi), s->max_parked_ns);
 	text_escape(reason, sizeof(reason), g->wait_reason, SIZE_MAX);
 	text_escape(by, sizeof(by), g->created_by, SIZE_MAX);
-	fprintf(f, "  [%s] %" PRIu32 " goroutine%s parked %s%s%s on %s, created by %s: %s (site %016" PRIx64 ")\n",
-		verdict_name(s->verdict), s->n_threads, s->n_threads == 1 ? "" : "s", lo,
+	fprintf(f, "  [%s%s] %" PRIu32 " goroutine%s parked %s%s%s on %s, created by %s: %s (site %016" PRIx64 ")\n",
+		verdict_name(s->verdict), s->proof ? ", proven" : "", s->n_threads, s->n_threads == 1 ? "" : "s", lo,
 		s->n_threads > 1 ? "-" : "", s->n_threads > 1 ? hi : "", reason, by,
 		s->reason ? s->reason : "", s->group);
 	unit_frames_of_goroutine(g, &u);

@@ -307,7 +307,7 @@ static void write_go_metrics(FILE *f, const struct proc_agg *aggs, size_t n, boo
 		}
 	}
 	header(f, "leaktrace_live_goroutines", "gauge",
-	       "Live goroutines of the process, the runtime's own excluded.");
+	       "Live goroutines of the process, the runtime's own included (as in leaktrace_parked_goroutines).");
 	for (size_t i = 0; i < n; i++) {
 		if (!aggs[i].is_go)
 			continue;
@@ -357,7 +357,7 @@ static void write_global_metrics(FILE *f, const struct report *r, const struct p
 	header(f, "leaktrace_threads_scanned", "gauge", "Threads scanned by the last report.");
 	fprintf(f, "leaktrace_threads_scanned %" PRIu64 "\n", r->threads_scanned);
 	header(f, "leaktrace_drops_total", "counter",
-	       "What was lost to a bound or a failure, by kind (README \"Drops\").");
+	       "What was lost to a bound or a failure, by kind (docs/outputs.md \"Drops\").");
 	for (int i = 0; i < DROP_MAX; i++)
 		fprintf(f, "leaktrace_drops_total{kind=\"%s\"} %" PRIu64 "\n", drop_table[i].name,
 			r->drops[i]);

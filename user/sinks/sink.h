@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Outputs as sinks: every output (the -f formats, Prometheus, syslog) is a
  * sink_type with its own state, listed once in sinks.c. A new format is one
- * file defining a sink_type plus one line in that list (README "Where to
+ * file defining a sink_type plus one line in that list (docs/internals.md "Where to
  * change what"). The session opens the sinks the options ask for and hands
  * each report to every one of them. */
 #ifndef LT_SINK_H

@@ -302,7 +302,7 @@ static long member_offset(Dwarf_Die *type, const char *name, Dwarf_Die *member_t
 		if (member_type && (!dwarf_formref_die(&attr, member_type) ||
 				    dwarf_peel_type(member_type, member_type)))
 			return -1;
-		return off < 1 << 16 ? (long)off : -1;
+		return off < 1 << 20 ? (long)off : -1;	/* mheap_.allspans is at 65856 */
 	} while (dwarf_siblingof(&child, &child) == 0);
 	return -1;
 }
@@ -390,4 +390,226 @@ out:
 	dwarf_end(dw);
 	close(fd);
 	return err;
+}
+
+/*
+ * Heap offsets per version, each row read from the DWARF of that
+ * toolchain's binaries (gdb, .output/cache/go/<ver>/): mspan's freeindex
+ * and nelems became uint16 in 1.22, special.kind moved in 1.24, sudog's
+ * c and elem became {vp, vu} pairs in 1.26 (vu read).
+ */
+#define SPAN_119 .mheap_allspans = 65856, .span_start = 24, .span_npages = 32, \
+	.span_freeindex = 48, .span_nelems = 56, .span_index_size = 8, .span_allocbits = 72, \
+	.span_spanclass = 98, .span_state = 99, .span_elemsize = 104, .span_limit = 112, \
+	.span_specials = 128
+#define SPAN_121 .mheap_allspans = 65864, .span_start = 24, .span_npages = 32, \
+	.span_freeindex = 48, .span_nelems = 56, .span_index_size = 8, .span_allocbits = 72, \
+	.span_spanclass = 106, .span_state = 107, .span_elemsize = 112, .span_limit = 120, \
+	.span_specials = 136
+#define SPAN_122 .mheap_allspans = 65864, .span_start = 24, .span_npages = 32, \
+	.span_freeindex = 48, .span_nelems = 50, .span_index_size = 2, .span_allocbits = 64, \
+	.span_spanclass = 98, .span_state = 99, .span_elemsize = 104, .span_limit = 112, \
+	.span_specials = 128
+#define SPECIAL_119 .special_kind = 10, .special_offset = 8, .specialfinalizer_fn = 16
+#define SPECIAL_124 .special_kind = 16, .special_offset = 8, .specialfinalizer_fn = 24
+#define MODULE(next) .md_data = 208, .md_edata = 216, .md_bss = 224, .md_ebss = 232, .md_next = next
+#define WAITS(c, elem) .sudog_c_word = c, .sudog_elem_word = elem, .cond_notify = 16, .notify_head = 16
+#define WBBUF(off) .p_wbbuf = off, .p_wbbuf_size = 4112
+
+struct heap_row {
+	int minor;
+	struct go_heap_offsets off;
+};
+
+static const struct heap_row heap_rows[] = {
+	{19, {SPAN_119, SPECIAL_119, MODULE(544), WAITS(80, 24), WBBUF(4712)}},
+	{21, {SPAN_121, SPECIAL_119, MODULE(584), WAITS(80, 24), WBBUF(4712)}},
+	{22, {SPAN_122, SPECIAL_119, MODULE(584), WAITS(80, 24), WBBUF(4744)}},
+	{23, {SPAN_122, SPECIAL_119, MODULE(576), WAITS(80, 24), WBBUF(4720)}},
+	{24, {SPAN_122, SPECIAL_124, MODULE(576), WAITS(80, 24), WBBUF(4720)}},
+	{26, {SPAN_122, SPECIAL_124, MODULE(584), WAITS(96, 32), WBBUF(9552)}},
+	{27, {SPAN_122, SPECIAL_124, MODULE(560), WAITS(96, 32), WBBUF(9552)}},
+};
+
+int go_heap_offsets__from_table(int minor, struct go_heap_offsets *h)
+{
+	for (size_t i = 0; i < N(heap_rows); i++) {
+		if (heap_rows[i].minor == minor) {
+			*h = heap_rows[i].off;
+			snprintf(h->source, sizeof(h->source), "table go1.%d", minor);
+			return 0;
+		}
+	}
+	return -ENOTSUP;
+}
+
+/* One heap offset: the struct, the member path, where it goes. */
+struct heap_field {
+	const char *name;	/* "mspan.limit" */
+	const char *strct;	/* "runtime.mspan" */
+	const char *member;
+	size_t at;		/* offsetof(struct go_heap_offsets, ...) */
+};
+
+#define HF(n, s, m, f) { n, s, m, offsetof(struct go_heap_offsets, f) }
+static const struct heap_field heap_fields[] = {
+	HF("mheap.allspans", "runtime.mheap", "allspans", mheap_allspans),
+	HF("mspan.startAddr", "runtime.mspan", "startAddr", span_start),
+	HF("mspan.npages", "runtime.mspan", "npages", span_npages),
+	HF("mspan.freeindex", "runtime.mspan", "freeindex", span_freeindex),
+	HF("mspan.nelems", "runtime.mspan", "nelems", span_nelems),
+	HF("mspan.allocBits", "runtime.mspan", "allocBits", span_allocbits),
+	HF("mspan.spanclass", "runtime.mspan", "spanclass", span_spanclass),
+	HF("mspan.state", "runtime.mspan", "state", span_state),
+	HF("mspan.elemsize", "runtime.mspan", "elemsize", span_elemsize),
+	HF("mspan.limit", "runtime.mspan", "limit", span_limit),
+	HF("mspan.specials", "runtime.mspan", "specials", span_specials),
+	HF("special.kind", "runtime.special", "kind", special_kind),
+	HF("special.offset", "runtime.special", "offset", special_offset),
+	HF("specialfinalizer.fn", "runtime.specialfinalizer", "fn", specialfinalizer_fn),
+	HF("moduledata.data", "runtime.moduledata", "data", md_data),
+	HF("moduledata.edata", "runtime.moduledata", "edata", md_edata),
+	HF("moduledata.bss", "runtime.moduledata", "bss", md_bss),
+	HF("moduledata.ebss", "runtime.moduledata", "ebss", md_ebss),
+	HF("moduledata.next", "runtime.moduledata", "next", md_next),
+	HF("sudog.c", "runtime.sudog", "c", sudog_c_word),
+	HF("sudog.elem", "runtime.sudog", "elem", sudog_elem_word),
+	HF("Cond.notify", "sync.Cond", "notify", cond_notify),
+	HF("notifyList.head", "runtime.notifyList", "head", notify_head),
+	HF("p.wbBuf", "runtime.p", "wbBuf", p_wbbuf),
+};
+
+#define N_HEAP_STRUCTS 9
+static const char *const heap_structs[N_HEAP_STRUCTS] = {
+	"runtime.mheap", "runtime.mspan", "runtime.special", "runtime.specialfinalizer",
+	"runtime.moduledata", "runtime.sudog", "sync.Cond", "runtime.notifyList", "runtime.p",
+};
+
+/* The named structs' DIEs, found in one pass over the CUs. */
+static int find_named_structs(Dwarf *dw, Dwarf_Die *out, bool *found)
+{
+	Dwarf_Off off = 0, next;
+	size_t hdr;
+	int left = N_HEAP_STRUCTS;
+
+	while (left && dwarf_nextcu(dw, off, &next, &hdr, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, child;
+
+		if (dwarf_offdie(dw, off + hdr, &cu) && dwarf_child(&cu, &child) == 0) {
+			do {
+				const char *n;
+
+				if (dwarf_tag(&child) != DW_TAG_structure_type ||
+				    !(n = dwarf_diename(&child)))
+					continue;
+				for (int i = 0; i < N_HEAP_STRUCTS; i++) {
+					if (!found[i] && !strcmp(n, heap_structs[i])) {
+						out[i] = child;
+						found[i] = true;
+						left--;
+					}
+				}
+			} while (left && dwarf_siblingof(&child, &child) == 0);
+		}
+		off = next;
+	}
+	return 0;
+}
+
+/*
+ * A member's offset; a struct-typed pointer member ({vp, vu}) gives its
+ * second word, the uintptr copy. *size: the member's byte size.
+ */
+static long heap_member(Dwarf_Die *s, const char *name, int *size)
+{
+	Dwarf_Die type;
+	long m = member_offset(s, name, &type);
+	int bytes;
+
+	if (m < 0)
+		return -1;
+	bytes = dwarf_bytesize(&type);
+	*size = bytes;
+	if (dwarf_tag(&type) == DW_TAG_structure_type && bytes == 16)
+		return m + 8;
+	return m;
+}
+
+static int heap_fields_fill(Dwarf_Die *dies, const bool *found, struct go_heap_offsets *h)
+{
+	h->cond_notify = 16;
+	h->notify_head = 16;
+	for (size_t i = 0; i < N(heap_fields); i++) {
+		const struct heap_field *f = &heap_fields[i];
+		int k = 0, size = 0;
+		long v;
+
+		while (k < N_HEAP_STRUCTS && strcmp(heap_structs[k], f->strct))
+			k++;
+		/* sync.Cond and notifyList are described only in programs that
+		 * use them: 16 in every version (the defaults set above) */
+		if (k < N_HEAP_STRUCTS && !found[k] &&
+		    (!strcmp(f->strct, "sync.Cond") || !strcmp(f->strct, "runtime.notifyList")))
+			continue;
+		if (k == N_HEAP_STRUCTS || !found[k] || (v = heap_member(&dies[k], f->member, &size)) < 0)
+			return -ENOENT;
+		*(uint32_t *)((char *)h + f->at) = (uint32_t)v;
+		if (f->at == offsetof(struct go_heap_offsets, span_freeindex))
+			h->span_index_size = (uint8_t)size;
+		if (f->at == offsetof(struct go_heap_offsets, p_wbbuf))
+			h->p_wbbuf_size = (uint32_t)size;
+	}
+	return h->span_index_size == 2 || h->span_index_size == 8 ? 0 : -ENOENT;
+}
+
+int go_heap_offsets__from_dwarf(const char *path, struct go_heap_offsets *h)
+{
+	Dwarf_Die dies[N_HEAP_STRUCTS];
+	bool found[N_HEAP_STRUCTS] = { false };
+	struct go_heap_offsets d = { 0 };
+	int fd = foreign_open(path, FOREIGN_ELF, FOREIGN_FOLLOW, NULL, NULL, 0), err;
+	Dwarf *dw;
+
+	if (fd < 0)
+		return fd;
+	dw = dwarf_begin(fd, DWARF_C_READ);
+	if (!dw) {
+		close(fd);
+		return -ENOENT;
+	}
+	err = find_named_structs(dw, dies, found);
+	if (!err)
+		err = heap_fields_fill(dies, found, &d);
+	if (!err) {
+		snprintf(d.source, sizeof(d.source), "DWARF");
+		*h = d;
+	}
+	dwarf_end(dw);
+	close(fd);
+	return err;
+}
+
+int go_heap_offsets__compare(const struct go_heap_offsets *a, const struct go_heap_offsets *b,
+			     char *buf, size_t buflen)
+{
+	size_t used = 0;
+	int diffs = 0;
+
+	if (buflen)
+		buf[0] = '\0';
+	for (size_t i = 0; i < N(heap_fields); i++) {
+		uint32_t x = *(const uint32_t *)((const char *)a + heap_fields[i].at);
+		uint32_t y = *(const uint32_t *)((const char *)b + heap_fields[i].at);
+
+		if (x == y)
+			continue;
+		diffs++;
+		if (used < buflen)
+			used += snprintf(buf + used, buflen - used, "%s%s %u/%u", diffs > 1 ? ", " : "",
+					 heap_fields[i].name, x, y);
+	}
+	if (a->span_index_size != b->span_index_size && used < buflen)
+		snprintf(buf + used, buflen - used, "%smspan index size %u/%u", diffs++ ? ", " : "",
+			 a->span_index_size, b->span_index_size);
+	return diffs;
 }

@@ -93,4 +93,40 @@ const char *go_offsets__wait_reason(const struct go_offsets *o, unsigned reason,
 /* Go versions the table knows: "go1.19 to go1.27". */
 const char *go_offsets__supported(void);
 
+/*
+ * Where the runtime keeps its heap and globals (collect/go/go_heap.c): the
+ * mheap_ fields that lead to spans, struct mspan, struct moduledata and the
+ * wait objects the reachability pass reads (collect/go/go_reach.c). From
+ * DWARF when the binary has it, else a table per Go version (each row read
+ * from the DWARF of that toolchain's binaries; 1.20 and 1.25 have no
+ * toolchain here and are refused without DWARF).
+ */
+struct go_heap_offsets {
+	char source[32];	/* "DWARF" or "table go1.21" */
+	uint32_t mheap_allspans;	/* []*mspan */
+	uint32_t span_start, span_npages, span_freeindex, span_nelems;
+	uint8_t span_index_size;	/* freeindex, nelems: 8 (uintptr) or 2 (uint16, 1.22+) */
+	uint32_t span_allocbits, span_spanclass, span_state, span_elemsize, span_limit;
+	uint32_t span_specials;	/* *special list: finalizers, cleanups */
+	uint32_t special_kind, special_offset; /* u8, u16 */
+	uint32_t specialfinalizer_fn;
+	uint32_t md_data, md_edata, md_bss, md_ebss, md_next;
+	/* sudog.c and sudog.elem are maybeTraceablePtr{vp, vu} since 1.26: the
+	 * uintptr copy (vu) survives the runtime's own leak-detection cycle */
+	uint32_t sudog_c_word, sudog_elem_word;
+	uint32_t cond_notify;	/* sync.Cond.notify (runtime notifyList) */
+	uint32_t notify_head;	/* notifyList.head *sudog */
+	/* p.wbBuf: the write barrier's buffer of pointers seen during the last
+	 * GC, stale afterwards: not scanned */
+	uint32_t p_wbbuf, p_wbbuf_size;
+};
+
+/* Fills h from the table for Go 1.minor; -ENOTSUP without a row. */
+int go_heap_offsets__from_table(int minor, struct go_heap_offsets *h);
+/* Fills h from the DWARF of the binary at path; -ENOENT without it. */
+int go_heap_offsets__from_dwarf(const char *path, struct go_heap_offsets *h);
+/* Like go_offsets__compare, for heap offsets. */
+int go_heap_offsets__compare(const struct go_heap_offsets *a, const struct go_heap_offsets *b,
+			     char *buf, size_t buflen);
+
 #endif /* GO_OFFSETS_H */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collect/go/go_reacher.h"
 #include "collect/go/go_report.h"
 #include "collect/go/go_tracer.h"
 #include "util/array.h"
@@ -13,6 +14,7 @@
 struct go_proc {
 	int pid;
 	struct go_tracer *tracer;
+	struct go_reacher *reach;	/* NULL: heap layout unknown, shapes only */
 	struct go_snapshot snap;	/* kept until the next report */
 	bool have_snap, gone;
 	uint64_t start_ns;		/* the process's start, from its first report; 0 = not yet */
@@ -51,6 +53,9 @@ static bool attach(struct go_report *g, int pid, bool quiet, char *err, size_t e
 		return false;
 	}
 	p->pid = pid;
+	p->reach = go_reacher__new(p->tracer, g->o.verbose, err, errlen);
+	if (!p->reach && g->o.verbose)
+		fprintf(stderr, "leaktrace: go: pid %d: no reachability proofs: %s\n", pid, err);
 	if (g->o.verbose)
 		fprintf(stderr, "leaktrace: go: attached to pid %d (offsets: %s, allgs: %s)\n",
 			pid, go_tracer__offsets_source(p->tracer), go_tracer__allgs_source(p->tracer));
@@ -90,6 +95,7 @@ void go_report__free(struct go_report *g)
 	for (size_t i = 0; i < g->n_procs; i++) {
 		if (g->procs[i].have_snap)
 			go_snapshot__free(&g->procs[i].snap);
+		go_reacher__free(g->procs[i].reach);
 		go_tracer__free(g->procs[i].tracer);
 	}
 	free(g->procs);
@@ -221,6 +227,30 @@ static bool same_process(struct go_proc *p, const struct report *r)
 	return !p->gone;
 }
 
+/* Reachability proofs (collect/go/go_reach.c) for this report's goroutines
+ * of p, from r->goroutines[first] on: a pass runs when due. */
+static void add_proofs(struct go_proc *p, struct report *r, size_t first)
+{
+	bool cut;
+
+	if (!p->reach)
+		return;
+	if (go_reacher__update(p->reach, &p->snap, r->mono_ns, &cut) < 0 && cut)
+		r->lost[DROP_GO_REACH_CUT]++;
+	for (size_t i = first; i < r->n_goroutines; i++) {
+		struct goroutine_report *gr = &r->goroutines[i];
+		const struct go_proof *pf = go_reacher__proof(p->reach, gr->g);
+
+		if (!pf)
+			continue;
+		gr->flags |= GOROUTINE_UNREACHABLE;
+		if (pf->kind == GO_WAIT_CHAN)
+			gr->flags |= GOROUTINE_WAITS_CHANNEL;
+		if (pf->cycle)
+			gr->flags |= GOROUTINE_LOCK_CYCLE;
+	}
+}
+
 static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r)
 {
 	struct proc_report *pr;
@@ -285,6 +315,7 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 		gr->flags = gr->g->memo[1];
 	}
 	pr->go_parked = r->n_goroutines - first;
+	add_proofs(p, r, first);
 	return 0;
 }
 
@@ -386,6 +417,7 @@ static void reap(struct go_report *g)
 		}
 		if (p->have_snap)
 			go_snapshot__free(&p->snap);
+		go_reacher__free(p->reach);
 		go_tracer__free(p->tracer);
 	}
 	g->n_procs = n;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Goroutine tracing for one Go process: walks of runtime.allgs (+ uprobes with --precise). */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include "goroutines.h"
 #include "goroutines.skel.h"
 #include "collect/go/go_binary.h"
+#include "collect/go/go_heap.h"
 #include "collect/go/go_offsets.h"
 #include "collect/go/go_tracer.h"
 #include "collect/procfs/procfs.h"
@@ -1198,7 +1200,9 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 			if (status == GO_G_DEAD || status == GO_G_IDLE)
 				continue;
 			system = pc_text(t, field64(g, t->off.startpc), PC_SYSTEM)[0] != '\0';
-			if (out && !system)
+			/* the runtime's own too: they are reported parked as well,
+			 * and parked must stay within live */
+			if (out)
 				out->live++;
 			if (status != GO_G_WAITING)
 				continue;
@@ -1283,4 +1287,33 @@ void go_snapshot__free(struct go_snapshot *s)
 	free(s->parked);
 	s->parked = NULL;
 	s->n_parked = 0;
+}
+
+void go_tracer__target(const struct go_tracer *t, struct go_tracer_target *out)
+{
+	*out = (struct go_tracer_target){ .pid = t->pid, .bin = t->bin, .off = &t->off,
+					  .bias = t->bias, .allgs = t->allgs,
+					  .semtable = t->semtable };
+	snprintf(out->exe, sizeof(out->exe), "/proc/%d/exe", t->pid);
+}
+
+/* go_heap's reader seam over the tracer's memory reader (its batches,
+ * its fuzz seam). */
+void go_tracer__read(void *tracer, struct go_mem_span *s, size_t n)
+{
+	const struct go_tracer *t = tracer;
+	struct procmem_span spans[256];
+
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < 256 ? n - done : 256;
+
+		for (size_t i = 0; i < k; i++)
+			spans[i] = (struct procmem_span){ .addr = s[done + i].addr,
+							  .buf = s[done + i].buf,
+							  .len = s[done + i].len };
+		procmem__read_batch(&t->mem, spans, k);
+		for (size_t i = 0; i < k; i++)
+			s[done + i].ok = spans[i].err == 0;
+		done += k;
+	}
 }

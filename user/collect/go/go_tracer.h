@@ -57,7 +57,7 @@ struct go_goroutine {
 
 struct go_snapshot {
 	int pid;
-	uint64_t live;			/* goroutines not dead, runtime ones excluded */
+	uint64_t live;			/* goroutines not dead, the runtime's included */
 	uint64_t created, exited;	/* since attach, GO_COUNT_UNKNOWN if unknown (default mode) */
 	uint64_t parks;			/* runtime.gopark calls since attach (--precise) */
 	uint64_t dropped;		/* park times lost (map full): ages estimated */
@@ -96,5 +96,23 @@ void go_tracer__free(struct go_tracer *t);
 const char *go_tracer__offsets_source(const struct go_tracer *t);
 /* Whether allgs came from .symtab or was recovered from code. */
 const char *go_tracer__allgs_source(const struct go_tracer *t);
+
+/*
+ * What the tracer found about its process, for the reachability pass
+ * (collect/go/go_reach.c): pointers stay valid until go_tracer__free().
+ */
+struct go_binary;
+struct go_offsets;
+struct go_mem_span;
+struct go_tracer_target {
+	int pid;
+	char exe[32];			/* /proc/PID/exe */
+	const struct go_binary *bin;
+	const struct go_offsets *off;
+	uint64_t bias, allgs, semtable;
+};
+void go_tracer__target(const struct go_tracer *t, struct go_tracer_target *out);
+/* The tracer's batched reader, as a go_reader's read (ctx: the tracer). */
+void go_tracer__read(void *tracer, struct go_mem_span *s, size_t n);
 
 #endif /* GO_TRACER_H */

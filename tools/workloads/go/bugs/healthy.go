@@ -73,8 +73,14 @@ func poolOn(jobs chan int, n int) {
 	}
 }
 
+// A server keeps its job queue where its request handlers reach it (here a
+// package variable): the idle workers can still be woken. A queue that only
+// the workers hold would leave them blocked forever (reachability proves it).
+var idleJobs chan int
+
 func okPoolSharedChan() int {
-	poolOn(make(chan int), 8)
+	idleJobs = make(chan int)
+	poolOn(idleJobs, 8)
 	return 8
 }
 
@@ -267,8 +273,12 @@ func subscribers(n int) []chan int {
 	return subs
 }
 
+// The publisher's subscriber list stays reachable (a package variable, as a
+// broker's registry): the idle subscribers can still be fed.
+var idleSubscribers []chan int
+
 func okSubscribersIdle() int {
-	subscribers(30)
+	idleSubscribers = subscribers(30)
 	return 30
 }
 
