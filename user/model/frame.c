@@ -86,12 +86,13 @@ int frame_builder__set_source(struct frame_builder *b, int i, const char *file, 
 void frame_builder__reset(struct frame_builder *b)
 {
 	b->n = 0;
-	arena_free(&b->strings);
+	arena_reset(&b->strings);
 }
 
 void frame_builder__free(struct frame_builder *b)
 {
-	frame_builder__reset(b);
+	b->n = 0;
+	arena_free(&b->strings);
 	free(b->frames);
 	b->frames = NULL;
 	b->cap = 0;
