@@ -271,7 +271,7 @@ static void test_folded(void **state)
 
 	build_report(&r, 3);
 	f = open_memstream(&buf, &len);
-	output_folded(f, &r, false);
+	output_folded(f, &r, false, false);
 	fclose(f);
 	assert_string_equal(buf,
 		"h\"q\\x5cb\\x0an}\\xffz;start_thread;leak_worker;pthread_cond_wait;futex_wait_[k] 3\n"
@@ -279,15 +279,23 @@ static void test_folded(void **state)
 	free(buf);
 	/* seconds: 10 + 11 + 12 at the leak site, 13 for the lonely one */
 	f = open_memstream(&buf, &len);
-	output_folded(f, &r, true);
+	output_folded(f, &r, true, false);
 	fclose(f);
 	assert_non_null(strstr(buf, "futex_wait_[k] 33\n"));
 	assert_non_null(strstr(buf, "[futex] 13\n"));
 	free(buf);
+	/* --folded-verdict: the verdict is each stack's root frame */
+	f = open_memstream(&buf, &len);
+	output_folded(f, &r, false, true);
+	fclose(f);
+	assert_string_equal(buf,
+		"leak;h\"q\\x5cb\\x0an}\\xffz;start_thread;leak_worker;pthread_cond_wait;futex_wait_[k] 3\n"
+		"stuck;h\"q\\x5cb\\x0an}\\xffz;[futex] 1\n");
+	free(buf);
 	/* --min-verdict leak: the stuck site is left out */
 	r.min_verdict = VERDICT_LEAK;
 	f = open_memstream(&buf, &len);
-	output_folded(f, &r, false);
+	output_folded(f, &r, false, false);
 	fclose(f);
 	assert_null(strstr(buf, "[futex]"));
 	free(buf);
@@ -682,7 +690,7 @@ static void test_no_control_byte_in_any_output(void **state)
 	free(buf);
 
 	f = open_memstream(&buf, &len);
-	output_folded(f, &r, false);
+	output_folded(f, &r, false, false);
 	fclose(f);
 	assert_no_control("folded", buf, len, true);
 	/* one line per site, "frames VALUE": the ';' of the name escaped */

@@ -31,6 +31,7 @@ struct lt_options {
 	const char *output;	/* NULL = stdout */
 	bool events;		/* --events: -f json writes findings, not snapshots */
 	bool folded_seconds;	/* --folded-value seconds: parked seconds, not threads */
+	bool folded_verdict;	/* --folded-verdict: the site's verdict as root frame */
 	uint32_t rows;		/* --rows: text rows per site, 0 = all */
 	bool summary_only;	/* --summary: text prints the summary only */
 	bool verbose;

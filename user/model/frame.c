@@ -72,15 +72,27 @@ int frame_builder__name(struct frame_builder *b, int i, const char *function)
 	return 0;
 }
 
+int frame_builder__set_source(struct frame_builder *b, int i, const char *file, uint32_t line)
+{
+	const char *s = file;
+
+	if (i < 0 || i >= b->n || copy_string(&b->strings, &s))
+		return -ENOMEM;
+	b->frames[i].file = s;
+	b->frames[i].line = line;
+	return 0;
+}
+
 void frame_builder__reset(struct frame_builder *b)
 {
 	b->n = 0;
-	arena_free(&b->strings);
+	arena_reset(&b->strings);
 }
 
 void frame_builder__free(struct frame_builder *b)
 {
-	frame_builder__reset(b);
+	b->n = 0;
+	arena_free(&b->strings);
 	free(b->frames);
 	b->frames = NULL;
 	b->cap = 0;
@@ -147,22 +159,6 @@ out:
 	free(seen);
 	free(offs);
 	return out;
-}
-
-size_t frames__bytes(const struct frame *frames, int n)
-{
-	const char *end = (const char *)(frames + (n > 0 ? n : 0));
-	size_t bytes = (size_t)(n > 0 ? n : 0) * sizeof(*frames);
-
-	/* the strings follow the frames: the last byte used is the furthest end */
-	for (int i = 0; i < n; i++)
-		for (int k = 0; k < FRAME_STRINGS; k++) {
-			const char *s = *frame_string((struct frame *)&frames[i], k);
-
-			if (s && s + strlen(s) + 1 > end)
-				end = s + strlen(s) + 1;
-		}
-	return frames ? (size_t)(end - (const char *)frames) : bytes;
 }
 
 uint64_t frame__hash(uint64_t h, const struct frame *f, bool *in_jit)

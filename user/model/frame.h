@@ -58,14 +58,14 @@ struct frame_builder {
 int frame_builder__push(struct frame_builder *b, const struct frame *f);
 /* Give frame i a function name (a perf map's), copied: 0 or -ENOMEM. */
 int frame_builder__name(struct frame_builder *b, int i, const char *function);
+/* Give frame i a source position, file copied: 0 or -ENOMEM. */
+int frame_builder__set_source(struct frame_builder *b, int i, const char *file, uint32_t line);
 void frame_builder__reset(struct frame_builder *b);
 void frame_builder__free(struct frame_builder *b);
 
 /* frames[0..n) as one malloc'ed block (frames, then their strings, each
  * distinct string once); free() it. NULL when n <= 0 or out of memory. */
 struct frame *frames__copy(const struct frame *frames, int n);
-/* The bytes such a block takes. */
-size_t frames__bytes(const struct frame *frames, int n);
 
 /*
  * What a frame contributes to a site id (FNV-1a, chained from h): its
@@ -84,6 +84,10 @@ uint64_t frame__hash(uint64_t h, const struct frame *f, bool *in_jit);
  * (docs/frames.md lists it).
  */
 bool frame__is_runtime(const struct frame *f);
+
+/* Whether a mapped file (full path) is one of the runtimes' by module:
+ * libc, the loader, the interpreters and VMs. */
+bool frame__module_is_runtime(const char *module);
 
 /* The culprit among frames[0..n), innermost first: the first frame of the
  * program's own code; -1 when every frame is a runtime's. */

@@ -98,6 +98,16 @@ bool frame__is_runtime(const struct frame *f)
 	return false;
 }
 
+bool frame__module_is_runtime(const char *module)
+{
+	struct frame f = { .module = module };
+
+	for (size_t i = 0; module && i < sizeof(runtime_rules) / sizeof(runtime_rules[0]); i++)
+		if (runtime_rules[i].match == BY_MODULE && rule_matches(&runtime_rules[i], &f))
+			return true;
+	return false;
+}
+
 int frames__culprit(const struct frame *frames, int n)
 {
 	for (int i = 0; i < n; i++)

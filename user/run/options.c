@@ -111,6 +111,7 @@ enum {
 	OPT_HELP_MAN,
 	OPT_ROWS,
 	OPT_SUMMARY,
+	OPT_FOLDED_VERDICT,
 };
 
 const struct option_group option_groups[OG_N] = {
@@ -175,6 +176,10 @@ const struct option_spec option_table[] = {
 	  "With -f folded: count parked threads (default) or their parked seconds",
 	  "With -f folded only: a site's value is its parked threads (default) or their parked "
 	  "seconds." },
+	{ "folded-verdict", OPT_FOLDED_VERDICT, NULL, OG_OUTPUT, 0,
+	  "With -f folded: each stack's root frame is its site's verdict (leak;comm;...)",
+	  "With -f folded only: each stack starts with its site's verdict as its root frame "
+	  "(leak;comm;...), so a flame graph splits by verdict." },
 	{ "rows", OPT_ROWS, "N", OG_OUTPUT, 0,
 	  "With -f text: thread rows (goroutine ids, connections) shown per site, the others counted (default 10, 0: all)",
 	  "With -f text only: rows of threads, goroutines or connections shown under each site; "
@@ -485,6 +490,9 @@ static bool parse_output(struct argp_state *state, int key, char *arg)
 	case OPT_ROWS:
 		count_option(state, "rows", arg, 0, &o->rows);
 		break;
+	case OPT_FOLDED_VERDICT:
+		o->folded_verdict = true;
+		break;
 	case OPT_SUMMARY:
 		o->summary_only = true;
 		break;
@@ -700,6 +708,7 @@ static const struct {
 	{ OPT_EVENTS, "json", 0 },
 	{ OPT_FOLDED_VALUE, "folded", 0 },
 	{ OPT_ROWS, "text", 0 },
+	{ OPT_FOLDED_VERDICT, "folded", 0 },
 	{ OPT_SUMMARY, "text", 0 },
 	{ OPT_PROMETHEUS_PID, NULL, OPT_PROMETHEUS },
 };

@@ -33,8 +33,9 @@ void output_json(FILE *f, const struct report *r);
 struct findings;
 
 /* -f folded: one line per site, "comm;root;...;leaf VALUE", VALUE = parked
- * threads (or goroutines) of the site, or their parked seconds. */
-void output_folded(FILE *f, const struct report *r, bool seconds);
+ * threads (or goroutines) of the site, or their parked seconds; with
+ * verdict, "leak;comm;..." (the site's verdict as the root frame). */
+void output_folded(FILE *f, const struct report *r, bool seconds, bool verdict);
 
 /* -f pprof: r as a gzipped profile.proto. Returns 0, -ENOMEM or -EIO. */
 int output_pprof(FILE *f, const struct report *r);

@@ -56,7 +56,7 @@ static uint64_t site_seconds(const struct report *r, size_t si)
 	return (uint64_t)(sum + 0.5);
 }
 
-void output_folded(FILE *f, const struct report *r, bool seconds)
+void output_folded(FILE *f, const struct report *r, bool seconds, bool verdict)
 {
 	for (size_t si = 0; si < r->n_sites; si++) {
 		const struct site_report *s = &r->sites[si];
@@ -64,6 +64,8 @@ void output_folded(FILE *f, const struct report *r, bool seconds)
 
 		if (s->verdict < r->min_verdict || s->kind == UNIT_CONNECTION)
 			continue;	/* connections have no stack */
+		if (verdict)
+			fprintf(f, "%s;", verdict_name(s->verdict));
 		escape_write(f, s->comm, sizeof(s->comm), ESCAPE_FOLDED);
 		if (s->kind == UNIT_GOROUTINE)
 			unit_frames_of_goroutine(&r->goroutines[s->first_unit], &u);
@@ -82,7 +84,7 @@ void output_folded(FILE *f, const struct report *r, bool seconds)
  * lines, so a file of several reports would count a thread once per report. */
 struct folded_sink {
 	struct out_file of;		/* first: out_file_sink_* use it */
-	bool seconds;
+	bool seconds, verdict;
 };
 
 static int folded_open(const struct lt_options *o, void **state, char *err, size_t errlen)
@@ -91,8 +93,10 @@ static int folded_open(const struct lt_options *o, void **state, char *err, size
 	int code;
 
 	fs = out_file_sink__new(sizeof(*fs), o->output, true, &code, err, errlen);
-	if (fs)
+	if (fs) {
 		fs->seconds = o->folded_seconds;
+		fs->verdict = o->folded_verdict;
+	}
 	*state = fs;
 	return code;
 }
@@ -104,7 +108,7 @@ static int folded_emit(void *state, const struct report *r)
 
 	if (!f)
 		return -EIO;
-	output_folded(f, r, fs->seconds);
+	output_folded(f, r, fs->seconds, fs->verdict);
 	return out_file__commit(&fs->of);
 }
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* -f pprof: a report as a gzipped profile.proto (github.com/google/pprof,
  * proto/profile.proto), readable by go tool pprof, Pyroscope and Grafana.
- * One sample per parked thread or goroutine, values [1 thread, parked ns]. */
+ * One sample per parked thread or goroutine, values [1 thread, parked ns];
+ * function-level locations with full source paths, one mapping per module
+ * (the program's own first). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -24,7 +26,7 @@
 enum {
 	PROFILE_SAMPLE_TYPE = 1, PROFILE_SAMPLE = 2, PROFILE_MAPPING = 3, PROFILE_LOCATION = 4,
 	PROFILE_FUNCTION = 5,
-	PROFILE_STRING_TABLE = 6, PROFILE_TIME_NANOS = 9, PROFILE_DURATION_NANOS = 10,
+	PROFILE_STRING_TABLE = 6, PROFILE_TIME_NANOS = 9,
 	PROFILE_PERIOD_TYPE = 11, PROFILE_PERIOD = 12, PROFILE_DEFAULT_SAMPLE_TYPE = 14,
 	VALUE_TYPE_TYPE = 1, VALUE_TYPE_UNIT = 2,
 	SAMPLE_LOCATION_ID = 1, SAMPLE_VALUE = 2, SAMPLE_LABEL = 3,
@@ -369,11 +371,31 @@ static void profile_free(struct profile *p)
 	intern_free(&p->mappings);
 }
 
+/* pprof takes the first mapping for the main binary: the module of the
+ * first culprit that has one (the program's own), written before any other. */
+static void main_mapping(struct profile *p, const struct report *r)
+{
+	for (size_t i = 0; i < r->n_threads; i++) {
+		struct unit_frames u;
+		const struct frame *c;
+
+		if (r->threads[i].verdict < r->min_verdict)
+			continue;
+		unit_frames_of_thread(&r->threads[i], &u);
+		c = unit_frames_culprit(&u);
+		if (c && c->module) {
+			mapping_id(p, c->module, c->build_id);
+			return;
+		}
+	}
+}
+
 static int build(struct profile *p, const struct report *r)
 {
 	struct pb period = {};
 
 	cstr(p, "");	/* string_table[0] must be "" */
+	main_mapping(p, r);
 	value_type(p, PROFILE_SAMPLE_TYPE, "threads", "count");
 	value_type(p, PROFILE_SAMPLE_TYPE, "parked", "nanoseconds");
 	for (size_t i = 0; i < r->n_threads; i++)
@@ -382,8 +404,9 @@ static int build(struct profile *p, const struct report *r)
 	for (size_t i = 0; i < r->n_goroutines; i++)
 		if (r->goroutines[i].verdict >= r->min_verdict)
 			goroutine_sample(p, r, &r->goroutines[i]);
+	/* no duration: pprof would show parked time as a share of the
+	 * interval (parks outlast it: 12496% for 4 threads) */
 	pb_uint(&p->out, PROFILE_TIME_NANOS, r->real_ns);
-	pb_uint(&p->out, PROFILE_DURATION_NANOS, r->interval_ns);
 	pb_uint(&period, VALUE_TYPE_TYPE, cstr(p, "threads"));
 	pb_uint(&period, VALUE_TYPE_UNIT, cstr(p, "count"));
 	pb_message(&p->out, PROFILE_PERIOD_TYPE, &period);

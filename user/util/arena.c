@@ -48,6 +48,19 @@ const char *arena_strndup(struct arena *a, const char *s, size_t len)
 	return p;
 }
 
+void arena_reset(struct arena *a)
+{
+	struct arena_chunk *keep = a->chunks;
+
+	if (!keep)
+		return;
+	a->chunks = keep->next;
+	arena_free(a);
+	keep->next = NULL;
+	keep->used = 0;
+	a->chunks = keep;
+}
+
 void arena_free(struct arena *a)
 {
 	while (a->chunks) {

@@ -21,6 +21,10 @@ void *arena_alloc(struct arena *a, size_t size);
 /* A copy of s[0..len) plus a NUL; NULL as arena_alloc. */
 const char *arena_strndup(struct arena *a, const char *s, size_t len);
 
+/* Empty a, keeping its newest chunk for what comes next (a buffer reused
+ * per item: no malloc and free of a chunk each time). */
+void arena_reset(struct arena *a);
+
 void arena_free(struct arena *a);
 
 #endif

@@ -140,8 +140,6 @@ static int push_uframe(const struct uframe *f, struct frame_builder *b, int max)
 	if (sym) {
 		fr.function = demangle(sym->name, &owned);
 		fr.offset = vaddr - sym->addr + ra_delta;
-		fr.file = f->src_file;
-		fr.line = f->src_line > 0 ? (uint32_t)f->src_line : 0;
 	} else {
 		fr.offset = f->file_off + ra_delta;
 	}
@@ -150,9 +148,24 @@ static int push_uframe(const struct uframe *f, struct frame_builder *b, int max)
 	return n ? -ENOMEM : 1;
 }
 
+/* The source position of the native frame just pushed for f (the
+ * culprit: one line-table search a stack). 0 or -ENOMEM. */
+static int add_source(struct stack_resolver *r, struct uframe *f, struct frame_builder *b)
+{
+	struct frame *last = &b->frames[b->n - 1];
+
+	if (last->kind != FRAME_NATIVE || !last->function)
+		return 0;
+	unwinder__source(r->unwinder, f);
+	if (!f->src_file)
+		return 0;
+	return frame_builder__set_source(b, b->n - 1, f->src_file, (uint32_t)f->src_line);
+}
+
 int stack_resolver__user_stack(struct stack_resolver *r, const struct lt_stack_rec *rec,
 			       struct frame_builder *b, int max)
 {
+	bool culprit_seen = false;
 	int i, n, out = 0;
 
 	if (!r || !rec || !b || max < 0)
@@ -174,6 +187,9 @@ int stack_resolver__user_stack(struct stack_resolver *r, const struct lt_stack_r
 		if (k < 0)
 			return -ENOMEM;
 		out += k;
+		if (!culprit_seen && (culprit_seen = !frame__is_runtime(&b->frames[b->n - 1])) &&
+		    add_source(r, &r->uframes[i], b))
+			return -ENOMEM;
 		if (go_symbols__is_outermost(&b->frames[b->n - 1]))
 			break;
 	}

@@ -30,8 +30,9 @@ void stack_resolver__free(struct stack_resolver *r);
  * first. Returns the number pushed (>= 0) or -errno (-ESRCH: the process
  * is gone). A frame in a file carries module (full path), build_id and,
  * when the file has a symbol there, function and the offset from its
- * start (plus file and line from a DWARF line table); without one, the
- * offset in the file. A frame in no file is FRAME_JIT with its pc only.
+ * start; without one, the offset in the file. The first frame of the
+ * program's own code (the culprit, model/frame.h) gets file and line from
+ * its module's DWARF line table when it has one. A frame in no file is FRAME_JIT with its pc only.
  * Go executables give FRAME_GO frames from .gopclntab, each call inlined at
  * that pc first (inlined, no offset). Offsets are those of the frame's pc:
  * the return address for every frame but the first, so an offline

@@ -32,7 +32,7 @@ static int stacks_open(const struct collect_env *env, void **state, char *err, s
 	if (!tracer__can_capture(env->tracer))
 		lt_warn(NULL, "this kernel cannot capture stacks in BPF "
 			"(needs 5.18); user stacks unwound from /proc/PID/task/TID/syscall, kernel "
-			"stacks where /proc/PID/task/TID/stack is readable (CAP_SYS_ADMIN)\n");
+			"stacks where /proc/PID/task/TID/stack is readable (CAP_SYS_ADMIN)");
 	c = calloc(1, sizeof(*c));
 	if (c)
 		c->sc = stack_capture__new(o->stacks_user, o->stacks_kernel, o->stack_depth);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "collect/stacks/unwind.h"
+#include "model/frame.h"
 #include "util/clock.h"
 #include "collect/procfs/procfs.h"
 #include "collect/procfs/procmem.h"
@@ -78,6 +79,7 @@ struct unwinder {
 	struct lru procs;
 	struct mem_budget *budget;
 	int budget_id;
+	struct proc *last;	/* of the last unwind: unwinder__source() */
 };
 
 static __u64 fnv1a(__u64 h, const char *s, size_t len)
@@ -638,11 +640,19 @@ static void locate_source(struct proc *p, struct uframe *f)
 	Dwfl_Module *mod = p->dwfl ? dwfl_addrmodule(p->dwfl, f->lookup_pc) : NULL;
 	Dwfl_Line *line = mod ? dwfl_module_getsrc(mod, f->lookup_pc) : NULL;
 
+	const char *dir;
+
 	f->src_file = line ? dwfl_lineinfo(line, NULL, &f->src_line, NULL, NULL, NULL) : NULL;
 	if (!f->src_file || f->src_line <= 0) {
 		f->src_file = NULL;
 		f->src_line = 0;
+		return;
 	}
+	/* a relative name is relative to the unit's compile directory */
+	dir = f->src_file[0] != '/' ? dwfl_line_comp_dir(line) : NULL;
+	if (dir && (size_t)snprintf(f->src_path, sizeof(f->src_path), "%s/%s", dir,
+				    f->src_file) < sizeof(f->src_path))
+		f->src_file = f->src_path;
 }
 
 /* Returns the number of frames in no file mapping. */
@@ -669,7 +679,8 @@ static int locate_frames(struct proc *p, struct uframe *f, int n)
 		f[i].path = uf->path;
 		f[i].file_off = f[i].lookup_pc - m->start + m->off;
 		f[i].symtab = file_symtab(p, uf);
-		locate_source(p, &f[i]);
+		f[i].src_file = NULL;
+		f[i].src_line = 0;
 	}
 	return misses;
 }
@@ -682,6 +693,7 @@ int unwinder__unwind(struct unwinder *u, const struct lt_stack_rec *rec,
 
 	if (!u || !rec || !frames || max <= 0)
 		return -EINVAL;
+	u->last = NULL;
 	err = proc_get(u, rec, &p);
 	if (err)
 		return err;
@@ -695,7 +707,20 @@ int unwinder__unwind(struct unwinder *u, const struct lt_stack_rec *rec,
 		locate_frames(p, frames, n);
 	}
 	proc_account(u, p);
+	u->last = p;
 	return n;
+}
+
+void unwinder__source(struct unwinder *u, struct uframe *f)
+{
+	f->src_file = NULL;
+	f->src_line = 0;
+	/* the runtimes' debug files (libc, python, node) cost tens of MB of
+	 * line tables; Go code has its lines in .gopclntab */
+	if (!u || !u->last || !f->path || frame__module_is_runtime(f->path) ||
+	    (f->symtab && symtab__is_go(f->symtab)))
+		return;
+	locate_source(u->last, f);
 }
 
 void unwinder__forget(struct unwinder *u, int pid)

@@ -27,8 +27,10 @@ struct uframe {
 	const char *path;	/* as in /proc/PID/maps, may end in " (deleted)" */
 	__u64 file_off;		/* file offset of lookup_pc */
 	struct symtab *symtab;	/* NULL when the file could not be read */
-	const char *src_file;	/* DWARF line table's source of lookup_pc, NULL = none */
+	const char *src_file;	/* DWARF line table's source of lookup_pc (full
+				 * path), NULL = none: unwinder__source() */
 	int src_line;
+	char src_path[256];	/* src_file when joined to its compile directory */
 };
 
 struct unwinder;
@@ -42,6 +44,12 @@ void unwinder__free(struct unwinder *u);
  * symtab of each frame are valid until the next call on u. */
 int unwinder__unwind(struct unwinder *u, const struct lt_stack_rec *rec,
 		     struct uframe *frames, int max);
+
+/* f's src_file and src_line (f from the last unwinder__unwind() on u) from
+ * its module's DWARF line table, valid as its path; none for the runtimes'
+ * modules (model/frame.h frame__module_is_runtime) and Go executables. One
+ * lookup costs a line-table search: asked for the culprit only. */
+void unwinder__source(struct unwinder *u, struct uframe *f);
 
 /* Drop what is cached about pid. */
 void unwinder__forget(struct unwinder *u, int pid);
