@@ -109,6 +109,10 @@ struct goroutine_report {
 	uint64_t wait_object;		/* channel/semaphore it waits on, 0 = unknown */
 	uint32_t flags;			/* enum goroutine_flags */
 	uint64_t site;			/* hash of creation site and stack */
+	/* IO wait on a socket: its fd and inode (collect/go/go_netpoll.c);
+	 * sock_inode 0 = none found */
+	int32_t sock_fd;
+	uint64_t sock_inode;
 	/* judge */
 	enum verdict verdict;
 	size_t site_index;		/* into report.sites */

@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collect/go/go_netpoll.h"
 #include "collect/go/go_reacher.h"
 #include "collect/go/go_report.h"
 #include "collect/go/go_tracer.h"
+#include "collect/sockets/peers.h"
 #include "util/array.h"
 
 #define GO_REPORT_MAX_NOT_GO 65536
@@ -251,6 +253,37 @@ static void add_proofs(struct go_proc *p, struct report *r, size_t first)
 	}
 }
 
+#define NETPOLL_WAITS_MAX 4096
+
+/* "IO wait" goroutines of this report (r->goroutines[first..]) of p: the
+ * socket each waits on, which the judge asks the TCP table about (a reply
+ * owed by the peer, or nothing owed: a keep-alive or pooled connection). */
+static void add_sockets(struct go_proc *p, struct report *r, size_t first)
+{
+	struct go_poll_wait *w;
+	size_t io = 0;
+	int n;
+
+	for (size_t i = first; i < r->n_goroutines; i++)
+		io += !strcmp(r->goroutines[i].g->wait_reason, "IO wait") &&
+		      !(r->goroutines[i].flags & GOROUTINE_LISTENER);
+	if (!io || !(w = malloc(NETPOLL_WAITS_MAX * sizeof(*w))))
+		return;
+	n = go_netpoll__waits(p->pid, w, NETPOLL_WAITS_MAX);
+	for (size_t i = first; i < r->n_goroutines && n > 0; i++) {
+		struct goroutine_report *gr = &r->goroutines[i];
+
+		for (int k = 0; k < n; k++) {
+			if (w[k].g_addr != gr->g->g_addr)
+				continue;
+			gr->sock_fd = w[k].fd;
+			gr->sock_inode = fd_socket_inode(p->pid, w[k].fd);
+			break;
+		}
+	}
+	free(w);
+}
+
 static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r)
 {
 	struct proc_report *pr;
@@ -316,6 +349,7 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 	}
 	pr->go_parked = r->n_goroutines - first;
 	add_proofs(p, r, first);
+	add_sockets(p, r, first);
 	return 0;
 }
 

@@ -43,6 +43,9 @@ bool peer_finder_wait(void *finder, uint64_t report_ns, uint32_t pid,
  * 4,096 fds a process, 16,384 a report. 0 or -ENOMEM. */
 int peer_finder_collect(struct peer_finder *f, struct report *r);
 
+/* The socket inode of fd of pid, 0 if it is none. */
+uint64_t fd_socket_inode(uint32_t pid, int fd);
+
 /* "socket:[12345]" -> 12345; 0 when the link names no socket. */
 uint64_t socket_inode(const char *link);
 
