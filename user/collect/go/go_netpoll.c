@@ -49,16 +49,21 @@ size_t go_netpoll_parse_fdinfo(const char *buf, size_t len, struct go_poll_reg *
 	return n;
 }
 
-/* amd64 and arm64 tagged pointers (runtime/tagptr_64bit.go): 48 address
- * bits, 8-byte aligned, the tag in the low 19 bits. */
-static uint64_t tagged_pointer(uint64_t tp)
+/* A tagged pointer (runtime/tagptr_64bit.go) keeps the address in the
+ * high bits, 8-byte aligned, the tag in the low tag_bits: 19 with 48
+ * address bits (go1.22-1.25 amd64), 18 with 49 (go1.26 measured), more or
+ * fewer as the runtime's address bits change: each is tried, and only
+ * the one naming a pollDesc of this fd is taken. */
+static const int tag_bits[] = { 19, 18, 20, 17, 21, 16 };
+
+static uint64_t tagged_pointer(uint64_t tp, int bits)
 {
-	return (uint64_t)((int64_t)tp >> 19 << 3);
+	return (uint64_t)((int64_t)tp >> bits << 3);
 }
 
 static bool pd_of(uint64_t addr, int fd, go_poll_read_fn read, void *ctx, uint64_t words[6])
 {
-	if (!addr || addr & 7 || addr >> 48 || read(ctx, addr, words, 6 * sizeof(uint64_t)))
+	if (!addr || addr & 7 || addr >> 56 || read(ctx, addr, words, 6 * sizeof(uint64_t)))
 		return false;
 	return words[1] == (uint64_t)fd;
 }
@@ -66,12 +71,14 @@ static bool pd_of(uint64_t addr, int fd, go_poll_read_fn read, void *ctx, uint64
 uint64_t go_netpoll_pd(const struct go_poll_reg *reg, go_poll_read_fn read, void *ctx,
 		       uint64_t words[6])
 {
-	uint64_t tagged = tagged_pointer(reg->data);
-
 	if (pd_of(reg->data, reg->fd, read, ctx, words))
 		return reg->data;
-	if (tagged != reg->data && pd_of(tagged, reg->fd, read, ctx, words))
-		return tagged;
+	for (size_t i = 0; i < sizeof(tag_bits) / sizeof(tag_bits[0]); i++) {
+		uint64_t pd = tagged_pointer(reg->data, tag_bits[i]);
+
+		if (pd != reg->data && pd_of(pd, reg->fd, read, ctx, words))
+			return pd;
+	}
 	return 0;
 }
 
