@@ -13,11 +13,14 @@ t = Tap()
 
 # 1. threads parked before leaktrace starts, exiters created while it runs
 PRE_PARK = 3.0
-w = Workload(["leaky", "--exiters", "25", "--exit-delay", str(PRE_PARK + 2)])
+# the exiters start 4 s after leaktrace does: its start-up (BPF load and
+# attach) takes 1.5 s here, and more on a loaded machine
+RUN_S = 10
+w = Workload(["leaky", "--exiters", "25", "--exit-delay", str(PRE_PARK + 4)])
 other = Workload(["leaky", "--exiters", "0"])
 try:
     time.sleep(PRE_PARK)
-    rc, out, err = run(["--pid", str(w.pid), "-t", "2s", "-i", "3s", "-d", "8s", "-f", "json"])
+    rc, out, err = run(["--pid", str(w.pid), "-t", "2s", "-i", "3s", "-d", "%ds" % RUN_S, "-f", "json"])
     t.ok(rc == 0, "leaktrace --pid -d exits 0", err)
     recs = json_records(out)
     t.ok(all("type" in r for r in recs), "every JSON record has a type")
@@ -44,7 +47,7 @@ try:
     # the condvar thread parked before leaktrace started: its age covers that time
     r = th.get(w.tid("condvar"))
     if r:
-        t.ok(r["parked_seconds"] >= PRE_PARK + 8 - 0.5,
+        t.ok(r["parked_seconds"] >= PRE_PARK + RUN_S - 0.5,
              "already-parked thread's parked_seconds covers the time before start (%.1f s)"
              % r["parked_seconds"], r)
         t.ok(r["thread_age_seconds"] >= r["parked_seconds"] - 0.5, "thread age >= parked time", r)

@@ -52,7 +52,8 @@ try:
     t.ok(w.tid("busy") not in th and w.tid("short_wait") not in th,
          "no task storage: busy and short-wait threads not reported")
 
-    # no bpf_task_pt_regs: waits from /proc/PID/task/TID/syscall, no stacks
+    # no bpf_task_pt_regs: waits from /proc/PID/task/TID/syscall, and so
+    # are the registers stacks are unwound from
     rc, recs, err = run_mode("pt_regs", w.pid)
     th = threads_by_tid(final_records(recs))
     r = th.get(w.tid("condvar"))
@@ -63,15 +64,29 @@ try:
     t.ok(r is not None and r.get("lock_owner") == w.tid("mutex_holder"),
          "no task_pt_regs: mutex owner still found", r)
     t.ok("cannot capture stacks" in err and "no bpf_task_pt_regs" in err and r is not None
-         and "user_stack" not in r,
-         "no task_pt_regs: warns and reports without stacks", err)
+         and any("leak_mutex_worker" in f for f in r.get("user_stack", [])),
+         "no task_pt_regs: warns, user stacks unwound from /proc", (err, r))
 
-    # no sleepable iterator / copy_from_user_task: everything but stacks
+    # no sleepable iterator / copy_from_user_task: stacks from /proc (the
+    # syscall's sp and pc, the stack from /proc/PID/mem), the same sites
     rc, recs, err = run_mode("capture", w.pid)
-    th = threads_by_tid(final_records(recs))
+    fin = final_records(recs)
+    th = threads_by_tid(fin)
     r = th.get(w.tid("mutex"))
-    t.ok(rc == 0 and r is not None and r["wait"]["kind"] == "futex" and "user_stack" not in r,
-         "no stack capture: waits reported, no stacks", r)
+    ustack = r.get("user_stack", []) if r else []
+    t.ok(rc == 0 and r is not None and r["wait"]["kind"] == "futex" and
+         [f.split("+")[0] for f in ustack[:3]] == ["__lll_lock_wait", "pthread_mutex_lock",
+                                                    "leak_mutex_worker"],
+         "no stack capture: the user stack unwound from /proc", r)
+    cv = th.get(w.tid("condvar"))
+    t.ok(cv is not None and r is not None and cv.get("site") and r.get("site") and
+         cv["site"] != r["site"] and any("leak_condvar_worker" in f for f in cv.get("user_stack", [])),
+         "no stack capture: sites from those stacks (condvar and mutex threads apart)", (cv, r))
+    # kernel stacks need CAP_SYS_ADMIN (proc_pid_stack), which the sandbox drops
+    rc2, recs2, _ = run_mode("capture", w.pid, ("--no-sandbox",))
+    r2 = threads_by_tid(final_records(recs2)).get(w.tid("mutex"))
+    t.ok(rc2 == 0 and r2 is not None and any("futex" in f for f in r2.get("kernel_stack", [])),
+         "no stack capture, --no-sandbox: the kernel stack from /proc/PID/task/TID/stack", r2)
     t.ok(r is not None and r.get("lock_owner") == w.tid("mutex_holder"),
          "no stack capture: mutex owner still found", r)
     t.ok(len([l for l in err.splitlines() if "warning" in l]) == 1, "exactly one warning line", err)

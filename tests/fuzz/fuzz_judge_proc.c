@@ -4,6 +4,7 @@
  * (a lock owner's wait, collect/threads/lockgraph.c), /proc/PID/fd links and the
  * kernel's sock_diag answers (collect/sockets/peers.c, collect/sockets/tcp_table.c). */
 #include "fuzz.h"
+#include "collect/stacks/proc_stacks.h"
 #include "collect/threads/lockgraph.h"
 #include "collect/sockets/peers.h"
 #include "collect/threads/regions.h"
@@ -22,6 +23,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (uint64_t a = 0; a < 16; a++)
 		(void)maps_region((const char *)data, size, a << 40 | a << 12);
 	(void)parse_syscall_line(s, &w);
+	{
+		uint64_t sp, pc;
+		struct frame_builder b = {};
+
+		(void)proc_kstack_parse(s, &b, 8);
+		frame_builder__free(&b);
+		(void)parse_syscall_sp_pc(s, &sp, &pc);
+	}
 	(void)socket_inode(s);
 	{
 		/* netlink messages are 4-byte aligned in the kernel's buffer */

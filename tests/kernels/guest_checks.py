@@ -22,6 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 from ltlib import LEAKTRACE, Workload  # noqa: E402
 
+SITES_PY = os.path.join(HERE, "..", "..", "tools", "workloads", "python_sites.py")
 # seconds the workloads stay parked before leaktrace starts
 PRE_PARK = 4
 EXITERS = 5
@@ -153,12 +154,18 @@ def main():
             wls.append(go)
         leaky = Workload(["leaky", "--exiters", "0", "--grow", "1"], timeout=60)
         wls.append(leaky)
+        # leaks on private condition waits beside an idle pool in one
+        # process: one wait shape, told apart by their stacks only
+        sites = Workload([sys.executable, SITES_PY, "--every", "2", "--max", "8"], timeout=90)
+        wls.append(sites)
         time.sleep(PRE_PARK)
-        pids = [leaky.pid, abba.pid] + ([go.pid] if go else [])
+        pids = [leaky.pid, abba.pid, sites.pid] + ([go.pid] if go else [])
         res["main"] = run_main(pids)
         leaky.drain()
-        res["roles"] = {"leaky": leaky.roles, "abba": abba.roles, "other": other.roles}
-        res["pids"] = {"leaky": leaky.pid, "abba": abba.pid, "other": other.pid,
+        sites.drain()
+        res["roles"] = {"leaky": leaky.roles, "abba": abba.roles, "other": other.roles,
+                        "sites": sites.roles}
+        res["pids"] = {"leaky": leaky.pid, "abba": abba.pid, "other": other.pid, "sites": sites.pid,
                        "go": go.pid if go else None, "self": os.getpid()}
         ids = res["main"].pop("bpf_ids")
         res["main"]["bpf_objects"] = len(ids)

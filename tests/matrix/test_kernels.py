@@ -41,7 +41,8 @@ CHECKS = (
     ("age", "thread parked before start: full park time"),
     ("counts", "threads created and exited counted"),
     ("pid", "--pid: an untraced process is not reported"),
-    ("stacks", "stacks (5.18+), else no stacks and the warning"),
+    ("stacks", "stacks: captured in BPF (5.18+), else read from /proc with the warning"),
+    ("sites", "a leak and an idle pool of one process told apart, each rightly judged"),
     ("leak", "leak verdict on the growing condvar site"),
     ("deadlock", "deadlock verdict on the ABBA pair"),
     ("go", "goroutines of a Go program"),
@@ -56,7 +57,7 @@ FEATURES = (
     ("bpf_task_pt_regs", (5, 15), "no bpf_task_pt_regs",
      "waits read from /proc/PID/task/TID/syscall"),
     ("stack capture", (5, 18), "cannot capture stacks",
-     "no stacks; sites grouped by wait"),
+     "user stacks unwound from /proc; kernel stacks need CAP_SYS_ADMIN (--no-sandbox)"),
 )
 
 
@@ -102,6 +103,29 @@ def role_tid(res, wl, role):
 
 def sites(recs, kind="thread"):
     return [r for r in recs if r.get("type") == "site" and r.get("kind", "thread") == kind]
+
+
+# python_sites.py's roles and the verdict each must get
+SITES_ROLES = {"event": "leak", "queue": "leak", "pool": "idle", "sleeper": "idle"}
+
+
+def judge_sites(v, res, th):
+    """Every role thread of python_sites.py with its verdict: the leaking
+    waits and the idle pool's are the same wait shape (a private futex,
+    no timeout), told apart by their stacks alone."""
+    roles = res.get("roles", {}).get("sites", {})
+    wrong, n = [], 0
+    for role, want in SITES_ROLES.items():
+        for tid in roles.get(role, []):
+            r = th.get(tid)
+            if r is None:   # started too late to be parked past -t in the last report
+                continue
+            got = r.get("verdict")
+            n += 1
+            if got != want:
+                wrong.append((role, tid, got, r and r.get("user_stack", [])[:6]))
+    v.set("sites", n and not wrong, "%d/%d roles right: %s" % (n - len(wrong), n, wrong),
+          cell="%d/%d" % (n - len(wrong), n))
 
 
 def judge(res, release):
@@ -163,13 +187,14 @@ def judge(res, release):
           "untraced pid %s" % other)
 
     r = thread("leaky", "condvar")
+    ustack = " ".join(r.get("user_stack", [])) if r else ""
+    detail = r and {k: r.get(k) for k in ("user_stack", "kernel_stack", "stack_error")}
     if ver >= (5, 18):
-        ustack = " ".join(r.get("user_stack", [])) if r else ""
-        v.set("stacks", "leak_condvar_worker" in ustack and r.get("kernel_stack"),
-              r and {k: r.get(k) for k in ("user_stack", "kernel_stack", "stack_error")})
-    else:
-        ok = r is not None and "user_stack" not in r and "cannot capture stacks" in err
-        v.set("stacks", ok, r, cell="degr" if ok else None)
+        v.set("stacks", "leak_condvar_worker" in ustack and r.get("kernel_stack"), detail)
+    else:   # from /proc: the user stack (the sandbox drops what the kernel stack needs)
+        ok = "leak_condvar_worker" in ustack and "cannot capture stacks" in err
+        v.set("stacks", ok, detail, cell="proc" if ok else None)
+    judge_sites(v, res, th)
 
     grow = set(res.get("roles", {}).get("leaky", {}).get("grow", []))
     grow.add(role_tid(res, "leaky", "condvar"))

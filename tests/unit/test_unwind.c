@@ -22,7 +22,9 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "collect/stacks/proc_stacks.h"
 #include "collect/stacks/stacks.h"
+#include "collect/threads/lockgraph.h"
 #include "collect/stacks/unwind.h"
 #include "sinks/frame.h"
 
@@ -313,6 +315,135 @@ static void *tid_thread(void *arg)
 {
 	thread_tid = gettid();
 	return blocked_thread(arg);
+}
+
+/* ---- stacks from /proc (kernels before 5.18) ---- */
+
+static int proc_pipe[2];
+static pid_t proc_tid;
+
+static __attribute__((noinline, noclone)) void unit_proc_parked_fn(void)
+{
+	char c;
+
+	proc_tid = gettid();
+	while (read(proc_pipe[0], &c, 1) < 0)
+		;
+	__asm__ volatile("" ::: "memory");
+}
+
+static void *proc_parked_thread(void *arg)
+{
+	(void)arg;
+	unit_proc_parked_fn();
+	return NULL;
+}
+
+static uint64_t task_nvcsw_of(pid_t tid)
+{
+	char path[64], line[128];
+	uint64_t v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "voluntary_ctxt_switches:", 24))
+			v = strtoull(line + 24, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+struct proc_seen {
+	struct stack_resolver *r;
+	char *user[MAX_FRAMES];
+	int n_user, n_kernel;
+	bool kernel_read;
+};
+
+static void on_proc_stack(void *ctx, const struct lt_stack_rec *rec, const struct frame *kframes,
+			  int n)
+{
+	struct proc_seen *s = ctx;
+
+	s->n_kernel = n;
+	for (int i = 0; i < n; i++)
+		s->kernel_read |= kframes[i].kind == FRAME_KERNEL && kframes[i].function &&
+				  strstr(kframes[i].function, "read");
+	s->n_user = user_stack_text(s->r, rec, s->user, MAX_FRAMES);
+}
+
+/* A thread of ours parked in read(): its user stack unwound from the sp
+ * and pc of /proc/self/task/TID/syscall, its kernel stack read as text;
+ * a wrong switch count (it ran) gives no stack. */
+static void test_proc_stacks(void **state)
+{
+	struct stack_resolver_opts opts = { .max_depth = MAX_FRAMES };
+	struct proc_seen seen = {};
+	struct proc_stack_want w;
+	struct frame_builder b = {};
+	uint64_t sp = 0, pc = 0;
+	pthread_t th;
+	int miss = 0;
+	bool ok = false;
+
+	(void)state;
+	assert_int_equal(parse_syscall_sp_pc("0 0x3 0x7f 0x1 0x0 0x0 0x0 0x7ffd10 0x7f0040\n",
+					     &sp, &pc), 0);
+	assert_true(sp == 0x7ffd10 && pc == 0x7f0040);
+	assert_int_equal(parse_syscall_sp_pc("-1 0x7ffd20 0x7f0050\n", &sp, &pc), 0);
+	assert_true(sp == 0x7ffd20 && pc == 0x7f0050);
+	assert_int_equal(parse_syscall_sp_pc("running\n", &sp, &pc), -EAGAIN);
+	assert_int_equal(parse_syscall_sp_pc("202 0x1 0x2\n", &sp, &pc), -EINVAL);
+	assert_int_equal(proc_kstack_parse("[<0>] pipe_read+0x2e3/0x4a0\nnoise\n[<0>] +0x1/0x2\n"
+					   "[<0>] ksys_read+0x5f/0xe0\n", &b, 4), 2);
+	assert_string_equal(b.frames[0].function, "pipe_read");
+	assert_true(b.frames[0].offset == 0x2e3 && b.frames[0].kind == FRAME_KERNEL);
+	assert_string_equal(b.frames[1].function, "ksys_read");
+	assert_true(b.frames[1].offset == 0x5f);
+	frame_builder__free(&b);
+
+	assert_int_equal(pipe(proc_pipe), 0);
+	assert_int_equal(pthread_create(&th, NULL, proc_parked_thread, NULL), 0);
+	for (int tries = 0; tries < 2000 && !ok; tries++) {
+		char path[64], buf[16] = "";
+		FILE *f;
+
+		usleep(1000);
+		snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", proc_tid);
+		f = proc_tid ? fopen(path, "r") : NULL;
+		if (f && fgets(buf, sizeof(buf), f))
+			ok = !strncmp(buf, "0 ", 2);
+		if (f)
+			fclose(f);
+	}
+	assert_true(ok);
+	seen.r = stack_resolver__new(&opts);
+	assert_non_null(seen.r);
+	w = (struct proc_stack_want){ .pid = getpid(), .tid = proc_tid,
+				      .nvcsw = task_nvcsw_of(proc_tid) };
+	assert_int_equal(proc_stacks_read(&w, 1, true, MAX_FRAMES, on_proc_stack, &seen, &miss), 0);
+	assert_int_equal(miss, 0);
+	print_frames("from /proc", seen.user, seen.n_user);
+	assert_true(has_frame(seen.user, seen.n_user, "unit_proc_parked_fn"));
+	assert_true(has_frame(seen.user, seen.n_user, "proc_parked_thread"));
+	/* root reads /proc/PID/task/TID/stack (CAP_SYS_ADMIN) */
+	if (geteuid() == 0)
+		assert_true(seen.n_kernel > 0 && seen.kernel_read);
+	stack_frames__free(seen.user, seen.n_user);
+
+	w.nvcsw++;	/* a park it has left: no stack */
+	seen.n_user = -1;
+	assert_int_equal(proc_stacks_read(&w, 1, true, MAX_FRAMES, on_proc_stack, &seen, &miss), 0);
+	assert_int_equal(miss, -ESTALE);
+	assert_int_equal(seen.n_user, -1);
+
+	assert_int_equal(write(proc_pipe[1], "x", 1), 1);
+	pthread_join(th, NULL);
+	close(proc_pipe[0]);
+	close(proc_pipe[1]);
+	stack_resolver__free(seen.r);
 }
 
 static void test_blocked_thread(void **state)
@@ -627,6 +758,7 @@ int main(void)
 		cmocka_unit_test(test_lru_and_forget),
 		cmocka_unit_test(test_new_library),
 		cmocka_unit_test(test_kernel_stack),
+		cmocka_unit_test(test_proc_stacks),
 	};
 
 	self_mem_fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);

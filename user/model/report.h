@@ -202,7 +202,7 @@ struct proc_report {
 	/* Go processes (go_report.c) */
 	bool is_go;
 	char go_version[32];
-	uint64_t go_live;			/* goroutines, runtime ones excluded */
+	uint64_t go_live;			/* goroutines, the runtime's included (as in go_parked) */
 	uint64_t go_created, go_exited;		/* during this interval, UINT64_MAX = unknown */
 	uint64_t go_created_total, go_exited_total;	/* since attach, UINT64_MAX = unknown */
 	uint32_t go_parked;			/* goroutines in this report */

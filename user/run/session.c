@@ -152,11 +152,10 @@ static int open_tracer(struct session *s, int *exit_code)
 	}
 	if (!topts.capture_stacks)
 		return 0;
-	if (!tracer__can_capture(s->tracer)) {
-		fprintf(stderr, "leaktrace: warning: this kernel cannot capture stacks "
-			"(needs 5.18); reporting without them\n");
-		return 0;
-	}
+	if (!tracer__can_capture(s->tracer))
+		fprintf(stderr, "leaktrace: warning: this kernel cannot capture stacks in BPF "
+			"(needs 5.18); user stacks unwound from /proc/PID/task/TID/syscall, kernel "
+			"stacks where /proc/PID/task/TID/stack is readable (CAP_SYS_ADMIN)\n");
 	s->stacks = stack_capture__new(o->stacks_user, o->stacks_kernel, o->stack_depth);
 	if (s->stacks)
 		stack_capture__set_python(s->stacks, !o->no_python);

@@ -307,7 +307,7 @@ static void write_go_metrics(FILE *f, const struct proc_agg *aggs, size_t n, boo
 		}
 	}
 	header(f, "leaktrace_live_goroutines", "gauge",
-	       "Live goroutines of the process, the runtime's own excluded.");
+	       "Live goroutines of the process, the runtime's own included (as in leaktrace_parked_goroutines).");
 	for (size_t i = 0; i < n; i++) {
 		if (!aggs[i].is_go)
 			continue;

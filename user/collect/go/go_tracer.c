@@ -1200,7 +1200,9 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 			if (status == GO_G_DEAD || status == GO_G_IDLE)
 				continue;
 			system = pc_text(t, field64(g, t->off.startpc), PC_SYSTEM)[0] != '\0';
-			if (out && !system)
+			/* the runtime's own too: they are reported parked as well,
+			 * and parked must stay within live */
+			if (out)
 				out->live++;
 			if (status != GO_G_WAITING)
 				continue;

@@ -57,7 +57,7 @@ struct go_goroutine {
 
 struct go_snapshot {
 	int pid;
-	uint64_t live;			/* goroutines not dead, runtime ones excluded */
+	uint64_t live;			/* goroutines not dead, the runtime's included */
 	uint64_t created, exited;	/* since attach, GO_COUNT_UNKNOWN if unknown (default mode) */
 	uint64_t parks;			/* runtime.gopark calls since attach (--precise) */
 	uint64_t dropped;		/* park times lost (map full): ages estimated */

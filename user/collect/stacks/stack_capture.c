@@ -5,6 +5,7 @@
 
 #include "collect/stacks/capture_plan.h"
 #include "collect/stacks/perfmap.h"
+#include "collect/stacks/proc_stacks.h"
 #include "collect/python/python.h"
 #include "collect/stacks/stack_capture.h"
 #include "util/array.h"
@@ -167,9 +168,12 @@ static struct frame *resolve(struct run_ctx *c, const struct lt_stack_rec *rec, 
 	return out;
 }
 
-static void on_stack(void *ctx, const struct lt_stack_rec *rec)
+/* rec's stacks into the fresh entry of its thread; the kernel frames
+ * kframes[0..n_kframes) when given (read from /proc), else symbolized
+ * from rec. */
+static void take_stack(struct run_ctx *c, const struct lt_stack_rec *rec,
+		       const struct frame *kframes, int n_kframes)
 {
-	struct run_ctx *c = ctx;
 	struct cached_stack *e = find_cached(c->fresh, c->n_fresh, rec->tid);
 
 	if (!e || e->site || e->nvcsw != rec->nvcsw)
@@ -182,16 +186,50 @@ static void on_stack(void *ctx, const struct lt_stack_rec *rec)
 	}
 	if (c->sc->user)
 		e->user = resolve(c, rec, true, &e->n_user);
-	if (c->sc->kernel)
+	if (c->sc->kernel && kframes) {
+		e->kernel = frames__copy(kframes, n_kframes);
+		e->n_kernel = e->kernel ? n_kframes : 0;
+	} else if (c->sc->kernel) {
 		e->kernel = resolve(c, rec, false, &e->n_kernel);
+	}
 	e->site = stack_site_id(e->user, e->n_user, e->kernel, e->n_kernel);
-	if (rec->kstack_err < 0 && rec->ustack_err < 0)
+	if (rec->kstack_err < 0 && rec->ustack_err < 0 && !n_kframes)
 		e->rec_err = rec->kstack_err;	/* the kernel refused both */
 	else if (!e->site)
 		e->rec_err = -ENODATA;
 	c->captures++;
 	/* nothing of the resolver is held between two stacks */
 	mem_budget__enforce(mem_budget__shared());
+}
+
+static void on_stack(void *ctx, const struct lt_stack_rec *rec)
+{
+	take_stack(ctx, rec, NULL, 0);
+}
+
+static void on_proc_stack(void *ctx, const struct lt_stack_rec *rec, const struct frame *kframes,
+			  int n_kframes)
+{
+	take_stack(ctx, rec, kframes, n_kframes);
+}
+
+/* Without the capture iterator (before 5.18): the same stacks from /proc. */
+static int capture_from_proc(struct stack_capture *sc, struct run_ctx *c,
+			     const struct capture_want *w, size_t n, int *miss)
+{
+	struct proc_stack_want *pw = malloc((n + 1) * sizeof(*pw));
+	int err;
+
+	if (!pw)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct thread_report *th = &c->r->threads[w[i].thread];
+
+		pw[i] = (struct proc_stack_want){ .pid = th->pid, .tid = th->tid, .nvcsw = th->nvcsw };
+	}
+	err = proc_stacks_read(pw, n, sc->kernel, sc->max_depth, on_proc_stack, c, miss);
+	free(pw);
+	return err;
 }
 
 /* Why an asked thread has no stack; its stack_error. */
@@ -285,8 +323,10 @@ int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report
 		nvcsw[i] = w[i].nvcsw;
 	}
 	qsort(c.fresh, c.n_fresh, sizeof(*c.fresh), cmp_cached);
-	if (n_ask)
+	if (n_ask && tracer__can_capture(t))
 		err = tracer__capture(t, tids, nvcsw, n_ask, on_stack, &c, miss);
+	else if (n_ask)
+		err = capture_from_proc(sc, &c, w, n_ask, miss);
 	if (err)
 		for (size_t i = 0; i < n_ask; i++)
 			miss[i] = miss[i] ? miss[i] : err;

@@ -17,9 +17,10 @@ int procmem_read(void *ctx, uint32_t pid, uint64_t addr, void *buf, size_t len)
 	return procmem__read_once((int)pid, addr, buf, len);
 }
 
-int parse_syscall_line(const char *line, struct wait_info *w)
+/* "NR A0..A5 SP PC", "-1 SP PC" or "running": nr, args (when nr >= 0),
+ * then sp and pc when sp_pc is not NULL. */
+static int scan_syscall_line(const char *line, long *nr_out, uint64_t args[6], uint64_t *sp_pc)
 {
-	uint64_t args[6];
 	char *end;
 	long nr;
 
@@ -37,8 +38,38 @@ int parse_syscall_line(const char *line, struct wait_info *w)
 		if (errno || end == p)
 			return -EINVAL;
 	}
-	wait_classify(nr, args, w);
+	for (int i = 0; sp_pc && i < 2; i++) {
+		const char *p = end;
+
+		errno = 0;
+		sp_pc[i] = strtoull(p, &end, 16);
+		if (errno || end == p)
+			return -EINVAL;
+	}
+	*nr_out = nr;
 	return 0;
+}
+
+int parse_syscall_line(const char *line, struct wait_info *w)
+{
+	uint64_t args[6];
+	long nr;
+	int err = scan_syscall_line(line, &nr, args, NULL);
+
+	if (!err)
+		wait_classify(nr, args, w);
+	return err;
+}
+
+int parse_syscall_sp_pc(const char *line, uint64_t *sp, uint64_t *pc)
+{
+	uint64_t args[6], sp_pc[2] = { 0, 0 };
+	long nr;
+	int err = scan_syscall_line(line, &nr, args, sp_pc);
+
+	*sp = sp_pc[0];
+	*pc = sp_pc[1];
+	return err;
 }
 
 int procsyscall_wait(void *ctx, uint32_t pid, uint32_t tid, struct wait_info *w)

@@ -24,6 +24,10 @@ int procsyscall_wait(void *ctx, uint32_t pid, uint32_t tid, struct wait_info *w)
 /* Parse the text of such a file; -EINVAL on garbage, -EAGAIN if running. */
 int parse_syscall_line(const char *line, struct wait_info *w);
 
+/* The user sp and pc of such a text (saved at syscall entry, or where the
+ * thread blocked outside one); -EINVAL on garbage, -EAGAIN if running. */
+int parse_syscall_sp_pc(const char *line, uint64_t *sp, uint64_t *pc);
+
 /* Set lock_owner of threads blocked on a glibc mutex. glibc's
  * pthread_mutex_t starts with the futex word (__lock) and keeps the owner
  * tid at offset 8 (__owner); a contended lock waits with FUTEX_WAIT and
