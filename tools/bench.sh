@@ -23,7 +23,7 @@
 # shown as "default"); LT_BEFORE=PATH adds an older build as one more
 # configuration of the pipe and create+join rounds. BENCH_PIN=CPU (default 1) is the CPU of the pinned
 # parts. BENCH_THREADS (20000) threads per create+join round, GO_REQUESTS
-# (20000; keepalive 4x). BENCH_SKIP="pipe churn cycle go python goroutines peer" skips parts.
+# (20000; keepalive 4x). BENCH_SKIP="pipe churn cycle go python java goroutines peer" skips parts.
 set -u
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -326,6 +326,32 @@ print("  %5d parked Python threads: first cycle: walks %.2f ms = %.1f us/thread 
 	kill "$wl"; wait "$wl" 2>/dev/null; rm -f "$out"
 }
 
+# A JVM (the host's JDK 17) with n threads parked on one CountDownLatch:
+# java_ms of the first report (find libjvm.so, read its symbols and
+# VMStructs tables, walk the threads) and of the next ones (the walk).
+java_bench() {
+	local n=$1 wl out classes=.output/bench-java
+	mkdir -p "$classes"
+	javac --release 17 -d "$classes" tools/workloads/java/JavaBugs.java tools/workloads/java/Bank.java ||
+		{ echo "  java bench: javac failed"; return; }
+	out=/tmp/lt-bench-java.$$
+	java -cp "$classes" JavaBugs "parked-$n" > "$out" &
+	wl=$!
+	for _ in $(seq 600); do grep -q READY "$out" 2>/dev/null && break; sleep 0.1; done
+	"$LT" -p "$wl" -t 1s -i 1s -d 4s -f json 2>/dev/null | python3 -c '
+import json, sys
+n = int(sys.argv[1])
+reps = [r for r in map(json.loads, sys.stdin) if r["type"] == "report"]
+if len(reps) < 2:
+    print("  %5d parked Java threads: fewer than 2 reports" % n); sys.exit()
+later = sorted(r["java_ms"] for r in reps[1:])
+print("  %5d parked Java threads: first report %.2f ms (probe + tables + walk), then %.2f ms "
+      "per report (median of %d) = %.1f us/thread; stack capture %.2f ms for %d stacks" % (
+      n, reps[0]["java_ms"], later[len(later) // 2], len(later),
+      later[len(later) // 2] * 1000 / n, reps[0]["capture_ms"], reps[0]["captures"]))' "$n"
+	kill "$wl"; wait "$wl" 2>/dev/null; rm -f "$out"
+}
+
 go_snapshot_bench() {
 	local n=$1 out=.output/bench-go wl log
 	GO=${GO:-go} tools/workloads/go/build.sh "$out" preparked >/dev/null || {
@@ -352,6 +378,11 @@ part_goroutines() {
 	for n in 10000 100000; do go_snapshot_bench "$n"; done
 }
 
+part_java() {
+	echo "== Java threads (JavaBugs parked-N on the host JDK, -p, stacks on)"
+	for n in 10 1000; do java_bench "$n"; done
+}
+
 part_python() {
 	echo "== Python frame walk (python_many_parked workload, -p, stacks on)"
 	for n in 1 1000; do python_bench "$n"; done
@@ -362,5 +393,6 @@ skipped churn || part_churn
 skipped cycle || part_cycle
 skipped go || part_go
 skipped python || part_python
+skipped java || part_java
 skipped goroutines || part_goroutines
 part_progs

@@ -7,7 +7,7 @@ libdw-dev libcmocka-dev libmicrohttpd-dev libseccomp-dev libsystemd-dev libc6-db
 libbpf-tools linux-perf procps iproute2 curl valgrind debootstrap gawk mawk
 podman runc busybox-static python3-yaml libclang-rt-14-dev prometheus-alertmanager
 postgresql apache2 haproxy squid nginx-light memcached redis-server
-qemu-system-x86"
+qemu-system-x86 openjdk-17-jdk-headless"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

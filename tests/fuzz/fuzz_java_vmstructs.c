@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The VMStructs reader (collect/java/vmstructs.c) over a hostile JVM: the
+/* The VMStructs reader (collect/java/vmstructs.c) and the Java line number
+ * table decoder (java_line_of, both UNSIGNED5 forms) over a hostile JVM: the
  * input is a memory image at FUZZ_BASE whose first VMS_SYM_MAX u32 words
  * place the exported symbols (offsets into the image, 0 = absent); the
  * tables, offset variables, strides and names are whatever follows. */
 #include <errno.h>
 
 #include "fuzz.h"
+#include "collect/java/java_frames.h"
 #include "collect/java/vmstructs.h"
 
 #define FUZZ_BASE 0x100000ull
@@ -38,6 +40,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vmstructs *vs;
 	int64_t v;
 
+	if (size >= 4) {
+		int bci;
+
+		memcpy(&bci, data, 4);
+		(void)java_line_of(data + 4, size - 4, bci, 0);
+		(void)java_line_of(data + 4, size - 4, bci & 0xffff, 1);
+	}
 	if (size < VMS_SYM_MAX * 4)
 		return 0;
 	for (int i = 0; i < VMS_SYM_MAX; i++) {

@@ -439,6 +439,31 @@ static void test_group_without_stacks(void **state)
 	verdict_engine__free(e);
 }
 
+/* The same group whose stacks wait for the next report (capture cap): its
+ * wait shape is no leak evidence until the stacks give its sites. */
+static void test_group_awaiting_stacks(void **state)
+{
+	struct verdict_engine *e = verdict_engine__new(NULL);
+	struct tspec a[] = { TS(10, 0, 6.0, W_CONDVAR, 0x1000), TS(11, 0, 4.0, W_CONDVAR, 0x1100),
+			     TS(12, 0, 3.0, W_CONDVAR, 0x1200) };
+	struct report r = {};
+
+	(void)state;
+	build(&r, OTHER_PID, 0, a, 3);
+	for (size_t i = 0; i < r.n_threads; i++)
+		r.threads[i].stack_deferred = true;
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(site_of(&r, 10)->verdict, VERDICT_IDLE);
+	assert_non_null(strstr(site_of(&r, 10)->reason, "stacks not captured yet"));
+	/* one thread with its stack missing for good: the shape judges again */
+	build(&r, OTHER_PID, 1, a, 3);
+	r.threads[0].stack_deferred = r.threads[1].stack_deferred = true;
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_not_equal(site_of(&r, 12)->verdict, VERDICT_IDLE);
+	report_free(&r);
+	verdict_engine__free(e);
+}
+
 /* Options move the thresholds. */
 static void test_options(void **state)
 {
@@ -1410,6 +1435,7 @@ int main(void)
 		cmocka_unit_test(test_alone_reason),
 		cmocka_unit_test(test_sites_per_process),
 		cmocka_unit_test(test_group_without_stacks),
+		cmocka_unit_test(test_group_awaiting_stacks),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_history_bounded),
 		cmocka_unit_test(test_deferred_are_no_arrivals),

@@ -77,6 +77,15 @@ static bool leak_growing(const struct judged *j)
 	return !j->f->objects_known && j->f->kind == UNIT_GOROUTINE && !j->s->departures;
 }
 
+/* Threads grouped by their wait only because their stacks wait for the
+ * next report (over the per-report capture cap, or its deadline): their
+ * shape is no evidence, since the sites their stacks give are not known
+ * yet (a fixed pool of 30,000 threads read as "arrived over time"). */
+static bool awaiting_stacks(const struct judged *j)
+{
+	return j->s->stacks_deferred && j->s->stacks_deferred >= j->s->n_threads;
+}
+
 static bool leak_spread(const struct judged *j)
 {
 	return leak_common(j) && j->private_objs && spread(j);
@@ -217,6 +226,7 @@ static const struct rule rules[] = {
 	{ VERDICT_IDLE, "joins threads that are still running", joining_running },
 	{ VERDICT_IDLE, "waits for signals", signal_wait },
 	{ VERDICT_IDLE, "waits for its child", child_wait },
+	{ VERDICT_IDLE, "stacks not captured yet (over the per-report cap): judged by its stacks next report", awaiting_stacks },
 	{ VERDICT_LEAK, "parked units keep arriving on private objects, more than leave", leak_growing },
 	{ VERDICT_LEAK, "parked units arrived over time on private objects and none left", leak_spread },
 	{ VERDICT_LEAK, "a pile of parked units, each on a private object, none leaving", leak_pile },
@@ -264,6 +274,8 @@ static const char *reason_of(const struct rule *r, const struct judged *j)
 		return leak_reasons[j->f->kind][1];
 	if (r->match == leak_pile)
 		return leak_reasons[j->f->kind][2];
+	if (r->match == proven && j->f->runtime_leaked)
+		return "blocked forever: the program's own Go runtime found it leaked (goroutineleak profile)";
 	if (r->match == proven && j->f->proven_channel)
 		return "blocked forever: no running goroutine or global can reach the channel it waits on";
 	if (r->match == proven && j->f->locking)
@@ -276,10 +288,12 @@ static const char *reason_of(const struct rule *r, const struct judged *j)
 }
 
 /* The proof kind a rule rests on (evidence.proof), NULL for a shape. */
-static const char *proof_of(const struct rule *r)
+static const char *proof_of(const struct rule *r, const struct judged *j)
 {
 	if (r->match == blocked_forever)
 		return "wait_reason";
+	if (r->match == proven && j->f->runtime_leaked)
+		return "runtime_leak_status";
 	if (r->match == proven || r->match == proven_cycle)
 		return "reachability";
 	return NULL;
@@ -304,7 +318,7 @@ void rules_judge(const struct rule_opts *o, struct site_report *s, const struct 
 		if (rules[i].match(&j)) {
 			s->verdict = rules[i].verdict;
 			s->reason = reason_of(&rules[i], &j);
-			s->proof = proof_of(&rules[i]);
+			s->proof = proof_of(&rules[i], &j);
 			return;
 		}
 	}

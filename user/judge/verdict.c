@@ -250,7 +250,8 @@ static void describe_goroutine(const struct judging *j, const struct goroutine_r
 	f->sending &= !!(g->flags & GOROUTINE_SEND);
 	f->resting &= !!(g->flags & GOROUTINE_REST);
 	f->locking &= !!(g->flags & GOROUTINE_LOCK);
-	f->proven &= !!(g->flags & GOROUTINE_UNREACHABLE);
+	f->proven &= !!(g->flags & (GOROUTINE_UNREACHABLE | GOROUTINE_RUNTIME_LEAKED));
+	f->runtime_leaked &= !!(g->flags & GOROUTINE_RUNTIME_LEAKED);
 	f->proven_channel &= !!(g->flags & GOROUTINE_WAITS_CHANNEL);
 	f->proven_cycle &= !!(g->flags & GOROUTINE_LOCK_CYCLE);
 }
@@ -321,7 +322,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 				  .condition_wait = true, .blocked_forever = true,
 				  .sending = true, .resting = true, .locking = true,
 				  .main_unit = true, .proven = true, .proven_channel = true,
-				  .proven_cycle = true };
+				  .proven_cycle = true, .runtime_leaked = true };
 	s->pid = u[0].pid;
 	s->kind = u[0].kind;
 	s->group = s->site = u[0].group;
@@ -351,8 +352,9 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 			n_obj++;
 	}
 	if (f->kind != UNIT_GOROUTINE)
-		f->idle_wait = f->listener = f->idle_conn = f->blocked_forever = f->sending = f->resting =
-			f->locking = f->proven = f->proven_channel = f->proven_cycle = false;
+		f->idle_wait = f->listener = f->idle_conn = f->blocked_forever = f->sending =
+			f->resting = f->locking = f->proven = f->proven_channel = f->proven_cycle =
+			f->runtime_leaked = false;
 	else	/* u[] is in goid order within a site */
 		f->interleaved = goroutines_interleaved(j, u, n);
 	f->objects_known = n_obj > 0;

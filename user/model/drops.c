@@ -44,6 +44,8 @@ const struct drop_desc drop_table[DROP_MAX] = {
 		"JVMs whose threads could not be read (Java names, states and lock owners missing)" },
 	[DROP_GO_REACH_CUT] = { "go_reach_cut",
 		"Go reachability passes cut by their byte or CPU budget (no proof from them)" },
+	[DROP_JAVA_FRAMES_UNAVAILABLE] = { "java_frames_unavailable",
+		"Java stacks not walked (marker frame left in the stack)" },
 };
 
 void drop_totals_add(struct drop_totals *t, const uint64_t lost[DROP_MAX], uint64_t drops[DROP_MAX])

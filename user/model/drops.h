@@ -29,6 +29,7 @@ enum drop_reason {
 	DROP_DEADLINE_CUT,	/* left for the next report: its deadline passed */
 	DROP_JAVA_WALKS_FAILED,	/* JVMs whose thread list could not be read */
 	DROP_GO_REACH_CUT,	/* Go reachability passes cut by their budget: no proof */
+	DROP_JAVA_FRAMES_UNAVAILABLE,	/* Java stacks not walked (marker frame left) */
 	DROP_MAX,
 };
 

@@ -38,6 +38,7 @@ void report_reset(struct report *r)
 	memset(r->lost, 0, sizeof(r->lost));
 	r->python_failures = 0;
 	r->python_ns = 0;
+	r->java_ns = 0;
 	r->deadline_ns = 0;
 	r->captures = 0;
 	r->final = false;

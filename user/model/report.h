@@ -95,6 +95,8 @@ enum goroutine_flags {
 	GOROUTINE_UNREACHABLE = 1 << 8,
 	GOROUTINE_WAITS_CHANNEL = 1 << 9,	/* a channel or select */
 	GOROUTINE_LOCK_CYCLE = 1 << 10,	/* a lock held by a waiter of one it holds */
+	GOROUTINE_RUNTIME_LEAKED = 1 << 11,	/* the program's own Go 1.26+ leak
+					 * detector marked it leaked (_Gleaked) */
 };
 
 /* One parked goroutine (collect/go/go_report.c); g points into the snapshot the
@@ -232,6 +234,7 @@ struct report {
 	uint64_t capture_failures;	/* stacks asked for and not obtained */
 	uint64_t python_failures;	/* Python frame walks that failed (marker frame left) */
 	uint64_t python_ns;		/* spent in Python frame walks (part of capture_ns) */
+	uint64_t java_ns;		/* spent reading JVMs' threads (part of scan_ns) */
 	/* The report's deadline (CLOCK_MONOTONIC, 0 = none; session.c): the
 	 * slow collectors (unwinding, Go snapshots, lock owners) stop there
 	 * and count in lost[DROP_DEADLINE_CUT] what they left (stacks, Go

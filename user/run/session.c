@@ -247,6 +247,8 @@ static int open_consumers(struct session *s)
 		fprintf(stderr, "leaktrace: out of memory\n");
 		return -ENOMEM;
 	}
+	if (s->stacks)
+		stack_capture__set_java(s->stacks, s->java);
 	if (o->go_mode >= 0) {
 		struct go_report_opts gopts = {
 			.pids = o->pids, .n_pids = o->n_pids, .force = o->go_mode > 0,
@@ -351,8 +353,10 @@ int session__report(struct session *s, bool final)
 	if (gone < 0)
 		fprintf(stderr, "leaktrace: warning: out of memory tracking exited processes\n");
 	/* before stacks: it adds Java threads blocked on monitors */
+	t1 = clock_ns(CLOCK_MONOTONIC);
 	if (java_report__collect(s->java, r))
 		fprintf(stderr, "leaktrace: warning: out of memory reading JVMs\n");
+	r->java_ns = clock_ns(CLOCK_MONOTONIC) - t1;
 	t1 = clock_ns(CLOCK_MONOTONIC);
 	r->scan_ns = t1 - r->mono_ns;
 	if (s->stacks)

@@ -431,9 +431,11 @@ static void write_report_record(FILE *f, const struct report *r, int64_t finding
 	write_drops(f, r->drops);
 	fprintf(f, ",\"capture_failures\":%" PRIu64 ",\"python_failures\":%" PRIu64
 		",\"worst_verdict\":\"%s\",\"captures\":%" PRIu64 ",\"scan_ms\":%.3f,"
-		"\"capture_ms\":%.3f,\"python_ms\":%.3f,\"judge_ms\":%.3f,\"max_rss_kb\":%ld",
+		"\"capture_ms\":%.3f,\"python_ms\":%.3f,\"java_ms\":%.3f,\"judge_ms\":%.3f,"
+		"\"max_rss_kb\":%ld",
 		r->capture_failures, r->python_failures, verdict_name(r->worst), r->captures,
-		r->scan_ns / 1e6, r->capture_ns / 1e6, r->python_ns / 1e6, r->judge_ns / 1e6,
+		r->scan_ns / 1e6, r->capture_ns / 1e6, r->python_ns / 1e6, r->java_ns / 1e6,
+		r->judge_ns / 1e6,
 		r->max_rss_kb);
 	write_memory(f, r);
 	fputs("}\n", f);

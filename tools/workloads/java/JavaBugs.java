@@ -9,6 +9,7 @@
 //   monitor-stuck  "holder" sleeps holding a StuckMonitor, "waiter" blocks on it
 //   pool-idle      a fixed pool of 4 and a ForkJoinPool of 3, idle after work
 //   hot            run Bank.transfer hot first (JIT), then deadlock in it
+//   parked-N       N threads parked on one CountDownLatch (tools/bench.sh)
 import java.util.concurrent.*;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -75,7 +76,14 @@ public class JavaBugs {
             case "monitor-stuck": monitorStuck(); break;
             case "pool-idle": poolIdle(); break;
             case "hot": Bank.run(); break;
-            default: throw new IllegalArgumentException(mode);
+            default:
+                if (!mode.startsWith("parked-"))
+                    throw new IllegalArgumentException(mode);
+                final CountDownLatch never = new CountDownLatch(1);
+                for (int i = Integer.parseInt(mode.substring(7)); i > 0; i--)
+                    start("parked-" + i, () -> {
+                        try { never.await(); } catch (InterruptedException e) { }
+                    });
             }
         }
         System.out.println("READY");

@@ -204,9 +204,16 @@ static bool span_parse(const uint8_t *b, const struct go_heap_offsets *o, struct
 	*specials = word(b, o->span_specials);
 	if (!s->start || s->start % 8192 || !npages || npages > (1ull << 27) ||
 	    s->start + (npages << PAGE_SHIFT) < s->start || !s->elemsize ||
-	    s->elemsize > MAX_LARGE_ELEM || !s->nelems || s->nelems > MAX_NELEMS || s->elemsize * s->nelems > npages << PAGE_SHIFT ||
-	    s->limit != s->start + s->elemsize * s->nelems)
+	    s->elemsize > MAX_LARGE_ELEM || !s->nelems || s->nelems > MAX_NELEMS ||
+	    s->elemsize * s->nelems > npages << PAGE_SHIFT)
 		return false;
+	/* since Go 1.22 small scannable slots keep their pointer bits at the
+	 * span's end, past the last slot: limit may lie beyond it; only the
+	 * slots are objects */
+	if (s->limit < s->start + s->elemsize * s->nelems ||
+	    s->limit > s->start + (npages << PAGE_SHIFT))
+		return false;
+	s->limit = s->start + s->elemsize * s->nelems;
 	return true;
 }
 

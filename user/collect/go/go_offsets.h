@@ -26,6 +26,7 @@ enum go_gstatus {
 	GO_G_COPYSTACK = 8,
 	GO_G_PREEMPTED = 9,
 	GO_G_STATUS_MAX = 9,
+	GO_G_LEAKED = 10,	/* Go 1.26+: caught by the runtime's leak detector */
 	GO_G_SCAN = 0x1000,
 };
 

@@ -26,9 +26,8 @@
 #define LOCK_SPAN	24		/* a sema word lies this far at most into its lock */
 #define MAX_CYCLE_NODES	256
 #define SEEN_MAX	16384		/* words a lock waiter sees */
-#define SEEN_HOPS	64		/* objects its stack points to, read */
+#define SEEN_HOPS	256		/* objects its stack points to, read */
 #define SEEN_OBJ_MAX	512
-#define GO_G_LEAKED	10		/* _Gleaked, Go 1.26+ */
 
 enum go_wait_kind go_reach__wait_kind(const char *reason)
 {
@@ -670,6 +669,16 @@ static size_t promote(struct pass *p, int *err)
 	return n;
 }
 
+/* A heap read wrong (a layout that moved) marks too little: the Ps of
+ * allp, reached from the runtime's bss, must be marked, or no proof. */
+static int self_check(const struct pass *p)
+{
+	for (size_t i = 0; i < p->n_ps; i++)
+		if (!reached(p, p->ps[i]))
+			return -EPROTO;
+	return 0;
+}
+
 static int fixpoint(struct pass *p, struct go_reach_stats *st)
 {
 	int err = add_roots(p);
@@ -891,6 +900,8 @@ int go_reach__pass(const struct go_reach_target *t, const struct go_reach_opts *
 	st->candidates = candidates(&p);
 	if (!err && st->candidates)
 		err = fixpoint(&p, st);
+	if (!err && st->candidates)
+		err = self_check(&p);
 	if (!err && candidates(&p))
 		err = recheck(&p);
 	if (!err)

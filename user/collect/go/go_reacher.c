@@ -23,16 +23,31 @@ struct go_reacher {
 	struct go_reach_stats stats;
 };
 
-/* DWARF first, the table of the binary's version otherwise. */
+/* DWARF first (checked against the table, for -v), the table of the
+ * binary's version otherwise. */
 static int heap_offsets(struct go_reacher *r, char *err, size_t errlen)
 {
+	struct go_heap_offsets table;
+	bool have_table;
 	int major, minor;
+	char diff[256];
 
-	if (go_binary__has_dwarf(r->tt.bin) && !go_heap_offsets__from_dwarf(r->tt.exe, &r->heap))
+	have_table = !go_binary__version_num(r->tt.bin, &major, &minor) && major == 1 &&
+		     !go_heap_offsets__from_table(minor, &table);
+	if (go_binary__has_dwarf(r->tt.bin) && !go_heap_offsets__from_dwarf(r->tt.exe, &r->heap)) {
+		if (r->verbose && have_table && go_heap_offsets__compare(&table, &r->heap, diff,
+									 sizeof(diff)))
+			fprintf(stderr, "go: pid %d heap offsets check: %s MISMATCH (table/DWARF): %s\n",
+				r->tt.pid, table.source, diff);
+		else if (r->verbose && have_table)
+			fprintf(stderr, "go: pid %d heap offsets check: %s agrees\n", r->tt.pid,
+				table.source);
 		return 0;
-	if (!go_binary__version_num(r->tt.bin, &major, &minor) && major == 1 &&
-	    !go_heap_offsets__from_table(minor, &r->heap))
+	}
+	if (have_table) {
+		r->heap = table;
 		return 0;
+	}
 	snprintf(err, errlen, "no heap layout for %s (no DWARF, no table row)",
 		 go_binary__version(r->tt.bin));
 	return -ENOTSUP;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,10 @@
 #include "collect/go/go_tracer.h"
 #include "collect/sockets/peers.h"
 #include "util/array.h"
+#include "util/clock.h"
 
 #define GO_REPORT_MAX_NOT_GO 65536
+#define GO_REACH_GRACE_NS 1000000000ull	/* passes may overrun the deadline this much */
 
 struct go_proc {
 	int pid;
@@ -23,6 +26,7 @@ struct go_proc {
 	uint64_t attach_real_ns;
 	uint64_t prev_created, prev_exited;
 	uint64_t prev_dropped;		/* snap.dropped at the previous snapshot */
+	size_t first, n_parked;		/* its goroutines in this report, -1 = none */
 };
 
 struct go_report {
@@ -233,13 +237,19 @@ static bool same_process(struct go_proc *p, const struct report *r)
  * of p, from r->goroutines[first] on: a pass runs when due. */
 static void add_proofs(struct go_proc *p, struct report *r, size_t first)
 {
-	bool cut;
+	bool cut = false;
 
+	for (size_t i = first; i < r->n_goroutines; i++)
+		if (r->goroutines[i].g->status == GO_G_LEAKED)
+			r->goroutines[i].flags |= GOROUTINE_RUNTIME_LEAKED;
 	if (!p->reach)
 		return;
-	if (go_reacher__update(p->reach, &p->snap, r->mono_ns, &cut) < 0 && cut)
+	/* a second past the report's deadline, this report uses the last
+	 * proofs and the pass runs in a next one */
+	if ((!r->deadline_ns || mono_ns() < r->deadline_ns + GO_REACH_GRACE_NS) &&
+	    go_reacher__update(p->reach, &p->snap, r->mono_ns, &cut) < 0 && cut)
 		r->lost[DROP_GO_REACH_CUT]++;
-	for (size_t i = first; i < r->n_goroutines; i++) {
+	for (size_t i = first; i < first + p->n_parked; i++) {
 		struct goroutine_report *gr = &r->goroutines[i];
 		const struct go_proof *pf = go_reacher__proof(p->reach, gr->g);
 
@@ -294,6 +304,7 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 		go_snapshot__free(&p->snap);
 		p->have_snap = false;
 	}
+	p->first = SIZE_MAX;
 	if (p->gone || !same_process(p, r))
 		return 0;
 	err = go_tracer__snapshot(p->tracer, r->threshold_ns / 1e9, &p->snap);
@@ -348,8 +359,9 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 		gr->flags = gr->g->memo[1];
 	}
 	pr->go_parked = r->n_goroutines - first;
-	add_proofs(p, r, first);
 	add_sockets(p, r, first);
+	p->first = first;
+	p->n_parked = r->n_goroutines - first;
 	return 0;
 }
 
@@ -472,6 +484,8 @@ int go_report__collect(struct go_report *g, struct report *r)
 	if (!g->n_procs)
 		return 0;
 	mark_runtime_threads(g, r);
+	for (size_t i = 0; i < g->n_procs; i++)
+		g->procs[i].first = SIZE_MAX;	/* set by a snapshot in this report */
 	/* from where the last report's deadline stopped: every process gets
 	 * its turn however many come before it */
 	for (size_t k = 0, i = g->resume % g->n_procs; k < g->n_procs; k++, i = (i + 1) % g->n_procs) {
@@ -486,5 +500,9 @@ int go_report__collect(struct go_report *g, struct report *r)
 		if (err && !first_err)
 			first_err = err;
 	}
+	/* proofs after every snapshot: passes never crowd snapshots out */
+	for (size_t i = 0; i < g->n_procs; i++)
+		if (g->procs[i].have_snap && g->procs[i].first != SIZE_MAX)
+			add_proofs(&g->procs[i], r, g->procs[i].first);
 	return first_err;
 }

@@ -112,6 +112,7 @@ struct go_tracer {
 	int max_stack;
 	bool verbose;
 	bool unverified;		/* newest table on a newer Go: check the first walk */
+	bool leak_status;		/* Go 1.26+: _Gleaked exists */
 	const char *wait_reasons_source;
 	char offsets_check[320];	/* DWARF vs table, for -v */
 	char wait_reasons_check[160];	/* binary vs table, for -v */
@@ -698,6 +699,12 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 			go_offsets__supported(), t->off.source);
 	}
 	find_semtable(t);
+	{
+		int major, minor;
+
+		t->leak_status = !go_binary__version_num(t->bin, &major, &minor) &&
+				 (major > 1 || minor >= 26);
+	}
 	/* stamps of the gopark probe are trusted from here on */
 	t->attach_ns = mono_ns();
 	if (opts->precise && open_bpf(t, opts, exe, msg, sizeof(msg))) {
@@ -1112,6 +1119,17 @@ static void emit(struct go_tracer *t, struct park *p, double age, struct go_goro
 	};
 }
 
+/* Go 1.26+: a goroutine the program's own leak detector caught (the
+ * goroutineleak profile sets _Gleaked) is parked for good: walked like a
+ * waiting one, reported with status GO_G_LEAKED. */
+static uint32_t g_status(const struct go_tracer *t, const uint8_t *g, bool *leaked)
+{
+	uint32_t s = field32(g, t->off.atomicstatus) & ~GO_G_SCAN;
+
+	*leaked = s == GO_G_LEAKED && t->leak_status;
+	return *leaked ? GO_G_WAITING : s;
+}
+
 /* Before reading a chunk: is the snapshot's budget spent? */
 static bool out_of_budget(const struct go_snapshot *out, uint64_t frames, uint64_t start_ns)
 {
@@ -1186,7 +1204,7 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 			const uint8_t *g = gbuf + j * rs;
 			uint32_t status;
 			struct park *p;
-			bool system;
+			bool system, leaked;
 
 			/* a g that vanished mid-walk is skipped, not fatal */
 			if (!gs[c + j] || spans[j].err) {
@@ -1194,7 +1212,7 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 				continue;
 			}
 			(*read)++;
-			status = field32(g, t->off.atomicstatus) & ~GO_G_SCAN;
+			status = g_status(t, g, &leaked);
 			if (status != GO_G_WAITING)
 				park_clear(&t->parks[c + j]);
 			if (status == GO_G_DEAD || status == GO_G_IDLE)
@@ -1216,6 +1234,7 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 		for (size_t j = 0; j < k; j++) {
 			struct park *p = &t->parks[c + j];
 			double age;
+			bool leaked;
 
 			if (!p->g_addr)
 				continue;
@@ -1229,6 +1248,9 @@ static int walk_allgs(struct go_tracer *t, double min_parked_seconds, struct go_
 			if ((err = ARRAY_RESERVE(out->parked, cap, out->n_parked + 1)))
 				goto out;
 			emit(t, p, age, &out->parked[out->n_parked++]);
+			g_status(t, gbuf + j * rs, &leaked);
+			if (leaked)
+				out->parked[out->n_parked - 1].status = GO_G_LEAKED;
 			frames += p->stack_len;
 		}
 	}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "collect/java/hotspot_threads.h"
+#include "collect/java/java_frames.h"
 #include "collect/java/java_proc.h"
 #include "collect/java/java_report.h"
 #include "collect/java/jvm_lib.h"
@@ -29,6 +30,8 @@ struct jvm {
 	struct jvm_lib lib;
 	struct vmstructs *vs;
 	struct hotspot hs;
+	struct java_frame_offsets fo;
+	bool frames_ok;			/* fo resolved: Java frames can be walked */
 	struct java_thread *threads;	/* this report's walk, by tid */
 	size_t n_threads;
 	bool walked;
@@ -41,6 +44,7 @@ struct java_report {
 	size_t n, cap;
 	struct java_info *infos;	/* pointed to by this report's threads */
 	size_t cap_infos;
+	struct frame_builder merged;	/* a stack being merged, reused */
 };
 
 struct java_report *java_report__new(void)
@@ -63,6 +67,7 @@ void java_report__free(struct java_report *jr)
 		jvm_clear(&jr->jvms[i]);
 	free(jr->jvms);
 	free(jr->infos);
+	frame_builder__free(&jr->merged);
 	free(jr);
 }
 
@@ -130,6 +135,8 @@ static void jvm_probe(struct jvm *j)
 	err = hotspot_init(&j->hs, &m, j->vs, &j->lib);
 	if (err != -EAGAIN)
 		j->status = err ? JVM_NONE : JVM_READY;
+	if (!err)
+		j->frames_ok = !java_frames_init(&j->fo, &j->hs, j->vs);
 }
 
 static int cmp_tid(const void *a, const void *b)
@@ -333,4 +340,65 @@ int java_report__collect(struct java_report *jr, struct report *r)
 	if (r->n_threads != before)
 		report_sort(r);
 	return mark_threads(jr, r);
+}
+
+/* A native frame the unwinder left unnamed, in the code cache. */
+static bool code_frame(const struct jvm *j, const struct frame *f)
+{
+	return !f->function && f->pc && java_frames_in_code(&j->fo, f->pc);
+}
+
+/* b's frames with [from, to) replaced by the Java frames in[0..m) (or by
+ * the marker alone when m is 0), built in out. */
+static int splice(const struct frame_builder *b, int from, int to, const struct java_frame *in,
+		  int m, const char *marker, struct frame_builder *out)
+{
+	int err = 0;
+
+	for (int i = 0; !err && i < from; i++)
+		err = frame_builder__push(out, &b->frames[i]);
+	if (!err && marker)
+		err = frame_builder__push(out, &(struct frame){ .function = marker,
+								 .kind = FRAME_MARKER });
+	for (int i = 0; !err && i < m; i++)
+		err = frame_builder__push(out, &(struct frame){
+			.function = in[i].function, .file = in[i].file[0] ? in[i].file : NULL,
+			.line = in[i].line, .kind = FRAME_JAVA });
+	for (int i = to; !err && i < b->n; i++)
+		err = frame_builder__push(out, &b->frames[i]);
+	return err;
+}
+
+int java_report__merge_frames(struct java_report *jr, uint32_t pid, uint32_t tid,
+			      struct frame_builder *b)
+{
+	static struct java_frame java[JAVA_MAX_FRAMES];
+	const struct jvm *j = jr ? walked_jvm(jr, pid) : NULL;
+	const struct java_thread *jt = j ? java_thread_of(j, tid) : NULL;
+	const char *why = "this JVM's tables lack the frame layout";
+	char marker[160];
+	struct frame_builder swap;
+	int first = 0, end, m = -ENOENT, err;
+
+	if (!jt)
+		return 0;
+	while (first < b->n && !code_frame(j, &b->frames[first]))
+		first++;
+	if (first == b->n)
+		return 0;	/* no Java code in the native stack */
+	for (end = first; end < b->n && code_frame(j, &b->frames[end]); end++)
+		;
+	if (j->frames_ok)
+		m = java_frames_walk(&j->hs, &j->fo, jt->jt, java, JAVA_MAX_FRAMES, &why);
+	snprintf(marker, sizeof(marker), "[java frames unavailable: %s]", why);
+	frame_builder__reset(&jr->merged);
+	err = m > 0 ? splice(b, first, end, java, m, NULL, &jr->merged) :
+		      splice(b, first, first, java, 0, marker, &jr->merged);
+	if (err)
+		return err;
+	swap = *b;
+	*b = jr->merged;
+	jr->merged = swap;
+	frame_builder__reset(&jr->merged);
+	return m > 0 ? 0 : 1;
 }

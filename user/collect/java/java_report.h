@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "model/frame.h"
 #include "model/report.h"
 
 struct java_report;
@@ -27,6 +28,16 @@ void java_report__free(struct java_report *jr);
 /* Read every JVM among r's processes and mark r's threads. 0 or -ENOMEM;
  * a JVM that cannot be read is counted in r->lost[DROP_JAVA_WALKS_FAILED]. */
 int java_report__collect(struct java_report *jr, struct report *r);
+
+/* Replace the Java code frames of thread tid of pid in its native stack b
+ * (frames the unwinder left unnamed in the code cache) by its Java frames
+ * (FRAME_JAVA: "pkg.Class.method", "File.java", line), innermost first.
+ * Only threads of a JVM walked by the last java_report__collect. Returns
+ * 0 (merged, or nothing to merge), 1 when the walk failed and a marker
+ * "[java frames unavailable: reason]" was inserted before the code
+ * frames, -ENOMEM. */
+int java_report__merge_frames(struct java_report *jr, uint32_t pid, uint32_t tid,
+			      struct frame_builder *b);
 
 /* Drop what is known about pid (exited). */
 void java_report__forget(struct java_report *jr, uint32_t pid);

@@ -6,6 +6,7 @@
 #include "collect/stacks/capture_plan.h"
 #include "collect/stacks/perfmap.h"
 #include "collect/stacks/proc_stacks.h"
+#include "collect/java/java_report.h"
 #include "collect/python/python.h"
 #include "collect/stacks/stack_capture.h"
 #include "util/array.h"
@@ -31,6 +32,7 @@ struct stack_capture {
 	struct stack_resolver *resolver;
 	struct python_stacks *python;	/* NULL: --no-python */
 	struct perf_maps *perf_maps;	/* JIT names; NULL: none */
+	struct java_report *java;	/* Java frames; NULL: none (not owned) */
 	bool user, kernel;
 	int max_depth;
 	struct frame_builder frames;	/* the stack being resolved, reused */
@@ -90,6 +92,11 @@ void stack_capture__forget(struct stack_capture *sc, int pid)
 	perf_maps__forget(sc->perf_maps, pid);
 }
 
+void stack_capture__set_java(struct stack_capture *sc, struct java_report *java)
+{
+	sc->java = java;
+}
+
 void stack_capture__set_python(struct stack_capture *sc, bool on)
 {
 	if (!on) {
@@ -135,6 +142,7 @@ struct run_ctx {
 	size_t n_fresh;
 	uint64_t captures;
 	uint64_t python_failures;
+	uint64_t java_failures;
 	uint64_t python_cut;
 	uint64_t python_ns;
 };
@@ -152,6 +160,10 @@ static struct frame *resolve(struct run_ctx *c, const struct lt_stack_rec *rec, 
 	*n = user ? stack_resolver__user_stack(sc->resolver, rec, b, sc->max_depth) :
 		    stack_resolver__kernel_stack(sc->resolver, rec, b, sc->max_depth);
 	if (*n > 0 && user) {
+		/* Java frames first: they replace the code cache's unnamed frames */
+		if (sc->java)
+			c->java_failures += java_report__merge_frames(sc->java, rec->tgid,
+								      rec->tid, b) == 1;
 		perf_maps__name_frames(sc->perf_maps, rec->tgid, b);
 		if (sc->python) {
 			uint64_t t0 = mono_ns();
@@ -359,6 +371,7 @@ int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report
 	r->python_failures = c.python_failures;
 	r->lost[DROP_PYTHON_WALKS_FAILED] += c.python_failures;
 	r->lost[DROP_PYTHON_WALKS_CUT] += c.python_cut;
+	r->lost[DROP_JAVA_FRAMES_UNAVAILABLE] += c.java_failures;
 	r->python_ns = c.python_ns;
 out:
 	free(c.fresh);

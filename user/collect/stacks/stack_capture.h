@@ -20,6 +20,10 @@ void stack_capture__forget(struct stack_capture *sc, int pid);
 /* Python frames merged into user stacks (collect/python/python.h): on by default. */
 void stack_capture__set_python(struct stack_capture *sc, bool on);
 
+/* Java frames from this collector (NULL: none); it outlives sc's use. */
+struct java_report;
+void stack_capture__set_java(struct stack_capture *sc, struct java_report *java);
+
 /* Fill user_stack, kernel_stack and site of r's threads. At most
  * LT_MAX_CAPTURES are captured a report, the longest parked first; the
  * others are stack_deferred and asked first next report. Threads left

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"runtime/pprof"
 	"sync"
 	"time"
 )
@@ -28,6 +30,7 @@ func init() {
 	register("wg_worker_blocked", "the worker blocks on a dropped channel before Done", wgWorkerBlocked)
 	register("once_reentry", "sync.Once.Do called from inside its own function", onceReentry)
 	register("select_send_recv_dropped", "select send on one, receive on another, both dropped", selectSendRecv)
+	register("runtime_leak_profile", "a receive nobody can serve, then the program reads its own goroutineleak profile (Go 1.26+: _Gleaked)", runtimeLeakProfile)
 }
 
 // writerQueued returns once a writer waits for mu (TryRLock fails then).
@@ -308,6 +311,23 @@ func selectSendRecv(keep bool) int {
 		select {
 		case out <- 1:
 		case <-in:
+		}
+	}()
+	return 1
+}
+
+func runtimeLeakProfile(keep bool) int {
+	ch := make(chan int)
+	keepIf(keep, ch)
+	started := make(chan struct{})
+	go func() { close(started); <-ch }()
+	<-started
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		// Go 1.26 (GOEXPERIMENT=goroutineleakprofile) and 1.27: the GC marks
+		// the receiver leaked; older runtimes have no such profile
+		if p := pprof.Lookup("goroutineleak"); p != nil {
+			p.WriteTo(io.Discard, 0)
 		}
 	}()
 	return 1
