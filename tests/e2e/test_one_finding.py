@@ -13,6 +13,10 @@ kernel on real programs. Prints TAP.
   are idle ("reads a connection whose peer owes no reply").
 - Prometheus (Debian's package), scraping itself every second, with a
   keep-alive client: no stuck site.
+
+Environment: GO (default "go"); LEAKTRACE_GO_TOOLCHAINS="path/to/go ..." runs
+the two workload checks again on binaries of other Go toolchains (the epoll
+data is a plain pointer up to go1.21, a tagged one since).
 """
 import json
 import os
@@ -33,9 +37,18 @@ HANGS = 3
 
 
 def build():
+    """The workload built by each toolchain: [(go version, binary)]."""
     subprocess.run(["make", "-s", "-C", ROOT, "leaktrace"], check=True)
-    subprocess.run([os.path.join(ROOT, "tools", "workloads", "go", "build.sh"), WL_DIR,
-                    "upstreamhang"], check=True, stdout=subprocess.DEVNULL)
+    gos = [os.environ.get("GO", "go")] + os.environ.get("LEAKTRACE_GO_TOOLCHAINS", "").split()
+    out = []
+    for i, go in enumerate(gos):
+        d = WL_DIR if i == 0 else "%s-%d" % (WL_DIR, i)
+        subprocess.run([os.path.join(ROOT, "tools", "workloads", "go", "build.sh"), d,
+                        "upstreamhang"], check=True, stdout=subprocess.DEVNULL,
+                       env=dict(os.environ, GO=go))
+        version = subprocess.check_output([go, "version"], text=True).split()[2]
+        out.append((version, os.path.join(d, "upstreamhang")))
+    return out
 
 
 def end(p):
@@ -47,8 +60,8 @@ def end(p):
         p.stdout.close()
 
 
-def start_workload(mode):
-    p = subprocess.Popen([os.path.join(WL_DIR, "upstreamhang"), "-mode", mode],
+def start_workload(binary, mode):
+    p = subprocess.Popen([binary, "-mode", mode],
                          stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     port = None
     for line in p.stdout:
@@ -95,8 +108,8 @@ def brief(recs):
                      for s in sites(recs))
 
 
-def check_hang(t):
-    p, port = start_workload("hang")
+def check_hang(t, binary, tag):
+    p, port = start_workload(binary, "hang")
     clients = []
     try:
         clients = [hanging_request(port) for _ in range(HANGS)]
@@ -109,19 +122,21 @@ def check_hang(t):
     readers = sites(recs, kind="goroutine", start_func="net/http.(*persistConn).readLoop")
     t.ok(len(readers) == 1 and readers[0]["verdict"] == "stuck"
          and readers[0]["reason"] == PEER_REASON and readers[0]["threads"] == HANGS,
-         "hang: the %d transport readLoops in IO wait are one stuck site: %s"
-         % (HANGS, PEER_REASON), brief(recs))
+         "%s hang: the %d transport readLoops in IO wait are one stuck site: %s"
+         % (tag, HANGS, PEER_REASON), brief(recs))
     peer = readers[0]["evidence"].get("peer", "") if readers else ""
     t.ok(peer.startswith("127.0.0.1:") and readers[0]["evidence"].get("awaiting_peer"),
-         "hang: the readLoops' site names the upstream that does not answer (%s)" % peer,
+         "%s hang: the readLoops' site names the upstream that does not answer (%s)"
+         % (tag, peer),
          readers and json.dumps(readers[0]["evidence"]))
     conns = sites(recs, kind="connection")
-    t.ok(not conns, "hang: no separate connection site for the connections the readLoops wait on",
+    t.ok(not conns, "%s hang: no separate connection site for the connections the readLoops wait on"
+         % tag,
          brief(recs))
 
 
-def check_idle(t):
-    p, port = start_workload("idle")
+def check_idle(t, binary, tag):
+    p, port = start_workload(binary, "idle")
     c = None
     try:
         c = keepalive_client(port)
@@ -132,14 +147,15 @@ def check_idle(t):
             c.close()
         end(p)
     stuck = [s for s in sites(recs) if s["verdict"] in ("stuck", "leak")]
-    t.ok(not stuck, "idle: keep-alive reader and idle pooled connection: no stuck or leak site",
+    t.ok(not stuck, "%s idle: keep-alive reader and idle pooled connection: no stuck or leak site" % tag,
          brief(recs))
     server = sites(recs, kind="goroutine", start_func="net/http.(*conn).serve")
     pooled = sites(recs, kind="goroutine", start_func="net/http.(*persistConn).readLoop")
     t.ok(server and all(s["reason"].startswith(IDLE_REASON) for s in server),
-         "idle: the server's keep-alive connection readers: idle, %s" % IDLE_REASON, brief(recs))
+         "%s idle: the server's keep-alive connection readers: idle, %s" % (tag, IDLE_REASON), brief(recs))
     t.ok(pooled and all(s["reason"].startswith(IDLE_REASON) for s in pooled),
-         "idle: the transport's idle pooled connection reader: idle, %s" % IDLE_REASON,
+         "%s idle: the transport's idle pooled connection reader: idle, %s"
+         % (tag, IDLE_REASON),
          brief(recs))
 
 
@@ -196,13 +212,18 @@ def main():
     if os.geteuid() != 0:
         print("1..0 # SKIP needs root")
         return 0
-    build()
+    variants = build()
     t = Tap()
-    for check in (check_hang, check_idle, check_prometheus):
-        try:
-            check(t)
-        except Exception as e:  # a crash fails the check, not the run
-            t.ok(False, "%s: %s" % (check.__name__, e))
+    for tag, binary in variants:
+        for check in (check_hang, check_idle):
+            try:
+                check(t, binary, tag)
+            except Exception as e:  # a crash fails the check, not the run
+                t.ok(False, "%s %s: %s" % (tag, check.__name__, e))
+    try:
+        check_prometheus(t)
+    except Exception as e:
+        t.ok(False, "check_prometheus: %s" % e)
     t.ok(leftovers() == [], "no BPF program or map left loaded")
     t.done()
     return 1 if t.failed else 0
