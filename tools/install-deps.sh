@@ -7,6 +7,7 @@ libdw-dev libcmocka-dev libmicrohttpd-dev libseccomp-dev libsystemd-dev libc6-db
 libbpf-tools linux-perf procps iproute2 curl valgrind debootstrap gawk mawk
 podman runc busybox-static python3-yaml libclang-rt-14-dev prometheus-alertmanager
 postgresql apache2 haproxy squid nginx-light memcached redis-server
+etcd-server prometheus-node-exporter prometheus-pushgateway varnish
 qemu-system-x86 openjdk-17-jdk-headless"
 missing=""
 for p in $PKGS; do

@@ -179,6 +179,18 @@ try:
     t.ok(all(fin_th.get(a, {}).get("lock_owner") == b for a, b in (tuple(pair), tuple(pair)[::-1])),
          "abba_deadlock: each thread's lock_owner is the other",
          [fin_th.get(x) for x in pair])
+    # what decided: the owner cycle is a proof; a leak here is a heuristic's, named
+    t.ok(dl and all(r["evidence"].get("proof") == "owner_cycle" and
+                    r["evidence"].get("heuristic") == "in_cycle" for r in dl),
+         "abba_deadlock: evidence.proof owner_cycle, evidence.heuristic in_cycle",
+         [r.get("evidence") for r in dl])
+    ours = {w.pid for w in ws.values()}
+    leaks = [r for r in fin if r.get("type") == "site" and r["pid"] in ours and r["verdict"] == "leak"]
+    t.ok(leaks and all("proof" not in r["evidence"] and
+                       r["evidence"].get("heuristic") in ("leak_growing", "leak_spread", "leak_pile")
+                       for r in leaks),
+         "leak sites: no evidence.proof, evidence.heuristic names the leak rule (%d)" % len(leaks),
+         [(r["reason"], r["evidence"].get("proof"), r["evidence"].get("heuristic")) for r in leaks])
 
     t.diag("corpus (T=%gs, -i %gs, -d %gs; latency = first verdict after crossing T):"
            % (T, INTERVAL, DURATION))

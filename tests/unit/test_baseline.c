@@ -26,7 +26,7 @@ static uint64_t fake_key(void *ctx, const struct report *r, uint32_t pid, uint64
 
 static struct site_report site(uint32_t pid, uint64_t group, uint32_t units)
 {
-	return (struct site_report){ .pid = pid, .group = group, .n_threads = units };
+	return (struct site_report){ .pid = pid, .group = group, .n_units = units };
 }
 
 static enum site_baseline check(struct baselines *b, const struct report *r, uint32_t pid,

@@ -17,6 +17,7 @@
 #include "sinks/output.h"
 #include "collect/procfs/procfs.h"
 #include "collect/threads/privileges.h"
+#include "model/frame.h"
 #include "model/report.h"
 #include "collect/stacks/stack_capture.h"
 #include "model/wait.h"

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "model/drops.h"
+#include "model/frame.h"
 #include "model/report.h"
 #include "sinks/findings.h"
 #include "sinks/output.h"
@@ -171,12 +172,12 @@ static void build(struct report *r, int deferred, int step)
 	}
 	s = report_add_site(r);
 	*s = (struct site_report){ .pid = 42, .group = 0xaaaa, .site = 0xaaaa,
-				   .n_threads = 3 - deferred, .verdict = VERDICT_LEAK,
-				   .reason = "grows", .first_thread = deferred };
+				   .n_units = 3 - deferred, .verdict = VERDICT_LEAK,
+				   .reason = "grows", .first_unit = deferred };
 	s = report_add_site(r);
-	*s = (struct site_report){ .pid = 42, .group = 0xfeed, .n_threads = deferred,
+	*s = (struct site_report){ .pid = 42, .group = 0xfeed, .n_units = deferred,
 				   .stacks_deferred = deferred, .verdict = VERDICT_LEAK,
-				   .reason = "grows", .first_thread = 0 };
+				   .reason = "grows", .first_unit = 0 };
 	if (!deferred)
 		r->n_sites = 1;
 }

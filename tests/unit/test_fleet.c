@@ -181,12 +181,12 @@ static void test_prom_render(void **state)
 	t = add_thread(&r, 20, 21, hostile, 5, VERDICT_STUCK);
 	site = report_add_site(&r);
 	site->pid = 10;
-	site->n_threads = 2;
+	site->n_units = 2;
 	site->verdict = VERDICT_LEAK;
-	site->first_thread = 0;
+	site->first_unit = 0;
 	site = report_add_site(&r);
 	site->pid = 20;
-	site->n_threads = 1;
+	site->n_units = 1;
 	t->site_index = 1;
 	/* two connections of pid 10 awaiting their peer */
 	report_add_conn(&r)->pid = 10;
@@ -379,7 +379,7 @@ static void test_findings_save_load(void **state)
 	r.mono_ns = 1000ULL * 1000000000ULL;
 	site = report_add_site(&r);
 	site->pid = 10;
-	site->n_threads = 2;
+	site->n_units = 2;
 	site->group = 0xabc;
 	strcpy(site->comm, "s\"v c");
 	add_thread(&r, 10, 11, "s\"v c", 9, VERDICT_LEAK)->site_index = 0;
@@ -417,7 +417,7 @@ static void test_findings_save_load(void **state)
 	r.mono_ns = 1001ULL * 1000000000ULL;
 	site = report_add_site(&r);
 	site->pid = 10;
-	site->n_threads = 1;
+	site->n_units = 1;
 	site->group = 0xabc;
 	add_thread(&r, 10, 11, "s\"v c", 10, VERDICT_LEAK)->site_index = 0;
 	assert_int_equal(findings__update(next, &r, record, &e), 0);
@@ -442,7 +442,7 @@ static void test_findings_diff(void **state)
 	r.mono_ns = 1000ULL * 1000000000ULL;
 	site = report_add_site(&r);
 	site->pid = 10;
-	site->n_threads = 2;
+	site->n_units = 2;
 	add_thread(&r, 10, 12, "svc", 5, VERDICT_STUCK)->site_index = 0;
 	add_thread(&r, 10, 11, "svc", 9, VERDICT_STUCK)->site_index = 0;
 	assert_int_equal(findings__update(fs, &r, record, &e), 0);
@@ -456,7 +456,7 @@ static void test_findings_diff(void **state)
 	r.mono_ns += 1000000000ULL;
 	site = report_add_site(&r);
 	site->pid = 10;
-	site->n_threads = 2;
+	site->n_units = 2;
 	add_thread(&r, 10, 11, "svc", 10, VERDICT_STUCK)->site_index = 0;
 	add_thread(&r, 10, 12, "svc", 6, VERDICT_STUCK)->site_index = 0;
 	e.n = 0;
@@ -468,7 +468,7 @@ static void test_findings_diff(void **state)
 	r.mono_ns += 1000000000ULL;
 	site = report_add_site(&r);
 	site->pid = 10;
-	site->n_threads = 3;
+	site->n_units = 3;
 	add_thread(&r, 10, 11, "svc", 11, VERDICT_LEAK)->site_index = 0;
 	add_thread(&r, 10, 12, "svc", 7, VERDICT_LEAK)->site_index = 0;
 	add_thread(&r, 10, 13, "svc", 1, VERDICT_LEAK)->site_index = 0;

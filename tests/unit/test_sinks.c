@@ -253,12 +253,12 @@ static void build_report(struct report *r, int n_leak)
 		p->alive = true;
 	}
 	s = report_add_site(r);
-	*s = (struct site_report){ .pid = 42, .group = 0xaaaa, .n_threads = n_leak,
-				   .verdict = VERDICT_LEAK, .reason = "grows", .first_thread = 0 };
+	*s = (struct site_report){ .pid = 42, .group = 0xaaaa, .n_units = n_leak,
+				   .verdict = VERDICT_LEAK, .reason = "grows", .first_unit = 0 };
 	memcpy(s->comm, hostile, sizeof(hostile));
 	s = report_add_site(r);
-	*s = (struct site_report){ .pid = 42, .group = 0xbbbb, .n_threads = 1,
-				   .verdict = VERDICT_STUCK, .reason = "alone", .first_thread = n_leak };
+	*s = (struct site_report){ .pid = 42, .group = 0xbbbb, .n_units = 1,
+				   .verdict = VERDICT_STUCK, .reason = "alone", .first_unit = n_leak };
 	memcpy(s->comm, hostile, sizeof(hostile));
 }
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Unit tests of the verdict rules and the lock graph: synthetic reports fed
- * to verdict_engine__judge over successive reports, mutex owners from a fake
- * memory reader. Lock owners must be live threads of the process (lockgraph
- * checks /proc/PID/task/TID), so those tests use this process's pid and the
- * tids of a few parked helper threads. */
+/* Unit tests of the verdict rules and the owner graph: synthetic reports
+ * fed to verdict_engine__judge over successive reports, their facts
+ * (mutex owners, joins, regions, peers) collected first by the collectors'
+ * own code with fake readers. Lock owners must be live threads of the
+ * process (lockgraph checks /proc/PID/task/TID), so those tests use this
+ * process's pid and the tids of a few parked helper threads. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -20,9 +21,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "collect/threads/lockgraph.h"
-#include "collect/threads/regions.h"
+#include "collect/sockets/peers.h"
+#include "collect/threads/thread_facts.h"
 #include "model/report.h"
+#include "judge/owner_graph.h"
 #include "judge/verdict.h"
 
 #define NS		1000000000ULL
@@ -94,6 +96,7 @@ struct tspec {
 	uint64_t nvcsw;		/* 0 = tid (a stable per-thread value) */
 	uint64_t wakeups;
 	int64_t jitter_ns;	/* added to parked_since (task clock correction noise) */
+	double age_s;		/* since created; 0 = parked_s + 1 (parked on creation) */
 };
 
 #define JOIN_ADDR 0x7000
@@ -178,7 +181,7 @@ static void build(struct report *r, uint32_t pid, int step, const struct tspec *
 		t->parked_ns = (uint64_t)(ts[i].parked_s * NS);
 		t->parked_since_ns = r->real_ns - t->parked_ns + ts[i].jitter_ns;
 		t->park_seen = true;
-		t->age_ns = t->parked_ns + NS;
+		t->age_ns = ts[i].age_s ? (uint64_t)(ts[i].age_s * NS) : t->parked_ns + NS;
 		t->nvcsw = ts[i].nvcsw ? ts[i].nvcsw : ts[i].tid;
 		t->wakeups = ts[i].wakeups;
 		t->site = ts[i].site;
@@ -205,7 +208,7 @@ static enum verdict verdict_of(const struct report *r, uint32_t tid)
 
 /* ---- table-driven rules over successive reports ---- */
 
-#define MAX_T 10
+#define MAX_T 24
 #define MAX_STEPS 4
 
 struct step {
@@ -225,13 +228,50 @@ struct rule_case {
 static const struct rule_case rule_cases[] = {
 	{ "one parked thread alone, then arrivals on private condvars: stuck, then leak", {
 		{ { CV(10, 2.5, 0x1000) }, VERDICT_STUCK, "alone" },
-		{ { CV(10, 3.5, 0x1000), CV(11, 2.9, 0x1100), CV(12, 2.1, 0x1200) }, VERDICT_LEAK, "arriving" },
+		{ { CV(10, 3.5, 0x1000), CV(11, 2.9, 0x1100), CV(12, 2.1, 0x1200) }, VERDICT_LEAK, NULL },
 		{ { CV(10, 4.5, 0x1000), CV(11, 3.9, 0x1100), CV(12, 3.1, 0x1200),
 		    CV(13, 2.2, 0x1300) }, VERDICT_LEAK, "arriving" },
 	} },
 	{ "first sighting: spread park times on private objects is a leak", {
 		{ { CV(10, 6.0, 0x1000), CV(11, 4.5, 0x1100), CV(12, 3.0, 0x1200) }, VERDICT_LEAK,
 		  "arrived over time" },
+	} },
+#define PW(tid, s, obj) TS(tid, SITE, s, W_CONDVAR, obj, .age_s = 60)
+	{ "a pool's workers (created long before) spread on private condvars after a burst: no leak", {
+		{ { PW(10, 6.0, 0x1000), PW(11, 4.5, 0x1100), PW(12, 3.0, 0x1200) }, VERDICT_IDLE,
+		  "fixed group" },
+	} },
+	{ "a burst (growth in one report), then rest: no leak", {
+		{ { PW(10, 6.0, 0x1000), PW(11, 5.9, 0x1100) }, VERDICT_IDLE, NULL },
+		{ { PW(10, 7.0, 0x1000), PW(11, 6.9, 0x1100), PW(12, 2.5, 0x1200), PW(13, 2.4, 0x1300),
+		    PW(14, 2.3, 0x1400), PW(15, 2.2, 0x1500), PW(16, 2.1, 0x1600) }, VERDICT_IDLE, NULL },
+		{ { PW(10, 8.0, 0x1000), PW(11, 7.9, 0x1100), PW(12, 3.5, 0x1200), PW(13, 3.4, 0x1300),
+		    PW(14, 3.3, 0x1400), PW(15, 3.2, 0x1500), PW(16, 3.1, 0x1600) }, VERDICT_IDLE,
+		  "fixed group" },
+	} },
+	{ "2 net arrivals over 20 parked threads, one a report: not significant growth", {
+		{ { PW(1, 9, 0x100), PW(2, 9, 0x200), PW(3, 9, 0x300), PW(4, 9, 0x400), PW(5, 9, 0x500),
+		    PW(6, 9, 0x600), PW(7, 9, 0x700), PW(8, 9, 0x800), PW(9, 9, 0x900),
+		    PW(10, 9, 0xa00), PW(11, 9, 0xb00), PW(12, 9, 0xc00), PW(13, 9, 0xd00),
+		    PW(14, 9, 0xe00), PW(15, 9, 0xf00), PW(16, 9, 0x1000), PW(17, 9, 0x1100),
+		    PW(18, 9, 0x1200) }, VERDICT_IDLE, NULL },
+		{ { PW(1, 9, 0x100), PW(2, 9, 0x200), PW(3, 9, 0x300), PW(4, 9, 0x400), PW(5, 9, 0x500),
+		    PW(6, 9, 0x600), PW(7, 9, 0x700), PW(8, 9, 0x800), PW(9, 9, 0x900),
+		    PW(10, 9, 0xa00), PW(11, 9, 0xb00), PW(12, 9, 0xc00), PW(13, 9, 0xd00),
+		    PW(14, 9, 0xe00), PW(15, 9, 0xf00), PW(16, 9, 0x1000), PW(17, 9, 0x1100),
+		    PW(18, 9, 0x1200), PW(19, 2.5, 0x1300) }, VERDICT_IDLE, NULL },
+		{ { PW(1, 9, 0x100), PW(2, 9, 0x200), PW(3, 9, 0x300), PW(4, 9, 0x400), PW(5, 9, 0x500),
+		    PW(6, 9, 0x600), PW(7, 9, 0x700), PW(8, 9, 0x800), PW(9, 9, 0x900),
+		    PW(10, 9, 0xa00), PW(11, 9, 0xb00), PW(12, 9, 0xc00), PW(13, 9, 0xd00),
+		    PW(14, 9, 0xe00), PW(15, 9, 0xf00), PW(16, 9, 0x1000), PW(17, 9, 0x1100),
+		    PW(18, 9, 0x1200), PW(19, 3.5, 0x1300), PW(20, 2.5, 0x1400) }, VERDICT_IDLE,
+		  "fixed group" },
+	} },
+	{ "a pool's workers arriving report after report, enough of the site: a leak", {
+		{ { PW(10, 6.0, 0x1000), PW(11, 5.9, 0x1100) }, VERDICT_IDLE, NULL },
+		{ { PW(10, 7.0, 0x1000), PW(11, 6.9, 0x1100), PW(12, 2.5, 0x1200) }, VERDICT_IDLE, NULL },
+		{ { PW(10, 8.0, 0x1000), PW(11, 7.9, 0x1100), PW(12, 3.5, 0x1200), PW(13, 2.4, 0x1300) },
+		  VERDICT_LEAK, "more than leave" },
 	} },
 	{ "first sighting: 3 private waits parked together is a fixed group", {
 		{ { CV(10, 5.0, 0x1000), CV(11, 5.0, 0x1100), CV(12, 4.8, 0x1200) }, VERDICT_IDLE,
@@ -253,10 +293,12 @@ static const struct rule_case rule_cases[] = {
 		{ { CV(12, 2.6, 0x1200), CV(13, 2.2, 0x1300) }, VERDICT_IDLE, "fixed group" },
 		{ { CV(14, 2.6, 0x1400), CV(15, 2.2, 0x1500) }, VERDICT_IDLE, "fixed group" },
 	} },
-	{ "net growth despite one departure is a leak", {
+	{ "net growth despite one departure, sustained over two reports, is a leak", {
 		{ { CV(10, 3.0, 0x1000), CV(11, 2.9, 0x1100) }, VERDICT_IDLE, NULL },
 		{ { CV(11, 3.9, 0x1100), CV(12, 2.8, 0x1200), CV(13, 2.4, 0x1300),
-		    CV(14, 2.1, 0x1400) }, VERDICT_LEAK, "more than leave" },
+		    CV(14, 2.1, 0x1400) }, VERDICT_IDLE, NULL },
+		{ { CV(11, 4.9, 0x1100), CV(12, 3.8, 0x1200), CV(13, 3.4, 0x1300),
+		    CV(14, 3.1, 0x1400), CV(15, 2.2, 0x1500) }, VERDICT_LEAK, "more than leave" },
 	} },
 	{ "park-time jitter of an old park is not a departure (nvcsw unchanged)", {
 		{ { CV(10, 6.0, 0x1000), CV(11, 4.5, 0x1100), CV(12, 3.0, 0x1200) }, VERDICT_LEAK,
@@ -382,7 +424,7 @@ static void test_history_counters(void **state)
 	s = site_of(&r, 10);
 	assert_int_equal(s->reports_seen, 1);
 	assert_int_equal(s->arrivals, 0);
-	assert_int_equal(s->n_threads, 2);
+	assert_int_equal(s->n_units, 2);
 	assert_int_equal(s->distinct_wait_objects, 2);
 	assert_true(s->no_timeout);
 	/* first sight, parks 0.1 s apart: nothing arrived while observed */
@@ -414,7 +456,7 @@ static void test_sites_per_process(void **state)
 	assert_int_equal(r.n_sites, 2);
 	assert_ptr_not_equal(site_of(&r, 10), site_of(&r, 12));
 	assert_int_equal(site_of(&r, 12)->verdict, VERDICT_STUCK);
-	assert_int_equal(site_of(&r, 10)->n_threads, 2);
+	assert_int_equal(site_of(&r, 10)->n_units, 2);
 	report_free(&r);
 	verdict_engine__free(e);
 }
@@ -514,7 +556,7 @@ static void test_deferred_are_no_arrivals(void **state)
 	assert_int_equal(verdict_engine__judge(e, &r), 0);
 	build(&r, OTHER_PID, 1, later, 6);
 	assert_int_equal(verdict_engine__judge(e, &r), 0);
-	assert_int_equal(site_of(&r, 15)->n_threads, 6);
+	assert_int_equal(site_of(&r, 15)->n_units, 6);
 	assert_int_equal(site_of(&r, 15)->arrivals, 1);
 	report_free(&r);
 	verdict_engine__free(e);
@@ -618,15 +660,38 @@ static int helpers_teardown(void **state)
 #define M2 0x10040
 #define M3 0x10080
 
+/* The facts of r collected with fo's readers (peer: the peer seam, NULL
+ * = none), then r judged: what the session's collectors and judge do. */
+static int judge_facts(struct verdict_engine *e, struct report *r,
+		       const struct thread_facts_opts *fo, peer_wait_fn peer)
+{
+	int err = thread_facts_collect(fo, r);
+
+	if (!err && peer)
+		peer_facts_collect(r, peer, NULL);
+	return err ? err : verdict_engine__judge(e, r);
+}
+
 /* One report of this process judged with the fake memory. */
 static void judge_mem(struct report *r, struct fake_mem *m, const struct tspec *ts, size_t n)
 {
-	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = m };
-	struct verdict_engine *e = verdict_engine__new(&o);
+	struct thread_facts_opts fo = { .read_mem = fake_read, .read_ctx = m };
+	struct verdict_engine *e = verdict_engine__new(NULL);
 
 	build(r, (uint32_t)getpid(), 0, ts, n);
-	assert_int_equal(verdict_engine__judge(e, r), 0);
+	assert_int_equal(judge_facts(e, r, &fo, NULL), 0);
 	verdict_engine__free(e);
+}
+
+/* The cycle through thread i of r, as the judge searches it. */
+static int cycle_of(struct report *r, size_t i, uint64_t *ids, int max)
+{
+	struct unit_ref start = { r->threads[i].pid, UNIT_THREAD, r->threads[i].tid };
+	struct owner_graph g;
+	uint8_t edges[LT_MAX_CYCLE];
+
+	owner_graph__init(&g, r);
+	return owner_graph__cycle(&g, &start, OWNER_LOCKS, ids, edges, max);
 }
 
 static uint32_t owner_of(const struct report *r, uint32_t tid)
@@ -677,19 +742,19 @@ static void test_lock_deadline(void **state)
 {
 	uint32_t a = helper_tid[0], b = helper_tid[1];
 	struct tspec ts[] = { TS(a, 1, 5.0, W_MUTEX, M1), TS(b, 2, 5.0, W_MUTEX, M2) };
-	struct verdict_opts o;
+	struct thread_facts_opts fo;
 	struct verdict_engine *e;
 	struct fake_mem m = {};
 	struct report r = {};
 
 	(void)state;
-	o = (struct verdict_opts){ .read_mem = fake_read, .read_ctx = &m };
-	e = verdict_engine__new(&o);
+	fo = (struct thread_facts_opts){ .read_mem = fake_read, .read_ctx = &m };
+	e = verdict_engine__new(NULL);
 	fake_set(&m, M1, 2, (int32_t)b);
 	fake_set(&m, M2, 2, (int32_t)a);
 	build(&r, (uint32_t)getpid(), 0, ts, 2);
 	r.deadline_ns = 1;	/* long past */
-	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(judge_facts(e, &r, &fo, NULL), 0);
 	assert_int_equal(m.reads, 0);
 	assert_int_equal(owner_of(&r, a), 0);
 	assert_int_equal(owner_of(&r, b), 0);
@@ -707,7 +772,7 @@ static void test_lock_three_cycle(void **state)
 			      TS(c, 1, 5.0, W_MUTEX, M3), TS(d, 2, 5.0, W_MUTEX, M3 + 0x40) };
 	struct fake_mem m = {};
 	struct report r = {};
-	uint32_t cyc[LT_MAX_CYCLE];
+	uint64_t cyc[LT_MAX_CYCLE];
 
 	(void)state;
 	fake_set(&m, M1, 2, (int32_t)b);
@@ -720,11 +785,11 @@ static void test_lock_three_cycle(void **state)
 	assert_true(cycle_has(site_of(&r, a), c));
 	/* d only waits on the cycle: stuck, and not part of it */
 	assert_int_equal(owner_of(&r, d), a);
-	assert_int_equal(lockgraph_cycle(&r, 3, cyc, LT_MAX_CYCLE), 0);
+	assert_int_equal(cycle_of(&r, 3, cyc, LT_MAX_CYCLE), 0);
 	assert_int_equal(site_of(&r, d)->verdict, VERDICT_STUCK);
 	/* a cycle longer than max is not reported */
-	assert_int_equal(lockgraph_cycle(&r, 0, cyc, 2), 0);
-	assert_int_equal(lockgraph_cycle(&r, 1, cyc, 3), 3);
+	assert_int_equal(cycle_of(&r, 0, cyc, 2), 0);
+	assert_int_equal(cycle_of(&r, 1, cyc, 3), 3);
 	assert_int_equal(cyc[0], b);
 	report_free(&r);
 }
@@ -903,12 +968,12 @@ static enum mem_region fake_region(void *ctx, uint32_t pid, uint64_t addr)
 static void judge_regions(struct report *r, struct fake_mem *m, enum mem_region other,
 			  const struct tspec *ts, size_t n)
 {
-	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = m, .region = fake_region,
-				  .region_ctx = &other };
-	struct verdict_engine *e = verdict_engine__new(&o);
+	struct thread_facts_opts fo = { .read_mem = fake_read, .read_ctx = m,
+					.region = fake_region, .region_ctx = &other };
+	struct verdict_engine *e = verdict_engine__new(NULL);
 
 	build(r, (uint32_t)getpid(), 0, ts, n);
-	assert_int_equal(verdict_engine__judge(e, r), 0);
+	assert_int_equal(judge_facts(e, r, &fo, NULL), 0);
 	verdict_engine__free(e);
 }
 
@@ -954,22 +1019,22 @@ static void test_main_thread(void **state)
 	struct fake_mem m = {};
 	struct report r = {};
 	struct proc_report *p;
-	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = &m };
-	struct verdict_engine *e = verdict_engine__new(&o);
+	struct thread_facts_opts fo = { .read_mem = fake_read, .read_ctx = &m };
+	struct verdict_engine *e = verdict_engine__new(NULL);
 
 	(void)state;
 	build(&r, pid, 0, ts, 2);
 	p = report_proc(&r, pid);
 	assert_non_null(p);
 	p->live_threads = 5;
-	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(judge_facts(e, &r, &fo, NULL), 0);
 	assert_int_equal(verdict_of(&r, pid), VERDICT_IDLE);
 	assert_non_null(strstr(site_of(&r, pid)->reason, "main thread"));
 	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
 	/* a single-threaded process's main thread alone on a read: stuck */
 	build(&r, pid, 1, ts, 1);
 	report_proc(&r, pid)->live_threads = 1;
-	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(judge_facts(e, &r, &fo, NULL), 0);
 	assert_int_equal(verdict_of(&r, pid), VERDICT_STUCK);
 	verdict_engine__free(e);
 	report_free(&r);
@@ -1005,31 +1070,32 @@ static void test_started_with_process(void **state)
 	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
 	assert_false(site_of(&r, a)->started_with_process);	/* start unknown */
 	struct fake_mem m2 = {};
-	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = &m2, .region = fake_region,
-				  .region_ctx = &(enum mem_region){ REGION_HEAP } };
-	struct verdict_engine *e = verdict_engine__new(&o);
+	struct thread_facts_opts fo = { .read_mem = fake_read, .read_ctx = &m2,
+					.region = fake_region,
+					.region_ctx = &(enum mem_region){ REGION_HEAP } };
+	struct verdict_engine *e = verdict_engine__new(NULL);
 
 	build(&r, (uint32_t)getpid(), 0, heap, 1);
 	report_proc(&r, (uint32_t)getpid())->start_ns = 965 * NS;
-	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(judge_facts(e, &r, &fo, NULL), 0);
 	assert_int_equal(verdict_of(&r, a), VERDICT_IDLE);
 	assert_true(site_of(&r, a)->started_with_process);
 	assert_non_null(strstr(site_of(&r, a)->reason, "since its process started"));
 	verdict_engine__free(e);
-	e = verdict_engine__new(&o);
+	e = verdict_engine__new(NULL);
 	build(&r, (uint32_t)getpid(), 0, heap, 1);
 	report_proc(&r, (uint32_t)getpid())->start_ns = 900 * NS;	/* born 69 s later */
-	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(judge_facts(e, &r, &fo, NULL), 0);
 	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
 	assert_false(site_of(&r, a)->started_with_process);
 	/* a lone read (not a condition) of a start-up thread: still stuck */
 	struct tspec pipe_read[] = { TS(a, 1, 30.0, W_READ, 5) };
 
 	verdict_engine__free(e);
-	e = verdict_engine__new(&o);
+	e = verdict_engine__new(NULL);
 	build(&r, (uint32_t)getpid(), 0, pipe_read, 1);
 	report_proc(&r, (uint32_t)getpid())->start_ns = 965 * NS;
-	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(judge_facts(e, &r, &fo, NULL), 0);
 	assert_int_equal(verdict_of(&r, a), VERDICT_STUCK);
 	verdict_engine__free(e);
 	report_free(&r);
@@ -1073,11 +1139,11 @@ static bool fake_peer(void *ctx, uint64_t report_ns, uint32_t pid, const struct 
 static void judge_peers(struct report *r, const struct tspec *ts, size_t n)
 {
 	struct fake_mem m = {};
-	struct verdict_opts o = { .read_mem = fake_read, .read_ctx = &m, .peer_wait = fake_peer };
-	struct verdict_engine *e = verdict_engine__new(&o);
+	struct thread_facts_opts fo = { .read_mem = fake_read, .read_ctx = &m };
+	struct verdict_engine *e = verdict_engine__new(NULL);
 
 	build(r, OTHER_PID, 0, ts, n);
-	assert_int_equal(verdict_engine__judge(e, r), 0);
+	assert_int_equal(judge_facts(e, r, &fo, fake_peer), 0);
 	verdict_engine__free(e);
 }
 
@@ -1427,6 +1493,122 @@ static void test_units_together(void **state)
 	report_free(&r);
 }
 
+/* ---- facts from any collector: owner edges of every kind, proofs ---- */
+
+static void add_edge(struct report *r, uint32_t pid, uint8_t kind, uint64_t waiter,
+		     uint8_t owner_kind, uint64_t owner, uint8_t edge)
+{
+	struct owner_edge e = { .waiter = { pid, kind, waiter }, .owner_kind = owner_kind,
+				.owner = owner, .kind = edge };
+
+	assert_non_null(report_add_owner(r, &e));
+}
+
+static int cycle_from(struct report *r, uint8_t kind, uint64_t id, unsigned mask,
+		      uint64_t *ids, uint8_t *edges)
+{
+	struct unit_ref start = { OTHER_PID, kind, id };
+	struct owner_graph g;
+
+	owner_graph__init(&g, r);
+	return owner_graph__cycle(&g, &start, mask, ids, edges, LT_MAX_CYCLE);
+}
+
+/* The graph takes edges of any kind between units of any kind; the mask
+ * says which kinds make a cycle (a deadlock takes the lock kinds only). */
+static void test_owner_graph_kinds(void **state)
+{
+	struct report r = {};
+	uint64_t ids[LT_MAX_CYCLE];
+	uint8_t edges[LT_MAX_CYCLE];
+
+	(void)state;
+	/* goroutines 1 <-> 2 by a Java-style monitor and an AQS lock */
+	add_edge(&r, OTHER_PID, UNIT_GOROUTINE, 1, UNIT_GOROUTINE, 2, OWNER_JAVA_MONITOR);
+	add_edge(&r, OTHER_PID, UNIT_GOROUTINE, 2, UNIT_GOROUTINE, 1, OWNER_AQS_LOCK);
+	/* thread 10 joins 11, which waits for a mutex 10 holds */
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 10, UNIT_THREAD, 11, OWNER_JOIN);
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 11, UNIT_THREAD, 10, OWNER_FUTEX_MUTEX);
+	/* thread 20 waits for 21 (running, no edge of its own) and for 22; 22 for 20 */
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 20, UNIT_THREAD, 21, OWNER_FUTEX_MUTEX);
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 20, UNIT_THREAD, 22, OWNER_JAVA_MONITOR);
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 22, UNIT_THREAD, 20, OWNER_FUTEX_MUTEX);
+	/* the same ids in a thread and a goroutine are two units */
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 1, UNIT_GOROUTINE, 2, OWNER_FUTEX_MUTEX);
+
+	assert_int_equal(cycle_from(&r, UNIT_GOROUTINE, 1, OWNER_LOCKS, ids, edges), 2);
+	assert_int_equal(ids[0], 1);
+	assert_int_equal(ids[1], 2);
+	assert_int_equal(edges[0], OWNER_JAVA_MONITOR);
+	assert_int_equal(edges[1], OWNER_AQS_LOCK);
+	assert_int_equal(cycle_from(&r, UNIT_THREAD, 10, OWNER_LOCKS, ids, edges), 0);
+	assert_int_equal(cycle_from(&r, UNIT_THREAD, 10, ~0u, ids, edges), 2);
+	assert_int_equal(edges[0], OWNER_JOIN);
+	assert_int_equal(edges[1], OWNER_FUTEX_MUTEX);
+	assert_int_equal(cycle_from(&r, UNIT_THREAD, 20, OWNER_LOCKS, ids, edges), 2);
+	assert_int_equal(ids[1], 22);
+	/* thread 1 waits on goroutine 2's cycle: not part of it */
+	assert_int_equal(cycle_from(&r, UNIT_THREAD, 1, OWNER_LOCKS, ids, edges), 0);
+	report_free(&r);
+}
+
+/* Verdicts say what decided them: the deadlock rule proves by its owner
+ * cycle (a Java monitor's as a mutex's), a heuristic names its rule. */
+static void test_evidence(void **state)
+{
+	struct verdict_engine *e = verdict_engine__new(NULL);
+	struct tspec ts[] = { TS(31, 1, 5.0, W_MUTEX, M1), TS(32, 2, 5.0, W_MUTEX, M2),
+			      TS(33, 3, 9.0, W_READ, 4) };
+	struct report r = {};
+
+	(void)state;
+	build(&r, OTHER_PID, 0, ts, 3);
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 31, UNIT_THREAD, 32, OWNER_JAVA_MONITOR);
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 32, UNIT_THREAD, 31, OWNER_JAVA_MONITOR);
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(verdict_of(&r, 31), VERDICT_DEADLOCK);
+	assert_int_equal(site_of(&r, 31)->evidence.proof, PROOF_OWNER_CYCLE);
+	assert_string_equal(site_of(&r, 31)->evidence.heuristic, "in_cycle");
+	assert_int_equal(site_of(&r, 31)->cycle_edge[0], OWNER_JAVA_MONITOR);
+	assert_int_equal(verdict_of(&r, 33), VERDICT_STUCK);
+	assert_int_equal(site_of(&r, 33)->evidence.proof, PROOF_NONE);
+	assert_string_equal(site_of(&r, 33)->evidence.heuristic, "alone");
+	assert_string_equal(proof_name(PROOF_REACHABILITY), "reachability");
+	assert_string_equal(proof_name(PROOF_KINDS), "none");
+	verdict_engine__free(e);
+	report_free(&r);
+}
+
+/* A proof every unit of a site carries decides it; one unit without it
+ * leaves the site to the heuristics. */
+static void test_proven_units(void **state)
+{
+	struct verdict_engine *e = verdict_engine__new(NULL);
+	struct gspec gs[] = { GS(40, 9, 30.0, 0xd000), GS(41, 9, 30.0, 0xd000),
+			      GS(50, 10, 30.0, 0xe000), GS(51, 10, 30.0, 0xe000) };
+	struct report r = {};
+
+	(void)state;
+	build(&r, OTHER_PID, 0, NULL, 0);
+	add_goroutines(&r, OTHER_PID, gs, 4);
+	for (uint64_t goid = 40; goid <= 50; goid += goid == 41 ? 9 : 1) {
+		struct unit_proof p = { { OTHER_PID, UNIT_GOROUTINE, goid }, PROOF_REACHABILITY,
+					"channel unreachable" };
+
+		assert_non_null(report_add_proof(&r, &p));
+	}
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(goroutine_verdict(&r, 40), VERDICT_LEAK);
+	assert_int_equal(goroutine_site(&r, 40)->evidence.proof, PROOF_REACHABILITY);
+	assert_string_equal(goroutine_site(&r, 40)->evidence.heuristic, "proven_leak");
+	assert_non_null(strstr(goroutine_site(&r, 40)->reason, "can reach"));
+	/* 51 has no proof: a pool on one channel, as without proofs */
+	assert_int_equal(goroutine_verdict(&r, 50), VERDICT_IDLE);
+	assert_int_equal(goroutine_site(&r, 50)->evidence.proof, PROOF_NONE);
+	verdict_engine__free(e);
+	report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest rules[] = {
@@ -1444,6 +1626,9 @@ int main(void)
 		cmocka_unit_test(test_goroutine_send_crowd),
 		cmocka_unit_test(test_goroutine_sparse_rest),
 		cmocka_unit_test(test_units_together),
+		cmocka_unit_test(test_owner_graph_kinds),
+		cmocka_unit_test(test_evidence),
+		cmocka_unit_test(test_proven_units),
 	};
 	const struct CMUnitTest locks[] = {
 		cmocka_unit_test(test_lock_two_cycle),

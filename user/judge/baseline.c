@@ -4,12 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "model/identity.h"
-#include "collect/threads/identity_cache.h"
 #include "judge/baseline.h"
-#include "collect/stacks/symtab.h"
 #include "util/array.h"
 #include "util/hash.h"
 
@@ -73,23 +70,6 @@ void baselines__free(struct baselines *b)
 	free(b);
 }
 
-/* The executable: its build-id, else the file's identity. */
-static uint64_t exe_key(uint32_t pid)
-{
-	char path[64], id[SYMTAB_BUILD_ID_MAX * 2 + 1];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/exe", pid);
-	if (!elf_file_build_id(path, id, sizeof(id)))
-		return hash_string(HASH_SEED, id);
-	if (stat(path, &st))
-		return 0;
-	uint64_t file[4] = { st.st_dev, st.st_ino, (uint64_t)st.st_size,
-			     (uint64_t)st.st_mtim.tv_sec };
-
-	return hash_bytes(HASH_SEED, file, sizeof(file));
-}
-
 /* Age of a process that started at start (monotonic ns); unknown: old. */
 static uint64_t proc_age(const struct report *r, uint64_t start)
 {
@@ -99,12 +79,12 @@ static uint64_t proc_age(const struct report *r, uint64_t start)
 uint64_t proc_service_key(void *ctx, const struct report *r, uint32_t pid, uint64_t *age_ns)
 {
 	const struct proc_report *p = report_find_proc(r, pid);
-	const struct identity *id = report_identity(r, pid);
+	const struct identity *id = p ? p->identity : NULL;
 	uint64_t exe, h;
 
 	(void)ctx;
 	*age_ns = proc_age(r, p ? p->start_ns : 0);
-	if (!p || !id || !(exe = exe_key(pid)))
+	if (!p || !id || !(exe = p->exe_key))
 		return 0;
 	h = hash_string(HASH_SEED, id->unit[0] ? id->unit :
 				   id->container_id[0] ? id->container_id : id->cgroup);
@@ -198,7 +178,7 @@ static struct service *service_of(struct baselines *b, uint64_t key)
 enum site_baseline baselines__site(struct baselines *b, const struct report *r,
 				   const struct site_report *s, uint8_t kind)
 {
-	struct base_site key = { kind, s->group, s->n_threads }, *found;
+	struct base_site key = { kind, s->group, s->n_units }, *found;
 	uint64_t age_ns = 0, k = key_of(b, r, s->pid, &age_ns);
 	struct service *svc;
 
@@ -231,7 +211,7 @@ enum site_baseline baselines__site(struct baselines *b, const struct report *r,
 	found = sorted_find(svc->sites, svc->n, sizeof(key), &key, cmp_site);
 	if (!found)
 		return BASELINE_NEW;
-	return s->n_threads > found->units ? BASELINE_GREW : BASELINE_NORMAL;
+	return s->n_units > found->units ? BASELINE_GREW : BASELINE_NORMAL;
 }
 
 void baselines__commit(struct baselines *b)

@@ -68,9 +68,9 @@ int baselines__load(struct baselines *b, const char *buf, size_t len);
 /* True when a baseline was formed since the last call: time to save. */
 bool baselines__changed(struct baselines *b);
 
-/* The default key: the identity of pid in r (collect/threads/identity_cache.c, filled
- * before judging) and /proc/PID/exe; age from the process's start time in
- * the report (unknown: old enough). */
+/* The default key: the identity and the executable (exe_key) of pid in r,
+ * facts the collectors filled before judging; age from the process's start
+ * time in the report (unknown: old enough). */
 uint64_t proc_service_key(void *ctx, const struct report *r, uint32_t pid, uint64_t *age_ns);
 
 const char *site_baseline_name(enum site_baseline b);

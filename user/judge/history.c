@@ -18,6 +18,7 @@ struct site_hist {
 	uint64_t first_seen, last_seen;	/* CLOCK_MONOTONIC */
 	uint32_t reports_seen, missed;
 	uint32_t arrivals, departures;
+	uint32_t growth_reports;
 	bool woken;
 	struct member *members;		/* sorted by id */
 	size_t n_members;
@@ -150,6 +151,7 @@ int site_history__observe(struct site_history *h, const struct report *r, const 
 		cur->reports_seen = old->reports_seen;
 		cur->arrivals = old->arrivals;
 		cur->departures = old->departures;
+		cur->growth_reports = old->growth_reports;
 		cur->woken = old->woken;
 		for (size_t k = 0; k < n; k++) {
 			const struct member *m = find_member(old, mem[k].id);
@@ -171,11 +173,15 @@ int site_history__observe(struct site_history *h, const struct report *r, const 
 		for (size_t k = 0; k < n; k++)
 			cur->arrivals += mem[k].park.after_attach;
 	}
+	/* growth sustained over several reports, not one burst (a LIFO
+	 * pool growing once, a batch of requests): counted per report */
+	cur->growth_reports += cur->arrivals - (old ? old->arrivals : 0) >
+			       cur->departures - (old ? old->departures : 0);
 	cur->reports_seen++;
 	cur->last_seen = r->mono_ns;
 	h->n_cur++;
 	*out = (struct site_observation){ cur->arrivals, cur->departures, cur->reports_seen,
-					  cur->first_seen, cur->woken };
+					  cur->growth_reports, cur->first_seen, cur->woken };
 	return 0;
 }
 

@@ -20,6 +20,7 @@ void site_history__free(struct site_history *h);
 struct site_observation {
 	uint32_t arrivals, departures;	/* since first seen */
 	uint32_t reports_seen;
+	uint32_t growth_reports;	/* reports in which more arrived than left */
 	uint64_t first_seen_ns;		/* CLOCK_MONOTONIC */
 	bool woken;			/* a member got wake-ups without running */
 };

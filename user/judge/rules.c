@@ -16,7 +16,15 @@ struct rule {
 	enum verdict verdict;
 	const char *reason;
 	bool (*match)(const struct judged *j);
+	const char *name;	/* evidence.heuristic: the match function's name */
+	enum proof proof;	/* what a match proves (PROOF_NONE: a heuristic) */
 };
+
+/* A rule decided by a heuristic, one decided by a proof, and one decided
+ * by the proof the units' facts carry. */
+#define RULE(v, reason, match) { v, reason, match, #match, PROOF_NONE }
+#define PROVEN(v, reason, match, proof) { v, reason, match, #match, proof }
+#define PROOF_OF_FACTS PROOF_KINDS
 
 static bool in_cycle(const struct judged *j) { return j->s->cycle_len; }
 static bool go_runtime(const struct judged *j) { return j->f->go_runtime; }
@@ -44,19 +52,42 @@ static bool joining_running(const struct judged *j) { return j->f->joining_runni
 static bool disk(const struct judged *j) { return j->s->disk; }
 static bool lock_wait(const struct judged *j) { return j->s->lock_wait; }
 
-/* More arrive than leave, by leak_min_arrivals, and most who arrived stay:
- * a slow backend's requests arrive and leave at the same pace, only
- * lagging by the threshold. */
+/* Net growth counts only against this share of the site: 2 net arrivals
+ * over 184 parked threads (a pool's churn, measured on Varnish) is none. */
+#define GROWTH_SHARE 8
+
+/* Growth kept up over several reports: more arrived than left in at least
+ * two of them. A thread pool's burst (a LIFO pool growing once under a
+ * spike) grows in one report and then rests. Goroutines are not held to
+ * it: a batch leaked at once (a pipeline abandoned, results nobody reads)
+ * grows in one report too, and a pool of goroutines does not grow so. */
+static bool sustained(const struct judged *j)
+{
+	return j->f->kind != UNIT_THREAD || j->s->growth_reports >= 2;
+}
+
+/* More arrive than leave, by leak_min_arrivals and by a share of the
+ * site, sustained, and most who arrived stay: a slow backend's requests
+ * arrive and leave at the same pace, only lagging by the threshold. */
 static bool grew(const struct judged *j)
 {
 	return j->s->reports_seen >= 2 && j->net >= j->o->leak_min_arrivals &&
+	       j->net * GROWTH_SHARE >= j->s->n_units && sustained(j) &&
 	       j->s->departures * 2 <= j->s->arrivals;
 }
 
-/* Parked over a span on first sight, none left: arrived over time. */
+/* Parked over a span on first sight, none left: arrived over time. For
+ * threads only when most (3 in 4) parked as soon as they were created
+ * (fresh): a pool of workers each on its own condvar or Parker (Varnish, a
+ * JVM's executor), created before and parked after serving, rests spread
+ * out after a burst, in LIFO order, exactly so. (Whether the threads started
+ * with their process says nothing here: a young service leaks in its first
+ * seconds as well, measured with tests/e2e/test_verdicts.py.) */
 static bool spread(const struct judged *j)
 {
-	return !j->s->departures && j->s->n_threads >= j->o->leak_min_threads &&
+	if (j->f->kind == UNIT_THREAD && j->f->fresh * 4 < j->s->n_units * 3)
+		return false;
+	return !j->s->departures && j->s->n_units >= j->o->leak_min_threads &&
 	       j->span_s >= j->o->leak_min_span_s;
 }
 
@@ -83,7 +114,7 @@ static bool leak_growing(const struct judged *j)
  * yet (a fixed pool of 30,000 threads read as "arrived over time"). */
 static bool awaiting_stacks(const struct judged *j)
 {
-	return j->s->stacks_deferred && j->s->stacks_deferred >= j->s->n_threads;
+	return j->s->stacks_deferred && j->s->stacks_deferred >= j->s->n_units;
 }
 
 static bool leak_spread(const struct judged *j)
@@ -102,10 +133,17 @@ static bool leak_pile(const struct judged *j)
 {
 	return j->f->kind == UNIT_GOROUTINE && !j->f->resting && leak_common(j) &&
 	       j->private_objs && j->s->reports_seen >= 2 && !j->s->departures &&
-	       j->s->n_threads >= j->o->leak_min_pile;
+	       j->s->n_units >= j->o->leak_min_pile;
 }
 
 static bool blocked_forever(const struct judged *j) { return j->f->blocked_forever; }
+/* a collector proved that every unit of the site never wakes */
+static bool proven_leak(const struct judged *j)
+{
+	return j->f->proof && j->f->proof != PROOF_OWNER_CYCLE;
+}
+
+static bool proven_deadlock(const struct judged *j) { return j->f->proof == PROOF_OWNER_CYCLE; }
 
 /* No running goroutine, global or finalizer can reach what these wait on
  * (collect/go/go_reach.c): nothing can ever wake them. The runtime's own
@@ -131,7 +169,7 @@ static bool awaiting_peer(const struct judged *j) { return j->s->awaiting_peer; 
 static bool send_pile(const struct judged *j)
 {
 	return j->f->sending && leak_common(j) && j->private_objs && j->s->reports_seen >= 2 &&
-	       !j->s->departures && j->s->n_threads >= j->o->leak_min_threads;
+	       !j->s->departures && j->s->n_units >= j->o->leak_min_threads;
 }
 
 /* Goroutines waiting, each for a mutex of its own, none getting it: whoever
@@ -140,7 +178,7 @@ static bool send_pile(const struct judged *j)
 static bool lock_pile(const struct judged *j)
 {
 	return j->f->locking && leak_common(j) && j->private_objs && j->s->reports_seen >= 2 &&
-	       !j->s->departures && j->s->n_threads >= j->o->leak_min_threads;
+	       !j->s->departures && j->s->n_units >= j->o->leak_min_threads;
 }
 
 /* A crowd (leak_min_pile) of goroutines blocked sending or waiting for a
@@ -152,7 +190,7 @@ static bool lock_pile(const struct judged *j)
 static bool crowd(const struct judged *j)
 {
 	return (j->f->sending || j->f->locking) && leak_common(j) && j->s->reports_seen >= 2 &&
-	       !j->s->departures && j->s->n_threads >= j->o->leak_min_pile;
+	       !j->s->departures && j->s->n_units >= j->o->leak_min_pile;
 }
 
 /* Goroutines each waiting for an event on an object of its own, none
@@ -168,20 +206,20 @@ static bool crowd(const struct judged *j)
 static bool sparse_rest(const struct judged *j)
 {
 	return j->f->resting && leak_common(j) && j->private_objs && j->s->reports_seen >= 2 &&
-	       !j->s->departures && j->s->n_threads >= j->o->leak_min_threads &&
-	       j->f->interleaved * 2 >= j->s->n_threads - 1;
+	       !j->s->departures && j->s->n_units >= j->o->leak_min_threads &&
+	       j->f->interleaved * 2 >= j->s->n_units - 1;
 }
 
 /* One goroutine waiting for an event (a receive, a select, a WaitGroup):
  * what every service loop looks like, at rest. */
 static bool lone_rest(const struct judged *j)
 {
-	return j->f->resting && j->s->n_threads == 1;
+	return j->f->resting && j->s->n_units == 1;
 }
 
 static bool alone(const struct judged *j)
 {
-	return j->s->n_threads == 1 && j->s->no_timeout && !j->s->woken_since_park;
+	return j->s->n_units == 1 && j->s->no_timeout && !j->s->woken_since_park;
 }
 
 static bool signal_wait(const struct judged *j) { return j->s->signal_wait; }
@@ -209,42 +247,44 @@ static bool shared_object(const struct judged *j) { return j->s->distinct_wait_o
 static bool any(const struct judged *j) { return true; }
 
 static const struct rule rules[] = {
-	{ VERDICT_DEADLOCK, "threads wait in a cycle for mutexes held by each other", in_cycle },
-	{ VERDICT_LEAK, "blocked forever: a nil channel or a select with no cases", blocked_forever },
-	{ VERDICT_DEADLOCK, "blocked forever: each waits for a lock another of them holds, and no running goroutine or global can reach those locks", proven_cycle },
-	{ VERDICT_LEAK, "blocked forever: no running goroutine or global can reach what it waits on", proven },
-	{ VERDICT_STUCK, "stopped by a signal (SIGSTOP, job control): nothing runs it until SIGCONT", stopped },
-	{ VERDICT_IDLE, "Go runtime (idle M or runtime goroutine)", go_runtime },
-	{ VERDICT_IDLE, "JVM runtime thread (GC, compiler, VM, reference handler, finalizer)", java_runtime },
-	{ VERDICT_IDLE, "sleep, timer or GC wait", idle_wait },
-	{ VERDICT_IDLE, "listener waiting for connections", listener },
-	{ VERDICT_IDLE, "reads a connection whose peer owes no reply (keep-alive or idle pooled connection)", idle_conn },
-	{ VERDICT_IDLE, "main goroutine waiting", main_goroutine },
-	{ VERDICT_IDLE, "event-loop wait", event_loop },
-	{ VERDICT_IDLE, "waits for connections (accept)", accepting },
-	{ VERDICT_IDLE, "timed wait", timed },
-	{ VERDICT_IDLE, "joins threads that are still running", joining_running },
-	{ VERDICT_IDLE, "waits for signals", signal_wait },
-	{ VERDICT_IDLE, "waits for its child", child_wait },
-	{ VERDICT_IDLE, "stacks not captured yet (over the per-report cap): judged by its stacks next report", awaiting_stacks },
-	{ VERDICT_LEAK, "parked units keep arriving on private objects, more than leave", leak_growing },
-	{ VERDICT_LEAK, "parked units arrived over time on private objects and none left", leak_spread },
-	{ VERDICT_LEAK, "a pile of parked units, each on a private object, none leaving", leak_pile },
-	{ VERDICT_LEAK, "goroutines blocked sending on private channels, none leaving: no receiver is left", send_pile },
-	{ VERDICT_LEAK, "goroutines waiting each for a mutex of its own, none getting it: the holders never unlock", lock_pile },
-	{ VERDICT_LEAK, "a crowd of goroutines blocked sending or locking and none got through: the receiver or holder is gone", crowd },
-	{ VERDICT_LEAK, "goroutines each on its own channel or WaitGroup, none leaving, started among goroutines now gone: per-request work that never finished", sparse_rest },
-	{ VERDICT_STUCK, "waits for a reply its TCP peer has not sent", awaiting_peer },
-	{ VERDICT_STUCK, "uninterruptible sleep (D) past the threshold", disk },
-	{ VERDICT_IDLE, "waits for a mutex its owner holds while resting in an event loop", owner_resting },
-	{ VERDICT_STUCK, "waits for a mutex another thread holds", lock_wait },
-	{ VERDICT_IDLE, "the main thread waits while the process's other threads work", main_thread },
-	{ VERDICT_IDLE, "alone on a process-global condition (a service worker at rest)", alone_global },
-	{ VERDICT_IDLE, "alone on a condition since its process started (a service's background thread at rest)", alone_startup },
-	{ VERDICT_IDLE, "a lone goroutine waiting for an event (a service loop at rest)", lone_rest },
-	{ VERDICT_STUCK, "alone, no timeout, never woken", alone },
-	{ VERDICT_IDLE, "group sharing one wait object (pool)", shared_object },
-	{ VERDICT_IDLE, "fixed group with no growth", any },
+	PROVEN(VERDICT_DEADLOCK, "threads wait in a cycle for mutexes held by each other", in_cycle, PROOF_OWNER_CYCLE),
+	PROVEN(VERDICT_DEADLOCK, "units wait in a cycle for each other (the runtime's owners)", proven_deadlock, PROOF_OF_FACTS),
+	PROVEN(VERDICT_LEAK, "proven never to wake", proven_leak, PROOF_OF_FACTS),
+	PROVEN(VERDICT_LEAK, "blocked forever: a nil channel or a select with no cases", blocked_forever, PROOF_WAIT_REASON),
+	PROVEN(VERDICT_DEADLOCK, "blocked forever: each waits for a lock another of them holds, and no running goroutine or global can reach those locks", proven_cycle, PROOF_REACHABILITY),
+	PROVEN(VERDICT_LEAK, "blocked forever: no running goroutine or global can reach what it waits on", proven, PROOF_REACHABILITY),
+	RULE(VERDICT_STUCK, "stopped by a signal (SIGSTOP, job control): nothing runs it until SIGCONT", stopped),
+	RULE(VERDICT_IDLE, "Go runtime (idle M or runtime goroutine)", go_runtime),
+	RULE(VERDICT_IDLE, "JVM runtime thread (GC, compiler, VM, reference handler, finalizer)", java_runtime),
+	RULE(VERDICT_IDLE, "sleep, timer or GC wait", idle_wait),
+	RULE(VERDICT_IDLE, "listener waiting for connections", listener),
+	RULE(VERDICT_IDLE, "reads a connection whose peer owes no reply (keep-alive or idle pooled connection)", idle_conn),
+	RULE(VERDICT_IDLE, "main goroutine waiting", main_goroutine),
+	RULE(VERDICT_IDLE, "event-loop wait", event_loop),
+	RULE(VERDICT_IDLE, "waits for connections (accept)", accepting),
+	RULE(VERDICT_IDLE, "timed wait", timed),
+	RULE(VERDICT_IDLE, "joins threads that are still running", joining_running),
+	RULE(VERDICT_IDLE, "waits for signals", signal_wait),
+	RULE(VERDICT_IDLE, "waits for its child", child_wait),
+	RULE(VERDICT_IDLE, "stacks not captured yet (over the per-report cap): judged by its stacks next report", awaiting_stacks),
+	RULE(VERDICT_LEAK, "parked units keep arriving on private objects, more than leave", leak_growing),
+	RULE(VERDICT_LEAK, "parked units arrived over time on private objects and none left", leak_spread),
+	RULE(VERDICT_LEAK, "a pile of parked units, each on a private object, none leaving", leak_pile),
+	RULE(VERDICT_LEAK, "goroutines blocked sending on private channels, none leaving: no receiver is left", send_pile),
+	RULE(VERDICT_LEAK, "goroutines waiting each for a mutex of its own, none getting it: the holders never unlock", lock_pile),
+	RULE(VERDICT_LEAK, "a crowd of goroutines blocked sending or locking and none got through: the receiver or holder is gone", crowd),
+	RULE(VERDICT_LEAK, "goroutines each on its own channel or WaitGroup, none leaving, started among goroutines now gone: per-request work that never finished", sparse_rest),
+	RULE(VERDICT_STUCK, "waits for a reply its TCP peer has not sent", awaiting_peer),
+	RULE(VERDICT_STUCK, "uninterruptible sleep (D) past the threshold", disk),
+	RULE(VERDICT_IDLE, "waits for a mutex its owner holds while resting in an event loop", owner_resting),
+	RULE(VERDICT_STUCK, "waits for a mutex another thread holds", lock_wait),
+	RULE(VERDICT_IDLE, "the main thread waits while the process's other threads work", main_thread),
+	RULE(VERDICT_IDLE, "alone on a process-global condition (a service worker at rest)", alone_global),
+	RULE(VERDICT_IDLE, "alone on a condition since its process started (a service's background thread at rest)", alone_startup),
+	RULE(VERDICT_IDLE, "a lone goroutine waiting for an event (a service loop at rest)", lone_rest),
+	RULE(VERDICT_STUCK, "alone, no timeout, never woken", alone),
+	RULE(VERDICT_IDLE, "group sharing one wait object (pool)", shared_object),
+	RULE(VERDICT_IDLE, "fixed group with no growth", any),
 };
 
 /* "parked units ..." reads "parked threads ..." or "parked goroutines ...". */
@@ -260,8 +300,18 @@ static const char *const leak_reasons[UNIT_KINDS][3] = {
 			      "a pile of unanswered requests, none leaving" },
 };
 
+/* What each proof a collector gives says, for the proven_leak rule. */
+static const char *const proof_reasons[PROOF_KINDS] = {
+	[PROOF_REACHABILITY] = "proven never to wake: nothing that could wake them can reach what they wait on",
+	[PROOF_WAIT_REASON] = "proven never to wake: their wait cannot end",
+	[PROOF_WAKER_CHAIN] = "proven never to wake: every unit that could wake them is itself stuck or gone",
+	[PROOF_RUNTIME_LEAK_STATUS] = "proven never to wake: the runtime reports them leaked",
+};
+
 static const char *reason_of(const struct rule *r, const struct judged *j)
 {
+	if (r->match == proven_leak && j->f->proof < PROOF_KINDS && proof_reasons[j->f->proof])
+		return proof_reasons[j->f->proof];
 	/* the default mode does not see wake-ups: say only what it saw */
 	if (r->match == alone && !j->s->wakeups_known)
 		return "alone, no timeout";
@@ -287,18 +337,6 @@ static const char *reason_of(const struct rule *r, const struct judged *j)
 	return r->reason;
 }
 
-/* The proof kind a rule rests on (evidence.proof), NULL for a shape. */
-static const char *proof_of(const struct rule *r, const struct judged *j)
-{
-	if (r->match == blocked_forever)
-		return "wait_reason";
-	if (r->match == proven && j->f->runtime_leaked)
-		return "runtime_leak_status";
-	if (r->match == proven || r->match == proven_cycle)
-		return "reachability";
-	return NULL;
-}
-
 void rules_judge(const struct rule_opts *o, struct site_report *s, const struct site_facts *f)
 {
 	struct judged j = {
@@ -306,7 +344,7 @@ void rules_judge(const struct rule_opts *o, struct site_report *s, const struct 
 		.net = s->arrivals > s->departures ? s->arrivals - s->departures : 0,
 		.span_s = (s->max_parked_ns - s->min_parked_ns) / 1e9,
 		.private_objs = s->distinct_wait_objects >= 2 &&
-				s->distinct_wait_objects * 4 >= s->n_threads * 3,
+				s->distinct_wait_objects * 4 >= s->n_units * 3,
 	};
 
 	/* arrivals over the time observed only: a spread of park times on
@@ -318,7 +356,12 @@ void rules_judge(const struct rule_opts *o, struct site_report *s, const struct 
 		if (rules[i].match(&j)) {
 			s->verdict = rules[i].verdict;
 			s->reason = reason_of(&rules[i], &j);
-			s->proof = proof_of(&rules[i], &j);
+			s->evidence = (struct evidence){
+				rules[i].proof == PROOF_OF_FACTS ? f->proof :
+				/* the program's own detector marked them: its proof, not ours */
+				rules[i].match == proven && f->runtime_leaked ? PROOF_RUNTIME_LEAK_STATUS :
+				rules[i].proof,
+				rules[i].name };
 			return;
 		}
 	}

@@ -48,6 +48,13 @@ struct site_facts {
 	 * apart) that no parked goroutine holds: each started beside
 	 * short-lived goroutines that have finished (verdict.c) */
 	uint32_t interleaved;
+	/* a proof every unit carries (model/facts.h unit_proof: reachability,
+	 * waker chain...), PROOF_NONE when one has none or they differ */
+	uint8_t proof;
+	/* threads: units that parked within leak_min_span of their creation
+	 * and never ran since (a thread started for a request that blocked
+	 * at once); a pool's worker parks after serving, long after */
+	uint32_t fresh;
 };
 
 /* Set s->verdict, s->reason and s->growth_per_min (net arrivals per minute

@@ -53,7 +53,7 @@ struct unit *units_collect(struct report *r, size_t *n)
 	for (size_t i = 0; i < r->n_threads; i++) {
 		struct thread_report *t = &r->threads[i];
 
-		t->group = t->site ? t->site : wait_shape(&t->wait);
+		t->group = report_thread_group(t);
 		u[k++] = (struct unit){ t->pid, UNIT_THREAD, t->group, t->tid, i };
 	}
 	for (size_t i = 0; i < r->n_goroutines; i++) {

@@ -5,13 +5,13 @@
 #include <string.h>
 
 #include "judge/history.h"
+#include "judge/owner_graph.h"
 #include "judge/rules.h"
 #include "judge/verdict.h"
 #include "util/array.h"
 
 struct verdict_engine {
 	struct verdict_opts o;
-	struct peer_finder *peers;	/* the default peer_wait's state */
 	struct baselines *baselines;	/* NULL without --baseline */
 	struct rule_opts rules;
 	struct site_history *history;
@@ -34,21 +34,6 @@ struct verdict_engine *verdict_engine__new(const struct verdict_opts *opts)
 		e->o.leak_min_arrivals = 2;
 	if (!e->o.leak_min_pile)
 		e->o.leak_min_pile = 10;
-	if (!e->o.read_mem)
-		e->o.read_mem = procmem_read;
-	if (!e->o.region)
-		e->o.region = procmaps_region;
-	if (!e->o.read_wait)
-		e->o.read_wait = procsyscall_wait;
-	if (!e->o.peer_wait) {
-		e->peers = peer_finder__new(e->o.read_mem, e->o.read_ctx);
-		if (!e->peers) {
-			free(e);
-			return NULL;
-		}
-		e->o.peer_wait = peer_finder_wait;
-		e->o.peer_ctx = e->peers;
-	}
 	e->rules = (struct rule_opts){ e->o.leak_min_threads, e->o.leak_min_span_s,
 				       e->o.leak_min_arrivals, e->o.leak_min_pile };
 	e->history = site_history__new(e->o.max_sites);
@@ -66,7 +51,6 @@ void verdict_engine__free(struct verdict_engine *e)
 	if (!e)
 		return;
 	site_history__free(e->history);
-	peer_finder__free(e->peers);
 	baselines__free(e->baselines);
 	free(e);
 }
@@ -92,6 +76,7 @@ struct judging {
 	struct report *r;
 	const struct unit *by_id;	/* every unit, sorted by (pid, kind, id) */
 	size_t n;
+	struct owner_graph owners;
 };
 
 /* The parked thread tid of process pid, or NULL. */
@@ -107,13 +92,7 @@ static const struct thread_report *parked_thread(const struct judging *j, uint32
 /* A futex wait on a condition (condvar, semaphore, event), not on a lock. */
 static bool condition_futex(const struct thread_report *t)
 {
-	const struct wait_info *w = &t->wait;
-
-	if (w->kind != WAIT_FUTEX || t->lock_owner)
-		return false;
-	if (w->futex_cmd == FUTEX_CMD_WAIT)
-		return w->futex_val != 2;	/* 2: a contended glibc lock */
-	return w->futex_cmd == FUTEX_CMD_WAIT_BITSET || w->futex_cmd == FUTEX_CMD_WAITV;
+	return !t->lock_owner && wait_on_condition(&t->wait);
 }
 
 /* The wait object of a unit, if known, and the slack that merges objects. */
@@ -150,24 +129,40 @@ static void note_peer(struct site_report *s, uint32_t silent_ms, const char *pee
 static void describe_peer(const struct judging *j, const struct thread_report *t,
 			  struct site_report *s)
 {
-	const struct verdict_opts *o = &j->e->o;
-	struct peer_wait pw;
-
 	if (!s->awaiting_peer)
 		return;
-	if (!o->peer_wait(o->peer_ctx, j->r->mono_ns, t->pid, &t->wait, &pw) ||
-	    pw.silent_ms * 1000000ull < j->r->threshold_ns) {
+	if (!t->awaiting_peer || t->peer_silent_ms * 1000000ull < j->r->threshold_ns) {
 		s->awaiting_peer = false;
 		return;
 	}
-	note_peer(s, pw.silent_ms, pw.peer);
+	note_peer(s, t->peer_silent_ms, t->peer);
+}
+
+/* What t's owner edges say: the lock owner rests in an event loop; the
+ * thread it joins is not parked. */
+static void describe_owners(const struct judging *j, const struct thread_report *t,
+			    struct site_report *s, struct site_facts *f)
+{
+	struct unit_ref me = { t->pid, UNIT_THREAD, t->tid };
+	const struct owner_edge *e;
+	bool joining = false;
+	size_t n;
+
+	e = owner_graph__edges(&j->owners, &me, &n);
+	for (size_t i = 0; i < n; i++) {
+		/* an event loop holding a lock while it waits: by design, not
+		 * stuck (an owner that wakes on a timer is not parked) */
+		if (OWNER_LOCKS & OWNER_MASK(e[i].kind))
+			s->owner_resting |= e[i].owner_event_loop;
+		else if (e[i].kind == OWNER_JOIN)
+			joining |= !parked_thread(j, t->pid, (uint32_t)e[i].owner);
+	}
+	f->joining_running &= joining;
 }
 
 static void describe_thread(const struct judging *j, const struct thread_report *t,
 			    struct site_report *s, struct site_facts *f)
 {
-	uint32_t target;
-
 	s->no_timeout &= t->wait.timeout == TIMEOUT_NONE;
 	s->timed &= t->wait.timeout == TIMEOUT_SET;
 	s->event_loop |= wait_has(&t->wait, WAIT_F_EVENT_LOOP);
@@ -177,17 +172,7 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 	s->stopped &= t->state == 'T';
 	s->wakeups_known &= t->wakeups_known;
 	describe_peer(j, t, s);
-	if (t->lock_owner) {
-		const struct thread_report *o = parked_thread(j, t->pid, t->lock_owner);
-		struct wait_info ow;
-
-		/* an event loop holding a lock while it waits: by design, not
-		 * stuck (an owner that wakes on a timer is not parked: ask) */
-		if (o)
-			s->owner_resting |= wait_has(&o->wait, WAIT_F_EVENT_LOOP);
-		else if (!j->e->o.read_wait(j->e->o.wait_ctx, t->pid, t->lock_owner, &ow))
-			s->owner_resting |= wait_has(&ow, WAIT_F_EVENT_LOOP);
-	}
+	describe_owners(j, t, s, f);
 	f->condition_wait &= condition_futex(t);
 	if (s->started_with_process) {
 		const struct proc_report *p = report_find_proc(j->r, t->pid);
@@ -197,14 +182,22 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 					  born - p->start_ns < STARTUP_WINDOW_NS;
 	}
 	f->main_unit &= t->tid == t->pid;
+	f->fresh += t->age_ns && t->age_ns >= t->parked_ns &&
+		    t->age_ns - t->parked_ns <= j->e->rules.leak_min_span_s * 1e9;
 	f->accepting &= wait_has(&t->wait, WAIT_F_ACCEPT);
 	f->child_wait &= wait_has(&t->wait, WAIT_F_CHILD);
 	f->go_runtime &= t->go_runtime;
 	f->java_runtime &= t->java && t->java->runtime;
-	if (f->joining_running) {
-		target = lockgraph_join_target(t, j->e->o.read_mem, j->e->o.read_ctx);
-		f->joining_running = target && !parked_thread(j, t->pid, target);
-	}
+}
+
+/* The proof a collector gave for unit u (model/facts.h), PROOF_NONE if none. */
+static uint8_t unit_proof(const struct report *r, const struct unit *u)
+{
+	struct unit_ref key = { u->pid, u->kind, u->id };
+	const struct unit_proof *p = sorted_find(r->proofs, r->n_proofs, sizeof(*p), &key,
+						 unit_ref_cmp);
+
+	return p ? p->proof : PROOF_NONE;
 }
 
 /* A goroutine in IO wait on a socket (collect/go/go_netpoll.c): waiting
@@ -214,22 +207,12 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 static void describe_goroutine_socket(const struct judging *j, const struct goroutine_report *g,
 				      struct site_report *s, struct site_facts *f)
 {
-	const struct verdict_opts *o = &j->e->o;
-	struct wait_info w = { .kind = WAIT_SYSCALL, .syscall_nr = -1, .flags = WAIT_F_HAS_OBJECT,
-			       .object = (uint64_t)g->sock_fd };
-	struct peer_wait pw;
-	bool owed;
-
-	if (!g->sock_inode || !o->peer_wait) {
-		s->awaiting_peer = f->idle_conn = false;
-		return;
-	}
-	owed = o->peer_wait(o->peer_ctx, j->r->mono_ns, g->pid, &w, &pw);
-	f->idle_conn &= !owed;
-	if (!owed || pw.silent_ms * 1000000ull < j->r->threshold_ns)
+	f->idle_conn &= g->sock_inode && !g->awaiting_peer;
+	if (!g->sock_inode || !g->awaiting_peer ||
+	    g->peer_silent_ms * 1000000ull < j->r->threshold_ns)
 		s->awaiting_peer = false;
 	else if (s->awaiting_peer)
-		note_peer(s, pw.silent_ms, pw.peer);
+		note_peer(s, g->peer_silent_ms, g->peer);
 }
 
 static void describe_goroutine(const struct judging *j, const struct goroutine_report *g,
@@ -306,6 +289,19 @@ static void describe_connection(const struct conn_report *c, struct site_report 
 	note_peer(s, c->silent_ns / 1000000, c->peer);
 }
 
+/* A lock cycle through one of the units u[0..n) of s: the owners of what
+ * they wait for (mutexes, monitors...) wait, in turn, for them. */
+static void find_cycle(const struct judging *j, struct site_report *s, const struct unit *u,
+		       size_t n)
+{
+	for (size_t k = 0; k < n && !s->cycle_len; k++) {
+		struct unit_ref start = { u[k].pid, u[k].kind, u[k].id };
+
+		s->cycle_len = owner_graph__cycle(&j->owners, &start, OWNER_LOCKS, s->cycle,
+						  s->cycle_edge, LT_MAX_CYCLE);
+	}
+}
+
 /* Shape of a site from its units u[0..n). objs: scratch of n entries. */
 static void describe_site(const struct judging *j, struct site_report *s, struct site_facts *f,
 			  const struct unit *u, size_t n, uint64_t *objs)
@@ -329,8 +325,8 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	s->no_timeout = s->timed = s->signal_wait = s->wakeups_known = true;
 	s->stopped = s->awaiting_peer = s->started_with_process = true;
 	s->min_parked_ns = UINT64_MAX;
-	s->first_thread = u[0].idx;
-	s->n_threads = n;
+	s->first_unit = u[0].idx;
+	s->n_units = n;
 	for (size_t k = 0; k < n; k++) {
 		uint64_t parked = unit_parked_ns(r, &u[k]);
 
@@ -338,7 +334,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 			s->min_parked_ns = parked;
 		if (parked > s->max_parked_ns) {
 			s->max_parked_ns = parked;
-			s->first_thread = u[k].idx;
+			s->first_unit = u[k].idx;
 		}
 		if (u[k].kind == UNIT_THREAD) {
 			describe_thread(j, &r->threads[u[k].idx], s, f);
@@ -350,6 +346,9 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 			describe_connection(&r->conns[u[k].idx], s, f);
 		if (unit_object(r, &u[k], &objs[n_obj], &slack))
 			n_obj++;
+		uint8_t proof = unit_proof(r, &u[k]);
+
+		f->proof = !k || f->proof == proof ? proof : PROOF_NONE;
 	}
 	if (f->kind != UNIT_GOROUTINE)
 		f->idle_wait = f->listener = f->idle_conn = f->blocked_forever = f->sending =
@@ -360,18 +359,14 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	f->objects_known = n_obj > 0;
 	/* where a lone waiter's object lives: a service worker's rest or a
 	 * request's wait (rules.c) */
-	_Static_assert((int)REGION_GLOBAL == OBJECT_REGION_GLOBAL &&
-		       (int)REGION_HEAP == OBJECT_REGION_HEAP, "one region numbering");
-	if (n == 1 && n_obj == 1 && f->condition_wait)
-		s->object_region = (int)j->e->o.region(j->e->o.region_ctx, s->pid, objs[0]);
+	if (n == 1 && n_obj == 1 && f->condition_wait && f->kind == UNIT_THREAD)
+		s->object_region = r->threads[u[0].idx].object_region;
 	qsort(objs, n_obj, sizeof(*objs), cmp_u64);
 	for (size_t k = 0; k < n_obj; k++)
 		s->distinct_wait_objects += !k || objs[k] - objs[k - 1] > slack;
-	if (f->kind == UNIT_THREAD) {
+	if (f->kind == UNIT_THREAD)
 		s->site = r->threads[u[0].idx].site;
-		for (size_t k = 0; k < n && !s->cycle_len; k++)
-			s->cycle_len = lockgraph_cycle(r, u[k].idx, s->cycle, LT_MAX_CYCLE);
-	}
+	find_cycle(j, s, u, n);
 	p = report_find_proc(r, s->pid);
 	if (p)
 		memcpy(s->comm, p->comm, sizeof(s->comm));
@@ -395,6 +390,7 @@ static void judge_baseline(struct verdict_engine *e, struct report *r, struct si
 	if (s->baseline == BASELINE_NORMAL && s->verdict == VERDICT_STUCK) {
 		s->verdict = VERDICT_IDLE;
 		s->reason = "unchanged since its service's baseline (present at its first report)";
+		s->evidence = (struct evidence){ PROOF_NONE, "baseline_normal" };
 	}
 }
 
@@ -410,10 +406,6 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 	size_t n;
 	int err = -ENOMEM;
 
-	lockgraph_resolve_owners(r, e->o.read_mem, e->o.read_ctx);
-	/* requests stalled on their peer in event loops: units of their own */
-	if (e->peers && peer_finder_collect(e->peers, r))
-		return -ENOMEM;
 	units = units_collect(r, &n);
 	if (!units)
 		return -ENOMEM;
@@ -425,7 +417,11 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 		baselines__begin(e->baselines, r);
 	memcpy(by_id, units, n * sizeof(*units));
 	qsort(by_id, n, sizeof(*by_id), unit_id_cmp);
-	struct judging j = { e, r, by_id, n };
+	struct judging j = { .e = e, .r = r, .by_id = by_id, .n = n };
+
+	owner_graph__init(&j.owners, r);
+	/* the units' proofs, looked up by unit (a unit_proof starts with its ref) */
+	qsort(r->proofs, r->n_proofs, sizeof(*r->proofs), unit_ref_cmp);
 
 	for (size_t a = 0, b; a < n; a = b) {
 		struct site_observation obs;
@@ -443,6 +439,7 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 		s->arrivals = obs.arrivals;
 		s->departures = obs.departures;
 		s->reports_seen = obs.reports_seen;
+		s->growth_reports = obs.growth_reports;
 		s->woken_since_park = obs.woken;
 		s->observed_seconds = (r->mono_ns - obs.first_seen_ns) / 1e9;
 		rules_judge(&e->rules, s, &facts);

@@ -32,6 +32,8 @@ void report_reset(struct report *r)
 	r->n_sites = 0;
 	r->n_goroutines = 0;
 	r->n_conns = 0;
+	r->n_owners = 0;
+	r->n_proofs = 0;
 	r->worst = VERDICT_NONE;
 	r->threads_scanned = 0;
 	r->capture_failures = 0;
@@ -53,6 +55,8 @@ void report_free(struct report *r)
 	free(r->sites);
 	free(r->goroutines);
 	free(r->conns);
+	free(r->owners);
+	free(r->proofs);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -97,6 +101,52 @@ struct conn_report *report_add_conn(struct report *r)
 struct goroutine_report *report_add_goroutine(struct report *r)
 {
 	return ARRAY_PUSH(r->goroutines, r->n_goroutines, r->cap_goroutines);
+}
+
+uint64_t report_thread_group(const struct thread_report *t)
+{
+	return t->site ? t->site : wait_shape(&t->wait);
+}
+
+struct owner_edge *report_add_owner(struct report *r, const struct owner_edge *e)
+{
+	struct owner_edge *o = ARRAY_PUSH(r->owners, r->n_owners, r->cap_owners);
+
+	if (o)
+		*o = *e;
+	return o;
+}
+
+struct unit_proof *report_add_proof(struct report *r, const struct unit_proof *p)
+{
+	struct unit_proof *o = ARRAY_PUSH(r->proofs, r->n_proofs, r->cap_proofs);
+
+	if (o)
+		*o = *p;
+	return o;
+}
+
+int unit_ref_cmp(const void *a, const void *b)
+{
+	const struct unit_ref *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+const char *proof_name(enum proof p)
+{
+	static const char *const names[PROOF_KINDS] = {
+		[PROOF_NONE] = "none", [PROOF_OWNER_CYCLE] = "owner_cycle",
+		[PROOF_REACHABILITY] = "reachability", [PROOF_WAIT_REASON] = "wait_reason",
+		[PROOF_WAKER_CHAIN] = "waker_chain",
+		[PROOF_RUNTIME_LEAK_STATUS] = "runtime_leak_status",
+	};
+
+	return p < PROOF_KINDS ? names[p] : "none";
 }
 
 const char *verdict_name(enum verdict v)

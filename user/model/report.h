@@ -9,11 +9,11 @@
 
 #include "leaktrace.h"
 #include "model/drops.h"
-#include "model/frame.h"
+#include "model/facts.h"
 #include "model/identity.h"
 #include "model/wait.h"
-#include "util/hash.h"
-#include "util/mem_budget.h"
+
+struct frame;	/* model/frame.h: a report only points at stacks */
 
 /* Ordered by severity: --min-verdict and --fail-on-leak compare them. */
 enum verdict {
@@ -29,6 +29,9 @@ const char *verdict_name(enum verdict v);
 int verdict_parse(const char *s, enum verdict *v);
 
 #define LT_MAX_CYCLE 8
+
+/* Where a wait object lives in its process (collect/threads/regions.c). */
+enum object_region { OBJECT_REGION_UNKNOWN, OBJECT_REGION_GLOBAL, OBJECT_REGION_HEAP };
 
 /* What HotSpot says of a thread of a JVM (collect/java), as jstack would:
  * owned by the Java collector until its next report. */
@@ -72,9 +75,15 @@ struct thread_report {
 	uint64_t site;			/* hash of the stack, 0 = no stack */
 	bool go_runtime;		/* an OS thread of the Go runtime: set by the Go collector */
 	const struct java_info *java;	/* a thread of a HotSpot JVM, NULL = none */
+	/* facts (collectors, before the judge: model/facts.h) */
+	uint32_t lock_owner;		/* tid holding the mutex it waits for, 0 = none */
+	uint8_t object_region;		/* enum object_region of a condition wait's object */
+	bool awaiting_peer;		/* waits on a TCP connection whose peer has not
+					 * answered its request (collect/sockets/) */
+	uint32_t peer_silent_ms;	/* since the request's last byte was sent */
+	char peer[56];			/* that peer, "127.0.0.1:8080" */
 	/* judge */
 	uint64_t group;			/* site, or the wait's shape when no stack */
-	uint32_t lock_owner;		/* tid holding the mutex it waits for, 0 = none */
 	enum verdict verdict;
 	size_t site_index;		/* into report.sites */
 };
@@ -99,22 +108,33 @@ enum goroutine_flags {
 					 * detector marked it leaked (_Gleaked) */
 };
 
-/* One parked goroutine (collect/go/go_report.c); g points into the snapshot the
- * goroutine tracer keeps until the next report. */
-struct go_goroutine;
+/* One parked goroutine (collect/go/go_report.c). Its strings and frames
+ * belong to the Go collector's snapshot, kept until the next report. */
 struct goroutine_report {
 	uint32_t pid;
-	const struct go_goroutine *g;
 	uint64_t goid;
+	uint32_t status;		/* the runtime's _Gwaiting... (scan bit off) */
+	bool system;			/* started by a runtime.* function */
 	uint64_t parked_ns;
+	double parked_seconds;		/* as the runtime's clock gave it */
 	bool parked_estimated;		/* parked before attach: the age is a lower bound */
 	uint64_t wait_object;		/* channel/semaphore it waits on, 0 = unknown */
+	const char *wait_reason;	/* the runtime's words: "chan send" */
+	const char *created_by;		/* "main.handler at /path/main.go:14", or NULL */
+	const char *start_func;		/* "main.handler.func1", or NULL */
+	const struct frame *const *stack;	/* innermost first: FRAME_GO frames */
+	int stack_len;
 	uint32_t flags;			/* enum goroutine_flags */
 	uint64_t site;			/* hash of creation site and stack */
 	/* IO wait on a socket: its fd and inode (collect/go/go_netpoll.c);
 	 * sock_inode 0 = none found */
 	int32_t sock_fd;
 	uint64_t sock_inode;
+	/* that socket awaits its peer's reply (collect/sockets/peers.c): as
+	 * struct thread_report's */
+	bool awaiting_peer;
+	uint32_t peer_silent_ms;
+	char peer[56];
 	/* judge */
 	enum verdict verdict;
 	size_t site_index;		/* into report.sites */
@@ -151,7 +171,7 @@ struct site_report {
 	uint64_t group;
 	uint64_t site;			/* stack id, 0 = none */
 	char comm[LT_COMM_LEN];
-	uint32_t n_threads;
+	uint32_t n_units;		/* threads, goroutines or connections (kind) */
 	uint64_t min_parked_ns, max_parked_ns;
 	uint32_t distinct_wait_objects;
 	bool no_timeout;		/* every wait has no timeout */
@@ -172,20 +192,23 @@ struct site_report {
 	bool started_with_process;	/* every thread was created within the first
 					 * seconds of its process (a service's own) */
 	char peer[56];			/* the peer of the first one */
-	enum { OBJECT_REGION_UNKNOWN, OBJECT_REGION_GLOBAL, OBJECT_REGION_HEAP } object_region;
-					/* where a lone unit's wait object lives */
+	uint8_t object_region;		/* enum object_region: where a lone unit's
+					 * wait object lives */
 	uint32_t arrivals;		/* threads that joined while observed */
 	uint32_t departures;		/* threads that left (ran or exited) */
 	uint32_t reports_seen;
+	uint32_t growth_reports;	/* reports in which more arrived than left */
 	double observed_seconds;
 	double growth_per_min;		/* net arrivals per minute observed (rules.c) */
 	enum verdict verdict;
 	const char *reason;		/* static, one phrase */
-	const char *proof;		/* static: the proof kind behind a leak or
-					 * deadlock ("reachability", "wait_reason",
-					 * "owner_cycle"), NULL = a shape rule */
-	size_t first_thread;		/* index of a thread of the site (stacks) */
-	uint32_t cycle[LT_MAX_CYCLE];	/* deadlock: tids in the cycle */
+	struct evidence evidence;	/* the proof or the rule that decided */
+	size_t first_unit;		/* index of its longest-parked unit in the
+					 * report's array of its kind (threads,
+					 * goroutines, conns) */
+	uint64_t cycle[LT_MAX_CYCLE];	/* deadlock: ids (tids) of the units in the cycle */
+	uint8_t cycle_edge[LT_MAX_CYCLE];	/* enum owner_kind: what cycle[i] waits
+					 * for cycle[i + 1] (the last: cycle[0]) to do */
 	uint32_t cycle_len;
 	uint32_t stacks_deferred;	/* threads grouped by their wait because
 					 * their capture waits for a next report */
@@ -201,6 +224,8 @@ struct proc_report {
 	bool alive;				/* seen by the last scan */
 	uint64_t start_ns;			/* CLOCK_MONOTONIC start, 0 = unknown */
 	const struct identity *identity;	/* identity_cache.c; NULL = unknown */
+	uint64_t exe_key;			/* its executable (build-id, else the file),
+						 * with --baseline (exe_keys.c); 0 = unknown */
 	/* Go processes (go_report.c) */
 	bool is_go;
 	char go_version[32];
@@ -209,6 +234,15 @@ struct proc_report {
 	uint64_t go_created_total, go_exited_total;	/* since attach, UINT64_MAX = unknown */
 	uint32_t go_parked;			/* goroutines in this report */
 	uint64_t go_cut;			/* goroutines/sudogs not read: walk bounds, budget */
+};
+
+/* One cache of the shared byte budget (util/mem_budget.h), as reported. */
+#define LT_MAX_CACHES 8
+struct cache_report {
+	const char *name;
+	uint64_t bytes;		/* what its entries hold now */
+	uint64_t entries;
+	uint64_t evictions;	/* entries dropped to stay within the budget */
 };
 
 struct thread_key {
@@ -253,6 +287,11 @@ struct report {
 	size_t n_goroutines, cap_goroutines;
 	struct conn_report *conns;
 	size_t n_conns, cap_conns;
+	/* facts beyond a unit's own record (model/facts.h) */
+	struct owner_edge *owners;
+	size_t n_owners, cap_owners;
+	struct unit_proof *proofs;
+	size_t n_proofs, cap_proofs;
 	enum verdict worst;		/* highest verdict in this report */
 	enum verdict min_verdict;	/* outputs skip threads and sites below it */
 	/* cost of this report: scan, stack capture + unwinding, verdicts */
@@ -263,8 +302,13 @@ struct report {
 	/* the per-process caches' byte budget (util/mem_budget.h) */
 	uint64_t budget_limit, budget_used;
 	int n_caches;
-	struct mem_cache_stats caches[MEM_BUDGET_MAX_CACHES];
+	struct cache_report caches[LT_MAX_CACHES];
 };
+
+/* The site a parked thread groups in: its stack, or its wait's shape
+ * without one (judge/units.c; collectors that need to know which threads
+ * are alone in their site). */
+uint64_t report_thread_group(const struct thread_report *t);
 
 /* Append an empty site entry. NULL on allocation failure. */
 struct site_report *report_add_site(struct report *r);
@@ -274,6 +318,11 @@ struct conn_report *report_add_conn(struct report *r);
 
 /* Append an empty goroutine entry. NULL on allocation failure. */
 struct goroutine_report *report_add_goroutine(struct report *r);
+
+/* Facts (model/facts.h): waiter waits for its owner (same process), or a
+ * unit never wakes. NULL on allocation failure. */
+struct owner_edge *report_add_owner(struct report *r, const struct owner_edge *e);
+struct unit_proof *report_add_proof(struct report *r, const struct unit_proof *p);
 
 /* Whether r's deadline has passed (never when it has none). */
 bool report_past_deadline(const struct report *r);

@@ -56,6 +56,15 @@ const char *wait_futex_op_name(const struct wait_info *w)
 	return cmds[w->futex_cmd][wait_has(w, WAIT_F_FUTEX_PRIVATE)];
 }
 
+bool wait_on_condition(const struct wait_info *w)
+{
+	if (w->kind != WAIT_FUTEX)
+		return false;
+	if (w->futex_cmd == FUTEX_CMD_WAIT)
+		return w->futex_val != 2;
+	return w->futex_cmd == FUTEX_CMD_WAIT_BITSET || w->futex_cmd == FUTEX_CMD_WAITV;
+}
+
 uint64_t wait_shape(const struct wait_info *w)
 {
 	uint64_t parts[] = { w->kind, (uint64_t)w->syscall_nr, w->timeout,

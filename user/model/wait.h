@@ -66,6 +66,10 @@ void wait_classify(long nr, const uint64_t args[6], struct wait_info *w);
  * timeout, futex command and private flag. Never 0. */
 uint64_t wait_shape(const struct wait_info *w);
 
+/* A futex wait on a condition (condvar, semaphore, event), not a lock: a
+ * contended glibc lock sleeps with FUTEX_WAIT on the value 2. */
+bool wait_on_condition(const struct wait_info *w);
+
 /* Syscall name, or NULL when unknown. */
 const char *wait_syscall_name(long nr);
 

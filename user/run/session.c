@@ -7,17 +7,14 @@
 #include <unistd.h>
 #include <sys/resource.h>
 
-#include "collect/go/go_report.h"
-#include "collect/java/java_report.h"
+#include "collect/collector.h"
 #include "collect/threads/cgroup_filter.h"
-#include "collect/threads/identity_cache.h"
 #include "collect/threads/live_procs.h"
 #include "run/session.h"
 #include "sinks/sink.h"
 #include "util/clock.h"
 #include "util/foreign_file.h"
 #include "util/state_dir.h"
-#include "collect/stacks/stack_capture.h"
 #include "collect/threads/tracer.h"
 #include "judge/verdict.h"
 #include "util/mem_budget.h"
@@ -36,13 +33,10 @@ static uint64_t report_budget_ns(const struct lt_options *o)
 
 struct session {
 	const struct lt_options *o;
-	struct tracer *tracer;
-	struct stack_capture *stacks;
+	struct tracer *tracer;		/* the thread scan: every report starts from it */
+	struct collectors *collectors;	/* the rest, in order (collect/collectors.c) */
 	struct verdict_engine *verdicts;
-	struct go_report *goroutines;
-	struct java_report *java;	/* HotSpot JVMs: Java states and lock owners */
 	struct sinks *sinks;
-	struct identity_cache *identities;
 	struct live_procs live;		/* traced processes of the last report */
 	struct report rep;
 	struct drop_totals drops;	/* the reports' losses, summed */
@@ -77,8 +71,7 @@ static void forget_process(uint32_t pid, void *ctx)
 {
 	struct session *s = ctx;
 
-	stack_capture__forget(s->stacks, (int)pid);
-	java_report__forget(s->java, pid);
+	collectors__forget(s->collectors, pid);
 }
 
 /* freed: true when something was freed this report (exits, evictions) */
@@ -91,9 +84,13 @@ static void report_memory(struct report *r, bool freed)
 	r->rss_bytes = self_rss_bytes();
 	r->budget_limit = mem_budget__limit(b);
 	r->budget_used = mem_budget__used(b);
+	_Static_assert(MEM_BUDGET_MAX_CACHES <= LT_MAX_CACHES, "room for every cache");
 	r->n_caches = mem_budget__caches(b);
-	for (int i = 0; i < r->n_caches; i++)
-		r->caches[i] = mem_budget__stats(b, i);
+	for (int i = 0; i < r->n_caches; i++) {
+		struct mem_cache_stats c = mem_budget__stats(b, i);
+
+		r->caches[i] = (struct cache_report){ c.name, c.bytes, c.entries, c.evictions };
+	}
 }
 
 static long max_rss_kb(void)
@@ -148,21 +145,8 @@ static int open_tracer(struct session *s, int *exit_code)
 		fprintf(stderr, "leaktrace: %s\n", msg);
 		*exit_code = err == -EPERM ? LT_EXIT_PERMISSION :
 			     err == -EOPNOTSUPP ? LT_EXIT_UNSUPPORTED : LT_EXIT_FAILURE;
-		return err;
 	}
-	if (!topts.capture_stacks)
-		return 0;
-	if (!tracer__can_capture(s->tracer))
-		fprintf(stderr, "leaktrace: warning: this kernel cannot capture stacks in BPF "
-			"(needs 5.18); user stacks unwound from /proc/PID/task/TID/syscall, kernel "
-			"stacks where /proc/PID/task/TID/stack is readable (CAP_SYS_ADMIN)\n");
-	s->stacks = stack_capture__new(o->stacks_user, o->stacks_kernel, o->stack_depth);
-	if (s->stacks)
-		stack_capture__set_python(s->stacks, !o->no_python);
-	if (!s->stacks)
-		fprintf(stderr, "leaktrace: warning: stack symbolization unavailable: %s\n",
-			strerror(errno));
-	return 0;
+	return err;
 }
 
 /* State across restarts (--state-dir): the baselines here, the findings
@@ -226,8 +210,8 @@ static void save_state(struct session *s)
 	s->state_err = err;
 }
 
-/* Verdicts and goroutines. */
-static int open_consumers(struct session *s)
+/* The collectors after the scan, and the judge. */
+static int open_consumers(struct session *s, int *exit_code)
 {
 	const struct lt_options *o = s->o;
 	struct verdict_opts vopts = {
@@ -238,31 +222,15 @@ static int open_consumers(struct session *s)
 		.baseline = o->baseline,
 		.baseline_opts = { .after_ns = o->baseline_after_ns },
 	};
-	char msg[256] = "";
+	struct collect_env env = { .o = o, .tracer = s->tracer };
 
 	s->verdicts = verdict_engine__new(&vopts);
-	s->identities = identity_cache__new();
-	s->java = java_report__new();
-	if (!s->verdicts || !s->identities || !s->java) {
+	if (!s->verdicts) {
 		fprintf(stderr, "leaktrace: out of memory\n");
 		return -ENOMEM;
 	}
-	if (s->stacks)
-		stack_capture__set_java(s->stacks, s->java);
-	if (o->go_mode >= 0) {
-		struct go_report_opts gopts = {
-			.pids = o->pids, .n_pids = o->n_pids, .force = o->go_mode > 0,
-			.verbose = o->verbose, .precise = o->precise,
-			.system_wide = o->n_pids == 0 || has_cgroup_filter(o),
-		};
-
-		s->goroutines = go_report__new(&gopts, msg, sizeof(msg));
-		if (!s->goroutines) {
-			fprintf(stderr, "leaktrace: %s\n", msg);
-			return -EINVAL;
-		}
-	}
-	return 0;
+	s->collectors = collectors__open(&env, exit_code);
+	return s->collectors ? 0 : -EINVAL;
 }
 
 struct session *session__open(const struct lt_options *o, int *exit_code)
@@ -293,7 +261,7 @@ struct session *session__open(const struct lt_options *o, int *exit_code)
 		return NULL;
 	}
 	*exit_code = LT_EXIT_FAILURE;	/* what fails from here on */
-	if (open_tracer(s, exit_code) || open_consumers(s)) {
+	if (open_tracer(s, exit_code) || open_consumers(s, exit_code)) {
 		session__close(s);
 		return NULL;
 	}
@@ -307,12 +275,9 @@ void session__close(struct session *s)
 {
 	if (!s)
 		return;
-	go_report__free(s->goroutines);
-	java_report__free(s->java);
+	collectors__close(s->collectors);
 	sinks__close(s->sinks);
 	verdict_engine__free(s->verdicts);
-	identity_cache__free(s->identities);
-	stack_capture__free(s->stacks);
 	live_procs__free(&s->live);
 	tracer__free(s->tracer);
 	report_free(&s->rep);
@@ -328,7 +293,7 @@ void session__reopen(struct session *s)
 int session__report(struct session *s, bool final)
 {
 	struct report *r = &s->rep;
-	uint64_t t1, t2;
+	uint64_t t1;
 	int err, gone;
 
 	report_reset(r);
@@ -352,30 +317,18 @@ int session__report(struct session *s, bool final)
 	gone = live_procs__update(&s->live, r, forget_process, s);
 	if (gone < 0)
 		fprintf(stderr, "leaktrace: warning: out of memory tracking exited processes\n");
-	/* before stacks: it adds Java threads blocked on monitors */
-	t1 = clock_ns(CLOCK_MONOTONIC);
-	if (java_report__collect(s->java, r))
-		fprintf(stderr, "leaktrace: warning: out of memory reading JVMs\n");
-	r->java_ns = clock_ns(CLOCK_MONOTONIC) - t1;
 	t1 = clock_ns(CLOCK_MONOTONIC);
 	r->scan_ns = t1 - r->mono_ns;
-	if (s->stacks)
-		stack_capture__run(s->stacks, s->tracer, r);
-	t2 = clock_ns(CLOCK_MONOTONIC);
-	r->capture_ns = t2 - t1;
-	err = go_report__collect(s->goroutines, r);
-	if (err)
-		fprintf(stderr, "leaktrace: warning: goroutine snapshot failed: %s\n", strerror(-err));
-	/* identities before judging: baselines are kept per service */
-	if (identity_cache__fill(s->identities, r))
-		fprintf(stderr, "leaktrace: warning: out of memory reading process identities\n");
+	r->capture_ns = 0;	/* the stack collector's share (stacks_collector.c) */
+	collectors__collect(s->collectors, r);
 	/* every collector has run: judge once, nothing changes a verdict after */
 	err = verdict_engine__judge(s->verdicts, r);
 	if (err) {
 		fprintf(stderr, "leaktrace: cannot judge report: %s\n", strerror(-err));
 		return err;
 	}
-	r->judge_ns = clock_ns(CLOCK_MONOTONIC) - t2;
+	/* the other collectors' time counts with the judge's, as it always did */
+	r->judge_ns = clock_ns(CLOCK_MONOTONIC) - t1 - r->capture_ns;
 	r->max_rss_kb = max_rss_kb();
 	drop_totals_add(&s->drops, r->lost, r->drops);
 	report_memory(r, gone > 0);

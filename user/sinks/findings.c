@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collect/go/go_tracer.h"
 #include "sinks/findings.h"
 
 
@@ -127,7 +126,7 @@ static void fill_thread(struct finding *f, const struct report *r, size_t k)
 	f->start_ns = t->age_ns && t->age_ns <= r->mono_ns ? r->mono_ns - t->age_ns : 0;
 	f->site = t->site;
 	if (t->site_index < r->n_sites && r->sites[t->site_index].pid == t->pid)
-		f->site_threads = r->sites[t->site_index].n_threads;
+		f->site_threads = r->sites[t->site_index].n_units;
 	f->verdict = t->verdict;
 	memcpy(f->comm, t->comm, sizeof(f->comm));
 	memcpy(f->thread, t->thread, sizeof(f->thread));
@@ -142,10 +141,10 @@ static void fill_goroutine(struct finding *f, const struct report *r, size_t k)
 	f->kind = FINDING_GOROUTINE;
 	f->index = k;
 	f->pid = g->pid;
-	f->goid = g->g->goid;
+	f->goid = g->goid;
 	f->site = g->site;
 	if (g->site_index < r->n_sites)
-		f->site_threads = r->sites[g->site_index].n_threads;
+		f->site_threads = r->sites[g->site_index].n_units;
 	f->verdict = g->verdict;
 	if (p)
 		memcpy(f->comm, p->comm, sizeof(f->comm));
@@ -160,7 +159,7 @@ static void fill_site(struct finding *f, const struct report *r, size_t k)
 	f->index = k;
 	f->pid = s->pid;
 	f->site = s->group;
-	f->site_threads = s->n_threads;
+	f->site_threads = s->n_units;
 	f->unit_kind = s->kind;
 	f->verdict = s->verdict;
 	memcpy(f->comm, s->comm, sizeof(f->comm));
@@ -191,7 +190,7 @@ static enum verdict item_verdict(const struct report *r, enum finding_kind kind,
 static bool followed(const struct report *r, enum finding_kind kind, size_t k)
 {
 	if (kind == FINDING_SITE && r->sites[k].stacks_deferred &&
-	    r->sites[k].stacks_deferred == r->sites[k].n_threads)
+	    r->sites[k].stacks_deferred == r->sites[k].n_units)
 		return false;
 	return item_verdict(r, kind, k) >= r->min_verdict;
 }

@@ -5,7 +5,6 @@
 
 #include "model/report.h"
 #include "judge/units.h"
-#include "collect/go/go_tracer.h"
 #include "sinks/frame.h"
 
 void unit_frames_of_thread(const struct thread_report *t, struct unit_frames *u)
@@ -16,7 +15,7 @@ void unit_frames_of_thread(const struct thread_report *t, struct unit_frames *u)
 	};
 }
 
-void unit_frames_of_goroutine(const struct go_goroutine *g, struct unit_frames *u)
+void unit_frames_of_goroutine(const struct goroutine_report *g, struct unit_frames *u)
 {
 	*u = (struct unit_frames){ .refs = g->stack, .n_refs = g->stack ? g->stack_len : 0 };
 }
@@ -97,10 +96,10 @@ const struct frame *site_culprit(const struct report *r, const struct site_repor
 {
 	struct unit_frames u;
 
-	if (s->kind == UNIT_THREAD && s->first_thread < r->n_threads)
-		unit_frames_of_thread(&r->threads[s->first_thread], &u);
-	else if (s->kind == UNIT_GOROUTINE && s->first_thread < r->n_goroutines)
-		unit_frames_of_goroutine(r->goroutines[s->first_thread].g, &u);
+	if (s->kind == UNIT_THREAD && s->first_unit < r->n_threads)
+		unit_frames_of_thread(&r->threads[s->first_unit], &u);
+	else if (s->kind == UNIT_GOROUTINE && s->first_unit < r->n_goroutines)
+		unit_frames_of_goroutine(&r->goroutines[s->first_unit], &u);
 	else
 		return NULL;
 	return unit_frames_culprit(&u);
@@ -125,10 +124,10 @@ const char *thread_headline_frame(const struct thread_report *t, char *buf, size
 const char *site_headline_frame(const struct report *r, const struct site_report *s, char *buf,
 				size_t size)
 {
-	if (s->kind == UNIT_THREAD && s->first_thread < r->n_threads)
-		return thread_headline_frame(&r->threads[s->first_thread], buf, size);
-	if (s->kind == UNIT_GOROUTINE && s->first_thread < r->n_goroutines) {
-		const struct go_goroutine *g = r->goroutines[s->first_thread].g;
+	if (s->kind == UNIT_THREAD && s->first_unit < r->n_threads)
+		return thread_headline_frame(&r->threads[s->first_unit], buf, size);
+	if (s->kind == UNIT_GOROUTINE && s->first_unit < r->n_goroutines) {
+		const struct goroutine_report *g = &r->goroutines[s->first_unit];
 		const struct frame *c = site_culprit(r, s);
 
 		if (c)

@@ -19,9 +19,9 @@ struct unit_frames {
 };
 
 struct thread_report;
-struct go_goroutine;
+struct goroutine_report;
 void unit_frames_of_thread(const struct thread_report *t, struct unit_frames *u);
-void unit_frames_of_goroutine(const struct go_goroutine *g, struct unit_frames *u);
+void unit_frames_of_goroutine(const struct goroutine_report *g, struct unit_frames *u);
 
 static inline int unit_frames_count(const struct unit_frames *u)
 {

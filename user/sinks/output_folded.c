@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "collect/go/go_tracer.h"
 #include "judge/units.h"
 #include "sinks/escape.h"
 #include "sinks/frame.h"
@@ -53,7 +52,7 @@ static uint64_t site_seconds(const struct report *r, size_t si)
 			sum += r->threads[i].parked_ns / 1e9;
 	for (size_t i = 0; i < r->n_goroutines; i++)
 		if (r->goroutines[i].site_index == si)
-			sum += r->goroutines[i].g->parked_seconds;
+			sum += r->goroutines[i].parked_seconds;
 	return (uint64_t)(sum + 0.5);
 }
 
@@ -67,14 +66,14 @@ void output_folded(FILE *f, const struct report *r, bool seconds)
 			continue;	/* connections have no stack */
 		escape_write(f, s->comm, sizeof(s->comm), ESCAPE_FOLDED);
 		if (s->kind == UNIT_GOROUTINE)
-			unit_frames_of_goroutine(r->goroutines[s->first_thread].g, &u);
+			unit_frames_of_goroutine(&r->goroutines[s->first_unit], &u);
 		else
-			unit_frames_of_thread(&r->threads[s->first_thread], &u);
+			unit_frames_of_thread(&r->threads[s->first_unit], &u);
 		if (unit_frames_count(&u))
 			write_frames(f, &u);
 		else if (s->kind == UNIT_THREAD)	/* no stack: the wait is the leaf */
-			fprintf(f, ";[%s]", wait_kind_name(r->threads[s->first_thread].wait.kind));
-		fprintf(f, " %" PRIu64 "\n", seconds ? site_seconds(r, si) : (uint64_t)s->n_threads);
+			fprintf(f, ";[%s]", wait_kind_name(r->threads[s->first_unit].wait.kind));
+		fprintf(f, " %" PRIu64 "\n", seconds ? site_seconds(r, si) : (uint64_t)s->n_units);
 	}
 	fflush(f);
 }

@@ -8,7 +8,6 @@
 #include "judge/units.h"
 #include "sinks/escape.h"
 #include "collect/threads/identity_cache.h"
-#include "collect/go/go_tracer.h"
 #include "sinks/findings.h"
 #include "sinks/findings_state.h"
 #include "sinks/frame.h"
@@ -140,7 +139,7 @@ static void write_stack(FILE *f, const char *key, const struct frame *frames, in
 
 static void write_culprit(FILE *f, const struct frame *c);
 
-static void write_goroutine_stack(FILE *f, const struct go_goroutine *g, bool culprit)
+static void write_goroutine_stack(FILE *f, const struct goroutine_report *g, bool culprit)
 {
 	struct unit_frames u;
 
@@ -227,12 +226,12 @@ static void write_thread(FILE *f, const struct report *r, const struct thread_re
 
 static void write_goroutine_site_tail(FILE *f, const struct report *r, const struct site_report *s)
 {
-	const struct go_goroutine *g = r->goroutines[s->first_thread].g;
+	const struct goroutine_report *g = &r->goroutines[s->first_unit];
 
 	fputs(",\"goids\":[", f);
 	for (size_t i = 0, n = 0; i < r->n_goroutines; i++)
 		if (r->goroutines[i].site_index == (size_t)(s - r->sites))
-			fprintf(f, "%s%" PRIu64, n++ ? "," : "", r->goroutines[i].g->goid);
+			fprintf(f, "%s%" PRIu64, n++ ? "," : "", r->goroutines[i].goid);
 	fputs("],\"wait_reason\":", f);
 	json_write_string(f, g->wait_reason, SIZE_MAX);
 	fputs(",\"created_by\":", f);
@@ -246,7 +245,7 @@ static void write_goroutine_site_tail(FILE *f, const struct report *r, const str
 static void write_goroutine(FILE *f, const struct report *r, const struct goroutine_report *gr,
 			    const char *event)
 {
-	const struct go_goroutine *g = gr->g;
+	const struct goroutine_report *g = gr;
 	const struct proc_report *p = report_find_proc(r, gr->pid);
 
 	write_head(f, "goroutine", event, r);
@@ -286,7 +285,7 @@ static void write_conn_site_tail(FILE *f, const struct report *r, const struct s
 static void write_site(FILE *f, const struct report *r, const struct site_report *s,
 		       const char *event)
 {
-	const struct thread_report *t = s->kind == UNIT_THREAD ? &r->threads[s->first_thread] : NULL;
+	const struct thread_report *t = s->kind == UNIT_THREAD ? &r->threads[s->first_unit] : NULL;
 
 	write_head(f, "site", event, r);
 	fprintf(f, ",\"kind\":\"%s\"", unit_noun(s->kind, false));
@@ -294,17 +293,18 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 	fprintf(f, ",\"site\":\"%016" PRIx64 "\",\"verdict\":\"%s\",\"reason\":\"%s\","
 		"\"threads\":%" PRIu32 ",\"parked_min_seconds\":%.3f,\"parked_max_seconds\":%.3f,"
 		"\"evidence\":{\"growth_per_min\":%.2f,\"spread_seconds\":%.3f,\"no_timeout\":%s,",
-		s->group, verdict_name(s->verdict), s->reason ? s->reason : "", s->n_threads,
+		s->group, verdict_name(s->verdict), s->reason ? s->reason : "", s->n_units,
 		s->min_parked_ns / 1e9, s->max_parked_ns / 1e9, s->growth_per_min,
 		(s->max_parked_ns - s->min_parked_ns) / 1e9,
 		s->no_timeout ? "true" : "false");
 	/* threads grouped by their wait until their stacks come (capture cap) */
-	if (s->proof)	/* a proof, not a shape: "reachability", "wait_reason" */
-		fprintf(f, "\"proof\":\"%s\",", s->proof);
+	if (s->evidence.proof)	/* a proof, not a shape: "reachability", "wait_reason" */
+		fprintf(f, "\"proof\":\"%s\",", proof_name(s->evidence.proof));
 	if (s->stacks_deferred)
 		fprintf(f, "\"stacks_deferred\":%" PRIu32 ",", s->stacks_deferred);
 	if (s->wakeups_known)
 		fprintf(f, "\"woken_since_park\":%s,", s->woken_since_park ? "true" : "false");
+	fprintf(f, "\"growth_reports\":%" PRIu32 ",", s->growth_reports);
 	fprintf(f, "\"distinct_wait_addrs\":%" PRIu32 ",\"arrivals\":%" PRIu32 ",\"departures\":%" PRIu32
 		",\"reports_seen\":%" PRIu32 ",\"observed_seconds\":%.1f,\"event_loop\":%s,"
 		"\"timed_wait\":%s,\"uninterruptible\":%s,\"lock_wait\":%s,\"owner_resting\":%s,"
@@ -325,6 +325,9 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 	if (s->object_region != OBJECT_REGION_UNKNOWN)
 		fprintf(f, ",\"object_region\":\"%s\"",
 			s->object_region == OBJECT_REGION_GLOBAL ? "global" : "heap");
+	/* what decided the verdict: a proof, or the heuristic rule's name */
+	if (s->evidence.heuristic)	/* the rule that decided */
+		fprintf(f, ",\"heuristic\":\"%s\"", s->evidence.heuristic);
 	fputc('}', f);
 	if (s->kind != UNIT_CONNECTION)
 		write_culprit(f, site_culprit(r, s));
@@ -347,9 +350,9 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 		fputs(",\"cycle\":[", f);
 		for (uint32_t i = 0; i < s->cycle_len; i++) {
 			const struct thread_report *c =
-				report_find_thread(r, s->pid, s->cycle[i]);
+				report_find_thread(r, s->pid, (uint32_t)s->cycle[i]);
 
-			fprintf(f, "%s{\"tid\":%" PRIu32, i ? "," : "", s->cycle[i]);
+			fprintf(f, "%s{\"tid\":%" PRIu64, i ? "," : "", s->cycle[i]);
 			if (c)
 				fprintf(f, ",\"waits_for\":\"0x%" PRIx64 "\",\"held_by\":%" PRIu32,
 					c->wait.futex_addr, c->lock_owner);

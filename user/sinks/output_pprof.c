@@ -10,7 +10,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "collect/go/go_tracer.h"
 #include "sinks/escape.h"
 #include "sinks/frame.h"
 #include "sinks/out_file.h"
@@ -345,15 +344,15 @@ static void goroutine_sample(struct profile *p, const struct report *r,
 {
 	const struct proc_report *proc = report_find_proc(r, gr->pid);
 	struct unit u = {
-		.parked_ns = (uint64_t)(gr->g->parked_seconds * 1e9), .verdict = gr->verdict,
-		.site = gr->site, .wait = gr->g->wait_reason,
+		.parked_ns = (uint64_t)(gr->parked_seconds * 1e9), .verdict = gr->verdict,
+		.site = gr->site, .wait = gr->wait_reason,
 	};
 	struct pb s = {};
 
-	unit_frames_of_goroutine(gr->g, &u.frames);
+	unit_frames_of_goroutine(gr, &u.frames);
 	sample_begin(p, &s, &u);
 	process_labels(p, &s, gr->pid, proc ? proc->comm : "");
-	label_num(p, &s, "goid", gr->g->goid);
+	label_num(p, &s, "goid", gr->goid);
 	sample_end(p, &s);
 }
 

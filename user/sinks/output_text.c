@@ -9,7 +9,6 @@
 #include "sinks/escape.h"
 #include "sinks/frame.h"
 #include "model/identity.h"
-#include "collect/go/go_tracer.h"
 #include "sinks/out_file.h"
 #include "sinks/output.h"
 #include "sinks/sink.h"
@@ -188,21 +187,27 @@ static void print_evidence(FILE *f, const struct site_report *s)
 		s->distinct_wait_objects, s->no_timeout ? "no timeout" : "timeouts");
 }
 
+/* ", proven" beside a verdict a proof decided (model/facts.h), not a heuristic */
+static const char *proven(const struct site_report *s)
+{
+	return s->evidence.proof ? ", proven" : "";
+}
+
 static void print_site(FILE *f, const struct report *r, const struct site_report *s,
 		       uint32_t rows)
 {
 	size_t shown = 0, more = 0;
-	const struct thread_report *t = &r->threads[s->first_thread];
+	const struct thread_report *t = &r->threads[s->first_unit];
 	char lo[32], hi[32], headline[512];
 
 	format_duration(lo, sizeof(lo), s->min_parked_ns);
 	format_duration(hi, sizeof(hi), s->max_parked_ns);
-	fprintf(f, "  [%s] %" PRIu32 " thread%s parked %s%s%s at ", verdict_name(s->verdict),
-		s->n_threads, s->n_threads == 1 ? "" : "s", lo, s->n_threads > 1 ? "-" : "",
-		s->n_threads > 1 ? hi : "");
+	fprintf(f, "  [%s%s] %" PRIu32 " thread%s parked %s%s%s at ", verdict_name(s->verdict),
+		proven(s), s->n_units, s->n_units == 1 ? "" : "s", lo, s->n_units > 1 ? "-" : "",
+		s->n_units > 1 ? hi : "");
 	text_write(f, thread_headline_frame(t, headline, sizeof(headline)), SIZE_MAX);
 	fprintf(f, ": %s (site %016" PRIx64 ")\n", s->reason ? s->reason : "", s->group);
-	if (s->verdict >= VERDICT_LEAK || s->n_threads > 1)
+	if (s->verdict >= VERDICT_LEAK || s->n_units > 1)
 		print_evidence(f, s);
 	if (s->awaiting_peer) {
 		fputs("    evidence: request to ", f);
@@ -210,7 +215,7 @@ static void print_site(FILE *f, const struct report *r, const struct site_report
 		fprintf(f, " unanswered for %.1f s\n", s->peer_silent_ms / 1e3);
 	}
 	for (uint32_t i = 0; i < s->cycle_len; i++) {
-		const struct thread_report *c = report_find_thread(r, s->pid, s->cycle[i]);
+		const struct thread_report *c = report_find_thread(r, s->pid, (uint32_t)s->cycle[i]);
 
 		if (c && c->java)
 			print_java_cycle(f, r, c);
@@ -237,7 +242,7 @@ static void print_site(FILE *f, const struct report *r, const struct site_report
 static void print_goroutine_site(FILE *f, const struct report *r, const struct site_report *s,
 				 uint32_t rows)
 {
-	const struct go_goroutine *g = r->goroutines[s->first_thread].g;
+	const struct goroutine_report *g = &r->goroutines[s->first_unit];
 	char lo[32], hi[32], reason[4 * 32 + 1], by[4 * 160 + 1];
 	struct unit_frames u;
 	size_t shown = 0;
@@ -247,8 +252,8 @@ static void print_goroutine_site(FILE *f, const struct report *r, const struct s
 	text_escape(reason, sizeof(reason), g->wait_reason, SIZE_MAX);
 	text_escape(by, sizeof(by), g->created_by, SIZE_MAX);
 	fprintf(f, "  [%s%s] %" PRIu32 " goroutine%s parked %s%s%s on %s, created by %s: %s (site %016" PRIx64 ")\n",
-		verdict_name(s->verdict), s->proof ? ", proven" : "", s->n_threads, s->n_threads == 1 ? "" : "s", lo,
-		s->n_threads > 1 ? "-" : "", s->n_threads > 1 ? hi : "", reason, by,
+		verdict_name(s->verdict), proven(s), s->n_units, s->n_units == 1 ? "" : "s", lo,
+		s->n_units > 1 ? "-" : "", s->n_units > 1 ? hi : "", reason, by,
 		s->reason ? s->reason : "", s->group);
 	unit_frames_of_goroutine(g, &u);
 	print_frames(f, "stack ", &u);
@@ -256,12 +261,12 @@ static void print_goroutine_site(FILE *f, const struct report *r, const struct s
 	for (size_t i = 0; i < r->n_goroutines && (!rows || shown < rows); i++) {
 		if (r->goroutines[i].site_index != (size_t)(s - r->sites))
 			continue;
-		fprintf(f, " %" PRIu64 "%s", r->goroutines[i].g->goid,
-			r->goroutines[i].g->parked_estimated ? "~" : "");
+		fprintf(f, " %" PRIu64 "%s", r->goroutines[i].goid,
+			r->goroutines[i].parked_estimated ? "~" : "");
 		shown++;
 	}
 	fputc('\n', f);
-	print_more(f, s->n_threads - shown, "goroutines");
+	print_more(f, s->n_units - shown, "goroutines");
 }
 
 static void print_conn_site(FILE *f, const struct report *r, const struct site_report *s,
@@ -272,11 +277,11 @@ static void print_conn_site(FILE *f, const struct report *r, const struct site_r
 
 	format_duration(lo, sizeof(lo), s->min_parked_ns);
 	format_duration(hi, sizeof(hi), s->max_parked_ns);
-	fprintf(f, "  [%s] %" PRIu32 " request%s to ", verdict_name(s->verdict), s->n_threads,
-		s->n_threads == 1 ? "" : "s");
+	fprintf(f, "  [%s%s] %" PRIu32 " request%s to ", verdict_name(s->verdict), proven(s), s->n_units,
+		s->n_units == 1 ? "" : "s");
 	text_write(f, s->peer, sizeof(s->peer));
 	fprintf(f, " unanswered for %s%s%s: %s (site %016" PRIx64 ")\n", lo,
-		s->n_threads > 1 ? "-" : "", s->n_threads > 1 ? hi : "", s->reason ? s->reason : "",
+		s->n_units > 1 ? "-" : "", s->n_units > 1 ? hi : "", s->reason ? s->reason : "",
 		s->group);
 	for (size_t i = 0; i < r->n_conns; i++) {
 		const struct conn_report *c = &r->conns[i];
@@ -378,8 +383,8 @@ static int cmp_site_idx(const void *a, const void *b)
 		return (x->pid > y->pid) - (x->pid < y->pid);
 	if (x->verdict != y->verdict)
 		return x->verdict < y->verdict ? 1 : -1;
-	if (x->n_threads != y->n_threads)
-		return x->n_threads < y->n_threads ? 1 : -1;
+	if (x->n_units != y->n_units)
+		return x->n_units < y->n_units ? 1 : -1;
 	return (x->max_parked_ns < y->max_parked_ns) - (x->max_parked_ns > y->max_parked_ns);
 }
 
@@ -429,7 +434,7 @@ static int layout_build(struct layout *l, const struct report *r)
 		if (!v || s->verdict > VERDICT_DEADLOCK)
 			continue;
 		v->sites[s->verdict]++;
-		v->units += s->n_threads;
+		v->units += s->n_units;
 		if (s->verdict > v->worst)
 			v->worst = s->verdict;
 	}

@@ -430,7 +430,7 @@ static int write_leaking_sites(FILE *f, const struct report *r, bool pid_label)
 
 		if (s->verdict >= VERDICT_LEAK && p) {
 			v[n] = (struct leak_series){ .p = p, .kind = unit_noun(s->kind, false),
-						     .verdict = s->verdict, .units = s->n_threads };
+						     .verdict = s->verdict, .units = s->n_units };
 			site_headline_frame(r, s, v[n].frame, sizeof(v[n].frame));
 			n++;
 		}

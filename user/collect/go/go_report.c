@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collect/collector.h"
 #include "collect/go/go_netpoll.h"
 #include "collect/go/go_reacher.h"
 #include "collect/go/go_report.h"
@@ -12,6 +13,7 @@
 #include "collect/sockets/peers.h"
 #include "util/array.h"
 #include "util/clock.h"
+#include "util/hash.h"
 
 #define GO_REPORT_MAX_NOT_GO 65536
 #define GO_REACH_GRACE_NS 1000000000ull	/* passes may overrun the deadline this much */
@@ -166,6 +168,11 @@ static bool rest_reason(const struct go_goroutine *gr)
 	for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++)
 		if (!strcmp(gr->wait_reason, rest[i]))
 			return true;
+	/* a connection read: the peer's turn to speak (a keep-alive client,
+	 * a gossip listener); a request its peer leaves unanswered is a
+	 * connection unit of its own (collect/sockets/peers.c) */
+	if (!strcmp(gr->wait_reason, "IO wait"))
+		return stack_has(gr, "(*pollDesc).waitRead", false);
 	return !strcmp(gr->wait_reason, "semacquire") && stack_has(gr, "sync.(*WaitGroup).Wait", false);
 }
 
@@ -195,7 +202,8 @@ static uint32_t goroutine_flags(const struct go_goroutine *gr)
 
 	if (gr->system)
 		f |= GOROUTINE_RUNTIME;
-	if (idle_reason(gr->wait_reason))
+	/* a timer's channel among its cases wakes it, whoever else is gone */
+	if (idle_reason(gr->wait_reason) || gr->timer_case)
 		f |= GOROUTINE_IDLE_WAIT;
 	if (!strcmp(gr->wait_reason, "IO wait") && stack_has(gr, ").Accept", false))
 		f |= GOROUTINE_LISTENER;
@@ -215,6 +223,25 @@ static uint32_t goroutine_flags(const struct go_goroutine *gr)
 		 !strcmp(gr->wait_reason, "select (no cases)"))
 		f |= GOROUTINE_FOREVER;
 	return f;
+}
+
+/* The model's record of goroutine g of pid: what the judge and the sinks
+ * read, so that none of them includes this collector's headers. */
+static void goroutine_record(struct goroutine_report *gr, int pid, const struct go_goroutine *g)
+{
+	/* computed once per park: the tracer zeroes the memo of a new one */
+	if (!g->memo[0]) {
+		g->memo[0] = goroutine_site(g);
+		g->memo[1] = goroutine_flags(g);
+	}
+	*gr = (struct goroutine_report){
+		.pid = pid, .goid = g->goid, .status = g->status, .system = g->system,
+		.parked_ns = g->parked_seconds * 1e9, .parked_seconds = g->parked_seconds,
+		.parked_estimated = g->parked_estimated, .wait_object = g->wait_object,
+		.wait_reason = g->wait_reason, .created_by = g->created_by,
+		.start_func = g->start_func, .stack = g->stack, .stack_len = g->stack_len,
+		.site = g->memo[0], .flags = g->memo[1],
+	};
 }
 
 /* Is the process under p->pid still the one attached to? The scan saw it
@@ -240,7 +267,7 @@ static void add_proofs(struct go_proc *p, struct report *r, size_t first)
 	bool cut = false;
 
 	for (size_t i = first; i < r->n_goroutines; i++)
-		if (r->goroutines[i].g->status == GO_G_LEAKED)
+		if (r->goroutines[i].status == GO_G_LEAKED)
 			r->goroutines[i].flags |= GOROUTINE_RUNTIME_LEAKED;
 	if (!p->reach)
 		return;
@@ -251,7 +278,8 @@ static void add_proofs(struct go_proc *p, struct report *r, size_t first)
 		r->lost[DROP_GO_REACH_CUT]++;
 	for (size_t i = first; i < first + p->n_parked; i++) {
 		struct goroutine_report *gr = &r->goroutines[i];
-		const struct go_proof *pf = go_reacher__proof(p->reach, gr->g);
+		/* the records follow the snapshot's order (collect_proc) */
+		const struct go_proof *pf = go_reacher__proof(p->reach, &p->snap.parked[i - first]);
 
 		if (!pf)
 			continue;
@@ -275,16 +303,17 @@ static void add_sockets(struct go_proc *p, struct report *r, size_t first)
 	int n;
 
 	for (size_t i = first; i < r->n_goroutines; i++)
-		io += !strcmp(r->goroutines[i].g->wait_reason, "IO wait") &&
+		io += !strcmp(r->goroutines[i].wait_reason, "IO wait") &&
 		      !(r->goroutines[i].flags & GOROUTINE_LISTENER);
 	if (!io || !(w = malloc(NETPOLL_WAITS_MAX * sizeof(*w))))
 		return;
 	n = go_netpoll__waits(p->pid, w, NETPOLL_WAITS_MAX);
-	for (size_t i = first; i < r->n_goroutines && n > 0; i++) {
-		struct goroutine_report *gr = &r->goroutines[i];
+	/* r->goroutines[first + i] is the record of p->snap.parked[i] */
+	for (size_t i = 0; first + i < r->n_goroutines && n > 0; i++) {
+		struct goroutine_report *gr = &r->goroutines[first + i];
 
 		for (int k = 0; k < n; k++) {
-			if (w[k].g_addr != gr->g->g_addr)
+			if (w[k].g_addr != p->snap.parked[i].g_addr)
 				continue;
 			gr->sock_fd = w[k].fd;
 			gr->sock_inode = fd_socket_inode(p->pid, w[k].fd);
@@ -344,19 +373,7 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 
 		if (!gr)
 			return -ENOMEM;
-		gr->pid = p->pid;
-		gr->g = &p->snap.parked[i];
-		gr->goid = gr->g->goid;
-		gr->parked_ns = gr->g->parked_seconds * 1e9;
-		gr->parked_estimated = gr->g->parked_estimated;
-		gr->wait_object = gr->g->wait_object;
-		/* computed once per park: the tracer zeroes the memo of a new one */
-		if (!gr->g->memo[0]) {
-			gr->g->memo[0] = goroutine_site(gr->g);
-			gr->g->memo[1] = goroutine_flags(gr->g);
-		}
-		gr->site = gr->g->memo[0];
-		gr->flags = gr->g->memo[1];
+		goroutine_record(gr, p->pid, &p->snap.parked[i]);
 	}
 	pr->go_parked = r->n_goroutines - first;
 	add_sockets(p, r, first);
@@ -506,3 +523,39 @@ int go_report__collect(struct go_report *g, struct report *r)
 			add_proofs(&g->procs[i], r, g->procs[i].first);
 	return first_err;
 }
+
+static bool goroutines_wanted(const struct lt_options *o)
+{
+	return o->go_mode >= 0;
+}
+
+static int goroutines_open(const struct collect_env *env, void **state, char *msg, size_t size)
+{
+	const struct lt_options *o = env->o;
+	struct go_report_opts gopts = {
+		.pids = o->pids, .n_pids = o->n_pids, .force = o->go_mode > 0,
+		.verbose = o->verbose, .precise = o->precise,
+		.system_wide = o->n_pids == 0 || o->cgroup || o->unit || o->container,
+	};
+
+	*state = go_report__new(&gopts, msg, size);
+	return *state ? 0 : LT_EXIT_FAILURE;
+}
+
+static int goroutines_collect(void *state, struct report *r)
+{
+	return go_report__collect(state, r);
+}
+
+static void goroutines_close(void *state)
+{
+	go_report__free(state);
+}
+
+const struct collector_type collector_goroutines = {
+	.name = "goroutine snapshot",
+	.wanted = goroutines_wanted,
+	.open = goroutines_open,
+	.collect = goroutines_collect,
+	.close = goroutines_close,
+};

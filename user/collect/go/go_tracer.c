@@ -21,6 +21,7 @@
 #include "collect/go/go_binary.h"
 #include "collect/go/go_heap.h"
 #include "collect/go/go_offsets.h"
+#include "collect/go/go_timers.h"
 #include "collect/go/go_tracer.h"
 #include "collect/procfs/procfs.h"
 #include "collect/procfs/procmem.h"
@@ -85,6 +86,7 @@ struct park {
 	bool estimated;			/* already parked when first walked */
 	bool filled;			/* stack and wait object read */
 	bool system;
+	bool timer_case;		/* a timer's channel among its waits: it wakes */
 	uint64_t since_ns;		/* first seen, or the gopark probe's stamp */
 	uint64_t wait_object;
 	const char *created_by, *start_func;
@@ -108,6 +110,7 @@ struct go_tracer {
 	uint64_t allgs;			/* runtime address of the []*g header */
 	const char *allgs_source;
 	uint64_t semtable;		/* runtime address of runtime.semtable, 0 = unknown */
+	bool hchan_timer;		/* Go 1.23+: hchan.timer marks a timer's channel */
 	uint64_t attach_ns;		/* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns */
 	int max_stack;
 	bool verbose;
@@ -676,6 +679,12 @@ struct go_tracer *go_tracer__new_opts(int pid, const struct go_tracer_opts *opts
 		set_err(err, errlen, "pid %d (%s): %s", pid, go_binary__version(t->bin), msg);
 		goto fail;
 	}
+	{
+		int major = 0, minor = 0;
+
+		go_binary__version_num(t->bin, &major, &minor);
+		t->hchan_timer = major > 1 || (major == 1 && minor >= 23);
+	}
 	ret = procmem__open(&t->mem, pid, 0);
 	if (ret) {
 		set_err(err, errlen, "pid %d: cannot open /proc/%d/mem: %s", pid, pid,
@@ -976,6 +985,22 @@ static void walk_stack(struct go_tracer *t, const struct fill *f, struct park *p
 	p->stack_len = n;
 }
 
+static int read_for_timers(const void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return read_mem(ctx, addr, buf, len);
+}
+
+/* A select with a timer's channel among its cases: it wakes by itself
+ * (collect/go/go_timers.c). Not a plain receive: ranging over a Ticker
+ * after Stop (which closes nothing) blocks forever on the same channel.
+ * Read once per park. */
+static bool timer_wait(struct go_tracer *t, const struct park *p, uint64_t sudog)
+{
+	if (strcmp(wait_reason_text(t, p->reason), "select"))
+		return false;
+	return go_wait_has_timer(read_for_timers, t, &t->off, t->hchan_timer, sudog);
+}
+
 /* Reads what the goroutine records of fills[0..n) need, in batches. */
 static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
 		       const struct sema_wait *sema, size_t nsema)
@@ -1041,6 +1066,7 @@ static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
 		}
 		p->created_by = pc_text(t, field64(g, t->off.gopc), PC_CREATED_BY);
 		p->start_func = pc_text(t, field64(g, t->off.startpc), PC_START);
+		p->timer_case = timer_wait(t, p, field64(g, t->off.waiting));
 		p->filled = true;
 	}
 	free(buf);
@@ -1115,7 +1141,7 @@ static void emit(struct go_tracer *t, struct park *p, double age, struct go_goro
 		.parked_seconds = age, .parked_estimated = p->estimated, .system = p->system,
 		.created_by = p->created_by, .start_func = p->start_func, .stack = p->stack,
 		.stack_len = p->stack_len, .g_addr = p->g_addr, .wait_object = p->wait_object,
-		.memo = p->memo,
+		.timer_case = p->timer_case, .memo = p->memo,
 	};
 }
 

@@ -47,6 +47,7 @@ struct go_goroutine {
 	 * share one; per-request leaks each have their own.
 	 */
 	uint64_t wait_object;
+	bool timer_case;		/* a time.Timer/Ticker channel among its waits */
 	/*
 	 * Two words the consumer may keep per park (what it derives from the
 	 * record: a site id, flags), zeroed by the tracer when the goroutine

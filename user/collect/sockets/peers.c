@@ -128,6 +128,33 @@ bool peer_finder_wait(void *finder, uint64_t report_ns, uint32_t pid, const stru
 	return true;
 }
 
+void peer_facts_collect(struct report *r, peer_wait_fn peer_wait, void *ctx)
+{
+	for (size_t i = 0; i < r->n_threads; i++) {
+		struct thread_report *t = &r->threads[i];
+		struct peer_wait pw;
+
+		if (!peer_wait(ctx, r->mono_ns, t->pid, &t->wait, &pw))
+			continue;
+		t->awaiting_peer = true;
+		t->peer_silent_ms = pw.silent_ms;
+		snprintf(t->peer, sizeof(t->peer), "%s", pw.peer);
+	}
+	/* goroutines in IO wait on a socket (collect/go/go_netpoll.c) */
+	for (size_t i = 0; i < r->n_goroutines; i++) {
+		struct goroutine_report *g = &r->goroutines[i];
+		struct wait_info w = { .kind = WAIT_SYSCALL, .syscall_nr = -1,
+				       .flags = WAIT_F_HAS_OBJECT, .object = (uint64_t)g->sock_fd };
+		struct peer_wait pw;
+
+		if (!g->sock_inode || !peer_wait(ctx, r->mono_ns, g->pid, &w, &pw))
+			continue;
+		g->awaiting_peer = true;
+		g->peer_silent_ms = pw.silent_ms;
+		snprintf(g->peer, sizeof(g->peer), "%s", pw.peer);
+	}
+}
+
 /* Inodes that parked threads and goroutines of pid wait on themselves,
  * sorted. */
 static size_t thread_inodes(struct peer_finder *f, const struct report *r, uint32_t pid,

@@ -3,8 +3,8 @@
  * (or a poll of that one socket) on a connection the process opened, whose
  * request was sent and nothing came back since. The classic call without a
  * timeout to a backend that hangs. */
-#ifndef LT_JUDGE_PEERS_H
-#define LT_JUDGE_PEERS_H
+#ifndef LT_PEERS_H
+#define LT_PEERS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,7 +17,7 @@ struct peer_wait {
 	char peer[56];		/* "127.0.0.1:8080" */
 };
 
-/* The judge's seam (tests pass their own): true when the wait w of a
+/* The collector's seam (tests pass their own): true when the wait w of a
  * thread of pid is on such a connection. report_ns tells one report from
  * the next (what is read once per report is read again). */
 typedef bool (*peer_wait_fn)(void *ctx, uint64_t report_ns, uint32_t pid,
@@ -45,6 +45,12 @@ int peer_finder_collect(struct peer_finder *f, struct report *r);
 
 /* The socket inode of fd of pid, 0 if it is none. */
 uint64_t fd_socket_inode(uint32_t pid, int fd);
+
+/* Facts of r's parked threads and goroutines in IO wait on a socket
+ * (awaiting_peer, peer_silent_ms, peer): each
+ * one whose wait is on a connection awaiting its peer, by peer_wait. The
+ * judge compares the silence with the threshold. */
+void peer_facts_collect(struct report *r, peer_wait_fn peer_wait, void *ctx);
 
 /* "socket:[12345]" -> 12345; 0 when the link names no socket. */
 uint64_t socket_inode(const char *link);

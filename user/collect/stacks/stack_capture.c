@@ -13,6 +13,7 @@
 #include "collect/stacks/stacks.h"
 #include "collect/threads/tracer.h"
 #include "util/clock.h"
+#include "util/hash.h"
 #include "util/mem_budget.h"
 
 /* Unwound stacks of the threads parked in the last report. A thread whose

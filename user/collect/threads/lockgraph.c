@@ -152,22 +152,3 @@ void lockgraph_resolve_owners(struct report *r, mem_reader_fn read, void *ctx)
 		r->threads[i].lock_owner = mutex_owner(&r->threads[i], read, ctx);
 	}
 }
-
-int lockgraph_cycle(const struct report *r, size_t i, uint32_t *cycle, int max)
-{
-	const struct thread_report *start = &r->threads[i], *t = start;
-	int n = 0;
-
-	/* follow waits-for edges; a cycle through start comes back to it */
-	while (t && t->lock_owner && n < max) {
-		cycle[n++] = t->tid;
-		t = report_find_thread(r, start->pid, t->lock_owner);
-		if (t == start)
-			return n;
-		/* a cycle not through start: start only waits on it */
-		for (int k = 1; t && k < n; k++)
-			if (cycle[k] == t->tid)
-				return 0;
-	}
-	return 0;
-}

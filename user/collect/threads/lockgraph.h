@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Who holds the mutex a parked thread waits for, and lock-order cycles. */
+/* Who holds the mutex a parked thread waits for, and whom it joins (the
+ * cycles through them are the judge's: judge/owner_graph.c). */
 #ifndef LT_LOCKGRAPH_H
 #define LT_LOCKGRAPH_H
 
@@ -42,10 +43,5 @@ void lockgraph_resolve_owners(struct report *r, mem_reader_fn read, void *ctx);
  * holding that value and naming another live thread of the process is
  * what sets a join apart from other shared futex waits. */
 uint32_t lockgraph_join_target(const struct thread_report *t, mem_reader_fn read, void *ctx);
-
-/* If thread i is part of a wait-for cycle (i waits for a lock held by j,
- * which waits for one held by ... i), write the cycle's tids starting at
- * thread i into cycle (at most max) and return its length; else 0. */
-int lockgraph_cycle(const struct report *r, size_t i, uint32_t *cycle, int max);
 
 #endif

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect/collector.h"
+
+/* Every collector, in the order they fill a report: what one reads, the
+ * ones before it have added (sockets look at the Go processes found). */
+static const struct collector_type *const collector_types[] = {
+	&collector_java,		/* adds Java threads blocked on monitors: before stacks */
+	&collector_stacks,
+	&collector_goroutines,
+	&collector_identities,		/* before judging: baselines are kept per service */
+	&collector_exe_keys,		/* with --baseline: part of a service's key */
+	&collector_thread_facts,
+	&collector_sockets,
+};
+
+#define N_TYPES (sizeof(collector_types) / sizeof(collector_types[0]))
+
+struct collector {
+	const struct collector_type *type;
+	void *state;
+};
+
+struct collectors {
+	struct collector c[N_TYPES];
+	size_t n;
+};
+
+struct collectors *collectors__open(const struct collect_env *given, int *exit_code)
+{
+	struct collectors *cs = calloc(1, sizeof(*cs));
+	struct collect_env env_opened = *given, *env = &env_opened;
+	char msg[256];
+
+	*exit_code = LT_EXIT_FAILURE;
+	if (!cs) {
+		fprintf(stderr, "leaktrace: out of memory\n");
+		return NULL;
+	}
+	env->opened = cs;
+	for (size_t i = 0; i < N_TYPES; i++) {
+		const struct collector_type *t = collector_types[i];
+		void *state = NULL;
+		int code;
+
+		if (t->wanted && !t->wanted(env->o))
+			continue;
+		msg[0] = '\0';
+		code = t->open(env, &state, msg, sizeof(msg));
+		if (code) {
+			fprintf(stderr, "leaktrace: %s\n", msg[0] ? msg : "cannot open a collector");
+			*exit_code = code;
+			collectors__close(cs);
+			return NULL;
+		}
+		if (state)
+			cs->c[cs->n++] = (struct collector){ t, state };
+	}
+	*exit_code = LT_EXIT_OK;
+	return cs;
+}
+
+void *collectors__state(const struct collectors *cs, const struct collector_type *t)
+{
+	for (size_t i = 0; cs && i < cs->n; i++)
+		if (cs->c[i].type == t)
+			return cs->c[i].state;
+	return NULL;
+}
+
+void collectors__collect(struct collectors *cs, struct report *r)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		int err = cs->c[i].type->collect(cs->c[i].state, r);
+
+		if (err)
+			fprintf(stderr, "leaktrace: warning: %s failed: %s\n", cs->c[i].type->name,
+				strerror(-err));
+	}
+}
+
+void collectors__forget(struct collectors *cs, uint32_t pid)
+{
+	for (size_t i = 0; cs && i < cs->n; i++)
+		if (cs->c[i].type->forget)
+			cs->c[i].type->forget(cs->c[i].state, pid);
+}
+
+void collectors__close(struct collectors *cs)
+{
+	if (!cs)
+		return;
+	for (size_t i = cs->n; i-- > 0;)
+		cs->c[i].type->close(cs->c[i].state);
+	free(cs);
+}
