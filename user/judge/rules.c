@@ -31,6 +31,7 @@ static bool go_runtime(const struct judged *j) { return j->f->go_runtime; }
 static bool java_runtime(const struct judged *j) { return j->f->java_runtime; }
 static bool idle_wait(const struct judged *j) { return j->f->idle_wait; }
 static bool listener(const struct judged *j) { return j->f->listener; }
+static bool idle_conn(const struct judged *j) { return j->f->idle_conn; }
 static bool main_goroutine(const struct judged *j)
 {
 	return j->f->kind == UNIT_GOROUTINE && j->f->main_unit;
@@ -257,6 +258,7 @@ static const struct rule rules[] = {
 	RULE(VERDICT_IDLE, "JVM runtime thread (GC, compiler, VM, reference handler, finalizer)", java_runtime),
 	RULE(VERDICT_IDLE, "sleep, timer or GC wait", idle_wait),
 	RULE(VERDICT_IDLE, "listener waiting for connections", listener),
+	RULE(VERDICT_IDLE, "reads a connection whose peer owes no reply (keep-alive or idle pooled connection)", idle_conn),
 	RULE(VERDICT_IDLE, "main goroutine waiting", main_goroutine),
 	RULE(VERDICT_IDLE, "event-loop wait", event_loop),
 	RULE(VERDICT_IDLE, "waits for connections (accept)", accepting),

@@ -30,6 +30,8 @@ struct site_facts {
 	bool java_runtime;	/* a JVM's own threads: GC, compiler, VM, finalizer */
 	bool idle_wait;		/* goroutines: sleep, timer or GC wait */
 	bool listener;		/* goroutines: IO wait in Accept */
+	bool idle_conn;		/* goroutines: IO wait on a connection whose peer
+				 * owes nothing (keep-alive, idle pooled) */
 	bool main_unit;		/* the main goroutine; the main thread of a process
 				 * whose other threads live on */
 	bool condition_wait;	/* every unit waits on a condition, not a lock */

@@ -200,12 +200,28 @@ static uint8_t unit_proof(const struct report *r, const struct unit *u)
 	return p ? p->proof : PROOF_NONE;
 }
 
-static void describe_goroutine(const struct goroutine_report *g, struct site_report *s,
-			       struct site_facts *f)
+/* A goroutine in IO wait on a socket (collect/go/go_netpoll.c): waiting
+ * for a reply its peer owes (the peer rule, as for a thread's read), or
+ * reading a connection whose peer owes nothing: an accepted keep-alive
+ * connection, an idle pooled one. */
+static void describe_goroutine_socket(const struct judging *j, const struct goroutine_report *g,
+				      struct site_report *s, struct site_facts *f)
+{
+	f->idle_conn &= g->sock_inode && !g->awaiting_peer;
+	if (!g->sock_inode || !g->awaiting_peer ||
+	    g->peer_silent_ms * 1000000ull < j->r->threshold_ns)
+		s->awaiting_peer = false;
+	else if (s->awaiting_peer)
+		note_peer(s, g->peer_silent_ms, g->peer);
+}
+
+static void describe_goroutine(const struct judging *j, const struct goroutine_report *g,
+			       struct site_report *s, struct site_facts *f)
 {
 	/* goroutine waits carry no timeout: timed ones are sleeps and timers */
 	s->timed = false;
-	s->signal_wait = s->stopped = s->awaiting_peer = s->started_with_process = false;
+	s->signal_wait = s->stopped = s->started_with_process = false;
+	describe_goroutine_socket(j, g, s, f);
 	s->wakeups_known = false;	/* nothing counts goroutine wake-ups */
 	f->accepting = f->joining_running = f->condition_wait = false;
 	f->go_runtime &= !!(g->flags & GOROUTINE_RUNTIME);
@@ -298,6 +314,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	*f = (struct site_facts){ .kind = u[0].kind, .accepting = true, .joining_running = true,
 				  .child_wait = u[0].kind == UNIT_THREAD,
 				  .go_runtime = true, .java_runtime = true, .idle_wait = true, .listener = true,
+				  .idle_conn = true,
 				  .condition_wait = true, .blocked_forever = true,
 				  .sending = true, .resting = true, .locking = true,
 				  .main_unit = true, .proven = true, .proven_channel = true,
@@ -324,7 +341,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 			s->stacks_deferred += r->threads[u[k].idx].stack_deferred;
 		}
 		else if (u[k].kind == UNIT_GOROUTINE)
-			describe_goroutine(&r->goroutines[u[k].idx], s, f);
+			describe_goroutine(j, &r->goroutines[u[k].idx], s, f);
 		else
 			describe_connection(&r->conns[u[k].idx], s, f);
 		if (unit_object(r, &u[k], &objs[n_obj], &slack))
@@ -334,8 +351,8 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 		f->proof = !k || f->proof == proof ? proof : PROOF_NONE;
 	}
 	if (f->kind != UNIT_GOROUTINE)
-		f->idle_wait = f->listener = f->blocked_forever = f->sending = f->resting =
-			f->locking = f->proven = f->proven_channel = f->proven_cycle =
+		f->idle_wait = f->listener = f->idle_conn = f->blocked_forever = f->sending =
+			f->resting = f->locking = f->proven = f->proven_channel = f->proven_cycle =
 			f->runtime_leaked = false;
 	else	/* u[] is in goid order within a site */
 		f->interleaved = goroutines_interleaved(j, u, n);

@@ -126,6 +126,15 @@ struct goroutine_report {
 	int stack_len;
 	uint32_t flags;			/* enum goroutine_flags */
 	uint64_t site;			/* hash of creation site and stack */
+	/* IO wait on a socket: its fd and inode (collect/go/go_netpoll.c);
+	 * sock_inode 0 = none found */
+	int32_t sock_fd;
+	uint64_t sock_inode;
+	/* that socket awaits its peer's reply (collect/sockets/peers.c): as
+	 * struct thread_report's */
+	bool awaiting_peer;
+	uint32_t peer_silent_ms;
+	char peer[56];
 	/* judge */
 	enum verdict verdict;
 	size_t site_index;		/* into report.sites */

@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "collect/collector.h"
+#include "collect/go/go_netpoll.h"
 #include "collect/go/go_reacher.h"
 #include "collect/go/go_report.h"
 #include "collect/go/go_tracer.h"
+#include "collect/sockets/peers.h"
 #include "util/array.h"
 #include "util/clock.h"
 #include "util/hash.h"
@@ -290,6 +292,38 @@ static void add_proofs(struct go_proc *p, struct report *r, size_t first)
 	}
 }
 
+#define NETPOLL_WAITS_MAX 4096
+
+/* "IO wait" goroutines of this report (r->goroutines[first..]) of p: the
+ * socket each waits on, which the judge asks the TCP table about (a reply
+ * owed by the peer, or nothing owed: a keep-alive or pooled connection). */
+static void add_sockets(struct go_proc *p, struct report *r, size_t first)
+{
+	struct go_poll_wait *w;
+	size_t io = 0;
+	int n;
+
+	for (size_t i = first; i < r->n_goroutines; i++)
+		io += !strcmp(r->goroutines[i].wait_reason, "IO wait") &&
+		      !(r->goroutines[i].flags & GOROUTINE_LISTENER);
+	if (!io || !(w = malloc(NETPOLL_WAITS_MAX * sizeof(*w))))
+		return;
+	n = go_netpoll__waits(p->pid, w, NETPOLL_WAITS_MAX);
+	/* r->goroutines[first + i] is the record of p->snap.parked[i] */
+	for (size_t i = 0; first + i < r->n_goroutines && n > 0; i++) {
+		struct goroutine_report *gr = &r->goroutines[first + i];
+
+		for (int k = 0; k < n; k++) {
+			if (w[k].g_addr != p->snap.parked[i].g_addr)
+				continue;
+			gr->sock_fd = w[k].fd;
+			gr->sock_inode = fd_socket_inode(p->pid, w[k].fd);
+			break;
+		}
+	}
+	free(w);
+}
+
 static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r)
 {
 	struct proc_report *pr;
@@ -343,6 +377,7 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 		goroutine_record(gr, p->pid, &p->snap.parked[i]);
 	}
 	pr->go_parked = r->n_goroutines - first;
+	add_sockets(p, r, first);
 	p->first = first;
 	p->n_parked = r->n_goroutines - first;
 	return 0;

@@ -98,8 +98,7 @@ static uint64_t link_inode(int dir, const char *path)
 	return socket_inode(link);
 }
 
-/* The socket inode of fd of pid, 0 if it is none. */
-static uint64_t fd_inode(uint32_t pid, int fd)
+uint64_t fd_socket_inode(uint32_t pid, int fd)
 {
 	char path[64];
 
@@ -121,7 +120,7 @@ bool peer_finder__wait(void *finder, uint64_t report_ns, uint32_t pid, const str
 	if (f->lookups >= PEER_LOOKUPS_MAX || (fd = wait_fd(f, pid, w)) < 0)
 		return false;
 	f->lookups++;
-	if (!(inode = fd_inode(pid, fd)) || !(c = tcp_table_find(&f->table, inode)))
+	if (!(inode = fd_socket_inode(pid, fd)) || !(c = tcp_table_find(&f->table, inode)))
 		return false;
 	if (!tcp_conn_awaiting_reply(&f->table, c, &out->silent_ms))
 		return false;
@@ -141,19 +140,37 @@ void peer_facts_collect(struct report *r, peer_wait_fn peer_wait, void *ctx)
 		t->peer_silent_ms = pw.silent_ms;
 		snprintf(t->peer, sizeof(t->peer), "%s", pw.peer);
 	}
+	/* goroutines in IO wait on a socket (collect/go/go_netpoll.c) */
+	for (size_t i = 0; i < r->n_goroutines; i++) {
+		struct goroutine_report *g = &r->goroutines[i];
+		struct wait_info w = { .kind = WAIT_SYSCALL, .syscall_nr = -1,
+				       .flags = WAIT_F_HAS_OBJECT, .object = (uint64_t)g->sock_fd };
+		struct peer_wait pw;
+
+		if (!g->sock_inode || !peer_wait(ctx, r->mono_ns, g->pid, &w, &pw))
+			continue;
+		g->awaiting_peer = true;
+		g->peer_silent_ms = pw.silent_ms;
+		snprintf(g->peer, sizeof(g->peer), "%s", pw.peer);
+	}
 }
 
-/* Inodes that parked threads of pid wait on themselves, sorted. */
+/* Inodes that parked threads and goroutines of pid wait on themselves,
+ * sorted. */
 static size_t thread_inodes(struct peer_finder *f, const struct report *r, uint32_t pid,
 			    uint64_t *out, size_t max)
 {
 	size_t n = 0;
 
+	for (size_t i = 0; i < r->n_goroutines && n < max; i++)
+		if (r->goroutines[i].pid == pid && r->goroutines[i].sock_inode)
+			out[n++] = r->goroutines[i].sock_inode;
+
 	for (size_t i = 0; i < r->n_threads && n < max; i++) {
 		int fd;
 
 		if (r->threads[i].pid == pid && (fd = wait_fd(f, pid, &r->threads[i].wait)) >= 0 &&
-		    (out[n] = fd_inode(pid, fd)))
+		    (out[n] = fd_socket_inode(pid, fd)))
 			n++;
 	}
 	qsort(out, n, sizeof(*out), cmp_u64);
@@ -197,7 +214,8 @@ static int collect_proc(struct peer_finder *f, struct report *r, uint32_t pid,
 		if (!inode || !sorted_find(cand->inodes, cand->n, sizeof(inode), &inode, cmp_u64))
 			continue;
 		cand->found++;
-		/* a thread that waits on it is the unit (peer rule), not the socket */
+		/* a thread or goroutine that waits on it is the unit (peer
+		 * rule), not the socket */
 		if (n_skip == SIZE_MAX)
 			n_skip = thread_inodes(f, r, pid, skip, 64);
 		c = tcp_table_find(&f->table, inode);

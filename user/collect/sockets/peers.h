@@ -43,7 +43,11 @@ bool peer_finder__wait(void *finder, uint64_t report_ns, uint32_t pid,
  * 4,096 fds a process, 16,384 a report. 0 or -ENOMEM. */
 int peer_finder__collect(struct peer_finder *f, struct report *r);
 
-/* Facts of r's parked threads (awaiting_peer, peer_silent_ms, peer): each
+/* The socket inode of fd of pid, 0 if it is none. */
+uint64_t fd_socket_inode(uint32_t pid, int fd);
+
+/* Facts of r's parked threads and goroutines in IO wait on a socket
+ * (awaiting_peer, peer_silent_ms, peer): each
  * one whose wait is on a connection awaiting its peer, by peer_wait. The
  * judge compares the silence with the threshold. */
 void peer_facts_collect(struct report *r, peer_wait_fn peer_wait, void *ctx);
