@@ -13,6 +13,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct go_poll_reg regs[16];
 
-	(void)go_netpoll_parse_fdinfo((const char *)data, size, regs, 16);
+	(void)go_netpoll__parse_fdinfo((const char *)data, size, regs, 16);
 	return 0;
 }

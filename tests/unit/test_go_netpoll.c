@@ -21,7 +21,7 @@ static const char fdinfo[] =
 static void test_parse(void **state)
 {
 	struct go_poll_reg r[8];
-	size_t n = go_netpoll_parse_fdinfo(fdinfo, strlen(fdinfo), r, 8);
+	size_t n = go_netpoll__parse_fdinfo(fdinfo, strlen(fdinfo), r, 8);
 
 	(void)state;
 	assert_int_equal(n, 3);
@@ -32,7 +32,7 @@ static void test_parse(void **state)
 	assert_int_equal(r[2].fd, 9);
 	assert_true(r[2].data == 0xc000180000ull);
 	/* bounded by max */
-	assert_int_equal(go_netpoll_parse_fdinfo(fdinfo, strlen(fdinfo), r, 1), 1);
+	assert_int_equal(go_netpoll__parse_fdinfo(fdinfo, strlen(fdinfo), r, 1), 1);
 }
 
 static void test_garbage(void **state)
@@ -45,7 +45,7 @@ static void test_garbage(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(go_netpoll_parse_fdinfo(bad[i], strlen(bad[i]), r, 4), 0);
+		assert_int_equal(go_netpoll__parse_fdinfo(bad[i], strlen(bad[i]), r, 4), 0);
 }
 
 /* A made-up target: one pollDesc of fd 3 at PD, holding g G in word 4. */
@@ -73,13 +73,13 @@ static void test_pd(void **state)
 	uint64_t w[6];
 
 	(void)state;
-	assert_true(go_netpoll_pd(&plain, fake_read, NULL, w) == PD);
+	assert_true(go_netpoll__pd(&plain, fake_read, NULL, w) == PD);
 	assert_true(w[4] == G);
-	assert_true(go_netpoll_pd(&tagged18, fake_read, NULL, w) == PD);
-	assert_true(go_netpoll_pd(&tagged19, fake_read, NULL, w) == PD);
+	assert_true(go_netpoll__pd(&tagged18, fake_read, NULL, w) == PD);
+	assert_true(go_netpoll__pd(&tagged19, fake_read, NULL, w) == PD);
 	/* a pollDesc of another fd, or no pointer: not one */
-	assert_true(go_netpoll_pd(&other_fd, fake_read, NULL, w) == 0);
-	assert_true(go_netpoll_pd(&nothing, fake_read, NULL, w) == 0);
+	assert_true(go_netpoll__pd(&other_fd, fake_read, NULL, w) == 0);
+	assert_true(go_netpoll__pd(&nothing, fake_read, NULL, w) == 0);
 }
 
 int main(void)

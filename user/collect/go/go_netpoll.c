@@ -33,7 +33,7 @@ static bool parse_tfd(const char *p, const char *end, struct go_poll_reg *reg)
 	return true;
 }
 
-size_t go_netpoll_parse_fdinfo(const char *buf, size_t len, struct go_poll_reg *out, size_t max)
+size_t go_netpoll__parse_fdinfo(const char *buf, size_t len, struct go_poll_reg *out, size_t max)
 {
 	const char *p = buf, *end = buf + len;
 	size_t n = 0;
@@ -68,7 +68,7 @@ static bool pd_of(uint64_t addr, int fd, go_poll_read_fn read, void *ctx, uint64
 	return words[1] == (uint64_t)fd;
 }
 
-uint64_t go_netpoll_pd(const struct go_poll_reg *reg, go_poll_read_fn read, void *ctx,
+uint64_t go_netpoll__pd(const struct go_poll_reg *reg, go_poll_read_fn read, void *ctx,
 		       uint64_t words[6])
 {
 	if (pd_of(reg->data, reg->fd, read, ctx, words))
@@ -106,7 +106,7 @@ static size_t epoll_regs(int pid, const char *epfd, struct go_poll_reg *out, siz
 
 		while (len < FDINFO_MAX && (n = read(fd, buf + len, FDINFO_MAX - len)) > 0)
 			len += (size_t)n;
-		got = go_netpoll_parse_fdinfo(buf, len, out, max);
+		got = go_netpoll__parse_fdinfo(buf, len, out, max);
 		free(buf);
 	}
 	close(fd);
@@ -133,7 +133,7 @@ static size_t parked_on(int pid, const struct go_poll_reg *regs, size_t n,
 	for (size_t i = 0; i < n && got < max; i++) {
 		uint64_t w[6];
 
-		if (!go_netpoll_pd(&regs[i], read_pid, (void *)(intptr_t)pid, w))
+		if (!go_netpoll__pd(&regs[i], read_pid, (void *)(intptr_t)pid, w))
 			continue;
 		/* rg and wg: words 3-4 (go1.19-1.21) or 4-5 (fdseq since);
 		 * otherwise 0, pdReady (1) or pdWait (2), never an address */

@@ -27,14 +27,14 @@ struct go_poll_wait {
 
 /* Parse an epoll fd's /proc/PID/fdinfo text into out (at most max): the
  * number of registrations read (fuzzed: foreign text). */
-size_t go_netpoll_parse_fdinfo(const char *buf, size_t len, struct go_poll_reg *out, size_t max);
+size_t go_netpoll__parse_fdinfo(const char *buf, size_t len, struct go_poll_reg *out, size_t max);
 
 /* The pollDesc a registration's data names (as a plain pointer, or as a
  * tagged one), given the pollDesc's first 6 words as read from the target
  * by read(ctx, addr, 48 bytes): 0 when neither names a pollDesc of reg->fd.
  * words: the pollDesc's words when found. */
 typedef int (*go_poll_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
-uint64_t go_netpoll_pd(const struct go_poll_reg *reg, go_poll_read_fn read, void *ctx,
+uint64_t go_netpoll__pd(const struct go_poll_reg *reg, go_poll_read_fn read, void *ctx,
 		       uint64_t words[6]);
 
 /* The goroutines of pid parked on an fd of its Go epoll instance(s) (at
