@@ -299,9 +299,9 @@ def test_hostile():
                       unquote_syslog(dict(p).get("node", '""')) == NODE.encode() for p in good),
          "every syslog line ends with host and node (escaped)", good)
     new_sites = [dict(p) for p in good if p[0] == ("site", "new") and dict(p).get("kind") == "thread"]
-    t.ok(new_sites and all(unquote_syslog(d.get("frame", '""')).startswith(b"hostile_name_worker+")
+    t.ok(new_sites and all(unquote_syslog(d.get("frame", '""')).startswith(b"hostile_name_worker (hostile_name.c:")
                            for d in new_sites),
-         "a new thread site's line names its headline frame", new_sites)
+         "a new thread site's line names its culprit frame with file:line", new_sites)
     sites = [dict(p) for p in good if p[0][0] == "site" and dict(p).get("pid") == str(w.pid)]
     t.ok([d["site"] for d in sites][:1] == ["new"] and [d["site"] for d in sites][-1:] == ["gone"]
          and all(unquote_syslog(d["comm"]) == name for d in sites),
