@@ -8,6 +8,10 @@ kernel on real programs. Prints TAP.
   goroutines, in IO wait on their connections, are the units of the stall
   (stuck: "waits for a reply its TCP peer has not sent", with the peer), and
   no separate connection site is reported for those connections.
+- the same run: main.rawCall waits on the same upstream over a connection
+  of its own: its site and the readLoops' are one finding (judge/related.c),
+  led by main.rawCall (the program's own code), the readLoops' site
+  `related_to` it; no other site is grouped.
 - upstreamhang -mode idle, with a keep-alive client holding its connection
   and the program's own idle pooled connection: no stuck site; the readers
   are idle ("reads a connection whose peer owes no reply").
@@ -133,6 +137,31 @@ def check_hang(t, binary, tag):
     t.ok(not conns, "%s hang: no separate connection site for the connections the readLoops wait on"
          % tag,
          brief(recs))
+    check_related(t, recs, readers, tag)
+
+
+def check_related(t, recs, readers, tag):
+    """main.rawCall waits on the same upstream as the readLoops: one finding,
+    led by the program's own code, the readLoops' site related; the sites
+    that share no socket, peer or wait object with them stay apart."""
+    raw = sites(recs, kind="goroutine", start_func="main.rawCall")
+    loop_id = readers[0]["site"] if readers else None
+    t.ok(len(raw) == 1 and raw[0]["verdict"] == "stuck"
+         and (raw[0].get("culprit") or {}).get("function") == "main.rawCall"
+         and raw[0].get("related") == [loop_id] and "related_to" not in raw[0],
+         "%s hang: the readLoops and main.rawCall wait on one upstream: one finding led by "
+         "main.rawCall, related [%s]" % (tag, loop_id), brief(recs) + "\n" + json.dumps(raw))
+    t.ok(readers and raw and readers[0].get("related_to") == raw[0]["site"]
+         and "related" not in readers[0],
+         "%s hang: the readLoops' site is related_to main.rawCall's" % tag,
+         readers and json.dumps({k: readers[0].get(k) for k in ("related", "related_to")}))
+    others = [s for s in sites(recs) if s["site"] not in (loop_id, raw[0]["site"] if raw else None)]
+    grouped = [s for s in others if "related" in s or "related_to" in s]
+    t.ok(others and not grouped,
+         "%s hang: the %d other sites (blackhole readers, handlers, writeLoops) are not grouped"
+         % (tag, len(others)), brief(grouped))
+    leads = [s for s in sites(recs) if s["verdict"] == "stuck" and "related_to" not in s]
+    t.ok(len(leads) == 1, "%s hang: one stuck finding in all" % tag, brief(leads))
 
 
 def check_idle(t, binary, tag):
