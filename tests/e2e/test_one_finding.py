@@ -92,12 +92,14 @@ def hanging_request(port):
     return s
 
 
-def trace(pid, seconds=5):
+def trace(pid, seconds=5, events=False):
     out = subprocess.run([LEAKTRACE, "--pid", str(pid), "-t", "1s", "-i", "2s",
-                          "-d", "%ds" % seconds, "-f", "json"], capture_output=True, text=True,
-                         timeout=120)
+                          "-d", "%ds" % seconds, "-f", "json"] + (["--events"] if events else []),
+                         capture_output=True, text=True, timeout=120)
     if out.returncode not in (0, 2):
         raise RuntimeError("leaktrace exited %d: %s" % (out.returncode, out.stderr[-400:]))
+    if events:
+        return [r for r in json_records(out.stdout) if r.get("pid") == pid]
     return [r for r in final_records(json_records(out.stdout)) if r.get("pid") == pid]
 
 
@@ -119,6 +121,7 @@ def check_hang(t, binary, tag):
         clients = [hanging_request(port) for _ in range(HANGS)]
         time.sleep(1.5)
         recs = trace(p.pid)
+        events = trace(p.pid, seconds=3, events=True)
     finally:
         for c in clients:
             c.close()
@@ -138,6 +141,12 @@ def check_hang(t, binary, tag):
          % tag,
          brief(recs))
     check_related(t, recs, readers, tag)
+    new_stuck = [e for e in events if e.get("type") == "site" and e.get("event") == "new"
+                 and e.get("verdict") == "stuck"]
+    raw = sites(recs, kind="goroutine", start_func="main.rawCall")
+    t.ok(len(new_stuck) == 1 and raw and new_stuck[0]["site"] == raw[0]["site"],
+         "%s hang: --events: one new stuck site event, main.rawCall's (the readLoops' is related)"
+         % tag, brief(new_stuck))
 
 
 def check_related(t, recs, readers, tag):
