@@ -8,6 +8,10 @@ kernel on real programs. Prints TAP.
   goroutines, in IO wait on their connections, are the units of the stall
   (stuck: "waits for a reply its TCP peer has not sent", with the peer), and
   no separate connection site is reported for those connections.
+- the same run: main.rawCall waits on the same upstream over a connection
+  of its own: its site and the readLoops' are one finding (judge/related.c),
+  led by main.rawCall (the program's own code), the readLoops' site
+  `related_to` it; no other site is grouped.
 - upstreamhang -mode idle, with a keep-alive client holding its connection
   and the program's own idle pooled connection: no stuck site; the readers
   are idle ("reads a connection whose peer owes no reply").
@@ -88,12 +92,14 @@ def hanging_request(port):
     return s
 
 
-def trace(pid, seconds=5):
+def trace(pid, seconds=5, events=False):
     out = subprocess.run([LEAKTRACE, "--pid", str(pid), "-t", "1s", "-i", "2s",
-                          "-d", "%ds" % seconds, "-f", "json"], capture_output=True, text=True,
-                         timeout=120)
+                          "-d", "%ds" % seconds, "-f", "json"] + (["--events"] if events else []),
+                         capture_output=True, text=True, timeout=120)
     if out.returncode not in (0, 2):
         raise RuntimeError("leaktrace exited %d: %s" % (out.returncode, out.stderr[-400:]))
+    if events:
+        return [r for r in json_records(out.stdout) if r.get("pid") == pid]
     return [r for r in final_records(json_records(out.stdout)) if r.get("pid") == pid]
 
 
@@ -115,6 +121,7 @@ def check_hang(t, binary, tag):
         clients = [hanging_request(port) for _ in range(HANGS)]
         time.sleep(1.5)
         recs = trace(p.pid)
+        events = trace(p.pid, seconds=3, events=True)
     finally:
         for c in clients:
             c.close()
@@ -133,6 +140,37 @@ def check_hang(t, binary, tag):
     t.ok(not conns, "%s hang: no separate connection site for the connections the readLoops wait on"
          % tag,
          brief(recs))
+    check_related(t, recs, readers, tag)
+    new_stuck = [e for e in events if e.get("type") == "site" and e.get("event") == "new"
+                 and e.get("verdict") == "stuck"]
+    raw = sites(recs, kind="goroutine", start_func="main.rawCall")
+    t.ok(len(new_stuck) == 1 and raw and new_stuck[0]["site"] == raw[0]["site"],
+         "%s hang: --events: one new stuck site event, main.rawCall's (the readLoops' is related)"
+         % tag, brief(new_stuck))
+
+
+def check_related(t, recs, readers, tag):
+    """main.rawCall waits on the same upstream as the readLoops: one finding,
+    led by the program's own code, the readLoops' site related; the sites
+    that share no socket, peer or wait object with them stay apart."""
+    raw = sites(recs, kind="goroutine", start_func="main.rawCall")
+    loop_id = readers[0]["site"] if readers else None
+    t.ok(len(raw) == 1 and raw[0]["verdict"] == "stuck"
+         and (raw[0].get("culprit") or {}).get("function") == "main.rawCall"
+         and raw[0].get("related") == [loop_id] and "related_to" not in raw[0],
+         "%s hang: the readLoops and main.rawCall wait on one upstream: one finding led by "
+         "main.rawCall, related [%s]" % (tag, loop_id), brief(recs) + "\n" + json.dumps(raw))
+    t.ok(readers and raw and readers[0].get("related_to") == raw[0]["site"]
+         and "related" not in readers[0],
+         "%s hang: the readLoops' site is related_to main.rawCall's" % tag,
+         readers and json.dumps({k: readers[0].get(k) for k in ("related", "related_to")}))
+    others = [s for s in sites(recs) if s["site"] not in (loop_id, raw[0]["site"] if raw else None)]
+    grouped = [s for s in others if "related" in s or "related_to" in s]
+    t.ok(others and not grouped,
+         "%s hang: the %d other sites (blackhole readers, handlers, writeLoops) are not grouped"
+         % (tag, len(others)), brief(grouped))
+    leads = [s for s in sites(recs) if s["verdict"] == "stuck" and "related_to" not in s]
+    t.ok(len(leads) == 1, "%s hang: one stuck finding in all" % tag, brief(leads))
 
 
 def check_idle(t, binary, tag):

@@ -13,7 +13,8 @@ are `stuck` with the TCP-peer reason, their function on the stack and the
 peer's address in the evidence; the answered client and the keep-alive
 server are `idle` and not awaiting a peer; the event loop's thread is
 `idle` and its request is a `connection` site, `stuck`, listing exactly
-that socket (the two callers' sockets are theirs, not connection units); every thread of the stopped
+that socket (the two callers' sockets are theirs, not connection units);
+the three wait on one upstream: one finding (`related`); every thread of the stopped
 process is in state T and `stuck` as stopped; after SIGCONT none is.
 """
 import os
@@ -87,6 +88,16 @@ def main():
              and conns[0]["silent_seconds"] >= 2.0,
              "the event loop's request: one connection site, stuck, exactly its socket",
              [(s["verdict"], s["reason"], s.get("connections")) for s in conn_sites])
+        # one upstream, one finding (judge/related.c): the two callers' sites
+        # and the event loop's connection site share the peer
+        same = [sites.get(stall.tid("blocking"), {}), sites.get(stall.tid("polled"), {})] + conn_sites
+        ids = {x.get("site") for x in same}
+        leads = [x for x in same if "related" in x]
+        t.ok(len(ids) == 3 and len(leads) == 1
+             and set(leads[0]["related"]) == ids - {leads[0]["site"]}
+             and all(x.get("related_to") == leads[0]["site"] for x in same if x is not leads[0]),
+             "one upstream, one finding: both callers' sites and the connection site grouped",
+             [(x.get("site"), x.get("related"), x.get("related_to")) for x in same])
         frozen = [r for r in recs if r.get("type") == "thread" and r["pid"] == stopped.pid]
         t.ok(len(frozen) == 6, "stopped process: its 6 threads reported", len(frozen))
         t.ok(frozen and all(r["state"] == "T" and r["verdict"] == "stuck" for r in frozen),

@@ -6,6 +6,7 @@
 
 #include "judge/history.h"
 #include "judge/owner_graph.h"
+#include "judge/related.h"
 #include "judge/rules.h"
 #include "judge/verdict.h"
 #include "util/array.h"
@@ -449,6 +450,8 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 		if (s->verdict > r->worst)
 			r->worst = s->verdict;
 	}
+	if (related__group(r))
+		goto out;
 	evicted = site_history__commit(e->history);
 	r->lost[DROP_SITES_EVICTED] += evicted - e->evicted_seen;
 	e->evicted_seen = evicted;

@@ -212,6 +212,10 @@ struct site_report {
 	uint32_t cycle_len;
 	uint32_t stacks_deferred;	/* threads grouped by their wait because
 					 * their capture waits for a next report */
+	/* one finding per cause (judge/related.c): sites of one process
+	 * sharing a socket, a peer or a wait object */
+	size_t related_to;		/* 1 + index of its finding's primary site, 0 = none */
+	uint32_t n_related;		/* sites whose related_to names this one */
 };
 
 struct proc_report {

@@ -183,6 +183,15 @@ static enum verdict item_verdict(const struct report *r, enum finding_kind kind,
 	       kind == FINDING_GOROUTINE ? r->goroutines[k].verdict : r->sites[k].verdict;
 }
 
+static bool related_item(const struct report *r, enum finding_kind kind, size_t k)
+{
+	size_t site = kind == FINDING_THREAD ? r->threads[k].site_index :
+		      kind == FINDING_GOROUTINE ? r->goroutines[k].site_index : k;
+
+	return item_verdict(r, kind, k) != VERDICT_NONE && site < r->n_sites &&
+	       r->sites[site].related_to;
+}
+
 /* A finding to report: at or above --min-verdict, and not a site made only
  * of threads whose stacks the capture cap deferred: grouped by their wait
  * for now, they join their stack's site next report, and a site that
@@ -191,6 +200,10 @@ static bool followed(const struct report *r, enum finding_kind kind, size_t k)
 {
 	if (kind == FINDING_SITE && r->sites[k].stacks_deferred &&
 	    r->sites[k].stacks_deferred == r->sites[k].n_units)
+		return false;
+	/* one finding per cause: a related site, and its units, are part of
+	 * its primary's (judge/related.c) */
+	if (related_item(r, kind, k))
 		return false;
 	return item_verdict(r, kind, k) >= r->min_verdict;
 }

@@ -311,6 +311,23 @@ static void write_thread_site_tail(FILE *f, const struct report *r, const struct
 	}
 }
 
+/* One finding per cause (judge/related.c): the primary names the sites
+ * grouped under it, each of those its primary. */
+static void write_related(FILE *f, const struct report *r, const struct site_report *s)
+{
+	size_t self = (size_t)(s - r->sites) + 1, n = 0;
+
+	if (s->related_to && s->related_to <= r->n_sites)
+		fprintf(f, ",\"related_to\":\"%016" PRIx64 "\"", r->sites[s->related_to - 1].group);
+	if (!s->n_related)
+		return;
+	fputs(",\"related\":[", f);
+	for (size_t i = 0; i < r->n_sites; i++)
+		if (r->sites[i].related_to == self)
+			fprintf(f, "%s\"%016" PRIx64 "\"", n++ ? "," : "", r->sites[i].group);
+	fputc(']', f);
+}
+
 static void write_site(FILE *f, const struct report *r, const struct site_report *s,
 		       const char *event)
 {
@@ -358,6 +375,7 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 	if (s->evidence.heuristic)	/* the rule that decided */
 		fprintf(f, ",\"heuristic\":\"%s\"", s->evidence.heuristic);
 	fputc('}', f);
+	write_related(f, r, s);
 	if (s->kind != UNIT_CONNECTION)
 		write_culprit(f, site_culprit(r, s));
 	if (s->kind == UNIT_GOROUTINE) {

@@ -433,7 +433,7 @@ static int layout_build(struct layout *l, const struct report *r)
 		l->site_order[i] = i;
 		if (!v || s->verdict > VERDICT_DEADLOCK)
 			continue;
-		v->sites[s->verdict]++;
+		v->sites[s->verdict] += !s->related_to;	/* a finding's related sites count once */
 		v->units += s->n_units;
 		if (s->verdict > v->worst)
 			v->worst = s->verdict;
@@ -534,6 +534,24 @@ static void print_services(FILE *f, const struct layout *l)
 	free(idx);
 }
 
+/* The sites grouped under primary (judge/related.c), one line each. */
+static void print_related(FILE *f, const struct report *r, const struct site_report *primary)
+{
+	size_t self = (size_t)(primary - r->sites) + 1;
+	char headline[512];
+
+	for (size_t i = 0; primary->n_related && i < r->n_sites; i++) {
+		const struct site_report *s = &r->sites[i];
+
+		if (s->related_to != self)
+			continue;
+		fprintf(f, "    related: [%s] %" PRIu32 " %s at ", verdict_name(s->verdict), s->n_units,
+			unit_noun(s->kind, s->n_units != 1));
+		text_write(f, site_headline_frame(r, s, headline, sizeof(headline)), SIZE_MAX);
+		fprintf(f, ": %s (site %016" PRIx64 ")\n", s->reason ? s->reason : "", s->group);
+	}
+}
+
 /* The sites of one process, worst first. */
 static void print_proc_sites(FILE *f, const struct layout *l, const struct proc_report *p,
 			     const struct text_layout *tl)
@@ -552,7 +570,7 @@ static void print_proc_sites(FILE *f, const struct layout *l, const struct proc_
 	for (size_t i = lo; i < r->n_sites && r->sites[l->site_order[i]].pid == p->pid; i++) {
 		const struct site_report *st = &r->sites[l->site_order[i]];
 
-		if (st->verdict < r->min_verdict)
+		if (st->verdict < r->min_verdict || st->related_to)
 			continue;
 		if (st->kind == UNIT_GOROUTINE)
 			print_goroutine_site(f, r, st, tl->rows);
@@ -560,6 +578,7 @@ static void print_proc_sites(FILE *f, const struct layout *l, const struct proc_
 			print_conn_site(f, r, st, tl->rows);
 		else
 			print_site(f, r, st, tl->rows);
+		print_related(f, r, st);
 	}
 }
 

@@ -428,7 +428,7 @@ static int write_leaking_sites(FILE *f, const struct report *r, bool pid_label)
 		const struct site_report *s = &r->sites[i];
 		const struct proc_report *p = report_find_proc(r, s->pid);
 
-		if (s->verdict >= VERDICT_LEAK && p) {
+		if (s->verdict >= VERDICT_LEAK && p && !s->related_to) {	/* one per finding */
 			v[n] = (struct leak_series){ .p = p, .kind = unit_noun(s->kind, false),
 						     .verdict = s->verdict, .units = s->n_units };
 			site_headline_frame(r, s, v[n].frame, sizeof(v[n].frame));

@@ -5,6 +5,8 @@
 // the server answers at once; it also calls itself once through its own
 // http.Client, so its transport keeps one idle pooled connection, and the
 // server one accepted keep-alive connection: nothing is owed, nothing stalls.
+// In -mode hang, rawCall also waits on the same upstream over a raw TCP
+// connection of its own.
 package main
 
 import (
@@ -25,6 +27,20 @@ func blackhole(ln net.Listener) {
 		}
 		go io.Copy(io.Discard, c) // UPSTREAM-READ: never answers
 	}
+}
+
+// rawCall sends a line to the upstream on a connection of its own and
+// waits for the reply: a second code path stalled on the same peer as the
+// transport's readLoops (one cause, one finding).
+func rawCall(addr string) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Fprintf(c, "PING\r\n")
+	buf := make([]byte, 1)
+	c.Read(buf) // RAW-CALL: never answered
 }
 
 func listen() net.Listener {
@@ -69,6 +85,7 @@ func main() {
 			ready()
 		}()
 	} else {
+		go rawCall(hole.Addr().String())
 		ready()
 	}
 	http.Serve(ln, nil)
