@@ -8,7 +8,7 @@ libbpf-tools linux-perf procps iproute2 curl valgrind debootstrap gawk mawk
 podman runc busybox-static python3-yaml libclang-rt-14-dev prometheus-alertmanager
 postgresql apache2 haproxy squid nginx-light memcached redis-server
 etcd-server prometheus-node-exporter prometheus-pushgateway varnish
-qemu-system-x86 openjdk-17-jdk-headless"
+qemu-system-x86 openjdk-17-jdk-headless jetty9"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -13,7 +13,11 @@ tools/workloads/java/JavaBugs.java (compiled once by the host's javac,
 - idle fixed pool and ForkJoinPool workers, JVM threads -> idle;
 - Java frames with class, method and line in the stacks: interpreted
   (a second run with -Xint) and JIT-compiled (Bank.transfer run hot first,
-  then deadlocked: compiled frames are named without a line).
+  then deadlocked: compiled frames are named without a line);
+- 21+: virtual threads (tools/workloads/java/VThreads.java): 50 parked on a
+  latch (unmounted) and 3 pinned in class initializers
+  (mounted): the summary counts 3 mounted on its carriers, and exactly 3
+  carriers' thread records say a virtual thread is mounted.
 A JDK that cannot be fetched is `not ok` with the reason (`# SKIP offline`
 with LEAKTRACE_JDK_OFFLINE=1)."""
 import glob
@@ -34,7 +38,7 @@ MODES = ["sync-deadlock", "lock-deadlock", "latch-leak", "monitor-stuck", "pool-
 
 
 def compile_workloads(out):
-    srcs = [os.path.join(SRC, f) for f in ("JavaBugs.java", "Bank.java")]
+    srcs = [os.path.join(SRC, f) for f in ("JavaBugs.java", "Bank.java", "VThreads.java")]
     p = subprocess.run(["javac", "--release", "17", "-g", "-d", out] + srcs,
                        capture_output=True, text=True)
     return p.returncode == 0, p.stderr
@@ -188,6 +192,37 @@ def check_frames(t, name, java, classes):
         w.stop()
 
 
+def java_major(version):
+    """21 of 'openjdk version "21.0.8" ...', 0 when unreadable."""
+    try:
+        return int(version.split('"')[1].split(".")[0].split("-")[0])
+    except (IndexError, ValueError):
+        return 0
+
+
+def check_vthreads(t, name, java, classes):
+    """Mounted virtual threads per carrier (21+: JavaThread::_vthread)."""
+    w = Workload([java, "-Djdk.virtualThreadScheduler.parallelism=4", "-cp", classes, "VThreads",
+                  "50", "3"], timeout=60)
+    try:
+        rc, out, err = run(["-p", str(w.pid), "-t", "1s", "-i", "1s", "-d", "2s", "-f", "json"],
+                           timeout=60)
+        recs = final_records(json_records(out))
+        summ = next((r for r in recs if r.get("type") == "summary" and r.get("pid") == w.pid), {})
+        jv = summ.get("java", {})
+        t.ok(jv.get("vthreads_mounted") == 3 and 3 <= jv.get("carriers", 0) < 50,
+             "%s: 3 pinned virtual threads mounted, 50 parked ones not (summary %s)" % (name, jv),
+             summ)
+        car = [r for r in recs if r.get("type") == "thread" and r.get("pid") == w.pid and
+               "carrier" in r.get("java", {})]
+        mounted = [r["java"]["name"] for r in car if r["java"]["carrier"]["vthreads_mounted"]]
+        t.ok(len(mounted) == 3 and all(n.startswith("ForkJoinPool-") for n in mounted),
+             "%s: 3 carrier threads say a virtual thread is mounted: %s" % (name, mounted),
+             [r.get("java") for r in car])
+    finally:
+        w.stop()
+
+
 t = Tap()
 tmp = tempfile.mkdtemp(prefix="lt-jdk-")
 ok, msg = compile_workloads(tmp)
@@ -212,6 +247,8 @@ for name, java, msg in jdks:
     if ok:
         check_jdk(t, name, java, tmp)
         check_frames(t, name, java, tmp)
+        if java_major(version) >= 21:
+            check_vthreads(t, name, java, tmp)
     table.append((name, version, "pass" if t.failed == before else "FAIL", msg))
 t.diag("jdk        version                                   result  source")
 for row in table:

@@ -422,7 +422,8 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 
 	owner_graph__init(&j.owners, r);
 	/* the units' proofs, looked up by unit (a unit_proof starts with its ref) */
-	qsort(r->proofs, r->n_proofs, sizeof(*r->proofs), unit_ref_cmp);
+	if (r->n_proofs)	/* proofs is NULL when none: qsort(NULL, 0) is UB */
+		qsort(r->proofs, r->n_proofs, sizeof(*r->proofs), unit_ref_cmp);
 
 	for (size_t a = 0, b; a < n; a = b) {
 		struct site_observation obs;

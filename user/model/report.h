@@ -44,6 +44,8 @@ struct java_info {
 	char lock_class[96];		/* class of what it waits for, "" = none */
 	uint32_t owner;			/* tid holding it, 0 = none or unknown */
 	bool runtime;			/* the JVM's own: GC, compiler, VM, reference handler */
+	bool carrier;			/* carries virtual threads (21+) */
+	bool vthread_mounted;		/* a carrier with a virtual thread mounted */
 };
 
 struct thread_report {
@@ -238,6 +240,10 @@ struct proc_report {
 	uint64_t go_created_total, go_exited_total;	/* since attach, UINT64_MAX = unknown */
 	uint32_t go_parked;			/* goroutines in this report */
 	uint64_t go_cut;			/* goroutines/sudogs not read: walk bounds, budget */
+	/* HotSpot JVMs (java_report.c): virtual thread carriers, 21+ */
+	bool is_java;				/* its Java threads were read this report */
+	uint32_t java_carriers;			/* carrier threads (CarrierThread) */
+	uint32_t java_vthreads_mounted;		/* virtual threads mounted on them */
 };
 
 /* One cache of the shared byte budget (util/mem_budget.h), as reported. */

@@ -96,6 +96,8 @@ static void write_java(FILE *f, const struct java_info *j)
 	}
 	if (j->owner)
 		fprintf(f, ",\"owner\":%" PRIu32, j->owner);
+	if (j->carrier)
+		fprintf(f, ",\"carrier\":{\"vthreads_mounted\":%d}", j->vthread_mounted);
 	fprintf(f, ",\"runtime\":%s}", j->runtime ? "true" : "false");
 }
 
@@ -423,6 +425,9 @@ static void write_summary(FILE *f, const struct report *r, const struct proc_rep
 		write_go_count(f, "exited_total", p->go_exited_total);
 		fputc('}', f);
 	}
+	if (p->is_java)
+		fprintf(f, ",\"java\":{\"carriers\":%" PRIu32 ",\"vthreads_mounted\":%" PRIu32 "}",
+			p->java_carriers, p->java_vthreads_mounted);
 	fputs("}\n", f);
 }
 

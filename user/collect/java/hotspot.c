@@ -48,6 +48,7 @@ static void thread_offsets(struct hotspot *hs, const struct vmstructs *vs)
 	hs->jt_stack_base = offset_of(vs, jt, "_stack_base");
 	hs->jt_stack_size = offset_of(vs, jt, "_stack_size");
 	hs->jt_owner_id = offset_of(vs, jt, "_monitor_owner_id");
+	hs->jt_vthread = offset_of(vs, jt, "_vthread");
 	hs->jt_lock_stack = offset_of(vs, jt, "_lock_stack");
 	hs->ls_top = vmstructs__offset(vs, "LockStack", "_top");
 	/* LockStack {u4 _top; uintptr_t _bad_oop_sentinel; oop _base[]}:

@@ -30,6 +30,7 @@ struct hotspot {
 	int64_t jt_stack_base, jt_stack_size;
 	int64_t jt_lock_stack, ls_top, ls_capacity;	/* -1: no lock stack */
 	int64_t jt_owner_id;		/* -1 before 24 */
+	int64_t jt_vthread;		/* OopHandle of the mounted thread; -1 = none (17) */
 	int64_t om_object, om_owner;
 	int64_t klass_name, klass_super, sym_length, sym_body, oop_klass;
 	int32_t f_thread_name, f_thread_tid, f_thread_blocker, f_thread_status;

@@ -99,6 +99,24 @@ static void read_thread_oop(const struct hotspot *hs, struct java_thread *t)
 	t->blocker = hotspot_oop_field(hs, t->oop, hs->f_thread_blocker);
 }
 
+#define CARRIER_CLASS "jdk/internal/misc/CarrierThread"
+
+/* 21+: a carrier's _vthread is the virtual thread mounted on it, else its
+ * own java.lang.Thread (as for every other JavaThread). Unmounted virtual
+ * threads are only on the heap (their scheduler's queues, their latches):
+ * not read. */
+static void read_vthread(const struct hotspot *hs, struct java_thread *t, uint64_t handle)
+{
+	uint64_t v;
+
+	if (hs->jt_vthread < 0 || !t->oop)
+		return;
+	t->carrier = hotspot_klass_is(hs, hotspot_klass(hs, t->oop), CARRIER_CLASS);
+	v = handle ? java_read_u64(&hs->mem, handle) : 0;
+	if (t->carrier && v && v != t->oop)
+		t->vthread = v;
+}
+
 /* One JavaThread at addr: 0, or -EFAULT when it cannot be one. */
 static int read_thread(const struct hotspot *hs, uint64_t addr, size_t size,
 		       struct java_thread *t)
@@ -129,6 +147,7 @@ static int read_thread(const struct hotspot *hs, uint64_t addr, size_t size,
 		  t->blocker && (t->state == JSTATE_WAITING || t->state == JSTATE_TIMED_WAITING) ?
 		  JWAIT_PARK : JWAIT_NONE;
 	t->runtime = java_runtime_thread_name(t->name);
+	read_vthread(hs, t, jt_u64(jt, size, hs->jt_vthread));
 	return t->tid ? 0 : -EFAULT;
 }
 

@@ -52,6 +52,8 @@ struct java_thread {
 	uint32_t owner_tid;		/* tid holding it, 0 = none or unknown */
 	char lock_class[JAVA_CLASS_LEN];	/* class of the object waited for */
 	bool runtime;			/* a JVM thread: compiler, reference handler... */
+	bool carrier;			/* a virtual thread scheduler's carrier (21+) */
+	uint64_t vthread;		/* oop of the virtual thread mounted on it, 0 = none */
 };
 
 /* Read the thread list into a malloc'ed array (*out, *n). 0, -EAGAIN

@@ -273,6 +273,8 @@ static void fill_info(const struct java_thread *jt, const struct thread_report *
 	memcpy(in->lock_class, jt->lock_class, sizeof(in->lock_class));
 	in->owner = jt->owner_tid;
 	in->runtime = jt->runtime;
+	in->carrier = jt->carrier;
+	in->vthread_mounted = jt->vthread != 0;
 }
 
 static const struct jvm *walked_jvm(const struct java_report *jr, uint32_t pid)
@@ -312,6 +314,16 @@ static int mark_threads(struct java_report *jr, struct report *r)
 	return 0;
 }
 
+static void count_carriers(const struct jvm *j, struct proc_report *p)
+{
+	p->is_java = true;
+	p->java_carriers = p->java_vthreads_mounted = 0;
+	for (size_t i = 0; i < j->n_threads; i++) {
+		p->java_carriers += j->threads[i].carrier;
+		p->java_vthreads_mounted += j->threads[i].vthread != 0;
+	}
+}
+
 int java_report__collect(struct java_report *jr, struct report *r)
 {
 	size_t before = r->n_threads;
@@ -334,6 +346,7 @@ int java_report__collect(struct java_report *jr, struct report *r)
 			continue;
 		}
 		j->walked = true;
+		count_carriers(j, &r->procs[i]);
 		if (track_blocked(j, r->mono_ns) || add_blocked(j, r, p.comm))
 			return -ENOMEM;
 	}
