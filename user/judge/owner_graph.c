@@ -72,7 +72,8 @@ static int search_from(struct search *s, int depth)
 	s->ids[depth] = at->id;
 	e = owner_graph__edges(s->g, at, &n);
 	for (size_t i = 0; i < n && s->steps; i++, s->steps--) {
-		struct unit_ref next = { at->pid, e[i].owner_kind, e[i].owner };
+		struct unit_ref next = { e[i].owner_pid ? e[i].owner_pid : at->pid,
+					 e[i].owner_kind, e[i].owner };
 
 		if (!(s->mask & OWNER_MASK(e[i].kind)))
 			continue;
