@@ -264,9 +264,12 @@ static int read_span_structs(struct go_heap *h, struct go_reader *r,
  * x reordered alongside. */
 static void spans_sort(struct go_heap *h, struct span_extra *x)
 {
-	struct span_extra *orig = malloc((h->n_spans + 1) * sizeof(*orig));
+	struct span_extra *orig;
 	size_t n = 0;
 
+	if (!h->n_spans)	/* x may be NULL then: nothing to sort */
+		return;
+	orig = malloc((h->n_spans + 1) * sizeof(*orig));
 	if (!orig) {
 		h->n_spans = 0;	/* an empty heap proves nothing */
 		return;

@@ -402,7 +402,7 @@ static int read_wait_objects(struct pass *p)
 		if (!g->root)
 			err = add_opaque(p, g->g);
 	}
-	if (!err)
+	if (!err && p->n_opaque)
 		qsort(p->opaque, p->n_opaque, sizeof(*p->opaque), cmp_u64);
 	/* most slots are in spans without any opaque one: skip the search */
 	p->span_opaque = err ? NULL : calloc(p->h.n_spans + 1, 1);
