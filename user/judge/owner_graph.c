@@ -20,7 +20,8 @@ static int edge_cmp(const void *a, const void *b)
 
 void owner_graph__init(struct owner_graph *g, struct report *r)
 {
-	qsort(r->owners, r->n_owners, sizeof(*r->owners), edge_cmp);
+	if (r->n_owners)	/* owners is NULL before the first (UBSan) */
+		qsort(r->owners, r->n_owners, sizeof(*r->owners), edge_cmp);
 	g->edges = r->owners;
 	g->n = r->n_owners;
 }

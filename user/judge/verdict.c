@@ -442,7 +442,8 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 	if (wakers__prove(&j.wakers, &j.owners, r))
 		goto out;
 	/* the units' proofs, looked up by unit (a unit_proof starts with its ref) */
-	qsort(r->proofs, r->n_proofs, sizeof(*r->proofs), unit_ref_cmp);
+	if (r->n_proofs)	/* proofs is NULL before the first (UBSan) */
+		qsort(r->proofs, r->n_proofs, sizeof(*r->proofs), unit_ref_cmp);
 
 	for (size_t a = 0, b; a < n; a = b) {
 		struct site_observation obs;
