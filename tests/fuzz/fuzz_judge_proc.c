@@ -6,6 +6,7 @@
 #include "fuzz.h"
 #include "collect/stacks/proc_stacks.h"
 #include "collect/threads/lockgraph.h"
+#include "collect/threads/pipe_wakers.h"
 #include "collect/sockets/peers.h"
 #include "collect/threads/regions.h"
 #include "collect/sockets/tcp_table.h"
@@ -32,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)parse_syscall_sp_pc(s, &sp, &pc);
 	}
 	(void)socket_inode(s);
+	(void)pipe_inode(s);
 	{
 		/* netlink messages are 4-byte aligned in the kernel's buffer */
 		uint32_t *nl = malloc(size + 4);

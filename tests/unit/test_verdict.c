@@ -783,10 +783,15 @@ static void test_lock_three_cycle(void **state)
 	assert_int_equal(site_of(&r, a)->verdict, VERDICT_DEADLOCK);
 	assert_int_equal(site_of(&r, a)->cycle_len, 3);
 	assert_true(cycle_has(site_of(&r, a), c));
-	/* d only waits on the cycle: stuck, and not part of it */
+	/* d only waits on the cycle, not part of it: its owner never
+	 * releases, so it never wakes (a waker chain into the deadlock) */
 	assert_int_equal(owner_of(&r, d), a);
 	assert_int_equal(cycle_of(&r, 3, cyc, LT_MAX_CYCLE), 0);
-	assert_int_equal(site_of(&r, d)->verdict, VERDICT_STUCK);
+	assert_int_equal(site_of(&r, d)->verdict, VERDICT_LEAK);
+	assert_int_equal(site_of(&r, d)->evidence.proof, PROOF_WAKER_CHAIN);
+	assert_int_equal(site_of(&r, d)->chain[0], d);
+	assert_int_equal(site_of(&r, d)->chain[1], a);
+	assert_false(site_of(&r, d)->chain_cycle);
 	/* a cycle longer than max is not reported */
 	assert_int_equal(cycle_of(&r, 0, cyc, 2), 0);
 	assert_int_equal(cycle_of(&r, 1, cyc, 3), 3);
@@ -1552,6 +1557,83 @@ static void test_owner_graph_kinds(void **state)
 	report_free(&r);
 }
 
+static void add_pipe_edge(struct report *r, uint32_t pid, uint64_t waiter, uint32_t owner_pid,
+			  uint64_t owner)
+{
+	struct owner_edge e = { .waiter = { pid, UNIT_THREAD, waiter }, .owner_kind = UNIT_THREAD,
+				.owner = owner, .owner_pid = owner_pid, .kind = OWNER_PIPE };
+
+	assert_non_null(report_add_owner(r, &e));
+}
+
+/* Wakers of threads (judge/wakers.c): a join of a deadlocked thread, a
+ * pipe read whose writers (another process's threads) are in such a chain,
+ * a cycle through a join and a mutex, a pipe only its reader holds. One
+ * waker that is not proven (running, or parked with no known waker) leaves
+ * the waiter to the heuristics. */
+static void test_waker_chain(void **state)
+{
+	struct verdict_engine *e = verdict_engine__new(NULL);
+	struct tspec ts[] = { TS(31, 1, 5.0, W_MUTEX, M1), TS(32, 2, 5.0, W_MUTEX, M2),
+			      TS(33, 3, 9.0, W_JOIN, 31), TS(34, 4, 9.0, W_READ, 5),
+			      TS(40, 5, 9.0, W_JOIN, 41), TS(41, 6, 9.0, W_MUTEX, M3),
+			      TS(42, 7, 9.0, W_READ, 6), TS(43, 8, 9.0, W_READ, 7),
+			      TS(44, 9, 9.0, W_CONDVAR, 0x5000) };
+	const uint32_t reader_pid = OTHER_PID + 1;
+	struct report r = {};
+
+	(void)state;
+	build(&r, OTHER_PID, 0, ts, 9);
+	r.threads[3].pid = reader_pid;	/* 34 reads a pipe another process writes */
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 31, UNIT_THREAD, 32, OWNER_FUTEX_MUTEX);
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 32, UNIT_THREAD, 31, OWNER_FUTEX_MUTEX);
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 33, UNIT_THREAD, 31, OWNER_JOIN);
+	add_pipe_edge(&r, reader_pid, 34, OTHER_PID, 33);
+	add_pipe_edge(&r, reader_pid, 34, OTHER_PID, 32);
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 40, UNIT_THREAD, 41, OWNER_JOIN);
+	add_edge(&r, OTHER_PID, UNIT_THREAD, 41, UNIT_THREAD, 40, OWNER_FUTEX_MUTEX);
+	add_pipe_edge(&r, OTHER_PID, 42, 0, 42);	/* only its reader holds it */
+	add_pipe_edge(&r, OTHER_PID, 43, 0, 31);
+	add_pipe_edge(&r, OTHER_PID, 43, 0, 44);	/* parked, no waker known */
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+
+	assert_int_equal(verdict_of(&r, 31), VERDICT_DEADLOCK);
+	assert_int_equal(site_of(&r, 31)->evidence.proof, PROOF_OWNER_CYCLE);
+	assert_int_equal(site_of(&r, 31)->chain_len, 0);
+	assert_int_equal(verdict_of(&r, 33), VERDICT_LEAK);
+	assert_int_equal(site_of(&r, 33)->evidence.proof, PROOF_WAKER_CHAIN);
+	assert_int_equal(site_of(&r, 33)->chain_len, 4);	/* 33 31 32 31 */
+	assert_int_equal(site_of(&r, 33)->chain_edge[0], OWNER_JOIN);
+	assert_int_equal(site_of(&r, 33)->chain[3], 31);
+	assert_false(site_of(&r, 33)->chain_cycle);
+	assert_int_equal(verdict_of(&r, 34), VERDICT_LEAK);
+	assert_int_equal(site_of(&r, 34)->evidence.proof, PROOF_WAKER_CHAIN);
+	assert_int_equal(site_of(&r, 34)->chain_pid[0], reader_pid);
+	assert_int_equal(site_of(&r, 34)->chain_pid[1], OTHER_PID);
+	assert_int_equal(site_of(&r, 34)->chain_edge[0], OWNER_PIPE);
+	/* a join and a mutex in a cycle: each waits for the other */
+	assert_int_equal(verdict_of(&r, 40), VERDICT_DEADLOCK);
+	assert_int_equal(site_of(&r, 40)->evidence.proof, PROOF_WAKER_CHAIN);
+	assert_true(site_of(&r, 40)->chain_cycle);
+	assert_int_equal(verdict_of(&r, 42), VERDICT_DEADLOCK);	/* waits for itself */
+	assert_int_equal(site_of(&r, 42)->evidence.proof, PROOF_WAKER_CHAIN);
+	/* one writer with no proof of its own: no proof */
+	assert_int_not_equal(verdict_of(&r, 43), VERDICT_LEAK);
+	assert_int_equal(site_of(&r, 43)->evidence.proof, PROOF_NONE);
+	assert_string_equal(owner_kind_name(OWNER_PIPE), "pipe");
+	verdict_engine__free(e);
+	report_free(&r);
+
+	/* a writer that runs (not parked) leaves the reader unproven */
+	build(&r, OTHER_PID, 0, ts + 3, 1);
+	add_pipe_edge(&r, OTHER_PID, 34, 0, 31);
+	e = verdict_engine__new(NULL);
+	assert_int_equal(verdict_engine__judge(e, &r), 0);
+	assert_int_equal(site_of(&r, 34)->evidence.proof, PROOF_NONE);
+	verdict_engine__free(e);
+	report_free(&r);
+}
+
 /* Verdicts say what decided them: the deadlock rule proves by its owner
  * cycle (a Java monitor's as a mutex's), a heuristic names its rule. */
 static void test_evidence(void **state)
@@ -1647,6 +1729,7 @@ int main(void)
 		cmocka_unit_test(test_awaiting_peer),
 		cmocka_unit_test(test_main_thread),
 		cmocka_unit_test(test_owner_resting),
+		cmocka_unit_test(test_waker_chain),
 	};
 	int failed = cmocka_run_group_tests_name("verdict rules", rules, NULL, NULL);
 

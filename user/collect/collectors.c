@@ -16,6 +16,7 @@ static const struct collector_type *const collector_types[] = {
 	&collector_identities,		/* before judging: baselines are kept per service */
 	&collector_exe_keys,		/* with --baseline: part of a service's key */
 	&collector_thread_facts,
+	&collector_pipe_wakers,		/* pipe readers' writers, any process: owner edges */
 	&collector_sockets,
 };
 

@@ -20,7 +20,8 @@ static int edge_cmp(const void *a, const void *b)
 
 void owner_graph__init(struct owner_graph *g, struct report *r)
 {
-	qsort(r->owners, r->n_owners, sizeof(*r->owners), edge_cmp);
+	if (r->n_owners)	/* owners is NULL before the first (UBSan) */
+		qsort(r->owners, r->n_owners, sizeof(*r->owners), edge_cmp);
 	g->edges = r->owners;
 	g->n = r->n_owners;
 }
@@ -72,7 +73,8 @@ static int search_from(struct search *s, int depth)
 	s->ids[depth] = at->id;
 	e = owner_graph__edges(s->g, at, &n);
 	for (size_t i = 0; i < n && s->steps; i++, s->steps--) {
-		struct unit_ref next = { at->pid, e[i].owner_kind, e[i].owner };
+		struct unit_ref next = { e[i].owner_pid ? e[i].owner_pid : at->pid,
+					 e[i].owner_kind, e[i].owner };
 
 		if (!(s->mask & OWNER_MASK(e[i].kind)))
 			continue;

@@ -144,6 +144,12 @@ static bool proven_leak(const struct judged *j)
 }
 
 static bool proven_deadlock(const struct judged *j) { return j->f->proof == PROOF_OWNER_CYCLE; }
+/* proven never to wake, each waiting for the next to release, exit or
+ * write, the last for the first (judge/wakers.c) */
+static bool waker_cycle(const struct judged *j)
+{
+	return j->f->proof == PROOF_WAKER_CHAIN && j->s->chain_cycle;
+}
 
 /* No running goroutine, global or finalizer can reach what these wait on
  * (collect/go/go_reach.c): nothing can ever wake them. The runtime's own
@@ -249,6 +255,7 @@ static bool any(const struct judged *j) { return true; }
 static const struct rule rules[] = {
 	PROVEN(VERDICT_DEADLOCK, "threads wait in a cycle for mutexes held by each other", in_cycle, PROOF_OWNER_CYCLE),
 	PROVEN(VERDICT_DEADLOCK, "units wait in a cycle for each other (the runtime's owners)", proven_deadlock, PROOF_OF_FACTS),
+	PROVEN(VERDICT_DEADLOCK, "threads wait in a cycle for each other to release a mutex, exit or write a pipe", waker_cycle, PROOF_WAKER_CHAIN),
 	PROVEN(VERDICT_LEAK, "proven never to wake", proven_leak, PROOF_OF_FACTS),
 	PROVEN(VERDICT_LEAK, "blocked forever: a nil channel or a select with no cases", blocked_forever, PROOF_WAIT_REASON),
 	PROVEN(VERDICT_DEADLOCK, "blocked forever: each waits for a lock another of them holds, and no running goroutine or global can reach those locks", proven_cycle, PROOF_REACHABILITY),

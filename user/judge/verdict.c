@@ -8,6 +8,7 @@
 #include "judge/owner_graph.h"
 #include "judge/related.h"
 #include "judge/rules.h"
+#include "judge/wakers.h"
 #include "judge/verdict.h"
 #include "util/array.h"
 
@@ -78,6 +79,7 @@ struct judging {
 	const struct unit *by_id;	/* every unit, sorted by (pid, kind, id) */
 	size_t n;
 	struct owner_graph owners;
+	struct wakers wakers;	/* threads proven never to wake (judge/wakers.c) */
 };
 
 /* The parked thread tid of process pid, or NULL. */
@@ -303,6 +305,21 @@ static void find_cycle(const struct judging *j, struct site_report *s, const str
 	}
 }
 
+/* Every thread of the site proven never to wake by its wakers (and not in
+ * a lock cycle, the in_cycle rule's): proof waker_chain, with the chain
+ * from its longest-parked thread. */
+static void waker_chain(const struct judging *j, struct site_report *s, struct site_facts *f,
+			const struct unit *u, size_t n)
+{
+	if (f->kind != UNIT_THREAD || f->proof || s->cycle_len)
+		return;
+	for (size_t k = 0; k < n; k++)
+		if (!wakers__forever(&j->wakers, u[k].idx))
+			return;
+	f->proof = PROOF_WAKER_CHAIN;
+	wakers__chain(&j->wakers, s->first_unit, s);
+}
+
 /* Shape of a site from its units u[0..n). objs: scratch of n entries. */
 static void describe_site(const struct judging *j, struct site_report *s, struct site_facts *f,
 			  const struct unit *u, size_t n, uint64_t *objs)
@@ -368,6 +385,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 	if (f->kind == UNIT_THREAD)
 		s->site = r->threads[u[0].idx].site;
 	find_cycle(j, s, u, n);
+	waker_chain(j, s, f, u, n);
 	p = report_find_proc(r, s->pid);
 	if (p)
 		memcpy(s->comm, p->comm, sizeof(s->comm));
@@ -404,6 +422,7 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 {
 	struct unit *units, *by_id = NULL;
 	uint64_t *objs = NULL, evicted;
+	struct judging j = { 0 };
 	size_t n;
 	int err = -ENOMEM;
 
@@ -418,9 +437,11 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 		baselines__begin(e->baselines, r);
 	memcpy(by_id, units, n * sizeof(*units));
 	qsort(by_id, n, sizeof(*by_id), unit_id_cmp);
-	struct judging j = { .e = e, .r = r, .by_id = by_id, .n = n };
+	j = (struct judging){ .e = e, .r = r, .by_id = by_id, .n = n };
 
 	owner_graph__init(&j.owners, r);
+	if (wakers__prove(&j.wakers, &j.owners, r))
+		goto out;
 	/* the units' proofs, looked up by unit (a unit_proof starts with its ref) */
 	if (r->n_proofs)	/* proofs is NULL when none: qsort(NULL, 0) is UB */
 		qsort(r->proofs, r->n_proofs, sizeof(*r->proofs), unit_ref_cmp);
@@ -460,6 +481,7 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 		baselines__commit(e->baselines);
 	err = 0;
 out:
+	wakers__free(&j.wakers);
 	free(units);
 	free(by_id);
 	free(objs);

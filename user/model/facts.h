@@ -18,7 +18,8 @@ enum owner_kind {
 	OWNER_JAVA_MONITOR,	/* leave a Java monitor (synchronized) */
 	OWNER_AQS_LOCK,		/* release a java.util.concurrent lock (AQS) */
 	OWNER_JOIN,		/* exit: pthread_join (collect/threads/thread_facts.c) */
-	OWNER_PIPE,		/* write to a pipe only it holds open */
+	OWNER_PIPE,		/* write to a pipe it holds open (collect/threads/pipe_wakers.c):
+				 * one edge per thread of each process holding a write end */
 	OWNER_KINDS,
 };
 
@@ -40,11 +41,14 @@ struct unit_ref {
 /* Order of unit refs (pid, kind, id): qsort/sorted_find over facts. */
 int unit_ref_cmp(const void *a, const void *b);
 
-/* waiter waits for owner (a unit of the same process, parked or not). */
+/* waiter waits for owner (a unit of the same process unless owner_pid
+ * says otherwise, parked or not). */
 struct owner_edge {
 	struct unit_ref waiter;
 	uint8_t owner_kind;	/* enum unit_kind of the owner */
 	uint64_t owner;		/* its id: a tid, a goid */
+	uint32_t owner_pid;	/* the owner's process, 0 = the waiter's (a
+				 * pipe's writer may be in another process) */
 	uint8_t kind;		/* enum owner_kind */
 	uint64_t object;	/* the lock, monitor or pipe, 0 = unknown */
 	bool owner_event_loop;	/* the owner rests in an event loop (epoll...) */
@@ -64,6 +68,9 @@ enum proof {
 };
 
 const char *proof_name(enum proof p);
+
+/* "mutex", "monitor", "lock", "join", "pipe": JSON waker_chain[].waits_for */
+const char *owner_kind_name(enum owner_kind k);
 
 /* A collector's proof that a unit never wakes. */
 struct unit_proof {

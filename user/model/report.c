@@ -149,6 +149,16 @@ const char *proof_name(enum proof p)
 	return p < PROOF_KINDS ? names[p] : "none";
 }
 
+const char *owner_kind_name(enum owner_kind k)
+{
+	static const char *const names[OWNER_KINDS] = {
+		[OWNER_FUTEX_MUTEX] = "mutex", [OWNER_JAVA_MONITOR] = "monitor",
+		[OWNER_AQS_LOCK] = "lock", [OWNER_JOIN] = "join", [OWNER_PIPE] = "pipe",
+	};
+
+	return k < OWNER_KINDS ? names[k] : "unknown";
+}
+
 const char *verdict_name(enum verdict v)
 {
 	static const char *const names[] = { "none", "idle", "stuck", "leak", "deadlock" };

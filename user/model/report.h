@@ -212,6 +212,14 @@ struct site_report {
 	uint8_t cycle_edge[LT_MAX_CYCLE];	/* enum owner_kind: what cycle[i] waits
 					 * for cycle[i + 1] (the last: cycle[0]) to do */
 	uint32_t cycle_len;
+	/* proof waker_chain (judge/wakers.c): from the site's longest-parked
+	 * thread, each unit whose wake-up the one before waits for */
+	uint64_t chain[LT_MAX_CYCLE];		/* tids */
+	uint32_t chain_pid[LT_MAX_CYCLE];
+	uint8_t chain_edge[LT_MAX_CYCLE];	/* enum owner_kind: what chain[i] waits
+						 * for chain[i + 1] to do */
+	uint32_t chain_len;
+	bool chain_cycle;			/* the last waits for chain[0] */
 	uint32_t stacks_deferred;	/* threads grouped by their wait because
 					 * their capture waits for a next report */
 	/* one finding per cause (judge/related.c): sites of one process

@@ -285,6 +285,24 @@ static void write_conn_site_tail(FILE *f, const struct report *r, const struct s
 	fputs("]}\n", f);
 }
 
+/* A waker chain (judge/wakers.c): each thread, what it waits for the next
+ * to do (the last repeats an earlier one: where the chain closes). */
+static void write_waker_chain(FILE *f, const struct site_report *s)
+{
+	if (!s->chain_len)
+		return;
+	fputs(",\"waker_chain\":[", f);
+	for (uint32_t i = 0; i < s->chain_len; i++) {
+		fprintf(f, "%s{\"pid\":%" PRIu32 ",\"tid\":%" PRIu64, i ? "," : "", s->chain_pid[i],
+			s->chain[i]);
+		if (i + 1 < s->chain_len)
+			fprintf(f, ",\"waits_for\":\"%s\"",
+				owner_kind_name((enum owner_kind)s->chain_edge[i]));
+		fputc('}', f);
+	}
+	fprintf(f, "],\"waker_cycle\":%s", s->chain_cycle ? "true" : "false");
+}
+
 /* A thread site's tids and, for a deadlock, its cycle. */
 static void write_thread_site_tail(FILE *f, const struct report *r, const struct site_report *s)
 {
@@ -295,6 +313,7 @@ static void write_thread_site_tail(FILE *f, const struct report *r, const struct
 		fprintf(f, "%s%" PRIu32, n++ ? "," : "", r->threads[i].tid);
 	}
 	fputc(']', f);
+	write_waker_chain(f, s);
 	if (s->cycle_len) {
 		fputs(",\"cycle\":[", f);
 		for (uint32_t i = 0; i < s->cycle_len; i++) {

@@ -187,6 +187,22 @@ static void print_evidence(FILE *f, const struct site_report *s)
 		s->distinct_wait_objects, s->no_timeout ? "no timeout" : "timeouts");
 }
 
+/* A waker chain (judge/wakers.c): what each thread waits for the next to do. */
+static void print_waker_chain(FILE *f, const struct site_report *s)
+{
+	static const char *const acts[OWNER_KINDS] = {
+		[OWNER_FUTEX_MUTEX] = "to release a mutex", [OWNER_JAVA_MONITOR] = "to leave a monitor",
+		[OWNER_AQS_LOCK] = "to release a lock", [OWNER_JOIN] = "to exit (join)",
+		[OWNER_PIPE] = "to write the pipe it reads (holds its write end)",
+	};
+
+	for (uint32_t i = 0; i + 1 < s->chain_len; i++)
+		fprintf(f, "    waker chain: pid %" PRIu32 " tid %" PRIu64 " waits for pid %" PRIu32
+			" tid %" PRIu64 " %s\n", s->chain_pid[i], s->chain[i], s->chain_pid[i + 1],
+			s->chain[i + 1], s->chain_edge[i] < OWNER_KINDS && acts[s->chain_edge[i]] ?
+			acts[s->chain_edge[i]] : "to act");
+}
+
 /* ", proven" beside a verdict a proof decided (model/facts.h), not a heuristic */
 static const char *proven(const struct site_report *s)
 {
@@ -214,6 +230,7 @@ static void print_site(FILE *f, const struct report *r, const struct site_report
 		text_write(f, s->peer, sizeof(s->peer));
 		fprintf(f, " unanswered for %.1f s\n", s->peer_silent_ms / 1e3);
 	}
+	print_waker_chain(f, s);
 	for (uint32_t i = 0; i < s->cycle_len; i++) {
 		const struct thread_report *c = report_find_thread(r, s->pid, (uint32_t)s->cycle[i]);
 
