@@ -119,7 +119,9 @@ def check_leak(t, pid, port):
     ss = [site_of(sites, x) for x in leaked]
     t.ok(codes == [200] * 6 and len(leaked) == 6 and all(s.get("verdict") == "leak" for s in ss),
          "6 requests to /leak: the 6 leaked-N threads -> leak", (codes, len(leaked),
-                                                                [s.get("verdict") for s in ss]))
+                                                                [s.get("verdict") for s in ss],
+                                                                [(s.get("reason"), s.get("user_stack", [])[:8])
+                                                                 for s in ss if s.get("verdict") != "leak"]))
     s = ss[0] if ss else {}
     names = sorted(threads.get(x, {}).get("java", {}).get("name", "") for x in leaked)
     t.ok(names == sorted("leaked-%d" % i for i in range(1, 7)) and

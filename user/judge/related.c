@@ -184,7 +184,8 @@ int related__group(struct report *r)
 	int err = up && lead ? causes__collect(&c) : -ENOMEM;
 
 	if (!err) {
-		qsort(c.v, c.n, sizeof(*c.v), cause_cmp);
+		if (c.n)	/* c.v is NULL when no site has a cause: qsort(NULL) is UB */
+			qsort(c.v, c.n, sizeof(*c.v), cause_cmp);
 		group_sites(r, &c, up, lead);
 	}
 	free(c.v);
