@@ -126,17 +126,6 @@ struct go_tracer {
 	size_t last_parked;		/* records of the last snapshot */
 };
 
-static inline void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static inline int go_tracer__read_mem(const struct go_tracer *t, uint64_t addr, void *buf, size_t len)
 {
 	return procmem__read(&t->mem, addr, buf, len);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "collect/java/jvm_lib.h"
+#include "util/elf_symbols.h"
 #include "util/foreign_file.h"
 
 #define MAX_MAPS_LINES	100000	/* bound on a hostile maps file */
@@ -43,33 +44,15 @@ static void note_symbol(struct jvm_lib *l, const char *name, uint64_t value)
 			l->statics[i] = value;
 }
 
+static void on_symbol(void *ctx, const char *name, const GElf_Sym *sym)
+{
+	if (GELF_ST_TYPE(sym->st_info) == STT_OBJECT)
+		note_symbol(ctx, name, sym->st_value);
+}
+
 static void scan_symbols(Elf *elf, struct jvm_lib *l)
 {
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	while ((scn = elf_nextscn(elf, scn))) {
-		Elf_Data *data;
-		size_t n;
-
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB))
-			continue;
-		data = elf_getdata(scn, NULL);
-		if (!data || !sh.sh_entsize)
-			continue;
-		n = sh.sh_size / sh.sh_entsize;
-		for (size_t i = 0; i < n; i++) {
-			GElf_Sym sym;
-			const char *name;
-
-			if (!gelf_getsym(data, (int)i, &sym) || !sym.st_value ||
-			    GELF_ST_TYPE(sym.st_info) != STT_OBJECT)
-				continue;
-			name = elf_strptr(elf, sh.sh_link, sym.st_name);
-			if (name)
-				note_symbol(l, name, sym.st_value);
-		}
-	}
+	elf_symbols__each(elf, on_symbol, l);
 }
 
 /* Symbols (link-time) and the lowest PT_LOAD of the file at path. */

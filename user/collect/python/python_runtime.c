@@ -13,6 +13,7 @@
 #include "collect/procfs/procfs.h"
 #include "collect/procfs/procmem.h"
 #include "collect/python/python_runtime.h"
+#include "util/elf_symbols.h"
 #include "util/foreign_file.h"
 
 #define MAX_MAPS_LINES	100000	/* bound on a hostile maps file */
@@ -38,36 +39,21 @@ struct elf_syms {
 	uint64_t first_load_off;	/* and its p_offset, page aligned */
 };
 
+static void on_symbol(void *ctx, const char *name, const GElf_Sym *sym)
+{
+	struct elf_syms *s = ctx;
+
+	if (name[0] != '_' && name[0] != 'P')
+		return;
+	if (!strcmp(name, "_PyRuntime"))
+		s->runtime = sym->st_value;
+	else if (!strcmp(name, "Py_Version"))
+		s->py_version = sym->st_value;
+}
+
 static void scan_symbols(Elf *elf, struct elf_syms *s)
 {
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	while ((scn = elf_nextscn(elf, scn))) {
-		Elf_Data *data;
-		size_t n;
-
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB))
-			continue;
-		data = elf_getdata(scn, NULL);
-		if (!data || !sh.sh_entsize)
-			continue;
-		n = sh.sh_size / sh.sh_entsize;
-		for (size_t i = 0; i < n; i++) {
-			GElf_Sym sym;
-			const char *name;
-
-			if (!gelf_getsym(data, (int)i, &sym) || !sym.st_value)
-				continue;
-			name = elf_strptr(elf, sh.sh_link, sym.st_name);
-			if (!name || (name[0] != '_' && name[0] != 'P'))
-				continue;
-			if (!strcmp(name, "_PyRuntime"))
-				s->runtime = sym.st_value;
-			else if (!strcmp(name, "Py_Version"))
-				s->py_version = sym.st_value;
-		}
-	}
+	elf_symbols__each(elf, on_symbol, s);
 }
 
 /* flags: FOREIGN_FOLLOW for map_files/ (the kernel's link to the file) */
