@@ -311,15 +311,18 @@ RANK = {"idle": 0, "stuck": 1, "leak": 2, "deadlock": 3}
 
 def check_faults(t, faulty, by_server):
     """The stalled unit: a thread or goroutine of the fault's pids with the
-    fault's frame on its stack, or a connection site of those pids (a
-    request its silent peer holds)."""
+    fault's frame on its stack, or a site of those pids whose units wait for
+    a request their silent peer holds (a connection site, or goroutines
+    linked to that socket)."""
     for s, what in faulty:
         recs = by_server.get(s.name, [])
         units = [r for r in recs if r.get("type") in ("thread", "goroutine")
                  and r["pid"] in s.fault_pids and s.fault_frame
                  and any(s.fault_frame in f for f in r.get("user_stack", r.get("stack", [])))]
-        units += [r for r in recs if r.get("type") == "site" and r.get("kind") == "connection"
-                  and r["pid"] in s.fault_pids]
+        # a connection site, or (goroutines in IO wait linked to their socket:
+        # docs/findings.md) the site of the units that wait for the silent peer
+        units += [r for r in recs if r.get("type") == "site" and r["pid"] in s.fault_pids and
+                  (r.get("kind") == "connection" or r.get("evidence", {}).get("awaiting_peer"))]
         t.diag("fault %s: %s (pids %s); reported: %s" % (s.name, what, s.fault_pids, ", ".join(
             "%s %s %s" % (r["type"], r.get("tid", r.get("goid", r.get("evidence", {}).get("peer"))),
                           r["verdict"]) for r in units) or "none"))

@@ -210,7 +210,7 @@ static uint8_t unit_proof(const struct report *r, const struct unit *u)
 static void describe_goroutine_socket(const struct judging *j, const struct goroutine_report *g,
 				      struct site_report *s, struct site_facts *f)
 {
-	f->idle_conn &= g->sock_inode && !g->awaiting_peer;
+	f->idle_conn &= g->sock_inode && !g->awaiting_peer && !g->send_queued;
 	if (!g->sock_inode || !g->awaiting_peer ||
 	    g->peer_silent_ms * 1000000ull < j->r->threshold_ns)
 		s->awaiting_peer = false;

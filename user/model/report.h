@@ -132,6 +132,7 @@ struct goroutine_report {
 	 * sock_inode 0 = none found */
 	int32_t sock_fd;
 	uint64_t sock_inode;
+	bool send_queued;		/* its socket holds data the peer has not taken */
 	/* that socket awaits its peer's reply (collect/sockets/peers.c): as
 	 * struct thread_report's */
 	bool awaiting_peer;

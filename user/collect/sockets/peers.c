@@ -122,6 +122,7 @@ bool peer_finder__wait(void *finder, uint64_t report_ns, uint32_t pid, const str
 	f->lookups++;
 	if (!(inode = fd_socket_inode(pid, fd)) || !(c = tcp_table_find(&f->table, inode)))
 		return false;
+	out->send_queued = c->unacked || c->notsent;
 	if (!tcp_conn_awaiting_reply(&f->table, c, &out->silent_ms))
 		return false;
 	tcp_conn_peer_text(c, out->peer, sizeof(out->peer));
@@ -145,10 +146,15 @@ void peer_facts_collect(struct report *r, peer_wait_fn peer_wait, void *ctx)
 		struct goroutine_report *g = &r->goroutines[i];
 		struct wait_info w = { .kind = WAIT_SYSCALL, .syscall_nr = -1,
 				       .flags = WAIT_F_HAS_OBJECT, .object = (uint64_t)g->sock_fd };
-		struct peer_wait pw;
+		struct peer_wait pw = { 0 };
 
-		if (!g->sock_inode || !peer_wait(ctx, r->mono_ns, g->pid, &w, &pw))
+		if (!g->sock_inode)
 			continue;
+		if (!peer_wait(ctx, r->mono_ns, g->pid, &w, &pw)) {
+			/* a write the peer does not take: no idle connection */
+			g->send_queued = pw.send_queued;
+			continue;
+		}
 		g->awaiting_peer = true;
 		g->peer_silent_ms = pw.silent_ms;
 		snprintf(g->peer, sizeof(g->peer), "%s", pw.peer);

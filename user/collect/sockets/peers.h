@@ -14,6 +14,8 @@
 
 struct peer_wait {
 	uint32_t silent_ms;	/* since the request's last byte was sent */
+	bool send_queued;	/* set even when no reply is owed: data sent or queued
+				 * that the peer has not taken (it does not read) */
 	char peer[56];		/* "127.0.0.1:8080" */
 };
 

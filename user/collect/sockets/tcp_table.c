@@ -73,6 +73,8 @@ static int add_conn(struct tcp_table *t, const struct inet_diag_msg *m, const st
 		c->last_data_sent_ms = info.tcpi_last_data_sent;
 		c->last_data_recv_ms = info.tcpi_last_data_recv;
 		c->unacked = info.tcpi_unacked;
+		if (ti_len >= offsetof(struct tcp_info, tcpi_notsent_bytes) + sizeof(uint32_t))
+			c->notsent = info.tcpi_notsent_bytes;
 		if (ti_len >= offsetof(struct tcp_info, tcpi_bytes_acked) + sizeof(uint64_t))
 			c->bytes_acked = info.tcpi_bytes_acked;
 		if (ti_len >= offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(uint64_t))

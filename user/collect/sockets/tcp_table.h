@@ -21,6 +21,7 @@ struct tcp_conn {
 	uint64_t bytes_sent;		/* data only (4.19+); 0 when unknown */
 	bool bytes_sent_known;
 	uint32_t unacked;
+	uint32_t notsent;		/* bytes queued, not sent (the peer's window is shut) */
 };
 
 struct tcp_table {
