@@ -113,8 +113,11 @@ def check_wait4():
                  and s and s["reason"] == "waits for its child",
                  "%s: idle, waits for its child" % name, (r, s, err[-300:]))
         r = th.get(reader)
-        t.ok(reader and r and r["verdict"] == "stuck",
-             "the child stuck forever is stuck itself (pid %d): not hidden by its parent" % reader,
+        # stuck by shape, or proven (it holds the only write end of the pipe
+        # it reads: a waker cycle, docs/wakers.md)
+        t.ok(reader and r and r["verdict"] in ("stuck", "leak", "deadlock"),
+             "the child stuck forever is reported itself (pid %d, %s): not hidden by its parent"
+             % (reader, r and r["verdict"]),
              r)
     finally:
         for sh, child in ((idle_sh, sleeper), (stuck_sh, reader)):
@@ -129,6 +132,9 @@ def check_wait4():
 def check_growth_and_reasons():
     w = Workload(["leaky", "--exiters", "0", "--grow", "1"])
     try:
+        # threads grown before attach: the first report sees several
+        # parked past -t, at spread park times
+        time.sleep(3)
         rc, out, err = lt(["-p", str(w.pid), "-t", "1s", "-i", "1s", "-d", "4s", "-f", "json"])
         sites = [r for r in json_records(out) if r.get("type") == "site"]
         first = [s for s in sites if s["evidence"]["reports_seen"] < 2 and s["threads"] > 1 and

@@ -333,6 +333,14 @@ def check_faults(t, faulty, by_server):
             s.name, [k for k, v in RANK.items() if v == worst] or "none"))
 
 
+# Varnish after a burst: the pool's workers each wait on a condition of
+# their own and were created during the observation, which the spread rule
+# still reads as arrived over time on some runs (2 of 3 here, CI included);
+# a known false leak, kept visible as TODO until a waker of the pool is read.
+ts.TODO.add(("varnish", "burst"))
+ts.TODO_REASON = "a pool grown by a burst reads as arrived over time (issue 24: shape rules)"
+
+
 def main():
     t = Tap()
     started = time.time()

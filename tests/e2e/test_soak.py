@@ -6,7 +6,7 @@ Java and C processes start and exit continuously, threads churn, and a
 slow-client attack holds the metrics port (16 clients sending one byte a
 second, 300 idle connections). Prints TAP.
 
-Checks: no OOM kill and leaktrace alive; RSS at the end within +/-10% of
+Checks: no OOM kill and leaktrace alive; RSS at the end no more than 10% above
 RSS after the warm-up (means over 30 s); every report on time (the
 report records' timestamps one interval apart, none missing beyond a small
 tolerance); /metrics answered throughout (a probe every 3 s, 2 s timeout).
@@ -211,8 +211,10 @@ def main():
     end_mb = statistics.mean(end) / 1024 if end else 0
     t.diag("RSS: first %d MB, after warm-up %.0f MB, end %.0f MB, peak %d MB"
            % (first // 1024, warm_mb, end_mb, max(kb for _, kb in rss) // 1024))
-    t.ok(warm_mb and abs(end_mb - warm_mb) <= warm_mb * 0.10,
-         "RSS at the end (%.0f MB) within +/-10%% of after warm-up (%.0f MB)" % (end_mb, warm_mb))
+    # growth is what a leak of leaktrace's own would show; less at the end
+    # is caches of exited processes freed (seen: 55 -> 49 MB)
+    t.ok(warm_mb and end_mb <= warm_mb * 1.10,
+         "RSS at the end (%.0f MB) no more than 10%% above after warm-up (%.0f MB)" % (end_mb, warm_mb))
     times = report_times(out)
     gaps = [b - a for a, b in zip(times, times[1:])]
     late = [g for g in gaps if g > INTERVAL * 2]
