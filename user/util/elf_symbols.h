@@ -12,4 +12,12 @@
 void elf_symbols__each(Elf *elf, void (*fn)(void *ctx, const char *name, const GElf_Sym *sym),
 		       void *ctx);
 
+/* The symbols of the ELF file at path (opened with foreign_open(FOREIGN_ELF,
+ * flags): a target's file) through fn, and its lowest PT_LOAD, page
+ * aligned: *first_vaddr and *first_off. 0, -errno of the open, -ENOEXEC
+ * (not ELF) or -ENOENT (no PT_LOAD). */
+int elf_symbols__read_file(const char *path, unsigned flags,
+			   void (*fn)(void *ctx, const char *name, const GElf_Sym *sym), void *ctx,
+			   uint64_t *first_vaddr, uint64_t *first_off);
+
 #endif

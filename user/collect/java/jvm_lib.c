@@ -50,44 +50,17 @@ static void on_symbol(void *ctx, const char *name, const GElf_Sym *sym)
 		note_symbol(ctx, name, sym->st_value);
 }
 
-static void scan_symbols(Elf *elf, struct jvm_lib *l)
-{
-	elf_symbols__each(elf, on_symbol, l);
-}
-
 /* Symbols (link-time) and the lowest PT_LOAD of the file at path. */
 static int elf_symbols(const char *path, unsigned flags, struct jvm_lib *l, uint64_t *first_off,
 		       uint64_t *first_vaddr)
 {
-	size_t nph;
-	Elf *elf;
-	int fd;
+	int err;
 
 	memset(l, 0, sizeof(*l));
-	fd = foreign_open(path, FOREIGN_ELF, flags, NULL, NULL, 0);
-	if (fd < 0)
-		return fd;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &nph)) {
-		elf_end(elf);
-		close(fd);
-		return -ENOEXEC;
-	}
-	*first_vaddr = UINT64_MAX;
-	for (size_t i = 0; i < nph; i++) {
-		GElf_Phdr ph;
-
-		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
-		    ph.p_vaddr < *first_vaddr) {
-			*first_vaddr = ph.p_vaddr & ~0xfffULL;
-			*first_off = ph.p_offset & ~0xfffULL;
-		}
-	}
-	scan_symbols(elf, l);
-	elf_end(elf);
-	close(fd);
-	return l->vms[VMS_STRUCTS] && *first_vaddr != UINT64_MAX ? 0 : -ENOENT;
+	err = elf_symbols__read_file(path, flags, on_symbol, l, first_vaddr, first_off);
+	if (err)
+		return err;
+	return l->vms[VMS_STRUCTS] ? 0 : -ENOENT;
 }
 
 static void relocate(struct jvm_lib *l, uint64_t bias)

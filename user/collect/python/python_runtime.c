@@ -51,43 +51,16 @@ static void on_symbol(void *ctx, const char *name, const GElf_Sym *sym)
 		s->py_version = sym->st_value;
 }
 
-static void scan_symbols(Elf *elf, struct elf_syms *s)
-{
-	elf_symbols__each(elf, on_symbol, s);
-}
-
 /* flags: FOREIGN_FOLLOW for map_files/ (the kernel's link to the file) */
 static int elf_symbols(const char *path, unsigned flags, struct elf_syms *s)
 {
-	size_t nph;
-	Elf *elf;
-	int fd;
+	int err;
 
 	memset(s, 0, sizeof(*s));
-	fd = foreign_open(path, FOREIGN_ELF, flags, NULL, NULL, 0);
-	if (fd < 0)
-		return fd;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &nph)) {
-		elf_end(elf);
-		close(fd);
-		return -ENOEXEC;
-	}
-	s->first_load = UINT64_MAX;
-	for (size_t i = 0; i < nph; i++) {
-		GElf_Phdr ph;
-
-		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
-		    ph.p_vaddr < s->first_load) {
-			s->first_load = ph.p_vaddr & ~0xfffULL;
-			s->first_load_off = ph.p_offset & ~0xfffULL;
-		}
-	}
-	scan_symbols(elf, s);
-	elf_end(elf);
-	close(fd);
-	return s->runtime && s->first_load != UINT64_MAX ? 0 : -ENOENT;
+	err = elf_symbols__read_file(path, flags, on_symbol, s, &s->first_load, &s->first_load_off);
+	if (err)
+		return err;
+	return s->runtime ? 0 : -ENOENT;
 }
 
 /* Version from the Py_Version constant (3.11+), else from the file name. */
