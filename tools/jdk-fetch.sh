@@ -18,12 +18,6 @@ cache=${1:-$here/.output/cache/jdk}
 . "$(dirname "$0")/debian-mirror.sh"
 
 apt_dir=$cache/.apt
-apt_opts() {
-	echo "-q -o Dir::Etc::sourcelist=$apt_dir/sources.list -o Dir::Etc::sourceparts=- \
--o Dir::State::Lists=$apt_dir/lists -o Dir::Cache=$apt_dir/cache \
--o Debug::NoLocking=1 -o APT::Get::List-Cleanup=0"
-}
-
 apt_ready=
 prepare_apt() {
 	[ -n "$apt_ready" ] && return "$apt_ready"
@@ -31,22 +25,9 @@ prepare_apt() {
 		apt_ready=1
 		return 1
 	fi
-	url=$(debian_mirror | head -n1)
-	if [ -z "$url" ]; then
-		echo "no Debian mirror configured in /etc/apt" >&2
-		apt_ready=1
-		return 1
-	fi
-	mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
-	: >"$apt_dir/sources.list"
-	for s in trixie sid; do
-		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $url $s main" >>"$apt_dir/sources.list"
-	done
-	# shellcheck disable=SC2046
-	if apt-get $(apt_opts) update >"$apt_dir/update.log" 2>&1; then
+	if private_apt_update trixie sid; then
 		apt_ready=0
 	else
-		echo "apt-get update failed (see $apt_dir/update.log)" >&2
 		apt_ready=1
 	fi
 	return "$apt_ready"
