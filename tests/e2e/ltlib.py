@@ -3,6 +3,7 @@
 Tests run as root against the real kernel: they start workload programs
 from .output/workloads, run ./leaktrace on them and check its JSON lines.
 """
+import glob
 import json
 import os
 import re
@@ -176,6 +177,18 @@ def final_records(recs):
 
 def threads_by_tid(recs):
     return {r["tid"]: r for r in recs if r.get("type") == "thread"}
+
+
+def tids_by_name(pid):
+    """OS thread name (comm: a Java name cut to 15 bytes) -> tids of pid."""
+    names = {}
+    for d in glob.glob("/proc/%d/task/*" % pid):
+        try:
+            with open(d + "/comm") as f:
+                names.setdefault(f.read().strip(), []).append(int(os.path.basename(d)))
+        except OSError:
+            pass
+    return names
 
 
 def leftovers(wait=10.0):

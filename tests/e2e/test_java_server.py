@@ -23,23 +23,12 @@ import threading
 import time
 
 from ltlib import (ROOT, Tap, final_records, free_port, http_get, json_records, leftovers, run,
-                   wait_for)
+                   tids_by_name, wait_for)
 
 t = Tap()
 HOME = "/usr/share/jetty9"
 SRC = os.path.join(ROOT, "tools", "workloads", "java", "jetty")
 BAD = ("stuck", "leak", "deadlock")
-
-
-def tids_by_name(pid):
-    names = {}
-    for d in glob.glob("/proc/%d/task/*" % pid):
-        try:
-            with open(d + "/comm") as f:
-                names.setdefault(f.read().strip(), []).append(int(os.path.basename(d)))
-        except OSError:
-            pass
-    return names
 
 
 def make_base(tmp, port):

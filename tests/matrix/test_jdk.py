@@ -20,7 +20,6 @@ tools/workloads/java/JavaBugs.java (compiled once by the host's javac,
   carriers' thread records say a virtual thread is mounted.
 A JDK that cannot be fetched is `not ok` with the reason (`# SKIP offline`
 with LEAKTRACE_JDK_OFFLINE=1)."""
-import glob
 import os
 import subprocess
 import sys
@@ -28,7 +27,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
-from ltlib import ROOT, Tap, Workload, final_records, json_records, leftovers, run  # noqa: E402
+from ltlib import (ROOT, Tap, Workload, final_records, json_records, leftovers, run,  # noqa: E402
+                   tids_by_name)
 
 SRC = os.path.join(ROOT, "tools", "workloads", "java")
 CACHE = os.path.join(ROOT, ".output", "cache", "jdk")
@@ -59,18 +59,6 @@ def fetched_jdks(t):
     if not jdks:
         t.ok(False, "tools/jdk-fetch.sh lists JDKs", p.stderr)
     return jdks
-
-
-def tids_by_name(pid):
-    """OS thread name (the Java name, cut to 15) -> tids."""
-    names = {}
-    for d in glob.glob("/proc/%d/task/*" % pid):
-        try:
-            with open(d + "/comm") as f:
-                names.setdefault(f.read().strip(), []).append(int(os.path.basename(d)))
-        except OSError:
-            pass
-    return names
 
 
 def java_version(java):
