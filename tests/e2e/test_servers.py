@@ -541,6 +541,20 @@ def table(t, phase, by_server):
                 s.get("comm", ""), s["reason"], frames(s)))
 
 
+def inject_faults(t, servers):
+    """Each server's fault: [(server, what was done)] of those injected."""
+    faulty = []
+    for s in servers:
+        try:
+            what = s.inject_fault()
+        except Exception as e:
+            t.ok(False, "%s: fault injected" % s.name, e)
+            continue
+        if what:
+            faulty.append((s, what))
+    return faulty
+
+
 def check_healthy(t, phase, by_server):
     for name, recs in by_server.items():
         severe = [r for r in recs if r.get("type") == "site" and r["verdict"] in SEVERE]
@@ -623,15 +637,7 @@ def main():
         table(t, "traffic", by_server)
         check_healthy(t, "traffic", by_server)
 
-        faulty = []
-        for s in servers:
-            try:
-                what = s.inject_fault()
-            except Exception as e:
-                t.ok(False, "%s: fault injected" % s.name, e)
-                continue
-            if what:
-                faulty.append((s, what))
+        faulty = inject_faults(t, servers)
         by_server, err = trace([s for s, _ in faulty])
         t.ok(not err, "faults: traced", err)
         table(t, "faults", by_server)

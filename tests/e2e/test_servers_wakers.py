@@ -391,15 +391,7 @@ def main():
         ts.table(t, "burst", by_server)
         ts.check_healthy(t, "burst", by_server)
 
-        faulty = []
-        for s in servers:
-            try:
-                what = s.inject_fault()
-            except Exception as e:
-                t.ok(False, "%s: fault injected" % s.name, e)
-                continue
-            if what:
-                faulty.append((s, what))
+        faulty = ts.inject_faults(t, servers)
         by_server, err = ts.trace([s for s, _ in faulty])
         t.ok(not err, "faults: traced", err)
         ts.table(t, "faults", by_server)
