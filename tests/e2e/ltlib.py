@@ -60,6 +60,11 @@ class Tap:
                 print("#   " + line, flush=True)
         return cond
 
+    def skip(self, name, reason):
+        """A check that cannot run here, said so (TAP SKIP): never silent."""
+        self.n += 1
+        print("ok %d - %s # SKIP %s" % (self.n, name, reason), flush=True)
+
     def diag(self, msg):
         for line in str(msg).splitlines():
             print("# " + line, flush=True)
@@ -189,6 +194,34 @@ def tids_by_name(pid):
         except OSError:
             pass
     return names
+
+
+GO_CACHE = os.path.join(ROOT, ".output", "cache", "go")
+
+
+def go_toolchains(versions):
+    """{version: (path to bin/go or None, reason)} for Go releases from
+    .output/cache/go, fetching the missing ones with tools/go-toolchains.sh
+    (a test may run before the matrix that fetches them all). No fetch with
+    LEAKTRACE_GO_OFFLINE=1: a missing one then says so."""
+    def path(v):
+        return os.path.join(GO_CACHE, v, "usr", "lib", "go-%s" % v, "bin", "go")
+    missing = [v for v in versions if not os.access(path(v), os.X_OK)]
+    reasons = {}
+    if missing and os.environ.get("LEAKTRACE_GO_OFFLINE") != "1":
+        p = subprocess.run([os.path.join(ROOT, "tools", "go-toolchains.sh"), GO_CACHE],
+                           env=dict(os.environ, GO_VERSIONS=" ".join(missing)),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in p.stdout.splitlines():
+            m = re.match(r"^go(\d+\.\d+) FAIL (.*)$", line)
+            if m:
+                reasons[m.group(1)] = m.group(2)
+    out = {}
+    for v in versions:
+        ok = os.access(path(v), os.X_OK)
+        out[v] = (path(v) if ok else None,
+                  "" if ok else reasons.get(v, "not in .output/cache/go (tools/go-toolchains.sh)"))
+    return out
 
 
 def leftovers(wait=10.0):

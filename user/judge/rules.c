@@ -364,11 +364,12 @@ void rules_judge(const struct rule_opts *o, struct site_report *s, const struct 
 			s->verdict = rules[i].verdict;
 			s->reason = reason_of(&rules[i], &j);
 			s->evidence = (struct evidence){
-				rules[i].proof == PROOF_OF_FACTS ? f->proof :
+				.proof = rules[i].proof == PROOF_OF_FACTS ? f->proof :
 				/* the program's own detector marked them: its proof, not ours */
 				rules[i].match == proven && f->runtime_leaked ? PROOF_RUNTIME_LEAK_STATUS :
 				rules[i].proof,
-				rules[i].name };
+				.heuristic = rules[i].name,
+				.proven_units = rules[i].proof == PROOF_REACHABILITY ? f->n_proven : 0 };
 			return;
 		}
 	}

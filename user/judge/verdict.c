@@ -236,7 +236,7 @@ static void describe_goroutine(const struct judging *j, const struct goroutine_r
 	f->sending &= !!(g->flags & GOROUTINE_SEND);
 	f->resting &= !!(g->flags & GOROUTINE_REST);
 	f->locking &= !!(g->flags & GOROUTINE_LOCK);
-	f->proven &= !!(g->flags & (GOROUTINE_UNREACHABLE | GOROUTINE_RUNTIME_LEAKED));
+	f->n_proven += !!(g->flags & (GOROUTINE_UNREACHABLE | GOROUTINE_RUNTIME_LEAKED));
 	f->runtime_leaked &= !!(g->flags & GOROUTINE_RUNTIME_LEAKED);
 	f->proven_channel &= !!(g->flags & GOROUTINE_WAITS_CHANNEL);
 	f->proven_cycle &= !!(g->flags & GOROUTINE_LOCK_CYCLE);
@@ -320,6 +320,25 @@ static void waker_chain(const struct judging *j, struct site_report *s, struct s
 	wakers__chain(&j->wakers, s->first_unit, s);
 }
 
+/* The facts only goroutines have, cleared for other sites. */
+static void goroutine_site_facts(const struct judging *j, struct site_facts *f,
+				 const struct unit *u, size_t n)
+{
+	if (f->kind != UNIT_GOROUTINE) {
+		f->idle_wait = f->listener = f->idle_conn = f->blocked_forever = f->sending =
+			f->resting = f->locking = f->proven = f->proven_channel = f->proven_cycle =
+			f->runtime_leaked = false;
+		return;
+	}
+	f->interleaved = goroutines_interleaved(j, u, n);	/* u[]: goid order */
+	/* Conservative marking can only miss a proof (a stale stack slot
+	 * reaches a wait object), never make a false one: each proven
+	 * goroutine is leaked. A site needs most of its units proven, so a
+	 * proof that a stale slot takes from a few of a pile still decides it;
+	 * evidence.proven_units says how many. */
+	f->proven = f->n_proven && 2 * f->n_proven >= n;
+}
+
 /* Shape of a site from its units u[0..n). objs: scratch of n entries. */
 static void describe_site(const struct judging *j, struct site_report *s, struct site_facts *f,
 			  const struct unit *u, size_t n, uint64_t *objs)
@@ -335,7 +354,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 				  .idle_conn = true,
 				  .condition_wait = true, .blocked_forever = true,
 				  .sending = true, .resting = true, .locking = true,
-				  .main_unit = true, .proven = true, .proven_channel = true,
+				  .main_unit = true, .proven_channel = true,
 				  .proven_cycle = true, .runtime_leaked = true };
 	s->pid = u[0].pid;
 	s->kind = u[0].kind;
@@ -368,12 +387,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 
 		f->proof = !k || f->proof == proof ? proof : PROOF_NONE;
 	}
-	if (f->kind != UNIT_GOROUTINE)
-		f->idle_wait = f->listener = f->idle_conn = f->blocked_forever = f->sending =
-			f->resting = f->locking = f->proven = f->proven_channel = f->proven_cycle =
-			f->runtime_leaked = false;
-	else	/* u[] is in goid order within a site */
-		f->interleaved = goroutines_interleaved(j, u, n);
+	goroutine_site_facts(j, f, u, n);
 	f->objects_known = n_obj > 0;
 	/* where a lone waiter's object lives: a service worker's rest or a
 	 * request's wait (rules.c) */
@@ -409,7 +423,7 @@ static void judge_baseline(struct verdict_engine *e, struct report *r, struct si
 	if (s->baseline == BASELINE_NORMAL && s->verdict == VERDICT_STUCK) {
 		s->verdict = VERDICT_IDLE;
 		s->reason = "unchanged since its service's baseline (present at its first report)";
-		s->evidence = (struct evidence){ PROOF_NONE, "baseline_normal" };
+		s->evidence = (struct evidence){ .proof = PROOF_NONE, .heuristic = "baseline_normal" };
 	}
 }
 

@@ -83,6 +83,7 @@ struct unit_proof {
 struct evidence {
 	uint8_t proof;		/* enum proof */
 	const char *heuristic;	/* the rule's name ("leak_growing"), static */
+	uint32_t proven_units;	/* reachability: how many of the site's units it proves */
 };
 
 #endif

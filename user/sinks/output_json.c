@@ -367,6 +367,8 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 	/* threads grouped by their wait until their stacks come (capture cap) */
 	if (s->evidence.proof)	/* a proof, not a shape: "reachability", "wait_reason" */
 		fprintf(f, "\"proof\":\"%s\",", proof_name(s->evidence.proof));
+	if (s->evidence.proven_units)	/* reachability: units proven, of n_units */
+		fprintf(f, "\"proven_units\":%" PRIu32 ",", s->evidence.proven_units);
 	if (s->stacks_deferred)
 		fprintf(f, "\"stacks_deferred\":%" PRIu32 ",", s->stacks_deferred);
 	if (s->wakeups_known)

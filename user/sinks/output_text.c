@@ -185,6 +185,10 @@ static void print_evidence(FILE *f, const struct site_report *s)
 	fprintf(f, "%" PRIu32 " arrived, %" PRIu32 " left, parks spread over %s, %" PRIu32
 		" distinct wait objects, %s\n", s->arrivals, s->departures, span,
 		s->distinct_wait_objects, s->no_timeout ? "no timeout" : "timeouts");
+	if (s->evidence.proven_units && s->evidence.proven_units < s->n_units)
+		fprintf(f, "    evidence: proven for %" PRIu32 " of the %" PRIu32
+			" (the others' wait objects may only look reachable)\n",
+			s->evidence.proven_units, s->n_units);
 }
 
 /* A waker chain (judge/wakers.c): what each thread waits for the next to do. */
