@@ -347,7 +347,7 @@ static void test_json_events(void **state)
 	r.drops[DROP_DEADLINE_CUT] = 4;
 	out = events_of(fs, &r);
 	assert_int_equal(count_lines(out, "\"event\":\"new\""), 5);
-	assert_int_equal(count_lines(out, "\"deadline_cut\":4,\"java_walks_failed\":0,\"go_reach_cut\":0,\"java_frames_unavailable\":0},\"capture_failures\":0,"), 1);
+	assert_int_equal(count_lines(out, "\"deadline_cut\":4,\"java_walks_failed\":0,\"go_reach_cut\":0,\"java_frames_unavailable\":0,\"python_names_failed\":0},\"capture_failures\":0,"), 1);
 	assert_int_equal(count_lines(out, "\"type\":\"thread\",\"event\":\"new\""), 3);
 	assert_int_equal(count_lines(out, "\"type\":\"site\",\"event\":\"new\""), 2);
 	assert_int_equal(count_lines(out, "\"type\":\"summary\""), 1);

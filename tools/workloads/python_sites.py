@@ -8,6 +8,7 @@ on every CPython from 3.9 (no syntax newer than 3.9 here).
   ROLE pool <tid>     ThreadPoolExecutor workers, idle on their work queue
   ROLE sleeper <tid>  nap -> time.sleep(3600)
   ROLE main <tid>
+  (threads of ROLE event, queue and sleeper are named "sites-ROLE-thread")
   LINE <site> <n>     line of the blocking call of each site in this file
   READY               after the first threads of each kind are parked
 
@@ -49,9 +50,13 @@ def nap(started, out):
     time.sleep(3600)  # LINE sleeper
 
 
+THREAD_NAME = "sites-%s-thread"  # longer than a comm (15 bytes): not cut
+
+
 def spawn(role, target):
     started, out = threading.Event(), []
-    threading.Thread(target=target, args=(started, out), daemon=True).start()
+    threading.Thread(target=target, args=(started, out), daemon=True,
+                     name=THREAD_NAME % role).start()
     started.wait()
     print("ROLE %s %d" % (role, out[0]), flush=True)
 

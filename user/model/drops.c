@@ -46,6 +46,8 @@ const struct drop_desc drop_table[DROP_MAX] = {
 		"Go reachability passes cut by their byte or CPU budget (no proof from them)" },
 	[DROP_JAVA_FRAMES_UNAVAILABLE] = { "java_frames_unavailable",
 		"Java stacks not walked (marker frame left in the stack)" },
+	[DROP_PYTHON_NAMES_FAILED] = { "python_names_failed",
+		"Python thread names not read (a read of threading's structures failed)" },
 };
 
 void drop_totals_add(struct drop_totals *t, const uint64_t lost[DROP_MAX], uint64_t drops[DROP_MAX])

@@ -30,6 +30,7 @@ enum drop_reason {
 	DROP_JAVA_WALKS_FAILED,	/* JVMs whose thread list could not be read */
 	DROP_GO_REACH_CUT,	/* Go reachability passes cut by their budget: no proof */
 	DROP_JAVA_FRAMES_UNAVAILABLE,	/* Java stacks not walked (marker frame left) */
+	DROP_PYTHON_NAMES_FAILED,	/* threading names not read (a read failed) */
 	DROP_MAX,
 };
 

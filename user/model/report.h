@@ -52,6 +52,9 @@ struct thread_report {
 	uint32_t pid, tid;
 	char comm[LT_COMM_LEN];		/* process name */
 	char thread[LT_COMM_LEN];	/* thread name */
+	char thread_name[JAVA_INFO_NAME_LEN];	/* the runtime's name of it (Java's
+					 * Thread name, Python's threading
+					 * name), "" = none: collectors */
 	char state;			/* 'S', 'D' or 'T' (stopped by a signal) */
 	uint64_t parked_ns;		/* how long it has been parked */
 	uint64_t parked_since_ns;	/* CLOCK_REALTIME of the park */

@@ -190,6 +190,10 @@ static void write_thread(FILE *f, const struct report *r, const struct thread_re
 	write_process(f, r, t->pid, t->comm);
 	fprintf(f, ",\"tid\":%" PRIu32 ",\"thread\":", t->tid);
 	json_write_string(f, t->thread, sizeof(t->thread));
+	if (t->thread_name[0]) {
+		fputs(",\"thread_name\":", f);
+		json_write_string(f, t->thread_name, sizeof(t->thread_name));
+	}
 	fprintf(f, ",\"state\":\"%c\",\"parked_seconds\":%.3f,", t->state, t->parked_ns / 1e9);
 	write_time_field(f, "parked_since", t->parked_since_ns);
 	fprintf(f, ",\"parked_since_source\":\"%s\",", t->park_seen ? "sched_switch" : "exec_start");

@@ -117,12 +117,11 @@ static void print_stack(FILE *f, const char *label, const struct frame *frames, 
 	print_frames(f, label, &u);
 }
 
-/* java "name" STATE (waits CLASS): what HotSpot says of the thread. */
+/* java STATE (waits CLASS): what HotSpot says of the thread (its name is
+ * the row's thread_name). */
 static void print_java(FILE *f, const struct java_info *j)
 {
-	fputs("  java \"", f);
-	text_write(f, j->name, sizeof(j->name));
-	fprintf(f, "\" %s", j->state ? j->state : "(JVM thread)");
+	fprintf(f, "  java %s", j->state ? j->state : "(JVM thread)");
 	if (j->lock_class[0]) {
 		fprintf(f, " %s ", j->waits ? j->waits : "on");
 		text_write(f, j->lock_class, sizeof(j->lock_class));
@@ -145,9 +144,21 @@ static void print_java_cycle(FILE *f, const struct report *r, const struct threa
 
 static void print_thread(FILE *f, const struct thread_report *t)
 {
-	char name[4 * LT_COMM_LEN + 1], parked[32], age[32], wait[96], wakeups[24] = "-";
+	char name[4 * (LT_COMM_LEN + JAVA_INFO_NAME_LEN) + 4], parked[32], age[32], wait[96];
+	char wakeups[24] = "-";
+	size_t len;
 
+	/* comm "runtime name": the name the program gave, beside the OS's */
 	text_escape(name, sizeof(name), t->thread, sizeof(t->thread));
+	if (t->thread_name[0]) {
+		len = strlen(name);
+		snprintf(name + len, sizeof(name) - len, " \"");
+		len += 2;
+		text_escape(name + len, sizeof(name) - len - 1, t->thread_name,
+			    sizeof(t->thread_name));
+		len = strlen(name);
+		snprintf(name + len, sizeof(name) - len, "\"");
+	}
 	format_duration(parked, sizeof(parked), t->parked_ns);
 	format_duration(age, sizeof(age), t->age_ns);
 	format_wait(wait, sizeof(wait), &t->wait);

@@ -306,8 +306,10 @@ static int mark_threads(struct java_report *jr, struct report *r)
 		if (!j)
 			continue;
 		jt = java_thread_of(j, th->tid);
-		if (jt)
+		if (jt) {
 			mark_wait(j, jt, th, r->real_ns, r->mono_ns);
+			memcpy(th->thread_name, jt->name, sizeof(th->thread_name));
+		}
 		fill_info(jt, th, &jr->infos[k]);
 		th->java = &jr->infos[k++];
 	}

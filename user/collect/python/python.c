@@ -10,6 +10,7 @@
 #include "collect/python/python_merge.h"
 #include "collect/python/python_offsets.h"
 #include "collect/python/python_runtime.h"
+#include "collect/python/python_thread_name.h"
 #include "collect/python/python_walk.h"
 #include "collect/stacks/stacks.h"
 #include "util/array.h"
@@ -18,10 +19,21 @@
 #define MAX_PROCS		256
 #define RETRY_NS		5000000000ULL	/* a failed discovery is retried after 5 s */
 #define DEBUG_OFFSETS_BYTES	1024
+#define MAX_NAMES		4096	/* thread names kept per process */
+
+/* A thread's name as read once (threading's, "" = none). */
+struct py_thread_name {
+	uint32_t tid;		/* first: found with cmp_u32 */
+	uint64_t start_ns;	/* the thread's start: a reused tid is another thread */
+	char name[PY_THREAD_NAME_LEN];
+};
 
 struct py_target {
 	uint32_t pid;		/* first: found with cmp_u32 */
 	struct py_proc *proc;	/* NULL: discovery failed */
+	struct py_names names;
+	struct py_thread_name *thread_names;	/* sorted by tid */
+	size_t n_names, cap_names;
 	char reason[64];
 	uint64_t failed_ns;
 	uint64_t used_ns;
@@ -33,6 +45,16 @@ struct python_stacks {
 	struct py_frame *frames;	/* PY_MAX_FRAMES, reused */
 	struct frame_builder merged;	/* reused */
 };
+
+static void target_clear(struct py_target *t)
+{
+	py_proc__free(t->proc);
+	t->proc = NULL;
+	free(t->thread_names);
+	t->thread_names = NULL;
+	t->n_names = t->cap_names = 0;
+	memset(&t->names, 0, sizeof(t->names));
+}
 
 struct python_stacks *python_stacks__new(void)
 {
@@ -53,7 +75,7 @@ void python_stacks__free(struct python_stacks *ps)
 	if (!ps)
 		return;
 	for (size_t i = 0; i < ps->n; i++)
-		py_proc__free(ps->targets[i].proc);
+		target_clear(&ps->targets[i]);
 	free(ps->targets);
 	free(ps->frames);
 	frame_builder__free(&ps->merged);
@@ -62,7 +84,7 @@ void python_stacks__free(struct python_stacks *ps)
 
 static void remove_at(struct python_stacks *ps, size_t i)
 {
-	py_proc__free(ps->targets[i].proc);
+	target_clear(&ps->targets[i]);
 	memmove(&ps->targets[i], &ps->targets[i + 1], (ps->n - i - 1) * sizeof(*ps->targets));
 	ps->n--;
 }
@@ -199,8 +221,7 @@ int python_stacks__merge(struct python_stacks *ps, int pid, int tid, struct fram
 		/* the process may have exec'ed or its pid been reused: look again later */
 		snprintf(t->reason, sizeof(t->reason), "%s", reason);
 		reason = t->reason;
-		py_proc__free(t->proc);
-		t->proc = NULL;
+		target_clear(t);
 		t->failed_ns = mono_ns();
 	}
 	if (m == 0 && !reason)
@@ -224,4 +245,58 @@ int python_stacks__merge(struct python_stacks *ps, int pid, int tid, struct fram
 	ps->merged = swap;
 	frame_builder__reset(&ps->merged);
 	return reason ? 1 : cut ? 2 : 0;
+}
+
+/* The cache slot of (tid, start_ns), made when missing: *fresh when made. */
+static struct py_thread_name *name_slot(struct py_target *t, uint32_t tid, uint64_t start_ns,
+					bool *fresh)
+{
+	size_t i = sorted_lower_bound(t->thread_names, t->n_names, sizeof(*t->thread_names), &tid,
+				      cmp_u32);
+	struct py_thread_name *e;
+
+	*fresh = false;
+	if (i < t->n_names && t->thread_names[i].tid == tid) {
+		e = &t->thread_names[i];
+		if (e->start_ns == start_ns)
+			return e;
+	} else {
+		if (t->n_names >= MAX_NAMES) {	/* rare: start over rather than evict one by one */
+			t->n_names = 0;
+			i = 0;
+		}
+		if (ARRAY_RESERVE(t->thread_names, t->cap_names, t->n_names + 1))
+			return NULL;
+		memmove(&t->thread_names[i + 1], &t->thread_names[i],
+			(t->n_names - i) * sizeof(*t->thread_names));
+		t->n_names++;
+		e = &t->thread_names[i];
+	}
+	memset(e, 0, sizeof(*e));
+	e->tid = tid;
+	e->start_ns = start_ns;
+	*fresh = true;
+	return e;
+}
+
+int python_stacks__thread_name(struct python_stacks *ps, int pid, int tid, uint64_t start_ns,
+			       char *out, size_t size)
+{
+	uint32_t key = (uint32_t)pid;
+	struct py_target *t = ps ? sorted_find(ps->targets, ps->n, sizeof(*t), &key, cmp_u32) : NULL;
+	struct py_thread_name *e;
+	bool fresh;
+	int err = 0;
+
+	if (size)
+		out[0] = '\0';
+	if (!t || !t->proc)
+		return -ENOENT;
+	e = name_slot(t, (uint32_t)tid, start_ns, &fresh);
+	if (!e)
+		return -ENOMEM;
+	if (fresh)
+		err = py_names__read(&t->names, t->proc, (uint32_t)tid, e->name, sizeof(e->name));
+	snprintf(out, size, "%s", e->name);
+	return err == -ENOENT || err == -ENOTSUP ? 0 : err;
 }

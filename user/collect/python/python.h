@@ -28,6 +28,16 @@ void python_stacks__free(struct python_stacks *ps);
 int python_stacks__merge(struct python_stacks *ps, int pid, int tid, struct frame_builder *b,
 			 bool truncated);
 
+/* The name `threading` gives thread tid of pid (Thread.name, "" when it
+ * has none), into out (size bytes). Only for a process whose frames a merge
+ * already read; read once per thread (start_ns, its start, tells a reused
+ * tid apart), then kept. 0 (named or not), -ENOMEM, or -errno when a read
+ * failed or found garbage (out ""). Versions without the layout (3.10,
+ * 3.12) and threads threading does not know are no failure. */
+#define PY_THREAD_NAME_LEN	64
+int python_stacks__thread_name(struct python_stacks *ps, int pid, int tid, uint64_t start_ns,
+			       char *out, size_t size);
+
 /* Drop what is known about pid (exited). */
 void python_stacks__forget(struct python_stacks *ps, int pid);
 

@@ -5,7 +5,8 @@
 #include "collect/python/python_offsets.h"
 
 /* Measured with tools/workloads/python_offsets.py in Debian's 3.9 (bullseye)
- * and 3.11 (bookworm) and in pyenv builds of 3.9.18, 3.10.13 and 3.12.1;
+ * and 3.11 (bookworm) and in pyenv builds of 3.9.18, 3.10.13 and 3.12.1
+ * (interp_modules and type_cached_keys: in Debian's 3.9 and 3.11 only);
  * frame fields (f_back, f_lasti, is_entry, owner) from the structs' sources,
  * confirmed by the frames the tests read through them. */
 static const struct py_offsets tables[] = {
@@ -21,6 +22,7 @@ static const struct py_offsets tables[] = {
 		.code_size = 128,
 		.unicode_state = 32, .unicode_length = 16, .ascii_size = 48, .compact_size = 72,
 		.bytes_size = 16, .bytes_data = 32,
+		.dicts = PY_DICTS_39, .interp_modules = 856, .type_cached_keys = 864,
 	},
 	{
 		.version = 0x030a, .model = PY_FRAME_OBJECTS, .linetable = PY_LINETABLE_310,
@@ -47,6 +49,7 @@ static const struct py_offsets tables[] = {
 		.code_size = 192,
 		.unicode_state = 32, .unicode_length = 16, .ascii_size = 48, .compact_size = 72,
 		.bytes_size = 16, .bytes_data = 32,
+		.dicts = PY_DICTS_311, .interp_modules = 888, .type_cached_keys = 872,
 	},
 	{
 		.version = 0x030c, .model = PY_IFRAME_CSTACK, .linetable = PY_LOCATIONS,
@@ -82,7 +85,9 @@ struct debug_layout {
 	int code_size, code_filename, code_name, code_qualname, code_linetable,
 	    code_firstlineno, code_adaptive;
 	int unicode_state, unicode_length, ascii_size;
+	int imports_modules;
 	uint64_t code_tag_mask;
+	int type_cached_keys;		/* not in the debug offsets: measured */
 };
 
 static const struct debug_layout layouts[] = {
@@ -95,7 +100,7 @@ static const struct debug_layout layouts[] = {
 		.code_size = 34, .code_filename = 35, .code_name = 36, .code_qualname = 37,
 		.code_linetable = 38, .code_firstlineno = 39, .code_adaptive = 43,
 		.unicode_state = 68, .unicode_length = 69, .ascii_size = 70,
-		.code_tag_mask = 0,
+		.imports_modules = 11, .code_tag_mask = 0, .type_cached_keys = 880,
 	},
 	{	/* read from 3.14.10's (sid) own _PyRuntime */
 		.version = 0x030e, .interp_head = 5,
@@ -106,6 +111,7 @@ static const struct debug_layout layouts[] = {
 		.code_size = 39, .code_filename = 40, .code_name = 41, .code_qualname = 42,
 		.code_linetable = 43, .code_firstlineno = 44, .code_adaptive = 48,
 		.unicode_state = 78, .unicode_length = 79, .ascii_size = 80,
+		.imports_modules = 12, .type_cached_keys = 880,
 		.code_tag_mask = 7,	/* f_executable is a _PyStackRef: tag in the low bits */
 	},
 };
@@ -178,6 +184,7 @@ int py_offsets_from_debug(const uint8_t *buf, size_t len, struct py_offsets *o)
 	err |= field(buf, l->code_linetable, csize, &o->code_linetable);
 	err |= field(buf, l->code_firstlineno, csize, &o->code_firstlineno);
 	err |= field(buf, l->code_adaptive, csize + 1, &o->code_adaptive);
+	err |= field(buf, l->imports_modules, 65536, &o->interp_modules);
 	if (err)
 		return -EINVAL;
 	o->frame_size = (int)fsize;
@@ -196,5 +203,7 @@ int py_offsets_from_debug(const uint8_t *buf, size_t len, struct py_offsets *o)
 	o->compact_size = o->ascii_size + 16;
 	o->bytes_size = 16;
 	o->bytes_data = 32;
+	o->dicts = PY_DICTS_313;
+	o->type_cached_keys = l->type_cached_keys;
 	return 0;
 }

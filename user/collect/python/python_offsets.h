@@ -19,6 +19,14 @@ enum py_frame_model {
 	PY_IFRAME_CSTACK,	/* 3.12+: shim frames owned by the C stack separate native frames */
 };
 
+/* How dicts and instance attributes are laid out (threading's thread names). */
+enum py_dict_model {
+	PY_DICTS_UNKNOWN,	/* no thread names for this version (3.10, 3.12: not measured) */
+	PY_DICTS_39,		/* keys: dk_size, 24-byte entries; __dict__ at tp_dictoffset */
+	PY_DICTS_311,		/* keys: log2 sizes and a kind; managed dict at -24, values at -32 */
+	PY_DICTS_313,		/* 3.11's keys; values inline after tp_basicsize (8-byte header) */
+};
+
 struct py_offsets {
 	uint32_t version;		/* PY_VERSION_HEX >> 16: 0x030b for 3.11 */
 	enum py_frame_model model;
@@ -44,6 +52,9 @@ struct py_offsets {
 	int ascii_size;			/* sizeof(PyASCIIObject): compact ASCII data */
 	int compact_size;		/* sizeof(PyCompactUnicodeObject): other compact data */
 	int bytes_size, bytes_data;	/* PyBytesObject ob_size, ob_sval */
+	enum py_dict_model dicts;
+	int interp_modules;		/* PyInterpreterState: sys.modules (a dict) */
+	int type_cached_keys;		/* PyHeapTypeObject.ht_cached_keys */
 };
 
 /* frame owner values (3.12+) */

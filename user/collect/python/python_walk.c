@@ -12,7 +12,7 @@
 
 #define MAX_INTERPRETERS	16
 #define MAX_THREADS		65536	/* thread states read per rebuild, all interpreters */
-#define MAX_STRING		256	/* characters of a name or file name */
+#define MAX_STRING		PY_STR_CHARS
 #define MAX_LINETABLE		65536	/* bytes */
 #define MAX_CODE_CACHE		8192	/* code objects cached per process */
 #define MAX_CODE_BYTES		(16 << 20)	/* instruction offsets beyond are garbage */
@@ -153,9 +153,18 @@ static int utf8(uint32_t c, char *out)
 	return 4;
 }
 
-/* A str object's text as UTF-8 (out: MAX_STRING * 4 + 1 bytes). Only the
- * compact forms, which every identifier and file name takes. */
-static int read_str(const struct py_proc *p, uint64_t addr, char *out)
+int py_proc__read(const struct py_proc *p, uint64_t addr, void *buf, size_t len)
+{
+	return mem_read(p, addr, buf, len);
+}
+
+const struct py_offsets *py_proc__offsets(const struct py_proc *p)
+{
+	return &p->o;
+}
+
+/* Only the compact forms, which every identifier and file name takes. */
+int py_proc__read_str(const struct py_proc *p, uint64_t addr, char *out)
 {
 	const struct py_offsets *o = &p->o;
 	uint8_t head[128], data[MAX_STRING * 4];
@@ -248,7 +257,7 @@ static const struct code_entry *code_lookup(struct py_proc *p, uint64_t addr)
 	p->used[slot / 64] |= 1ULL << (slot % 64);
 	free(e->linetable);
 	memset(e, 0, sizeof(*e));
-	if (read_str(p, fn, e->file) || read_str(p, nm, e->name))
+	if (py_proc__read_str(p, fn, e->file) || py_proc__read_str(p, nm, e->name))
 		return NULL;
 	if (read_bytes_obj(p, lt, &e->linetable, &e->linetable_len))
 		e->linetable = NULL;
@@ -345,6 +354,18 @@ static uint64_t find_tstate(struct py_proc *p, uint32_t tid)
 		hit = sorted_find(p->tstates, p->n_tstates, sizeof(*hit), &tid, cmp_u32);
 	}
 	return hit ? hit->addr : 0;
+}
+
+int py_proc__thread_ident(struct py_proc *p, uint32_t tid, uint64_t *ident, uint64_t *interp)
+{
+	uint64_t ts = find_tstate(p, tid);
+
+	if (!ts)
+		return -ENOENT;
+	if (read_ptr(p, ts + p->o.tstate_thread_id, ident) ||
+	    read_ptr(p, p->runtime + p->o.runtime_interp_head, interp))
+		return -EFAULT;
+	return *ident && *interp ? 0 : -ENOENT;
 }
 
 static int first_frame(struct py_proc *p, uint64_t ts, uint64_t *frame)

@@ -18,6 +18,8 @@
 #define PY_FUNC_TEXT		128	/* qualified name, truncated */
 #define PY_FILE_TEXT		256	/* co_filename, truncated */
 #define PY_MAX_FRAMES		128	/* frames per thread */
+#define PY_STR_CHARS		256	/* characters of a str read, truncated */
+#define PY_STR_TEXT		(PY_STR_CHARS * 4 + 1)	/* as UTF-8, NUL-terminated */
 
 struct py_frame {
 	char function[PY_FUNC_TEXT];	/* printable: other bytes as \xNN */
@@ -39,6 +41,16 @@ void py_proc__free(struct py_proc *p);
 #define PY_WALK_CUT "frame chain cut"
 int py_proc__walk(struct py_proc *p, uint32_t tid, struct py_frame *out, int max,
 		  const char **reason);
+
+/* For readers of other structures of the same process
+ * (python_thread_name.c): len bytes at addr (0, -EFAULT or -ESRCH); the
+ * offsets; a str object's text as UTF-8 into out (PY_STR_TEXT bytes, 0 or
+ * -errno); threading's ident of thread tid (its thread state's pthread_t)
+ * and the interpreter's address (0, -ENOENT: no such thread state, -EFAULT). */
+int py_proc__read(const struct py_proc *p, uint64_t addr, void *buf, size_t len);
+const struct py_offsets *py_proc__offsets(const struct py_proc *p);
+int py_proc__read_str(const struct py_proc *p, uint64_t addr, char *out);
+int py_proc__thread_ident(struct py_proc *p, uint32_t tid, uint64_t *ident, uint64_t *interp);
 
 /* Append s as printable text to buf (size bytes, NUL-terminated): bytes
  * outside printable ASCII become \xNN. Exposed for the unit tests. */

@@ -309,6 +309,21 @@ static size_t wanted(struct stack_capture *sc, struct run_ctx *c, const struct r
 	return n;
 }
 
+/* threading's names of the threads of the Python processes whose frames
+ * were read (each read once per thread, then kept by python_stacks). */
+static void name_python_threads(struct stack_capture *sc, struct report *r)
+{
+	for (size_t i = 0; sc->python && i < r->n_threads; i++) {
+		struct thread_report *th = &r->threads[i];
+		uint64_t start = th->age_ns ? r->mono_ns - th->age_ns : 0;
+
+		if (!th->thread_name[0] &&
+		    python_stacks__thread_name(sc->python, (int)th->pid, (int)th->tid, start,
+					       th->thread_name, sizeof(th->thread_name)) < 0)
+			r->lost[DROP_PYTHON_NAMES_FAILED]++;
+	}
+}
+
 int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report *r)
 {
 	struct run_ctx c = { .sc = sc, .r = r };
@@ -350,6 +365,7 @@ int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report
 		if (e && e->site)
 			give_stack(&r->threads[i], e);
 	}
+	name_python_threads(sc, r);
 	for (size_t i = 0; i < n_want; i++) {
 		struct thread_report *th = &r->threads[w[i].thread];
 		struct cached_stack *e = find_cached(c.fresh, c.n_fresh, th->tid);
