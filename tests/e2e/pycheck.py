@@ -58,6 +58,17 @@ def check_python(t, label, argv, script_path, extra_args=()):
                      if "[python frames]" in stack else ""), stack)
             t.ok(not any("python frames unavailable" in f for f in stack),
                  "%s: %s: no failure marker" % (label, role), stack)
+        # threading's names (the workload names them "sites-ROLE-thread",
+        # longer than a comm), read from the interpreter's structures
+        for role in ("event", "queue", "sleeper"):
+            tid = w.tid(role)
+            got = th.get(tid, {}).get("thread_name")
+            t.ok(got == "sites-%s-thread" % role,
+                 "%s: %s tid %d: thread_name is its threading.Thread name" % (label, role, tid),
+                 got)
+        pools = [th.get(x, {}).get("thread_name", "") for x in w.roles.get("pool", [])]
+        t.ok(pools and all(n.startswith("ThreadPoolExecutor-") for n in pools),
+             "%s: pool workers named by ThreadPoolExecutor" % label, pools)
         # the lock wait stays visible under the Python frames
         ev = th.get(w.tid("event"), {}).get("user_stack", [])
         # glibc's names, or 3.13+'s own lock (libc unsymbolized in minimal roots)
@@ -84,6 +95,8 @@ def check_python(t, label, argv, script_path, extra_args=()):
         report = [x for x in fin if x.get("type") == "report"]
         t.ok(report and report[0].get("python_failures") == 0,
              "%s: report record counts 0 python failures" % label, report)
+        t.ok(report and report[0].get("drops", {}).get("python_names_failed") == 0,
+             "%s: no thread name read failed" % label, report and report[0].get("drops"))
         # --no-python: native stacks as before
         rc, out, err = run(["-p", str(w.pid), "-t", "1s", "-i", "1s", "-d", "1s", "-f", "json",
                             "--no-python"] + list(extra_args), timeout=60)

@@ -59,10 +59,13 @@ def check_unsupported(py):
     try:
         rc, out, err = run(["-p", str(w.pid), "-t", "1s", "-i", "1s", "-d", "2s", "-f", "json"])
         fin = final_records(json_records(out))
-        st = threads_by_tid(fin).get(w.tid("event"), {}).get("user_stack", [])
+        rec = threads_by_tid(fin).get(w.tid("event"), {})
+        st = rec.get("user_stack", [])
         t.ok(any(f.startswith("[python frames unavailable: no offsets for python 3.") for f in st)
              and any(f.startswith("_PyEval_EvalFrameDefault") for f in st),
              "%s: marker frame, native eval frames kept" % py, st)
+        t.ok(rec and "thread_name" not in rec,
+             "%s: no thread_name (no layout for this version)" % py, rec.get("thread_name"))
         rep = [x for x in fin if x.get("type") == "report"]
         t.ok(rep and rep[0].get("python_failures", 0) > 0, "%s: failures counted" % py, rep)
     finally:

@@ -290,8 +290,8 @@ int python_stacks__thread_name(struct python_stacks *ps, int pid, int tid, uint6
 
 	if (size)
 		out[0] = '\0';
-	if (!t || !t->proc)
-		return -ENOENT;
+	if (!t || !t->proc)	/* not a CPython process whose frames were read */
+		return 0;
 	e = name_slot(t, (uint32_t)tid, start_ns, &fresh);
 	if (!e)
 		return -ENOMEM;

@@ -6,7 +6,8 @@
 
 /* Measured with tools/workloads/python_offsets.py in Debian's 3.9 (bullseye)
  * and 3.11 (bookworm) and in pyenv builds of 3.9.18, 3.10.13 and 3.12.1
- * (interp_modules and type_cached_keys: in Debian's 3.9 and 3.11 only);
+ * (interp_modules and type_cached_keys: with ctypes in those and Debian's
+ * 3.9, 3.11, 3.13 and 3.14);
  * frame fields (f_back, f_lasti, is_entry, owner) from the structs' sources,
  * confirmed by the frames the tests read through them. */
 static const struct py_offsets tables[] = {
@@ -36,6 +37,7 @@ static const struct py_offsets tables[] = {
 		.code_size = 128,
 		.unicode_state = 32, .unicode_length = 16, .ascii_size = 48, .compact_size = 72,
 		.bytes_size = 16, .bytes_data = 32,
+		.dicts = PY_DICTS_39, .interp_modules = 856, .type_cached_keys = 872,
 	},
 	{
 		.version = 0x030b, .model = PY_IFRAME_ENTRY_FLAG, .linetable = PY_LOCATIONS,
@@ -63,6 +65,7 @@ static const struct py_offsets tables[] = {
 		.code_size = 200,
 		.unicode_state = 32, .unicode_length = 16, .ascii_size = 40, .compact_size = 56,
 		.bytes_size = 16, .bytes_data = 32,
+		.dicts = PY_DICTS_312, .interp_modules = 944, .type_cached_keys = 880,
 	},
 };
 

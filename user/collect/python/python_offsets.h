@@ -21,9 +21,11 @@ enum py_frame_model {
 
 /* How dicts and instance attributes are laid out (threading's thread names). */
 enum py_dict_model {
-	PY_DICTS_UNKNOWN,	/* no thread names for this version (3.10, 3.12: not measured) */
-	PY_DICTS_39,		/* keys: dk_size, 24-byte entries; __dict__ at tp_dictoffset */
+	PY_DICTS_UNKNOWN,	/* no thread names for this version */
+	PY_DICTS_39,		/* 3.9, 3.10: keys with dk_size, 24-byte entries;
+				 * __dict__ at tp_dictoffset */
 	PY_DICTS_311,		/* keys: log2 sizes and a kind; managed dict at -24, values at -32 */
+	PY_DICTS_312,		/* 3.11's keys; dict, or values tagged (address - 1), at -24 */
 	PY_DICTS_313,		/* 3.11's keys; values inline after tp_basicsize (8-byte header) */
 };
 

@@ -154,34 +154,44 @@ static int dict_get(const struct py_proc *p, uint64_t dict, const struct key_mat
 	return *value ? 0 : -ENOENT;
 }
 
-/* Attribute name of obj kept in its values, not in a dict (3.11+): keys
- * shared by the instances of its type. */
-static int values_get(const struct py_proc *p, uint64_t obj, const uint8_t *type,
-		      const char *name, uint64_t *value)
+/* Where obj keeps its attributes when it has no dict (3.11+): its values,
+ * 0 when none. dict_or_values: the word before it at MANAGED_DICT. */
+static int object_values(const struct py_proc *p, uint64_t obj, const uint8_t *type,
+			 uint64_t dict_or_values, uint64_t *values)
 {
-	const struct py_offsets *o = py_proc__offsets(p);
-	uint64_t flags = get_u64(type, TP_FLAGS), basic = get_u64(type, TP_BASICSIZE), values;
-	struct key_match m = { .name = name };
-	struct dict_keys k;
+	enum py_dict_model model = py_proc__offsets(p)->dicts;
+	uint64_t basic = get_u64(type, TP_BASICSIZE);
 	uint8_t hdr[8];
+
+	*values = 0;
+	if (model == PY_DICTS_311)
+		return read_u64(p, obj + MANAGED_VALUES_311, values);
+	if (model == PY_DICTS_312) {	/* values tagged: their address - 1 */
+		*values = dict_or_values & 1 ? dict_or_values + 1 : 0;
+		return 0;
+	}
+	if (!(get_u64(type, TP_FLAGS) & TPFLAGS_INLINE_VALUES) || basic < 16 ||
+	    basic > MAX_BASICSIZE)
+		return -EINVAL;
+	if (py_proc__read(p, obj + basic, hdr, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr[3])	/* valid: not moved to a dict */
+		*values = obj + basic;
+	return 0;
+}
+
+/* Attribute m of an object kept in values: keys shared by the instances of
+ * its type. */
+static int values_get(const struct py_proc *p, uint64_t values, const uint8_t *type,
+		      const struct key_match *m, uint64_t *value)
+{
+	struct dict_keys k;
 	uint32_t ix;
 	int err;
 
-	if (o->dicts == PY_DICTS_311) {
-		if (read_u64(p, obj + MANAGED_VALUES_311, &values) || !values)
-			return -ENOENT;
-	} else {
-		if (!(flags & TPFLAGS_INLINE_VALUES) || basic < 16 || basic > MAX_BASICSIZE)
-			return -EINVAL;
-		values = obj + basic;
-		if (py_proc__read(p, values, hdr, sizeof(hdr)))
-			return -EFAULT;
-		if (!hdr[3])	/* valid: not moved to a dict */
-			return -ENOENT;
-	}
-	err = keys_layout(p, get_u64(type, (size_t)o->type_cached_keys), &k);
+	err = keys_layout(p, get_u64(type, (size_t)py_proc__offsets(p)->type_cached_keys), &k);
 	if (!err)
-		err = keys_find(p, &k, &m, &ix, value);
+		err = keys_find(p, &k, m, &ix, value);
 	if (!err)
 		err = split_value(p, values, ix, value);
 	return err ? err : *value ? 0 : -ENOENT;
@@ -193,8 +203,9 @@ static int attr_get(const struct py_proc *p, uint64_t obj, const char *name, uin
 	const struct py_offsets *o = py_proc__offsets(p);
 	struct key_match m = { .name = name };
 	uint8_t type[MAX_TYPE_HEAD];
-	uint64_t tp, dict;
+	uint64_t tp, dict, values;
 	int64_t off;
+	int err;
 
 	if (o->type_cached_keys < TP_DICTOFFSET || o->type_cached_keys + 8 > MAX_TYPE_HEAD ||
 	    read_u64(p, obj + 8, &tp) || !tp ||
@@ -212,7 +223,12 @@ static int attr_get(const struct py_proc *p, uint64_t obj, const char *name, uin
 		return -EINVAL;
 	if (read_u64(p, obj + MANAGED_DICT, &dict))
 		return -EFAULT;
-	return dict ? dict_get(p, dict, &m, value) : values_get(p, obj, type, name, value);
+	if (dict && !(dict & 1))
+		return dict_get(p, dict, &m, value);
+	err = object_values(p, obj, type, dict, &values);
+	if (err)
+		return err;
+	return values ? values_get(p, values, type, &m, value) : -ENOENT;
 }
 
 /* threading._active, through sys.modules */
