@@ -16,7 +16,8 @@ FUZZ_DEFS      = -DFUZZ_TARGET='"$*"' -DFUZZ_GO_BINARY='"$(abspath $(FUZZ_GO_BIN
 # its reader seam: that module's object is left out of their link
 fuzz_includes_maps        := collect/stacks/unwind.o
 fuzz_includes_python_walk := collect/python/python_walk.o
-fuzz_objs      = $(if $(fuzz_includes_$2),$(filter-out %/$(fuzz_includes_$2),$1),$1)
+fuzz_includes_python_thread_name := collect/python/python_walk.o collect/python/python_thread_name.o
+fuzz_objs      = $(if $(fuzz_includes_$2),$(filter-out $(addprefix %/,$(fuzz_includes_$2)),$1),$1)
 FUZZ_BINS     := $(patsubst %,$(OUTPUT)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_REPLAYS  := $(patsubst %,$(OUTPUT)/tests/test_fuzz_%,$(FUZZ_TARGETS))
 
