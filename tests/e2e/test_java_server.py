@@ -118,6 +118,9 @@ def check_leak(t, pid, port):
              for x in leaked if x in threads),
          "the leaked threads are named leaked-1..6 and park on CountDownLatch$Sync",
          [threads.get(x, {}).get("java") for x in leaked])
+    tnames = sorted(threads.get(x, {}).get("thread_name", "") for x in leaked)
+    t.ok(tnames == names, "their thread_name is their Java name (as Python threads' is threading's)",
+         tnames)
     t.ok(any(f.startswith("LeakServlet$Waiter.run (LeakServlet.java:") for f in s.get("user_stack", [])),
          "the leak site's stack names LeakServlet$Waiter.run (LeakServlet.java:N)", s.get("user_stack"))
     t.ok("private object" in (s.get("reason") or ""),
