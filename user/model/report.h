@@ -297,7 +297,8 @@ struct report {
 	uint64_t drops[DROP_MAX];	/* losses since start: lost summed */
 	uint64_t capture_failures;	/* stacks asked for and not obtained */
 	uint64_t python_failures;	/* Python frame walks that failed (marker frame left) */
-	uint64_t python_ns;		/* spent in Python frame walks (part of capture_ns) */
+	uint64_t python_ns;		/* spent in Python frame walks and thread
+					 * names (part of capture_ns) */
 	uint64_t java_ns;		/* spent reading JVMs' threads (part of scan_ns) */
 	/* The report's deadline (CLOCK_MONOTONIC, 0 = none; session.c): the
 	 * slow collectors (unwinding, Go snapshots, lock owners) stop there

@@ -253,25 +253,34 @@ static int object_values(const struct py_proc *p, uint64_t obj, const uint8_t *t
 	return 0;
 }
 
-/* Attribute m of an object kept in values: keys shared by the instances of
- * its type. */
-static int values_get(const struct py_proc *p, uint64_t values, const uint8_t *type,
-		      const struct key_match *m, uint64_t *value)
+/* Thread._name of an object kept in values: keys shared by the instances
+ * of its type, tp (the index found is kept for the next Thread of tp). */
+static int values_get(struct py_names *n, const struct py_proc *p, uint64_t values,
+		      uint64_t tp, const uint8_t *type, const struct key_match *m, uint64_t *value)
 {
+	uint64_t keys = word_at(type, (size_t)py_proc__offsets(p)->type_cached_keys);
 	struct dict_keys k;
 	uint32_t ix;
-	int err;
+	int err = 0;
 
-	err = keys_layout(p, word_at(type, (size_t)py_proc__offsets(p)->type_cached_keys), &k);
-	if (!err)
-		err = keys_find(p, &k, m, &ix, value);
-	if (!err)
-		err = split_value(p, values, ix, value);
+	if (n->type == tp && n->type_keys == keys) {
+		ix = n->name_ix;
+	} else {
+		err = keys_layout(p, keys, &k);
+		if (!err)
+			err = keys_find(p, &k, m, &ix, value);
+		if (err)
+			return err;
+		*n = (struct py_names){ .active = n->active, .type = tp, .type_keys = keys,
+					.name_ix = ix };
+	}
+	err = split_value(p, values, ix, value);
 	return err ? err : *value ? 0 : -ENOENT;
 }
 
-/* obj's attribute name (an instance of a class defined in Python). */
-static int attr_get(const struct py_proc *p, uint64_t obj, const char *name, uint64_t *value)
+/* The Thread obj's attribute name (an instance of a class defined in Python). */
+static int attr_get(struct py_names *n, const struct py_proc *p, uint64_t obj, const char *name,
+		    uint64_t *value)
 {
 	const struct py_offsets *o = py_proc__offsets(p);
 	struct key_match m = { .name = name };
@@ -301,7 +310,7 @@ static int attr_get(const struct py_proc *p, uint64_t obj, const char *name, uin
 	err = object_values(p, obj, type, dict, &values);
 	if (err)
 		return err;
-	return values ? values_get(p, values, type, &m, value) : -ENOENT;
+	return values ? values_get(n, p, values, tp, type, &m, value) : -ENOENT;
 }
 
 /* threading._active, through sys.modules */
@@ -336,7 +345,7 @@ static int name_of_ident(struct py_names *n, const struct py_proc *p, uint64_t i
 	if (!err)	/* hash(int) is the int for these idents (< 2**61 - 1) */
 		err = dict_get(p, n->active, &(struct key_match){ .hash = ident }, &thread);
 	if (!err)
-		err = attr_get(p, thread, "_name", &name);
+		err = attr_get(n, p, thread, "_name", &name);
 	if (!err)
 		err = py_proc__read_str(p, name, text);
 	if (err)

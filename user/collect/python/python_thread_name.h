@@ -14,9 +14,13 @@
 
 #include "collect/python/python_walk.h"
 
-/* What a process's reads found once and keep (threading._active). */
+/* What a process's reads found once and keep: threading._active, and
+ * where the last Thread type without a __dict__ keeps _name (checked
+ * against its shared keys object on every use). */
 struct py_names {
 	uint64_t active;	/* the _active dict, 0 = not found yet */
+	uint64_t type, type_keys;
+	uint32_t name_ix;
 };
 
 /* Thread tid's name into out (size bytes, printable: other bytes \xNN).

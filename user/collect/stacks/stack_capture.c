@@ -365,7 +365,9 @@ int stack_capture__run(struct stack_capture *sc, struct tracer *t, struct report
 		if (e && e->site)
 			give_stack(&r->threads[i], e);
 	}
+	c.python_ns -= mono_ns();
 	name_python_threads(sc, r);
+	c.python_ns += mono_ns();
 	for (size_t i = 0; i < n_want; i++) {
 		struct thread_report *th = &r->threads[w[i].thread];
 		struct cached_stack *e = find_cached(c.fresh, c.n_fresh, th->tid);
