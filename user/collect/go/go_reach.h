@@ -38,6 +38,7 @@
 
 #include "collect/go/go_heap.h"
 #include "collect/go/go_offsets.h"
+#include "collect/go/go_stackmap.h"
 
 /* What a goroutine's wait depends on, from the runtime's words. */
 enum go_wait_kind {
@@ -56,6 +57,10 @@ struct go_reach_target {
 	const struct go_heap_offsets *heap;
 	uint64_t mheap, firstmoduledata, allgs, semtable;
 	uint64_t allp;		/* 0 = unknown: Ps scanned whole, write barrier buffers too */
+	/* the executable and runtime minus link-time addresses: parked root
+	 * goroutines' stacks scanned by their stack maps (NULL: every word) */
+	const struct go_binary *bin;
+	uint64_t bias;
 };
 
 struct go_reach_opts {
@@ -79,6 +84,7 @@ struct go_reach_stats {
 	uint64_t bytes_read, cpu_ns, heap_bytes, extra_bytes;
 	uint64_t objects_marked, goroutines, candidates, roots_added, rounds;
 	bool cut;		/* the budget ran out: no proof */
+	struct go_stackmap_stats stack;	/* root stacks read by their stack maps */
 };
 
 /*
