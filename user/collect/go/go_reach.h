@@ -8,13 +8,15 @@
  * the data and bss of every module, the objects and functions finalizers
  * keep, and the stacks and g structs of every goroutine that may run
  * (running, runnable, in a system call, sleeping, in IO wait, waiting on
- * anything but a channel or a sync primitive). Marking is conservative
- * inside objects: every aligned word that points into an allocated heap
- * slot counts as a pointer (no type information is read), so a pass can
- * only over-approximate what is reachable. Then a blocked goroutine whose
- * wait object (the channels of its channel operation or select, the
- * semaphore of its sync.Mutex/RWMutex/WaitGroup, the notifyList of its
- * sync.Cond) has been reached becomes a root too, until nothing changes.
+ * anything but a channel or a sync primitive); a parked one's stack only
+ * in the slots its frames' stack maps keep live (go_stackmap.h). Marking
+ * is conservative inside objects: every aligned word that points into an
+ * allocated heap slot counts as a pointer (no type information is read),
+ * so a pass can only over-approximate what is reachable. Then a blocked
+ * goroutine whose wait object (the channels of its channel operation or
+ * select, the semaphore of its sync.Mutex/RWMutex/WaitGroup, the
+ * notifyList of its sync.Cond) has been reached becomes a root too, until
+ * nothing changes.
  * A goroutine whose wait object stays unreached can never be woken.
  *
  * Left out of the marking, or everything would be reachable: runtime.allgs
