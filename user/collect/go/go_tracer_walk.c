@@ -221,7 +221,10 @@ static void walk_end(struct walk *w)
 	free(w->gs);
 }
 
-/* A live goroutine of the walk, counted at its creation site (go_live.h). */
+/* A live goroutine of the walk, counted at its creation site (go_live.h).
+ * Parked long only in a park the last walk saw already: a park that began
+ * since is dated halfway between the walks, past a threshold of half the
+ * interval however short it is (a loop sleeping 1 ms each turn). */
 static void live_add(struct walk *w, const uint8_t *g, uint64_t gaddr, uint32_t status,
 		     const struct park *p)
 {
@@ -230,7 +233,8 @@ static void live_add(struct walk *w, const uint8_t *g, uint64_t gaddr, uint32_t 
 		.key = go_live__key(go_tracer__pc_text(t, field64(g, t->off.gopc), PC_CREATED_BY),
 				    go_tracer__pc_text(t, field64(g, t->off.startpc), PC_START)),
 		.goid = field64(g, t->off.goid), .g_addr = gaddr,
-		.parked = p && go_tracer__park_seconds(t, p, g, w->now) >= w->min_parked_seconds,
+		.parked = p && p->since_ns < t->last_walk_ns &&
+			  go_tracer__park_seconds(t, p, g, w->now) >= w->min_parked_seconds,
 		.resting = status == GO_G_WAITING || status == GO_G_RUNNABLE,
 	};
 

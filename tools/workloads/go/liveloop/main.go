@@ -6,8 +6,10 @@
 //   - poolWorker: a fixed pool of 4 busy-looping workers;
 //   - serveConn / holdConn: a goroutine per TCP connection on each side,
 //     20 connections a second, each closed after 300 ms (they come and go);
-//   - startupLoop: 8 loops started with the program that sleep a few µs
-//     each turn forever, and tickerLoop: 2 loops selecting on a 5 ms ticker.
+//   - startupLoop: 8 loops started with the program that sleep 1 ms
+//     each turn forever, and tickerLoop: 2 loops selecting on a 5 ms ticker;
+//   - burstLoop: 50 loops like startupLoop, all started at once 3 s after
+//     READY (grows once, then no more).
 //
 // GOMAXPROCS is 1: the loops share one core. Prints READY once the
 // start-up goroutines run.
@@ -25,6 +27,7 @@ import (
 var (
 	succeed atomic.Bool // never set: every attempt fails
 	turns   atomic.Int64
+	quit    = make(chan struct{}) // never closed
 )
 
 func attempt(id int) bool {
@@ -35,7 +38,7 @@ func attempt(id int) bool {
 // retry never returns: its operation never succeeds.
 func retry(id int) {
 	for !attempt(id) {
-		time.Sleep(2 * time.Microsecond)
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -45,15 +48,19 @@ func poolWorker() {
 		for i := 0; i < 10000; i++ {
 			x += i
 		}
-		time.Sleep(2 * time.Microsecond)
+		time.Sleep(time.Millisecond)
 	}
 }
 
 func startupLoop() {
 	for {
 		turns.Add(1)
-		time.Sleep(3 * time.Microsecond)
+		time.Sleep(time.Millisecond)
 	}
+}
+
+func burstLoop() {
+	startupLoop()
 }
 
 func tickerLoop() {
@@ -62,6 +69,8 @@ func tickerLoop() {
 		select {
 		case <-t.C:
 			turns.Add(1)
+		case <-quit:
+			return
 		}
 	}
 }
@@ -119,6 +128,11 @@ func main() {
 		go holdConn(l.Addr().String())
 		if i < 2000 {
 			go retry(i)
+		}
+		if i == 60 {
+			for k := 0; k < 50; k++ {
+				go burstLoop()
+			}
 		}
 	}
 }
