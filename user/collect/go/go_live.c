@@ -6,12 +6,11 @@
 #include "util/array.h"
 #include "util/hash.h"
 
-uint64_t go_live__key(const char *created_by, const char *start_func)
+uint64_t go_live__key(uint64_t gopc, uint64_t startpc)
 {
-	uint64_t h = hash_string(HASH_SEED, "live goroutines");
+	uint64_t h = hash_bytes(HASH_SEED, &gopc, sizeof(gopc));
 
-	h = hash_string(h, created_by ? created_by : "");
-	h = hash_string(h, start_func ? start_func : "");
+	h = hash_bytes(h, &startpc, sizeof(startpc));
 	return h ? h : 1;
 }
 

@@ -47,8 +47,9 @@ struct go_live {
 	size_t n_sites;
 };
 
-/* The site of a goroutine created at created_by, starting in start_func. */
-uint64_t go_live__key(const char *created_by, const char *start_func);
+/* The site of a goroutine created by the go statement at gopc, starting
+ * at startpc (the pcs, not their texts: no lookup per goroutine). */
+uint64_t go_live__key(uint64_t gopc, uint64_t startpc);
 
 /* A live goroutine of the walk in progress. */
 void go_live__add(struct go_live *l, const struct go_live_g *g);

@@ -230,8 +230,7 @@ static void live_add(struct walk *w, const uint8_t *g, uint64_t gaddr, uint32_t 
 {
 	struct go_tracer *t = w->t;
 	struct go_live_g lg = {
-		.key = go_live__key(go_tracer__pc_text(t, field64(g, t->off.gopc), PC_CREATED_BY),
-				    go_tracer__pc_text(t, field64(g, t->off.startpc), PC_START)),
+		.key = go_live__key(field64(g, t->off.gopc), field64(g, t->off.startpc)),
 		.goid = field64(g, t->off.goid), .g_addr = gaddr,
 		.parked = p && p->since_ns < t->last_walk_ns &&
 			  go_tracer__park_seconds(t, p, g, w->now) >= w->min_parked_seconds,
