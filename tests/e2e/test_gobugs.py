@@ -40,8 +40,10 @@ SEVERE = ("stuck", "leak", "deadlock")
 # tests print the table); remove a name when a rule lands.
 # conn_read_no_deadline: 20 clients read sockets whose peer (this same
 # program, holding the accepted conns in a global) never writes; an IO
-# wait can be woken by the peer at any time, so no proof can say "forever",
-# and the shapes see a fixed group (issue 24: a peer-silence rule for Go).
+# wait can be woken by the peer at any time, so no proof can say "forever".
+# The clients sent nothing, so no reply is owed (the peer rule needs a
+# request sent and unanswered); from outside this is a keep-alive or a
+# server-push subscriber at rest, which must stay idle (test_one_finding.py).
 TODO_BUGS = {"conn_read_no_deadline"}
 # Small bugs (1-5 goroutines) that only a reachability proof catches. Root
 # stacks of parked goroutines are read by their stack maps (precise), heap
@@ -58,7 +60,7 @@ PROOF_ONLY = {
 }
 PROOF_REASON = "conservative marking can miss a proof (a Mutex in a shared tiny block)"
 TODO_HEALTHY = set()
-TODO_REASON = "goroutine leak rules (issue 18)"
+TODO_REASON = "no proof or fact tells it from a healthy look-alike (see TODO_BUGS)"
 
 
 class Pattern:
