@@ -8,10 +8,13 @@ kernel on real programs. Prints TAP.
   goroutines, in IO wait on their connections, are the units of the stall
   (stuck: "waits for a reply its TCP peer has not sent", with the peer), and
   no separate connection site is reported for those connections.
-- the same run: main.rawCall waits on the same upstream over a connection
-  of its own: its site and the readLoops' are one finding (judge/related.c),
-  led by main.rawCall (the program's own code), the readLoops' site
-  `related_to` it; no other site is grouped.
+- the same run: the handlers, parked in the select of the transport's
+  roundTrip, wait for the readLoops (collect/go/go_peer_waits.c): stuck,
+  "waits for a goroutine that waits for a reply its TCP peer has not sent",
+  each with peer_via_goid naming a readLoop; main.rawCall waits on the same
+  upstream over a connection of its own. Handlers, readLoops and rawCall
+  are one finding (judge/related.c), led by the handlers' site at
+  main.main.func1 (the program's own code); no other site is grouped.
 - upstreamhang -mode idle, with a keep-alive client holding its connection
   and the program's own idle pooled connection: no stuck site; the readers
   are idle ("reads a connection whose peer owes no reply").
@@ -37,6 +40,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 WL_DIR = os.path.join(ROOT, ".output", "go-workloads")
 IDLE_REASON = "reads a connection whose peer owes no reply"
 PEER_REASON = "waits for a reply its TCP peer has not sent"
+VIA_REASON = "waits for a goroutine that waits for a reply its TCP peer has not sent"
 HANGS = 3
 
 
@@ -143,31 +147,49 @@ def check_hang(t, binary, tag):
     check_related(t, recs, readers, tag)
     new_stuck = [e for e in events if e.get("type") == "site" and e.get("event") == "new"
                  and e.get("verdict") == "stuck"]
-    raw = sites(recs, kind="goroutine", start_func="main.rawCall")
-    t.ok(len(new_stuck) == 1 and raw and new_stuck[0]["site"] == raw[0]["site"],
-         "%s hang: --events: one new stuck site event, main.rawCall's (the readLoops' is related)"
+    handlers = sites(recs, kind="goroutine", start_func="net/http.(*conn).serve")
+    t.ok(len(new_stuck) == 1 and handlers and new_stuck[0]["site"] == handlers[0]["site"],
+         "%s hang: --events: one new stuck site event, the handlers' (the others are related)"
          % tag, brief(new_stuck))
 
 
 def check_related(t, recs, readers, tag):
-    """main.rawCall waits on the same upstream as the readLoops: one finding,
-    led by the program's own code, the readLoops' site related; the sites
-    that share no socket, peer or wait object with them stay apart."""
+    """The handlers' http.Get waits for the transport's readLoops, which wait
+    for the upstream; main.rawCall waits on the same upstream: one finding,
+    led by the handlers' site (the program's own code, the most units), the
+    readLoops' and main.rawCall's sites related; the sites that share no
+    socket, peer or wait object with them stay apart."""
     raw = sites(recs, kind="goroutine", start_func="main.rawCall")
+    handlers = sites(recs, kind="goroutine", start_func="net/http.(*conn).serve")
     loop_id = readers[0]["site"] if readers else None
-    t.ok(len(raw) == 1 and raw[0]["verdict"] == "stuck"
-         and (raw[0].get("culprit") or {}).get("function") == "main.rawCall"
-         and raw[0].get("related") == [loop_id] and "related_to" not in raw[0],
-         "%s hang: the readLoops and main.rawCall wait on one upstream: one finding led by "
-         "main.rawCall, related [%s]" % (tag, loop_id), brief(recs) + "\n" + json.dumps(raw))
-    t.ok(readers and raw and readers[0].get("related_to") == raw[0]["site"]
-         and "related" not in readers[0],
-         "%s hang: the readLoops' site is related_to main.rawCall's" % tag,
-         readers and json.dumps({k: readers[0].get(k) for k in ("related", "related_to")}))
-    others = [s for s in sites(recs) if s["site"] not in (loop_id, raw[0]["site"] if raw else None)]
+    raw_id = raw[0]["site"] if raw else None
+    h = handlers[0] if len(handlers) == 1 else {}
+    t.ok(h.get("verdict") == "stuck" and h.get("threads") == HANGS
+         and h.get("reason") == VIA_REASON
+         and (h.get("culprit") or {}).get("function") == "main.main.func1",
+         "%s hang: the %d handlers in http.Get are stuck at main.main.func1: %s"
+         % (tag, HANGS, VIA_REASON), brief(recs) + "\n" + json.dumps(handlers)[:600])
+    t.ok(h and sorted(h.get("related") or []) == sorted([loop_id, raw_id])
+         and "related_to" not in h,
+         "%s hang: handlers, readLoops and main.rawCall wait on one upstream: one finding led by "
+         "the handlers' site, related [%s, %s]" % (tag, loop_id, raw_id),
+         brief(recs) + "\n" + json.dumps(h.get("related")))
+    t.ok(h and readers and raw and readers[0].get("related_to") == h["site"]
+         and raw[0].get("related_to") == h["site"],
+         "%s hang: the readLoops' and main.rawCall's sites are related_to the handlers'" % tag,
+         json.dumps([{k: x.get(k) for k in ("site", "related", "related_to")}
+                     for x in readers + raw]))
+    loops = {r["goid"] for r in recs if r.get("type") == "goroutine"
+             and r.get("start_func") == "net/http.(*persistConn).readLoop"}
+    vias = [r.get("peer_via_goid") for r in recs if r.get("type") == "goroutine"
+            and r.get("start_func") == "net/http.(*conn).serve"]
+    t.ok(len(vias) == HANGS and all(v in loops for v in vias),
+         "%s hang: each handler's peer_via_goid names a readLoop goroutine" % tag,
+         "peer_via_goid %s, readLoops %s" % (vias, sorted(loops)))
+    others = [s for s in sites(recs) if s["site"] not in (loop_id, raw_id, h.get("site"))]
     grouped = [s for s in others if "related" in s or "related_to" in s]
     t.ok(others and not grouped,
-         "%s hang: the %d other sites (blackhole readers, handlers, writeLoops) are not grouped"
+         "%s hang: the %d other sites (blackhole readers, writeLoops) are not grouped"
          % (tag, len(others)), brief(grouped))
     leads = [s for s in sites(recs) if s["verdict"] == "stuck" and "related_to" not in s]
     t.ok(len(leads) == 1, "%s hang: one stuck finding in all" % tag, brief(leads))

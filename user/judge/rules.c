@@ -167,6 +167,9 @@ static bool stopped(const struct judged *j) { return j->s->stopped; }
  * than the threshold: whatever the call's timeout (a poll of that one
  * socket has one), the thread stalls on its peer. */
 static bool awaiting_peer(const struct judged *j) { return j->s->awaiting_peer; }
+/* The same, through the one goroutine that can wake it (an HTTP client
+ * call's transport readLoop: collect/go/go_peer_waits.c). */
+static bool awaiting_peer_via(const struct judged *j) { return j->s->awaiting_peer && j->f->peer_via; }
 
 /* Goroutines blocked sending, each on a channel of its own, none leaving:
  * whoever was to receive is gone (the result channel of a request that
@@ -290,6 +293,7 @@ static const struct rule rules[] = {
 	RULE(VERDICT_LEAK, "goroutines waiting each for a mutex of its own, none getting it: the holders never unlock", lock_pile),
 	RULE(VERDICT_LEAK, "a crowd of goroutines blocked sending or locking and none got through: the receiver or holder is gone", crowd),
 	RULE(VERDICT_LEAK, "goroutines each on its own channel or WaitGroup, none leaving, started among goroutines now gone: per-request work that never finished", sparse_rest),
+	RULE(VERDICT_STUCK, "waits for a goroutine that waits for a reply its TCP peer has not sent", awaiting_peer_via),
 	RULE(VERDICT_STUCK, "waits for a reply its TCP peer has not sent", awaiting_peer),
 	RULE(VERDICT_STUCK, "uninterruptible sleep (D) past the threshold", disk),
 	RULE(VERDICT_IDLE, "waits for a mutex its owner holds while resting in an event loop", owner_resting),

@@ -213,7 +213,8 @@ static void describe_goroutine_socket(const struct judging *j, const struct goro
 				      struct site_report *s, struct site_facts *f)
 {
 	f->idle_conn &= g->sock_inode && !g->awaiting_peer && !g->send_queued;
-	if (!g->sock_inode || !g->awaiting_peer ||
+	f->peer_via &= !!g->peer_via_goid;
+	if ((!g->sock_inode && !g->peer_via_goid) || !g->awaiting_peer ||
 	    g->peer_silent_ms * 1000000ull < j->r->threshold_ns)
 		s->awaiting_peer = false;
 	else if (s->awaiting_peer)
@@ -327,7 +328,7 @@ static void goroutine_site_facts(const struct judging *j, struct site_facts *f,
 				 const struct unit *u, size_t n)
 {
 	if (f->kind != UNIT_GOROUTINE) {
-		f->idle_wait = f->listener = f->idle_conn = f->blocked_forever = f->sending =
+		f->idle_wait = f->listener = f->idle_conn = f->peer_via = f->blocked_forever = f->sending =
 			f->resting = f->locking = f->proven = f->proven_channel = f->proven_cycle =
 			f->runtime_leaked = false;
 		return;
@@ -356,7 +357,7 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 				  .idle_conn = true,
 				  .condition_wait = true, .blocked_forever = true,
 				  .sending = true, .resting = true, .locking = true,
-				  .main_unit = true, .proven_channel = true,
+				  .main_unit = true, .proven_channel = true, .peer_via = true,
 				  .proven_cycle = true, .runtime_leaked = true };
 	s->pid = u[0].pid;
 	s->kind = u[0].kind;

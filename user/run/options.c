@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "run/options.h"
+#include "util/log.h"
 #include "util/parse_num.h"
 #include "sinks/prom_exporter.h"
 #include "model/report.h"
@@ -361,9 +362,10 @@ static const struct argp_option *argp_options(void)
 
 static void usage_error(struct argp_state *state, const char *fmt, const char *arg)
 {
-	fprintf(stderr, "leaktrace: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (try 'leaktrace --help')\n");
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	lt_err(NULL, "%s (try 'leaktrace --help')", msg);
 	*(int *)state->input = 1;
 }
 
@@ -393,7 +395,7 @@ static void count_option(struct argp_state *state, const char *name, const char 
 	int v;
 
 	if (parse_int(arg, lo, 1000000, &v)) {
-		fprintf(stderr, "leaktrace: invalid --%s '%s' (%d-1000000) (try 'leaktrace --help')\n",
+		lt_err(NULL, "invalid --%s '%s' (%d-1000000) (try 'leaktrace --help')",
 			name, arg, lo);
 		*(int *)state->input = 1;
 		return;
@@ -472,7 +474,7 @@ static bool parse_output(struct argp_state *state, int key, char *arg)
 	switch (key) {
 	case 'f':
 		if (!sink_format_find(arg)) {
-			fprintf(stderr, "leaktrace: invalid format '%s': use %s (try 'leaktrace --help')\n",
+			lt_err(NULL, "invalid format '%s': use %s (try 'leaktrace --help')",
 				arg, sink_format_names());
 			ps->failed = 1;
 		}
@@ -652,7 +654,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			ps->seen[key - OPT_KTHREADS] = true;
 		if (!group_parsers[spec->group](state, key, arg)) {
 			/* a row of option_table without its case */
-			fprintf(stderr, "leaktrace: --%s: no parser for this option\n", spec->name);
+			lt_err(NULL, "--%s: no parser for this option", spec->name);
 			ps->failed = 1;
 		}
 		return 0;
@@ -718,7 +720,7 @@ static int check_combinations(const struct parse_state *ps, const struct lt_opti
 {
 	for (size_t i = 0; i < sizeof(conflicts) / sizeof(conflicts[0]); i++) {
 		if (given(ps, conflicts[i].a) && given(ps, conflicts[i].b)) {
-			fprintf(stderr, "leaktrace: --%s and --%s cannot be used together\n",
+			lt_err(NULL, "--%s and --%s cannot be used together",
 				long_name(conflicts[i].a), long_name(conflicts[i].b));
 			return LT_EXIT_USAGE;
 		}
@@ -730,23 +732,23 @@ static int check_combinations(const struct parse_state *ps, const struct lt_opti
 		if (!given(ps, key))
 			continue;
 		if (fmt && strcmp(o->format, fmt)) {
-			fprintf(stderr, "leaktrace: --%s needs -f %s\n", long_name(key), fmt);
+			lt_err(NULL, "--%s needs -f %s", long_name(key), fmt);
 			return LT_EXIT_USAGE;
 		}
 		if (!fmt && !given(ps, requirements[i].with)) {
-			fprintf(stderr, "leaktrace: --%s needs --%s\n", long_name(key),
+			lt_err(NULL, "--%s needs --%s", long_name(key),
 				long_name(requirements[i].with));
 			return LT_EXIT_USAGE;
 		}
 	}
 	if (o->go_mode > 0 && !o->n_pids) {
-		fprintf(stderr, "leaktrace: --go needs --pid (goroutines are traced per process)\n");
+		lt_err(NULL, "--go needs --pid (goroutines are traced per process)");
 		return LT_EXIT_USAGE;
 	}
 	/* --baseline-after implies --baseline */
 	if (o->state_dir && !o->baseline && !o->events && !o->syslog) {
-		fprintf(stderr, "leaktrace: --state-dir needs --baseline, --events or --syslog "
-			"(it keeps their state)\n");
+		lt_err(NULL, "--state-dir needs --baseline, --events or --syslog "
+			"(it keeps their state)");
 		return LT_EXIT_USAGE;
 	}
 	return 0;
@@ -765,7 +767,7 @@ int options_parse(int argc, char **argv, struct lt_options *opts)
 	/* ARGP_NO_EXIT: we own exit codes; ARGP_NO_ERRS: one-line errors */
 	if (argp_parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_ERRS | ARGP_NO_HELP, &idx, &ps)) {
 		if (!ps.failed)
-			fprintf(stderr, "leaktrace: invalid arguments (try 'leaktrace --help')\n");
+			lt_err(NULL, "invalid arguments (try 'leaktrace --help')");
 		ps.failed = 1;
 	}
 	if (ps.failed)
@@ -773,7 +775,7 @@ int options_parse(int argc, char **argv, struct lt_options *opts)
 	if (ps.done)
 		return -1;
 	if (idx < argc) {
-		fprintf(stderr, "leaktrace: unexpected argument '%s' (try 'leaktrace --help')\n", argv[idx]);
+		lt_err(NULL, "unexpected argument '%s' (try 'leaktrace --help')", argv[idx]);
 		return LT_EXIT_USAGE;
 	}
 	return check_combinations(&ps, opts);

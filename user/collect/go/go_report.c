@@ -242,6 +242,7 @@ static void goroutine_record(struct goroutine_report *gr, int pid, const struct 
 		.wait_reason = g->wait_reason, .created_by = g->created_by,
 		.start_func = g->start_func, .stack = g->stack, .stack_len = g->stack_len,
 		.site = g->memo[0], .flags = g->memo[1],
+		.wait_chans = g->wait_chans, .n_wait_chans = g->n_wait_chans,
 	};
 }
 
@@ -523,6 +524,14 @@ int go_report__collect(struct go_report *g, struct report *r)
 		if (g->procs[i].have_snap && g->procs[i].first != SIZE_MAX)
 			add_proofs(&g->procs[i], r, g->procs[i].first);
 	return first_err;
+}
+
+struct go_tracer *go_report__tracer(const struct go_report *g, uint32_t pid)
+{
+	for (size_t i = 0; g && i < g->n_procs; i++)
+		if (g->procs[i].pid == (int)pid && !g->procs[i].gone)
+			return g->procs[i].tracer;
+	return NULL;
 }
 
 static bool goroutines_wanted(const struct lt_options *o)

@@ -19,6 +19,7 @@ struct go_report_opts {
 };
 
 struct go_report;
+struct go_tracer;
 
 /* Attach to the Go processes among opts->pids (and, system-wide, to those
  * that later show up in reports, up to max_procs). Returns NULL only on a hard
@@ -32,5 +33,8 @@ void go_report__free(struct go_report *g);
  * counts to r; mark the Go runtime's own threads (idle Ms). Call after the
  * stack capture and before verdict_engine__judge(). */
 int go_report__collect(struct go_report *g, struct report *r);
+
+/* The tracer of pid, NULL when pid is not a traced Go process. */
+struct go_tracer *go_report__tracer(const struct go_report *g, uint32_t pid);
 
 #endif

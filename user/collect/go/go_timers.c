@@ -28,18 +28,29 @@ static bool timer_chan(go_mem_read_fn read, const void *ctx, bool hchan_timer, u
 	return dataqsiz == 1 && elemsize == TIME_SIZE;
 }
 
-bool go_wait_has_timer(go_mem_read_fn read, const void *ctx, const struct go_offsets *o,
-		       bool hchan_timer, uint64_t sudog)
+size_t go_wait_channels(go_mem_read_fn read, const void *ctx, const struct go_offsets *o,
+			uint64_t sudog, uint64_t *chans, size_t max)
 {
-	for (int k = 0; sudog && k < GO_TIMER_MAX_CASES; k++) {
+	size_t n = 0;
+
+	while (sudog && n < max) {
 		uint64_t c, next;
 
 		if (sudog % 8 || read(ctx, sudog + o->sudog_c, &c, sizeof(c)) ||
 		    read(ctx, sudog + o->sudog_waitlink, &next, sizeof(next)))
-			return false;
-		if (timer_chan(read, ctx, hchan_timer, c))
-			return true;
+			break;
+		if (c)
+			chans[n++] = c;
 		sudog = next;
 	}
+	return n;
+}
+
+bool go_wait_has_timer(go_mem_read_fn read, const void *ctx, bool hchan_timer,
+		       const uint64_t *chans, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (timer_chan(read, ctx, hchan_timer, chans[k]))
+			return true;
 	return false;
 }

@@ -16,15 +16,20 @@
 /* Reads len bytes of the target at addr; 0 or -errno. */
 typedef int (*go_mem_read_fn)(const void *ctx, uint64_t addr, void *buf, size_t len);
 
-/* The sudogs of g.waiting (linked by waitlink, at most GO_TIMER_MAX_CASES
- * read): does one wait on a timer's channel? hchan_timer: the runtime's
+/* The channels of the sudogs of g.waiting (linked by waitlink): one per
+ * case of a select, one for a plain send or receive. At most max (a select
+ * has at most GO_WAIT_CHANS_MAX cases read); the count. */
+#define GO_WAIT_CHANS_MAX 16
+size_t go_wait_channels(go_mem_read_fn read, const void *ctx, const struct go_offsets *o,
+			uint64_t sudog, uint64_t *chans, size_t max);
+
+/* Is one of chans[0..n) a timer's channel? hchan_timer: the runtime's
  * hchan has its `timer` field (Go 1.23 and later), set on a timer's channel
  * unless GODEBUG asynctimerchan=1; else a timer's channel is told by its
  * shape, `make(chan Time, 1)` as package time makes it: capacity 1,
  * element size 24 (time.Time). A heuristic there: a program's own channel
  * of that shape looks the same. */
-#define GO_TIMER_MAX_CASES 16
-bool go_wait_has_timer(go_mem_read_fn read, const void *ctx, const struct go_offsets *o,
-		       bool hchan_timer, uint64_t sudog);
+bool go_wait_has_timer(go_mem_read_fn read, const void *ctx, bool hchan_timer,
+		       const uint64_t *chans, size_t n);
 
 #endif

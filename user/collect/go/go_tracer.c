@@ -127,7 +127,7 @@ struct go_tracer *go_tracer__new(int pid, char *err, size_t errlen)
 void go_tracer__free_memory(struct go_tracer *t)
 {
 	for (size_t i = 0; i < t->n_parks; i++)
-		free(t->parks[i].stack);
+		go_tracer__forget_park(t, i);
 	free(t->parks);
 	t->parks = NULL;
 	t->n_parks = 0;

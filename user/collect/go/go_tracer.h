@@ -48,6 +48,9 @@ struct go_goroutine {
 	 */
 	uint64_t wait_object;
 	bool timer_case;		/* a time.Timer/Ticker channel among its waits */
+	/* every channel it waits on (a select's cases), n_wait_chans of them */
+	const uint64_t *wait_chans;
+	uint8_t n_wait_chans;
 	/*
 	 * Two words the consumer may keep per park (what it derives from the
 	 * record: a site id, flags), zeroed by the tracer when the goroutine
@@ -97,6 +100,19 @@ void go_tracer__free(struct go_tracer *t);
 const char *go_tracer__offsets_source(const struct go_tracer *t);
 /* Whether allgs came from .symtab or was recovered from code. */
 const char *go_tracer__allgs_source(const struct go_tracer *t);
+
+/* The words the parked goroutine goid sees, into words[0..max): its stack
+ * from its saved sp up (64 KiB at most), then one hop further the first
+ * GO_SEEN_HOP_BYTES of each distinct address its stack holds (a receiver's
+ * fields: an HTTP transport readLoop's persistConn and its channels), at
+ * most GO_SEEN_HOPS of them. The number of words, or -errno when it cannot
+ * be read (not parked at the last walk, parked anew since, unreadable). */
+#define GO_STACK_WORDS_MAX	(64u * 1024 / 8)
+#define GO_SEEN_HOPS		512
+#define GO_SEEN_HOP_BYTES	512
+#define GO_SEEN_WORDS_MAX	(GO_STACK_WORDS_MAX + GO_SEEN_HOPS * GO_SEEN_HOP_BYTES / 8)
+int go_tracer__parked_seen(const struct go_tracer *t, uint64_t goid, uint64_t *words,
+			   size_t max);
 
 /*
  * What the tracer found about its process, for the reachability pass

@@ -85,6 +85,9 @@ struct park {
 	bool filled;			/* stack and wait object read */
 	bool system;
 	bool timer_case;		/* a timer's channel among its waits: it wakes */
+	uint8_t n_chans;
+	uint64_t *chans;		/* the channels of its select cases, or of its
+					 * send or receive: exact size, NULL = none */
 	uint64_t since_ns;		/* first seen, or the gopark probe's stamp */
 	uint64_t wait_object;
 	const char *created_by, *start_func;

@@ -10,6 +10,7 @@
 void go_tracer__forget_park(struct go_tracer *t, size_t i)
 {
 	free(t->parks[i].stack);
+	free(t->parks[i].chans);
 	memset(&t->parks[i], 0, sizeof(t->parks[i]));
 }
 
@@ -81,6 +82,7 @@ void go_tracer__emit(struct go_tracer *t, struct park *p, double age, struct go_
 		.created_by = p->created_by, .start_func = p->start_func, .stack = p->stack,
 		.stack_len = p->stack_len, .g_addr = p->g_addr, .wait_object = p->wait_object,
 		.timer_case = p->timer_case, .memo = p->memo,
+		.wait_chans = p->chans, .n_wait_chans = p->n_chans,
 	};
 }
 

@@ -68,15 +68,27 @@ static int read_for_timers(const void *ctx, uint64_t addr, void *buf, size_t len
 	return procmem__read(&t->mem, addr, buf, len);
 }
 
-/* A select with a timer's channel among its cases: it wakes by itself
+/* The channels of a channel wait (every case of a select), and whether a
+ * timer's channel is among a select's: it wakes by itself
  * (collect/go/go_timers.c). Not a plain receive: ranging over a Ticker
  * after Stop (which closes nothing) blocks forever on the same channel.
  * Read once per park. */
-static bool timer_wait(struct go_tracer *t, const struct park *p, uint64_t sudog)
+static void read_wait_channels(struct go_tracer *t, struct park *p, uint64_t sudog)
 {
-	if (strcmp(go_tracer__wait_reason(t, p->reason), "select"))
-		return false;
-	return go_wait_has_timer(read_for_timers, t, &t->off, t->hchan_timer, sudog);
+	const char *reason = go_tracer__wait_reason(t, p->reason);
+	uint64_t chans[GO_WAIT_CHANS_MAX];
+	size_t n;
+
+	if (strcmp(reason, "select") && strcmp(reason, "chan receive") &&
+	    strcmp(reason, "chan send"))
+		return;
+	n = go_wait_channels(read_for_timers, t, &t->off, sudog, chans, GO_WAIT_CHANS_MAX);
+	p->timer_case = !strcmp(reason, "select") &&
+			go_wait_has_timer(read_for_timers, t, t->hchan_timer, chans, n);
+	if (n && (p->chans = malloc(n * sizeof(*chans)))) {
+		memcpy(p->chans, chans, n * sizeof(*chans));
+		p->n_chans = n;
+	}
 }
 
 /* Go 1.26+: a goroutine the program's own leak detector caught (the
@@ -151,7 +163,7 @@ static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
 		}
 		p->created_by = go_tracer__pc_text(t, field64(g, t->off.gopc), PC_CREATED_BY);
 		p->start_func = go_tracer__pc_text(t, field64(g, t->off.startpc), PC_START);
-		p->timer_case = timer_wait(t, p, field64(g, t->off.waiting));
+		read_wait_channels(t, p, field64(g, t->off.waiting));
 		p->filled = true;
 	}
 	free(buf);
@@ -329,4 +341,93 @@ int go_tracer__walk_allgs(struct go_tracer *t, double min_parked_seconds, struct
 	*read = w.read;
 	walk_end(&w);
 	return err;
+}
+
+/* The park of goid at the last walk, NULL when it was not parked. */
+static const struct park *park_of(const struct go_tracer *t, uint64_t goid)
+{
+	for (size_t i = 0; i < t->n_parks; i++)
+		if (t->parks[i].g_addr && t->parks[i].goid == goid)
+			return &t->parks[i];
+	return NULL;
+}
+
+/* Its stack from the saved sp up, into words[0..max): the count or -errno. */
+static int parked_stack(const struct go_tracer *t, const struct park *p, uint64_t *words,
+			size_t max)
+{
+	uint64_t now_goid, now_sp, hi;
+	size_t n;
+
+	/* still the same park: its goid and saved sp; and its stack's top */
+	if (go_tracer__read_mem(t, p->g_addr + t->off.goid, &now_goid, sizeof(now_goid)) ||
+	    go_tracer__read_mem(t, p->g_addr + t->off.sched_sp, &now_sp, sizeof(now_sp)) ||
+	    go_tracer__read_mem(t, p->g_addr + t->off.stack_hi, &hi, sizeof(hi)))
+		return -EFAULT;
+	if (now_goid != p->goid || now_sp != p->sp || hi <= p->sp || p->sp % 8)
+		return -ESTALE;
+	n = (hi - p->sp) / 8;
+	if (n > max)
+		n = max;
+	if (n > GO_STACK_WORDS_MAX)
+		n = GO_STACK_WORDS_MAX;
+	if (go_tracer__read_mem(t, p->sp, words, n * 8))
+		return -EFAULT;
+	return (int)n;
+}
+
+/* Addresses among stack[0..n) worth a hop: aligned, in user space, outside
+ * the stack itself (saved frame pointers), distinct; into out, the count. */
+static size_t hop_targets(const uint64_t *stack, size_t n, uint64_t lo, uint64_t hi,
+			  uint64_t *out)
+{
+	size_t k = 0, m = 0;
+
+	for (size_t w = 0; w < n && k < GO_STACK_WORDS_MAX; w++) {
+		uint64_t a = stack[w];
+
+		if (a >= 0x10000 && a < (1ull << 47) && !(a % 8) && (a < lo || a >= hi))
+			out[k++] = a;
+	}
+	qsort(out, k, sizeof(*out), cmp_u64);
+	for (size_t i = 0; i < k && m < GO_SEEN_HOPS; i++)
+		if (!i || out[i] != out[i - 1])
+			out[m++] = out[i];
+	return m;
+}
+
+int go_tracer__parked_seen(const struct go_tracer *t, uint64_t goid, uint64_t *words,
+			   size_t max)
+{
+	const struct park *p = park_of(t, goid);
+	size_t per = GO_SEEN_HOP_BYTES / 8, n_hops, used;
+	uint64_t *targets = NULL;
+	struct procmem_span *spans = NULL;
+	int n;
+
+	if (!p)
+		return -ENOENT;
+	n = parked_stack(t, p, words, max);
+	if (n <= 0)
+		return n;
+	targets = malloc(GO_STACK_WORDS_MAX * sizeof(*targets));
+	spans = calloc(GO_SEEN_HOPS, sizeof(*spans));
+	if (!targets || !spans) {
+		free(targets);
+		free(spans);
+		return n;	/* the stack alone */
+	}
+	n_hops = hop_targets(words, n, p->sp, p->sp + (uint64_t)n * 8, targets);
+	used = n;
+	for (size_t i = 0; i < n_hops && used + per <= max; i++, used += per)
+		spans[i] = (struct procmem_span){ .addr = targets[i], .buf = words + used,
+						  .len = GO_SEEN_HOP_BYTES };
+	n_hops = (used - n) / per;
+	procmem__read_batch(&t->mem, spans, n_hops);
+	for (size_t i = 0; i < n_hops; i++)	/* what failed to read holds nothing */
+		if (spans[i].err)
+			memset(spans[i].buf, 0, GO_SEEN_HOP_BYTES);
+	free(targets);
+	free(spans);
+	return (int)used;
 }

@@ -131,6 +131,11 @@ bool peer_finder__wait(void *finder, uint64_t report_ns, uint32_t pid, const str
 
 #define PEER_SITE_SALT 0x70656572ull	/* "peer" */
 
+uint64_t peer_site(uint64_t site, const char *peer)
+{
+	return hash_string(site ^ PEER_SITE_SALT, peer);
+}
+
 void peer_facts_collect(struct report *r, peer_wait_fn peer_wait, void *ctx)
 {
 	for (size_t i = 0; i < r->n_threads; i++) {
@@ -160,11 +165,8 @@ void peer_facts_collect(struct report *r, peer_wait_fn peer_wait, void *ctx)
 		g->awaiting_peer = true;
 		g->peer_silent_ms = pw.silent_ms;
 		snprintf(g->peer, sizeof(g->peer), "%s", pw.peer);
-		/* past the threshold, a site of its own by peer: the transport's
-		 * readLoop stalled on a silent upstream is not one of the
-		 * keep-alive readers at rest with the same stack */
 		if (g->peer_silent_ms * 1000000ull >= r->threshold_ns)
-			g->site = hash_string(g->site ^ PEER_SITE_SALT, g->peer);
+			g->site = peer_site(g->site, g->peer);
 	}
 }
 

@@ -54,6 +54,11 @@ uint64_t fd_socket_inode(uint32_t pid, int fd);
  * judge compares the silence with the threshold. */
 void peer_facts_collect(struct report *r, peer_wait_fn peer_wait, void *ctx);
 
+/* The site of a goroutine stalled on peer past the threshold: a site of
+ * its own by peer (the transport's readLoop on a silent upstream is not one
+ * of the keep-alive readers at rest with the same stack). */
+uint64_t peer_site(uint64_t site, const char *peer);
+
 /* "socket:[12345]" -> 12345; 0 when the link names no socket. */
 uint64_t socket_inode(const char *link);
 
