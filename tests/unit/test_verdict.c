@@ -99,6 +99,7 @@ struct tspec {
 	uint64_t wakeups;
 	int64_t jitter_ns;	/* added to parked_since (task clock correction noise) */
 	double age_s;		/* since created; 0 = parked_s + 1 (parked on creation) */
+	uint8_t link;		/* enum wait_link (collect/threads/pool_links.c) */
 };
 
 #define JOIN_ADDR 0x7000
@@ -187,6 +188,7 @@ static void build(struct report *r, uint32_t pid, int step, const struct tspec *
 		t->nvcsw = ts[i].nvcsw ? ts[i].nvcsw : ts[i].tid;
 		t->wakeups = ts[i].wakeups;
 		t->site = ts[i].site;
+		t->wait_link = ts[i].link;
 		classify(&ts[i], &t->wait);
 	}
 }
@@ -237,6 +239,18 @@ static const struct rule_case rule_cases[] = {
 	{ "first sighting: spread park times on private objects is a leak", {
 		{ { CV(10, 6.0, 0x1000), CV(11, 4.5, 0x1100), CV(12, 3.0, 0x1200) }, VERDICT_LEAK,
 		  "arrived over time" },
+	} },
+#define QL(tid, s, obj) TS(tid, SITE, s, W_CONDVAR, obj, .link = WAIT_LINK_OUTSIDE)
+#define QN(tid, s, obj) TS(tid, SITE, s, W_CONDVAR, obj, .link = WAIT_LINK_NONE)
+	{ "a pool's queue links the spread workers' condvars (Varnish after a burst): no leak", {
+		{ { QL(10, 6.0, 0x1000), QL(11, 4.5, 0x1100), QN(12, 3.0, 0x1200) }, VERDICT_IDLE,
+		  "a pool at rest" },
+	} },
+	{ "read and not linked, or one linked of five: still a leak", {
+		{ { QN(10, 6.0, 0x1000), QN(11, 4.5, 0x1100), QN(12, 3.0, 0x1200) }, VERDICT_LEAK,
+		  "arrived over time" },
+		{ { QL(10, 7.0, 0x1000), QN(11, 5.5, 0x1100), QN(12, 4.0, 0x1200),
+		    QN(13, 3.5, 0x1300), QN(14, 3.2, 0x1400) }, VERDICT_LEAK, NULL },
 	} },
 #define PW(tid, s, obj) TS(tid, SITE, s, W_CONDVAR, obj, .age_s = 60)
 	{ "a pool's workers (created long before) spread on private condvars after a burst: no leak", {
