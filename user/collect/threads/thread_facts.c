@@ -88,7 +88,10 @@ static void fill_region(const struct thread_facts_opts *o, struct thread_report 
 }
 
 /* A site a shape rule could call a leak: enough threads, each waiting
- * with no timeout on a condition object of its own kind. */
+ * with no timeout on a condition object of its own kind. Not the Go
+ * runtime's idle Ms (judged idle first) nor a JVM's threads (a Parker is
+ * linked from its JavaThread, never through other Parkers): their
+ * processes' heaps would be read every report for nothing. */
 static bool link_candidate(const struct thread_facts_opts *o, const struct report *r,
 			   const struct group_key *k, size_t n)
 {
@@ -97,7 +100,7 @@ static bool link_candidate(const struct thread_facts_opts *o, const struct repor
 	for (size_t i = 0; i < n; i++) {
 		const struct thread_report *t = &r->threads[k[i].idx];
 
-		if (t->lock_owner || !wait_on_condition(&t->wait) ||
+		if (t->lock_owner || t->go_runtime || t->java || !wait_on_condition(&t->wait) ||
 		    !wait_has(&t->wait, WAIT_F_HAS_OBJECT) || t->wait.timeout != TIMEOUT_NONE ||
 		    t->wait.object < 4096)
 			return false;
