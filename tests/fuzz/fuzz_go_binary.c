@@ -1,16 +1,41 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* A Go executable (collect/go/go_binary.c): build info, .gopclntab, .symtab, the
  * prologue and data-reference decoders, the inline tables (frames of inlined
- * calls, go-statement wrappers). Any user can start a binary that looks like
- * Go. Seeds: inline-tree-* are the synthetic images of tests/unit/test_go_inline.c. */
+ * calls, go-statement wrappers), the stack maps (go_stackmap.c). Any user can
+ * start a binary that looks like Go. Seeds: inline-tree-* are the synthetic
+ * images of tests/unit/test_go_inline.c, stackmap-go120 that of
+ * tests/unit/test_go_stackmap.c. */
 #include <stdbool.h>
 
 #include "fuzz.h"
 #include "collect/go/go_binary.h"
+#include "collect/go/go_stackmap.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	return 0;
+}
+
+/* Stacks made of the input's own words, parked at the seed's pcs (main.f
+ * of test_go_stackmap.c at +0x400, returning into goexit at +0x440). */
+static void fuzz_stackmaps(const struct go_binary *b, uint64_t base, const uint8_t *data,
+			   size_t size)
+{
+	uint64_t stack[32];
+	uint8_t live[sizeof(stack) / 64 + 1];
+	struct go_stackmap_stats st = { 0 };
+	struct go_frame_info fi;
+
+	memset(stack, 0, sizeof(stack));
+	memcpy(stack, data + size / 2, size / 2 < sizeof(stack) ? size / 2 : sizeof(stack));
+	stack[5] = base + 0x441;
+	for (uint64_t pc = base + 0x400; pc < base + 0x460; pc++) {
+		if (!go_binary__frame_info(b, pc, &fi) && fi.name)
+			(void)strlen(fi.name);
+		memset(live, 0, sizeof(live));
+		go_stackmap__live_words(b, 0, pc, 0x7f0000001000ULL, (const uint8_t *)stack,
+					sizeof(stack), live, &st);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -59,6 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				(void)strlen(target);
 		}
 		go_binary__read(b, base, buf, sizeof(buf));
+		fuzz_stackmaps(b, base, data, size);
 		go_binary__close(b);
 	}
 	close(fd);

@@ -1521,6 +1521,62 @@ static enum verdict pile_verdict(const struct gspec *gs, uint64_t goid, const ch
 
 /* Goroutines waiting each for a mutex of its own: 3 are a leak; 3 on one
  * mutex are not (a contended lock), 12 on one mutex are a crowd. */
+/* Live goroutines of one creation site (model/facts.h struct live_site),
+ * judged from the collector's history in one report: keeps_running only
+ * for growth over two reports or more, big enough, with none ended. */
+static void test_live_sites(void **state)
+{
+	static const struct {
+		struct live_site live;
+		enum verdict want;
+		const char *rule;
+	} cases[] = {
+		/* a retry loop started 20/s: leak */
+		{ { .live = 120, .first_live = 40, .reports_seen = 3, .growth_reports = 2 },
+		  VERDICT_LEAK, "keeps_running" },
+		/* grew in one report only: a burst */
+		{ { .live = 120, .first_live = 40, .reports_seen = 3, .growth_reports = 1 },
+		  VERDICT_IDLE, "live_running" },
+		/* one of them ended: they do finish */
+		{ { .live = 120, .first_live = 40, .exited = 1, .reports_seen = 3,
+		    .growth_reports = 2 }, VERDICT_IDLE, "live_running" },
+		/* a fixed pool, start-up loops */
+		{ { .live = 8, .first_live = 8, .reports_seen = 5, .growth_reports = 0 },
+		  VERDICT_IDLE, "live_running" },
+		/* too few */
+		{ { .live = 2, .first_live = 1, .reports_seen = 3, .growth_reports = 2 },
+		  VERDICT_IDLE, "live_running" },
+		/* growth small against the site (10 over 1000) */
+		{ { .live = 1000, .first_live = 990, .reports_seen = 3, .growth_reports = 2 },
+		  VERDICT_IDLE, "live_running" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct verdict_engine *e = verdict_engine__new(NULL);
+		struct gspec one[] = { GS(500, 0x77, 0.0, 0), { 0 } };
+		struct report r = {};
+		const struct site_report *s;
+		struct live_site live = cases[i].live;
+
+		build(&r, OTHER_PID, 3, NULL, 0);
+		live.first_seen_ns = r.mono_ns - 4 * NS;
+		add_goroutines(&r, OTHER_PID, one, 1);
+		r.goroutines[0].live = &live;
+		assert_int_equal(verdict_engine__judge(e, &r), 0);
+		s = goroutine_site(&r, 500);
+		assert_int_equal(s->verdict, cases[i].want);
+		assert_string_equal(s->evidence.heuristic, cases[i].rule);
+		assert_int_equal(s->n_units, live.live);
+		assert_int_equal(s->departures, live.exited);
+		assert_int_equal((int)s->observed_seconds, 4);
+		if (cases[i].want == VERDICT_LEAK)
+			assert_non_null(strstr(s->reason, "keep running and never finish"));
+		report_free(&r);
+		verdict_engine__free(e);
+	}
+}
+
 static void test_goroutine_lock_piles(void **state)
 {
 	struct gspec own[4], one[4], crowd[13];
@@ -1823,6 +1879,7 @@ int main(void)
 		cmocka_unit_test(test_history_bounded),
 		cmocka_unit_test(test_deferred_are_no_arrivals),
 		cmocka_unit_test(test_goroutine_rules),
+		cmocka_unit_test(test_live_sites),
 		cmocka_unit_test(test_goroutine_lock_piles),
 		cmocka_unit_test(test_goroutine_send_crowd),
 		cmocka_unit_test(test_goroutine_sparse_rest),

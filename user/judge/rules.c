@@ -60,10 +60,12 @@ static bool lock_wait(const struct judged *j) { return j->s->lock_wait; }
  * two of them. A thread pool's burst (a LIFO pool growing once under a
  * spike) grows in one report and then rests. Goroutines are not held to
  * it: a batch leaked at once (a pipeline abandoned, results nobody reads)
- * grows in one report too, and a pool of goroutines does not grow so. */
+ * grows in one report too, and a pool of goroutines does not grow so.
+ * Live goroutines that never park long are: a burst of requests in
+ * flight grows once too. */
 static bool sustained(const struct judged *j)
 {
-	return j->f->kind != UNIT_THREAD || j->s->growth_reports >= 2;
+	return (j->f->kind != UNIT_THREAD && !j->f->live) || j->s->growth_reports >= 2;
 }
 
 /* More arrive than leave, by leak_min_arrivals and by a share of the
@@ -107,6 +109,22 @@ static bool leak_growing(const struct judged *j)
 		return true;
 	return !j->f->objects_known && j->f->kind == UNIT_GOROUTINE && !j->s->departures;
 }
+
+/* Goroutines of one creation site that keep running and never finish
+ * (model/facts.h struct live_site): their number grew as grew() asks,
+ * over at least two reports, and not one of them ended. A retry loop that
+ * sleeps a few ns each turn never parks past the threshold, yet never
+ * returns. A fixed pool, a ticker loop, goroutines started with the
+ * program do not grow; per-connection goroutines end with their
+ * connections. The one record shown stands for all of them: no wait
+ * object or timeout to read. */
+static bool keeps_running(const struct judged *j)
+{
+	return j->f->live && grew(j) && !j->s->departures &&
+	       j->s->n_units >= j->o->leak_min_threads;
+}
+
+static bool live_running(const struct judged *j) { return j->f->live; }
 
 /* Threads grouped by their wait only because their stacks wait for the
  * next report (over the per-report capture cap, or its deadline): their
@@ -286,6 +304,8 @@ static const struct rule rules[] = {
 	RULE(VERDICT_IDLE, "waits for signals", signal_wait),
 	RULE(VERDICT_IDLE, "waits for its child", child_wait),
 	RULE(VERDICT_IDLE, "stacks not captured yet (over the per-report cap): judged by its stacks next report", awaiting_stacks),
+	RULE(VERDICT_LEAK, "goroutines keep running and never finish: more at each report, none exited", keeps_running),
+	RULE(VERDICT_IDLE, "goroutines running, not parked past the threshold, with no sustained growth", live_running),
 	RULE(VERDICT_LEAK, "parked units keep arriving on private objects, more than leave", leak_growing),
 	RULE(VERDICT_LEAK, "parked units arrived over time on private objects and none left", leak_spread),
 	RULE(VERDICT_LEAK, "a pile of parked units, each on a private object, none leaving", leak_pile),

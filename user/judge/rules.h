@@ -58,6 +58,9 @@ struct site_facts {
 	 * and never ran since (a thread started for a request that blocked
 	 * at once); a pool's worker parks after serving, long after */
 	uint32_t fresh;
+	/* goroutines: the site is the live goroutines of one creation site,
+	 * parked or not (model/facts.h), NULL for parked units */
+	const struct live_site *live;
 };
 
 /* Set s->verdict, s->reason and s->growth_per_min (net arrivals per minute

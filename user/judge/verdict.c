@@ -243,6 +243,7 @@ static void describe_goroutine(const struct judging *j, const struct goroutine_r
 	f->runtime_leaked &= !!(g->flags & GOROUTINE_RUNTIME_LEAKED);
 	f->proven_channel &= !!(g->flags & GOROUTINE_WAITS_CHANNEL);
 	f->proven_cycle &= !!(g->flags & GOROUTINE_LOCK_CYCLE);
+	f->live = g->live;	/* a live site has one record: its representative */
 }
 
 /* Goroutines started one per iteration or request beside a few helpers
@@ -391,6 +392,8 @@ static void describe_site(const struct judging *j, struct site_report *s, struct
 		f->proof = !k || f->proof == proof ? proof : PROOF_NONE;
 	}
 	goroutine_site_facts(j, f, u, n);
+	if (f->live)	/* one record shows them all */
+		s->n_units = f->live->live;
 	f->objects_known = n_obj > 0;
 	/* where a lone waiter's object lives: a service worker's rest or a
 	 * request's wait (rules.c) */
@@ -428,6 +431,21 @@ static void judge_baseline(struct verdict_engine *e, struct report *r, struct si
 		s->reason = "unchanged since its service's baseline (present at its first report)";
 		s->evidence = (struct evidence){ .proof = PROOF_NONE, .heuristic = "baseline_normal" };
 	}
+}
+
+/* A live site's history is the Go collector's (collect/go/go_live.c), which
+ * counts all its goroutines, not only the one record shown: arrivals are
+ * its growth since first seen, departures its goroutines that ended. */
+static void live_observation(struct site_report *s, const struct live_site *l,
+			     const struct report *r)
+{
+	s->arrivals = l->live > l->first_live ? l->live - l->first_live : 0;
+	s->departures = l->exited;
+	s->reports_seen = l->reports_seen;
+	s->growth_reports = l->growth_reports;
+	s->woken_since_park = false;
+	s->observed_seconds = r->mono_ns > l->first_seen_ns ?
+			      (r->mono_ns - l->first_seen_ns) / 1e9 : 0;
 }
 
 static bool same_site(const struct unit *a, const struct unit *b)
@@ -482,6 +500,8 @@ int verdict_engine__judge(struct verdict_engine *e, struct report *r)
 		s->growth_reports = obs.growth_reports;
 		s->woken_since_park = obs.woken;
 		s->observed_seconds = (r->mono_ns - obs.first_seen_ns) / 1e9;
+		if (facts.live)
+			live_observation(s, facts.live, r);
 		rules_judge(&e->rules, s, &facts);
 		judge_baseline(e, r, s, facts.kind);
 		for (size_t k = a; k < b; k++)

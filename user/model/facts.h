@@ -79,6 +79,21 @@ struct unit_proof {
 	const char *why;	/* static, one phrase: "channel unreachable" */
 };
 
+/* Live goroutines of one creation site (creation pc and start function)
+ * of a Go process, running or parked, counted at each walk and followed
+ * across reports by the Go collector (collect/go/go_live.c): what shows
+ * goroutines that keep running and never finish, which never park past
+ * the threshold (a retry loop sleeping a few ns each turn). */
+struct live_site {
+	uint32_t live;			/* now */
+	uint32_t first_live;		/* when first seen */
+	uint32_t exited;		/* its goroutines that ended since first seen */
+	uint32_t parked;		/* of live: parked past the threshold now */
+	uint32_t reports_seen;
+	uint32_t growth_reports;	/* reports in which live grew */
+	uint64_t first_seen_ns;		/* CLOCK_MONOTONIC */
+};
+
 /* What decided a site's verdict (the judge sets it). */
 struct evidence {
 	uint8_t proof;		/* enum proof */

@@ -134,6 +134,9 @@ struct goroutine_report {
 	int stack_len;
 	uint32_t flags;			/* enum goroutine_flags */
 	uint64_t site;			/* hash of creation site and stack */
+	/* not a parked goroutine: the one shown for the live goroutines of
+	 * its creation site (model/facts.h), site is theirs; NULL = parked */
+	const struct live_site *live;
 	/* IO wait on a socket: its fd and inode (collect/go/go_netpoll.c);
 	 * sock_inode 0 = none found */
 	int32_t sock_fd;

@@ -226,7 +226,8 @@ static int select_procs(const struct report *r, bool pid_label, struct proc_agg 
 		const struct goroutine_report *g = &r->goroutines[i];
 		struct proc_agg *a = find_agg(aggs, nc, g->pid);
 
-		if (a)
+		/* a live site's record (g->live) stands for goroutines that run */
+		if (a && !g->live)
 			a->go_parked[g->verdict < N_VERDICTS ? g->verdict : VERDICT_NONE]++;
 	}
 	for (size_t i = 0; i < r->n_sites; i++) {

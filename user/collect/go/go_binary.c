@@ -234,7 +234,7 @@ static int parse_pclntab(struct pclntab *t, const uint8_t *data, size_t size)
 	    !pcln_sub(t, rd64(data + 64), &t->functab, &t->functab_len))
 		return -EINVAL;
 	/* nfunc+1 pairs of (entry offset, _func offset) */
-	if (t->nfunc == 0 || t->nfunc > t->functab_len / 8 - 1)
+	if (t->nfunc == 0 || t->functab_len < 16 || t->nfunc > t->functab_len / 8 - 1)
 		return -EINVAL;
 	return 0;
 }

@@ -71,6 +71,28 @@ int go_binary__pcinfo(const struct go_binary *b, uint64_t pc, struct go_pcinfo *
 int go_binary__frames(const struct go_binary *b, uint64_t pc, bool is_return,
 		      struct go_frame *out, int max);
 
+/* What the runtime's unwinder and stack scanner read for a frame at pc. */
+struct go_frame_info {
+	const char *name;	/* NULL if unnamed */
+	uint64_t entry, end;	/* [entry, end) of the function (link-time) */
+	int32_t args;		/* _func.args: bytes of arguments, < 0 unknown */
+	int32_t spdelta;	/* pcsp at pc: bytes pushed below the return address */
+	int32_t stackmap_idx;	/* PCDATA_StackMapIndex at pc - 1; -1 none or at entry */
+	uint8_t funcid, flag;	/* _func.funcID, _func.flag (abi.FuncFlag) */
+	uint64_t args_map, locals_map, stack_objects;	/* funcdata addresses, 0 none */
+};
+
+#define GO_FUNCFLAG_TOPFRAME	1	/* goexit, mstart: the bottom of a stack */
+#define GO_FUNCFLAG_SPWRITE	2	/* writes SP arbitrarily: cannot unwind */
+#define GO_FUNCFLAG_ASM		4
+
+/*
+ * The function at pc (link-time, the frame's own pc: a return address as
+ * is) with its frame size at pc and the stack map index of the call before
+ * it. -ENOENT when pc is in no function or its pcsp table does not say.
+ */
+int go_binary__frame_info(const struct go_binary *b, uint64_t pc, struct go_frame_info *out);
+
 /* Link-time virtual address -> file offset (for uprobes); -ERANGE if unmapped. */
 int go_binary__vaddr_to_offset(const struct go_binary *b, uint64_t vaddr, uint64_t *off);
 /* Copies file-backed bytes at a link-time address; -ERANGE if not all there. */

@@ -438,3 +438,48 @@ int go_binary__go_target(const struct go_binary *b, uint64_t entry, const char *
 	return 0;
 }
 
+
+/*
+ * What the runtime's unwinder and stack scanner read for a frame at pc
+ * (runtime/traceback.go, stkframe.go getStackMap): _func.args, pcsp at pc,
+ * PCDATA_StackMapIndex at the call (pc - 1, but at the entry: -1), and the
+ * funcdata of its pointer maps and stack objects.
+ */
+#define PCDATA_STACK_MAP_INDEX		1
+#define FUNCDATA_ARGS_POINTER_MAPS	0
+#define FUNCDATA_LOCALS_POINTER_MAPS	1
+#define FUNCDATA_STACK_OBJECTS		2
+
+static uint64_t funcdata_addr(const struct go_binary *b, const uint8_t *fn, uint32_t idx)
+{
+	uint32_t off = func_table(&b->pcln, fn, true, idx);
+
+	return b->gofunc && off != UINT32_MAX ? b->gofunc + off : 0;
+}
+
+int go_binary__frame_info(const struct go_binary *b, uint64_t pc, struct go_frame_info *out)
+{
+	const struct pclntab *t = &b->pcln;
+	size_t hdr = func_hdr_size(t);
+	const uint8_t *fn;
+	int64_t i = find_func(t, pc);
+	int32_t idx = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (i < 0 || !pcln__func_at(t, i, &out->entry, &fn) || !pcln__func_at(t, i + 1, &out->end, NULL))
+		return -ENOENT;
+	out->name = pcln__func_name(t, fn);
+	out->args = (int32_t)rd32(fn + 8);
+	out->funcid = fn[hdr - 4];
+	out->flag = fn[hdr - 3];
+	if (pcvalue(t, rd32(fn + 16), out->entry, pc, &out->spdelta))
+		return -ENOENT;
+	if (pc != out->entry &&
+	    pcvalue(t, func_table(t, fn, false, PCDATA_STACK_MAP_INDEX), out->entry, pc - 1, &idx))
+		idx = -1;
+	out->stackmap_idx = idx;
+	out->args_map = funcdata_addr(b, fn, FUNCDATA_ARGS_POINTER_MAPS);
+	out->locals_map = funcdata_addr(b, fn, FUNCDATA_LOCALS_POINTER_MAPS);
+	out->stack_objects = funcdata_addr(b, fn, FUNCDATA_STACK_OBJECTS);
+	return 0;
+}

@@ -41,10 +41,11 @@ static bool stalled_on_peer(const struct report *r, const struct goroutine_repor
 	       g->peer_silent_ms * 1000000ull >= r->threshold_ns;
 }
 
-/* A caller: parked past the threshold on channels, no timer case. */
+/* A caller: parked past the threshold on channels, no timer case (not
+ * the record standing for a site of running goroutines: collect/go/go_live.c). */
 static bool caller(const struct report *r, const struct goroutine_report *g)
 {
-	return g->n_wait_chans && !g->awaiting_peer && !(g->flags & GOROUTINE_IDLE_WAIT) &&
+	return g->n_wait_chans && !g->live && !g->awaiting_peer && !(g->flags & GOROUTINE_IDLE_WAIT) &&
 	       g->parked_ns >= r->threshold_ns;
 }
 

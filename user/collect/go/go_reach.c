@@ -28,6 +28,7 @@
 #define SEEN_MAX	16384		/* words a lock waiter sees */
 #define SEEN_HOPS	256		/* objects its stack points to, read */
 #define SEEN_OBJ_MAX	512
+#define MAPPED_STACK_MAX (8ull << 20)	/* larger stacks are scanned whole */
 
 enum go_wait_kind go_reach__wait_kind(const char *reason)
 {
@@ -92,6 +93,7 @@ struct pass {
 	uint64_t marked;
 	bool cut;
 	uint8_t *buf;			/* BATCH_BYTES */
+	struct go_stackmap_stats stack;
 };
 
 static uint64_t word(const uint8_t *p, uint32_t off)
@@ -591,22 +593,53 @@ static int drain(struct pass *p)
 	return err ? err : over_budget(p) ? -E2BIG : 0;
 }
 
+/* A parked goroutine's stack (its pc and sp saved in g.sched): only the
+ * words its frames' stack maps keep live (go_stackmap.h) are marked from.
+ * -ENOENT when it cannot be read that way: then every word is. */
+static int add_mapped_stack(struct pass *p, const struct gor *g)
+{
+	uint64_t len = g->hi - g->sp;
+	uint8_t *stack = NULL, *live = NULL;
+	int err = -ENOENT;
+
+	if (!p->t->bin || (g->status != GO_G_WAITING && g->status != GO_G_RUNNABLE) ||
+	    g->sp < g->lo || g->sp >= g->hi || g->sp % 8 || len > MAPPED_STACK_MAX)
+		return -ENOENT;
+	stack = malloc(len);
+	live = calloc(len / 64 + 1, 1);
+	if (!stack || !live)
+		err = -ENOMEM;
+	else if (!go_reader__read1(p->r, g->sp, stack, len))
+		err = 0;
+	if (!err)
+		go_stackmap__live_words(p->t->bin, p->t->bias, g->pc, g->sp, stack, len, live,
+					&p->stack);
+	for (uint64_t k = 0; !err && k < len / 8; k++) {
+		uint64_t w = word(stack, k * 8);
+
+		if ((live[k / 8] & (1u << (k % 8))) && w >= p->h.lo && w < p->h.hi)
+			err = mark(p, w, false);
+	}
+	free(stack);
+	free(live);
+	return err;
+}
+
 /* A goroutine that may run: its stack from the saved sp up (all of it
- * while it runs: its sp is not saved), and its g struct. */
+ * while it runs: its sp is not saved; parked, the live words of its
+ * frames), and its g struct. */
 static int add_goroutine_root(struct pass *p, const struct gor *g)
 {
 	uint64_t lo = g->lo;
+	int err = add_mapped_stack(p, g);
 
+	if (err != -ENOENT)
+		return err ? err : mark(p, g->g, true);
 	if (g->status != GO_G_RUNNING && g->status != GO_G_SYSCALL && g->sp >= g->lo &&
 	    g->sp < g->hi)
 		lo = g->sp & ~7ull;
-	if (g->hi > lo && g->hi - lo <= MAX_STACK) {
-		int err = push_range(p, lo, g->hi - lo);
-
-		if (err)
-			return err;
-	}
-	return mark(p, g->g, true);
+	err = g->hi > lo && g->hi - lo <= MAX_STACK ? push_range(p, lo, g->hi - lo) : 0;
+	return err ? err : mark(p, g->g, true);
 }
 
 /* Module data and bss (but runtime.semtable, whose treaps reach every
@@ -914,6 +947,7 @@ int go_reach__pass(const struct go_reach_target *t, const struct go_reach_opts *
 	st->cut = p.cut || t->reader->cut || err == -E2BIG;
 	st->bytes_read = t->reader->bytes - bytes0;
 	st->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - p.cpu_start;
+	st->stack = p.stack;
 	t->reader->max_bytes = 0;
 	pass_free(&p);
 	if (st->cut && !err)

@@ -8,13 +8,15 @@
  * the data and bss of every module, the objects and functions finalizers
  * keep, and the stacks and g structs of every goroutine that may run
  * (running, runnable, in a system call, sleeping, in IO wait, waiting on
- * anything but a channel or a sync primitive). Marking is conservative
- * inside objects: every aligned word that points into an allocated heap
- * slot counts as a pointer (no type information is read), so a pass can
- * only over-approximate what is reachable. Then a blocked goroutine whose
- * wait object (the channels of its channel operation or select, the
- * semaphore of its sync.Mutex/RWMutex/WaitGroup, the notifyList of its
- * sync.Cond) has been reached becomes a root too, until nothing changes.
+ * anything but a channel or a sync primitive); a parked one's stack only
+ * in the slots its frames' stack maps keep live (go_stackmap.h). Marking
+ * is conservative inside objects: every aligned word that points into an
+ * allocated heap slot counts as a pointer (no type information is read),
+ * so a pass can only over-approximate what is reachable. Then a blocked
+ * goroutine whose wait object (the channels of its channel operation or
+ * select, the semaphore of its sync.Mutex/RWMutex/WaitGroup, the
+ * notifyList of its sync.Cond) has been reached becomes a root too, until
+ * nothing changes.
  * A goroutine whose wait object stays unreached can never be woken.
  *
  * Left out of the marking, or everything would be reachable: runtime.allgs
@@ -38,6 +40,7 @@
 
 #include "collect/go/go_heap.h"
 #include "collect/go/go_offsets.h"
+#include "collect/go/go_stackmap.h"
 
 /* What a goroutine's wait depends on, from the runtime's words. */
 enum go_wait_kind {
@@ -56,6 +59,10 @@ struct go_reach_target {
 	const struct go_heap_offsets *heap;
 	uint64_t mheap, firstmoduledata, allgs, semtable;
 	uint64_t allp;		/* 0 = unknown: Ps scanned whole, write barrier buffers too */
+	/* the executable and runtime minus link-time addresses: parked root
+	 * goroutines' stacks scanned by their stack maps (NULL: every word) */
+	const struct go_binary *bin;
+	uint64_t bias;
 };
 
 struct go_reach_opts {
@@ -79,6 +86,7 @@ struct go_reach_stats {
 	uint64_t bytes_read, cpu_ns, heap_bytes, extra_bytes;
 	uint64_t objects_marked, goroutines, candidates, roots_added, rounds;
 	bool cut;		/* the budget ran out: no proof */
+	struct go_stackmap_stats stack;	/* root stacks read by their stack maps */
 };
 
 /*

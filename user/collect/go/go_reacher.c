@@ -119,7 +119,7 @@ int go_reacher__update(struct go_reacher *r, const struct go_snapshot *snap, uin
 	struct go_reach_target t = {
 		.reader = &r->reader, .g = r->tt.off, .heap = &r->heap, .mheap = r->mheap,
 		.firstmoduledata = r->firstmoduledata, .allgs = r->tt.allgs,
-		.semtable = r->tt.semtable, .allp = r->allp,
+		.semtable = r->tt.semtable, .allp = r->allp, .bin = r->tt.bin, .bias = r->tt.bias,
 	};
 	uint64_t set = candidate_set(snap);
 	int err;
@@ -147,10 +147,15 @@ int go_reacher__update(struct go_reacher *r, const struct go_snapshot *snap, uin
 		lt_info("go", "pid %d reachability pass: %s, %" PRIu64 " goroutines, %" PRIu64
 			" candidates, %zu proven, %" PRIu64 " roots added in %" PRIu64 " rounds, "
 			"%" PRIu64 " objects marked, heap %.1f MB, read %.1f MB, %.1f ms CPU, "
-			"%.1f MB extra", r->tt.pid, err ? strerror(-err) : "ok",
+			"%.1f MB extra; stacks by stack maps: %" PRIu64 " (%" PRIu64 " whole), "
+			"%" PRIu64 " frames precise, %" PRIu64 " conservative, %" PRIu64 " of %"
+			PRIu64 " words kept", r->tt.pid, err ? strerror(-err) : "ok",
 			r->stats.goroutines, r->stats.candidates, r->n_proofs, r->stats.roots_added,
 			r->stats.rounds, r->stats.objects_marked, r->stats.heap_bytes / 1e6,
-			r->stats.bytes_read / 1e6, r->stats.cpu_ns / 1e6, r->stats.extra_bytes / 1e6);
+			r->stats.bytes_read / 1e6, r->stats.cpu_ns / 1e6, r->stats.extra_bytes / 1e6,
+			r->stats.stack.stacks, r->stats.stack.stacks_whole,
+			r->stats.stack.frames_precise, r->stats.stack.frames_conservative,
+			r->stats.stack.words_live, r->stats.stack.words);
 	return err ? err : 1;
 }
 

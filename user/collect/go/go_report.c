@@ -311,7 +311,7 @@ static void add_sockets(struct go_proc *p, struct report *r, size_t first)
 		return;
 	n = go_netpoll__waits(p->pid, w, NETPOLL_WAITS_MAX);
 	/* r->goroutines[first + i] is the record of p->snap.parked[i] */
-	for (size_t i = 0; first + i < r->n_goroutines && n > 0; i++) {
+	for (size_t i = 0; i < p->snap.n_parked && first + i < r->n_goroutines && n > 0; i++) {
 		struct goroutine_report *gr = &r->goroutines[first + i];
 
 		for (int k = 0; k < n; k++) {
@@ -323,6 +323,25 @@ static void add_sockets(struct go_proc *p, struct report *r, size_t first)
 		}
 	}
 	free(w);
+}
+
+/* The live sites of p's snapshot (collect/go/go_live.h), each as the
+ * record of one of its goroutines, after the parked ones: its site is the
+ * live site's, and the fact it carries is what the judge reads. */
+static int add_live_sites(struct go_proc *p, struct report *r)
+{
+	for (size_t i = 0; i < p->snap.n_live_sites; i++) {
+		const struct go_live_site *ls = &p->snap.live_sites[i];
+		struct goroutine_report *gr = report_add_goroutine(r);
+
+		if (!gr)
+			return -ENOMEM;
+		goroutine_record(gr, p->pid, &ls->rep);
+		gr->site = ls->key;
+		gr->flags = 0;	/* not a wait: it does not stay parked */
+		gr->live = &ls->fact;
+	}
+	return 0;
 }
 
 static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r)
@@ -381,7 +400,7 @@ static int collect_proc(struct go_report *g, struct go_proc *p, struct report *r
 	add_sockets(p, r, first);
 	p->first = first;
 	p->n_parked = r->n_goroutines - first;
-	return 0;
+	return add_live_sites(p, r);
 }
 
 static bool traced_go_pid(const struct go_report *g, uint32_t pid)

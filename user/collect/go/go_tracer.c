@@ -130,6 +130,10 @@ void go_tracer__free_memory(struct go_tracer *t)
 		go_tracer__forget_park(t, i);
 	free(t->parks);
 	t->parks = NULL;
+	for (size_t i = 0; i < GO_LIVE_REPS_MAX; i++)
+		free(t->live_reps[i].stack);
+	memset(t->live_reps, 0, sizeof(t->live_reps));
+	go_live__free(&t->live);
 	t->n_parks = 0;
 	free(t->pcs);
 	t->pcs = NULL;
@@ -188,6 +192,9 @@ void go_snapshot__free(struct go_snapshot *s)
 	free(s->parked);
 	s->parked = NULL;
 	s->n_parked = 0;
+	free(s->live_sites);
+	s->live_sites = NULL;
+	s->n_live_sites = 0;
 }
 
 

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/facts.h"
 #include "model/frame.h"
 
 #define GO_COUNT_UNKNOWN UINT64_MAX
@@ -59,6 +60,15 @@ struct go_goroutine {
 	uint64_t *memo;
 };
 
+/* The live goroutines of one creation site that grew with none ending
+ * (collect/go/go_live.h), and one of them to show: its record's texts and
+ * stack belong to the tracer, as a parked goroutine's. */
+struct go_live_site {
+	uint64_t key;			/* the site: go_live__key() */
+	struct live_site fact;
+	struct go_goroutine rep;	/* status _Gwaiting or _Grunnable */
+};
+
 struct go_snapshot {
 	int pid;
 	uint64_t live;			/* goroutines not dead, the runtime's included */
@@ -69,6 +79,8 @@ struct go_snapshot {
 					 * snapshot's time and memory budget, not read */
 	struct go_goroutine *parked;	/* parked at least min_parked_seconds */
 	size_t n_parked;
+	struct go_live_site *live_sites;
+	size_t n_live_sites;
 	char go_version[32];
 };
 

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "collect/go/go_binary.h"
+#include "collect/go/go_live.h"
 #include "collect/go/go_offsets.h"
 #include "collect/go/go_tracer.h"
 #include "collect/procfs/procmem.h"
@@ -46,6 +47,7 @@
 #define G_CHUNK			512		/* g structs read per batch */
 #define STACK_READ_MAX		(64u * 1024)	/* bytes of one stack read, from sched.sp up */
 #define STACK_BATCH_BYTES	(1u << 20)	/* stack bytes read per batch */
+#define GO_LIVE_REPS_MAX	64		/* live sites shown per snapshot */
 #define TEXT_ARENA_MAX		(64u << 20)	/* interned texts per tracer */
 
 /*
@@ -127,6 +129,8 @@ struct go_tracer {
 	bool walked;			/* a first walk recorded the parks at attach */
 	uint64_t last_walk_ns;		/* when the last walk read the gs */
 	size_t last_parked;		/* records of the last snapshot */
+	struct go_live live;		/* live goroutines per creation site */
+	struct park live_reps[GO_LIVE_REPS_MAX];	/* the one shown per live site */
 };
 
 static inline int go_tracer__read_mem(const struct go_tracer *t, uint64_t addr, void *buf, size_t len)

@@ -13,7 +13,7 @@
 
 /* One parked goroutine being filled: its g and its stack as read. */
 struct fill {
-	size_t idx;			/* into allgs and t->parks */
+	struct park *park;		/* where its record goes: t->parks[its allgs index] */
 	const uint8_t *g;
 	uint64_t stack_base;		/* target address of stack[0] */
 	uint8_t *stack;
@@ -135,7 +135,7 @@ static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
 		for (size_t j = i, m = 0; j < end; j++) {
 			if (fills[j].stack_len && !spans[m++].err)
 				fills[j].stack = spans[m - 1].buf;
-			walk_stack(t, &fills[j], &t->parks[fills[j].idx]);
+			walk_stack(t, &fills[j], fills[j].park);
 		}
 		i = end;
 	}
@@ -152,7 +152,7 @@ static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
 	if (spans)
 		procmem__read_batch(&t->mem, spans, n);
 	for (size_t j = 0; j < n; j++) {
-		struct park *p = &t->parks[fills[j].idx];
+		struct park *p = fills[j].park;
 		const uint8_t *g = fills[j].g;
 
 		if (spans && !spans[j].err && spans[j].addr && fills[j].sudog_c) {
@@ -190,6 +190,7 @@ struct walk {
 	uint8_t *gbuf;
 	size_t cap;			/* of out->parked */
 	uint64_t now, frames, read;
+	bool live_missed;		/* a g could not be read: live counts incomplete */
 };
 
 /* allgs, the semaphore waits, room for the parks and the chunk buffers. */
@@ -232,6 +233,25 @@ static void walk_end(struct walk *w)
 	free(w->gs);
 }
 
+/* A live goroutine of the walk, counted at its creation site (go_live.h).
+ * Parked long only in a park the last walk saw already: a park that began
+ * since is dated halfway between the walks, past a threshold of half the
+ * interval however short it is (a loop sleeping 1 ms each turn). */
+static void live_add(struct walk *w, const uint8_t *g, uint64_t gaddr, uint32_t status,
+		     const struct park *p)
+{
+	struct go_tracer *t = w->t;
+	struct go_live_g lg = {
+		.key = go_live__key(field64(g, t->off.gopc), field64(g, t->off.startpc)),
+		.goid = field64(g, t->off.goid), .g_addr = gaddr,
+		.parked = p && p->since_ns < t->last_walk_ns &&
+			  go_tracer__park_seconds(t, p, g, w->now) >= w->min_parked_seconds,
+		.resting = status == GO_G_WAITING || status == GO_G_RUNNABLE,
+	};
+
+	go_live__add(&t->live, &lg);
+}
+
 /* The k gs of allgs from index c read in one batch and their parks
  * tracked; the parks to fill (old enough, not reported yet) listed in
  * w->fills: how many. */
@@ -253,6 +273,7 @@ static size_t walk_chunk(struct walk *w, uint64_t c, size_t k)
 		/* a g that vanished mid-walk is skipped, not fatal */
 		if (!w->gs[c + j] || w->spans[j].err) {
 			go_tracer__forget_park(t, c + j);
+			w->live_missed = true;
 			continue;
 		}
 		w->read++;
@@ -266,12 +287,15 @@ static size_t walk_chunk(struct walk *w, uint64_t c, size_t k)
 		 * and parked must stay within live */
 		if (w->out)
 			w->out->live++;
-		if (status != GO_G_WAITING)
+		p = status == GO_G_WAITING ?
+		    go_tracer__track_park(t, c + j, w->gs[c + j], g, system, w->now) : NULL;
+		if (w->out && !system)
+			live_add(w, g, w->gs[c + j], status, p);
+		if (!p)
 			continue;
-		p = go_tracer__track_park(t, c + j, w->gs[c + j], g, system, w->now);
 		if (w->out && !p->filled &&
 		    go_tracer__park_seconds(t, p, g, w->now) >= w->min_parked_seconds)
-			w->fills[nfill++] = (struct fill){ .idx = c + j, .g = g };
+			w->fills[nfill++] = (struct fill){ .park = p, .g = g };
 	}
 	return nfill;
 }
@@ -308,6 +332,76 @@ static int walk_emit(struct walk *w, uint64_t c, size_t k)
 	return 0;
 }
 
+/* The candidates among the live sites just committed (go_live.h): the g
+ * of each one's representative read again, still the same goroutine and
+ * not running: how many, their sites and statuses. */
+static size_t live_reps_read(struct walk *w, struct fill *fills, size_t *site_of,
+			     uint32_t *status_of)
+{
+	struct go_tracer *t = w->t;
+	const struct go_live *l = &t->live;
+	size_t rs = t->off.read_size, k = 0, n = 0, idx[GO_LIVE_REPS_MAX];
+
+	for (size_t i = 0; i < l->n_sites && k < GO_LIVE_REPS_MAX; i++) {
+		if (!go_live__candidate(&l->sites[i]))
+			continue;
+		w->spans[k] = (struct procmem_span){ .addr = l->sites[i].rep_g,
+						     .buf = w->gbuf + k * rs, .len = rs };
+		idx[k++] = i;
+	}
+	procmem__read_batch(&t->mem, w->spans, k);
+	for (size_t j = 0; j < k; j++) {
+		const uint8_t *g = w->gbuf + j * rs;
+		struct park *p = &t->live_reps[n];
+		bool leaked;
+		uint32_t status = g_status(t, g, &leaked);
+
+		if (w->spans[j].err || field64(g, t->off.goid) != l->sites[idx[j]].rep_goid ||
+		    (status != GO_G_WAITING && status != GO_G_RUNNABLE))
+			continue;
+		free(p->stack);
+		*p = (struct park){ .g_addr = l->sites[idx[j]].rep_g, .goid = l->sites[idx[j]].rep_goid,
+				    .reason = status == GO_G_WAITING ? g[t->off.waitreason] : 0 };
+		fills[n] = (struct fill){ .park = p, .g = g };
+		status_of[n] = status;
+		site_of[n++] = idx[j];
+	}
+	return n;
+}
+
+/* After a walk with out: the live goroutines per creation site committed,
+ * and each candidate site into out with one of its goroutines, filled as
+ * a parked one is (its stack from its saved registers). */
+static int walk_live(struct walk *w, bool complete)
+{
+	struct go_tracer *t = w->t;
+	struct fill fills[GO_LIVE_REPS_MAX];
+	size_t site_of[GO_LIVE_REPS_MAX], n;
+	uint32_t status_of[GO_LIVE_REPS_MAX];
+	int err = go_live__commit(&t->live, complete, w->now);
+
+	if (err || !(n = live_reps_read(w, fills, site_of, status_of)))
+		return err;
+	fill_parks(t, fills, n, NULL, 0);
+	w->out->live_sites = calloc(n, sizeof(*w->out->live_sites));
+	if (!w->out->live_sites)
+		return -ENOMEM;
+	for (size_t j = 0; j < n; j++) {
+		const struct go_live_site_hist *h = &t->live.sites[site_of[j]];
+		struct go_live_site *ls = &w->out->live_sites[j];
+
+		ls->key = h->key;
+		ls->fact = h->fact;
+		go_tracer__emit(t, fills[j].park, 0, &ls->rep);
+		if (status_of[j] == GO_G_RUNNABLE) {
+			ls->rep.status = GO_G_RUNNABLE;
+			ls->rep.wait_reason = "runnable";
+		}
+	}
+	w->out->n_live_sites = n;
+	return 0;
+}
+
 /*
  * One walk of allgs: g structs read G_CHUNK at a time in one batch, parks
  * tracked by key, and (with out) the records of those parked at least
@@ -318,6 +412,7 @@ int go_tracer__walk_allgs(struct go_tracer *t, double min_parked_seconds, struct
 			  uint64_t *read)
 {
 	struct walk w = { .t = t, .min_parked_seconds = min_parked_seconds, .out = out };
+	uint64_t cut_before = out ? out->cut : 0;
 	int err = walk_begin(&w);
 
 	for (uint64_t c = 0; !err && c < w.n; c += G_CHUNK) {
@@ -333,6 +428,9 @@ int go_tracer__walk_allgs(struct go_tracer *t, double min_parked_seconds, struct
 		fill_parks(t, w.fills, nfill, w.sema, w.nsema);
 		err = walk_emit(&w, c, k);
 	}
+	/* a cut walk misses goroutines, which would look ended */
+	if (!err && out)
+		err = walk_live(&w, !w.live_missed && out->cut == cut_before);
 	if (!err) {
 		t->last_walk_ns = w.now;
 		if (out)
