@@ -22,6 +22,8 @@
 #include <cmocka.h>
 
 #include "collect/sockets/peers.h"
+#include "collect/procfs/procfs.h"
+#include "collect/threads/pool_links.h"
 #include "collect/threads/thread_facts.h"
 #include "model/report.h"
 #include "judge/owner_graph.h"
@@ -97,6 +99,7 @@ struct tspec {
 	uint64_t wakeups;
 	int64_t jitter_ns;	/* added to parked_since (task clock correction noise) */
 	double age_s;		/* since created; 0 = parked_s + 1 (parked on creation) */
+	uint8_t link;		/* enum wait_link (collect/threads/pool_links.c) */
 };
 
 #define JOIN_ADDR 0x7000
@@ -185,6 +188,7 @@ static void build(struct report *r, uint32_t pid, int step, const struct tspec *
 		t->nvcsw = ts[i].nvcsw ? ts[i].nvcsw : ts[i].tid;
 		t->wakeups = ts[i].wakeups;
 		t->site = ts[i].site;
+		t->wait_link = ts[i].link;
 		classify(&ts[i], &t->wait);
 	}
 }
@@ -235,6 +239,18 @@ static const struct rule_case rule_cases[] = {
 	{ "first sighting: spread park times on private objects is a leak", {
 		{ { CV(10, 6.0, 0x1000), CV(11, 4.5, 0x1100), CV(12, 3.0, 0x1200) }, VERDICT_LEAK,
 		  "arrived over time" },
+	} },
+#define QL(tid, s, obj) TS(tid, SITE, s, W_CONDVAR, obj, .link = WAIT_LINK_OUTSIDE)
+#define QN(tid, s, obj) TS(tid, SITE, s, W_CONDVAR, obj, .link = WAIT_LINK_NONE)
+	{ "a pool's queue links the spread workers' condvars (Varnish after a burst): no leak", {
+		{ { QL(10, 6.0, 0x1000), QL(11, 4.5, 0x1100), QN(12, 3.0, 0x1200) }, VERDICT_IDLE,
+		  "a pool at rest" },
+	} },
+	{ "read and not linked, or one linked of five: still a leak", {
+		{ { QN(10, 6.0, 0x1000), QN(11, 4.5, 0x1100), QN(12, 3.0, 0x1200) }, VERDICT_LEAK,
+		  "arrived over time" },
+		{ { QL(10, 7.0, 0x1000), QN(11, 5.5, 0x1100), QN(12, 4.0, 0x1200),
+		    QN(13, 3.5, 0x1300), QN(14, 3.2, 0x1400) }, VERDICT_LEAK, NULL },
 	} },
 #define PW(tid, s, obj) TS(tid, SITE, s, W_CONDVAR, obj, .age_s = 60)
 	{ "a pool's workers (created long before) spread on private condvars after a burst: no leak", {
@@ -962,6 +978,109 @@ static void test_regions(void **state)
 	assert_int_equal(procmaps_region(NULL, getpid(), (uintptr_t)&global_word), REGION_GLOBAL);
 	assert_int_equal(procmaps_region(NULL, getpid(), (uintptr_t)heap_word), REGION_HEAP);
 	free(heap_word);
+}
+
+/* ---- pool links: a queue through the waiters' structs ---- */
+
+static void test_pool_links_maps(void **state)
+{
+	static const char maps[] =
+		"55d0c0004000-55d0c0005000 rw-p 00004000 08:01 1234 /usr/bin/svc\n"
+		"55d0c0005000-55d0c0006000 rw-p 00000000 00:00 0 \n"
+		"55d0c0006000-55d0c0007000 r--p 00000000 00:00 0 \n"
+		"7e0000000000-7e0010000000 rw-p 00000000 00:00 0 \n"	/* 256 MiB: skipped */
+		"7f0000000000-7f0000021000 rw-s 00000000 00:05 77 /dev/shm/vsm\n"
+		"garbage\n"
+		"7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0                  [stack]";
+	struct pool_links_cost c = { 0 };
+	struct mapping m[8];
+	size_t n;
+
+	(void)state;
+	n = pool_links__maps(maps, sizeof(maps) - 1, m, 8, &c);
+	assert_int_equal(n, 3);	/* data, bss, [stack]: private, readable, writable */
+	assert_true(m[0].start == 0x55d0c0004000 && m[1].start == 0x55d0c0005000 &&
+		    m[2].start == 0x7ffc00000000);
+	assert_int_equal(c.maps_skipped, 1);
+	assert_true(c.bytes_skipped == 0x10000000);
+	assert_int_equal(pool_links__maps(maps, sizeof(maps) - 1, m, 1, &c), 1);	/* bounded */
+	assert_int_equal(pool_links__maps("", 0, m, 8, &c), 0);
+}
+
+/* Words at 0x100000.. of a made-up memory; waiters' objects at 0x1000 and
+ * 0x2000, stacks [0x100000, 0x100100) and elsewhere. */
+static void test_pool_links_scan(void **state)
+{
+	struct link_waiter w[2] = {
+		{ .object = 0x1000, .stack_lo = 0x100000, .stack_hi = 0x100100, .asked = true },
+		{ .object = 0x2000, .stack_lo = 0x900000, .stack_hi = 0x900100, .asked = true },
+	};
+	uint64_t words[4] = { 0x1000 - 88, 0x2000 - 92, 0x3000, 0x1000 + 16 };
+
+	(void)state;
+	/* in waiter 0's own stack: nothing links */
+	pool_links__scan(words, 4, 0x100000, w, 2);
+	assert_false(w[0].linked || w[1].linked);
+	/* in no waiter's struct (a heap word): no queue through the waiters */
+	pool_links__scan(words, 4, 0x500000, w, 2);
+	assert_false(w[0].linked || w[1].linked);
+	/* in waiter 0's struct, pointing at itself: no link */
+	pool_links__scan(words, 1, 0x1000 - 64, w, 2);
+	assert_false(w[0].linked || w[1].linked);
+	/* in waiter 0's struct, pointing at waiter 1's: linked, 0 not */
+	pool_links__scan(&words[1], 1, 0x1000 - 64, w, 2);
+	assert_true(w[1].linked);
+	assert_false(w[0].linked);
+	/* in waiter 1's struct, past the window's end: nothing */
+	pool_links__scan(&words[3], 1, 0x2000 - 8, w, 2);
+	assert_false(w[0].linked);
+	pool_links__scan(words, 1, 0x2000 - 8, w, 2);
+	assert_true(w[0].linked);
+}
+
+struct test_worker {
+	struct test_worker *next;
+	int job;
+	pthread_cond_t cond;	/* its futex word is 40 bytes in */
+};
+
+static struct test_worker *test_pool_head;
+
+/* The real thing on this process: a queue a -> b -> c headed by a global,
+ * and a struct nobody links. */
+static void test_pool_links_pass(void **state)
+{
+	struct test_worker *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	struct test_worker *c = calloc(1, sizeof(*c)), *p = calloc(1, sizeof(*p));
+	struct test_worker *all[4] = { a, b, c, p };
+	struct link_waiter w[4];
+	struct pool_links_cost cost = { 0 };
+	struct procmem m;
+	char *maps = NULL;
+	size_t len = 0;
+	int here = 0;
+
+	(void)state;
+	test_pool_head = a;
+	a->next = b;
+	b->next = c;
+	for (int i = 0; i < 4; i++)
+		w[i] = (struct link_waiter){ .object = (uintptr_t)&all[i]->cond + 40,
+					     .sp = (uintptr_t)&here, .idx = (size_t)i, .asked = true };
+	assert_int_equal(procfs__read(getpid(), 0, "maps", &maps, &len), 0);
+	procmem__init(&m, getpid());
+	pool_links__pass(&m, -1, maps, len, w, 4, &cost);
+	for (int i = 0; i < 4; i++) {
+		assert_true(w[i].known);
+		/* b and c through the struct before them; a only by the global
+		 * head; p by nothing (this stack is each one's own) */
+		assert_int_equal(w[i].linked, w[i].idx == 1 || w[i].idx == 2);
+	}
+	assert_true(cost.bytes_read > 0 && cost.maps_read > 0);
+	free(maps);
+	for (int i = 0; i < 4; i++)
+		free(all[i]);
+	test_pool_head = NULL;
 }
 
 static enum mem_region fake_region(void *ctx, uint32_t pid, uint64_t addr)
@@ -1787,6 +1906,9 @@ int main(void)
 		cmocka_unit_test(test_main_thread),
 		cmocka_unit_test(test_owner_resting),
 		cmocka_unit_test(test_waker_chain),
+		cmocka_unit_test(test_pool_links_maps),
+		cmocka_unit_test(test_pool_links_scan),
+		cmocka_unit_test(test_pool_links_pass),
 	};
 	int failed = cmocka_run_group_tests_name("verdict rules", rules, NULL, NULL);
 

@@ -270,6 +270,15 @@ static bool alone_startup(const struct judged *j)
 	return alone(j) && j->f->condition_wait && j->s->started_with_process;
 }
 
+/* Most units wait each on an object of their own that a queue through the
+ * others' structs links (a pool's idle queue, collect/threads/
+ * pool_links.c): the pool can hand them work, so none of the rules on
+ * private objects applies. */
+static bool pool_linked(const struct judged *j)
+{
+	return j->s->n_units >= 2 && j->s->linked_units * 4 > j->s->n_units;
+}
+
 static bool shared_object(const struct judged *j) { return j->s->distinct_wait_objects == 1; }
 static bool any(const struct judged *j) { return true; }
 
@@ -314,6 +323,7 @@ static const struct rule rules[] = {
 	RULE(VERDICT_IDLE, "alone on a condition since its process started (a service's background thread at rest)", alone_startup),
 	RULE(VERDICT_IDLE, "a lone goroutine waiting for an event (a service loop at rest)", lone_rest),
 	RULE(VERDICT_STUCK, "alone, no timeout, never woken", alone),
+	RULE(VERDICT_IDLE, "a pool at rest: each waits on an object of its own that a queue through the others links (the pool can hand it work)", pool_linked),
 	RULE(VERDICT_IDLE, "group sharing one wait object (pool)", shared_object),
 	RULE(VERDICT_IDLE, "fixed group with no growth", any),
 };
@@ -374,8 +384,10 @@ void rules_judge(const struct rule_opts *o, struct site_report *s, const struct 
 		.o = o, .s = s, .f = f,
 		.net = s->arrivals > s->departures ? s->arrivals - s->departures : 0,
 		.span_s = (s->max_parked_ns - s->min_parked_ns) / 1e9,
+		/* a unit whose object a pool's queue links is on no private object */
 		.private_objs = s->distinct_wait_objects >= 2 &&
-				s->distinct_wait_objects * 4 >= s->n_units * 3,
+				s->distinct_wait_objects * 4 >= s->n_units * 3 &&
+				(s->n_units - s->linked_units) * 4 >= s->n_units * 3,
 	};
 
 	/* arrivals over the time observed only: a spread of park times on

@@ -174,6 +174,8 @@ static void describe_thread(const struct judging *j, const struct thread_report 
 	s->signal_wait &= wait_has(&t->wait, WAIT_F_SIGNALS);
 	s->stopped &= t->state == 'T';
 	s->wakeups_known &= t->wakeups_known;
+	s->links_checked += t->wait_link != WAIT_LINK_UNKNOWN;
+	s->linked_units += t->wait_link == WAIT_LINK_OUTSIDE;
 	describe_peer(j, t, s);
 	describe_owners(j, t, s, f);
 	f->condition_wait &= condition_futex(t);

@@ -33,6 +33,11 @@ int verdict_parse(const char *s, enum verdict *v);
 /* Where a wait object lives in its process (collect/threads/regions.c). */
 enum object_region { OBJECT_REGION_UNKNOWN, OBJECT_REGION_GLOBAL, OBJECT_REGION_HEAP };
 
+/* Whether a condition wait's object is linked from the process's memory
+ * outside the waiter's own stack (collect/threads/pool_links.c): a pool's
+ * queue can hand such a worker work, so its object is no private one. */
+enum wait_link { WAIT_LINK_UNKNOWN, WAIT_LINK_NONE, WAIT_LINK_OUTSIDE };
+
 /* What HotSpot says of a thread of a JVM (collect/java), as jstack would:
  * owned by the Java collector until its next report. */
 #define JAVA_INFO_NAME_LEN 64
@@ -83,6 +88,7 @@ struct thread_report {
 	/* facts (collectors, before the judge: model/facts.h) */
 	uint32_t lock_owner;		/* tid holding the mutex it waits for, 0 = none */
 	uint8_t object_region;		/* enum object_region of a condition wait's object */
+	uint8_t wait_link;		/* enum wait_link (candidate sites only) */
 	bool awaiting_peer;		/* waits on a TCP connection whose peer has not
 					 * answered its request (collect/sockets/) */
 	uint32_t peer_silent_ms;	/* since the request's last byte was sent */
@@ -211,6 +217,8 @@ struct site_report {
 	char peer[56];			/* the peer of the first one */
 	uint8_t object_region;		/* enum object_region: where a lone unit's
 					 * wait object lives */
+	uint32_t links_checked;		/* units whose wait_link is known */
+	uint32_t linked_units;		/* of them, WAIT_LINK_OUTSIDE: a pool links them */
 	uint32_t arrivals;		/* threads that joined while observed */
 	uint32_t departures;		/* threads that left (ran or exited) */
 	uint32_t reports_seen;

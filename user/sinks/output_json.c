@@ -375,6 +375,9 @@ static void write_site(FILE *f, const struct report *r, const struct site_report
 		fprintf(f, "\"proof\":\"%s\",", proof_name(s->evidence.proof));
 	if (s->evidence.proven_units)	/* reachability: units proven, of n_units */
 		fprintf(f, "\"proven_units\":%" PRIu32 ",", s->evidence.proven_units);
+	if (s->links_checked)	/* units whose wait object a pool links, of those read */
+		fprintf(f, "\"linked_units\":%" PRIu32 ",\"links_checked\":%" PRIu32 ",",
+			s->linked_units, s->links_checked);
 	if (s->stacks_deferred)
 		fprintf(f, "\"stacks_deferred\":%" PRIu32 ",", s->stacks_deferred);
 	if (s->wakeups_known)

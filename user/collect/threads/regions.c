@@ -9,16 +9,8 @@
 #include "collect/procfs/procfs.h"
 #include "collect/threads/regions.h"
 
-#define MAPS_MAX (64 * 1024)
 
-struct mapping {
-	uint64_t start, end;
-	bool writable, file, named_anon;	/* named_anon: [heap], [stack]... */
-};
-
-/* "55d0c000-55d0e000 rw-p 00002000 08:01 1234   /usr/bin/x": false when
- * the line is not a mapping. */
-static bool parse_mapping(const char *text, size_t len, struct mapping *m)
+bool maps_parse_line(const char *text, size_t len, struct mapping *m)
 {
 	char line[512], perms[5] = "";
 	unsigned long long s, e, ino;
@@ -33,7 +25,7 @@ static bool parse_mapping(const char *text, size_t len, struct mapping *m)
 	    e <= s || path_at <= 0)
 		return false;
 	*m = (struct mapping){ s, e, perms[1] == 'w', ino != 0 && line[path_at] == '/',
-			       line[path_at] == '[' };
+			       line[path_at] == '[', perms[0] == 'r', perms[3] == 's' };
 	return true;
 }
 
@@ -46,7 +38,7 @@ enum mem_region maps_region(const char *maps, size_t len, uint64_t addr)
 		const char *nl = memchr(p, '\n', end - p);
 		const char *le = nl ? nl : end;
 
-		if (parse_mapping(p, le - p, &m)) {
+		if (maps_parse_line(p, le - p, &m)) {
 			if (addr >= m.start && addr < m.end) {
 				if (m.file)
 					return m.writable ? REGION_GLOBAL : REGION_UNKNOWN;

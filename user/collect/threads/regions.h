@@ -5,8 +5,22 @@
 #ifndef LT_JUDGE_REGIONS_H
 #define LT_JUDGE_REGIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#define MAPS_MAX (64 * 1024)	/* bytes of a maps text read */
+
+/* One line of /proc/PID/maps. */
+struct mapping {
+	uint64_t start, end;
+	bool writable, file, named_anon;	/* named_anon: [heap], [stack]... */
+	bool readable, shared;
+};
+
+/* "55d0c000-55d0e000 rw-p 00002000 08:01 1234   /usr/bin/x" (len bytes,
+ * not NUL-terminated): false when the line is not a mapping. */
+bool maps_parse_line(const char *text, size_t len, struct mapping *m);
 
 enum mem_region {
 	REGION_UNKNOWN = 0,
