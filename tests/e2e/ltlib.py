@@ -224,6 +224,24 @@ def go_toolchains(versions):
     return out
 
 
+def run_checks(checks):
+    """A test's main: needs root, runs each check(t) (an exception is a
+    `not ok` naming the check), then nothing of leaktrace may be left
+    loaded. Exits with the TAP plan."""
+    t = Tap()
+    if os.geteuid() != 0:
+        t.ok(False, "needs root (loads BPF programs)")
+        t.done()
+    for check in checks:
+        try:
+            check(t)
+        except Exception as e:
+            t.ok(False, "%s: ran" % check.__name__, e)
+    left = leftovers()
+    t.ok(not left, "no leaktrace BPF program or map left behind", left)
+    t.done()
+
+
 def leftovers(wait=10.0):
     """leaktrace programs/maps still loaded (bpftool JSON listings). The
     kernel frees a sleepable program's maps after an RCU-tasks-trace grace

@@ -16,11 +16,10 @@ struct of the worker before it: evidence.linked_units), the twin is leak
 with none linked. The cost of each pass (bytes read, ms) is printed
 from -v; then leaktrace leaves no BPF program.
 """
-import os
 import re
 import sys
 
-from ltlib import Tap, Workload, final_records, json_records, leftovers, run
+from ltlib import Workload, final_records, json_records, run, run_checks
 
 LT_ARGS = ["-v", "-t", "2s", "-i", "2s", "-d", "8s", "-f", "json"]
 WORKERS = 6
@@ -86,18 +85,7 @@ def check_private(t):
 
 
 def main():
-    t = Tap()
-    if os.geteuid() != 0:
-        t.ok(False, "needs root (loads BPF programs)")
-        t.done()
-    for check in (check_pool, check_private):
-        try:
-            check(t)
-        except Exception as e:
-            t.ok(False, "%s: ran" % check.__name__, e)
-    left = leftovers()
-    t.ok(not left, "no leaktrace BPF program or map left behind", left)
-    t.done()
+    run_checks([check_pool, check_private])
 
 
 if __name__ == "__main__":

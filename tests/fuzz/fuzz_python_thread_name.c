@@ -12,7 +12,7 @@
 #include "../../user/collect/python/python_walk.c"
 #include "../../user/collect/python/python_thread_name.c"
 
-#include "fuzz.h"
+#include "fuzz_py.h"
 
 static bool verbose;	/* LT_FUZZ_VERBOSE=1: print what each read found */
 
@@ -40,25 +40,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct py_offsets o;
 	uint64_t interp, ident;
 	struct py_proc *p;
-	char path[64];
-	int fd, err;
+	int err;
 
 	if (size < 24)
 		return 0;
 	memcpy(&interp, data + 1, 8);
 	memcpy(&ident, data + 9, 8);
 	layout(data[0], &o);
-	fd = fuzz_memfile(data, size, path, sizeof(path));
-	if (fd < 0)
+	p = fuzz_py_proc(data, size, 0, &o);
+	if (!p)
 		return 0;
-	p = py_proc__new(getpid(), 0, &o);
-	if (!p) {
-		close(fd);
-		return 0;
-	}
-	procmem__close(&p->mem);
-	p->mem.fd = fd;
-	p->mem.read_batch = procmem__pread_batch;
 	/* twice: the second read starts from the _active dict found */
 	for (int i = 0; i < 2; i++) {
 		err = name_of_ident(&names, p, interp % size, ident, name, sizeof(name));

@@ -10,7 +10,7 @@
  * [9..12] the tid looked up, then anything. */
 #include "../../user/collect/python/python_walk.c"
 
-#include "fuzz.h"
+#include "fuzz_py.h"
 
 static bool verbose;	/* LT_FUZZ_VERBOSE=1: print what each walk found */
 
@@ -40,8 +40,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct py_proc *p;
 	uint64_t runtime;
 	uint32_t tid;
-	char path[64];
-	int fd;
 
 	if (size < 16)
 		return 0;
@@ -50,17 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	runtime %= size;
 	if (!layout(data, size, runtime, &o))
 		return 0;
-	fd = fuzz_memfile(data, size, path, sizeof(path));
-	if (fd < 0)
+	p = fuzz_py_proc(data, size, runtime, &o);
+	if (!p)
 		return 0;
-	p = py_proc__new(getpid(), runtime, &o);
-	if (!p) {
-		close(fd);
-		return 0;
-	}
-	procmem__close(&p->mem);
-	p->mem.fd = fd;
-	p->mem.read_batch = procmem__pread_batch;
 	/* twice: the second walk goes through the code object cache */
 	for (int i = 0; i < 2; i++) {
 		int n = py_proc__walk(p, tid, frames, PY_MAX_FRAMES, &reason);

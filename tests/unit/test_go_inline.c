@@ -21,18 +21,9 @@
 #include <cmocka.h>
 
 #include "collect/go/go_binary.h"
-#include "synth_elf.h"
+#include "synth_go.h"
 
-#define BASE		0x400000ULL
-#define IMG_SIZE	0x1000
-#define OFF_PCLN	0x100	/* .gopclntab */
-#define OFF_TEXT	0x400	/* the function, 0x40 bytes */
-#define OFF_GOFUNC	0x500	/* go:func.*, the inline tree at +0x10 */
 #define OFF_MODDATA	0x600	/* runtime.firstmoduledata */
-#define OFF_SYMTAB	0x900
-#define OFF_STRTAB	0x940
-#define OFF_SHSTR	0x980
-#define OFF_SHDRS	0xa00
 #define TREE_OFF	0x10
 #define FUNC_SIZE	0x40
 
@@ -55,36 +46,6 @@ struct layout {
 static size_t func_off;	/* file offset of the _func record */
 
 
-/*
- * A pc-value table of values, one per 16-byte range (equal neighbours
- * merged: a zero value delta past the first pair ends a table); returns
- * its length.
- */
-static size_t put_table(uint8_t *p, const int32_t *vals, size_t n)
-{
-	int64_t prev = -1;
-	size_t len = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int64_t d = vals[i] - prev;
-		uint64_t zz = d < 0 ? ((uint64_t)(-d - 1) << 1) | 1 : (uint64_t)d << 1;
-		uint8_t span = 16;	/* pc delta, quantum 1 */
-
-		while (i + 1 < n && vals[i + 1] == vals[i]) {
-			span += 16;
-			i++;
-		}
-		do {
-			p[len++] = (zz & 0x7f) | (zz > 0x7f ? 0x80 : 0);
-			zz >>= 7;
-		} while (zz);
-		p[len++] = span;
-		prev = vals[i];
-	}
-	p[len++] = 0;
-	return len;
-}
-
 static void put_inl_call(uint8_t *p, bool old, uint32_t name_off, uint32_t parent_pc)
 {
 	if (old) {
@@ -98,9 +59,7 @@ static void put_inl_call(uint8_t *p, bool old, uint32_t name_off, uint32_t paren
 
 static void build_image(uint8_t *img, const struct layout *l)
 {
-	static const char shstr[] = "\0.gopclntab\0.text\0.data\0.symtab\0.strtab\0.shstrtab";
 	static const int32_t files[] = { 0, 0, 0, 0 };
-	Elf64_Shdr *sh = (Elf64_Shdr *)(img + OFF_SHDRS);
 	uint8_t *pcln = img + OFF_PCLN, *pctab, *fn;
 	size_t names = 72, flen = strlen(l->func) + 1, hdr = l->old ? 40 : 44;
 	uint32_t mid = flen, inner = flen + 9, pcfile, pcln_off, inl;
@@ -120,9 +79,9 @@ static void build_image(uint8_t *img, const struct layout *l)
 	memcpy(pcln + filetab, "/src/main.go", 13);
 	pctab = pcln + pct;
 	pcfile = 1;
-	pcln_off = pcfile + put_table(pctab + pcfile, files, 4);
-	inl = pcln_off + put_table(pctab + pcln_off, lines, 4);
-	functab = (pct + inl + put_table(pctab + inl, inl_index, 4) + 7) & ~7UL;
+	pcln_off = pcfile + synth_pc_table(pctab + pcfile, files, 4);
+	inl = pcln_off + synth_pc_table(pctab + pcln_off, lines, 4);
+	functab = (pct + inl + synth_pc_table(pctab + inl, inl_index, 4) + 7) & ~7UL;
 	put64(pcln + 32, names);
 	put64(pcln + 40, cutab);
 	put64(pcln + 48, filetab);
@@ -151,38 +110,7 @@ static void build_image(uint8_t *img, const struct layout *l)
 	put64(img + OFF_MODDATA + 8, BASE + OFF_PCLN + names);
 	put64(img + OFF_MODDATA + (l->old ? 304 : 320), BASE + OFF_GOFUNC);
 
-	memcpy(img + OFF_SHSTR, shstr, sizeof(shstr));
-	sh[1] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_PROGBITS, .sh_addr = BASE + OFF_PCLN,
-			      .sh_offset = OFF_PCLN, .sh_size = OFF_TEXT - OFF_PCLN };
-	sh[2] = (Elf64_Shdr){ .sh_name = 12, .sh_type = SHT_PROGBITS, .sh_addr = BASE + OFF_TEXT,
-			      .sh_offset = OFF_TEXT, .sh_size = FUNC_SIZE };
-	sh[3] = (Elf64_Shdr){ .sh_name = 18, .sh_type = SHT_PROGBITS, .sh_addr = BASE + OFF_GOFUNC,
-			      .sh_offset = OFF_GOFUNC, .sh_size = OFF_SYMTAB - OFF_GOFUNC };
-	sh[4] = (Elf64_Shdr){ .sh_name = 40, .sh_type = SHT_STRTAB, .sh_offset = OFF_SHSTR,
-			      .sh_size = sizeof(shstr) };
-	if (l->symtab) {
-		Elf64_Sym *sym = (Elf64_Sym *)(img + OFF_SYMTAB);
-
-		memcpy(img + OFF_STRTAB, "\0go:func.*", 11);
-		sym[1] = (Elf64_Sym){ .st_name = 1, .st_info = ELF64_ST_INFO(STB_LOCAL, STT_OBJECT),
-				      .st_value = BASE + OFF_GOFUNC };
-		sh[5] = (Elf64_Shdr){ .sh_name = 24, .sh_type = SHT_SYMTAB, .sh_offset = OFF_SYMTAB,
-				      .sh_size = 2 * sizeof(Elf64_Sym), .sh_link = 6,
-				      .sh_entsize = sizeof(Elf64_Sym) };
-		sh[6] = (Elf64_Shdr){ .sh_name = 32, .sh_type = SHT_STRTAB, .sh_offset = OFF_STRTAB,
-				      .sh_size = 11 };
-	}
-}
-
-static struct go_binary *open_copy(const uint8_t *img, size_t len)
-{
-	char err[256], *path = synth_write_temp(img, len);
-	struct go_binary *b;
-
-	assert_non_null(path);
-	b = go_binary__open(path, err, sizeof(err));
-	unlink(path);
-	return b;
+	synth_go_sections(img, FUNC_SIZE, l->symtab);
 }
 
 static void expect_frame(const struct go_frame *f, const char *func, int line, bool inlined)
@@ -202,7 +130,7 @@ static void check_layout(const struct layout *l)
 	uint64_t pc = BASE + OFF_TEXT;
 
 	build_image(img, l);
-	b = open_copy(img, sizeof(img));
+	b = synth_go_open(img, sizeof(img));
 	assert_non_null(b);
 	/* inside both inlined calls: inner, mid, then the function at mid's call site */
 	assert_int_equal(go_binary__frames(b, pc + 0x14, false, f, 8), 3);
@@ -258,7 +186,7 @@ static void test_go_target_inlined(void **state)
 	const char *name = NULL;
 
 	build_image(img, &l);
-	b = open_copy(img, sizeof(img));
+	b = synth_go_open(img, sizeof(img));
 	assert_non_null(b);
 	assert_int_equal(go_binary__go_target(b, BASE + OFF_TEXT, &name), 0);
 	assert_string_equal(name, "main.mid");
@@ -266,7 +194,7 @@ static void test_go_target_inlined(void **state)
 	/* without a readable tree: the wrapper itself */
 	build_image(img, &l);
 	put64(img + OFF_MODDATA + 320, 0xdead0000);
-	b = open_copy(img, sizeof(img));
+	b = synth_go_open(img, sizeof(img));
 	assert_non_null(b);
 	assert_int_equal(go_binary__go_target(b, BASE + OFF_TEXT, &name), 0);
 	assert_string_equal(name, "main.f.gowrap1");
@@ -276,7 +204,7 @@ static void test_go_target_inlined(void **state)
 /* frames of every pc of the function: sane, whatever the image holds */
 static int frames_of(const uint8_t *img, size_t len, int *most)
 {
-	struct go_binary *b = open_copy(img, len);
+	struct go_binary *b = synth_go_open(img, len);
 	struct go_frame f[4];
 
 	*most = 0;

@@ -25,48 +25,13 @@
 
 #include "collect/go/go_binary.h"
 #include "collect/go/go_stackmap.h"
-#include "synth_elf.h"
+#include "synth_go.h"
 
-#define BASE		0x400000ULL
-#define IMG_SIZE	0x1000
-#define OFF_PCLN	0x100
-#define OFF_TEXT	0x400	/* main.f 0x40 bytes, runtime.goexit 0x10 */
-#define OFF_GOFUNC	0x500	/* args map +0, locals +0x20, stack objects +0x40, inline tree +0x60 */
-#define OFF_SYMTAB	0x900
-#define OFF_STRTAB	0x940
-#define OFF_SHSTR	0x980
-#define OFF_SHDRS	0xa00
 #define HDR		44	/* _func, Go 1.20+ */
 #define SP		0x7f0000001000ULL
 #define NWORDS		12
 
 static size_t fn_off[2];	/* file offsets of the two _func records */
-
-/* A pc-value table, one value per 16-byte range (quantum 1); its length. */
-static size_t put_table(uint8_t *p, const int32_t *vals, size_t n)
-{
-	int64_t prev = -1;
-	size_t len = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int64_t d = vals[i] - prev;
-		uint64_t zz = d < 0 ? ((uint64_t)(-d - 1) << 1) | 1 : (uint64_t)d << 1;
-		uint8_t span = 16;	/* equal neighbours merged: a zero delta ends a table */
-
-		while (i + 1 < n && vals[i + 1] == vals[i]) {
-			span += 16;
-			i++;
-		}
-		do {
-			p[len++] = (zz & 0x7f) | (zz > 0x7f ? 0x80 : 0);
-			zz >>= 7;
-		} while (zz);
-		p[len++] = span;
-		prev = vals[i];
-	}
-	p[len++] = 0;
-	return len;
-}
 
 static void put_func(uint8_t *fn, uint32_t entry, uint32_t name, int32_t args, uint32_t pcsp,
 		     uint32_t smi, uint8_t flag, bool funcdata)
@@ -104,10 +69,7 @@ static void put_maps(uint8_t *gofunc)
 
 static void build_image(uint8_t *img)
 {
-	static const char shstr[] = "\0.gopclntab\0.text\0.data\0.symtab\0.strtab\0.shstrtab";
 	static const int32_t f_sp[] = { 0, 40, 40, 40 }, f_smi[] = { -1, 0, 1, 1 }, g_sp[] = { 0 };
-	Elf64_Shdr *sh = (Elf64_Shdr *)(img + OFF_SHDRS);
-	Elf64_Sym *sym = (Elf64_Sym *)(img + OFF_SYMTAB);
 	uint8_t *pcln = img + OFF_PCLN;
 	size_t names = 72, pct = 120, functab = 192;
 	uint32_t a = 1, b, c, d;
@@ -119,9 +81,9 @@ static void build_image(uint8_t *img)
 	put64(pcln + 8, 2);
 	put64(pcln + 24, BASE + OFF_TEXT);
 	memcpy(pcln + names, "main.f\0runtime.goexit", 22);
-	b = a + put_table(pcln + pct + a, f_sp, 4);
-	c = b + put_table(pcln + pct + b, f_smi, 4);
-	d = c + put_table(pcln + pct + c, g_sp, 1);
+	b = a + synth_pc_table(pcln + pct + a, f_sp, 4);
+	c = b + synth_pc_table(pcln + pct + b, f_smi, 4);
+	d = c + synth_pc_table(pcln + pct + c, g_sp, 1);
 	assert_true(pct + d < functab);
 	put64(pcln + 32, names);
 	put64(pcln + 40, names + 24);
@@ -137,34 +99,7 @@ static void build_image(uint8_t *img)
 	put_func(img + fn_off[1], 0x40, 7, 0, c, 0, GO_FUNCFLAG_TOPFRAME | GO_FUNCFLAG_ASM, false);
 	put_maps(img + OFF_GOFUNC);
 
-	memcpy(img + OFF_SHSTR, shstr, sizeof(shstr));
-	sh[1] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_PROGBITS, .sh_addr = BASE + OFF_PCLN,
-			      .sh_offset = OFF_PCLN, .sh_size = OFF_TEXT - OFF_PCLN };
-	sh[2] = (Elf64_Shdr){ .sh_name = 12, .sh_type = SHT_PROGBITS, .sh_addr = BASE + OFF_TEXT,
-			      .sh_offset = OFF_TEXT, .sh_size = 0x50 };
-	sh[3] = (Elf64_Shdr){ .sh_name = 18, .sh_type = SHT_PROGBITS, .sh_addr = BASE + OFF_GOFUNC,
-			      .sh_offset = OFF_GOFUNC, .sh_size = OFF_SYMTAB - OFF_GOFUNC };
-	sh[4] = (Elf64_Shdr){ .sh_name = 40, .sh_type = SHT_STRTAB, .sh_offset = OFF_SHSTR,
-			      .sh_size = sizeof(shstr) };
-	memcpy(img + OFF_STRTAB, "\0go:func.*", 11);
-	sym[1] = (Elf64_Sym){ .st_name = 1, .st_info = ELF64_ST_INFO(STB_LOCAL, STT_OBJECT),
-			      .st_value = BASE + OFF_GOFUNC };
-	sh[5] = (Elf64_Shdr){ .sh_name = 24, .sh_type = SHT_SYMTAB, .sh_offset = OFF_SYMTAB,
-			      .sh_size = 2 * sizeof(Elf64_Sym), .sh_link = 6,
-			      .sh_entsize = sizeof(Elf64_Sym) };
-	sh[6] = (Elf64_Shdr){ .sh_name = 32, .sh_type = SHT_STRTAB, .sh_offset = OFF_STRTAB,
-			      .sh_size = 11 };
-}
-
-static struct go_binary *open_copy(const uint8_t *img, size_t len)
-{
-	char err[256], *path = synth_write_temp(img, len);
-	struct go_binary *b;
-
-	assert_non_null(path);
-	b = go_binary__open(path, err, sizeof(err));
-	unlink(path);
-	return b;
+	synth_go_sections(img, 0x50, true);
 }
 
 /*
@@ -176,7 +111,7 @@ static struct go_binary *open_copy(const uint8_t *img, size_t len)
 static unsigned live_mask(const uint8_t *img, uint64_t bias, uint64_t ret, uint64_t back,
 			  int *precise)
 {
-	struct go_binary *b = open_copy(img, IMG_SIZE);
+	struct go_binary *b = synth_go_open(img, IMG_SIZE);
 	uint64_t stack[NWORDS];
 	uint8_t live[(NWORDS + 7) / 8] = { 0 };
 	struct go_stackmap_stats st = { 0 };
@@ -207,7 +142,7 @@ static void test_frame_info(void **state)
 
 	(void)state;
 	build_image(img);
-	b = open_copy(img, sizeof(img));
+	b = synth_go_open(img, sizeof(img));
 	assert_non_null(b);
 	assert_int_equal(go_binary__frame_info(b, F(0x30), &fi), 0);
 	assert_string_equal(fi.name, "main.f");
