@@ -42,9 +42,9 @@ struct site_facts {
 	/* goroutines: every one proven blocked forever by reachability
 	 * (collect/go/go_reach.c); waiting on channels; for locks held in a cycle */
 	bool proven, proven_channel, proven_cycle;
-	uint32_t n_proven;
+	uint32_t n_proven;	/* goroutines proven blocked forever by reachability */
 	bool peer_via;		/* goroutines: every one awaits its peer through
-				 * another goroutine (model/report.h peer_via_goid) */	/* goroutines proven blocked forever by reachability */
+				 * another goroutine (model/report.h peer_via_goid) */
 	bool runtime_leaked;	/* goroutines: every one marked leaked by its own runtime */
 	/* goroutines: pairs of the site's goroutines next to each other in
 	 * goid order with a few goids between them (2..GOID_INTERLEAVE_MAX

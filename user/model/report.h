@@ -153,10 +153,10 @@ struct goroutine_report {
 	/* every channel it waits on (a select's cases): n_wait_chans */
 	const uint64_t *wait_chans;
 	uint8_t n_wait_chans;
-	/* awaiting_peer through another goroutine: only this goroutine, itself
-	 * in IO wait on the silent peer, holds a channel it waits on (an HTTP
-	 * handler's select and its transport's readLoop; collect/go/
-	 * go_peer_waits.c); 0 = none */
+	/* awaiting_peer through another goroutine: this one, in IO wait on
+	 * the silent peer, holds a channel it waits on, and no goroutine on
+	 * another peer does (an HTTP handler's select and its transport's
+	 * readLoop; collect/go/go_peer_waits.c); 0 = none */
 	uint64_t peer_via_goid;
 	/* judge */
 	enum verdict verdict;

@@ -11,8 +11,8 @@
  * and peer_via_goid names the goroutine in between.
  *
  * Only for callers parked past the threshold with no timer among their
- * cases (a timer wakes them), whose channels one stalled goroutine holds
- * (two stalled on different peers: neither is named). A stale word in the
+ * cases (a timer wakes them), whose channels goroutines stalled on one
+ * peer hold (the first of them is named; on two different peers: none). A stale word in the
  * holder's stack can make a false link (a goroutine stack is reused), so
  * the link only ever says stuck, the readLoop's own verdict, never leak.
  * Stacks are read from the saved sp up, 64 KiB at most, only in processes
@@ -42,11 +42,27 @@ static bool stalled_on_peer(const struct report *r, const struct goroutine_repor
 }
 
 /* A caller: parked past the threshold on channels, no timer case (not
- * the record standing for a site of running goroutines: collect/go/go_live.c). */
+ * the record standing for a site of running goroutines: collect/go/go_live.c),
+ * not on a socket itself; one linked by an earlier holder stays one. */
 static bool caller(const struct report *r, const struct goroutine_report *g)
 {
-	return g->n_wait_chans && !g->live && !g->awaiting_peer && !(g->flags & GOROUTINE_IDLE_WAIT) &&
-	       g->parked_ns >= r->threshold_ns;
+	return g->n_wait_chans && !g->live && (!g->awaiting_peer || g->peer_via_goid) &&
+	       !(g->flags & GOROUTINE_IDLE_WAIT) && g->parked_ns >= r->threshold_ns;
+}
+
+/* c is held by h: it awaits h's peer through h; held by goroutines on two
+ * different peers, it is marked (UINT64_MAX) to be unlinked. */
+static void link_caller(struct goroutine_report *c, const struct goroutine_report *h)
+{
+	if (c->peer_via_goid) {
+		if (strncmp(c->peer, h->peer, sizeof(c->peer)))
+			c->peer_via_goid = UINT64_MAX;
+		return;
+	}
+	c->peer_via_goid = h->goid;
+	c->awaiting_peer = true;
+	c->peer_silent_ms = h->peer_silent_ms;
+	memcpy(c->peer, h->peer, sizeof(c->peer));
 }
 
 static bool holds(const uint64_t *words, size_t n, const struct goroutine_report *c)
@@ -76,12 +92,8 @@ static void link_process(struct peer_waits *pw, struct go_tracer *t, struct repo
 		for (size_t c = from; n > 0 && c < to; c++) {
 			struct goroutine_report *cg = &r->goroutines[c];
 
-			if (!caller(r, cg) || !holds(pw->words, (size_t)n, cg))
-				continue;
-			cg->peer_via_goid = cg->peer_via_goid ? UINT64_MAX : hg->goid;
-			cg->awaiting_peer = true;
-			cg->peer_silent_ms = hg->peer_silent_ms;
-			memcpy(cg->peer, hg->peer, sizeof(cg->peer));
+			if (caller(r, cg) && holds(pw->words, (size_t)n, cg))
+				link_caller(cg, hg);
 		}
 	}
 	for (size_t c = from; c < to; c++) {
@@ -89,7 +101,7 @@ static void link_process(struct peer_waits *pw, struct go_tracer *t, struct repo
 
 		if (!cg->peer_via_goid)
 			continue;
-		if (cg->peer_via_goid == UINT64_MAX) {	/* two holders: not one peer's */
+		if (cg->peer_via_goid == UINT64_MAX) {	/* two peers: neither is its own */
 			cg->peer_via_goid = 0;
 			cg->awaiting_peer = false;
 			cg->peer[0] = '\0';
