@@ -134,7 +134,7 @@ static void describe_peer(const struct judging *j, const struct thread_report *t
 {
 	if (!s->awaiting_peer)
 		return;
-	if (!t->awaiting_peer || t->peer_silent_ms * 1000000ull < j->r->threshold_ns) {
+	if (!t->awaiting_peer || !report_peer_past_threshold(j->r, t->peer_silent_ms)) {
 		s->awaiting_peer = false;
 		return;
 	}
@@ -215,7 +215,7 @@ static void describe_goroutine_socket(const struct judging *j, const struct goro
 	f->idle_conn &= g->sock_inode && !g->awaiting_peer && !g->send_queued;
 	f->peer_via &= !!g->peer_via_goid;
 	if ((!g->sock_inode && !g->peer_via_goid) || !g->awaiting_peer ||
-	    g->peer_silent_ms * 1000000ull < j->r->threshold_ns)
+	    !report_peer_past_threshold(j->r, g->peer_silent_ms))
 		s->awaiting_peer = false;
 	else if (s->awaiting_peer)
 		note_peer(s, g->peer_silent_ms, g->peer);

@@ -369,6 +369,13 @@ struct unit_proof *report_add_proof(struct report *r, const struct unit_proof *p
 /* Whether r's deadline has passed (never when it has none). */
 bool report_past_deadline(const struct report *r);
 
+/* Whether a peer silent for silent_ms is past r's threshold: the unit
+ * stalls on it (the peer rule, collect/sockets/peers.c). */
+static inline bool report_peer_past_threshold(const struct report *r, uint32_t silent_ms)
+{
+	return silent_ms * 1000000ull >= r->threshold_ns;
+}
+
 /* Empty r, keeping its buffers. */
 void report_reset(struct report *r);
 void report_free(struct report *r);

@@ -37,8 +37,7 @@ struct peer_waits {
 
 static bool stalled_on_peer(const struct report *r, const struct goroutine_report *g)
 {
-	return g->awaiting_peer && g->sock_inode &&
-	       g->peer_silent_ms * 1000000ull >= r->threshold_ns;
+	return g->awaiting_peer && g->sock_inode && report_peer_past_threshold(r, g->peer_silent_ms);
 }
 
 /* A caller: parked past the threshold on channels, no timer case (not

@@ -165,7 +165,7 @@ void peer_facts_collect(struct report *r, peer_wait_fn peer_wait, void *ctx)
 		g->awaiting_peer = true;
 		g->peer_silent_ms = pw.silent_ms;
 		snprintf(g->peer, sizeof(g->peer), "%s", pw.peer);
-		if (g->peer_silent_ms * 1000000ull >= r->threshold_ns)
+		if (report_peer_past_threshold(r, g->peer_silent_ms))
 			g->site = peer_site(g->site, g->peer);
 	}
 }
@@ -269,7 +269,7 @@ int peer_finder__collect(struct peer_finder *f, struct report *r)
 		uint32_t silent_ms;
 
 		if (tcp_conn_awaiting_reply(&f->table, &f->table.conns[i], &silent_ms) &&
-		    silent_ms * 1000000ull >= r->threshold_ns)
+		    report_peer_past_threshold(r, silent_ms))
 			cand.inodes[cand.n++] = f->table.conns[i].inode;
 	}
 	qsort(cand.inodes, cand.n, sizeof(*cand.inodes), cmp_u64);
