@@ -74,14 +74,9 @@ static int64_t task_nvcsw(uint32_t pid, uint32_t tid)
 /* Fill rec's registers from the syscall file; 0 or -errno. */
 static int task_regs(const struct proc_stack_want *w, struct lt_stack_rec *rec)
 {
-	char text[256];
-	ssize_t n = procfs__read_buf(w->pid, w->tid, "syscall", text, sizeof(text));
 	uint64_t sp, pc;
-	int err;
+	int err = procsyscall_sp_pc(w->pid, w->tid, &sp, &pc);
 
-	if (n < 0)
-		return n;
-	err = parse_syscall_sp_pc(text, &sp, &pc);
 	if (err)
 		return err == -EAGAIN ? -ESTALE : err;
 	memset(rec, 0, sizeof(*rec));

@@ -65,6 +65,16 @@ int parse_syscall_sp_pc(const char *line, uint64_t *sp, uint64_t *pc)
 	return err;
 }
 
+int procsyscall_sp_pc(uint32_t pid, uint32_t tid, uint64_t *sp, uint64_t *pc)
+{
+	char line[256];
+	ssize_t n = procfs__read_buf((int)pid, (int)tid, "syscall", line, sizeof(line));
+
+	if (n <= 0)
+		return n < 0 ? (int)n : -EINVAL;
+	return parse_syscall_sp_pc(line, sp, pc);
+}
+
 int procsyscall_wait(void *ctx, uint32_t pid, uint32_t tid, struct wait_info *w)
 {
 	char line[256];

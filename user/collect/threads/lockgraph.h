@@ -28,6 +28,8 @@ int parse_syscall_line(const char *line, struct wait_info *w);
 /* The user sp and pc of such a text (saved at syscall entry, or where the
  * thread blocked outside one); -EINVAL on garbage, -EAGAIN if running. */
 int parse_syscall_sp_pc(const char *line, uint64_t *sp, uint64_t *pc);
+/* The same, read from /proc/PID/task/TID/syscall; also -errno of the read. */
+int procsyscall_sp_pc(uint32_t pid, uint32_t tid, uint64_t *sp, uint64_t *pc);
 
 /* Set lock_owner of threads blocked on a glibc mutex. glibc's
  * pthread_mutex_t starts with the futex word (__lock) and keeps the owner

@@ -123,8 +123,7 @@ static void pid_links(struct report *r, uint32_t pid, struct link_waiter *w, siz
 	for (size_t k = 0; k < nw; k++) {
 		const struct thread_report *t = &r->threads[w[k].idx];
 
-		if (procfs__read_buf((int)pid, (int)t->tid, "syscall", line, sizeof(line)) <= 0 ||
-		    parse_syscall_sp_pc(line, &w[k].sp, &pc))
+		if (procsyscall_sp_pc(pid, t->tid, &w[k].sp, &pc))
 			w[k].sp = 0;
 	}
 	procmem__init(&m, (int)pid);
