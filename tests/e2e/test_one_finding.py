@@ -9,7 +9,7 @@ kernel on real programs. Prints TAP.
   (stuck: "waits for a reply its TCP peer has not sent", with the peer), and
   no separate connection site is reported for those connections.
 - the same run: the handlers, parked in the select of the transport's
-  roundTrip, wait for the readLoops (collect/go/go_peer_waits.c): stuck,
+  roundTrip, wait for the readLoops (collect/go/go_holders.c): stuck,
   "waits for a goroutine that waits for a reply its TCP peer has not sent",
   each with peer_via_goid naming a readLoop; main.rawCall waits on the same
   upstream over a connection of its own. Handlers, readLoops and rawCall

@@ -115,6 +115,8 @@ class Alertmanager(GoServer):
         self.sink = http_server.ThreadingHTTPServer(("127.0.0.1", 0), WebhookSink)
         threading.Thread(target=self.sink.serve_forever, daemon=True).start()
         self.gossip = ts.free_port()
+        # fail="yes": a receiver whose port refuses connections, retried on
+        # a backoff ticker until the group's deadline (the traffic phase)
         conf = self.write("am.yml", """route:
   receiver: ok
   group_by: [alertname]
@@ -126,12 +128,18 @@ class Alertmanager(GoServer):
       receiver: hole
       group_wait: 0s
       group_interval: 10m
+    - matchers: [ 'fail="yes"' ]
+      receiver: refused
+      group_wait: 0s
+      group_interval: 1m
 receivers:
   - name: ok
     webhook_configs: [ { url: 'http://127.0.0.1:%d/', send_resolved: false } ]
   - name: hole
     webhook_configs: [ { url: 'http://127.0.0.1:%d/', send_resolved: false } ]
-""" % (self.sink.server_address[1], self.up.hole_port))
+  - name: refused
+    webhook_configs: [ { url: 'http://127.0.0.1:%d/', send_resolved: false } ]
+""" % (self.sink.server_address[1], self.up.hole_port, ts.free_port()))
         self.spawn([self.binary, "--config.file", conf, "--storage.path", self.dir,
                     "--web.listen-address", "127.0.0.1:%d" % self.port,
                     "--cluster.listen-address", "127.0.0.1:%d" % self.gossip,
@@ -147,6 +155,14 @@ receivers:
     def request(self):
         http(self.port, "/api/v2/alerts")
         http(self.port, "/api/v2/status")
+
+    def keepalive(self, n=8):
+        super().keepalive(n)
+        # 40 groups whose webhook refuses connections: each group's flush
+        # waits on a WaitGroup for workers retrying on a backoff ticker
+        body = [{"labels": {"alertname": "r%d" % i, "fail": "yes"}, "annotations": {}}
+                for i in range(40)]
+        http(self.port, "/api/v2/alerts", json.dumps(body).encode(), "POST")
 
     def stop(self):
         if getattr(self, "sink", None):
@@ -358,6 +374,23 @@ def check_pool_links(t, by_server):
          "sites read: %s" % [(s["threads"], s["evidence"]) for s in read])
 
 
+def check_timer_fed(t, by_server):
+    """Alertmanager in the traffic phase: the flushes of the groups whose
+    webhook refuses connections wait for workers retrying on a backoff
+    ticker; those sites were judged by the timer that wakes the tickers
+    (collect/go/go_holders.c), before: `leak` (docs/wakers.md)."""
+    if "alertmanager" not in by_server:
+        return
+    fed = [s for s in by_server["alertmanager"] if s.get("type") == "site"
+           and s.get("evidence", {}).get("heuristic") == "timer_fed"]
+    for s in fed:
+        t.diag("alertmanager traffic: [%s] %d goroutines of %s: %s" % (
+            s["verdict"], s["threads"], s.get("start_func"), s["reason"]))
+    t.ok(fed and all(s["verdict"] == "idle" for s in fed),
+         "alertmanager traffic: retries on a refused webhook wait for ticker goroutines (timer_fed)",
+         "no site judged timer_fed")
+
+
 def main():
     t = Tap()
     started = time.time()
@@ -399,6 +432,7 @@ def main():
         t.ok(not err, "traffic: traced", err)
         ts.table(t, "traffic", by_server)
         ts.check_healthy(t, "traffic", by_server)
+        check_timer_fed(t, by_server)
 
         for s in servers:
             if hasattr(s, "burst"):

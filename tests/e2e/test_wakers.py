@@ -8,7 +8,11 @@ closes, so a shape rule sees parked goroutines keep arriving on private
 objects. With -timer, one case of each select is its own time.Timer's
 channel: the runtime timer wakes it (idle, reason "sleep, timer or GC
 wait"); without, the twin's leak stays a leak. With -ticker, a goroutine per
-start loops on a select over its own time.Ticker and a quit channel. (A plain
+start loops on a select over its own time.Ticker and a quit channel. With
+-fed, a goroutine per start waits on channels of its own that a feeder on a
+ticker holds (main.waitFed), and one waits on a WaitGroup whose worker waits
+so (main.waitGroupFed): idle, "a timer wakes" the holder
+(collect/go/go_holders.c), while the twin's unfed waiters stay a leak. (A plain
 receive on a timer's channel is left to the shape rules: ranging over a
 stopped Ticker blocks forever, tests/e2e/test_gobugs.py ticker_stop_range.) Built by the system's Go (before Go 1.23: a timer's channel told by
 its capacity and element) and by Go 1.26 from .output/cache/go (hchan.timer),
@@ -45,7 +49,7 @@ def build(go, outdir):
 def sites_of(binary, args, env=None):
     """Goroutine sites of the workload's waiters (start function main.wait*
     or main.tick), after leaktrace watched it start them."""
-    wl = subprocess.Popen([binary, "-n", str(N)] + args, stdout=subprocess.PIPE,
+    wl = subprocess.Popen([binary, "-n", str(N), "-fed"] + args, stdout=subprocess.PIPE,
                           stdin=subprocess.PIPE, stderr=subprocess.PIPE,
                           env=dict(os.environ, **(env or {})))
     try:
@@ -63,6 +67,7 @@ def sites_of(binary, args, env=None):
 
 def check(t, tag, binary, env=None):
     sites = sites_of(binary, ["-timer", "-ticker"], env)
+    fed_sites = sites
     for fn, what in (("main.waitTimer", "select with a timer case"),
                      ("main.tick", "select loop over a ticker")):
         mine = [s for s in sites if s["start_func"] == fn]
@@ -73,9 +78,18 @@ def check(t, tag, binary, env=None):
     sites = sites_of(binary, [], env)
     mine = [s for s in sites if s["start_func"] == "main.waitForever"]
     t.ok(any(s["verdict"] == "leak" for s in mine),
-         "%s: the twin without a timer (nothing can wake it) is still a leak" % tag,
+         "%s: the twin without a timer (nothing can wake it) is still a leak, beside fed "
+         "waiters" % tag,
          "\n".join("%s %d: %s" % (s["verdict"], s["threads"], s["reason"]) for s in mine)
          or "no site of main.waitForever")
+    for fn, what in (("main.waitFed", "a select on channels a ticker goroutine holds"),
+                     ("main.waitGroupFed", "a WaitGroup whose worker waits so")):
+        mine = [s for s in fed_sites + sites if s["start_func"] == fn]
+        t.ok(mine and all(s["verdict"] == "idle" and "a timer wakes" in s["reason"]
+                          for s in mine),
+             "%s: %s is idle (a timer wakes its holder)" % (tag, what),
+             "\n".join("%s %d: %s" % (s["verdict"], s["threads"], s["reason"]) for s in mine)
+             or "no site of %s" % fn)
 
 
 def main():

@@ -49,7 +49,7 @@ struct collector_type {
 extern const struct collector_type collector_java, collector_stacks, collector_goroutines;
 extern const struct collector_type collector_identities, collector_thread_facts;
 extern const struct collector_type collector_sockets, collector_exe_keys;
-extern const struct collector_type collector_pipe_wakers, collector_go_peer_waits;
+extern const struct collector_type collector_pipe_wakers, collector_go_holders;
 
 struct collectors;
 

@@ -18,7 +18,7 @@ static const struct collector_type *const collector_types[] = {
 	&collector_thread_facts,
 	&collector_pipe_wakers,		/* pipe readers' writers, any process: owner edges */
 	&collector_sockets,
-	&collector_go_peer_waits,	/* after sockets: callers of goroutines on silent peers */
+	&collector_go_holders,	/* after sockets: callers of goroutines on silent peers or timers */
 };
 
 #define N_TYPES (sizeof(collector_types) / sizeof(collector_types[0]))

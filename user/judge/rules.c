@@ -30,6 +30,16 @@ static bool in_cycle(const struct judged *j) { return j->s->cycle_len; }
 static bool go_runtime(const struct judged *j) { return j->f->go_runtime; }
 static bool java_runtime(const struct judged *j) { return j->f->java_runtime; }
 static bool idle_wait(const struct judged *j) { return j->f->idle_wait; }
+
+/* Most of the site's goroutines wait on a channel that a goroutine woken by
+ * a timer of its own holds (a retry loop on a backoff ticker's channel, a
+ * caller of a batcher that flushes on a ticker: collect/go/go_holders.c):
+ * the timer wakes the holder, the holder can feed them. A stale stack word
+ * can only link too many, so a link never makes a leak. */
+static bool timer_fed(const struct judged *j)
+{
+	return j->f->n_timer_fed && 2 * (size_t)j->f->n_timer_fed >= j->s->n_units;
+}
 static bool listener(const struct judged *j) { return j->f->listener; }
 static bool idle_conn(const struct judged *j) { return j->f->idle_conn; }
 static bool main_goroutine(const struct judged *j)
@@ -186,7 +196,7 @@ static bool stopped(const struct judged *j) { return j->s->stopped; }
  * socket has one), the thread stalls on its peer. */
 static bool awaiting_peer(const struct judged *j) { return j->s->awaiting_peer; }
 /* The same, through the one goroutine that can wake it (an HTTP client
- * call's transport readLoop: collect/go/go_peer_waits.c). */
+ * call's transport readLoop: collect/go/go_holders.c). */
 static bool awaiting_peer_via(const struct judged *j) { return j->s->awaiting_peer && j->f->peer_via; }
 
 /* Goroutines blocked sending, each on a channel of its own, none leaving:
@@ -294,6 +304,7 @@ static const struct rule rules[] = {
 	RULE(VERDICT_IDLE, "Go runtime (idle M or runtime goroutine)", go_runtime),
 	RULE(VERDICT_IDLE, "JVM runtime thread (GC, compiler, VM, reference handler, finalizer)", java_runtime),
 	RULE(VERDICT_IDLE, "sleep, timer or GC wait", idle_wait),
+	RULE(VERDICT_IDLE, "waits for a goroutine a timer wakes: it holds the channel or WaitGroup waited on", timer_fed),
 	RULE(VERDICT_IDLE, "listener waiting for connections", listener),
 	RULE(VERDICT_IDLE, "reads a connection whose peer owes no reply (keep-alive or idle pooled connection)", idle_conn),
 	RULE(VERDICT_IDLE, "main goroutine waiting", main_goroutine),

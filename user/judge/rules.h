@@ -45,6 +45,8 @@ struct site_facts {
 	uint32_t n_proven;	/* goroutines proven blocked forever by reachability */
 	bool peer_via;		/* goroutines: every one awaits its peer through
 				 * another goroutine (model/report.h peer_via_goid) */
+	uint32_t n_timer_fed;	/* goroutines a goroutine on a timer holds the
+				 * channel of (model/report.h timer_waker_goid) */
 	bool runtime_leaked;	/* goroutines: every one marked leaked by its own runtime */
 	/* goroutines: pairs of the site's goroutines next to each other in
 	 * goid order with a few goids between them (2..GOID_INTERLEAVE_MAX

@@ -243,6 +243,7 @@ static void describe_goroutine(const struct judging *j, const struct goroutine_r
 	f->runtime_leaked &= !!(g->flags & GOROUTINE_RUNTIME_LEAKED);
 	f->proven_channel &= !!(g->flags & GOROUTINE_WAITS_CHANNEL);
 	f->proven_cycle &= !!(g->flags & GOROUTINE_LOCK_CYCLE);
+	f->n_timer_fed += !!g->timer_waker_goid;
 	f->live = g->live;	/* a live site has one record: its representative */
 }
 

@@ -156,8 +156,12 @@ struct goroutine_report {
 	/* awaiting_peer through another goroutine: this one, in IO wait on
 	 * the silent peer, holds a channel it waits on, and no goroutine on
 	 * another peer does (an HTTP handler's select and its transport's
-	 * readLoop; collect/go/go_peer_waits.c); 0 = none */
+	 * readLoop; collect/go/go_holders.c); 0 = none */
 	uint64_t peer_via_goid;
+	/* woken through another goroutine: this one, woken by a timer of its
+	 * own, holds a channel it waits on (a backoff ticker's goroutine and
+	 * the retry loop on its channel; collect/go/go_holders.c); 0 = none */
+	uint64_t timer_waker_goid;
 	/* judge */
 	enum verdict verdict;
 	size_t site_index;		/* into report.sites */

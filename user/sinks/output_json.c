@@ -263,6 +263,8 @@ static void write_goroutine(FILE *f, const struct report *r, const struct gorout
 	fprintf(f, g->wait_object ? ",\"wait_object\":\"%#" PRIx64 "\"" : ",\"wait_object\":null", g->wait_object);
 	if (g->peer_via_goid)	/* awaits its peer through this goroutine */
 		fprintf(f, ",\"peer_via_goid\":%" PRIu64, g->peer_via_goid);
+	if (g->timer_waker_goid)	/* a goroutine on a timer holds its channel */
+		fprintf(f, ",\"timer_waker_goid\":%" PRIu64, g->timer_waker_goid);
 	fprintf(f, ",\"parked_seconds\":%.3f,\"parked_estimated\":%s,\"system\":%s,\"created_by\":",
 		g->parked_seconds, g->parked_estimated ? "true" : "false", g->system ? "true" : "false");
 	json_write_string(f, g->created_by, SIZE_MAX);

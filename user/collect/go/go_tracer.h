@@ -117,13 +117,14 @@ const char *go_tracer__allgs_source(const struct go_tracer *t);
  * from its saved sp up (64 KiB at most), then one hop further the first
  * GO_SEEN_HOP_BYTES of each distinct address its stack holds (a receiver's
  * fields: an HTTP transport readLoop's persistConn and its channels), at
- * most GO_SEEN_HOPS of them. The number of words, or -errno when it cannot
+ * most GO_SEEN_HOPS of them (hop: a window can run past its object into
+ * the next ones). The number of words, or -errno when it cannot
  * be read (not parked at the last walk, parked anew since, unreadable). */
 #define GO_STACK_WORDS_MAX	(64u * 1024 / 8)
 #define GO_SEEN_HOPS		512
 #define GO_SEEN_HOP_BYTES	512
 #define GO_SEEN_WORDS_MAX	(GO_STACK_WORDS_MAX + GO_SEEN_HOPS * GO_SEEN_HOP_BYTES / 8)
-int go_tracer__parked_seen(const struct go_tracer *t, uint64_t goid, uint64_t *words,
+int go_tracer__parked_seen(const struct go_tracer *t, uint64_t goid, bool hop, uint64_t *words,
 			   size_t max);
 
 /*

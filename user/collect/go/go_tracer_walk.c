@@ -494,7 +494,7 @@ static size_t hop_targets(const uint64_t *stack, size_t n, uint64_t lo, uint64_t
 	return m;
 }
 
-int go_tracer__parked_seen(const struct go_tracer *t, uint64_t goid, uint64_t *words,
+int go_tracer__parked_seen(const struct go_tracer *t, uint64_t goid, bool hop, uint64_t *words,
 			   size_t max)
 {
 	const struct park *p = park_of(t, goid);
@@ -506,7 +506,7 @@ int go_tracer__parked_seen(const struct go_tracer *t, uint64_t goid, uint64_t *w
 	if (!p)
 		return -ENOENT;
 	n = parked_stack(t, p, words, max);
-	if (n <= 0)
+	if (n <= 0 || !hop)
 		return n;
 	targets = malloc(GO_STACK_WORDS_MAX * sizeof(*targets));
 	spans = calloc(GO_SEEN_HOPS, sizeof(*spans));

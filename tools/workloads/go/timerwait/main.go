@@ -3,8 +3,12 @@
 // closes. With -timer, one case of each select is its own time.Timer's
 // channel (1 h): the timer is its waker, healthy. Without, nothing can ever
 // wake them: a leak. -ticker adds a goroutine per start looping on a select
-// over its own time.Ticker and a quit channel of its own. Prints "ready"
-// once all are started.
+// over its own time.Ticker and a quit channel of its own. -fed adds, per
+// start, a goroutine waiting on channels of its own that a feeder holds
+// (a goroutine looping on its own time.Ticker, as a backoff ticker feeds
+// a retry loop) and a goroutine waiting on a WaitGroup whose worker waits
+// on a fed channel (a fan-out of retries): a timer wakes their feeders,
+// healthy. Prints "ready" once all are started.
 package main
 
 import (
@@ -12,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -43,10 +48,49 @@ func tick(quit chan int) {
 	}
 }
 
+// waitFed waits as waitForever does, on channels its feeder holds.
+func waitFed(done chan struct{}, quit chan int) {
+	select {
+	case <-done:
+	case <-quit:
+	}
+}
+
+// feed closes done once its ticker fires (in an hour), as
+// github.com/cenkalti/backoff's Ticker feeds its channel.
+func feed(done chan struct{}) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	stop := make(chan struct{})
+	for {
+		select {
+		case <-t.C:
+			close(done)
+			return
+		case <-stop:
+			return
+		}
+	}
+}
+
+// waitGroupFed waits for a worker that waits on a fed channel.
+func waitGroupFed() {
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		waitFed(done, nil)
+	}()
+	go feed(done)
+	wg.Wait()
+}
+
 func main() {
 	n := flag.Int("n", 40, "goroutines")
 	timer := flag.Bool("timer", false, "each select has a timer case")
 	ticker := flag.Bool("ticker", false, "also a ticker goroutine per start")
+	fed := flag.Bool("fed", false, "also waiters fed by ticker goroutines per start")
 	flag.Parse()
 	for i := 0; i < *n; i++ {
 		done, quit := make(chan struct{}), make(chan int)
@@ -57,6 +101,12 @@ func main() {
 		}
 		if *ticker {
 			go tick(make(chan int))
+		}
+		if *fed {
+			fedDone := make(chan struct{})
+			go waitFed(fedDone, make(chan int))
+			go feed(fedDone)
+			go waitGroupFed()
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
