@@ -49,7 +49,7 @@ def build(go, outdir):
 def sites_of(binary, args, env=None):
     """Goroutine sites of the workload's waiters (start function main.wait*
     or main.tick), after leaktrace watched it start them."""
-    wl = subprocess.Popen([binary, "-n", str(N), "-fed"] + args, stdout=subprocess.PIPE,
+    wl = subprocess.Popen([binary, "-n", str(N), "-fed", "-range"] + args, stdout=subprocess.PIPE,
                           stdin=subprocess.PIPE, stderr=subprocess.PIPE,
                           env=dict(os.environ, **(env or {})))
     try:
@@ -61,7 +61,7 @@ def sites_of(binary, args, env=None):
         raise RuntimeError("leaktrace exited %d: %s" % (r.returncode, r.stderr[-300:]))
     return [s for s in final_records(json_records(r.stdout))
             if s.get("type") == "site" and s.get("kind") == "goroutine"
-            and (s.get("start_func", "").startswith("main.wait")
+            and (s.get("start_func", "").startswith(("main.wait", "main.range"))
                  or s.get("start_func") == "main.tick")]
 
 
@@ -90,6 +90,29 @@ def check(t, tag, binary, env=None):
              "%s: %s is idle (a timer wakes its holder)" % (tag, what),
              "\n".join("%s %d: %s" % (s["verdict"], s["threads"], s["reason"]) for s in mine)
              or "no site of %s" % fn)
+    # ranging over a Ticker: with Go 1.23+ timer channels (hchan.timer) a
+    # running one is told from a stopped one (timer.when); else both are
+    # left to the shape rules: only the stopped one is checked there
+    timer_chans = name_of(tag) != "system" and (env or {}).get("GODEBUG") == "asynctimerchan=0"
+    all_sites = fed_sites + sites
+    stopped = [s for s in all_sites if s["start_func"] == "main.rangeStopped"]
+    t.ok(stopped and all(s["verdict"] == "leak" for s in stopped),
+         "%s: ranging over a stopped Ticker (blocked forever) is a leak" % tag,
+         "\n".join("%s %d: %s" % (s["verdict"], s["threads"], s["reason"]) for s in stopped)
+         or "no site of main.rangeStopped")
+    running = [s for s in all_sites if s["start_func"] == "main.rangeTicker"]
+    if timer_chans:
+        t.ok(running and all(s["verdict"] == "idle" and "timer" in s["reason"] for s in running),
+             "%s: ranging over a running Ticker is idle (its timer runs)" % tag,
+             "\n".join("%s %d: %s" % (s["verdict"], s["threads"], s["reason"]) for s in running)
+             or "no site of main.rangeTicker")
+    else:
+        t.diag("%s: ranging over a running Ticker (no hchan.timer: left to shapes): %s" % (
+            tag, ", ".join("%s %d" % (s["verdict"], s["threads"]) for s in running)))
+
+
+def name_of(tag):
+    return tag.split()[0]
 
 
 def main():

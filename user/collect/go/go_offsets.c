@@ -93,7 +93,9 @@ static const char *const wait_reasons_126[] = {
  * and sched.pc 64 never moved. Every row was compared with the DWARF of
  * that toolchain's binaries (tests/matrix/test_go_toolchains.py), except
  * 1.20 and 1.25 (Debian ships no such toolchain): 1.20 only turns goid into
- * uint64; 1.25 drops gobuf.ret (-8 from sched.bp on) like 1.26.
+ * uint64; 1.25 drops gobuf.ret (-8 from sched.bp on) like 1.26. timer.when
+ * is 8 before 1.23 (after pp), 16 in 1.23 and 1.24 (after the lock and
+ * state bytes), 24 in 1.26 (after rand); 1.25's is left to DWARF.
  */
 #define SUDOG_119 .sudog_g = 0, .sudog_next = 8, .sudog_prev = 16, .sudog_elem = 24, \
 	.sudog_parent = 56, .sudog_waitlink = 64, .sudog_c = 80
@@ -107,31 +109,31 @@ struct version_row {
 
 static const struct version_row versions[] = {
 	{19, {.sched_bp = 104, .atomicstatus = 144, .goid = 152, .waitsince = 168, .waitreason = 176,
-	      .gopc = 296, .startpc = 312, .waiting = 328, .tracking_seq = 189, SUDOG_119,
+	      .gopc = 296, .startpc = 312, .waiting = 328, .timer_when = 8, .tracking_seq = 189, SUDOG_119,
 	      .wait_reasons = wait_reasons_119, .n_wait_reasons = N(wait_reasons_119)}},
 	{20, {.sched_bp = 104, .atomicstatus = 144, .goid = 152, .waitsince = 168, .waitreason = 176,
-	      .gopc = 296, .startpc = 312, .waiting = 328, .tracking_seq = 189, SUDOG_119,
+	      .gopc = 296, .startpc = 312, .waiting = 328, .timer_when = 8, .tracking_seq = 189, SUDOG_119,
 	      .wait_reasons = wait_reasons_120, .n_wait_reasons = N(wait_reasons_120)}},
 	{21, {.sched_bp = 104, .atomicstatus = 144, .goid = 152, .waitsince = 168, .waitreason = 176,
-	      .gopc = 280, .startpc = 296, .waiting = 312, .tracking_seq = 188, SUDOG_119,
+	      .gopc = 280, .startpc = 296, .waiting = 312, .timer_when = 8, .tracking_seq = 188, SUDOG_119,
 	      .wait_reasons = wait_reasons_121, .n_wait_reasons = N(wait_reasons_121)}},
 	{22, {.sched_bp = 104, .atomicstatus = 144, .goid = 152, .waitsince = 168, .waitreason = 176,
-	      .gopc = 280, .startpc = 296, .waiting = 312, .tracking_seq = 191, SUDOG_119,
+	      .gopc = 280, .startpc = 296, .waiting = 312, .timer_when = 8, .tracking_seq = 191, SUDOG_119,
 	      .wait_reasons = wait_reasons_122, .n_wait_reasons = N(wait_reasons_122)}},
 	{23, {.sched_bp = 104, .atomicstatus = 152, .goid = 160, .waitsince = 176, .waitreason = 184,
-	      .gopc = 288, .startpc = 304, .waiting = 320, .tracking_seq = 199, SUDOG_119,
+	      .gopc = 288, .startpc = 304, .waiting = 320, .timer_when = 16, .tracking_seq = 199, SUDOG_119,
 	      .wait_reasons = wait_reasons_123, .n_wait_reasons = N(wait_reasons_123)}},
 	{24, {.sched_bp = 104, .atomicstatus = 152, .goid = 160, .waitsince = 176, .waitreason = 184,
-	      .gopc = 288, .startpc = 304, .waiting = 320, .tracking_seq = 199, SUDOG_119,
+	      .gopc = 288, .startpc = 304, .waiting = 320, .timer_when = 16, .tracking_seq = 199, SUDOG_119,
 	      .wait_reasons = wait_reasons_124, .n_wait_reasons = N(wait_reasons_124)}},
 	{25, {.sched_bp = 96, .atomicstatus = 144, .goid = 152, .waitsince = 168, .waitreason = 176,
-	      .gopc = 280, .startpc = 296, .waiting = 312, .tracking_seq = 191, SUDOG_119,
+	      .gopc = 280, .startpc = 296, .waiting = 312, .timer_when = 0, .tracking_seq = 191, SUDOG_119,
 	      .wait_reasons = wait_reasons_125, .n_wait_reasons = N(wait_reasons_125)}},
 	{26, {.sched_bp = 96, .atomicstatus = 144, .goid = 152, .waitsince = 168, .waitreason = 176,
-	      .gopc = 288, .startpc = 304, .waiting = 320, .tracking_seq = 191, SUDOG_126,
+	      .gopc = 288, .startpc = 304, .waiting = 320, .timer_when = 24, .tracking_seq = 191, SUDOG_126,
 	      .wait_reasons = wait_reasons_126, .n_wait_reasons = N(wait_reasons_126)}},
 	{27, {.sched_bp = 96, .atomicstatus = 144, .goid = 152, .waitsince = 168, .waitreason = 176,
-	      .gopc = 288, .startpc = 304, .waiting = 320, .tracking_seq = 191, SUDOG_126,
+	      .gopc = 288, .startpc = 304, .waiting = 320, .timer_when = 24, .tracking_seq = 191, SUDOG_126,
 	      .wait_reasons = wait_reasons_126, .n_wait_reasons = N(wait_reasons_126)}},
 };
 
@@ -168,6 +170,7 @@ static const struct field fields[] = {
 	SUDOG_FIELD("parent", sudog_parent),
 	SUDOG_FIELD("waitlink", sudog_waitlink),
 	SUDOG_FIELD("c", sudog_c),
+	{ "timer.when", "runtime.timer", NULL, "when", offsetof(struct go_offsets, timer_when), true },
 };
 
 static uint32_t *field_ptr(struct go_offsets *o, const struct field *f)
@@ -309,8 +312,8 @@ static long member_offset(Dwarf_Die *type, const char *name, Dwarf_Die *member_t
 
 /* The DWARF structs named in fields[], found in one pass over the CUs. */
 struct dwarf_structs {
-	Dwarf_Die g, sudog;
-	bool has_g, has_sudog;
+	Dwarf_Die g, sudog, timer;
+	bool has_g, has_sudog, has_timer;
 };
 
 static void find_structs(Dwarf *dw, struct dwarf_structs *out)
@@ -318,7 +321,8 @@ static void find_structs(Dwarf *dw, struct dwarf_structs *out)
 	Dwarf_Off off = 0, next;
 	size_t hdr;
 
-	while (!(out->has_g && out->has_sudog) &&
+	/* all three live in the runtime's CU: the walk ends there */
+	while (!(out->has_g && out->has_sudog && out->has_timer) &&
 	       dwarf_nextcu(dw, off, &next, &hdr, NULL, NULL, NULL) == 0) {
 		Dwarf_Die cu, child;
 
@@ -335,6 +339,9 @@ static void find_structs(Dwarf *dw, struct dwarf_structs *out)
 				} else if (!out->has_sudog && !strcmp(n, "runtime.sudog")) {
 					out->sudog = child;
 					out->has_sudog = true;
+				} else if (!out->has_timer && !strcmp(n, "runtime.timer")) {
+					out->timer = child;
+					out->has_timer = true;
 				}
 			} while (dwarf_siblingof(&child, &child) == 0);
 		}
@@ -344,9 +351,12 @@ static void find_structs(Dwarf *dw, struct dwarf_structs *out)
 
 static long dwarf_field(struct dwarf_structs *ds, const struct field *f)
 {
-	Dwarf_Die *s = !strcmp(f->strct, "runtime.g") ? &ds->g : &ds->sudog, inner;
+	Dwarf_Die *s = !strcmp(f->strct, "runtime.g") ? &ds->g :
+		       !strcmp(f->strct, "runtime.sudog") ? &ds->sudog : &ds->timer, inner;
 	long outer = 0, m;
 
+	if (s == &ds->timer && !ds->has_timer)
+		return -1;
 	if (f->outer && (outer = member_offset(s, f->outer, &inner)) < 0)
 		return -1;
 	m = member_offset(f->outer ? &inner : s, f->member, NULL);

@@ -50,6 +50,9 @@ struct go_offsets {
 	/* struct sudog */
 	uint32_t sudog_g, sudog_next, sudog_prev, sudog_elem;
 	uint32_t sudog_parent, sudog_waitlink, sudog_c;
+	/* runtime.timer.when: 0 once stopped (Go 1.23+, where hchan.timer
+	 * points to it); 0 = not known (1.25 without DWARF) */
+	uint32_t timer_when;
 	uint32_t read_size;	/* bytes of a g to read to cover all the g fields */
 	const char *const *wait_reasons;
 	unsigned n_wait_reasons;

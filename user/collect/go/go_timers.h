@@ -28,8 +28,11 @@ size_t go_wait_channels(go_mem_read_fn read, const void *ctx, const struct go_of
  * unless GODEBUG asynctimerchan=1; else a timer's channel is told by its
  * shape, `make(chan Time, 1)` as package time makes it: capacity 1,
  * element size 24 (time.Time). A heuristic there: a program's own channel
- * of that shape looks the same. */
+ * of that shape looks the same. With hchan.timer and when_off (the offset
+ * of runtime.timer.when, 0 = unknown), a stopped timer (when 0) is no
+ * waker. running_only: only a timer known to run counts (a plain receive:
+ * ranging over a stopped Ticker blocks forever, its shape unchanged). */
 bool go_wait_has_timer(go_mem_read_fn read, const void *ctx, bool hchan_timer,
-		       const uint64_t *chans, size_t n);
+		       uint32_t when_off, const uint64_t *chans, size_t n, bool running_only);
 
 #endif

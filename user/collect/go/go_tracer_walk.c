@@ -70,9 +70,10 @@ static int read_for_timers(const void *ctx, uint64_t addr, void *buf, size_t len
 
 /* The channels of a channel wait (every case of a select), and whether a
  * timer's channel is among a select's: it wakes by itself
- * (collect/go/go_timers.c). Not a plain receive: ranging over a Ticker
- * after Stop (which closes nothing) blocks forever on the same channel.
- * Read once per park. */
+ * (collect/go/go_timers.c). A plain receive only on a timer known to run
+ * (Go 1.23+ hchan.timer, its when set): ranging over a Ticker after Stop
+ * (which closes nothing) blocks forever on the same channel. Read once
+ * per park. */
 static void read_wait_channels(struct go_tracer *t, struct park *p, uint64_t sudog)
 {
 	const char *reason = go_tracer__wait_reason(t, p->reason);
@@ -83,8 +84,12 @@ static void read_wait_channels(struct go_tracer *t, struct park *p, uint64_t sud
 	    strcmp(reason, "chan send"))
 		return;
 	n = go_wait_channels(read_for_timers, t, &t->off, sudog, chans, GO_WAIT_CHANS_MAX);
-	p->timer_case = !strcmp(reason, "select") &&
-			go_wait_has_timer(read_for_timers, t, t->hchan_timer, chans, n);
+	if (!strcmp(reason, "select"))
+		p->timer_case = go_wait_has_timer(read_for_timers, t, t->hchan_timer,
+						  t->off.timer_when, chans, n, false);
+	else if (!strcmp(reason, "chan receive"))
+		p->timer_case = go_wait_has_timer(read_for_timers, t, t->hchan_timer,
+						  t->off.timer_when, chans, n, true);
 	if (n && (p->chans = malloc(n * sizeof(*chans)))) {
 		memcpy(p->chans, chans, n * sizeof(*chans));
 		p->n_chans = n;

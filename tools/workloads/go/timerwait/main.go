@@ -8,7 +8,9 @@
 // (a goroutine looping on its own time.Ticker, as a backoff ticker feeds
 // a retry loop) and a goroutine waiting on a WaitGroup whose worker waits
 // on a fed channel (a fan-out of retries): a timer wakes their feeders,
-// healthy. Prints "ready" once all are started.
+// healthy. -range adds, per start, a goroutine ranging over a running
+// Ticker of its own (healthy) and one ranging over a Ticker it stopped
+// first (blocked forever). Prints "ready" once all are started.
 package main
 
 import (
@@ -73,6 +75,21 @@ func feed(done chan struct{}) {
 	}
 }
 
+// rangeTicker ranges over a running Ticker (fires in an hour).
+func rangeTicker() {
+	t := time.NewTicker(time.Hour)
+	for range t.C {
+	}
+}
+
+// rangeStopped ranges over a Ticker it stopped: Stop closes nothing.
+func rangeStopped() {
+	t := time.NewTicker(time.Hour)
+	t.Stop()
+	for range t.C {
+	}
+}
+
 // waitGroupFed waits for a worker that waits on a fed channel.
 func waitGroupFed() {
 	var wg sync.WaitGroup
@@ -91,6 +108,7 @@ func main() {
 	timer := flag.Bool("timer", false, "each select has a timer case")
 	ticker := flag.Bool("ticker", false, "also a ticker goroutine per start")
 	fed := flag.Bool("fed", false, "also waiters fed by ticker goroutines per start")
+	ranging := flag.Bool("range", false, "also goroutines ranging over a running and a stopped Ticker per start")
 	flag.Parse()
 	for i := 0; i < *n; i++ {
 		done, quit := make(chan struct{}), make(chan int)
@@ -107,6 +125,10 @@ func main() {
 			go waitFed(fedDone, make(chan int))
 			go feed(fedDone)
 			go waitGroupFed()
+		}
+		if *ranging {
+			go rangeTicker()
+			go rangeStopped()
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
