@@ -18,19 +18,15 @@ size_t pool_links__maps(const char *maps, size_t len, struct mapping *out, size_
 	size_t n = 0;
 	struct mapping m;
 
-	while (p < end && n < max) {
-		const char *nl = memchr(p, '\n', end - p);
-		const char *le = nl ? nl : end;
-
-		if (maps_parse_line(p, le - p, &m) && m.readable && m.writable && !m.shared) {
-			if (m.end - m.start > POOL_LINKS_MAP_MAX) {
-				c->maps_skipped++;
-				c->bytes_skipped += m.end - m.start;
-			} else {
-				out[n++] = m;
-			}
+	while (n < max && maps_next(&p, end, &m)) {
+		if (!m.readable || !m.writable || m.shared)
+			continue;
+		if (m.end - m.start > POOL_LINKS_MAP_MAX) {
+			c->maps_skipped++;
+			c->bytes_skipped += m.end - m.start;
+		} else {
+			out[n++] = m;
 		}
-		p = le + 1;
 	}
 	return n;
 }

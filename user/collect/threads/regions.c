@@ -29,27 +29,34 @@ bool maps_parse_line(const char *text, size_t len, struct mapping *m)
 	return true;
 }
 
+bool maps_next(const char **at, const char *end, struct mapping *m)
+{
+	while (*at < end) {
+		const char *p = *at, *nl = memchr(p, '\n', end - p);
+		const char *le = nl ? nl : end;
+
+		*at = le + 1;
+		if (maps_parse_line(p, le - p, m))
+			return true;
+	}
+	return false;
+}
+
 enum mem_region maps_region(const char *maps, size_t len, uint64_t addr)
 {
 	const char *p = maps, *end = maps + (len < MAPS_MAX ? len : MAPS_MAX);
 	struct mapping prev = { 0 }, m;
 
-	while (p < end) {
-		const char *nl = memchr(p, '\n', end - p);
-		const char *le = nl ? nl : end;
-
-		if (maps_parse_line(p, le - p, &m)) {
-			if (addr >= m.start && addr < m.end) {
-				if (m.file)
-					return m.writable ? REGION_GLOBAL : REGION_UNKNOWN;
-				/* bss: anonymous, right after a file's writable data */
-				if (!m.named_anon && prev.file && prev.writable && prev.end == m.start)
-					return REGION_GLOBAL;
-				return REGION_HEAP;
-			}
-			prev = m;
+	while (maps_next(&p, end, &m)) {
+		if (addr >= m.start && addr < m.end) {
+			if (m.file)
+				return m.writable ? REGION_GLOBAL : REGION_UNKNOWN;
+			/* bss: anonymous, right after a file's writable data */
+			if (!m.named_anon && prev.file && prev.writable && prev.end == m.start)
+				return REGION_GLOBAL;
+			return REGION_HEAP;
 		}
-		p = le + 1;
+		prev = m;
 	}
 	return REGION_UNKNOWN;
 }

@@ -22,6 +22,11 @@ struct mapping {
  * not NUL-terminated): false when the line is not a mapping. */
 bool maps_parse_line(const char *text, size_t len, struct mapping *m);
 
+/* The next mapping of a maps text from *at (lines that are not mappings
+ * skipped), *at moved past its line; false at end. Start with *at = text,
+ * end = text + len (at most MAPS_MAX). */
+bool maps_next(const char **at, const char *end, struct mapping *m);
+
 enum mem_region {
 	REGION_UNKNOWN = 0,
 	REGION_GLOBAL,		/* data or bss of the executable or a library */
