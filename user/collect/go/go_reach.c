@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "collect/go/go_reach.h"
+#include "collect/go/go_semtable.h"
 #include "util/array.h"
 #include "util/clock.h"
 
@@ -14,10 +15,6 @@
 #define G_READ_MAX	1024
 #define SUDOG_READ	128		/* bytes of a sudog read: every field used */
 #define MAX_WAITLINK	1024		/* sudogs of one goroutine's select */
-#define SEMTAB_SIZE	251		/* runtime/sema.go semTabSize */
-#define SEMTAB_STRIDE	64		/* semaRoot padded to a cache line */
-#define SEMAROOT_TREAP	8		/* semaRoot.treap, after the mutex word */
-#define MAX_SEMA_NODES	(1u << 16)
 #define BATCH_BYTES	(1u << 20)	/* object bytes read per batch */
 #define BATCH_ITEMS	1024
 #define MAX_STACK	(1ull << 30)	/* the runtime's maxstacksize on 64-bit */
@@ -198,48 +195,39 @@ static int cmp_sema(const void *a, const void *b)
 	return cmp_u64(&((const struct sema_wait *)a)->g, &((const struct sema_wait *)b)->g);
 }
 
-/* Every sudog of runtime.semtable's treaps (children in prev/next, the
- * same address's waiters in waitlink): (g, semaphore) pairs, and the
- * sudogs made opaque (their elem points into the lock). Bounded visits. */
+static int read_reach_mem(const void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return go_reader__read1((struct go_reader *)ctx, addr, buf, len);
+}
+
+/* A sudog of the semaphore treaps: made opaque (its elem points into the
+ * lock), its (g, semaphore) pair kept. */
+static int add_sema_wait(void *ctx, uint64_t sudog, uint64_t g, uint64_t elem)
+{
+	struct pass *p = ctx;
+	struct sema_wait *w;
+	int err = add_opaque(p, sudog);
+
+	if (err)
+		return err;
+	if (!(w = ARRAY_PUSH(p->sema, p->n_sema, p->cap_sema)))
+		return -ENOMEM;
+	*w = (struct sema_wait){ g, elem };
+	return 0;
+}
+
+/* Every sudog of runtime.semtable's treaps (collect/go/go_semtable.c):
+ * (g, semaphore) pairs, sorted by g. Bounded visits. */
 static int read_semtable(struct pass *p)
 {
-	static uint8_t tab[SEMTAB_SIZE * SEMTAB_STRIDE];
 	const struct go_offsets *o = p->o;
-	uint64_t *todo = NULL;
-	size_t ntodo = 0, captodo = 0, visits = 0;
-	int err = 0;
+	const struct go_sema_fields f = { o->sudog_g, p->t->heap->sudog_elem_word, o->sudog_prev,
+					  o->sudog_next, o->sudog_waitlink };
+	uint64_t cut = 0;
+	int err = go_semtable_walk(read_reach_mem, p->r, p->t->semtable, &f, add_sema_wait, p, &cut);
 
-	if (!p->t->semtable || go_reader__read1(p->r, p->t->semtable, tab, sizeof(tab)))
-		return 0;	/* no sema wait can be resolved: they stay roots */
-	for (int i = 0; i < SEMTAB_SIZE && !err; i++) {
-		uint64_t root = word(tab + i * SEMTAB_STRIDE, SEMAROOT_TREAP);
-
-		if (root && !(err = ARRAY_RESERVE(todo, captodo, ntodo + 1)))
-			todo[ntodo++] = root;
-	}
-	while (!err && ntodo && visits++ < MAX_SEMA_NODES) {
-		uint64_t node = todo[--ntodo];
-		uint8_t s[SUDOG_READ];
-		struct sema_wait *w;
-
-		if (node % 8 || go_reader__read1(p->r, node, s, SUDOG_READ))
-			continue;
-		if ((err = add_opaque(p, node)))
-			break;
-		if (!(w = ARRAY_PUSH(p->sema, p->n_sema, p->cap_sema))) {
-			err = -ENOMEM;
-			break;
-		}
-		*w = (struct sema_wait){ word(s, o->sudog_g), word(s, p->t->heap->sudog_elem_word) };
-		if ((err = ARRAY_RESERVE(todo, captodo, ntodo + 3)))
-			break;
-		uint64_t next[3] = { word(s, o->sudog_prev), word(s, o->sudog_next),
-				     word(s, o->sudog_waitlink) };
-		for (int c = 0; c < 3; c++)
-			if (next[c])
-				todo[ntodo++] = next[c];
-	}
-	free(todo);
+	if (err == -EFAULT)
+		err = 0;	/* no sema wait can be resolved: they stay roots */
 	if (p->n_sema)
 		qsort(p->sema, p->n_sema, sizeof(*p->sema), cmp_sema);
 	return err;

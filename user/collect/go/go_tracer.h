@@ -114,7 +114,8 @@ const char *go_tracer__offsets_source(const struct go_tracer *t);
 const char *go_tracer__allgs_source(const struct go_tracer *t);
 
 /* The words the parked goroutine goid sees, into words[0..max): its stack
- * from its saved sp up (64 KiB at most), then one hop further the first
+ * from its saved sp up (64 KiB at most; the words its frames' stack maps
+ * say are dead read 0: collect/go/go_stackmap.c), then one hop further the first
  * GO_SEEN_HOP_BYTES of each distinct address its stack holds (a receiver's
  * fields: an HTTP transport readLoop's persistConn and its channels), at
  * most GO_SEEN_HOPS of them (hop: a window can run past its object into

@@ -31,10 +31,6 @@
 #include "util/log.h"
 
 #define MAX_ALLGS		(1u << 20)	/* goroutines read per walk; the rest counted */
-#define MAX_SEMA_NODES		(1u << 16)	/* sudogs visited in the semaphore table */
-#define SEMTAB_SIZE		251		/* runtime/sema.go semTabSize */
-#define SEMTAB_STRIDE		64		/* semaRoot padded to a cache line */
-#define SEMAROOT_TREAP		8		/* semaRoot.treap, after the mutex word */
 #define DEFAULT_MAX_STACK	64
 /* Budget of one snapshot (one process, one report): a forged allgs of 2^20
  * slots all pointing at parked gs with deep stacks took 64 s and 1.3 GB of
@@ -43,7 +39,6 @@
 #define MAX_PARKED_READ		(1u << 17)	/* parked goroutines kept */
 #define MAX_FRAMES_READ		(1u << 21)	/* stack frames kept, all goroutines */
 #define G_READ_MAX		1024
-#define SUDOG_READ_MAX		128	/* the sudog fields the semaphore walk reads */
 #define G_CHUNK			512		/* g structs read per batch */
 #define STACK_READ_MAX		(64u * 1024)	/* bytes of one stack read, from sched.sp up */
 #define STACK_BATCH_BYTES	(1u << 20)	/* stack bytes read per batch */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collect/go/go_semtable.h"
 #include "collect/go/go_tracer_impl.h"
 #include "collect/procfs/procfs.h"
 #include "util/array.h"

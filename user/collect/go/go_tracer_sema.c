@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "collect/go/go_semtable.h"
 #include "collect/go/go_tracer_impl.h"
 #include "util/array.h"
 
@@ -13,80 +14,50 @@ static int cmp_sema_wait(const void *a, const void *b)
 	return cmp_u64(&((const struct sema_wait *)a)->g, &((const struct sema_wait *)b)->g);
 }
 
-/* Bytes of a sudog that cover the fields the semaphore walk reads. */
-static uint32_t sudog_read_len(const struct go_offsets *o)
-{
-	const uint32_t fields[] = { o->sudog_g, o->sudog_elem, o->sudog_prev, o->sudog_next,
-				    o->sudog_waitlink };
-	uint32_t end = 0;
+struct sema_collect {
+	struct sema_wait *out;
+	size_t n, cap;
+};
 
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (fields[i] + 8 > end)
-			end = fields[i] + 8;
-	return end;
+static int collect_sema_wait(void *ctx, uint64_t sudog, uint64_t g, uint64_t elem)
+{
+	struct sema_collect *c = ctx;
+	struct sema_wait *w = ARRAY_PUSH(c->out, c->n, c->cap);
+
+	(void)sudog;
+	if (!w)
+		return -ENOMEM;
+	*w = (struct sema_wait){ .g = g, .addr = elem };
+	return 0;
 }
 
-/*
- * Every sudog in the semaphore treaps (children in prev/next, waiters of
- * the same address in waitlink), sorted by g. Visits at most
- * MAX_SEMA_NODES sudogs, so a cycle or a forged tree cannot loop.
- */
+static int read_tracer_mem(const void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return go_tracer__read_mem(ctx, addr, buf, len);
+}
+
+/* Every sudog in the semaphore treaps (collect/go/go_semtable.c), sorted by g. */
 int go_tracer__read_sema_waits(const struct go_tracer *t, struct sema_wait **out, size_t *nout,
 			       uint64_t *cut)
 {
-	static uint8_t tab[SEMTAB_SIZE * SEMTAB_STRIDE];
-	uint64_t *todo = NULL;
-	size_t ntodo = 0, captodo = 0, cap = 0, visits = 0;
-	uint32_t sudog_len = sudog_read_len(&t->off);
+	const struct go_sema_fields f = { t->off.sudog_g, t->off.sudog_elem, t->off.sudog_prev,
+					  t->off.sudog_next, t->off.sudog_waitlink };
+	struct sema_collect c = { 0 };
 	int err;
 
 	*out = NULL;
 	*nout = 0;
 	if (!t->semtable)
 		return 0;
-	err = go_tracer__read_mem(t, t->semtable, tab, sizeof(tab));
-	for (int i = 0; !err && i < SEMTAB_SIZE; i++) {
-		uint64_t root = field64(tab + i * SEMTAB_STRIDE, SEMAROOT_TREAP);
-
-		if (root && (err = ARRAY_RESERVE(todo, captodo, ntodo + 1)) == 0)
-			todo[ntodo++] = root;
-	}
-	while (!err && ntodo) {
-		uint64_t node = todo[--ntodo], f[3];
-		uint8_t sudog[SUDOG_READ_MAX];
-		struct sema_wait *w;
-
-		if (visits++ >= MAX_SEMA_NODES) {
-			*cut += ntodo + 1;	/* the queued rest, never visited */
-			break;
-		}
-		/* one read per sudog: a forged treap costs 2^16 reads at most */
-		if (node % 8 || sudog_len > sizeof(sudog) || go_tracer__read_mem(t, node, sudog, sudog_len))
-			continue;
-		if (!(w = ARRAY_PUSH(*out, *nout, cap))) {
-			err = -ENOMEM;
-			break;
-		}
-		w->g = field64(sudog, t->off.sudog_g);
-		w->addr = field64(sudog, t->off.sudog_elem);
-		f[0] = field64(sudog, t->off.sudog_prev);
-		f[1] = field64(sudog, t->off.sudog_next);
-		f[2] = field64(sudog, t->off.sudog_waitlink);
-		if ((err = ARRAY_RESERVE(todo, captodo, ntodo + 3)))
-			break;
-		for (int c = 0; c < 3; c++)
-			if (f[c])
-				todo[ntodo++] = f[c];
-	}
-	free(todo);
+	err = go_semtable_walk(read_tracer_mem, t, t->semtable, &f, collect_sema_wait, &c, cut);
 	if (err) {
-		free(*out);
-		*out = NULL;
-		*nout = 0;
+		free(c.out);
 		return err;
 	}
-	if (*nout)
-		qsort(*out, *nout, sizeof(**out), cmp_sema_wait);
+	if (c.n)
+		qsort(c.out, c.n, sizeof(*c.out), cmp_sema_wait);
+	*out = c.out;
+	*nout = c.n;
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collect/go/go_stackmap.h"
 #include "collect/go/go_timers.h"
 #include "collect/go/go_tracer_impl.h"
 #include "util/array.h"
@@ -479,6 +480,26 @@ static int parked_stack(const struct go_tracer *t, const struct park *p, uint64_
 	return (int)n;
 }
 
+/* Zeroes the words of a parked stack its frames' stack maps say are dead
+ * (collect/go/go_stackmap.c): a slot the goroutine running there has not
+ * written yet may hold an older goroutine's pointer (stacks are reused).
+ * Unmapped frames stay whole. */
+static void drop_dead_words(const struct go_tracer *t, const struct park *p, uint64_t *words,
+			    size_t n)
+{
+	struct go_stackmap_stats st = { 0 };
+	uint8_t *live = calloc((n + 7) / 8, 1);
+
+	if (!live)
+		return;	/* all kept: conservative */
+	go_stackmap__live_words(t->bin, t->bias, p->pc, p->sp, (const uint8_t *)words, n * 8, live,
+				&st);
+	for (size_t k = 0; k < n; k++)
+		if (!(live[k / 8] & (1u << (k % 8))))
+			words[k] = 0;
+	free(live);
+}
+
 /* Addresses among stack[0..n) worth a hop: aligned, in user space, outside
  * the stack itself (saved frame pointers), distinct; into out, the count. */
 static size_t hop_targets(const uint64_t *stack, size_t n, uint64_t lo, uint64_t hi,
@@ -511,7 +532,10 @@ int go_tracer__parked_seen(const struct go_tracer *t, uint64_t goid, bool hop, u
 	if (!p)
 		return -ENOENT;
 	n = parked_stack(t, p, words, max);
-	if (n <= 0 || !hop)
+	if (n <= 0)
+		return n;
+	drop_dead_words(t, p, words, (size_t)n);
+	if (!hop)
 		return n;
 	targets = malloc(GO_STACK_WORDS_MAX * sizeof(*targets));
 	spans = calloc(GO_SEEN_HOPS, sizeof(*spans));
