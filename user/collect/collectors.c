@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "collect/collector.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 /* Every collector, in the order they fill a report: what one reads, the
@@ -78,8 +79,11 @@ void *collectors__state(const struct collectors *cs, const struct collector_type
 void collectors__collect(struct collectors *cs, struct report *r)
 {
 	for (size_t i = 0; i < cs->n; i++) {
+		uint64_t t0 = mono_ns();
 		int err = cs->c[i].type->collect(cs->c[i].state, r);
 
+		/* -v: what each collector costs a report */
+		lt_verbose("collect", "%s: %.2f ms", cs->c[i].type->name, (mono_ns() - t0) / 1e6);
 		if (err)
 			lt_warn(NULL, "%s failed: %s", cs->c[i].type->name,
 				strerror(-err));
