@@ -40,6 +40,7 @@ static bool timer_fed(const struct judged *j)
 {
 	return j->f->n_timer_fed && 2 * (size_t)j->f->n_timer_fed >= j->s->n_units;
 }
+
 static bool listener(const struct judged *j) { return j->f->listener; }
 static bool idle_conn(const struct judged *j) { return j->f->idle_conn; }
 static bool main_goroutine(const struct judged *j)

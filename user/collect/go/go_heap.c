@@ -51,20 +51,13 @@ int go_reader__read1(struct go_reader *r, uint64_t addr, void *buf, size_t len)
 	return s.ok ? 0 : -EFAULT;
 }
 
-static uint64_t word(const uint8_t *p, uint32_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
 
 static uint64_t index_field(const uint8_t *p, uint32_t off, uint8_t size)
 {
 	uint16_t v16;
 
 	if (size == 8)
-		return word(p, off);
+		return go_field64(p, off);
 	memcpy(&v16, p + off, sizeof(v16));
 	return v16;
 }
@@ -87,7 +80,7 @@ static bool mheap_plausible(struct go_reader *r, const struct go_heap_offsets *o
 	for (int i = 0; i < n; i++) {
 		if (!sp[i] || go_reader__read1(r, sp[i], span, sizeof(span)))
 			return false;
-		if (word(span, o->span_start) % 8192 || !word(span, o->span_npages) ||
+		if (go_field64(span, o->span_start) % 8192 || !go_field64(span, o->span_npages) ||
 		    span[o->span_state] > 3)
 			return false;
 	}
@@ -190,18 +183,18 @@ static int cmp_span(const void *a, const void *b)
 static bool span_parse(const uint8_t *b, const struct go_heap_offsets *o, struct go_span *s,
 		       uint64_t *allocbits, uint64_t *freeindex, uint64_t *specials)
 {
-	uint64_t npages = word(b, o->span_npages);
+	uint64_t npages = go_field64(b, o->span_npages);
 
 	if (b[o->span_state] != SPAN_IN_USE)
 		return false;
-	s->start = word(b, o->span_start);
-	s->elemsize = word(b, o->span_elemsize);
-	s->limit = word(b, o->span_limit);
+	s->start = go_field64(b, o->span_start);
+	s->elemsize = go_field64(b, o->span_elemsize);
+	s->limit = go_field64(b, o->span_limit);
 	s->nelems = (uint32_t)index_field(b, o->span_nelems, o->span_index_size);
 	s->noscan = b[o->span_spanclass] & 1;
 	*freeindex = index_field(b, o->span_freeindex, o->span_index_size);
-	*allocbits = word(b, o->span_allocbits);
-	*specials = word(b, o->span_specials);
+	*allocbits = go_field64(b, o->span_allocbits);
+	*specials = go_field64(b, o->span_specials);
 	if (!s->start || s->start % 8192 || !npages || npages > (1ull << 27) ||
 	    s->start + (npages << PAGE_SHIFT) < s->start || !s->elemsize ||
 	    s->elemsize > MAX_LARGE_ELEM || !s->nelems || s->nelems > MAX_NELEMS ||
@@ -480,9 +473,9 @@ static int read_finalizers(struct go_heap *h, struct go_reader *r, const struct 
 			memcpy(&off, sp + o->special_offset, sizeof(off));
 			if (sp[o->special_kind] == SPECIAL_FINALIZER &&
 			    (add_fin_root(h, h->spans[i].start + off) ||
-			     add_fin_root(h, word(sp, o->specialfinalizer_fn))))
+			     add_fin_root(h, go_field64(sp, o->specialfinalizer_fn))))
 				return -ENOMEM;
-			p = word(sp, 0);
+			p = go_field64(sp, 0);
 		}
 	}
 	return 0;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Goroutines waiting through another goroutine: the one whose stack holds
- * a channel they wait on, and so the only one that can send on it or
- * close it. What that holder waits for says what the callers wait for:
+ * a channel they wait on (or their WaitGroup), and so one that can send on
+ * it, close it or call Done. What that holder waits for says what the
+ * callers wait for:
  *
  *  - a silent TCP peer. An HTTP client call without a timeout parks the
  *    caller (a request handler) in a select on channels only the
@@ -19,13 +20,16 @@
  *    judged by the shapes of private objects (judge/rules.c timer_fed).
  *
  * Only for callers parked past the threshold with no timer among their
- * cases (a timer wakes them), whose channels such holders hold (the first
- * is named; holders on two different peers: none). A stale word in the
- * holder's stack can make a false link (a goroutine stack is reused), so a
- * link only ever lowers a verdict: stuck through a peer (the readLoop's
- * own), idle through a timer; never leak. Stacks are read from the saved
- * sp up, 64 KiB at most, with one hop (go_tracer__parked_seen), only in
- * processes with callers and only while some caller is unlinked.
+ * cases (a timer wakes them), on channels or a WaitGroup (not a lock),
+ * that such holders hold (the first is named; holders on two different
+ * peers: none). A link only ever lowers a verdict: stuck through a peer
+ * (the readLoop's own), idle through a timer; never leak. Holders' stacks
+ * are read from the saved sp up, 64 KiB at most, their dead slots dropped
+ * by the stack maps (go_tracer__parked_seen); a peer holder's with one hop
+ * (an HTTP transport's persistConn), a timer holder's without (a window
+ * past an object reads its neighbours: go statements' closures hold the
+ * next goroutines' channels). Only in processes with callers; timer
+ * holders only while some caller is unlinked.
  */
 #include <errno.h>
 #include <stdlib.h>

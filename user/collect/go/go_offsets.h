@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Goroutine states (runtime2.go), stable since Go 1.0; scan bit masked off. */
 enum go_gstatus {
@@ -57,6 +58,15 @@ struct go_offsets {
 	const char *const *wait_reasons;
 	unsigned n_wait_reasons;
 };
+
+/* The 8-byte field at off of a runtime struct read into buf. */
+static inline uint64_t go_field64(const uint8_t *buf, uint32_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, buf + off, sizeof(v));
+	return v;
+}
 
 /*
  * Fills o from the table for Go major.minor. Returns 0, or -ENOTSUP for a

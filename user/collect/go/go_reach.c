@@ -93,13 +93,6 @@ struct pass {
 	struct go_stackmap_stats stack;
 };
 
-static uint64_t word(const uint8_t *p, uint32_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
 
 static int add_opaque(struct pass *p, uint64_t a)
 {
@@ -130,9 +123,9 @@ static void gor_parse(const struct pass *p, const uint8_t *b, uint64_t addr, str
 	const char *reason;
 
 	*g = (struct gor){
-		.g = addr, .goid = word(b, o->goid), .pc = word(b, o->sched_pc),
-		.sp = word(b, o->sched_sp), .lo = word(b, o->stack_lo), .hi = word(b, o->stack_hi),
-		.waiting = word(b, o->waiting), .reason = b[o->waitreason],
+		.g = addr, .goid = go_field64(b, o->goid), .pc = go_field64(b, o->sched_pc),
+		.sp = go_field64(b, o->sched_sp), .lo = go_field64(b, o->stack_lo), .hi = go_field64(b, o->stack_hi),
+		.waiting = go_field64(b, o->waiting), .reason = b[o->waitreason],
 		.seq = o->tracking_seq ? b[o->tracking_seq] : 0,
 	};
 	memcpy(&g->status, b + o->atomicstatus, sizeof(g->status));
@@ -262,8 +255,8 @@ static int read_chan_waits(struct pass *p)
 				continue;
 			err = add_opaque(p, at[j]);
 			if (!err)
-				err = add_obj(p, &p->gs[who[j]], word(ms[j].buf, p->t->heap->sudog_c_word));
-			link = word(ms[j].buf, o->sudog_waitlink);
+				err = add_obj(p, &p->gs[who[j]], go_field64(ms[j].buf, p->t->heap->sudog_c_word));
+			link = go_field64(ms[j].buf, o->sudog_waitlink);
 			if (link) {
 				who[next] = who[j];
 				at[next++] = link;
@@ -286,7 +279,7 @@ static uint64_t waiting_elem(struct pass *p, const struct gor *g)
 	if (!g->waiting || go_reader__read1(p->r, g->waiting, s, SUDOG_READ))
 		return 0;
 	add_opaque(p, g->waiting);
-	return word(s, p->t->heap->sudog_elem_word);
+	return go_field64(s, p->t->heap->sudog_elem_word);
 }
 
 /* Does the notifyList at l hold a sudog of g? Its sudogs made opaque. */
@@ -301,10 +294,10 @@ static bool notify_list_holds(struct pass *p, uint64_t l, uint64_t g)
 	for (int i = 0; s && s % 8 == 0 && i < MAX_COND_CHAIN; i++) {
 		if (go_reader__read1(p->r, s, sd, SUDOG_READ))
 			break;
-		if (word(sd, p->o->sudog_g) == g)
+		if (go_field64(sd, p->o->sudog_g) == g)
 			found = true;
 		add_opaque(p, s);
-		s = word(sd, p->o->sudog_next);
+		s = go_field64(sd, p->o->sudog_next);
 	}
 	return found;
 }
@@ -324,7 +317,7 @@ static uint64_t cond_from_stack(struct pass *p, const struct gor *g)
 	if (go_reader__read1(p->r, g->sp, p->buf, len))
 		return 0;
 	for (uint64_t i = 0; i + 8 <= len; i += 8) {
-		uint64_t w = word(p->buf, i), l = w + p->t->heap->cond_notify;
+		uint64_t w = go_field64(p->buf, i), l = w + p->t->heap->cond_notify;
 
 		if (!w || w % 8 || !go_heap__slot(&p->h, w, &span, &base, &bit))
 			continue;
@@ -545,7 +538,7 @@ static int scan_words(struct pass *p, const uint8_t *b, uint64_t len)
 	int err = 0;
 
 	for (uint64_t i = 0; i + 8 <= len && !err; i += 8) {
-		uint64_t w = word(b, i);
+		uint64_t w = go_field64(b, i);
 
 		if (w >= p->h.lo && w < p->h.hi)
 			err = mark(p, w, false);
@@ -603,7 +596,7 @@ static int add_mapped_stack(struct pass *p, const struct gor *g)
 		go_stackmap__live_words(p->t->bin, p->t->bias, g->pc, g->sp, stack, len, live,
 					&p->stack);
 	for (uint64_t k = 0; !err && k < len / 8; k++) {
-		uint64_t w = word(stack, k * 8);
+		uint64_t w = go_field64(stack, k * 8);
 
 		if ((live[k / 8] & (1u << (k % 8))) && w >= p->h.lo && w < p->h.hi)
 			err = mark(p, w, false);
@@ -777,7 +770,7 @@ static size_t seen_words(struct pass *p, const struct gor *g, uint64_t *seen)
 	if (!len || go_reader__read1(p->r, g->sp, p->buf, len))
 		return 0;
 	for (uint64_t i = 0; i + 8 <= len && n < SEEN_MAX; i += 8)
-		seen[n++] = word(p->buf, i);
+		seen[n++] = go_field64(p->buf, i);
 	for (size_t i = 0, stack_n = n; i < stack_n && hops < SEEN_HOPS; i++) {
 		const struct go_span *s;
 
@@ -789,7 +782,7 @@ static size_t seen_words(struct pass *p, const struct gor *g, uint64_t *seen)
 			continue;
 		hops++;
 		for (uint64_t k = 0; k + 8 <= s->elemsize && n < SEEN_MAX; k += 8)
-			seen[n++] = word(obj, k);
+			seen[n++] = go_field64(obj, k);
 	}
 	return n;
 }

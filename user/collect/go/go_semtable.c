@@ -6,14 +6,6 @@
 #include "collect/go/go_semtable.h"
 #include "util/array.h"
 
-static uint64_t word_at(const uint8_t *b, uint32_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, b + off, sizeof(v));
-	return v;
-}
-
 /* Bytes of a sudog that cover the fields read. */
 static uint32_t sudog_len(const struct go_sema_fields *f)
 {
@@ -42,7 +34,7 @@ int go_semtable_walk(go_mem_read_fn read, const void *rctx, uint64_t semtable,
 		return -EFAULT;
 	err = 0;
 	for (int i = 0; !err && i < SEMTAB_SIZE; i++) {
-		uint64_t root = word_at(tab + i * SEMTAB_STRIDE, SEMAROOT_TREAP);
+		uint64_t root = go_field64(tab + i * SEMTAB_STRIDE, SEMAROOT_TREAP);
 
 		if (root && !(err = ARRAY_RESERVE(todo, cap, ntodo + 1)))
 			todo[ntodo++] = root;
@@ -58,12 +50,12 @@ int go_semtable_walk(go_mem_read_fn read, const void *rctx, uint64_t semtable,
 		/* one read per sudog: a forged treap costs 2^16 reads at most */
 		if (node % 8 || read(rctx, node, s, len))
 			continue;
-		if ((err = visit(vctx, node, word_at(s, f->g), word_at(s, f->elem))) ||
+		if ((err = visit(vctx, node, go_field64(s, f->g), go_field64(s, f->elem))) ||
 		    (err = ARRAY_RESERVE(todo, cap, ntodo + 3)))
 			break;
-		next[0] = word_at(s, f->prev);
-		next[1] = word_at(s, f->next);
-		next[2] = word_at(s, f->waitlink);
+		next[0] = go_field64(s, f->prev);
+		next[1] = go_field64(s, f->next);
+		next[2] = go_field64(s, f->waitlink);
 		for (int c = 0; c < 3; c++)
 			if (next[c])
 				todo[ntodo++] = next[c];

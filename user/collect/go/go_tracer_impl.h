@@ -133,13 +133,13 @@ static inline int go_tracer__read_mem(const struct go_tracer *t, uint64_t addr, 
 	return procmem__read(&t->mem, addr, buf, len);
 }
 
-static inline uint64_t field64(const uint8_t *g, uint32_t off)
+/* The same as a go_mem_read_fn (ctx: the tracer), for the readers shared
+ * with the reachability pass (go_timers.c, go_semtable.c). */
+static inline int go_tracer__read_fn(const void *ctx, uint64_t addr, void *buf, size_t len)
 {
-	uint64_t v;
-
-	memcpy(&v, g + off, sizeof(v));
-	return v;
+	return go_tracer__read_mem(ctx, addr, buf, len);
 }
+
 
 static inline uint32_t field32(const uint8_t *g, uint32_t off)
 {

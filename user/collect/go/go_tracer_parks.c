@@ -43,7 +43,7 @@ double go_tracer__park_seconds(const struct go_tracer *t, const struct park *p, 
 	if (p->estimated) {
 		since = t->attach_ns;
 		/* reset by the runtime at every wake-up: it belongs to this park */
-		waitsince = t->off.waitsince ? (int64_t)field64(g, t->off.waitsince) : 0;
+		waitsince = t->off.waitsince ? (int64_t)go_field64(g, t->off.waitsince) : 0;
 		if (waitsince > 0 && (uint64_t)waitsince < since)
 			since = waitsince;
 	}
@@ -59,8 +59,8 @@ struct park *go_tracer__track_park(struct go_tracer *t, size_t i, uint64_t gaddr
 {
 	struct park *p = &t->parks[i];
 	struct park key = {
-		.g_addr = gaddr, .goid = field64(g, t->off.goid), .pc = field64(g, t->off.sched_pc),
-		.sp = field64(g, t->off.sched_sp), .reason = g[t->off.waitreason],
+		.g_addr = gaddr, .goid = go_field64(g, t->off.goid), .pc = go_field64(g, t->off.sched_pc),
+		.sp = go_field64(g, t->off.sched_sp), .reason = g[t->off.waitreason],
 		.seq = t->off.tracking_seq ? g[t->off.tracking_seq] : 0,
 	};
 

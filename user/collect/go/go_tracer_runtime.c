@@ -63,7 +63,7 @@ static bool allgs_plausible(const struct go_tracer *t, uint64_t addr, uint64_t m
 		return false;
 	if (read_u64(t, hdr[0], &g0) || !g0 || go_tracer__read_mem(t, g0, g, t->off.read_size))
 		return false;
-	return field64(g, t->off.goid) == 1 && field64(g, t->off.startpc) == main_entry;
+	return go_field64(g, t->off.goid) == 1 && go_field64(g, t->off.startpc) == main_entry;
 }
 
 int go_tracer__find_allgs(struct go_tracer *t, char *err, size_t errlen)
@@ -157,10 +157,10 @@ int go_tracer__verify_walk(const struct go_tracer *t, char *err, size_t errlen)
 		}
 		if (status == GO_G_DEAD)
 			continue;
-		goids[ngoids++] = field64(g, t->off.goid);
-		sp = field64(g, t->off.sched_sp);
-		lo = field64(g, t->off.stack_lo);
-		hi = field64(g, t->off.stack_hi);
+		goids[ngoids++] = go_field64(g, t->off.goid);
+		sp = go_field64(g, t->off.sched_sp);
+		lo = go_field64(g, t->off.stack_lo);
+		hi = go_field64(g, t->off.stack_hi);
 		if (status == GO_G_WAITING && (sp < lo || sp >= hi)) {
 			lt_set_err(err, errlen, "goroutine %" PRIu64 " saved sp outside its stack",
 				goids[ngoids - 1]);
@@ -195,7 +195,7 @@ static bool semtable_plausible(const struct go_tracer *t, uint64_t addr)
 		return false;
 	for (int i = 0; i < SEMTAB_SIZE; i++) {
 		const uint8_t *e = tab + i * SEMTAB_STRIDE;
-		uint64_t treap = field64(e, SEMAROOT_TREAP);
+		uint64_t treap = go_field64(e, SEMAROOT_TREAP);
 
 		if (treap % 8)
 			return false;

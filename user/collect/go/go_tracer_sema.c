@@ -31,11 +31,6 @@ static int collect_sema_wait(void *ctx, uint64_t sudog, uint64_t g, uint64_t ele
 	return 0;
 }
 
-static int read_tracer_mem(const void *ctx, uint64_t addr, void *buf, size_t len)
-{
-	return go_tracer__read_mem(ctx, addr, buf, len);
-}
-
 /* Every sudog in the semaphore treaps (collect/go/go_semtable.c), sorted by g. */
 int go_tracer__read_sema_waits(const struct go_tracer *t, struct sema_wait **out, size_t *nout,
 			       uint64_t *cut)
@@ -49,7 +44,7 @@ int go_tracer__read_sema_waits(const struct go_tracer *t, struct sema_wait **out
 	*nout = 0;
 	if (!t->semtable)
 		return 0;
-	err = go_semtable_walk(read_tracer_mem, t, t->semtable, &f, collect_sema_wait, &c, cut);
+	err = go_semtable_walk(go_tracer__read_fn, t, t->semtable, &f, collect_sema_wait, &c, cut);
 	if (err) {
 		free(c.out);
 		return err;

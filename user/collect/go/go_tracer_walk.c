@@ -30,7 +30,7 @@ struct fill {
  */
 static void walk_stack(struct go_tracer *t, const struct fill *f, struct park *p)
 {
-	uint64_t pc = field64(f->g, t->off.sched_pc), bp = field64(f->g, t->off.sched_bp);
+	uint64_t pc = go_field64(f->g, t->off.sched_pc), bp = go_field64(f->g, t->off.sched_bp);
 	uint64_t base = f->stack_base, end = f->stack_base + f->stack_len;
 	const struct frame *frames[DEFAULT_MAX_STACK * 4];
 	int max = t->max_stack < (int)(sizeof(frames) / sizeof(frames[0])) ?
@@ -61,14 +61,6 @@ static void walk_stack(struct go_tracer *t, const struct fill *f, struct park *p
 	p->stack_len = n;
 }
 
-/* Reads what the goroutine records of fills[0..n) need, in batches. */
-static int read_for_timers(const void *ctx, uint64_t addr, void *buf, size_t len)
-{
-	const struct go_tracer *t = ctx;
-
-	return procmem__read(&t->mem, addr, buf, len);
-}
-
 /* The channels of a channel wait (every case of a select), and whether a
  * timer's channel is among a select's: it wakes by itself
  * (collect/go/go_timers.c). A plain receive only on a timer known to run
@@ -84,13 +76,11 @@ static void read_wait_channels(struct go_tracer *t, struct park *p, uint64_t sud
 	if (strcmp(reason, "select") && strcmp(reason, "chan receive") &&
 	    strcmp(reason, "chan send"))
 		return;
-	n = go_wait_channels(read_for_timers, t, &t->off, sudog, chans, GO_WAIT_CHANS_MAX);
-	if (!strcmp(reason, "select"))
-		p->timer_case = go_wait_has_timer(read_for_timers, t, t->hchan_timer,
-						  t->off.timer_when, chans, n, false);
-	else if (!strcmp(reason, "chan receive"))
-		p->timer_case = go_wait_has_timer(read_for_timers, t, t->hchan_timer,
-						  t->off.timer_when, chans, n, true);
+	n = go_wait_channels(go_tracer__read_fn, t, &t->off, sudog, chans, GO_WAIT_CHANS_MAX);
+	if (strcmp(reason, "chan send"))	/* a receive: only on a running timer */
+		p->timer_case = go_wait_has_timer(go_tracer__read_fn, t, t->hchan_timer,
+						  t->off.timer_when, chans, n,
+						  strcmp(reason, "select") != 0);
 	if (n && (p->chans = malloc(n * sizeof(*chans)))) {
 		memcpy(p->chans, chans, n * sizeof(*chans));
 		p->n_chans = n;
@@ -108,6 +98,7 @@ static uint32_t g_status(const struct go_tracer *t, const uint8_t *g, bool *leak
 	return *leaked ? GO_G_WAITING : s;
 }
 
+/* Reads what the goroutine records of fills[0..n) need, in batches. */
 static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
 		       const struct sema_wait *sema, size_t nsema)
 {
@@ -121,8 +112,8 @@ static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
 		/* the used part of each stack, from the saved sp up, bounded */
 		for (size_t j = i; j < n; j++) {
 			const uint8_t *g = fills[j].g;
-			uint64_t sp = field64(g, t->off.sched_sp), hi = field64(g, t->off.stack_hi);
-			uint64_t lo = field64(g, t->off.stack_lo);
+			uint64_t sp = go_field64(g, t->off.sched_sp), hi = go_field64(g, t->off.stack_hi);
+			uint64_t lo = go_field64(g, t->off.stack_lo);
 			size_t len = sp >= lo && sp < hi ? hi - sp : 0;
 
 			if (len > STACK_READ_MAX)
@@ -147,7 +138,7 @@ static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
 	}
 	/* the channel of each first sudog (channel operations and select) */
 	for (size_t j = 0; spans && j < n; j++) {
-		uint64_t sudog = field64(fills[j].g, t->off.waiting);
+		uint64_t sudog = go_field64(fills[j].g, t->off.waiting);
 
 		fills[j].sudog_c = 0;
 		spans[j] = (struct procmem_span){ .addr = sudog + t->off.sudog_c, .buf = &fills[j].sudog_c,
@@ -167,9 +158,9 @@ static void fill_parks(struct go_tracer *t, struct fill *fills, size_t n,
 			/* else the semaphore it is queued on (sync.Mutex, WaitGroup...) */
 			p->wait_object = sema_waits__find(sema, nsema, p->g_addr);
 		}
-		p->created_by = go_tracer__pc_text(t, field64(g, t->off.gopc), PC_CREATED_BY);
-		p->start_func = go_tracer__pc_text(t, field64(g, t->off.startpc), PC_START);
-		read_wait_channels(t, p, field64(g, t->off.waiting));
+		p->created_by = go_tracer__pc_text(t, go_field64(g, t->off.gopc), PC_CREATED_BY);
+		p->start_func = go_tracer__pc_text(t, go_field64(g, t->off.startpc), PC_START);
+		read_wait_channels(t, p, go_field64(g, t->off.waiting));
 		p->filled = true;
 	}
 	free(buf);
@@ -248,8 +239,8 @@ static void live_add(struct walk *w, const uint8_t *g, uint64_t gaddr, uint32_t 
 {
 	struct go_tracer *t = w->t;
 	struct go_live_g lg = {
-		.key = go_live__key(field64(g, t->off.gopc), field64(g, t->off.startpc)),
-		.goid = field64(g, t->off.goid), .g_addr = gaddr,
+		.key = go_live__key(go_field64(g, t->off.gopc), go_field64(g, t->off.startpc)),
+		.goid = go_field64(g, t->off.goid), .g_addr = gaddr,
 		.parked = p && p->since_ns < t->last_walk_ns &&
 			  go_tracer__park_seconds(t, p, g, w->now) >= w->min_parked_seconds,
 		.resting = status == GO_G_WAITING || status == GO_G_RUNNABLE,
@@ -288,7 +279,7 @@ static size_t walk_chunk(struct walk *w, uint64_t c, size_t k)
 			go_tracer__forget_park(t, c + j);
 		if (status == GO_G_DEAD || status == GO_G_IDLE)
 			continue;
-		system = go_tracer__pc_text(t, field64(g, t->off.startpc), PC_SYSTEM)[0] != '\0';
+		system = go_tracer__pc_text(t, go_field64(g, t->off.startpc), PC_SYSTEM)[0] != '\0';
 		/* the runtime's own too: they are reported parked as well,
 		 * and parked must stay within live */
 		if (w->out)
@@ -362,7 +353,7 @@ static size_t live_reps_read(struct walk *w, struct fill *fills, size_t *site_of
 		bool leaked;
 		uint32_t status = g_status(t, g, &leaked);
 
-		if (w->spans[j].err || field64(g, t->off.goid) != l->sites[idx[j]].rep_goid ||
+		if (w->spans[j].err || go_field64(g, t->off.goid) != l->sites[idx[j]].rep_goid ||
 		    (status != GO_G_WAITING && status != GO_G_RUNNABLE))
 			continue;
 		free(p->stack);
