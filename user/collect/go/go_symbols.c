@@ -131,6 +131,9 @@ bool go_symbols__is_outermost(const struct frame *f)
 {
 	static const char *const tops[] = {
 		"runtime.mstart", "runtime.mcall", "runtime.goexit", "runtime.rt0_go",
+		/* switches to g0 as mcall does (it writes SP): above it a frame
+		 * pointer chain reads the goroutine's stack mid-growth */
+		"runtime.morestack",
 	};
 
 	for (size_t i = 0; f->function && i < sizeof(tops) / sizeof(tops[0]); i++) {

@@ -29,8 +29,9 @@ int go_symbols__frames(const char *path, uint64_t vaddr, uint64_t ret_delta, uin
 
 /*
  * True when a frame is one where the Go runtime's own traceback stops
- * (runtime.mstart, mcall, goexit, rt0_go): nothing real is above it, a
- * native unwinder only finds stack words there.
+ * (runtime.mstart, mcall, goexit, rt0_go) or a stack switch it cannot
+ * follow (morestack): nothing real is above it, a native unwinder only
+ * finds stack words there.
  */
 bool go_symbols__is_outermost(const struct frame *f);
 
